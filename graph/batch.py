@@ -1,0 +1,73 @@
+"""What one ingest run hands a store to write in a single all-or-nothing transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+# Column order of each stored table; DataFrames in a LoadBatch carry exactly these columns.
+RECORD_COLUMNS = [
+    "record_id", "source_system", "forename", "surname", "date_of_birth", "sex", "postcode",
+    "address", "pnc_id", "ethnicity",
+]
+INCIDENT_COLUMNS = [
+    "incident_id", "occurred_at", "recorded_at", "offence", "domestic_abuse", "dash_risk",
+    "outcome", "postcode",
+]
+INVOLVEMENT_COLUMNS = ["incident_id", "record_id", "role", "relationship"]
+MEASURE_COLUMNS = [
+    "measure_id", "type", "subject_record_id", "protected_record_id", "start_date", "end_date",
+]
+BREACH_COLUMNS = ["measure_id", "incident_id"]
+REFERRAL_COLUMNS = ["referral_id", "record_id", "type", "date", "detail"]
+ISSUE_COLUMNS = ["file", "row", "column", "reason", "value"]
+CLUSTER_COLUMNS = ["record_id", "person_id"]
+PERSON_COLUMNS = [
+    "person_id", "display_name", "n_records", "sex", "date_of_birth", "postcode", "ethnicity",
+]
+LINK_COLUMNS = [
+    "record_id_l", "record_id_r", "match_weight", "match_probability", "method", "reasons",
+]
+
+
+@dataclass
+class LoadSummary:
+    """Counts per file: rows read, loaded, quarantined, warned, exact duplicates merged."""
+
+    load_id: str
+    content_hash: str
+    source: str
+    started_at: datetime
+    per_file: dict[str, dict[str, int]] = field(default_factory=dict)
+    already_loaded: bool = False
+
+    @property
+    def quarantined(self) -> int:
+        return sum(counts.get("quarantined", 0) for counts in self.per_file.values())
+
+
+@dataclass
+class Identity:
+    """A full resolution of every stored person record into persons."""
+
+    clusters: pd.DataFrame  # CLUSTER_COLUMNS, every record exactly once
+    persons: pd.DataFrame  # PERSON_COLUMNS
+    links: pd.DataFrame  # LINK_COLUMNS, the evidence for each merge
+
+
+@dataclass
+class LoadBatch:
+    """Validated rows to upsert plus the load's quarantine, warnings and new identity."""
+
+    summary: LoadSummary
+    records: pd.DataFrame
+    incidents: pd.DataFrame
+    involvements: pd.DataFrame
+    measures: pd.DataFrame
+    breaches: pd.DataFrame
+    referrals: pd.DataFrame
+    quarantine: pd.DataFrame  # ISSUE_COLUMNS
+    warnings: pd.DataFrame  # ISSUE_COLUMNS
+    identity: Identity | None = None

@@ -1,0 +1,345 @@
+"""EmbeddedStore: the default GraphStore, one DuckDB file on disk, no server.
+
+DuckDB was chosen because it is an in-process, ACID, columnar engine in a single file: a
+whole load commits or rolls back as one transaction (a killed process leaves the file as it
+was), bulk upserts of millions of rows run vectorised from DataFrames without a per-row
+round trip, and splink's entity resolution runs on the same engine.
+
+Every statement here uses fixed SQL text; values arrive as bound parameters or as registered
+DataFrames, never by string formatting.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from graph import batch as cols
+from graph.batch import Identity, LoadBatch
+from graph.store import GraphStore
+from harmgraph.errors import StoreError
+from scoring.tables import ScoringTables, normalise_tables
+
+SCHEMA_VERSION = "1"
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS person_records (
+        record_id VARCHAR NOT NULL, source_system VARCHAR, forename VARCHAR, surname VARCHAR,
+        date_of_birth DATE, sex VARCHAR, postcode VARCHAR, address VARCHAR, pnc_id VARCHAR,
+        ethnicity VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS incidents (
+        incident_id VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL, recorded_at TIMESTAMP,
+        offence VARCHAR NOT NULL, domestic_abuse BOOLEAN, dash_risk VARCHAR, outcome VARCHAR,
+        postcode VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS involvements (
+        incident_id VARCHAR NOT NULL, record_id VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        relationship VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS measures (
+        measure_id VARCHAR NOT NULL, type VARCHAR NOT NULL, subject_record_id VARCHAR NOT NULL,
+        protected_record_id VARCHAR, start_date DATE NOT NULL, end_date DATE)""",
+    "CREATE TABLE IF NOT EXISTS measure_breaches (measure_id VARCHAR, incident_id VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS referrals (
+        referral_id VARCHAR NOT NULL, record_id VARCHAR NOT NULL, type VARCHAR NOT NULL,
+        date DATE NOT NULL, detail VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS record_person (record_id VARCHAR, person_id VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS persons (
+        person_id VARCHAR, display_name VARCHAR, n_records INTEGER, sex VARCHAR,
+        date_of_birth DATE, postcode VARCHAR, ethnicity VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS identity_links (
+        record_id_l VARCHAR, record_id_r VARCHAR, match_weight DOUBLE,
+        match_probability DOUBLE, method VARCHAR, reasons VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS identity_overrides (
+        kind VARCHAR, record_id_l VARCHAR, record_id_r VARCHAR, "by" VARCHAR, "at" TIMESTAMP,
+        reason VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS loads (
+        load_id VARCHAR, source VARCHAR, content_hash VARCHAR, started_at TIMESTAMP,
+        finished_at TIMESTAMP, summary VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        load_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, reason VARCHAR,
+        value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS load_warnings (
+        load_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, reason VARCHAR,
+        value VARCHAR)""",
+]
+
+# (stored table, key columns, batch attribute, column list): rows are upserted by key.
+_UPSERTS = [
+    ("person_records", ["record_id"], "records", cols.RECORD_COLUMNS),
+    ("incidents", ["incident_id"], "incidents", cols.INCIDENT_COLUMNS),
+    ("involvements", ["incident_id", "record_id", "role"], "involvements", cols.INVOLVEMENT_COLUMNS),
+    ("measures", ["measure_id"], "measures", cols.MEASURE_COLUMNS),
+    ("referrals", ["referral_id"], "referrals", cols.REFERRAL_COLUMNS),
+]
+
+_COUNTED_TABLES = (
+    "person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
+    "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
+)
+
+
+def _column_list(columns: list[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+class EmbeddedStore(GraphStore):
+    """A GraphStore in one DuckDB file (or in memory for ``:memory:``)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = str(path)
+        try:
+            if self._path != ":memory:":
+                Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            self._con = duckdb.connect(self._path)
+        except (duckdb.Error, OSError) as exc:
+            raise StoreError(f"cannot open store {self._path}: {exc}") from exc
+        self._create_schema()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def _create_schema(self) -> None:
+        with self._transaction():
+            for statement in _DDL:
+                self._con.execute(statement)
+            self._con.execute(
+                "INSERT INTO meta SELECT 'schema_version', ? WHERE NOT EXISTS "
+                "(SELECT 1 FROM meta WHERE key = 'schema_version')",
+                [SCHEMA_VERSION],
+            )
+            self._con.execute(
+                "INSERT INTO meta SELECT 'version', '0' WHERE NOT EXISTS "
+                "(SELECT 1 FROM meta WHERE key = 'version')"
+            )
+
+    def close(self) -> None:
+        self._con.close()
+
+    @property
+    def location(self) -> str:
+        return self._path
+
+    def version(self) -> int:
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0]) if row else 0
+
+    class _Txn:
+        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+            self._con = con
+
+        def __enter__(self) -> None:
+            self._con.begin()
+
+        def __exit__(self, exc_type: object, *rest: object) -> None:
+            if exc_type is None:
+                self._con.commit()
+            else:
+                self._con.rollback()
+
+    def _transaction(self) -> "EmbeddedStore._Txn":
+        return EmbeddedStore._Txn(self._con)
+
+    def _bump_version(self) -> None:
+        self._con.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'version'"
+        )
+
+    def _frame(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+        return self._con.execute(sql, params or []).df()
+
+    # --- loading ---------------------------------------------------------------------------
+    def has_completed_load(self, content_hash: str) -> str | None:
+        row = self._con.execute(
+            "SELECT load_id FROM loads WHERE content_hash = ? AND finished_at IS NOT NULL "
+            "ORDER BY started_at LIMIT 1",
+            [content_hash],
+        ).fetchone()
+        return row[0] if row else None
+
+    def _upsert(self, table: str, keys: list[str], frame: pd.DataFrame, columns: list[str]) -> None:
+        if frame.empty:
+            return
+        self._con.register("batch_rows", frame[columns])
+        try:
+            key_match = " AND ".join(f't."{k}" = b."{k}"' for k in keys)
+            self._con.execute(
+                f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM batch_rows b WHERE {key_match})"
+            )
+            self._con.execute(
+                f"INSERT INTO {table} ({_column_list(columns)}) "
+                f"SELECT {_column_list(columns)} FROM batch_rows"
+            )
+        finally:
+            self._con.unregister("batch_rows")
+
+    def _append(self, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+        if frame.empty:
+            return
+        self._con.register("batch_rows", frame[columns])
+        try:
+            self._con.execute(
+                f"INSERT INTO {table} ({_column_list(columns)}) "
+                f"SELECT {_column_list(columns)} FROM batch_rows"
+            )
+        finally:
+            self._con.unregister("batch_rows")
+
+    def _write_breaches(self, batch: LoadBatch) -> None:
+        # A measure's breach list is replaced whole by the newest extract that carries it.
+        if batch.measures.empty:
+            return
+        self._con.register("batch_measures", batch.measures[["measure_id"]])
+        try:
+            self._con.execute(
+                "DELETE FROM measure_breaches WHERE measure_id IN (SELECT measure_id FROM batch_measures)"
+            )
+        finally:
+            self._con.unregister("batch_measures")
+        self._append("measure_breaches", batch.breaches, cols.BREACH_COLUMNS)
+
+    def _write_load_record(self, batch: LoadBatch) -> None:
+        summary = batch.summary
+        self._con.execute(
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?)",
+            [summary.load_id, summary.source, summary.content_hash, summary.started_at,
+             datetime.now(), json.dumps(summary.per_file)],
+        )
+        for table, frame in (("quarantine", batch.quarantine), ("load_warnings", batch.warnings)):
+            if not frame.empty:
+                self._append(table, frame.assign(load_id=summary.load_id),
+                             ["load_id", *cols.ISSUE_COLUMNS])
+
+    def apply_load(self, batch: LoadBatch) -> None:
+        try:
+            with self._transaction():
+                for table, keys, attribute, columns in _UPSERTS:
+                    self._upsert(table, keys, getattr(batch, attribute), columns)
+                self._write_breaches(batch)
+                if batch.identity is not None:
+                    self._write_identity(batch.identity)
+                self._write_load_record(batch)
+                self._bump_version()
+        except duckdb.Error as exc:
+            raise StoreError(f"load {batch.summary.load_id} was rolled back: {exc}") from exc
+
+    def existing_ids(self, table: str, ids: pd.Series) -> pd.Series:
+        key = {"person_records": "record_id", "incidents": "incident_id"}[table]
+        probe = pd.DataFrame({"id": ids.astype("string").reset_index(drop=True)})
+        self._con.register("probe_ids", probe)
+        try:
+            found = self._con.execute(
+                f"SELECT DISTINCT p.id FROM probe_ids p JOIN {table} t ON t.{key} = p.id"
+            ).df()
+        finally:
+            self._con.unregister("probe_ids")
+        return pd.Series(ids.isin(set(found["id"])).to_numpy(), dtype=bool)
+
+    # --- identity --------------------------------------------------------------------------
+    def person_records(self) -> pd.DataFrame:
+        return self._frame(
+            f"SELECT {_column_list(cols.RECORD_COLUMNS)} FROM person_records ORDER BY record_id"
+        )
+
+    def clusters(self) -> pd.DataFrame:
+        return self._frame("SELECT record_id, person_id FROM record_person ORDER BY record_id")
+
+    def _write_identity(self, identity: Identity) -> None:
+        for table in ("record_person", "persons", "identity_links"):
+            self._con.execute(f"DELETE FROM {table}")
+        self._append("record_person", identity.clusters, cols.CLUSTER_COLUMNS)
+        self._append("persons", identity.persons, cols.PERSON_COLUMNS)
+        self._append("identity_links", identity.links, cols.LINK_COLUMNS)
+
+    def replace_identity(self, identity: Identity) -> None:
+        with self._transaction():
+            self._write_identity(identity)
+            self._bump_version()
+
+    def identity_links(self, person_id: str) -> pd.DataFrame:
+        return self._frame(
+            f"SELECT {_column_list(cols.LINK_COLUMNS)} FROM identity_links l "
+            "JOIN record_person rp ON rp.record_id = l.record_id_l WHERE rp.person_id = ? "
+            "ORDER BY match_weight DESC NULLS LAST, record_id_l, record_id_r",
+            [person_id],
+        )
+
+    def overrides(self) -> pd.DataFrame:
+        return self._frame(
+            'SELECT kind, record_id_l, record_id_r, "by", "at", reason FROM identity_overrides ORDER BY "at"'
+        )
+
+    def add_override(self, kind: str, record_id_l: str, record_id_r: str, by: str,
+                     reason: str, at: datetime) -> None:
+        with self._transaction():
+            self._con.execute(
+                "INSERT INTO identity_overrides VALUES (?, ?, ?, ?, ?, ?)",
+                [kind, record_id_l, record_id_r, by, at, reason],
+            )
+            self._bump_version()
+
+    # --- reading ---------------------------------------------------------------------------
+    def scoring_tables(self) -> ScoringTables:
+        return normalise_tables(
+            incidents=self._frame(
+                "SELECT incident_id, occurred_at, offence, domestic_abuse, dash_risk, outcome, "
+                "postcode FROM incidents"
+            ),
+            roles=self._frame(
+                "SELECT v.incident_id, rp.person_id, v.role, min(v.relationship) AS relationship "
+                "FROM involvements v JOIN record_person rp ON rp.record_id = v.record_id "
+                "GROUP BY v.incident_id, rp.person_id, v.role"
+            ),
+            persons=self._frame(
+                "SELECT p.person_id, p.display_name, "
+                "string_agg(rp.record_id, ';' ORDER BY rp.record_id) AS record_ids, p.sex, "
+                "p.date_of_birth, p.postcode, p.ethnicity FROM persons p "
+                "JOIN record_person rp ON rp.person_id = p.person_id "
+                "GROUP BY p.person_id, p.display_name, p.sex, p.date_of_birth, p.postcode, p.ethnicity"
+            ),
+            measures=self._frame(
+                "SELECT m.measure_id, m.type, s.person_id AS subject_person_id, "
+                "p.person_id AS protected_person_id, m.start_date, m.end_date FROM measures m "
+                "JOIN record_person s ON s.record_id = m.subject_record_id "
+                "LEFT JOIN record_person p ON p.record_id = m.protected_record_id"
+            ),
+            breaches=self._frame("SELECT DISTINCT measure_id, incident_id FROM measure_breaches"),
+            referrals=self._frame(
+                "SELECT r.referral_id, rp.person_id, r.type, r.date, r.detail FROM referrals r "
+                "JOIN record_person rp ON rp.record_id = r.record_id"
+            ),
+        )
+
+    def person_record_rows(self, person_id: str) -> pd.DataFrame:
+        return self._frame(
+            f"SELECT {', '.join('r.' + c for c in cols.RECORD_COLUMNS)} FROM person_records r "
+            "JOIN record_person rp ON rp.record_id = r.record_id WHERE rp.person_id = ? "
+            "ORDER BY r.record_id",
+            [person_id],
+        )
+
+    def loads(self) -> pd.DataFrame:
+        return self._frame(
+            "SELECT load_id, source, content_hash, started_at, finished_at, summary FROM loads "
+            "ORDER BY started_at"
+        )
+
+    def _issues(self, table: str, load_id: str | None) -> pd.DataFrame:
+        return self._frame(
+            f'SELECT load_id, file, "row", "column", reason, value FROM {table} '
+            'WHERE ? IS NULL OR load_id = ? ORDER BY load_id, file, "row", "column"',
+            [load_id, load_id],
+        )
+
+    def quarantine(self, load_id: str | None = None) -> pd.DataFrame:
+        return self._issues("quarantine", load_id)
+
+    def warnings(self, load_id: str | None = None) -> pd.DataFrame:
+        return self._issues("load_warnings", load_id)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: int(self._con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for table in _COUNTED_TABLES
+        }

@@ -1,0 +1,104 @@
+"""The GraphStore interface: everything the rest of harmgraph may ask of a store.
+
+Two implementations satisfy it: the embedded DuckDB store (default, a single file) and,
+later, a Neo4j store over Bolt. Nothing outside ``graph/`` writes SQL or Cypher; callers pass
+DataFrames in and get DataFrames (or networkx graphs) out.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+
+import pandas as pd
+
+from graph.batch import Identity, LoadBatch
+from scoring.tables import ScoringTables
+
+
+class GraphStore(ABC):
+    """A victim-offender-incident graph with its load history, quarantine and identities."""
+
+    # --- lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    def __enter__(self) -> "GraphStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """A human description of where the store lives (path or URI, no secrets)."""
+
+    @abstractmethod
+    def version(self) -> int:
+        """A counter that rises on every committed write; caches key on it."""
+
+    # --- loading ---------------------------------------------------------------------------
+    @abstractmethod
+    def has_completed_load(self, content_hash: str) -> str | None:
+        """The load id of an earlier completed load of exactly this content, if any."""
+
+    @abstractmethod
+    def apply_load(self, batch: LoadBatch) -> None:
+        """Write a whole load (rows, quarantine, warnings, identity, load record) atomically."""
+
+    @abstractmethod
+    def existing_ids(self, table: str, ids: pd.Series) -> pd.Series:
+        """Which of ``ids`` already exist in ``table`` (records/incidents), as a bool mask."""
+
+    # --- identity --------------------------------------------------------------------------
+    @abstractmethod
+    def person_records(self) -> pd.DataFrame:
+        """Every stored person record (RECORD_COLUMNS)."""
+
+    @abstractmethod
+    def clusters(self) -> pd.DataFrame:
+        """The current record -> person assignment (CLUSTER_COLUMNS)."""
+
+    @abstractmethod
+    def replace_identity(self, identity: Identity) -> None:
+        """Replace every cluster, person and link with a new resolution, atomically."""
+
+    @abstractmethod
+    def identity_links(self, person_id: str) -> pd.DataFrame:
+        """The links (LINK_COLUMNS) that merged this person's records."""
+
+    @abstractmethod
+    def overrides(self) -> pd.DataFrame:
+        """Analyst must-link / cannot-link pairs: kind, record_id_l, record_id_r, by, at, reason."""
+
+    @abstractmethod
+    def add_override(self, kind: str, record_id_l: str, record_id_r: str, by: str,
+                     reason: str, at: datetime) -> None:
+        """Store an analyst override; it survives every re-resolve."""
+
+    # --- reading ---------------------------------------------------------------------------
+    @abstractmethod
+    def scoring_tables(self) -> ScoringTables:
+        """The person-level tables scoring reads (identical across stores)."""
+
+    @abstractmethod
+    def person_record_rows(self, person_id: str) -> pd.DataFrame:
+        """The source records merged into one person (RECORD_COLUMNS)."""
+
+    @abstractmethod
+    def loads(self) -> pd.DataFrame:
+        """Load history: load_id, source, content_hash, started_at, finished_at, summary."""
+
+    @abstractmethod
+    def quarantine(self, load_id: str | None = None) -> pd.DataFrame:
+        """Quarantined rows (load_id + ISSUE_COLUMNS), all loads or one."""
+
+    @abstractmethod
+    def warnings(self, load_id: str | None = None) -> pd.DataFrame:
+        """Field-level warnings (load_id + ISSUE_COLUMNS), all loads or one."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Row counts per stored table, for summaries and tests."""

@@ -1,0 +1,324 @@
+"""The harmgraph command line: every job an analyst runs, each a small typer command.
+
+Errors of our own (HarmgraphError) are caught once here and shown as a sentence.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graph import DEFAULT_STORE, open_store
+from harmgraph import __version__
+from harmgraph.context import build_context, provenance
+from harmgraph.errors import HarmgraphError
+from harmgraph.export import to_csv, to_json
+
+app = typer.Typer(help="Find serial and potentially dangerous VAWG perpetrators in police records.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE",
+                                          help="Store file (embedded) or bolt:// URI.")]
+AsOfOption = Annotated[Optional[datetime], typer.Option(
+    "--as-of", formats=["%Y-%m-%d"], help="Score as of this date (default: latest incident).")]
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Scoring config YAML.")]
+CatalogueOption = Annotated[Optional[Path], typer.Option("--catalogue", help="Offence catalogue CSV.")]
+TopOption = Annotated[int, typer.Option("--top", min=1, help="How many rows to show.")]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file.")]
+
+
+class Format(str, Enum):
+    csv = "csv"
+    table = "table"
+    json = "json"
+
+
+class PerpetratorListName(str, Enum):
+    overall = "overall"
+    different_victims = "different-victims"
+
+
+class VictimListName(str, Enum):
+    most_offences = "most-offences"
+    most_offenders = "most-offenders"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _stage_progress() -> Iterator[Callable[[str], None]]:
+    """A spinner line per stage, so long steps show they are alive."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task("starting", total=None)
+
+        def tell(stage: str) -> None:
+            progress.update(task, description=stage)
+
+        yield tell
+        progress.update(task, description="done")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+def _as_date(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+# --- generate / ingest / demo ------------------------------------------------------------------
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the synthetic force into.")],
+    people: Annotated[int, typer.Option(min=10, help="Distinct real people in the force.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+    fragmentation: Annotated[bool, typer.Option(help="Record the same person several ways.")] = True,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+) -> None:
+    """Write a synthetic force in the input contract, with ground-truth files."""
+    from synth.generate import generate_force
+
+    with _stage_progress() as tell:
+        summary = generate_force(out_dir, people=people, seed=seed, fragmentation=fragmentation,
+                                 fmt=fmt, progress=lambda stage, _fraction=0.0: tell(stage))
+    console.print(f"wrote synthetic force to {out_dir}: {summary}")
+
+
+def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    if summary.already_loaded:
+        console.print(f"already loaded as {summary.load_id}: nothing changed")
+        return
+    table = Table(title=f"load {summary.load_id}")
+    for column in ("file", "read", "loaded", "quarantined", "warnings", "duplicates_merged"):
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for file, counts in summary.per_file.items():
+        table.add_row(file, *(str(counts.get(c, 0)) for c in
+                              ("read", "loaded", "quarantined", "warnings", "duplicates_merged")))
+    console.print(table)
+
+
+def _run_ingest(folder: Path, store_location: str, catalogue: Path | None):  # type: ignore[no-untyped-def]
+    from ingest.load import ingest_folder
+    from scoring.catalogue import load_catalogue
+
+    keys = load_catalogue(catalogue).keys
+    with open_store(store_location) as store, _stage_progress() as tell:
+        return ingest_folder(folder, store, keys, progress=tell)
+
+
+@app.command()
+def ingest(
+    folder: Annotated[Path, typer.Argument(help="Folder of contract files (CSV or Parquet).")],
+    store: StoreOption = DEFAULT_STORE,
+    strict: Annotated[bool, typer.Option(help="Exit 2 when any row was quarantined.")] = False,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Validate and load an extract; bad rows go to quarantine with a reason."""
+    summary = _run_ingest(folder, store, catalogue)
+    _print_load_summary(summary)
+    if summary.quarantined:
+        console.print(f"{summary.quarantined} row(s) quarantined: see 'harmgraph quarantine --store {store}'")
+        if strict:
+            raise typer.Exit(2)
+
+
+# --- lists -------------------------------------------------------------------------------------
+def _show(frame: pd.DataFrame, columns: list[str], fmt: Format, prov: dict[str, object],
+          output: Path | None, title: str) -> None:
+    if fmt is Format.csv:
+        _emit(to_csv(frame[columns]), output)
+        console.print(f"as of {prov['as_of']}; config {prov['config_version']} ({prov['config_fingerprint']})")
+    elif fmt is Format.json:
+        _emit(to_json(frame, prov) + "\n", output)
+    else:
+        table = Table(title=title, caption=(f"as of {prov['as_of']}, {prov['lookback_years']}-year window; "
+                                            f"config {prov['config_version']} ({prov['config_fingerprint']})"),
+                      show_lines=True)
+        for column in columns:
+            table.add_column(column, overflow="fold",
+                             max_width=60 if column == "reasons" else None)
+        for row in frame[columns].itertuples(index=False):
+            table.add_row(*("" if pd.isna(v) else (v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v))
+                            for v in row))
+        out.print(table)
+
+
+@app.command()
+def rank(
+    store: StoreOption = DEFAULT_STORE,
+    top: TopOption = 20,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    which: Annotated[PerpetratorListName, typer.Option("--list")] = PerpetratorListName.overall,
+    as_of: AsOfOption = None,
+    config: ConfigOption = None,
+    catalogue: CatalogueOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Rank the people who pose the highest risk (overall, or to different women and girls)."""
+    from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
+
+    with open_store(store) as graph_store:
+        context = build_context(graph_store, _as_date(as_of), config, catalogue)
+        ranked = rank_perpetrators(context, PerpetratorList(which.value)).head(top)
+        prov = provenance(context, f"perpetrators:{which.value}", graph_store)
+    _show(ranked, PERPETRATOR_COLUMNS, fmt, prov, output, f"Highest risk: {which.value}")
+
+
+@app.command()
+def victims(
+    store: StoreOption = DEFAULT_STORE,
+    top: TopOption = 20,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    which: Annotated[VictimListName, typer.Option("--list")] = VictimListName.most_offences,
+    as_of: AsOfOption = None,
+    config: ConfigOption = None,
+    catalogue: CatalogueOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Rank repeat victims (most offences, or most different offenders)."""
+    from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims
+
+    with open_store(store) as graph_store:
+        context = build_context(graph_store, _as_date(as_of), config, catalogue)
+        ranked = rank_victims(context, VictimList(which.value)).head(top)
+        prov = provenance(context, f"victims:{which.value}", graph_store)
+    _show(ranked, VICTIM_COLUMNS, fmt, prov, output, f"Repeat victims: {which.value}")
+
+
+@app.command()
+def explain(
+    person_id: Annotated[str, typer.Argument(help="A person id from a list, e.g. P-1a2b3c4d5e.")],
+    store: StoreOption = DEFAULT_STORE,
+    as_of: AsOfOption = None,
+    config: ConfigOption = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Print the evidence behind one person: records, RFGV points, incidents, measures."""
+    from harmgraph.explain_view import print_evidence
+    from scoring.explain import explain_person
+
+    with open_store(store) as graph_store:
+        context = build_context(graph_store, _as_date(as_of), config, catalogue)
+        evidence = explain_person(context, person_id)
+        records = graph_store.person_record_rows(person_id)
+        links = graph_store.identity_links(person_id)
+    print_evidence(out, evidence, records, links, context)
+
+
+@app.command()
+def persons(
+    store: StoreOption = DEFAULT_STORE,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
+    output: OutputOption = None,
+) -> None:
+    """Export every resolved person with the source records merged into it."""
+    with open_store(store) as graph_store:
+        frame = graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]]
+    if fmt is Format.json:
+        _emit(to_json(frame, {"store": store}) + "\n", output)
+    elif fmt is Format.csv:
+        _emit(to_csv(frame), output)
+    else:
+        _show(frame, list(frame.columns), fmt, {"as_of": "-", "lookback_years": "-",
+                                                 "config_version": "-", "config_fingerprint": "-"},
+              output, "Persons")
+
+
+@app.command()
+def quarantine(
+    store: StoreOption = DEFAULT_STORE,
+    load_id: Annotated[Optional[str], typer.Option(help="Only this load.")] = None,
+    output: OutputOption = None,
+) -> None:
+    """Export quarantined rows (file, row, column, reason, value) as CSV."""
+    with open_store(store) as graph_store:
+        frame = graph_store.quarantine(load_id)
+    _emit(to_csv(frame), output)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo force.")] = Path("demo-force"),
+    store: StoreOption = str(Path("demo-force") / "harmgraph.duckdb"),
+    people: Annotated[int, typer.Option(min=10)] = 20_000,
+    seed: int = 7,
+    top: TopOption = 10,
+) -> None:
+    """Generate a synthetic force, load it, and print the top of both offender lists."""
+    from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
+    from synth.generate import generate_force
+
+    with _stage_progress() as tell:
+        generate_force(out_dir, people=people, seed=seed,
+                       progress=lambda stage, _fraction=0.0: tell(f"generating: {stage}"))
+    _print_load_summary(_run_ingest(out_dir, store, None))
+    columns = [c for c in PERPETRATOR_COLUMNS if c != "record_ids"]
+    with open_store(store) as graph_store:
+        context = build_context(graph_store)
+        for which in PerpetratorList:
+            ranked = rank_perpetrators(context, which).head(top)
+            _show(ranked, columns, Format.table, provenance(context, which.value, graph_store), None,
+                  f"Highest risk: {which.value}")
+    console.print(f"store: {store}; try 'harmgraph explain {ranked.iloc[0]['person_id']} --store {store}'"
+                  if len(ranked) else f"store: {store}")
+
+
+@app.command("app")
+def run_app(store: StoreOption = DEFAULT_STORE) -> None:
+    """Open the Streamlit app on the store (a stub page in this version)."""
+    import subprocess
+
+    app_path = Path(__file__).resolve().parent.parent / "app.py"
+    subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path), "--", "--store", store], check=False)
+
+
+@app.command()
+def version() -> None:
+    """Print the harmgraph version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning our own errors into one sentence."""
+    try:
+        app(standalone_mode=False)
+    except HarmgraphError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors arrive here in standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Render one person's evidence in the terminal with rich."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from scoring.explain import Evidence
+from scoring.perpetrators import ScoringContext
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")  # type: ignore[union-attr]
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def frame_table(frame: pd.DataFrame, title: str) -> Table:
+    """A rich table of ``frame`` (empty frames say so)."""
+    table = Table(title=title, show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    if frame.empty:
+        table.caption = "none"
+    return table
+
+
+def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, links: pd.DataFrame,
+                   context: ScoringContext) -> None:
+    """Print identity, score components, reasons, incidents, measures and referrals."""
+    person = evidence.person
+    console.rule(f"{person['display_name']} ({person['person_id']}) as of {context.as_of}")
+    console.print(frame_table(records.drop(columns=["ethnicity"]), "Source records merged into this person"))
+    if not links.empty:
+        console.print(frame_table(links, "Why the records were linked"))
+    if evidence.perpetrator:
+        row = evidence.perpetrator
+        console.print(f"[bold]Rank {row['rank']} overall, score {row['score']}[/]  flags: {row['flags'] or '-'}")
+        console.print(f"Reason: {row['reasons']}")
+        console.print(frame_table(evidence.components, "Score components (RFGV)"))
+    else:
+        console.print("Not a suspect or offender in the scoring window.")
+    if evidence.victim:
+        console.print(f"[bold]As a victim: rank {evidence.victim['rank']}[/]  {evidence.victim['reasons']}")
+    console.print(frame_table(evidence.incidents, "Incidents (in_window = counted in the score)"))
+    console.print(frame_table(evidence.measures, "Protective measures"))
+    console.print(frame_table(evidence.referrals, "Referrals and management"))

@@ -1,0 +1,1 @@
+"""Ingest: read contract extracts, validate them, resolve people, load a store."""

@@ -1,0 +1,181 @@
+"""The input contract (shared/design/DATA_CONTRACT.md) as data.
+
+Every other module reads column names and allowed values from here, so the contract is
+written down once. A force's extract must provide the required columns; optional columns may
+be absent and are then treated as unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class ColumnKind(str, Enum):
+    """How a column's text is parsed before the rules are checked."""
+
+    ID = "id"
+    TEXT = "text"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    BOOL = "bool"
+    CODE = "code"  # one of a fixed set of lower-case codes
+    ID_LIST = "id_list"  # ';'-separated ids
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table."""
+
+    name: str
+    kind: ColumnKind
+    required: bool = False
+    # A required column whose cell may be empty (forename/surname: "yes (may be empty)").
+    may_be_empty: bool = False
+    codes: tuple[str, ...] = ()
+    references: str | None = None  # "table.column" this id must exist in
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input file: its stem (people -> people.csv / people.parquet) and columns."""
+
+    name: str
+    key: str
+    columns: tuple[Column, ...]
+    optional_file: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+SEXES = ("F", "M", "X", "U")
+DASH_RISKS = ("standard", "medium", "high")
+OUTCOMES = (
+    "charged",
+    "convicted",
+    "acquitted",
+    "nfa",
+    "outcome_15",
+    "outcome_16",
+    "under_investigation",
+    "caution",
+    "other",
+)
+ROLES = ("victim", "suspect", "offender", "witness")
+PERPETRATOR_ROLES = ("suspect", "offender")
+RELATIONSHIPS = ("partner", "ex_partner", "family", "acquaintance", "stranger", "unknown")
+MEASURE_TYPES = (
+    "pre_charge_bail",
+    "rui",
+    "voluntary_attendance",
+    "nmo",
+    "dvpn",
+    "dvpo",
+    "dapn",
+    "dapo",
+    "restraining_order",
+    "spo",
+    "shpo",
+    "sro",
+    "cbo",
+)
+# Measures that restrict the subject's behaviour (RUI and voluntary attendance do not).
+PROTECTIVE_MEASURE_TYPES = tuple(t for t in MEASURE_TYPES if t not in ("rui", "voluntary_attendance"))
+REFERRAL_TYPES = (
+    "marac",
+    "matac",
+    "mappa",
+    "iom",
+    "pdp",
+    "dvds_ask",
+    "dvds_know",
+    "programme",
+    "daily_briefing",
+)
+# Referrals that mean a perpetrator is already managed by a multi-agency process.
+MANAGEMENT_REFERRAL_TYPES = ("matac", "mappa", "iom", "pdp")
+
+PEOPLE = Table(
+    name="people",
+    key="record_id",
+    columns=(
+        Column("record_id", ColumnKind.ID, required=True),
+        Column("source_system", ColumnKind.TEXT),
+        Column("forename", ColumnKind.TEXT, required=True, may_be_empty=True),
+        Column("surname", ColumnKind.TEXT, required=True, may_be_empty=True),
+        Column("date_of_birth", ColumnKind.DATE),
+        Column("sex", ColumnKind.CODE, codes=SEXES),
+        Column("postcode", ColumnKind.TEXT),
+        Column("address", ColumnKind.TEXT),
+        Column("pnc_id", ColumnKind.ID),
+        Column("ethnicity", ColumnKind.TEXT),
+    ),
+)
+
+INCIDENTS = Table(
+    name="incidents",
+    key="incident_id",
+    columns=(
+        Column("incident_id", ColumnKind.ID, required=True),
+        Column("occurred_at", ColumnKind.TIMESTAMP, required=True),
+        Column("recorded_at", ColumnKind.TIMESTAMP),
+        Column("offence", ColumnKind.CODE, required=True),  # codes: the offence catalogue
+        Column("domestic_abuse", ColumnKind.BOOL),
+        Column("dash_risk", ColumnKind.CODE, codes=DASH_RISKS),
+        Column("outcome", ColumnKind.CODE, codes=OUTCOMES),
+        Column("postcode", ColumnKind.TEXT),
+    ),
+)
+
+INVOLVEMENTS = Table(
+    name="involvements",
+    key="incident_id,record_id,role",
+    columns=(
+        Column("incident_id", ColumnKind.ID, required=True, references="incidents.incident_id"),
+        Column("record_id", ColumnKind.ID, required=True, references="people.record_id"),
+        Column("role", ColumnKind.CODE, required=True, codes=ROLES),
+        Column("relationship", ColumnKind.CODE, codes=RELATIONSHIPS),
+    ),
+)
+
+MEASURES = Table(
+    name="measures",
+    key="measure_id",
+    optional_file=True,
+    columns=(
+        Column("measure_id", ColumnKind.ID, required=True),
+        Column("type", ColumnKind.CODE, required=True, codes=MEASURE_TYPES),
+        Column("subject_record_id", ColumnKind.ID, required=True, references="people.record_id"),
+        Column("protected_record_id", ColumnKind.ID, references="people.record_id"),
+        Column("start_date", ColumnKind.DATE, required=True),
+        Column("end_date", ColumnKind.DATE),
+        Column("breach_incident_ids", ColumnKind.ID_LIST, references="incidents.incident_id"),
+    ),
+)
+
+REFERRALS = Table(
+    name="referrals",
+    key="referral_id",
+    optional_file=True,
+    columns=(
+        Column("referral_id", ColumnKind.ID, required=True),
+        Column("record_id", ColumnKind.ID, required=True, references="people.record_id"),
+        Column("type", ColumnKind.CODE, required=True, codes=REFERRAL_TYPES),
+        Column("date", ColumnKind.DATE, required=True),
+        Column("detail", ColumnKind.TEXT),
+    ),
+)
+
+# Load order matters: references point only at tables earlier in this tuple.
+TABLES: tuple[Table, ...] = (PEOPLE, INCIDENTS, INVOLVEMENTS, MEASURES, REFERRALS)
+TABLES_BY_NAME = {t.name: t for t in TABLES}

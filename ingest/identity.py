@@ -1,0 +1,114 @@
+"""Turn clusters of person records into Persons: stable ids, display names, attributes.
+
+Whatever resolves records into clusters (PNC id rules here, splink in ``ingest.resolve``),
+the person table is described the same way, so scoring sees one consistent shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import networkx as nx
+import pandas as pd
+
+from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, Identity
+
+
+def person_id_for(record_ids: Iterable[str]) -> str:
+    """A person's id, derived from the smallest record id in its cluster.
+
+    >>> person_id_for(["R2", "R1"])
+    'P-95ced8b121'
+    """
+    anchor = min(record_ids)
+    return "P-" + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:10]
+
+
+def _mode(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Most frequent non-empty value of ``column`` per person (ties: smallest value)."""
+    values = frame[["person_id", column]].dropna()
+    if values.empty:
+        return pd.Series(dtype="object", name=column)
+    counts = values.value_counts().rename("n").reset_index()
+    counts = counts.sort_values(["person_id", "n", column], ascending=[True, False, True])
+    return counts.drop_duplicates("person_id").set_index("person_id")[column]
+
+
+def _display_names(frame: pd.DataFrame) -> pd.Series:
+    """Name of each person's most complete record, as 'Forename SURNAME'."""
+    completeness = frame[["forename", "surname", "date_of_birth"]].notna().sum(axis=1)
+    best = (frame.assign(_complete=completeness)
+            .sort_values(["person_id", "_complete", "record_id"], ascending=[True, False, True])
+            .drop_duplicates("person_id").set_index("person_id"))
+    forename = best["forename"].fillna("").astype(str).str.strip().str.title()
+    surname = best["surname"].fillna("").astype(str).str.strip().str.upper()
+    name = (forename + " " + surname).str.strip()
+    return name.where(name != "", "(name not recorded)")
+
+
+def describe_persons(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+    """One row per person (PERSON_COLUMNS) from its records."""
+    frame = records.merge(clusters, on="record_id", how="inner")
+    frame["sex"] = frame["sex"].where(frame["sex"].isin(["F", "M", "X"]))
+    persons = pd.DataFrame({"display_name": _display_names(frame)})
+    persons["n_records"] = frame.groupby("person_id").size()
+    for column in ("sex", "date_of_birth", "postcode", "ethnicity"):
+        persons[column] = _mode(frame, column)
+    persons = persons.reset_index(names="person_id")
+    return persons[PERSON_COLUMNS].sort_values("person_id").reset_index(drop=True)
+
+
+def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Give each component (record_id, component) a person id, stable where unchanged.
+
+    A component whose exact record set had a person id last time keeps it; any other gets
+    the id derived from its smallest record.
+    """
+    members = components.groupby("component")["record_id"].agg(lambda s: tuple(sorted(s)))
+    ids = members.map(person_id_for)
+    if previous is not None and not previous.empty:
+        last = previous.groupby("person_id")["record_id"].agg(lambda s: tuple(sorted(s)))
+        kept = dict(zip(last.to_numpy(), last.index))
+        ids = members.map(lambda m: kept.get(m)).fillna(ids)
+    # A stable id can collide with a derived one when clusters split; derived ids then win
+    # uniqueness by falling back to the derived form, which is unique per smallest record.
+    duplicated = ids.duplicated(keep=False)
+    ids[duplicated] = members[duplicated].map(person_id_for)
+    return components.assign(person_id=components["component"].map(ids))[CLUSTER_COLUMNS]
+
+
+def components_from_links(record_ids: pd.Series, links: pd.DataFrame) -> pd.DataFrame:
+    """Connected components of records joined by ``links`` (record_id_l, record_id_r)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(record_ids.astype(str))
+    graph.add_edges_from(zip(links["record_id_l"].astype(str), links["record_id_r"].astype(str)))
+    rows = [(record, number) for number, part in enumerate(nx.connected_components(graph))
+            for record in part]
+    return pd.DataFrame(rows, columns=["record_id", "component"])
+
+
+def pnc_links(records: pd.DataFrame) -> pd.DataFrame:
+    """Links between records sharing a PNC id (decisive by the data contract)."""
+    with_pnc = records.loc[records["pnc_id"].notna(), ["record_id", "pnc_id"]]
+    first = with_pnc.sort_values("record_id").drop_duplicates("pnc_id").rename(
+        columns={"record_id": "record_id_l"})
+    pairs = with_pnc.merge(first, on="pnc_id").rename(columns={"record_id": "record_id_r"})
+    pairs = pairs[pairs["record_id_l"] != pairs["record_id_r"]]
+    return pd.DataFrame({
+        "record_id_l": pairs["record_id_l"].to_numpy(),
+        "record_id_r": pairs["record_id_r"].to_numpy(),
+        "match_weight": float("inf"),
+        "match_probability": 1.0,
+        "method": "pnc",
+        "reasons": "same PNC id " + pairs["pnc_id"].astype(str).to_numpy(),
+    }, columns=LINK_COLUMNS)
+
+
+def resolve_by_pnc(records: pd.DataFrame, previous: pd.DataFrame | None = None) -> Identity:
+    """Deterministic resolution: records sharing a PNC id are one person, others alone."""
+    links = pnc_links(records)
+    components = components_from_links(records["record_id"], links)
+    clusters = assign_person_ids(components, previous)
+    return Identity(clusters=clusters.sort_values("record_id").reset_index(drop=True),
+                    persons=describe_persons(records, clusters), links=links)

@@ -1,0 +1,245 @@
+"""One ingest run: read -> validate -> check references -> resolve people -> write atomically.
+
+Nothing is written until every file has been checked, and then the whole load goes to the
+store in one transaction, so an interrupted run leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from graph import batch as cols
+from graph.batch import Identity, LoadBatch, LoadSummary
+from graph.store import GraphStore
+from ingest.identity import resolve_by_pnc
+from ingest.parse import parse_table
+from ingest.read import ROW, RawTable, read_folder
+from ingest.validate import Rules, validate_table
+
+Resolver = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]
+Progress = Callable[[str], None]
+
+
+def pnc_resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame) -> Identity:
+    """The resolver used when no probabilistic one is configured."""
+    return resolve_by_pnc(records, previous)
+
+
+@dataclass
+class CheckedTable:
+    """A table after validation: rows to load, and the problems found."""
+
+    raw: RawTable
+    typed: pd.DataFrame
+    quarantine: list[pd.DataFrame] = field(default_factory=list)
+    warnings: list[pd.DataFrame] = field(default_factory=list)
+    duplicates_merged: int = 0
+
+    def reject(self, mask: pd.Series, column: str, reason: str | pd.Series) -> None:
+        """Move the rows in ``mask`` to quarantine with ``reason``."""
+        if not mask.any():
+            return
+        bad = self.typed[mask]
+        values = bad[column].astype("string") if column in bad else pd.Series(pd.NA, index=bad.index)
+        self.quarantine.append(pd.DataFrame({
+            "file": self.raw.file, "row": bad[ROW].to_numpy(), "column": column,
+            "reason": reason[mask].to_numpy() if isinstance(reason, pd.Series) else reason,
+            "value": values.to_numpy(),
+        }))
+        self.typed = self.typed[~mask]
+
+    def warn(self, mask: pd.Series, column: str, reason: str, values: pd.Series) -> None:
+        if mask.any():
+            self.warnings.append(pd.DataFrame({
+                "file": self.raw.file, "row": self.typed.loc[mask, ROW].to_numpy(),
+                "column": column, "reason": reason, "value": values[mask].astype("string").to_numpy(),
+            }))
+
+    def issues(self, which: str) -> pd.DataFrame:
+        frames = [f for f in getattr(self, which) if not f.empty]
+        if not frames:
+            return pd.DataFrame(columns=cols.ISSUE_COLUMNS)
+        return pd.concat(frames, ignore_index=True)[cols.ISSUE_COLUMNS]
+
+
+def _problems_to_issues(checked: CheckedTable, problems: pd.DataFrame) -> pd.DataFrame:
+    rows = checked.typed.loc[problems["position"].to_numpy(), ROW].to_numpy()
+    return pd.DataFrame({"file": checked.raw.file, "row": rows, "column": problems["column"].to_numpy(),
+                         "reason": problems["reason"].to_numpy(), "value": problems["value"].to_numpy()})
+
+
+def _check_rules(raw: RawTable, rules: Rules) -> CheckedTable:
+    typed, parse_problems = parse_table(raw.table, raw.frame)
+    checked = CheckedTable(raw=raw, typed=typed)
+    if not raw.unreadable_rows.empty:
+        checked.quarantine.append(raw.unreadable_rows.assign(file=raw.file, column=None))
+    row_errors, field_warnings = validate_table(raw.table, typed, parse_problems, rules)
+    checked.warnings.append(_problems_to_issues(checked, field_warnings))
+    if not row_errors.empty:
+        checked.quarantine.append(_problems_to_issues(checked, row_errors))
+        checked.typed = typed.drop(index=row_errors["position"].unique())
+    return checked
+
+
+def _check_duplicates(checked: CheckedTable) -> None:
+    """Identical repeats merge silently (counted); a repeated key with other content is quarantined."""
+    table = checked.raw.table
+    keys = table.key.split(",")
+    content = table.column_names
+    exact = checked.typed.duplicated(subset=content, keep="first")
+    checked.duplicates_merged = int(exact.sum())
+    checked.typed = checked.typed[~exact]
+    conflicting = checked.typed.duplicated(subset=keys, keep="first")
+    if conflicting.any():
+        first_rows = checked.typed.drop_duplicates(subset=keys).set_index(keys)[ROW]
+        key_index = pd.MultiIndex.from_frame(checked.typed[keys]) if len(keys) > 1 else checked.typed[keys[0]]
+        first = pd.Series(first_rows.reindex(key_index).to_numpy(), index=checked.typed.index)
+        reason = f"duplicate {table.key} with different content (first at row " + first.astype(str) + ")"
+        checked.reject(conflicting, keys[0], reason)
+
+
+def _check_reference(checked: CheckedTable, column: str, known: pd.Series, target: str) -> None:
+    values = checked.typed[column]
+    dangling = values.notna() & ~values.isin(known)
+    reason = f"refers to {target} that is not loaded (absent from its file or quarantined)"
+    if checked.raw.table.column(column).required:
+        checked.reject(dangling, column, reason)
+    else:
+        checked.warn(dangling, column, reason + "; value blanked", values)
+        checked.typed.loc[dangling, column] = pd.NA
+
+
+def _known_ids(store: GraphStore, table: str, new_ids: pd.Series, referenced: list[pd.Series]) -> pd.Series:
+    """New ids plus the referenced ids the store already holds."""
+    wanted = pd.concat(referenced, ignore_index=True).dropna().drop_duplicates()
+    wanted = wanted[~wanted.isin(new_ids)]
+    stored = wanted[store.existing_ids(table, wanted).to_numpy()] if len(wanted) else wanted
+    return pd.concat([new_ids, stored], ignore_index=True)
+
+
+def _breaches(measures: CheckedTable, known_incidents: pd.Series) -> pd.DataFrame:
+    frame = measures.typed[["measure_id", "breach_incident_ids", ROW]].dropna(subset=["breach_incident_ids"])
+    exploded = frame.assign(incident_id=frame["breach_incident_ids"].str.split(";")).explode("incident_id")
+    exploded["incident_id"] = exploded["incident_id"].str.strip()
+    exploded = exploded[exploded["incident_id"].ne("") & exploded["incident_id"].notna()]
+    dangling = ~exploded["incident_id"].isin(known_incidents)
+    if dangling.any():
+        measures.warnings.append(pd.DataFrame({
+            "file": measures.raw.file, "row": exploded.loc[dangling, ROW].to_numpy(),
+            "column": "breach_incident_ids",
+            "reason": "breach incident is not loaded (absent from incidents file or quarantined); id ignored",
+            "value": exploded.loc[dangling, "incident_id"].to_numpy(),
+        }))
+    return exploded.loc[~dangling, cols.BREACH_COLUMNS].drop_duplicates().reset_index(drop=True)
+
+
+def _breach_references(checked: dict[str, CheckedTable]) -> pd.Series:
+    if "measures" not in checked:
+        return pd.Series(dtype="string")
+    return checked["measures"].typed["breach_incident_ids"].str.split(";").explode().str.strip()
+
+
+def _check_references(checked: dict[str, CheckedTable], store: GraphStore) -> pd.Series:
+    """Quarantine or blank dangling references; returns every incident id that is loaded."""
+    people_refs = [checked[t].typed[c] for t, c in (
+        ("involvements", "record_id"), ("measures", "subject_record_id"),
+        ("measures", "protected_record_id"), ("referrals", "record_id")) if t in checked]
+    known_records = _known_ids(store, "person_records", checked["people"].typed["record_id"], people_refs)
+    known_incidents = _known_ids(store, "incidents", checked["incidents"].typed["incident_id"],
+                                 [checked["involvements"].typed["incident_id"],
+                                  _breach_references(checked)])
+    _check_reference(checked["involvements"], "incident_id", known_incidents, "an incident")
+    _check_reference(checked["involvements"], "record_id", known_records, "a person record")
+    if "measures" in checked:
+        for column in ("subject_record_id", "protected_record_id"):
+            _check_reference(checked["measures"], column, known_records, "a person record")
+    if "referrals" in checked:
+        _check_reference(checked["referrals"], "record_id", known_records, "a person record")
+    return known_incidents
+
+
+def _content_hash(raws: dict[str, RawTable]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(raws):
+        digest.update(f"{name}:{raws[name].digest};".encode())
+    return digest.hexdigest()
+
+
+def _frame(checked: dict[str, CheckedTable], name: str, columns: list[str]) -> pd.DataFrame:
+    if name not in checked:
+        return pd.DataFrame(columns=columns)
+    return checked[name].typed[columns].reset_index(drop=True)
+
+
+def _summarise(checked: dict[str, CheckedTable]) -> dict[str, dict[str, int]]:
+    summary = {}
+    for name, table in checked.items():
+        quarantine = table.issues("quarantine")
+        summary[table.raw.file] = {
+            "read": len(table.raw.frame) + len(table.raw.unreadable_rows),
+            "loaded": len(table.typed),
+            "quarantined": int(quarantine["row"].nunique()) if len(quarantine) else 0,
+            "warnings": len(table.issues("warnings")),
+            "duplicates_merged": table.duplicates_merged,
+        }
+    return summary
+
+
+def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver) -> Identity:
+    stored = store.person_records()
+    stored = stored[~stored["record_id"].isin(records["record_id"])]
+    every_record = pd.concat([stored, records], ignore_index=True) if len(stored) else records
+    return resolver(every_record.reset_index(drop=True), store.clusters(), store.overrides())
+
+
+def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
+                  resolver: Resolver = pnc_resolver, now: datetime | None = None,
+                  progress: Progress | None = None) -> LoadSummary:
+    """Load one extract folder into ``store``; returns the per-file summary."""
+    tell = progress or (lambda stage: None)
+    started = datetime.now()
+    tell("reading files")
+    raws = read_folder(Path(folder))
+    content_hash = _content_hash(raws)
+    summary = LoadSummary(load_id=f"L-{started:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}",
+                          content_hash=content_hash, source=str(folder), started_at=started)
+    earlier = store.has_completed_load(content_hash)
+    if earlier:
+        summary.already_loaded, summary.load_id = True, earlier
+        return summary
+    rules = Rules(now=now or started, offence_keys=offence_keys)
+    checked: dict[str, CheckedTable] = {}
+    for name, raw in raws.items():
+        tell(f"validating {raw.file}")
+        checked[name] = _check_rules(raw, rules)
+        _check_duplicates(checked[name])
+    tell("checking references")
+    known_incidents = _check_references(checked, store)
+    breaches = (_breaches(checked["measures"], known_incidents) if "measures" in checked
+                else pd.DataFrame(columns=cols.BREACH_COLUMNS))
+    records = _frame(checked, "people", cols.RECORD_COLUMNS)
+    tell("resolving people")
+    identity = _identity(store, records, resolver)
+    summary.per_file = _summarise(checked)
+    batch = LoadBatch(
+        summary=summary, records=records,
+        incidents=_frame(checked, "incidents", cols.INCIDENT_COLUMNS),
+        involvements=_frame(checked, "involvements", cols.INVOLVEMENT_COLUMNS),
+        measures=_frame(checked, "measures", cols.MEASURE_COLUMNS),
+        breaches=breaches,
+        referrals=_frame(checked, "referrals", cols.REFERRAL_COLUMNS),
+        quarantine=pd.concat([t.issues("quarantine") for t in checked.values()], ignore_index=True),
+        warnings=pd.concat([t.issues("warnings") for t in checked.values()], ignore_index=True),
+        identity=identity,
+    )
+    tell("writing to the store")
+    store.apply_load(batch)
+    return summary
+

@@ -1,0 +1,133 @@
+"""Read one contract file (CSV or Parquet) into a frame of strings with source row numbers.
+
+Everything is read as text so that nothing is silently converted: parsing and validation
+decide what a value means and report what they could not read.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from harmgraph.errors import IngestError
+from ingest.contract import TABLES, Table
+
+ROW = "_row"  # the row number a person opening the file would see (header is row 1)
+
+
+@dataclass
+class RawTable:
+    """A file's cells as stripped strings ('' = empty), plus rows the CSV parser rejected."""
+
+    table: Table
+    file: str
+    frame: pd.DataFrame
+    unreadable_rows: pd.DataFrame  # columns: row, reason, value
+    digest: str
+
+
+def find_file(folder: Path, table: Table) -> Path | None:
+    """The CSV or Parquet file for ``table`` in ``folder``; an error if both exist."""
+    candidates = [p for p in (folder / f"{table.name}.csv", folder / f"{table.name}.parquet") if p.exists()]
+    if len(candidates) > 1:
+        raise IngestError(candidates[0].name, f"both {table.name}.csv and {table.name}.parquet exist; keep one")
+    return candidates[0] if candidates else None
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise IngestError(
+            path.name, f"is not valid UTF-8 (byte {exc.start}); save the extract as UTF-8", row=line
+        ) from exc
+
+
+def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse CSV text; rows with the wrong number of fields are returned separately."""
+    if not text.strip():
+        raise IngestError(path.name, "is empty: a header row is required")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+        return frame, pd.DataFrame(columns=["row", "reason", "value"])
+    except pd.errors.ParserError:
+        pass
+    # Slow path only when the fast parser found a malformed line: keep the good rows and
+    # report each bad one with its line number instead of failing the whole file.
+    lines = list(csv.reader(io.StringIO(text)))
+    header = lines[0]
+    good, bad = [], []
+    for number, fields in enumerate(lines[1:], start=2):
+        if len(fields) == len(header):
+            good.append(fields)
+        elif fields:
+            bad.append({"row": number, "reason": f"has {len(fields)} fields, header has {len(header)}",
+                        "value": ",".join(fields)[:200]})
+    frame = pd.DataFrame(good, columns=header, dtype=str)
+    return frame, pd.DataFrame(bad, columns=["row", "reason", "value"])
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception as exc:  # pyarrow raises many types for a damaged file
+        raise IngestError(path.name, f"cannot be read as Parquet: {exc}") from exc
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            series = series.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        frame[column] = series.astype("string").fillna("").astype(object)
+    return frame
+
+
+def read_table(folder: Path, table: Table) -> RawTable | None:
+    """Read ``table`` from ``folder``; None when an optional file is absent."""
+    path = find_file(folder, table)
+    if path is None:
+        if table.optional_file:
+            return None
+        raise IngestError(f"{table.name}.csv", f"is missing from {folder}; it is a required file")
+    data = path.read_bytes()
+    if path.suffix == ".csv":
+        frame, unreadable = _read_csv_text(path, _decode(path, data))
+        first_row = 2
+    else:
+        frame, unreadable = _read_parquet(path), pd.DataFrame(columns=["row", "reason", "value"])
+        first_row = 1
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in table.required_columns if c not in frame.columns]
+    if missing:
+        raise IngestError(path.name, f"required column(s) missing: {', '.join(missing)}", row=1)
+    frame = frame[[c for c in table.column_names if c in frame.columns]].copy()
+    for column in table.column_names:
+        if column not in frame:
+            frame[column] = ""
+        else:
+            frame[column] = frame[column].astype(str).str.strip()
+    if unreadable.empty:
+        frame[ROW] = range(first_row, first_row + len(frame))
+    else:
+        bad_rows = set(unreadable["row"])
+        all_rows = [r for r in range(2, 2 + len(frame) + len(bad_rows)) if r not in bad_rows]
+        frame[ROW] = all_rows[: len(frame)]
+    return RawTable(table=table, file=path.name, frame=frame, unreadable_rows=unreadable,
+                    digest=hashlib.sha256(data).hexdigest())
+
+
+def read_folder(folder: Path) -> dict[str, RawTable]:
+    """Read every contract table present in ``folder``."""
+    if not folder.is_dir():
+        raise IngestError(str(folder), "is not a folder of extract files")
+    tables = {}
+    for table in TABLES:
+        raw = read_table(folder, table)
+        if raw is not None:
+            tables[table.name] = raw
+    return tables

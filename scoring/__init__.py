@@ -1,0 +1,1 @@
+"""Scoring: pure functions over tables that rank perpetrators and victims (RFGV)."""

@@ -1,0 +1,135 @@
+"""Scoring configuration: a validated model a force can edit as YAML.
+
+The default lives beside this module (``default_config.yaml``). A force copies it, edits the
+bands or weights and passes the copy with ``--config``; every export carries the version and
+content hash so a list can be reproduced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from harmgraph.errors import ConfigError
+
+RFGV = ("recency", "frequency", "gravity", "victims")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecencyBand(_Strict):
+    """Points given when the last incident is at most ``max_days`` before the as-of date."""
+
+    max_days: Annotated[int, Field(ge=0)]
+    points: Annotated[float, Field(ge=0)]
+
+
+class CountBand(_Strict):
+    """Points given when a measure reaches ``at_least``."""
+
+    at_least: Annotated[float, Field(ge=0)]
+    points: Annotated[float, Field(ge=0)]
+
+
+class Weights(_Strict):
+    recency: Annotated[float, Field(ge=0)] = 1.0
+    frequency: Annotated[float, Field(ge=0)] = 1.0
+    gravity: Annotated[float, Field(ge=0)] = 1.0
+    victims: Annotated[float, Field(ge=0)] = 1.5
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> "Weights":
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one weight must be positive")
+        return self
+
+
+class FlagSettings(_Strict):
+    management_current_days: Annotated[int, Field(ge=0)] = 365
+    briefing_current_days: Annotated[int, Field(ge=0)] = 90
+
+
+def _check_increasing(values: list[float], what: str) -> None:
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise ValueError(f"{what} must be strictly increasing, got {values}")
+
+
+class ScoringConfig(_Strict):
+    """Everything that decides a score: window, roles, multipliers, bands and weights."""
+
+    version: str
+    lookback_years: Annotated[float, Field(gt=0, le=50)] = 3
+    perpetrator_roles: tuple[str, ...] = ("suspect", "offender")
+    female_sex_codes: tuple[str, ...] = ("F",)
+    outcome_multipliers: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    dash_multipliers: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    recency: tuple[RecencyBand, ...]
+    frequency: tuple[CountBand, ...]
+    gravity: tuple[CountBand, ...]
+    victims: tuple[CountBand, ...]
+    weights: Weights = Weights()
+    flags: FlagSettings = FlagSettings()
+
+    @field_validator("recency")
+    @classmethod
+    def _recency_ordered(cls, bands: tuple[RecencyBand, ...]) -> tuple[RecencyBand, ...]:
+        if not bands:
+            raise ValueError("at least one band is needed")
+        _check_increasing([b.max_days for b in bands], "recency max_days")
+        return bands
+
+    @field_validator("frequency", "gravity", "victims")
+    @classmethod
+    def _count_ordered(cls, bands: tuple[CountBand, ...]) -> tuple[CountBand, ...]:
+        if not bands:
+            raise ValueError("at least one band is needed")
+        _check_increasing([b.at_least for b in bands], "at_least")
+        return bands
+
+    @field_validator("perpetrator_roles")
+    @classmethod
+    def _known_roles(cls, roles: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = set(roles) - {"victim", "suspect", "offender", "witness"}
+        if unknown or not roles:
+            raise ValueError(f"perpetrator_roles must be suspect/offender roles, got {roles}")
+        return roles
+
+    def max_points(self, component: str) -> float:
+        """The most points a component can give."""
+        return max(b.points for b in getattr(self, component))
+
+    def fingerprint(self) -> str:
+        """A short hash of the effective settings, printed in exports to reproduce a list."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def default_config_path() -> Path:
+    """Where the shipped default configuration lives."""
+    return Path(str(resources.files("scoring") / "default_config.yaml"))
+
+
+def load_config(path: Path | None = None) -> ScoringConfig:
+    """Read and validate a scoring config (the shipped default when ``path`` is None)."""
+    source = path or default_config_path()
+    try:
+        raw = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{source}: cannot read scoring config: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: scoring config must be a mapping of settings")
+    try:
+        return ScoringConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{source}: invalid scoring config: {problems}") from exc

@@ -1,0 +1,99 @@
+"""The evidence behind one person's place on the lists, component by component."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from harmgraph.errors import PersonNotFound
+from scoring.config import RFGV
+from scoring.lists import rank_perpetrators, rank_victims
+from scoring.perpetrators import ScoringContext
+from scoring.window import as_of_end, window_start
+
+_MEASURES = {
+    "recency": ("days since last incident", "recency"),
+    "frequency": ("incidents in window", "frequency"),
+    "gravity": ("harm days (Crime Harm Index) in window", "gravity"),
+    "victims": ("distinct victims in window", "all_victims"),
+}
+
+
+@dataclass
+class Evidence:
+    """Everything a MATAC chair needs to defend (or question) one person's score."""
+
+    person: dict[str, object]
+    perpetrator: dict[str, object] | None
+    victim: dict[str, object] | None
+    components: pd.DataFrame
+    incidents: pd.DataFrame
+    measures: pd.DataFrame
+    referrals: pd.DataFrame
+
+
+def _components(context: ScoringContext, row: pd.Series | None) -> pd.DataFrame:
+    weights = context.config.weights.model_dump()
+    rows = []
+    for component in RFGV:
+        label, column = _MEASURES[component]
+        points = float(row[f"{component}_points"]) if row is not None else 0.0
+        rows.append({
+            "component": component, "measure": label,
+            "value": row[column] if row is not None else None,
+            "points": points, "max_points": context.config.max_points(component),
+            "weight": weights[component], "weighted_points": points * weights[component],
+        })
+    return pd.DataFrame(rows)
+
+
+def _incidents(context: ScoringContext, person_id: str) -> pd.DataFrame:
+    tables = context.tables
+    own = tables.roles[tables.roles["person_id"] == person_id][["incident_id", "role", "relationship"]]
+    incidents = own.merge(tables.incidents, on="incident_id")
+    others = tables.roles[tables.roles["incident_id"].isin(incidents["incident_id"])
+                          & (tables.roles["person_id"] != person_id)]
+    names = tables.persons.set_index("person_id")["display_name"]
+    others = others.assign(who=others["person_id"] + " " + others["person_id"].map(names).fillna("")
+                           + " [" + others["role"] + "]")
+    incidents["others"] = incidents["incident_id"].map(others.groupby("incident_id")["who"].agg("; ".join))
+    catalogue = context.catalogue.table
+    incidents["label"] = incidents["offence"].map(catalogue["label"])
+    incidents["harm_days"] = incidents["offence"].map(catalogue["harm_days"])
+    inside = (incidents["occurred_at"] >= window_start(context.as_of, context.config)) & (
+        incidents["occurred_at"] <= as_of_end(context.as_of))
+    incidents["in_window"] = inside
+    incidents = incidents[incidents["occurred_at"] <= as_of_end(context.as_of)]
+    columns = ["occurred_at", "incident_id", "role", "relationship", "offence", "label", "harm_days",
+               "outcome", "dash_risk", "domestic_abuse", "in_window", "others"]
+    return incidents[columns].sort_values(["occurred_at", "incident_id"]).reset_index(drop=True)
+
+
+def _row(frame: pd.DataFrame, person_id: str) -> pd.Series | None:
+    match = frame[frame["person_id"] == person_id]
+    return match.iloc[0] if len(match) else None
+
+
+def explain_person(context: ScoringContext, person_id: str) -> Evidence:
+    """Collect the identity, RFGV components, incidents, measures and referrals of a person."""
+    persons = context.tables.persons
+    person = persons[persons["person_id"] == person_id]
+    if person.empty:
+        raise PersonNotFound(person_id)
+    perpetrator = _row(rank_perpetrators(context), person_id)
+    victim = _row(rank_victims(context), person_id)
+    as_of = pd.Timestamp(context.as_of)
+    measures = context.tables.measures
+    mine = measures[((measures["subject_person_id"] == person_id)
+                     | (measures["protected_person_id"] == person_id)) & (measures["start_date"] <= as_of)]
+    referrals = context.tables.referrals
+    return Evidence(
+        person=person.iloc[0].to_dict(),
+        perpetrator=perpetrator.to_dict() if perpetrator is not None else None,
+        victim=victim.to_dict() if victim is not None else None,
+        components=_components(context, perpetrator),
+        incidents=_incidents(context, person_id),
+        measures=mine.reset_index(drop=True),
+        referrals=referrals[(referrals["person_id"] == person_id) & (referrals["date"] <= as_of)].reset_index(drop=True),
+    )

@@ -1,0 +1,163 @@
+"""The ranked lists: highest risk overall, to different women and girls, and repeat victims.
+
+Each list is a DataFrame whose first columns are exactly the output contract
+(DATA_CONTRACT.md, "Output"); extra columns after them (points, counts) feed JSON, the
+explain command and the app.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+
+from scoring.perpetrators import ScoringContext, score_perpetrators
+from scoring.reasons import perpetrator_reasons, victim_reasons
+from scoring.status import active_measures, briefed_people, ever_referred, managed_people
+from scoring.victims import score_victims, victim_incidents, victim_offenders
+
+PERPETRATOR_COLUMNS = [
+    "rank", "person_id", "display_name", "record_ids", "score", "recency", "frequency",
+    "gravity", "victims", "last_incident", "flags", "reasons",
+]
+VICTIM_COLUMNS = [
+    "rank", "person_id", "display_name", "record_ids", "score", "offences", "offenders",
+    "last_incident", "flags", "reasons",
+]
+
+
+class PerpetratorList(str, Enum):
+    """The two HMICFRS offender lists."""
+
+    OVERALL = "overall"
+    DIFFERENT_VICTIMS = "different-victims"
+
+
+class VictimList(str, Enum):
+    """The two repeat-victim lists."""
+
+    MOST_OFFENCES = "most-offences"
+    MOST_OFFENDERS = "most-offenders"
+
+
+def _join_flags(flags: dict[str, pd.Series]) -> pd.Series:
+    """';'-joined names of the flags that are true, in the order given.
+
+    >>> _join_flags({"a": pd.Series([True, False]), "b": pd.Series([True, False])}).tolist()
+    ['a;b', '']
+    """
+    index = next(iter(flags.values())).index
+    joined = pd.Series("", index=index)
+    for name, on in flags.items():
+        joined = joined + np.where(on.to_numpy(dtype=bool), name + ";", "")
+    return joined.str.rstrip(";")
+
+
+def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
+    people = scored["person_id"]
+    protected = set(active_measures(context)["subject_person_id"].dropna())
+    return _join_flags({
+        "unmanaged": ~people.isin(managed_people(context)),
+        "not_on_briefing": ~people.isin(briefed_people(context)),
+        "no_protective_measure": ~people.isin(protected),
+        "breach": scored["breaches"] > 0,
+        "multiple_victims": scored["victims"] >= 2,
+        "dash_high": scored["high_dash"],
+    })
+
+
+def _with_identity(context: ScoringContext, frame: pd.DataFrame) -> pd.DataFrame:
+    persons = context.tables.persons[["person_id", "display_name", "record_ids"]]
+    return frame.merge(persons, on="person_id", how="left")
+
+
+def _breach_counts(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
+    """Per perpetrator: incidents in the window that are a breach offence or a recorded breach."""
+    from scoring.window import incidents_in_window, perpetrator_incidents
+
+    window = incidents_in_window(context.tables.incidents, context.as_of, context.config, context.catalogue)
+    window["breach"] = window["breach"] | window["incident_id"].isin(context.tables.breaches["incident_id"])
+    incidents = perpetrator_incidents(window, context.tables.roles, context.config)
+    counts = incidents["breach"].groupby(incidents["person_id"]).sum()
+    return scored["person_id"].map(counts).fillna(0).astype("int64")
+
+
+def rank_perpetrators(context: ScoringContext,
+                      which: PerpetratorList = PerpetratorList.OVERALL) -> pd.DataFrame:
+    """Rank every perpetrator in the window (best first) with reasons and flags.
+
+    ``overall`` orders by score; ``different-victims`` keeps people with at least one female
+    victim and orders by distinct female victims, then score. In that list ``victims`` counts
+    women and girls.
+    """
+    scored = score_perpetrators(context)
+    scored["breaches"] = _breach_counts(context, scored)
+    scored["flags"] = _perpetrator_flags(context, scored) if len(scored) else pd.Series(dtype=str)
+    scored["reasons"] = perpetrator_reasons(scored, context.catalogue) if len(scored) else pd.Series(dtype=str)
+    if which is PerpetratorList.DIFFERENT_VICTIMS:
+        scored = scored[scored["female_victims"] > 0]
+        order = ["female_victims", "score", "victims", "harm", "last_incident", "person_id"]
+    else:
+        order = ["score", "victims", "harm", "last_incident", "person_id"]
+    ascending = [False] * (len(order) - 1) + [True]
+    ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
+    ranked = _with_identity(context, ranked)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
+    ranked = ranked.assign(recency=ranked["days_since_last"], frequency=ranked["incidents"],
+                           gravity=ranked["harm"], victims_count=ranked[victims_shown])
+    out = ranked.drop(columns=["victims"]).rename(columns={"victims_count": "victims"})
+    out["all_victims"] = ranked["victims"]
+    extras = [c for c in out.columns if c not in PERPETRATOR_COLUMNS]
+    return out[PERPETRATOR_COLUMNS + extras]
+
+
+def _offender_ranks(context: ScoringContext, victims: pd.DataFrame) -> pd.Series:
+    """Per victim, their offenders with the offenders' overall ranks (up to three shown)."""
+    ranking = rank_perpetrators(context)
+    rank_of = ranking.set_index("person_id")["rank"]
+    name_of = ranking.set_index("person_id")["display_name"]
+    pairs = victim_offenders(context, victim_incidents(context))[["person_id", "offender_id"]].drop_duplicates()
+    pairs = pairs.assign(rank=pairs["offender_id"].map(rank_of)).dropna(subset=["rank"])
+    pairs = pairs.sort_values(["person_id", "rank"]).groupby("person_id").head(3)
+    pairs["text"] = (pairs["offender_id"].map(name_of).fillna("") + " (" + pairs["offender_id"]
+                     + ", rank " + pairs["rank"].astype("int64").astype(str) + ")")
+    text = pairs.groupby("person_id")["text"].agg(", ".join)
+    return victims["person_id"].map(text)
+
+
+def _victim_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
+    people = scored["person_id"]
+    protected = set(active_measures(context)["protected_person_id"].dropna())
+    pairs = victim_offenders(context, victim_incidents(context))
+    unmanaged_offender = pairs[~pairs["offender_id"].isin(managed_people(context))]
+    return _join_flags({
+        "no_protective_measure": ~people.isin(protected),
+        "offender_unmanaged": people.isin(set(unmanaged_offender["person_id"])),
+        "not_referred_to_marac": ~people.isin(ever_referred(context, "marac")),
+        "multiple_offenders": scored["offenders"] >= 2,
+        "dash_high": scored["high_dash"],
+    })
+
+
+def rank_victims(context: ScoringContext, which: VictimList = VictimList.MOST_OFFENCES) -> pd.DataFrame:
+    """Rank repeat victims: by recorded offences, or by distinct offenders (best first)."""
+    scored = score_victims(context)
+    scored["score"] = scored["harm"]
+    if len(scored):
+        scored["offender_ranks"] = _offender_ranks(context, scored)
+        scored["flags"] = _victim_flags(context, scored)
+        scored["reasons"] = victim_reasons(scored, context.catalogue)
+    else:
+        scored = scored.assign(offender_ranks="", flags="", reasons="")
+    if which is VictimList.MOST_OFFENDERS:
+        order = ["offenders", "offences", "incidents", "harm", "last_incident", "person_id"]
+    else:
+        order = ["offences", "offenders", "incidents", "harm", "last_incident", "person_id"]
+    ascending = [False] * (len(order) - 1) + [True]
+    ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
+    ranked = _with_identity(context, ranked)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    extras = [c for c in ranked.columns if c not in VICTIM_COLUMNS]
+    return ranked[VICTIM_COLUMNS + extras]

@@ -1,0 +1,78 @@
+"""Plain-English sentences a MATAC chair can read out: why each person is on a list."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scoring.catalogue import OffenceCatalogue
+
+
+def plural(count: pd.Series, singular: str, plural_form: str | None = None) -> pd.Series:
+    """'1 incident', '3 incidents' for each count.
+
+    >>> plural(pd.Series([1, 3]), "incident").tolist()
+    ['1 incident', '3 incidents']
+    """
+    many = plural_form or singular + "s"
+    words = np.where(count.to_numpy() == 1, singular, many)
+    return count.astype("int64").astype(str) + " " + pd.Series(words, index=count.index)
+
+
+def span_phrase(first: pd.Series, last: pd.Series) -> pd.Series:
+    """'on 2026-03-02' for one day, else 'over 14 months' / 'over 2 years 3 months'.
+
+    >>> first = pd.to_datetime(pd.Series(["2025-01-10", "2024-01-01", "2021-01-01"]))
+    >>> last = pd.to_datetime(pd.Series(["2025-01-10", "2025-03-01", "2023-04-15"]))
+    >>> span_phrase(first, last).tolist()
+    ['on 2025-01-10', 'over 14 months', 'over 2 years 3 months']
+    """
+    months = ((last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month)
+              - (last.dt.day < first.dt.day).astype(int)).clip(lower=0)
+    years, rest = months // 12, months % 12
+    long_form = plural(years, "year") + np.where(rest > 0, " " + plural(rest, "month"), "")
+    text = np.where(months >= 24, "over " + long_form,
+                    np.where(months >= 1, "over " + plural(months, "month"),
+                             "within " + plural((last - first).dt.days + 1, "day")))
+    same_day = first.dt.normalize() == last.dt.normalize()
+    return pd.Series(np.where(same_day, "on " + first.dt.strftime("%Y-%m-%d"), text), index=first.index)
+
+
+def recency_phrase(days: pd.Series) -> pd.Series:
+    """'last incident 12 days before the as-of date' (or 'on the as-of date')."""
+    return pd.Series(np.where(days == 0, "last incident on the as-of date",
+                              "last incident " + plural(days, "day") + " before the as-of date"),
+                     index=days.index)
+
+
+def most_serious_phrase(offences: pd.Series, when: pd.Series, catalogue: OffenceCatalogue) -> pd.Series:
+    """'most serious: Assault occasioning ABH (s47) on 2026-03-02'."""
+    labels = offences.map(catalogue.table["label"]).fillna(offences)
+    return "most serious: " + labels + " on " + when.dt.strftime("%Y-%m-%d")
+
+
+def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
+    """The sentence behind each perpetrator's score."""
+    victims = plural(scored["victims"], "victim")
+    women = np.where(scored["victims"] > 0,
+                     " (" + plural(scored["female_victims"], "woman or girl", "women or girls") + ")", "")
+    victims = np.where(scored["victims"] > 0, "against " + victims + women, "with no victim recorded")
+    return (plural(scored["incidents"], "incident") + " " + victims + " "
+            + span_phrase(scored["first_incident"], scored["last_incident"]) + "; "
+            + most_serious_phrase(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
+            + "; " + recency_phrase(scored["days_since_last"])
+            + "; outcomes: " + scored["outcomes"].fillna("none recorded") + ".")
+
+
+def victim_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
+    """The sentence behind each repeat victim's place on the list."""
+    offenders = plural(scored["offenders"], "different offender")
+    partners = np.where(scored["partner_offenders"] > 0,
+                        " (" + scored["partner_offenders"].astype(str) + " partner or ex-partner)", "")
+    named = np.where(scored["offender_ranks"].fillna("") != "",
+                     "; offenders: " + scored["offender_ranks"].fillna(""), "")
+    return (plural(scored["incidents"], "incident") + " (" + plural(scored["offences"], "recorded offence")
+            + ") by " + offenders + partners + " "
+            + span_phrase(scored["first_incident"], scored["last_incident"]) + "; "
+            + most_serious_phrase(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
+            + "; " + recency_phrase(scored["days_since_last"]) + named + ".")

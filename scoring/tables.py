@@ -1,0 +1,84 @@
+"""The plain tables scoring reads. Every store hands over exactly these, person-level.
+
+Columns (dtypes are normalised by :func:`normalise_tables` so both stores match exactly):
+
+- ``incidents``: incident_id, occurred_at (datetime64), offence, domestic_abuse (boolean,
+  may be NA), dash_risk, outcome, postcode
+- ``roles``: incident_id, person_id, role, relationship (one row per incident, person, role)
+- ``persons``: person_id, display_name, record_ids (';'-joined, sorted), sex, date_of_birth,
+  postcode, ethnicity (never used for scoring)
+- ``measures``: measure_id, type, subject_person_id, protected_person_id, start_date, end_date
+- ``breaches``: measure_id, incident_id
+- ``referrals``: referral_id, person_id, type, date, detail
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "incidents": {
+        "incident_id": "string", "occurred_at": "datetime64[us]", "offence": "string",
+        "domestic_abuse": "boolean", "dash_risk": "string", "outcome": "string",
+        "postcode": "string",
+    },
+    "roles": {"incident_id": "string", "person_id": "string", "role": "string",
+              "relationship": "string"},
+    "persons": {
+        "person_id": "string", "display_name": "string", "record_ids": "string",
+        "sex": "string", "date_of_birth": "datetime64[us]", "postcode": "string",
+        "ethnicity": "string",
+    },
+    "measures": {
+        "measure_id": "string", "type": "string", "subject_person_id": "string",
+        "protected_person_id": "string", "start_date": "datetime64[us]",
+        "end_date": "datetime64[us]",
+    },
+    "breaches": {"measure_id": "string", "incident_id": "string"},
+    "referrals": {"referral_id": "string", "person_id": "string", "type": "string",
+                  "date": "datetime64[us]", "detail": "string"},
+}
+
+SORT_KEYS = {
+    "incidents": ["incident_id"],
+    "roles": ["incident_id", "person_id", "role"],
+    "persons": ["person_id"],
+    "measures": ["measure_id"],
+    "breaches": ["measure_id", "incident_id"],
+    "referrals": ["referral_id"],
+}
+
+
+@dataclass(frozen=True)
+class ScoringTables:
+    """Person-level tables for scoring; build with :func:`normalise_tables`."""
+
+    incidents: pd.DataFrame
+    roles: pd.DataFrame
+    persons: pd.DataFrame
+    measures: pd.DataFrame
+    breaches: pd.DataFrame
+    referrals: pd.DataFrame
+
+
+def _normalise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    spec = COLUMNS[name]
+    out = pd.DataFrame(index=range(len(frame)))
+    for column, dtype in spec.items():
+        values = frame[column].reset_index(drop=True) if column in frame else pd.Series([None] * len(frame))
+        if dtype.startswith("datetime"):
+            values = pd.to_datetime(values).astype(dtype)
+        else:
+            values = values.astype(dtype)
+        out[column] = values
+    return out.sort_values(SORT_KEYS[name], kind="stable").reset_index(drop=True)
+
+
+def normalise_tables(**frames: pd.DataFrame) -> ScoringTables:
+    """Give each table exactly the documented columns, dtypes and row order."""
+    missing = set(COLUMNS) - set(frames)
+    if missing:
+        raise ValueError(f"missing scoring tables: {sorted(missing)}")
+    return ScoringTables(**{name: _normalise(name, frames[name]) for name in COLUMNS})

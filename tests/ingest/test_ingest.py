@@ -1,0 +1,210 @@
+"""Ingest reads the contract, quarantines what breaks a rule, and loads everything else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graph.embedded import EmbeddedStore
+from harmgraph.errors import IngestError
+from ingest.load import ingest_folder
+
+
+def clean_force(force_factory):
+    force = force_factory()
+    force.person("R1", "John", "Smith", "M", date_of_birth="1985-03-12", postcode="ne1 4st", pnc_id="85/1234A")
+    force.person("R2", "Anne", "Jones", "F", date_of_birth="1990-01-02")
+    force.person("R3", "Beth", "Brown", "F")
+    force.incident("I1", "2025-01-10T21:30:00", "common_assault", "R1", ("R2",), dash_risk="medium",
+                   outcome="outcome_16", domestic_abuse="Y")
+    force.incident("I2", "2025-06-01", "abh", "R1", ("R3",), outcome="charged", domestic_abuse="true")
+    force.measures.append({"measure_id": "M1", "type": "dvpo", "subject_record_id": "R1",
+                           "protected_record_id": "R2", "start_date": "2025-01-11",
+                           "end_date": "2025-02-07", "breach_incident_ids": "I2"})
+    force.referrals.append({"referral_id": "F1", "record_id": "R2", "type": "marac", "date": "2025-01-20"})
+    return force
+
+
+def test_clean_force_loads_every_row(store: EmbeddedStore, load, force_factory) -> None:
+    summary = load(clean_force(force_factory), store)
+    counts = store.counts()
+    assert counts["person_records"] == 3
+    assert counts["incidents"] == 2
+    assert counts["involvements"] == 4
+    assert counts["measures"] == 1 and counts["measure_breaches"] == 1
+    assert counts["referrals"] == 1
+    assert counts["quarantine"] == 0
+    assert summary.per_file["people.csv"] == {"read": 3, "loaded": 3, "quarantined": 0,
+                                               "warnings": 0, "duplicates_merged": 0}
+
+
+def test_values_are_normalised_on_load(store: EmbeddedStore, load, force_factory) -> None:
+    load(clean_force(force_factory), store)
+    records = store.person_records().set_index("record_id")
+    assert records.at["R1", "postcode"] == "NE14ST"
+    tables = store.scoring_tables()
+    incidents = tables.incidents.set_index("incident_id")
+    assert incidents.at["I1", "domestic_abuse"] == True  # noqa: E712 - pandas boolean scalar
+    assert incidents.at["I1", "occurred_at"] == pd.Timestamp("2025-01-10 21:30:00")
+
+
+QUARANTINE_CASES = [
+    # (table, row to add, column, reason fragment)
+    ("incidents", {"incident_id": "I9", "occurred_at": "", "offence": "abh"}, "occurred_at",
+     "missing required value"),
+    ("incidents", {"incident_id": "I9", "occurred_at": "2025-02-30", "offence": "abh"}, "occurred_at",
+     "not a valid ISO 8601 date"),
+    ("incidents", {"incident_id": "I9", "occurred_at": "2025-02-03", "offence": "punching"}, "offence",
+     "not a key of the offence catalogue"),
+    ("incidents", {"incident_id": "I9", "occurred_at": "2999-02-03", "offence": "abh"}, "occurred_at",
+     "in the future"),
+    ("incidents", {"incident_id": "I1", "occurred_at": "2024-02-03", "offence": "abh"}, "incident_id",
+     "duplicate incident_id with different content (first at row 2)"),
+    ("involvements", {"incident_id": "I404", "record_id": "R1", "role": "suspect"}, "incident_id",
+     "refers to an incident that is not loaded"),
+    ("involvements", {"incident_id": "I1", "record_id": "R404", "role": "victim"}, "record_id",
+     "refers to a person record that is not loaded"),
+    ("involvements", {"incident_id": "I1", "record_id": "R3", "role": "bystander"}, "role",
+     "is not one of victim, suspect, offender, witness"),
+    ("people", {"record_id": "", "forename": "No", "surname": "Id"}, "record_id", "missing required value"),
+    ("measures", {"measure_id": "M2", "type": "dvpo", "subject_record_id": "R1", "start_date": ""},
+     "start_date", "missing required value"),
+    ("referrals", {"referral_id": "F2", "record_id": "R1", "type": "tea_party", "date": "2025-01-01"},
+     "type", "is not one of"),
+]
+
+
+@pytest.mark.parametrize("table,row,column,reason", QUARANTINE_CASES,
+                         ids=[f"{c[0]}-{c[2]}-{c[3][:20]}" for c in QUARANTINE_CASES])
+def test_each_rule_quarantines_the_row_with_file_row_column_and_reason(
+        store: EmbeddedStore, load, force_factory, table: str, row: dict[str, str], column: str,
+        reason: str) -> None:
+    force = clean_force(force_factory)
+    rows = getattr(force, table)
+    rows.append(row)
+    expected_row = len(rows) + 1  # header is row 1
+    summary = load(force, store)
+    quarantine = store.quarantine()
+    assert len(quarantine) == 1, quarantine.to_string()
+    problem = quarantine.iloc[0]
+    assert problem["file"] == f"{table}.csv"
+    assert problem["row"] == expected_row
+    assert problem["column"] == column
+    assert reason in problem["reason"]
+    assert summary.per_file[f"{table}.csv"]["quarantined"] == 1
+    # nothing else lost: the clean force is still whole
+    counts = store.counts()
+    assert counts["person_records"] == 3 and counts["incidents"] == 2 and counts["involvements"] == 4
+
+
+def test_bad_optional_values_are_blanked_with_a_warning_and_the_row_still_loads(
+        store: EmbeddedStore, load, force_factory) -> None:
+    force = clean_force(force_factory)
+    force.person("R4", "Carl", "Dean", "Q", date_of_birth="1985-13-45", postcode="NOT A POSTCODE")
+    load(force, store)
+    records = store.person_records().set_index("record_id")
+    assert "R4" in records.index
+    assert pd.isna(records.at["R4", "date_of_birth"]) and pd.isna(records.at["R4", "postcode"])
+    assert pd.isna(records.at["R4", "sex"])
+    warnings = store.warnings()
+    assert set(warnings["column"]) == {"date_of_birth", "postcode", "sex"}
+    assert set(warnings["row"]) == {5}
+    assert "1985-13-45" in set(warnings["value"])
+    assert store.counts()["quarantine"] == 0
+
+
+def test_involvement_of_a_quarantined_incident_is_quarantined_too(
+        store: EmbeddedStore, load, force_factory) -> None:
+    force = clean_force(force_factory)
+    force.incident("I3", "not a date", "abh", "R1", ("R2",))
+    load(force, store)
+    quarantine = store.quarantine()
+    assert set(quarantine["file"]) == {"incidents.csv", "involvements.csv"}
+    assert store.counts()["involvements"] == 4
+
+
+def test_exact_duplicate_rows_merge_without_quarantine(store: EmbeddedStore, load, force_factory) -> None:
+    force = clean_force(force_factory)
+    force.people.append(dict(force.people[0]))
+    summary = load(force, store)
+    assert summary.per_file["people.csv"]["duplicates_merged"] == 1
+    assert store.counts()["person_records"] == 3 and store.counts()["quarantine"] == 0
+
+
+def test_reloading_the_same_folder_changes_nothing(store: EmbeddedStore, load, force_factory,
+                                                   tmp_path: Path, catalogue) -> None:
+    force = clean_force(force_factory)
+    force.incidents.append({"incident_id": "I9", "occurred_at": "bad", "offence": "abh"})
+    first = load(force, store)
+    before = store.counts(), store.scoring_tables().roles
+    second = ingest_folder(tmp_path / "extract", store, catalogue.keys)
+    assert second.already_loaded and second.load_id == first.load_id
+    assert store.counts() == before[0]
+    pd.testing.assert_frame_equal(store.scoring_tables().roles, before[1])
+
+
+def test_the_same_rows_in_a_new_extract_upsert_without_duplicates(store: EmbeddedStore, load,
+                                                                  force_factory) -> None:
+    force = clean_force(force_factory)
+    load(force, store, "monday")
+    force.incidents[0]["outcome"] = "convicted"  # the RMS updated the outcome since Monday
+    load(force, store, "tuesday")
+    counts = store.counts()
+    assert counts["incidents"] == 2 and counts["involvements"] == 4 and counts["loads"] == 2
+    incidents = store.scoring_tables().incidents.set_index("incident_id")
+    assert incidents.at["I1", "outcome"] == "convicted"
+
+
+def test_a_missing_required_column_stops_the_load_and_writes_nothing(
+        store: EmbeddedStore, tmp_path: Path, force_factory, catalogue) -> None:
+    folder = clean_force(force_factory).write(tmp_path / "extract")
+    frame = pd.read_csv(folder / "incidents.csv", dtype=str).drop(columns=["offence"])
+    frame.to_csv(folder / "incidents.csv", index=False)
+    with pytest.raises(IngestError, match=r"incidents.csv, row 1: required column\(s\) missing: offence"):
+        ingest_folder(folder, store, catalogue.keys)
+    assert store.counts()["person_records"] == 0 and store.counts()["loads"] == 0
+
+
+def test_a_missing_required_file_is_named(store: EmbeddedStore, tmp_path: Path, force_factory,
+                                          catalogue) -> None:
+    folder = clean_force(force_factory).write(tmp_path / "extract")
+    (folder / "involvements.csv").unlink()
+    with pytest.raises(IngestError, match="involvements.csv: is missing"):
+        ingest_folder(folder, store, catalogue.keys)
+
+
+def test_a_row_with_too_many_fields_is_quarantined_and_the_rest_load(
+        store: EmbeddedStore, tmp_path: Path, force_factory, catalogue) -> None:
+    folder = clean_force(force_factory).write(tmp_path / "extract")
+    with (folder / "people.csv").open("a", encoding="utf-8") as handle:
+        handle.write("R9,niche,Too,Many,1980-01-01,M,,,,,EXTRA\n")
+        handle.write("R10,,Ok,Row,,F,,,,\n")
+    ingest_folder(folder, store, catalogue.keys)
+    quarantine = store.quarantine()
+    assert quarantine[["file", "row"]].values.tolist() == [["people.csv", 5]]
+    assert "has 11 fields" in quarantine.iloc[0]["reason"]
+    assert set(store.person_records()["record_id"]) == {"R1", "R2", "R3", "R10"}
+
+
+def test_parquet_extracts_load_like_csv(tmp_path: Path, force_factory, catalogue) -> None:
+    csv_folder = clean_force(force_factory).write(tmp_path / "csv")
+    parquet_folder = tmp_path / "parquet"
+    parquet_folder.mkdir()
+    for path in csv_folder.glob("*.csv"):
+        pd.read_csv(path, dtype=str, keep_default_na=False).to_parquet(parquet_folder / f"{path.stem}.parquet")
+    with EmbeddedStore(tmp_path / "a.duckdb") as from_csv, EmbeddedStore(tmp_path / "b.duckdb") as from_parquet:
+        ingest_folder(csv_folder, from_csv, catalogue.keys)
+        ingest_folder(parquet_folder, from_parquet, catalogue.keys)
+        for name in ("incidents", "roles", "persons", "measures", "breaches", "referrals"):
+            pd.testing.assert_frame_equal(getattr(from_csv.scoring_tables(), name),
+                                          getattr(from_parquet.scoring_tables(), name))
+
+
+def test_a_file_in_another_encoding_is_a_clear_error(store: EmbeddedStore, tmp_path: Path,
+                                                      force_factory, catalogue) -> None:
+    folder = clean_force(force_factory).write(tmp_path / "extract")
+    (folder / "people.csv").write_bytes("record_id,forename,surname\nR1,Zoë,Smith\n".encode("latin-1"))
+    with pytest.raises(IngestError, match="people.csv, row 2: is not valid UTF-8"):
+        ingest_folder(folder, store, catalogue.keys)
