@@ -59,6 +59,8 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS loads (
         load_id VARCHAR, source VARCHAR, content_hash VARCHAR, started_at TIMESTAMP,
         finished_at TIMESTAMP, summary VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        "at" TIMESTAMP, who VARCHAR, action VARCHAR, subject VARCHAR, detail VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         load_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, reason VARCHAR,
         value VARCHAR)""",
@@ -79,6 +81,7 @@ _UPSERTS = [
 _COUNTED_TABLES = (
     "person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
     "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
+    "audit_log",
 )
 
 
@@ -337,6 +340,13 @@ class EmbeddedStore(GraphStore):
 
     def warnings(self, load_id: str | None = None) -> pd.DataFrame:
         return self._issues("load_warnings", load_id)
+
+    def record_audit(self, who: str, action: str, subject: str, detail: str = "") -> None:
+        self._con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
+                          [datetime.now(), who, action, subject, detail])
+
+    def audit_log(self) -> pd.DataFrame:
+        return self._frame('SELECT "at", who, action, subject, detail FROM audit_log ORDER BY "at"')
 
     def counts(self) -> dict[str, int]:
         return {

@@ -100,5 +100,13 @@ class GraphStore(ABC):
         """Field-level warnings (load_id + ISSUE_COLUMNS), all loads or one."""
 
     @abstractmethod
+    def record_audit(self, who: str, action: str, subject: str, detail: str = "") -> None:
+        """Append one row to the access log (a view of a person, an export, a load...)."""
+
+    @abstractmethod
+    def audit_log(self) -> pd.DataFrame:
+        """The access log: at, who, action, subject, detail (oldest first)."""
+
+    @abstractmethod
     def counts(self) -> dict[str, int]:
         """Row counts per stored table, for summaries and tests."""

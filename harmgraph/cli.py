@@ -83,6 +83,13 @@ def _emit(text: str, output: Path | None) -> None:
         console.print(f"wrote {output}")
 
 
+def _user() -> str:
+    """Who is running the command, for the access log (the OS account name)."""
+    import getpass
+
+    return getpass.getuser()
+
+
 def _as_date(value: datetime | None) -> date | None:
     return value.date() if value else None
 
@@ -124,7 +131,10 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None):  # t
 
     keys = load_catalogue(catalogue).keys
     with open_store(store_location) as store, _stage_progress() as tell:
-        return ingest_folder(folder, store, keys, progress=tell)
+        summary = ingest_folder(folder, store, keys, progress=tell)
+        store.record_audit(_user(), "load", summary.load_id,
+                           "already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
+        return summary
 
 
 @app.command()
@@ -182,6 +192,8 @@ def rank(
         context = build_context(graph_store, _as_date(as_of), config, catalogue)
         ranked = rank_perpetrators(context, PerpetratorList(which.value)).head(top)
         prov = provenance(context, f"perpetrators:{which.value}", graph_store)
+        graph_store.record_audit(_user(), "list", f"perpetrators:{which.value}",
+                                 f"top {top} as of {context.as_of} format {fmt.value}")
     _show(ranked, PERPETRATOR_COLUMNS, fmt, prov, output, f"Highest risk: {which.value}")
 
 
@@ -203,6 +215,8 @@ def victims(
         context = build_context(graph_store, _as_date(as_of), config, catalogue)
         ranked = rank_victims(context, VictimList(which.value)).head(top)
         prov = provenance(context, f"victims:{which.value}", graph_store)
+        graph_store.record_audit(_user(), "list", f"victims:{which.value}",
+                                 f"top {top} as of {context.as_of} format {fmt.value}")
     _show(ranked, VICTIM_COLUMNS, fmt, prov, output, f"Repeat victims: {which.value}")
 
 
@@ -223,6 +237,7 @@ def explain(
         evidence = explain_person(context, person_id)
         records = graph_store.person_record_rows(person_id)
         links = graph_store.identity_links(person_id)
+        graph_store.record_audit(_user(), "view_person", person_id, f"explain as of {context.as_of}")
     print_evidence(out, evidence, records, links, context)
 
 
@@ -235,6 +250,7 @@ def persons(
     """Export every resolved person with the source records merged into it."""
     with open_store(store) as graph_store:
         frame = graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]]
+        graph_store.record_audit(_user(), "export", "persons", f"{len(frame)} persons")
     if fmt is Format.json:
         _emit(to_json(frame, {"store": store}) + "\n", output)
     elif fmt is Format.csv:
@@ -297,6 +313,19 @@ def run_app(store: StoreOption = DEFAULT_STORE) -> None:
 def version() -> None:
     """Print the harmgraph version."""
     out.print(__version__)
+
+
+def _register_extensions() -> None:
+    """Commands that live in their own modules (each exposes ``register(app)``)."""
+    import importlib
+
+    for module_name in EXTENSION_MODULES:
+        importlib.import_module(module_name).register(app)
+
+
+# Modules adding commands to the CLI; each defines ``register(app: typer.Typer) -> None``.
+EXTENSION_MODULES: tuple[str, ...] = ()
+_register_extensions()
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ OUTCOME_GROUPS = {
     "under_investigation": "under investigation",
     "nfa": "no further action",
     "acquitted": "acquitted",
+    "other": "other outcome",
 }
 
 
@@ -49,9 +50,10 @@ def _component_points(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFram
 
 
 def _most_serious(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Per person, the heaviest incident (ties: the most recent)."""
-    ordered = incidents.sort_values(["person_id", "weighted_harm", "occurred_at", "incident_id"],
-                                    ascending=[True, False, False, True])
+    """Per person, the gravest offence by catalogue weight (ties: heavier after multipliers,
+    then the most recent)."""
+    ordered = incidents.sort_values(["person_id", "harm_days", "weighted_harm", "occurred_at", "incident_id"],
+                                    ascending=[True, False, False, False, True])
     top = ordered.drop_duplicates("person_id").set_index("person_id")
     return pd.DataFrame({"most_serious_offence": top["offence"],
                          "most_serious_at": top["occurred_at"],
@@ -60,10 +62,10 @@ def _most_serious(incidents: pd.DataFrame) -> pd.DataFrame:
 
 def _outcome_counts(incidents: pd.DataFrame) -> pd.Series:
     """Per person, e.g. '1 convicted, 2 outcome 15/16' (allegations and convictions apart)."""
-    grouped = incidents.assign(group=incidents["outcome"].map(OUTCOME_GROUPS).fillna("other/unknown"))
+    grouped = incidents.assign(group=incidents["outcome"].map(OUTCOME_GROUPS).fillna("outcome not recorded"))
     counts = grouped.groupby(["person_id", "group"]).size().rename("n").reset_index()
     counts["text"] = counts["n"].astype(str) + " " + counts["group"]
-    order = {g: i for i, g in enumerate([*dict.fromkeys(OUTCOME_GROUPS.values()), "other/unknown"])}
+    order = {g: i for i, g in enumerate([*dict.fromkeys(OUTCOME_GROUPS.values()), "outcome not recorded"])}
     counts = counts.assign(order=counts["group"].map(order)).sort_values(["person_id", "order"])
     return counts.groupby("person_id")["text"].agg(", ".join)
 

@@ -48,7 +48,8 @@ def score_victims(context: ScoringContext) -> pd.DataFrame:
     frame["offenders"] = pairs.groupby("person_id")["offender_id"].nunique()
     frame["partner_offenders"] = pairs[partner].groupby("person_id")["offender_id"].nunique()
     frame[["offenders", "partner_offenders"]] = frame[["offenders", "partner_offenders"]].fillna(0).astype("int64")
-    ordered = incidents.sort_values(["person_id", "weighted_harm", "occurred_at"], ascending=[True, False, False])
+    ordered = incidents.sort_values(["person_id", "harm_days", "weighted_harm", "occurred_at"],
+                                    ascending=[True, False, False, False])
     top = ordered.drop_duplicates("person_id").set_index("person_id")
     frame["most_serious_offence"] = top["offence"]
     frame["most_serious_at"] = top["occurred_at"]

@@ -9,7 +9,13 @@ resolution hard in real police data.
 
 from __future__ import annotations
 
-FEMALE_FORENAMES: tuple[str, ...] = tuple(
+
+def _words(text: str) -> tuple[str, ...]:
+    """Whitespace-separated words, first occurrence kept (lists are typed by hand)."""
+    return tuple(dict.fromkeys(text.split()))
+
+
+FEMALE_FORENAMES: tuple[str, ...] = _words(
     """
     Abigail Ada Adele Agnes Aimee Alana Alexandra Alice Alicia Alison Amanda Amber Amelia Amy
     Andrea Angela Anita Ann Anna Anne Annette Antonia April Ava Barbara Beatrice Becky Belinda
@@ -29,10 +35,10 @@ FEMALE_FORENAMES: tuple[str, ...] = tuple(
     Stephanie Susan Suzanne Tanya Tara Teresa Tina Toni Tracey Valerie Vanessa Victoria Wendy
     Yasmin Yvonne Zara Zoe Aisha Amira Fatima Layla Maryam Noor Priya Sana Shabana Zainab
     Agata Joanna Katarzyna Magdalena Aleksandra Ioana Andreea Precious Blessing Chiamaka
-    """.split()
+    """
 )
 
-MALE_FORENAMES: tuple[str, ...] = tuple(
+MALE_FORENAMES: tuple[str, ...] = _words(
     """
     Aaron Adam Adrian Aidan Alan Albert Alex Alexander Alfie Andrew Anthony Archie Arthur
     Ashley Barry Ben Benjamin Bernard Bradley Brandon Brian Callum Calvin Cameron Carl Charles
@@ -51,10 +57,10 @@ MALE_FORENAMES: tuple[str, ...] = tuple(
     Arjun Deepak Rajesh Sanjay Vikram Jakub Krzysztof Lukasz Marek Piotr Tomasz Andrei Bogdan
     Mihai Emeka Kwame Olu Tunde Marcus Dwayne Delroy Jermaine Leroy Nathaniel Reuben Rhys Gethin
     Dafydd Ewan Hamish Angus Ruairi Cian Padraig Seamus
-    """.split()
+    """
 )
 
-SURNAMES: tuple[str, ...] = tuple(
+SURNAMES: tuple[str, ...] = _words(
     """
     Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans
     Walker White Roberts Green Hall Wood Jackson Clarke Patel Khan Lewis James Phillips Mason
@@ -81,7 +87,7 @@ SURNAMES: tuple[str, ...] = tuple(
     Brennan Brooks Carpenter Dickinson Dobson Emery Forster Gilbert Hargreaves Hodgson
     Hollis Ingram Kerr Lindsay Maddox Metcalfe Nash Oakley Pickering Redfern Sanderson
     Stoddart Tennant Usher Varley Whitfield Yardley
-    """.split()
+    """
 )
 
 # Informal forms police systems record instead of the given name (and back).
@@ -158,7 +164,7 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "Fatima": ("Fatma",),
 }
 
-STREET_STEMS: tuple[str, ...] = tuple(
+STREET_STEMS: tuple[str, ...] = _words(
     """
     Acacia Alder Ash Aspen Beech Birch Bramble Briar Chestnut Clover Cedar Cherry Cypress
     Elder Elm Fern Foxglove Hawthorn Hazel Heather Holly Juniper Larch Laurel Lilac Linden
@@ -168,7 +174,7 @@ STREET_STEMS: tuple[str, ...] = tuple(
     Hillside Jubilee Kingsway Lakeside Lime Mill Moor Northgate Park Quarry Queensway Railway
     Riverside Rosebank School Southfield Springfield Station Tannery Valley Victoria Westfield
     Wharf Windmill Woodland
-    """.split()
+    """
 )
 
 STREET_SUFFIXES: tuple[str, ...] = (
