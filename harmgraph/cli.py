@@ -162,16 +162,29 @@ def _show(frame: pd.DataFrame, columns: list[str], fmt: Format, prov: dict[str, 
     elif fmt is Format.json:
         _emit(to_json(frame, prov) + "\n", output)
     else:
-        table = Table(title=title, caption=(f"as of {prov['as_of']}, {prov['lookback_years']}-year window; "
-                                            f"config {prov['config_version']} ({prov['config_fingerprint']})"),
-                      show_lines=True)
-        for column in columns:
-            table.add_column(column, overflow="fold",
-                             max_width=60 if column == "reasons" else None)
-        for row in frame[columns].itertuples(index=False):
-            table.add_row(*("" if pd.isna(v) else (v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v))
-                            for v in row))
-        out.print(table)
+        _print_table(frame, columns, prov, title)
+
+
+def _text(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+
+
+def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object], title: str) -> None:
+    """A compact table, then each row's reason as a numbered line (reasons are long)."""
+    shown = [c for c in columns if c not in ("reasons", "record_ids")]
+    table = Table(title=title, caption=(f"as of {prov['as_of']}, {prov['lookback_years']}-year window; "
+                                        f"config {prov['config_version']} ({prov['config_fingerprint']})"))
+    for column in shown:
+        table.add_column(column, overflow="fold")
+    for row in frame[shown].itertuples(index=False):
+        table.add_row(*(_text(v) for v in row))
+    out.print(table)
+    if "reasons" in columns:
+        for row in frame.itertuples(index=False):
+            out.print(f"[bold]{row.rank}.[/] {row.display_name} ({row.person_id}): {row.reasons}")
+    out.print()
 
 
 @app.command()
@@ -324,7 +337,7 @@ def _register_extensions() -> None:
 
 
 # Modules adding commands to the CLI; each defines ``register(app: typer.Typer) -> None``.
-EXTENSION_MODULES: tuple[str, ...] = ()
+EXTENSION_MODULES: tuple[str, ...] = ("harmgraph.cmd_graph",)
 _register_extensions()
 
 

@@ -38,8 +38,17 @@ PAIR_COLUMNS = (
 
 
 def make_perpetrators(rng: np.random.Generator, count: int) -> np.ndarray:
-    """Archetype code of each of ``count`` perpetrators (person ids 0..count-1)."""
-    return choose(rng, count, PERPETRATOR_SHARES)
+    """Archetype code of each of ``count`` perpetrators (person ids 0..count-1).
+
+    Counts per archetype are fixed by the shares (largest remainder), not drawn, so even a
+    small force has its power few: only who is which is random.
+    """
+    codes = np.fromiter(PERPETRATOR_SHARES.keys(), dtype=np.int64)
+    exact = np.fromiter(PERPETRATOR_SHARES.values(), dtype=float) * count
+    sizes = np.floor(exact).astype(np.int64)
+    remainder_order = np.argsort(-(exact - sizes), kind="stable")
+    sizes[remainder_order[: count - sizes.sum()]] += 1
+    return rng.permutation(np.repeat(codes, sizes))
 
 
 def make_pairs(rng: np.random.Generator, perp_arch: np.ndarray, window: Window) -> pd.DataFrame:
@@ -100,8 +109,8 @@ def _serial(rng: np.random.Generator, perps: np.ndarray, window: Window) -> pd.D
     k = capped_geometric(rng, 0.45, len(perps), 2, 9)
     owner = segment_ids(k)
     m = len(owner)
-    together = rng.uniform(0.6, 2.0, m) * YEAR
-    gap = rng.uniform(0.0, 0.4, m) * YEAR
+    together = rng.uniform(0.8, 2.4, m) * YEAR
+    gap = rng.uniform(0.2, 1.0, m) * YEAR
     after = rng.uniform(0.1, 0.6, m) * YEAR
     offset = exclusive_cumsum_in_segment(together + gap, owner)
     last = np.r_[owner[1:] != owner[:-1], True]
@@ -124,7 +133,7 @@ def _power(rng: np.random.Generator, perps: np.ndarray, window: Window) -> pd.Da
     """Long, dense, escalating courses of conduct; a quarter against a single victim."""
     n = len(perps)
     k = np.where(rng.random(n) < 0.25, 1, capped_geometric(rng, 0.35, n, 2, 9))
-    span = np.minimum(rng.uniform(3.0, 10.0, n) * YEAR, 0.98 * window.length)
+    span = np.minimum(rng.uniform(4.0, 10.0, n) * YEAR, 0.98 * window.length)
     career_start = window.start + rng.random(n) * (window.length - span)
     owner = segment_ids(k)
     m = len(owner)
@@ -137,5 +146,7 @@ def _power(rng: np.random.Generator, perps: np.ndarray, window: Window) -> pd.Da
     single = k[owner] == 1
     n_inc = np.where(single, capped_geometric(rng, 0.07, m, 10, 80),
                      capped_geometric(rng, 0.2, m, 2, 30))
+    # Strangers are attacked once; acquaintances a few times at most.
+    n_inc = np.select([rel == STRANGER, rel == ACQUAINTANCE], [1, np.minimum(n_inc, 3)], default=n_inc)
     return _frame(perps[owner], order, rel, start, end, rel_end, n_inc, career_start[owner],
                   span[owner])

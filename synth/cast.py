@@ -71,7 +71,8 @@ def core_involvements(rng: np.random.Generator, incidents: pd.DataFrame, pairs: 
     return pd.concat([victims, suspects], ignore_index=True)
 
 
-def extra_involvements(rng: np.random.Generator, incidents: pd.DataFrame, first_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def extra_involvements(rng: np.random.Generator, incidents: pd.DataFrame,
+                       first_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Second victims and co-suspects, each a new person; returns (victims, co-suspects)."""
     n = len(incidents)
     rel = incidents["rel"].to_numpy()
@@ -90,7 +91,8 @@ def extra_involvements(rng: np.random.Generator, incidents: pd.DataFrame, first_
     return victims, co_suspects
 
 
-def witness_involvements(rng: np.random.Generator, n_incidents: int, count: int, first_id: int) -> pd.DataFrame:
+def witness_involvements(rng: np.random.Generator, n_incidents: int, count: int,
+                         first_id: int) -> pd.DataFrame:
     """``count`` witnesses spread over the incidents; a few are recorded twice."""
     people = np.arange(count)
     again = people[rng.random(count) < WITNESS_REPEAT_SHARE]

@@ -77,12 +77,13 @@ def _nickname_table() -> tuple[np.ndarray, np.ndarray]:
     return table, has
 
 
-def record_counts(rng: np.random.Generator, involvement_counts: np.ndarray, fragmentation: bool) -> np.ndarray:
+def record_counts(rng: np.random.Generator, involvement_counts: np.ndarray,
+                  fragmentation: bool) -> np.ndarray:
     """How many records each person has: more for people recorded many times."""
     n = len(involvement_counts)
     if not fragmentation:
         return np.ones(n, dtype=np.int64)
-    p = np.clip(0.07 + 0.10 * (involvement_counts - 1), 0.0, 0.85)
+    p = np.clip(0.09 + 0.10 * (involvement_counts - 1), 0.0, 0.85)
     extra = choose(rng, n, {1: 0.6, 2: 0.28, 3: 0.12})
     count = 1 + np.where(rng.random(n) < p, extra, 0)
     # Someone seen once rarely has more than one other record (from another system).
@@ -162,7 +163,8 @@ def _casing(rng: np.random.Generator, forename: np.ndarray, surname: np.ndarray,
     return fore.to_numpy(dtype=object, na_value=None), sur.to_numpy(dtype=object, na_value=None)
 
 
-def _dates_of_birth(rng: np.random.Generator, ident: Identities, owner: np.ndarray, extra: np.ndarray) -> np.ndarray:
+def _dates_of_birth(rng: np.random.Generator, ident: Identities, owner: np.ndarray,
+                    extra: np.ndarray) -> np.ndarray:
     """ISO date of birth per record: a wrong digit, day/month swapped, or missing on some."""
     n = len(owner)
     day = np.floor(ident.dob[owner]).astype(np.int64).astype("datetime64[D]")
@@ -226,7 +228,8 @@ def _addresses(rng: np.random.Generator, ident: Identities, owner: np.ndarray,
             np.where(no_address, None, address.to_numpy(dtype=object)))
 
 
-def _ethnicities(rng: np.random.Generator, ident: Identities, owner: np.ndarray, extra: np.ndarray) -> np.ndarray:
+def _ethnicities(rng: np.random.Generator, ident: Identities, owner: np.ndarray,
+                 extra: np.ndarray) -> np.ndarray:
     """Self-defined code, missing on about 42% of records, occasionally different."""
     codes = np.asarray(names.ETHNICITY_CODES, dtype=object)
     code = ident.ethnicity[owner]

@@ -27,7 +27,7 @@ N_FEMALE = len(names.FEMALE_FORENAMES)
 SURNAMES = np.asarray(names.SURNAMES, dtype=object)
 
 # Probability a person has a PNC record (a criminal record), by archetype.
-PNC_SHARE = {ONE_OFF: 0.35, REPEAT: 0.6, SERIAL: 0.8, POWER: 0.9, VICTIM: 0.03, WITNESS: 0.01,
+PNC_SHARE = {ONE_OFF: 0.45, REPEAT: 0.6, SERIAL: 0.8, POWER: 0.9, VICTIM: 0.03, WITNESS: 0.01,
              CO_SUSPECT: 0.5}
 # (mean, sd, low, high) of age in years at first involvement, by archetype.
 AGE = {ONE_OFF: (33, 10, 18, 65), REPEAT: (33, 10, 18, 65), SERIAL: (30, 8, 18, 60),
@@ -49,11 +49,11 @@ class Places:
         district = rng.integers(1, 50, count).astype(str)
         sector = rng.integers(0, 10, count).astype(str)
         letters = np.asarray(list(names.INWARD_LETTERS))
-        unit = np.strings.add(letters[rng.integers(0, len(letters), count)],
+        unit = np.char.add(letters[rng.integers(0, len(letters), count)],
                               letters[rng.integers(0, len(letters), count)])
-        outward = np.strings.add(area, district)
-        inward = np.strings.add(sector, unit)
-        postcode = np.strings.add(np.strings.add(outward, " "), inward)
+        outward = np.char.add(area, district)
+        inward = np.char.add(sector, unit)
+        postcode = np.char.add(np.char.add(outward, " "), inward)
         return cls(postcode=postcode,
                    stem=rng.integers(0, len(names.STREET_STEMS), count),
                    suffix=rng.integers(0, len(names.STREET_SUFFIXES), count))
@@ -89,7 +89,8 @@ def _sexes(rng: np.random.Generator, arch: np.ndarray, victim_rel: np.ndarray) -
     u = rng.random(len(arch))
     female = np.select(
         [np.isin(arch, (SERIAL, POWER)), np.isin(arch, (ONE_OFF, REPEAT)), arch == CO_SUSPECT,
-         (arch == VICTIM) & np.isin(victim_rel, (PARTNER, EX_PARTNER)), (arch == VICTIM) & (victim_rel == FAMILY),
+         (arch == VICTIM) & np.isin(victim_rel, (PARTNER, EX_PARTNER)),
+         (arch == VICTIM) & (victim_rel == FAMILY),
          arch == VICTIM],
         [0.03, 0.12, 0.15, 0.90, 0.68, 0.66], default=0.50)
     unknown = np.where(arch == WITNESS, 0.02, 0.005)
@@ -107,12 +108,14 @@ def _forenames(rng: np.random.Generator, sex: np.ndarray) -> np.ndarray:
 
 def _pnc_ids(rng: np.random.Generator, size: int) -> np.ndarray:
     """Unique PNC-style ids 'YY/NNNNNNNL' (year of first record, serial, check letter)."""
+    if size == 0:  # numpy's string functions fail on empty input
+        return np.zeros(0, dtype=object)
     serial = rng.choice(9_000_000, size=size, replace=False) + 1_000_000
     year = rng.integers(0, 100, size)
     letters = np.asarray(list("ABCDEFGHJKLMNPQRTUVWXYZ"))
-    text = np.strings.add(np.strings.zfill(year.astype(str), 2), "/")
-    text = np.strings.add(text, serial.astype(str))
-    return np.strings.add(text, letters[serial % len(letters)]).astype(object)
+    text = np.char.add(np.char.zfill(year.astype(str), 2), "/")
+    text = np.char.add(text, serial.astype(str))
+    return np.char.add(text, letters[serial % len(letters)]).astype(object)
 
 
 def make_identities(rng: np.random.Generator, arch: np.ndarray, involvements: pd.DataFrame,
@@ -151,7 +154,8 @@ def _share_households(rng: np.random.Generator, involvements: pd.DataFrame, inci
     domestic = np.isin(incidents["rel"].to_numpy(), (PARTNER, EX_PARTNER, FAMILY))
     inc = involvements["inc"].to_numpy()
     person = involvements["person"].to_numpy()
-    others = np.isin(involvements["role"].to_numpy(), (ROLE["victim"], ROLE["witness"])) & (person != main_victim[inc])
+    others = (np.isin(involvements["role"].to_numpy(), (ROLE["victim"], ROLE["witness"]))
+              & (person != main_victim[inc]))
     rows = np.flatnonzero(others & domestic[inc])
     share = rows[rng.random(len(rows)) < 0.45]
     who, anchor = person[share], main_victim[inc[share]]
@@ -162,14 +166,22 @@ def _share_households(rng: np.random.Generator, involvements: pd.DataFrame, inci
 
 def _dates_of_birth(rng: np.random.Generator, arch: np.ndarray, involvements: pd.DataFrame,
                     incidents: pd.DataFrame) -> np.ndarray:
-    """Date of birth from an archetype-typical age at the person's first involvement."""
+    """Date of birth from an archetype-typical age at the person's first involvement.
+
+    The age is capped so that the person is at most 80 at their last involvement.
+    """
     n = len(arch)
     when = incidents["time"].to_numpy()[involvements["inc"].to_numpy()]
-    first = np.full(n, np.inf)
-    np.minimum.at(first, involvements["person"].to_numpy(), when)
-    first = np.where(np.isfinite(first), first, np.nanmax(when) if len(when) else 0.0)
+    person = involvements["person"].to_numpy()
+    first, last = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(first, person, when)
+    np.maximum.at(last, person, when)
+    seen = np.isfinite(first)
+    first, last = np.where(seen, first, 0.0), np.where(seen, last, 0.0)
     age = np.empty(n)
     for code, (mean, sd, low, high) in AGE.items():
         where = np.flatnonzero(arch == code)
         age[where] = np.clip(rng.normal(mean, sd, len(where)), low, high)
-    return np.floor(first - age * YEAR - rng.random(n))
+    oldest = 79.9 - (last - first) / YEAR
+    age = np.maximum(np.minimum(age, oldest), 16.01)
+    return np.floor(first - age * YEAR)

@@ -15,7 +15,9 @@ import pandas as pd
 
 from ingest.contract import DASH_RISKS, OUTCOMES
 from synth import offences as off
-from synth.archetypes import ACQUAINTANCE, EX_PARTNER, FAMILY, PARTNER, POWER, REPEAT, SERIAL, STRANGER, UNKNOWN
+from synth.archetypes import (
+    ACQUAINTANCE, EX_PARTNER, FAMILY, PARTNER, POWER, REPEAT, SERIAL, STRANGER, UNKNOWN,
+)
 from synth.util import Window, segment_ids
 
 OUT = {name: i for i, name in enumerate(OUTCOMES)}
@@ -28,12 +30,12 @@ ATTEMPT_SHARE = 0.02
 
 # Outcome mixes by situation (probabilities in OUTCOMES order, normalised on use).
 _OUTCOME_MIXES = {
-    "domestic": {"outcome_15": .36, "outcome_16": .40, "charged": .08, "convicted": .05,
-                 "nfa": .05, "caution": .015, "acquitted": .01, "under_investigation": .02,
-                 "other": .015},
-    "serious": {"outcome_15": .28, "outcome_16": .30, "charged": .15, "convicted": .10,
-                "nfa": .07, "acquitted": .04, "under_investigation": .04, "other": .02},
-    "breach": {"outcome_15": .25, "outcome_16": .20, "charged": .25, "convicted": .18,
+    "domestic": {"outcome_15": .37, "outcome_16": .42, "charged": .07, "convicted": .045,
+                 "nfa": .04, "caution": .015, "acquitted": .01, "under_investigation": .02,
+                 "other": .01},
+    "serious": {"outcome_15": .31, "outcome_16": .33, "charged": .13, "convicted": .09,
+                "nfa": .06, "acquitted": .03, "under_investigation": .03, "other": .02},
+    "breach": {"outcome_15": .28, "outcome_16": .22, "charged": .22, "convicted": .15,
                "nfa": .05, "caution": .02, "acquitted": .01, "under_investigation": .02,
                "other": .02},
     "non_domestic": {"outcome_15": .20, "outcome_16": .20, "nfa": .25, "charged": .12,
@@ -117,12 +119,12 @@ def domestic_flag(rng: np.random.Generator, rel: np.ndarray, offence: np.ndarray
 def dash_risk(rng: np.random.Generator, arch: np.ndarray, position: np.ndarray,
               offence: np.ndarray, domestic: np.ndarray) -> np.ndarray:
     """DASH risk code for domestic incidents (mostly standard); NONE when not assessed."""
-    high = np.select([arch == POWER, arch == SERIAL, arch == REPEAT], [0.18 + 0.3 * position, 0.10, 0.08],
-                     default=0.05)
-    medium = np.select([arch == POWER, arch == SERIAL, arch == REPEAT], [0.35, 0.28, 0.24],
+    high = np.select([arch == POWER, arch == SERIAL, arch == REPEAT], [0.08 + 0.2 * position, 0.07, 0.05],
+                     default=0.03)
+    medium = np.select([arch == POWER, arch == SERIAL, arch == REPEAT], [0.33, 0.28, 0.24],
                        default=0.18)
     serious = off.SERIOUS_MASK[offence]
-    high = np.where(serious, high + 0.25, high)
+    high = np.where(serious, high + 0.15, high)
     medium = np.where(serious, medium + 0.10, medium)
     u = rng.random(len(arch))
     risk = np.where(u < high, DASH["high"], np.where(u < high + medium, DASH["medium"], DASH["standard"]))

@@ -17,13 +17,16 @@ import pandas as pd
 
 from synth import offences as off
 from synth.archetypes import EX_PARTNER, ONE_OFF, PARTNER, POWER, REPEAT, SERIAL
-from synth.incidents import DASH, NONE, OUT
+from synth.incidents import DASH, OUT
 from synth.util import YEAR, Window, capped_geometric, segment_ids
 
 MEASURE_PROBABILITY = {ONE_OFF: 0.03, REPEAT: 0.12, SERIAL: 0.10, POWER: 0.30}
 BREACH_PROBABILITY = {ONE_OFF: 0.12, REPEAT: 0.30, SERIAL: 0.40, POWER: 0.55}
 # Domestic abuse protection notices/orders replaced DVPN/DVPO in pilot areas from late 2024.
 DAPO_FROM = float((date(2024, 11, 27) - date(1970, 1, 1)).days)
+
+# A police notice is followed by an application to court for the matching order.
+FOLLOW_UP = {"dvpn": "dvpo", "dapn": "dapo"}
 
 # type: (start offset after trigger (low, high) days, duration (low, high) days or None when
 # open-ended, share open-ended when a duration is given)
@@ -63,6 +66,8 @@ def choose_triggers(rng: np.random.Generator, incidents: pd.DataFrame, n_pairs: 
     """The incident that triggers a measure, for the pairs that get one."""
     chosen = rng.random(n_pairs) < _by_arch(MEASURE_PROBABILITY, pair_arch)
     rows = incidents[chosen[incidents["pair"].to_numpy()]]
+    if rows.empty:
+        return rows.reset_index(drop=True)
     qualifying = (
         (rows["dash"].to_numpy() == DASH["high"])
         | np.isin(rows["outcome"].to_numpy(), [OUT["charged"], OUT["convicted"], OUT["under_investigation"]])
@@ -76,12 +81,13 @@ def choose_triggers(rng: np.random.Generator, incidents: pd.DataFrame, n_pairs: 
 
 
 def _measure_kind(rng: np.random.Generator, trig: pd.DataFrame) -> np.ndarray:
-    """Measure type (or a DVPN+DVPO / DAPN+DAPO pair) that follows from each trigger."""
+    """Measure type that follows from each trigger (a notice implies its order, see FOLLOW_UP)."""
     n = len(trig)
     outcome = trig["outcome"].to_numpy()
     offence = trig["offence"].to_numpy()
     sexual = np.isin(offence, [off.OFFENCE_INDEX["rape"], off.OFFENCE_INDEX["sexual_assault"]])
-    conduct = np.isin(offence, [off.OFFENCE_INDEX[k] for k in ("stalking", "harassment", "malicious_communications")])
+    conduct = np.isin(offence, [off.OFFENCE_INDEX[k]
+                                for k in ("stalking", "harassment", "malicious_communications")])
     u = rng.random(n)
     new_regime = trig["time"].to_numpy() >= DAPO_FROM
     return np.select(
@@ -101,7 +107,7 @@ def _measure_kind(rng: np.random.Generator, trig: pd.DataFrame) -> np.ndarray:
             u < 0.75,
         ],
         ["shpo", "cbo", "restraining_order", "pre_charge_bail", "rui", "pre_charge_bail",
-         "dapn+dapo", "dvpn+dvpo", "spo", "nmo", "sro", "nmo", "voluntary_attendance"],
+         "dapn", "dvpn", "spo", "nmo", "sro", "nmo", "voluntary_attendance"],
         default="rui",
     )
 
@@ -110,18 +116,13 @@ def make_measures(rng: np.random.Generator, incidents: pd.DataFrame, pairs: pd.D
                   window: Window) -> pd.DataFrame:
     """One row per measure: pair, type, start, end (NaN = open-ended), subject, protected."""
     trig = choose_triggers(rng, incidents, len(pairs), pairs["arch"].to_numpy())
-    kind = _measure_kind(rng, trig)
-    # A notice is followed by the order: split the combined kinds into two measures.
-    first = np.char.partition(kind.astype(str), "+")
-    frames = []
-    for column in (0, 2):
-        types = first[:, column]
-        keep = types != ""
-        part = trig.loc[keep, ["pair", "time"]].copy()
-        part["type"] = types[keep]
-        part["step"] = column // 2
-        frames.append(part)
-    measures = pd.concat(frames, ignore_index=True)
+    kind = _measure_kind(rng, trig).astype(object)
+    first = pd.DataFrame({"pair": trig["pair"].to_numpy(), "time": trig["time"].to_numpy(),
+                          "type": kind, "step": 0})
+    follow_up = first[first["type"].isin(list(FOLLOW_UP))].copy()
+    follow_up["type"] = follow_up["type"].map(FOLLOW_UP)
+    follow_up["step"] = 1
+    measures = pd.concat([first, follow_up], ignore_index=True)
     start = np.empty(len(measures))
     end = np.empty(len(measures))
     for mtype, (offset, duration, open_share) in _TIMING.items():
@@ -144,16 +145,20 @@ def make_measures(rng: np.random.Generator, incidents: pd.DataFrame, pairs: pd.D
 
 
 def make_breaches(rng: np.random.Generator, measures: pd.DataFrame, pairs: pd.DataFrame,
-                  killed_pairs: np.ndarray, window: Window) -> pd.DataFrame:
-    """Breach incidents (same columns as base incidents), each pointing at its measure."""
+                  killers: np.ndarray, window: Window) -> pd.DataFrame:
+    """Breach incidents (same columns as base incidents), each pointing at its measure.
+
+    Perpetrators who killed commit no breaches: their career ended with the killing.
+    """
     pair = measures["pair"].to_numpy()
     breachable = measures["type"].isin(list(_BREACH_OFFENCE)).to_numpy()
     arch = pairs["arch"].to_numpy()[pair]
-    alive = ~np.isin(pair, killed_pairs)
+    alive = ~np.isin(pairs["perp"].to_numpy()[pair], killers)
     start = measures["start"].to_numpy()
     stop = np.minimum(np.nan_to_num(measures["end"].to_numpy(), nan=np.inf),
                       np.minimum(start + 2 * YEAR, window.end - 1e-3))
-    breached = breachable & alive & (stop > start) & (rng.random(len(pair)) < _by_arch(BREACH_PROBABILITY, arch))
+    chance = _by_arch(BREACH_PROBABILITY, arch)
+    breached = breachable & alive & (stop > start) & (rng.random(len(pair)) < chance)
     rows = np.flatnonzero(breached)
     count = capped_geometric(rng, 0.55, len(rows), 1, 4)
     owner = rows[segment_ids(count)]
@@ -190,7 +195,7 @@ def breach_lists(measure_count: int, breach_of: np.ndarray, incident_ids: np.nda
     owner, ids = breach_of[order], incident_ids[order].astype(object)
     starts = np.r_[True, owner[1:] != owner[:-1]]
     # Prefix ';' to every id but the first of its measure, then sum strings per measure.
-    pieces = np.where(starts, ids, np.strings.add(";", ids.astype(str))).astype(object)
+    pieces = np.where(starts, ids, np.char.add(";", ids.astype(str))).astype(object)
     joined = pd.Series(pieces).groupby(owner).sum()
     result[joined.index.to_numpy()] = joined.to_numpy()
     return result

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -23,8 +22,13 @@ def to_arrow(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
     """Exactly ``columns``, in order, as nullable strings (None/NaN -> empty cell)."""
     arrays = []
     for name in columns:
-        values = frame[name].to_numpy(dtype=object, na_value=None) if len(frame) else np.zeros(0, dtype=object)
-        arrays.append(pa.array(values, type=pa.string(), from_pandas=True))
+        column = frame[name]
+        if isinstance(column.dtype, pd.StringDtype):
+            # Arrow-backed strings (pandas' default) convert without a copy.
+            arrays.append(pa.array(column, type=pa.string()))
+        else:
+            values = column.to_numpy(dtype=object, na_value=None)
+            arrays.append(pa.array(values, type=pa.string(), from_pandas=True))
     return pa.Table.from_arrays(arrays, names=list(columns))
 
 
@@ -33,8 +37,11 @@ def write_table(frame: pd.DataFrame, columns: list[str], out_dir: Path, stem: st
     table = to_arrow(frame, columns)
     path = out_dir / f"{stem}.{fmt}"
     if fmt == "csv":
-        options = pa_csv.WriteOptions(include_header=True, quoting_style="none")
-        pa_csv.write_csv(table, path, write_options=options)
+        # pyarrow quotes header names whatever the style; write a plain header ourselves.
+        options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+        with path.open("wb") as handle:
+            handle.write((",".join(columns) + "\n").encode("utf-8"))
+            pa_csv.write_csv(table, handle, write_options=options)
     else:
         pq.write_table(table, path, compression="zstd")
     return path

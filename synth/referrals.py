@@ -103,7 +103,8 @@ def dvds(rng: np.random.Generator, pairs: pd.DataFrame, end: float) -> pd.DataFr
     know = later & (u >= 0.08) & (u < 0.13)
     frames = []
     for rtype, mask, details in (
-        ("dvds_ask", ask, ("right to ask by partner; disclosure made", "right to ask by partner; no disclosure")),
+        ("dvds_ask", ask, ("right to ask by partner; disclosure made",
+                           "right to ask by partner; no disclosure")),
         ("dvds_know", know, ("right to know; disclosure made",)),
     ):
         when = pairs["start"].to_numpy()[mask] + rng.uniform(30, 200, mask.sum())

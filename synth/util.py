@@ -17,7 +17,7 @@ YEAR = 365.25  # days
 # fragmentation off) leaves every other stage's draws, and so every other file, unchanged.
 STREAMS = (
     "perpetrators", "pairs", "incidents", "victims", "offences", "attributes", "measures",
-    "cast", "witnesses", "referrals", "identity", "fragment", "ids",
+    "cast", "witnesses", "referrals", "identity", "fragment", "ids", "truth",
 )
 
 
@@ -88,8 +88,10 @@ def capped_geometric(rng: np.random.Generator, p: float, size: int, low: int, hi
 def make_ids(prefix: str, count: int, width: int = 7) -> np.ndarray:
     """Ids prefix + zero-padded 1..count, e.g. R0000001; widens beyond ``width`` if needed."""
     width = max(width, len(str(count)))
+    if count == 0:  # numpy's string functions fail on empty input
+        return np.zeros(0, dtype=f"<U{len(prefix) + width}")
     numbers = np.arange(1, count + 1).astype(str)
-    return np.strings.add(prefix, np.strings.zfill(numbers, width))
+    return np.char.add(prefix, np.char.zfill(numbers, width))
 
 
 def days_to_date_strings(days: np.ndarray) -> np.ndarray:

@@ -1,0 +1,312 @@
+"""The synthetic force generator: contract shape, integrity, determinism and calibration."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ingest.contract import (
+    DASH_RISKS, MEASURE_TYPES, OUTCOMES, PERPETRATOR_ROLES, REFERRAL_TYPES, RELATIONSHIPS, ROLES,
+    SEXES, TABLES,
+)
+from synth import GenerationSummary, generate_force
+
+# The offence keys DATA_CONTRACT.md promises every catalogue holds.
+CATALOGUE_KEYS = {
+    "murder", "attempted_murder", "gbh_s18", "gbh_s20", "abh", "common_assault", "strangulation",
+    "rape", "sexual_assault", "stalking", "harassment", "controlling_coercive", "threats_to_kill",
+    "criminal_damage", "malicious_communications", "breach_nmo", "breach_restraining_order",
+    "breach_dvpo", "breach_spo", "breach_bail", "da_non_crime",
+}
+PERPETRATOR_ARCHETYPES = ["one_off", "repeat_single_victim", "serial_partner", "power_few"]
+PEOPLE = 6000
+END = date(2026, 10, 31)
+
+
+def _read(folder: Path, stem: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{stem}.csv", dtype=str, keep_default_na=False)
+
+
+class Force:
+    """A generated force read back as text, the way an ingest would see it."""
+
+    def __init__(self, folder: Path, summary: GenerationSummary) -> None:
+        self.folder = folder
+        self.summary = summary
+        for stem in ("people", "incidents", "involvements", "measures", "referrals",
+                     "ground_truth_people", "ground_truth_perpetrators"):
+            setattr(self, stem, _read(folder, stem))
+
+    def true_person(self, record_ids: pd.Series) -> pd.Series:
+        lookup = self.ground_truth_people.set_index("record_id")["true_person_id"]
+        return record_ids.map(lookup)
+
+
+@pytest.fixture(scope="module")
+def force(tmp_path_factory: pytest.TempPathFactory) -> Force:
+    folder = tmp_path_factory.mktemp("force")
+    return Force(folder, generate_force(folder, people=PEOPLE, seed=11))
+
+
+@pytest.fixture(scope="module")
+def flat_force(tmp_path_factory: pytest.TempPathFactory) -> Force:
+    folder = tmp_path_factory.mktemp("flat")
+    return Force(folder, generate_force(folder, people=PEOPLE, seed=11, fragmentation=False))
+
+
+def test_files_have_exactly_the_contract_columns(force: Force) -> None:
+    for table in TABLES:
+        header = (force.folder / f"{table.name}.csv").read_text().splitlines()[0]
+        assert header.split(",") == table.column_names
+
+
+def test_ground_truth_files_have_documented_columns(force: Force) -> None:
+    assert list(force.ground_truth_people.columns) == [
+        "record_id", "true_person_id", "archetype", "planted_serial"]
+    assert list(force.ground_truth_perpetrators.columns) == [
+        "true_person_id", "archetype", "planted_serial", "n_victims", "n_incidents",
+        "total_harm_days", "first_incident", "last_incident"]
+
+
+def test_summary_counts_match_files(force: Force) -> None:
+    assert force.summary.people == PEOPLE
+    assert force.ground_truth_people["true_person_id"].nunique() == PEOPLE
+    for stem, count in force.summary.counts.items():
+        assert len(getattr(force, stem)) == count
+        assert force.summary.paths[stem] == force.folder / f"{stem}.csv"
+
+
+def test_incidents_per_person_near_target(force: Force) -> None:
+    assert 0.5 <= len(force.incidents) / PEOPLE <= 0.75
+
+
+def test_ids_are_unique_and_required_values_present(force: Force) -> None:
+    for table in TABLES:
+        frame = getattr(force, table.name)
+        if table.key.count(",") == 0:
+            assert frame[table.key].is_unique, table.name
+        else:
+            assert not frame.duplicated(table.key.split(",")).any(), table.name
+        for column in table.columns:
+            if column.required and not column.may_be_empty:
+                assert (frame[column.name] != "").all(), (table.name, column.name)
+
+
+def test_codes_are_in_the_contract(force: Force) -> None:
+    def within(values: pd.Series, allowed) -> bool:
+        return set(values[values != ""]) <= set(allowed)
+
+    assert within(force.people["sex"], SEXES)
+    assert set(force.incidents["offence"]) <= CATALOGUE_KEYS
+    assert set(force.incidents["domestic_abuse"]) == {"true", "false"}
+    assert within(force.incidents["dash_risk"], DASH_RISKS)
+    assert within(force.incidents["outcome"], OUTCOMES)
+    assert set(force.involvements["role"]) == set(ROLES)
+    assert within(force.involvements["relationship"], RELATIONSHIPS)
+    assert set(force.measures["type"]) <= set(MEASURE_TYPES)
+    assert set(force.referrals["type"]) <= set(REFERRAL_TYPES)
+
+
+def test_references_resolve(force: Force) -> None:
+    records = set(force.people["record_id"])
+    incidents = set(force.incidents["incident_id"])
+    assert set(force.involvements["incident_id"]) == incidents  # and every incident has people
+    assert set(force.involvements["record_id"]) <= records
+    assert set(force.measures["subject_record_id"]) <= records
+    assert set(force.measures["protected_record_id"]) - {""} <= records
+    breaches = force.measures["breach_incident_ids"].str.split(";").explode()
+    assert set(breaches[breaches.notna() & (breaches != "")]) <= incidents
+    assert set(force.referrals["record_id"]) <= records
+    assert set(force.ground_truth_people["record_id"]) == records
+
+
+def test_every_incident_has_a_victim_and_one_main_suspect(force: Force) -> None:
+    inv = force.involvements
+    victims = inv[inv["role"] == "victim"].groupby("incident_id").size()
+    suspects = inv[inv["role"].isin(PERPETRATOR_ROLES)].groupby("incident_id").size()
+    assert len(victims) == len(force.incidents) == len(suspects)
+    assert suspects.max() <= 2  # a co-suspect now and then
+    assert (suspects == 2).mean() < 0.1
+
+
+def test_relationship_is_set_on_suspect_rows_only(force: Force) -> None:
+    inv = force.involvements
+    perpetrator = inv["role"].isin(PERPETRATOR_ROLES)
+    assert (inv.loc[perpetrator, "relationship"] != "").all()
+    assert (inv.loc[~perpetrator, "relationship"] == "").all()
+
+
+def test_dates_are_iso_and_inside_the_window(force: Force) -> None:
+    occurred = pd.to_datetime(force.incidents["occurred_at"], format="%Y-%m-%dT%H:%M:%S")
+    recorded = pd.to_datetime(force.incidents["recorded_at"], format="%Y-%m-%dT%H:%M:%S")
+    assert occurred.min() >= pd.Timestamp("2016-10-30")
+    assert occurred.max() < pd.Timestamp(END) + pd.Timedelta(days=1)
+    delay = recorded - occurred
+    assert delay.min() >= pd.Timedelta(0)
+    assert delay.max() <= pd.Timedelta(days=30)
+    dob = force.people["date_of_birth"]
+    pd.to_datetime(dob[dob != ""], format="%Y-%m-%d")
+    for column in ("start_date", "end_date"):
+        values = force.measures[column]
+        pd.to_datetime(values[values != ""], format="%Y-%m-%d")
+    pd.to_datetime(force.referrals["date"], format="%Y-%m-%d")
+
+
+def test_ages_between_16_and_80_on_clean_records(flat_force: Force) -> None:
+    inv = flat_force.involvements.merge(flat_force.incidents[["incident_id", "occurred_at"]])
+    inv = inv.merge(flat_force.people[["record_id", "date_of_birth"]])
+    inv = inv[inv["date_of_birth"] != ""]
+    age = (pd.to_datetime(inv["occurred_at"]) - pd.to_datetime(inv["date_of_birth"])).dt.days / 365.25
+    assert age.min() >= 16
+    assert age.max() <= 81
+
+
+def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
+    first = generate_force(tmp_path / "a", people=1500, seed=3)
+    second = generate_force(tmp_path / "b", people=1500, seed=3)
+    other = generate_force(tmp_path / "c", people=1500, seed=4)
+    for stem, path in first.paths.items():
+        assert path.read_bytes() == second.paths[stem].read_bytes(), stem
+    assert first.paths["incidents"].read_bytes() != other.paths["incidents"].read_bytes()
+
+
+def test_fragmentation_changes_only_people_records(force: Force, flat_force: Force) -> None:
+    assert force.incidents.equals(flat_force.incidents)
+    assert len(force.measures) == len(flat_force.measures)
+
+
+def test_power_few_carry_most_of_the_harm(force: Force) -> None:
+    truth = force.ground_truth_perpetrators
+    harm = truth["total_harm_days"].astype(float)
+    power = truth["archetype"] == "power_few"
+    assert 0.02 <= power.mean() <= 0.05
+    assert harm[power].sum() / harm.sum() > 0.5
+
+
+def test_share_of_perpetrators_with_several_victims(force: Force) -> None:
+    victims = force.ground_truth_perpetrators["n_victims"].astype(int)
+    assert 0.04 <= (victims >= 2).mean() <= 0.20
+    assert victims.max() >= 8  # "some against eight or nine"
+
+
+def test_most_perpetrators_appear_once(force: Force) -> None:
+    incidents = force.ground_truth_perpetrators["n_incidents"].astype(int)
+    assert (incidents == 1).mean() > 0.6
+
+
+def test_planted_serial_are_power_few_and_serial_partners(force: Force) -> None:
+    truth = force.ground_truth_perpetrators
+    planted = truth["planted_serial"] == "true"
+    assert set(truth.loc[planted, "archetype"]) == {"power_few", "serial_partner"}
+    assert (truth.loc[truth["archetype"] == "serial_partner", "n_victims"].astype(int) >= 2).all()
+
+
+def test_outcome_15_16_share_among_domestic_crimes(force: Force) -> None:
+    incidents = force.incidents
+    domestic_crimes = incidents[(incidents["domestic_abuse"] == "true") & (incidents["outcome"] != "")]
+    share = domestic_crimes["outcome"].isin(["outcome_15", "outcome_16"]).mean()
+    assert 0.6 <= share <= 0.85
+
+
+def test_dash_risk_mostly_standard(force: Force) -> None:
+    risk = force.incidents["dash_risk"]
+    shares = risk[risk != ""].value_counts(normalize=True)
+    assert shares["standard"] > shares["medium"] > shares["high"] > 0
+
+
+def test_victims_mostly_female_perpetrators_mostly_male(force: Force) -> None:
+    people = force.people.merge(force.ground_truth_people)
+    victims = people[people["archetype"] == "victim"]
+    perpetrators = people[people["archetype"].isin(PERPETRATOR_ARCHETYPES)]
+    assert (victims["sex"] == "F").mean() > 0.7
+    assert (perpetrators["sex"] == "M").mean() > 0.75
+
+
+def test_breaches_follow_their_measure_and_involve_its_subject(force: Force) -> None:
+    measures = force.measures[force.measures["breach_incident_ids"] != ""]
+    assert len(measures) > 0
+    links = measures.assign(incident_id=measures["breach_incident_ids"].str.split(";")).explode("incident_id")
+    links = links.merge(force.incidents[["incident_id", "occurred_at"]])
+    assert (links["occurred_at"].str[:10] >= links["start_date"]).all()
+    inv = force.involvements[force.involvements["role"].isin(PERPETRATOR_ROLES)]
+    inv = inv.assign(person=force.true_person(inv["record_id"]))
+    links = links.assign(person=force.true_person(links["subject_record_id"]))
+    joined = links.merge(inv, on=["incident_id", "person"])
+    assert len(joined) == len(links)
+
+
+def test_few_planted_perpetrators_are_managed(force: Force) -> None:
+    managed = force.referrals[force.referrals["type"].isin(["matac", "mappa", "iom", "pdp"])]
+    managed_people = set(force.true_person(managed["record_id"]))
+    truth = force.ground_truth_perpetrators
+    planted = truth[truth["planted_serial"] == "true"]
+    assert planted["true_person_id"].isin(managed_people).mean() < 0.3
+
+
+def test_some_victims_harmed_by_several_offenders(force: Force) -> None:
+    inv = force.involvements.assign(person=force.true_person(force.involvements["record_id"]))
+    victims = inv[inv["role"] == "victim"][["incident_id", "person"]]
+    suspects = inv[inv["role"].isin(PERPETRATOR_ROLES)][["incident_id", "person"]]
+    pairs = victims.merge(suspects, on="incident_id", suffixes=("_victim", "_suspect"))
+    offenders = pairs.drop_duplicates(["person_victim", "person_suspect"]).groupby("person_victim").size()
+    assert (offenders >= 2).sum() > 10
+
+
+def test_unfragmented_force_has_one_record_per_person(flat_force: Force) -> None:
+    truth = flat_force.ground_truth_people
+    assert truth["true_person_id"].is_unique
+    assert len(flat_force.people) == PEOPLE
+
+
+def test_fragmented_people_have_varied_records(force: Force) -> None:
+    people = force.people.merge(force.ground_truth_people)
+    counts = people.groupby("true_person_id").size()
+    assert 1.05 <= len(people) / PEOPLE <= 1.4
+    assert counts.max() >= 3
+    several = people[people["true_person_id"].isin(counts[counts > 1].index)]
+    variety = several.groupby("true_person_id").agg(
+        names=("forename", lambda s: s.str.lower().nunique()),
+        surnames=("surname", lambda s: s.str.lower().nunique()),
+        dobs=("date_of_birth", "nunique"),
+    )
+    differs = (variety["names"] > 1) | (variety["surnames"] > 1) | (variety["dobs"] > 1)
+    assert differs.mean() > 0.3
+    # Frequent perpetrators are recorded more often, so are fragmented more often.
+    power = people[people["archetype"] == "power_few"].groupby("true_person_id").size()
+    assert (power > 1).mean() > (counts > 1).mean()
+
+
+def test_fragmented_involvements_use_several_records_of_one_person(force: Force) -> None:
+    inv = force.involvements.assign(person=force.true_person(force.involvements["record_id"]))
+    records_used = inv.groupby("person")["record_id"].nunique()
+    assert (records_used > 1).sum() > 50
+
+
+def test_pnc_id_identifies_one_person(force: Force) -> None:
+    people = force.people.merge(force.ground_truth_people)
+    with_pnc = people[people["pnc_id"] != ""]
+    assert (with_pnc.groupby("pnc_id")["true_person_id"].nunique() == 1).all()
+    perpetrators = people[people["archetype"].isin(PERPETRATOR_ARCHETYPES)]
+    assert 0.3 <= (perpetrators["pnc_id"] != "").mean() <= 0.5
+    assert (people.loc[people["archetype"] == "victim", "pnc_id"] != "").mean() < 0.05
+
+
+def test_ethnicity_missing_on_35_to_50_percent(force: Force) -> None:
+    assert 0.35 <= (force.people["ethnicity"] == "").mean() <= 0.5
+
+
+def test_parquet_has_the_same_tables(tmp_path: Path) -> None:
+    summary = generate_force(tmp_path, people=500, seed=5, fmt="parquet")
+    for table in TABLES:
+        frame = pd.read_parquet(tmp_path / f"{table.name}.parquet")
+        assert list(frame.columns) == table.column_names
+    assert summary.paths["people"].suffix == ".parquet"
+
+
+@pytest.mark.parametrize("kwargs", [{"people": 10}, {"fmt": "xlsx"}, {"years": 0}])
+def test_rejects_bad_arguments(tmp_path: Path, kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        generate_force(tmp_path, **kwargs)
