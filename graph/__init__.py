@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from graph.store import GraphStore
 
 DEFAULT_STORE = "harmgraph.duckdb"
+BOLT_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+
+
+def is_bolt_uri(location: str | Path | None) -> bool:
+    """Whether ``location`` names a Neo4j server (bolt:// or neo4j:// URI) rather than a file."""
+    return str(location or "").startswith(BOLT_SCHEMES)
 
 
 def open_store(location: str | Path | None = None) -> GraphStore:
-    """Open the store at ``location``: a file path (embedded, the default) or a bolt:// URI."""
-    target = str(location or DEFAULT_STORE)
-    if target.startswith(("bolt://", "bolt+s://", "neo4j://", "neo4j+s://")):
-        from harmgraph.errors import StoreError
+    """Open the store at ``location``: a file path (embedded, the default) or a bolt:// URI.
 
-        raise StoreError(f"{target}: the Neo4j store is not available in this version")
+    A bolt:// or neo4j:// URI opens the Neo4j store with NEO4J_USER (default ``neo4j``),
+    NEO4J_PASSWORD and NEO4J_DATABASE from the environment. With no location, NEO4J_URI (when
+    set) is used, else the embedded file ``harmgraph.duckdb``.
+    """
+    target = str(location or os.environ.get("NEO4J_URI") or DEFAULT_STORE)
+    if is_bolt_uri(target):
+        from graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore.from_env(target)
     from graph.embedded import EmbeddedStore
 
     return EmbeddedStore(target)
 
 
-__all__ = ["GraphStore", "open_store", "DEFAULT_STORE"]
+__all__ = ["GraphStore", "open_store", "is_bolt_uri", "DEFAULT_STORE"]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
-from graph.store import GraphStore
+from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
 from harmgraph.errors import StoreError
 from scoring.tables import ScoringTables, normalise_tables
 
@@ -125,8 +125,8 @@ class EmbeddedStore(GraphStore):
         return self._path
 
     def version(self) -> int:
-        row = self._con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        return int(row[0]) if row else 0
+        rows = self._con.execute("SELECT value FROM meta WHERE key = 'version'").fetchall()
+        return int(rows[0][0]) if rows else 0
 
     class _Txn:
         def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -154,12 +154,12 @@ class EmbeddedStore(GraphStore):
 
     # --- loading ---------------------------------------------------------------------------
     def has_completed_load(self, content_hash: str) -> str | None:
-        row = self._con.execute(
+        rows = self._con.execute(
             "SELECT load_id FROM loads WHERE content_hash = ? AND finished_at IS NOT NULL "
             "ORDER BY started_at LIMIT 1",
             [content_hash],
-        ).fetchone()
-        return row[0] if row else None
+        ).fetchall()
+        return rows[0][0] if rows else None
 
     def _upsert(self, table: str, keys: list[str], frame: pd.DataFrame, columns: list[str]) -> None:
         if frame.empty:
@@ -350,6 +350,22 @@ class EmbeddedStore(GraphStore):
 
     def counts(self) -> dict[str, int]:
         return {
-            table: int(self._con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            table: int(self._con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
             for table in _COUNTED_TABLES
         }
+
+    # --- copying (harmgraph sync) ----------------------------------------------------------
+    def export_table(self, table: str) -> pd.DataFrame:
+        if table not in TABLE_COLUMNS:
+            raise StoreError(f"no stored table {table!r}")
+        return self._frame(f"SELECT {_column_list(TABLE_COLUMNS[table])} FROM {table}")
+
+    def append_history(self, table: str, frame: pd.DataFrame) -> None:
+        if table not in HISTORY_TABLES:
+            raise StoreError(f"{table!r} is not a history table")
+        try:
+            with self._transaction():
+                self._append(table, frame, TABLE_COLUMNS[table])
+                self._bump_version()
+        except duckdb.Error as exc:
+            raise StoreError(f"copying {table} was rolled back: {exc}") from exc

@@ -12,8 +12,31 @@ from datetime import datetime
 
 import pandas as pd
 
+from graph import batch as cols
 from graph.batch import Identity, LoadBatch
 from scoring.tables import ScoringTables
+
+
+ISSUE_TABLE_COLUMNS = ["load_id", *cols.ISSUE_COLUMNS]
+# Every stored table with its columns, in order: what export_table returns (for copying a store).
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "person_records": cols.RECORD_COLUMNS,
+    "incidents": cols.INCIDENT_COLUMNS,
+    "involvements": cols.INVOLVEMENT_COLUMNS,
+    "measures": cols.MEASURE_COLUMNS,
+    "measure_breaches": cols.BREACH_COLUMNS,
+    "referrals": cols.REFERRAL_COLUMNS,
+    "record_person": cols.CLUSTER_COLUMNS,
+    "persons": cols.PERSON_COLUMNS,
+    "identity_links": cols.LINK_COLUMNS,
+    "identity_overrides": ["kind", "record_id_l", "record_id_r", "by", "at", "reason"],
+    "loads": ["load_id", "source", "content_hash", "started_at", "finished_at", "summary"],
+    "quarantine": ISSUE_TABLE_COLUMNS,
+    "load_warnings": ISSUE_TABLE_COLUMNS,
+    "audit_log": ["at", "who", "action", "subject", "detail"],
+}
+# The bookkeeping tables append_history may write verbatim.
+HISTORY_TABLES = ("loads", "quarantine", "load_warnings", "identity_overrides", "audit_log")
 
 
 class GraphStore(ABC):
@@ -110,3 +133,12 @@ class GraphStore(ABC):
     @abstractmethod
     def counts(self) -> dict[str, int]:
         """Row counts per stored table, for summaries and tests."""
+
+    # --- copying (harmgraph sync) ----------------------------------------------------------
+    @abstractmethod
+    def export_table(self, table: str) -> pd.DataFrame:
+        """Every row of one stored table (a key of TABLE_COLUMNS), in its column order."""
+
+    @abstractmethod
+    def append_history(self, table: str, frame: pd.DataFrame) -> None:
+        """Append rows verbatim to one bookkeeping table (HISTORY_TABLES), atomically."""

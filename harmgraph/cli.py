@@ -315,11 +315,12 @@ def demo(
 
 @app.command("app")
 def run_app(store: StoreOption = DEFAULT_STORE) -> None:
-    """Open the Streamlit app on the store (a stub page in this version)."""
+    """Open the Streamlit app (MATAC list, profiles, network explorer) on the store."""
     import subprocess
 
     app_path = Path(__file__).resolve().parent.parent / "app.py"
-    subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path), "--", "--store", store], check=False)
+    subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path),
+                    "--browser.gatherUsageStats", "false", "--", "--store", store], check=False)
 
 
 @app.command()

@@ -1,0 +1,70 @@
+"""Data quality: the loads held, and every quarantined row with its reason."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from graph import open_store
+from harmgraph.ui.chrome import audit, current_view
+from harmgraph.ui.format import csv_bytes
+
+
+def load_summary(loads: pd.DataFrame) -> pd.DataFrame:
+    """Per file of the latest load: read, loaded, quarantined, warnings, duplicates merged."""
+    if loads.empty:
+        return pd.DataFrame()
+    raw = loads.iloc[-1]["summary"]
+    try:
+        summary = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    except (TypeError, ValueError):
+        return pd.DataFrame({"summary": [str(raw)]})
+    per_file = summary.get("per_file", summary) if isinstance(summary, dict) else {}
+    if isinstance(per_file, dict) and all(isinstance(v, dict) for v in per_file.values()):
+        return pd.DataFrame.from_dict(per_file, orient="index").rename_axis("file").reset_index()
+    return pd.DataFrame([summary])
+
+
+def _rejects(frame: pd.DataFrame, view) -> bytes:  # type: ignore[no-untyped-def]
+    payload = csv_bytes(frame)
+    audit(view, "export", "quarantine", f"csv: {len(frame)} rows")
+    return payload
+
+
+view = current_view()
+st.title("Data quality")
+with open_store(view.settings.store) as store:
+    loads = store.loads()
+    quarantined = store.quarantine()
+    warnings = store.warnings()
+if loads.empty:
+    st.info(f"Nothing has been loaded into `{view.settings.store}` yet.")
+    st.stop()
+last = loads.iloc[-1]
+st.subheader("Last load")
+st.markdown(f"**{last['load_id']}** from `{last['source']}`, finished {last['finished_at']}. "
+            f"{len(loads)} load(s) held in all.")
+st.dataframe(load_summary(loads), hide_index=True, width="stretch")
+
+st.subheader("Quarantine")
+st.caption("Rows that broke a rule of the data contract were not loaded. Row numbers are as a spreadsheet "
+           "shows them (the header is row 1).")
+load_ids = ["all loads", *loads["load_id"].iloc[::-1]]
+chosen = st.selectbox("Load", load_ids, key="quality_load")
+shown = quarantined if chosen == "all loads" else quarantined[quarantined["load_id"] == chosen]
+if shown.empty:
+    st.success("No rows quarantined.")
+else:
+    reasons = shown.assign(kind=shown["reason"].str.replace(r"\s*\(.*\)$", "", regex=True))
+    st.dataframe(reasons.groupby(["file", "column", "kind"]).size().rename("rows").reset_index()
+                 .sort_values("rows", ascending=False), hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", key="quarantine_table")
+    st.download_button("Download rejects (CSV)", partial(_rejects, shown.reset_index(drop=True), view),
+                       file_name="quarantine.csv", mime="text/csv", on_click="ignore",
+                       icon=":material/download:", key="quarantine_csv")
+with st.expander(f"Field-level warnings ({len(warnings)})"):
+    st.caption("Values blanked on load (the row itself loaded).")
+    st.dataframe(warnings, hide_index=True, width="stretch")

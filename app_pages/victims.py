@@ -1,0 +1,66 @@
+"""Repeat victims: subjected to the most offences, or by the most different offenders."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from harmgraph.ui import data
+from harmgraph.ui.chrome import current_view, need_incidents, open_profile
+from harmgraph.ui.format import flag_chips, provenance_line
+from scoring.lists import PerpetratorList, VictimList
+from scoring.victims import victim_incidents, victim_offenders
+
+LISTS = {VictimList.MOST_OFFENCES.value: "Most offences", VictimList.MOST_OFFENDERS.value: "Most different offenders"}
+
+
+def offenders_of(key: data.ViewKey, victim_id: str) -> pd.DataFrame:
+    """Every offender of one victim in the window, with the offender's overall rank."""
+    context = data.context(key)
+    pairs = victim_offenders(context, victim_incidents(context))
+    mine = pairs[pairs["person_id"] == victim_id]
+    counts = mine.groupby("offender_id").size().rename("shared_incidents").reset_index()
+    ranking = data.perpetrators(key, PerpetratorList.OVERALL.value)
+    out = counts.merge(ranking[["person_id", "rank", "display_name", "score", "victims", "flags"]],
+                       left_on="offender_id", right_on="person_id", how="left")
+    out["flags"] = out["flags"].map(flag_chips)
+    return (out.drop(columns=["person_id"]).sort_values(["rank", "offender_id"])
+            [["rank", "offender_id", "display_name", "score", "victims", "shared_incidents", "flags"]])
+
+
+view = current_view()
+st.title("Repeat victims")
+if need_incidents(view):
+    which = st.segmented_control("List", list(LISTS), format_func=LISTS.get, key="victim_list",
+                                 default=VictimList.MOST_OFFENCES.value) or VictimList.MOST_OFFENCES.value
+    key = view.key
+    ranked = data.victims(key, which)
+    top = st.number_input("Show top", min_value=10, max_value=5000, value=100, step=10, key="victim_top")
+    st.caption(f"{len(ranked):,} victims in the window. " + provenance_line(view.provenance(f"victims:{which}")))
+    table = ranked.head(int(top)).assign(flag_chips=lambda f: f["flags"].map(flag_chips))
+    event = st.dataframe(
+        table[["rank", "person_id", "display_name", "offences", "offenders", "offender_ranks",
+               "last_incident", "flag_chips", "reasons"]],
+        key="victim_table", on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch",
+        height=min(38 + 35 * len(table), 520),
+        column_config={"offender_ranks": st.column_config.TextColumn("Offenders (with their rank)", width="large"),
+                       "last_incident": st.column_config.DateColumn("Last incident", format="YYYY-MM-DD"),
+                       "flag_chips": st.column_config.TextColumn("Flags", width="medium"),
+                       "reasons": st.column_config.TextColumn("Reason", width="large")},
+    )
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        victim = table.iloc[rows[0]]
+        st.subheader(f"Offenders of {victim['display_name']} ({victim['person_id']})")
+        offenders = offenders_of(key, str(victim["person_id"]))
+        picked = st.dataframe(offenders, key="victim_offenders", on_select="rerun", selection_mode="single-row",
+                              hide_index=True, width="stretch",
+                              column_config={"rank": st.column_config.NumberColumn("Overall rank"),
+                                             "score": st.column_config.NumberColumn(format="%.1f")})
+        if picked is not None and picked.selection.rows:
+            offender = offenders.iloc[picked.selection.rows[0]]
+            if st.button(f"Open profile of {offender['display_name']} ({offender['offender_id']})",
+                         type="primary", key="victim_open_offender"):
+                open_profile(str(offender["offender_id"]))
+    else:
+        st.caption("Select a victim to list every offender with their rank.")

@@ -1,0 +1,238 @@
+"""Every Cypher statement Neo4jStore sends, in one place.
+
+The text is fixed: values always travel as parameters (``$rows``, ``$id``...), never by string
+formatting. The only text built at import time is one statement per role, from the fixed
+ROLE_TYPES table below, because Cypher cannot take a relationship type as a parameter.
+
+Everything here is Neo4j 5 Cypher. It is tested against ArcadeDB's Bolt server, which runs
+all of it; the places where ArcadeDB differs from Neo4j are noted beside the statement
+concerned (none needs a different text today, so there is no ArcadeDB dialect to switch to).
+
+Schema (see docs/neo4j.md)::
+
+    (:PersonRecord {record_id, ...})-[:RESOLVES_TO]->(:Person {person_id, ...})
+    (:PersonRecord)-[:VICTIM_IN|SUSPECT_IN|OFFENDER_IN|WITNESS_IN {relationship}]->(:Incident)
+    (:Incident)-[:OCCURRED_AT]->(:Location {postcode})
+    (:Measure)-[:RESTRICTS]->(:PersonRecord)   (:Measure)-[:PROTECTS]->(:PersonRecord)
+    (:Measure)-[:BREACHED_BY]->(:Incident)     (:Referral)-[:ABOUT]->(:PersonRecord)
+    bookkeeping: (:Load) (:QuarantinedRow) (:LoadWarning) (:IdentityLink) (:IdentityOverride)
+                 (:AuditEntry) (:Meta {key, value})
+"""
+
+from __future__ import annotations
+
+# --- schema: run once per store, each IF NOT EXISTS ------------------------------------------
+# Uniqueness constraints double as the lookup indexes every MERGE/MATCH by key relies on.
+# ArcadeDB accepts these statements verbatim (it maps each constraint to a unique LSM index).
+SCHEMA = [
+    "CREATE CONSTRAINT person_id IF NOT EXISTS FOR (n:Person) REQUIRE n.person_id IS UNIQUE",
+    "CREATE CONSTRAINT record_id IF NOT EXISTS FOR (n:PersonRecord) REQUIRE n.record_id IS UNIQUE",
+    "CREATE CONSTRAINT incident_id IF NOT EXISTS FOR (n:Incident) REQUIRE n.incident_id IS UNIQUE",
+    "CREATE CONSTRAINT measure_id IF NOT EXISTS FOR (n:Measure) REQUIRE n.measure_id IS UNIQUE",
+    "CREATE CONSTRAINT referral_id IF NOT EXISTS FOR (n:Referral) REQUIRE n.referral_id IS UNIQUE",
+    "CREATE CONSTRAINT location_postcode IF NOT EXISTS FOR (n:Location) REQUIRE n.postcode IS UNIQUE",
+    "CREATE CONSTRAINT load_id IF NOT EXISTS FOR (n:Load) REQUIRE n.load_id IS UNIQUE",
+    "CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (n:Meta) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX load_content_hash IF NOT EXISTS FOR (n:Load) ON (n.content_hash)",
+    "CREATE INDEX link_record_l IF NOT EXISTS FOR (n:IdentityLink) ON (n.record_id_l)",
+    "CREATE INDEX quarantine_load IF NOT EXISTS FOR (n:QuarantinedRow) ON (n.load_id)",
+    "CREATE INDEX warning_load IF NOT EXISTS FOR (n:LoadWarning) ON (n.load_id)",
+]
+
+# --- meta / version ---------------------------------------------------------------------------
+INIT_META = "MERGE (m:Meta {key: $key}) ON CREATE SET m.value = $value"
+READ_META = "MATCH (m:Meta {key: $key}) RETURN m.value AS value"
+BUMP_VERSION = "MATCH (m:Meta {key: 'version'}) SET m.value = m.value + 1"
+
+# --- loading ----------------------------------------------------------------------------------
+COMPLETED_LOAD = (
+    "MATCH (l:Load {content_hash: $hash}) WHERE l.finished_at IS NOT NULL "
+    "RETURN l.load_id AS load_id ORDER BY l.started_at LIMIT 1"
+)
+# ``SET n = row`` replaces every property, as the embedded store's delete-then-insert does;
+# a null in ``row`` leaves the property absent, which reads back as null.
+UPSERT_RECORDS = (
+    "UNWIND $rows AS row MERGE (n:PersonRecord {record_id: row.record_id}) SET n = row"
+)
+UPSERT_INCIDENTS = "UNWIND $rows AS row MERGE (n:Incident {incident_id: row.incident_id}) SET n = row"
+DETACH_LOCATIONS = (
+    "UNWIND $ids AS id MATCH (:Incident {incident_id: id})-[old:OCCURRED_AT]->() DELETE old"
+)
+LINK_LOCATIONS = (
+    "UNWIND $rows AS row MATCH (n:Incident {incident_id: row.incident_id}) "
+    "MERGE (l:Location {postcode: row.postcode}) MERGE (n)-[:OCCURRED_AT]->(l)"
+)
+
+# A role is a relationship type; Cypher cannot parameterise a type, so there is one fixed
+# statement per role (Neo4j 5.26's dynamic ``$(type)`` would do, but ArcadeDB lacks it).
+ROLE_TYPES = {
+    "victim": "VICTIM_IN", "suspect": "SUSPECT_IN", "offender": "OFFENDER_IN",
+    "witness": "WITNESS_IN",
+}
+ROLE_OF_TYPE = {rel: role for role, rel in ROLE_TYPES.items()}
+UPSERT_ROLE = {
+    role: (
+        "UNWIND $rows AS row MATCH (r:PersonRecord {record_id: row.record_id}) "
+        "MATCH (i:Incident {incident_id: row.incident_id}) "
+        f"MERGE (r)-[x:{rel}]->(i) SET x.relationship = row.relationship"
+    )
+    for role, rel in ROLE_TYPES.items()
+}
+ROLE_PATTERN = "|".join(ROLE_TYPES.values())
+
+UPSERT_MEASURES = "UNWIND $rows AS row MERGE (n:Measure {measure_id: row.measure_id}) SET n = row"
+DETACH_MEASURE_PEOPLE = (
+    "UNWIND $ids AS id MATCH (:Measure {measure_id: id})-[old:RESTRICTS|PROTECTS]->() DELETE old"
+)
+LINK_RESTRICTS = (
+    "UNWIND $rows AS row MATCH (m:Measure {measure_id: row.measure_id}) "
+    "MATCH (r:PersonRecord {record_id: row.record_id}) MERGE (m)-[:RESTRICTS]->(r)"
+)
+LINK_PROTECTS = (
+    "UNWIND $rows AS row MATCH (m:Measure {measure_id: row.measure_id}) "
+    "MATCH (r:PersonRecord {record_id: row.record_id}) MERGE (m)-[:PROTECTS]->(r)"
+)
+DETACH_BREACHES = (
+    "UNWIND $ids AS id MATCH (:Measure {measure_id: id})-[old:BREACHED_BY]->() DELETE old"
+)
+LINK_BREACHES = (
+    "UNWIND $rows AS row MATCH (m:Measure {measure_id: row.measure_id}) "
+    "MATCH (i:Incident {incident_id: row.incident_id}) MERGE (m)-[:BREACHED_BY]->(i)"
+)
+
+UPSERT_REFERRALS = (
+    "UNWIND $rows AS row MERGE (n:Referral {referral_id: row.referral_id}) SET n = row"
+)
+DETACH_REFERRAL_PEOPLE = (
+    "UNWIND $ids AS id MATCH (:Referral {referral_id: id})-[old:ABOUT]->() DELETE old"
+)
+LINK_ABOUT = (
+    "UNWIND $rows AS row MATCH (f:Referral {referral_id: row.referral_id}) "
+    "MATCH (r:PersonRecord {record_id: row.record_id}) MERGE (f)-[:ABOUT]->(r)"
+)
+
+# --- identity ---------------------------------------------------------------------------------
+DELETE_PERSONS = "MATCH (p:Person) DETACH DELETE p"
+DELETE_LINKS = "MATCH (l:IdentityLink) DELETE l"
+CREATE_PERSONS = "UNWIND $rows AS row CREATE (p:Person) SET p = row"
+CREATE_CLUSTERS = (
+    "UNWIND $rows AS row MATCH (r:PersonRecord {record_id: row.record_id}) "
+    "MATCH (p:Person {person_id: row.person_id}) CREATE (r)-[:RESOLVES_TO]->(p)"
+)
+CREATE_LINKS = "UNWIND $rows AS row CREATE (l:IdentityLink) SET l = row"
+CREATE_OVERRIDES = "UNWIND $rows AS row CREATE (o:IdentityOverride) SET o = row"
+
+# --- load bookkeeping -------------------------------------------------------------------------
+MERGE_LOAD = "MERGE (l:Load {load_id: $load_id}) SET l += $props"
+CREATE_LOADS = "UNWIND $rows AS row MERGE (l:Load {load_id: row.load_id}) SET l = row"
+DELETE_QUARANTINE = "MATCH (q:QuarantinedRow {load_id: $load_id}) DELETE q"
+DELETE_WARNINGS = "MATCH (w:LoadWarning {load_id: $load_id}) DELETE w"
+CREATE_QUARANTINE = "UNWIND $rows AS row CREATE (q:QuarantinedRow) SET q = row"
+CREATE_WARNINGS = "UNWIND $rows AS row CREATE (w:LoadWarning) SET w = row"
+CREATE_AUDIT = "UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row"
+
+# --- reading ----------------------------------------------------------------------------------
+EXISTING_IDS = {
+    "person_records": "UNWIND $ids AS id MATCH (n:PersonRecord {record_id: id}) RETURN DISTINCT id",
+    "incidents": "UNWIND $ids AS id MATCH (n:Incident {incident_id: id}) RETURN DISTINCT id",
+}
+RECORD_FIELDS = (
+    "n.record_id AS record_id, n.source_system AS source_system, n.forename AS forename, "
+    "n.surname AS surname, n.date_of_birth AS date_of_birth, n.sex AS sex, "
+    "n.postcode AS postcode, n.address AS address, n.pnc_id AS pnc_id, n.ethnicity AS ethnicity"
+)
+PERSON_RECORDS = f"MATCH (n:PersonRecord) RETURN {RECORD_FIELDS}"
+PERSON_RECORD_ROWS = (
+    f"MATCH (n:PersonRecord)-[:RESOLVES_TO]->(:Person {{person_id: $person_id}}) RETURN {RECORD_FIELDS}"
+)
+CLUSTERS = (
+    "MATCH (r:PersonRecord)-[:RESOLVES_TO]->(p:Person) "
+    "RETURN r.record_id AS record_id, p.person_id AS person_id"
+)
+PERSONS = (
+    "MATCH (p:Person) RETURN p.person_id AS person_id, p.display_name AS display_name, "
+    "p.n_records AS n_records, p.sex AS sex, p.date_of_birth AS date_of_birth, "
+    "p.postcode AS postcode, p.ethnicity AS ethnicity"
+)
+LINK_FIELDS = (
+    "l.record_id_l AS record_id_l, l.record_id_r AS record_id_r, "
+    "l.match_weight AS match_weight, l.match_probability AS match_probability, "
+    "l.method AS method, l.reasons AS reasons"
+)
+ALL_LINKS = f"MATCH (l:IdentityLink) RETURN {LINK_FIELDS}"
+PERSON_LINKS = (
+    "MATCH (r:PersonRecord)-[:RESOLVES_TO]->(:Person {person_id: $person_id}) "
+    f"MATCH (l:IdentityLink {{record_id_l: r.record_id}}) RETURN {LINK_FIELDS}"
+)
+OVERRIDES = (
+    "MATCH (o:IdentityOverride) RETURN o.kind AS kind, o.record_id_l AS record_id_l, "
+    "o.record_id_r AS record_id_r, o.`by` AS `by`, o.`at` AS `at`, o.reason AS reason"
+)
+LOADS = (
+    "MATCH (l:Load) RETURN l.load_id AS load_id, l.source AS source, "
+    "l.content_hash AS content_hash, l.started_at AS started_at, "
+    "l.finished_at AS finished_at, l.summary AS summary"
+)
+_ISSUE_FIELDS = (
+    "q.load_id AS load_id, q.file AS file, q.`row` AS `row`, q.`column` AS `column`, "
+    "q.reason AS reason, q.value AS value"
+)
+QUARANTINE = f"MATCH (q:QuarantinedRow) WHERE $load_id IS NULL OR q.load_id = $load_id RETURN {_ISSUE_FIELDS}"
+WARNINGS = f"MATCH (q:LoadWarning) WHERE $load_id IS NULL OR q.load_id = $load_id RETURN {_ISSUE_FIELDS}"
+AUDIT_LOG = (
+    "MATCH (a:AuditEntry) RETURN a.`at` AS `at`, a.who AS who, a.action AS action, "
+    "a.subject AS subject, a.detail AS detail"
+)
+
+INCIDENTS = (
+    "MATCH (i:Incident) RETURN i.incident_id AS incident_id, i.occurred_at AS occurred_at, "
+    "i.recorded_at AS recorded_at, i.offence AS offence, i.domestic_abuse AS domestic_abuse, "
+    "i.dash_risk AS dash_risk, i.outcome AS outcome, i.postcode AS postcode"
+)
+INVOLVEMENTS = (
+    f"MATCH (r:PersonRecord)-[x:{ROLE_PATTERN}]->(i:Incident) "
+    "RETURN i.incident_id AS incident_id, r.record_id AS record_id, type(x) AS rel_type, "
+    "x.relationship AS relationship"
+)
+# Per (incident, person, role) scoring keeps min(relationship); the minimum is taken in pandas
+# (code-point order, as DuckDB) rather than in Cypher, whose string order is the server's.
+ROLES = (
+    f"MATCH (r:PersonRecord)-[x:{ROLE_PATTERN}]->(i:Incident), (r)-[:RESOLVES_TO]->(p:Person) "
+    "RETURN i.incident_id AS incident_id, p.person_id AS person_id, type(x) AS rel_type, "
+    "x.relationship AS relationship"
+)
+MEASURES = (
+    "MATCH (m:Measure) OPTIONAL MATCH (m)-[:RESTRICTS]->(s:PersonRecord) "
+    "OPTIONAL MATCH (m)-[:PROTECTS]->(p:PersonRecord) "
+    "RETURN m.measure_id AS measure_id, m.type AS type, s.record_id AS subject_record_id, "
+    "p.record_id AS protected_record_id, m.start_date AS start_date, m.end_date AS end_date"
+)
+BREACHES = (
+    "MATCH (m:Measure)-[:BREACHED_BY]->(i:Incident) "
+    "RETURN DISTINCT m.measure_id AS measure_id, i.incident_id AS incident_id"
+)
+REFERRALS = (
+    "MATCH (f:Referral) OPTIONAL MATCH (f)-[:ABOUT]->(r:PersonRecord) "
+    "RETURN f.referral_id AS referral_id, r.record_id AS record_id, f.type AS type, "
+    "f.date AS date, f.detail AS detail"
+)
+
+# counts(): stored table name -> statement returning ``n``.
+COUNTS = {
+    "person_records": "MATCH (n:PersonRecord) RETURN count(n) AS n",
+    "incidents": "MATCH (n:Incident) RETURN count(n) AS n",
+    "involvements": f"MATCH (:PersonRecord)-[x:{ROLE_PATTERN}]->(:Incident) RETURN count(x) AS n",
+    "measures": "MATCH (n:Measure) RETURN count(n) AS n",
+    "measure_breaches": "MATCH (:Measure)-[x:BREACHED_BY]->(:Incident) RETURN count(x) AS n",
+    "referrals": "MATCH (n:Referral) RETURN count(n) AS n",
+    "persons": "MATCH (n:Person) RETURN count(n) AS n",
+    "record_person": "MATCH (:PersonRecord)-[x:RESOLVES_TO]->(:Person) RETURN count(x) AS n",
+    "quarantine": "MATCH (n:QuarantinedRow) RETURN count(n) AS n",
+    "load_warnings": "MATCH (n:LoadWarning) RETURN count(n) AS n",
+    "loads": "MATCH (n:Load) RETURN count(n) AS n",
+    "identity_overrides": "MATCH (n:IdentityOverride) RETURN count(n) AS n",
+    "audit_log": "MATCH (n:AuditEntry) RETURN count(n) AS n",
+}
+
+# Tests and `harmgraph sync --replace` only: empty the whole database.
+DELETE_EVERYTHING = "MATCH (n) DETACH DELETE n"

@@ -1,0 +1,427 @@
+"""Neo4jStore: the GraphStore in a Neo4j database (or cluster) over Bolt.
+
+It behaves exactly as the embedded DuckDB store and hands scoring the same tables; the
+contract suite in tests/graph runs both. Writes are ``UNWIND $rows AS row MERGE ...``
+statements in batches, every value a parameter, inside one managed transaction per call
+(``session.execute_write``, which retries transient failures such as deadlocks), so a load
+commits whole or not at all and replaying it changes nothing. All Cypher text lives in
+``graph/cypher.py``.
+
+Values: pandas Timestamps go to the server as Python ``date``/``datetime`` (Cypher Date /
+LocalDateTime) and come back as pandas datetimes; NaN/NA/NaT travel as null, and a property
+set to null is simply absent from its node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import pandas as pd
+from neo4j import GraphDatabase, ManagedTransaction
+from neo4j.exceptions import DriverError, Neo4jError
+
+from graph import batch as cols
+from graph import cypher
+from graph.batch import Identity, LoadBatch
+from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
+from harmgraph.errors import StoreError
+from scoring.tables import ScoringTables, normalise_tables
+
+SCHEMA_VERSION = "1"
+BATCH_ROWS = 5_000  # rows per UNWIND statement
+
+# How each stored column travels: dates and timestamps need converting both ways.
+_DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date"})
+_DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at"})
+_INT_COLUMNS = frozenset({"row", "n_records"})
+_FLOAT_COLUMNS = frozenset({"match_weight", "match_probability"})
+_BOOL_COLUMNS = frozenset({"domestic_abuse"})
+
+# Errors that mean "this write did not happen": the driver's and bad values in a batch.
+_WRITE_ERRORS = (Neo4jError, DriverError, ValueError, TypeError, OverflowError)
+
+Work = Callable[[ManagedTransaction], None]
+
+
+def _python_values(column: str, series: pd.Series) -> list[object]:
+    """One column as a list of driver-ready Python values (None for every kind of missing)."""
+    series = series.reset_index(drop=True)
+    missing = series.isna().to_numpy()
+    if column in _DATE_COLUMNS or column in _DATETIME_COLUMNS:
+        stamps = pd.to_datetime(series)
+        if column in _DATE_COLUMNS:
+            return [None if gap else value.date() for value, gap in zip(stamps, missing)]
+        return [None if gap else value.to_pydatetime() for value, gap in zip(stamps, missing)]
+    values = series.astype(object).to_numpy()
+    return [None if gap else (value.item() if isinstance(value, np.generic) else value)
+            for value, gap in zip(values, missing)]
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
+    """A frame as a list of parameter maps (only ``columns``; absent columns are null)."""
+    if frame is None or frame.empty:
+        return []
+    lists = [_python_values(c, frame[c]) if c in frame else [None] * len(frame) for c in columns]
+    return [dict(zip(columns, values)) for values in zip(*lists)]
+
+
+def _chunks(rows: list[dict[str, object]] | list[object]) -> Iterator[list]:
+    for start in range(0, len(rows), BATCH_ROWS):
+        yield rows[start:start + BATCH_ROWS]
+
+
+def _native(value: object) -> object:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def _typed_frame(records: list[list[object]], columns: list[str]) -> pd.DataFrame:
+    """Rows from the driver as a frame whose dtypes follow the stored column kinds."""
+    data: dict[str, object] = {}
+    for position, column in enumerate(columns):
+        values = [row[position] for row in records]
+        if column in _DATE_COLUMNS or column in _DATETIME_COLUMNS:
+            natives = [_native(v) for v in values]
+            data[column] = pd.to_datetime(pd.Series(natives, dtype=object)).astype("datetime64[us]")
+        elif column in _INT_COLUMNS:
+            data[column] = pd.array(values, dtype="Int64")
+        elif column in _FLOAT_COLUMNS:
+            data[column] = pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+        elif column in _BOOL_COLUMNS:
+            data[column] = pd.array(values, dtype="boolean")
+        else:
+            data[column] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data, columns=columns)
+
+
+def _public_uri(uri: str) -> str:
+    """The URI without any user:password part."""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class Neo4jStore(GraphStore):
+    """A GraphStore in Neo4j (5.x, single server or cluster) reached over Bolt."""
+
+    def __init__(self, uri: str, user: str | None = None, password: str | None = None,
+                 database: str | None = None) -> None:
+        self._uri = uri
+        self._database = database or None
+        auth = (user, password or "") if user else None
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=auth)
+            self._driver.verify_connectivity()
+            self._create_schema()
+        except (Neo4jError, DriverError, ValueError, OSError) as exc:
+            if hasattr(self, "_driver"):
+                self._driver.close()
+            raise StoreError(f"cannot open store {self.location}: {exc}") from exc
+
+    @classmethod
+    def from_env(cls, uri: str | None = None) -> "Neo4jStore":
+        """Open ``uri`` (or NEO4J_URI) with NEO4J_USER / NEO4J_PASSWORD / NEO4J_DATABASE."""
+        target = uri or os.environ.get("NEO4J_URI")
+        if not target:
+            raise StoreError("no Neo4j URI given and NEO4J_URI is not set")
+        return cls(target, user=os.environ.get("NEO4J_USER", "neo4j"),
+                   password=os.environ.get("NEO4J_PASSWORD"),
+                   database=os.environ.get("NEO4J_DATABASE"))
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def _create_schema(self) -> None:
+        # Schema statements run one by one in their own auto-commit transactions: Neo4j does
+        # not allow schema changes and data writes in one transaction.
+        with self._session() as session:
+            for statement in cypher.SCHEMA:
+                session.run(statement).consume()
+
+        def init(tx: ManagedTransaction) -> None:
+            tx.run(cypher.INIT_META, key="schema_version", value=SCHEMA_VERSION).consume()
+            tx.run(cypher.INIT_META, key="version", value=0).consume()
+
+        self._write(init, "creating the schema")
+
+    def _session(self):  # type: ignore[no-untyped-def]
+        return self._driver.session(database=self._database)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    @property
+    def location(self) -> str:
+        where = _public_uri(self._uri)
+        return f"{where} (database {self._database})" if self._database else where
+
+    def version(self) -> int:
+        row = self._read(cypher.READ_META, ["value"], key="version")
+        return int(row.iloc[0, 0]) if len(row) else 0
+
+    # --- plumbing --------------------------------------------------------------------------
+    def _write(self, work: Work, what: str) -> None:
+        """Run ``work`` in one managed write transaction; any failure rolls all of it back."""
+        try:
+            with self._session() as session:
+                session.execute_write(work)
+        except _WRITE_ERRORS as exc:
+            raise StoreError(f"{what} was rolled back: {exc}") from exc
+
+    def _read(self, statement: str, columns: list[str], **params: object) -> pd.DataFrame:
+        def work(tx):  # type: ignore[no-untyped-def]
+            result = tx.run(statement, params)
+            return [list(record.values(*columns)) for record in result]
+
+        try:
+            with self._session() as session:
+                records = session.execute_read(work)
+        except (Neo4jError, DriverError) as exc:
+            raise StoreError(f"cannot read from {self.location}: {exc}") from exc
+        return _typed_frame(records, columns)
+
+    @staticmethod
+    def _unwind(tx: ManagedTransaction, statement: str, rows: list, key: str = "rows") -> None:
+        for chunk in _chunks(rows):
+            tx.run(statement, {key: chunk}).consume()
+
+    @staticmethod
+    def _ids(frame: pd.DataFrame, column: str) -> list[object]:
+        return _python_values(column, frame[column].drop_duplicates()) if len(frame) else []
+
+    # --- loading ---------------------------------------------------------------------------
+    def has_completed_load(self, content_hash: str) -> str | None:
+        found = self._read(cypher.COMPLETED_LOAD, ["load_id"], hash=content_hash)
+        return str(found.iloc[0, 0]) if len(found) else None
+
+    def _write_data(self, tx: ManagedTransaction, batch: LoadBatch) -> None:
+        self._unwind(tx, cypher.UPSERT_RECORDS, _rows(batch.records, cols.RECORD_COLUMNS))
+        incidents = batch.incidents
+        self._unwind(tx, cypher.UPSERT_INCIDENTS, _rows(incidents, cols.INCIDENT_COLUMNS))
+        if len(incidents):
+            self._unwind(tx, cypher.DETACH_LOCATIONS, self._ids(incidents, "incident_id"), "ids")
+            located = incidents[incidents["postcode"].notna()]
+            self._unwind(tx, cypher.LINK_LOCATIONS, _rows(located, ["incident_id", "postcode"]))
+        involvements = batch.involvements
+        unknown = set(involvements["role"].dropna()) - set(cypher.ROLE_TYPES) if len(involvements) else set()
+        if unknown:
+            raise ValueError(f"unknown involvement roles {sorted(unknown)}")
+        for role, statement in cypher.UPSERT_ROLE.items():
+            if len(involvements):
+                these = involvements[involvements["role"] == role]
+                self._unwind(tx, statement, _rows(these, ["incident_id", "record_id", "relationship"]))
+        measures = batch.measures
+        if len(measures):
+            self._unwind(tx, cypher.UPSERT_MEASURES,
+                         _rows(measures, ["measure_id", "type", "start_date", "end_date"]))
+            self._unwind(tx, cypher.DETACH_MEASURE_PEOPLE, self._ids(measures, "measure_id"), "ids")
+            for column, statement in (("subject_record_id", cypher.LINK_RESTRICTS),
+                                      ("protected_record_id", cypher.LINK_PROTECTS)):
+                linked = measures[measures[column].notna()].rename(columns={column: "record_id"})
+                self._unwind(tx, statement, _rows(linked, ["measure_id", "record_id"]))
+            # A measure's breach list is replaced whole by the newest extract that carries it.
+            self._unwind(tx, cypher.DETACH_BREACHES, self._ids(measures, "measure_id"), "ids")
+            self._unwind(tx, cypher.LINK_BREACHES, _rows(batch.breaches, cols.BREACH_COLUMNS))
+        referrals = batch.referrals
+        if len(referrals):
+            self._unwind(tx, cypher.UPSERT_REFERRALS,
+                         _rows(referrals, ["referral_id", "type", "date", "detail"]))
+            self._unwind(tx, cypher.DETACH_REFERRAL_PEOPLE, self._ids(referrals, "referral_id"), "ids")
+            self._unwind(tx, cypher.LINK_ABOUT, _rows(referrals, ["referral_id", "record_id"]))
+
+    def _write_identity(self, tx: ManagedTransaction, identity: Identity) -> None:
+        tx.run(cypher.DELETE_PERSONS).consume()
+        tx.run(cypher.DELETE_LINKS).consume()
+        self._unwind(tx, cypher.CREATE_PERSONS, _rows(identity.persons, cols.PERSON_COLUMNS))
+        self._unwind(tx, cypher.CREATE_CLUSTERS, _rows(identity.clusters, cols.CLUSTER_COLUMNS))
+        self._unwind(tx, cypher.CREATE_LINKS, _rows(identity.links, cols.LINK_COLUMNS))
+
+    def _write_load_record(self, tx: ManagedTransaction, batch: LoadBatch, finished: datetime) -> None:
+        summary = batch.summary
+        props = _rows(pd.DataFrame([{
+            "source": summary.source, "content_hash": summary.content_hash,
+            "started_at": summary.started_at, "finished_at": finished,
+            "summary": json.dumps(summary.per_file)}]),
+            ["source", "content_hash", "started_at", "finished_at", "summary"])[0]
+        tx.run(cypher.MERGE_LOAD, load_id=summary.load_id, props=props).consume()
+        # Replaying a load replaces its issue rows instead of doubling them.
+        issue_columns = TABLE_COLUMNS["quarantine"]
+        for delete, create, frame in ((cypher.DELETE_QUARANTINE, cypher.CREATE_QUARANTINE, batch.quarantine),
+                                      (cypher.DELETE_WARNINGS, cypher.CREATE_WARNINGS, batch.warnings)):
+            tx.run(delete, load_id=summary.load_id).consume()
+            if frame is not None and len(frame):
+                self._unwind(tx, create, _rows(frame.assign(load_id=summary.load_id), issue_columns))
+
+    def apply_load(self, batch: LoadBatch) -> None:
+        finished = datetime.now()
+
+        def work(tx: ManagedTransaction) -> None:
+            self._write_data(tx, batch)
+            if batch.identity is not None:
+                self._write_identity(tx, batch.identity)
+            self._write_load_record(tx, batch, finished)
+            tx.run(cypher.BUMP_VERSION).consume()
+
+        self._write(work, f"load {batch.summary.load_id}")
+
+    def existing_ids(self, table: str, ids: pd.Series) -> pd.Series:
+        statement = cypher.EXISTING_IDS[table]
+        wanted = [v for v in _python_values("id", ids.astype("string").drop_duplicates()) if v is not None]
+        found: set[object] = set()
+        for chunk in _chunks(wanted):
+            found.update(self._read(statement, ["id"], ids=chunk)["id"])
+        return pd.Series(ids.isin(found).to_numpy(), dtype=bool)
+
+    # --- identity --------------------------------------------------------------------------
+    def person_records(self) -> pd.DataFrame:
+        frame = self._read(cypher.PERSON_RECORDS, cols.RECORD_COLUMNS)
+        return frame.sort_values("record_id", kind="stable").reset_index(drop=True)
+
+    def clusters(self) -> pd.DataFrame:
+        frame = self._read(cypher.CLUSTERS, cols.CLUSTER_COLUMNS)
+        return frame.sort_values("record_id", kind="stable").reset_index(drop=True)
+
+    def replace_identity(self, identity: Identity) -> None:
+        def work(tx: ManagedTransaction) -> None:
+            self._write_identity(tx, identity)
+            tx.run(cypher.BUMP_VERSION).consume()
+
+        self._write(work, "the new identity")
+
+    def identity_links(self, person_id: str) -> pd.DataFrame:
+        frame = self._read(cypher.PERSON_LINKS, cols.LINK_COLUMNS, person_id=person_id)
+        return frame.sort_values(["match_weight", "record_id_l", "record_id_r"],
+                                 ascending=[False, True, True], na_position="last",
+                                 kind="stable").reset_index(drop=True)
+
+    def overrides(self) -> pd.DataFrame:
+        frame = self._read(cypher.OVERRIDES, TABLE_COLUMNS["identity_overrides"])
+        return frame.sort_values("at", kind="stable").reset_index(drop=True)
+
+    def add_override(self, kind: str, record_id_l: str, record_id_r: str, by: str,
+                     reason: str, at: datetime) -> None:
+        self.append_history("identity_overrides", pd.DataFrame([{
+            "kind": kind, "record_id_l": record_id_l, "record_id_r": record_id_r, "by": by,
+            "at": at, "reason": reason}]))
+
+    # --- reading ---------------------------------------------------------------------------
+    def _roles(self) -> pd.DataFrame:
+        frame = self._read(cypher.ROLES, ["incident_id", "person_id", "rel_type", "relationship"])
+        frame["role"] = frame.pop("rel_type").map(cypher.ROLE_OF_TYPE)
+        keys = ["incident_id", "person_id", "role"]
+        if frame.empty:
+            return frame[keys + ["relationship"]]
+        return frame.groupby(keys, sort=False)["relationship"].min().reset_index()
+
+    def scoring_tables(self) -> ScoringTables:
+        clusters = self.clusters()
+        persons = self._read(cypher.PERSONS, cols.PERSON_COLUMNS)
+        record_ids = (clusters.sort_values("record_id", kind="stable")
+                      .groupby("person_id", sort=False)["record_id"].agg(";".join)
+                      .rename("record_ids").reset_index())
+        persons = persons.merge(record_ids, on="person_id", how="inner")
+        subject = clusters.rename(columns={"record_id": "subject_record_id",
+                                           "person_id": "subject_person_id"})
+        protected = clusters.rename(columns={"record_id": "protected_record_id",
+                                             "person_id": "protected_person_id"})
+        measures = (self._read(cypher.MEASURES, cols.MEASURE_COLUMNS)
+                    .merge(subject, on="subject_record_id", how="inner")
+                    .merge(protected, on="protected_record_id", how="left"))
+        referrals = self._read(cypher.REFERRALS, cols.REFERRAL_COLUMNS).merge(
+            clusters, on="record_id", how="inner")
+        return normalise_tables(
+            incidents=self._read(cypher.INCIDENTS, cols.INCIDENT_COLUMNS),
+            roles=self._roles(),
+            persons=persons,
+            measures=measures,
+            breaches=self._read(cypher.BREACHES, cols.BREACH_COLUMNS),
+            referrals=referrals,
+        )
+
+    def person_record_rows(self, person_id: str) -> pd.DataFrame:
+        frame = self._read(cypher.PERSON_RECORD_ROWS, cols.RECORD_COLUMNS, person_id=person_id)
+        return frame.sort_values("record_id", kind="stable").reset_index(drop=True)
+
+    def loads(self) -> pd.DataFrame:
+        frame = self._read(cypher.LOADS, TABLE_COLUMNS["loads"])
+        return frame.sort_values("started_at", kind="stable").reset_index(drop=True)
+
+    def _issues(self, statement: str, load_id: str | None) -> pd.DataFrame:
+        frame = self._read(statement, TABLE_COLUMNS["quarantine"], load_id=load_id)
+        return frame.sort_values(["load_id", "file", "row", "column"], na_position="last",
+                                 kind="stable").reset_index(drop=True)
+
+    def quarantine(self, load_id: str | None = None) -> pd.DataFrame:
+        return self._issues(cypher.QUARANTINE, load_id)
+
+    def warnings(self, load_id: str | None = None) -> pd.DataFrame:
+        return self._issues(cypher.WARNINGS, load_id)
+
+    def record_audit(self, who: str, action: str, subject: str, detail: str = "") -> None:
+        row = _rows(pd.DataFrame([{"at": datetime.now(), "who": who, "action": action,
+                                   "subject": subject, "detail": detail}]),
+                    TABLE_COLUMNS["audit_log"])
+        self._write(lambda tx: self._unwind(tx, cypher.CREATE_AUDIT, row), "the audit entry")
+
+    def audit_log(self) -> pd.DataFrame:
+        frame = self._read(cypher.AUDIT_LOG, TABLE_COLUMNS["audit_log"])
+        return frame.sort_values("at", kind="stable").reset_index(drop=True)
+
+    def counts(self) -> dict[str, int]:
+        return {table: int(self._read(statement, ["n"]).iloc[0, 0])
+                for table, statement in cypher.COUNTS.items()}
+
+    # --- copying (harmgraph sync) ----------------------------------------------------------
+    def export_table(self, table: str) -> pd.DataFrame:
+        readers: dict[str, Callable[[], pd.DataFrame]] = {
+            "person_records": self.person_records,
+            "incidents": lambda: self._read(cypher.INCIDENTS, cols.INCIDENT_COLUMNS),
+            "involvements": self._involvements,
+            "measures": lambda: self._read(cypher.MEASURES, cols.MEASURE_COLUMNS),
+            "measure_breaches": lambda: self._read(cypher.BREACHES, cols.BREACH_COLUMNS),
+            "referrals": lambda: self._read(cypher.REFERRALS, cols.REFERRAL_COLUMNS),
+            "record_person": self.clusters,
+            "persons": lambda: self._read(cypher.PERSONS, cols.PERSON_COLUMNS),
+            "identity_links": lambda: self._read(cypher.ALL_LINKS, cols.LINK_COLUMNS),
+            "identity_overrides": self.overrides,
+            "loads": self.loads,
+            "quarantine": self.quarantine,
+            "load_warnings": self.warnings,
+            "audit_log": self.audit_log,
+        }
+        if table not in readers:
+            raise StoreError(f"no stored table {table!r}")
+        return readers[table]()[TABLE_COLUMNS[table]]
+
+    def _involvements(self) -> pd.DataFrame:
+        frame = self._read(cypher.INVOLVEMENTS, ["incident_id", "record_id", "rel_type", "relationship"])
+        frame["role"] = frame.pop("rel_type").map(cypher.ROLE_OF_TYPE)
+        return frame[cols.INVOLVEMENT_COLUMNS]
+
+    def append_history(self, table: str, frame: pd.DataFrame) -> None:
+        statements = {"loads": cypher.CREATE_LOADS, "quarantine": cypher.CREATE_QUARANTINE,
+                      "load_warnings": cypher.CREATE_WARNINGS,
+                      "identity_overrides": cypher.CREATE_OVERRIDES, "audit_log": cypher.CREATE_AUDIT}
+        if table not in HISTORY_TABLES:
+            raise StoreError(f"{table!r} is not a history table")
+
+        def work(tx: ManagedTransaction) -> None:
+            self._unwind(tx, statements[table], _rows(frame, TABLE_COLUMNS[table]))
+            tx.run(cypher.BUMP_VERSION).consume()
+
+        self._write(work, f"copying {table}")
+
+    # --- tests -----------------------------------------------------------------------------
+    def delete_everything(self) -> None:
+        """Empty the database (tests only: every node and relationship goes)."""
+        self._write(lambda tx: tx.run(cypher.DELETE_EVERYTHING).consume(), "emptying the store")
+
+        def init(tx: ManagedTransaction) -> None:
+            tx.run(cypher.INIT_META, key="schema_version", value=SCHEMA_VERSION).consume()
+            tx.run(cypher.INIT_META, key="version", value=0).consume()
+
+        self._write(init, "creating the schema")
+

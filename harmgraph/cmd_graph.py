@@ -1,0 +1,105 @@
+"""`harmgraph sync`: copy an embedded store into a Neo4j database, through GraphStore only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from graph import is_bolt_uri, open_store
+from graph.batch import Identity, LoadBatch, LoadSummary
+from graph.store import GraphStore
+from harmgraph.errors import StoreError
+
+SYNC_SOURCE_PREFIX = "sync from "
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every value as text (missing as ''), so rows from two stores compare exactly."""
+    return frame.astype(object).where(frame.notna(), "").astype(str)
+
+
+def _new_rows(rows: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``rows`` that ``present`` does not hold already (matched on every column)."""
+    if rows.empty or present.empty:
+        return rows
+    seen = set(map(tuple, _comparable(present[rows.columns]).to_numpy()))
+    keep = [tuple(row) not in seen for row in _comparable(rows).to_numpy()]
+    return rows[keep]
+
+
+def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = None) -> dict[str, int]:
+    """Copy every table of ``source`` into ``target``; running it again copies nothing new.
+
+    Records, incidents, involvements, measures, breaches, referrals and the identity go in
+    as one load (all-or-nothing) recorded in the target's history as "sync from <source>";
+    the source's loads with their quarantine and warnings, its overrides and its access log
+    are appended where the target lacks them. Rows only the target holds are kept.
+    """
+    tables = {name: source.export_table(name) for name in (
+        "person_records", "incidents", "involvements", "measures", "measure_breaches",
+        "referrals", "record_person", "persons", "identity_links", "identity_overrides",
+        "loads", "quarantine", "load_warnings", "audit_log")}
+    target_loads = target.loads()
+    new_loads = tables["loads"][~tables["loads"]["load_id"].isin(target_loads["load_id"])]
+    new_ids = set(new_loads["load_id"])
+    if len(new_loads):
+        target.append_history("loads", new_loads)
+        for table in ("quarantine", "load_warnings"):
+            rows = tables[table][tables[table]["load_id"].isin(new_ids)]
+            if len(rows):
+                target.append_history(table, rows)
+    for table, present in (("identity_overrides", target.overrides()), ("audit_log", target.audit_log())):
+        rows = _new_rows(tables[table], present)
+        if len(rows):
+            target.append_history(table, rows)
+
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        if name not in ("audit_log",):
+            digest.update(name.encode())
+            digest.update(_comparable(tables[name]).to_csv(index=False).encode())
+    content_hash = "sync:" + digest.hexdigest()
+    if target.has_completed_load(content_hash) is None:
+        started = now or datetime.now()
+        summary = LoadSummary(
+            load_id=f"S-{started:%Y%m%d%H%M%S}-{digest.hexdigest()[:6]}", content_hash=content_hash,
+            source=SYNC_SOURCE_PREFIX + source.location, started_at=started,
+            per_file={name: {"loaded": len(frame)} for name, frame in tables.items()})
+        target.apply_load(LoadBatch(
+            summary=summary, records=tables["person_records"], incidents=tables["incidents"],
+            involvements=tables["involvements"], measures=tables["measures"],
+            breaches=tables["measure_breaches"], referrals=tables["referrals"],
+            quarantine=pd.DataFrame(columns=tables["quarantine"].columns[1:]),
+            warnings=pd.DataFrame(columns=tables["load_warnings"].columns[1:]),
+            identity=Identity(clusters=tables["record_person"], persons=tables["persons"],
+                              links=tables["identity_links"])))
+    return target.counts()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``sync`` command to the harmgraph CLI."""
+
+    @app.command()
+    def sync(
+        source: Annotated[Path, typer.Option("--from", help="Embedded store file to copy.")],
+        target: Annotated[str, typer.Option("--to", envvar="NEO4J_URI",
+                                            help="bolt:// or neo4j:// URI (NEO4J_USER, NEO4J_PASSWORD, "
+                                                 "NEO4J_DATABASE from the environment).")],
+    ) -> None:
+        """Copy an embedded store into Neo4j (safe to re-run: nothing is copied twice)."""
+        console = Console(stderr=True)
+        if not source.exists():
+            raise StoreError(f"{source}: no such store file")
+        if not is_bolt_uri(target):
+            raise StoreError(f"{target}: --to must be a bolt:// or neo4j:// URI")
+        with open_store(source) as embedded, open_store(target) as neo4j:
+            counts = sync_stores(embedded, neo4j)
+            console.print(f"synced {embedded.location} -> {neo4j.location}")
+        typer.echo(json.dumps(counts, indent=2))

@@ -1,0 +1,109 @@
+"""The sidebar every page shares (store, as-of date, look-back window, role) and page links."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from graph import open_store
+from harmgraph.context import provenance
+from harmgraph.ui import data
+from harmgraph.ui.settings import ROLES, Settings
+
+PAGES = {
+    "candidates": "app_pages/candidates.py",
+    "profile": "app_pages/profile.py",
+    "victims": "app_pages/victims.py",
+    "network": "app_pages/network.py",
+    "quality": "app_pages/quality.py",
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page reads: where, as of when, over which window, and who is looking."""
+
+    settings: Settings
+    version: int
+    as_of: date | None
+    lookback_years: float
+    role: str
+
+    @property
+    def user(self) -> str:
+        """The name written to the access log (OS account and the role chosen)."""
+        return f"{getpass.getuser()} ({self.role})"
+
+    @property
+    def key(self) -> data.ViewKey:
+        assert self.as_of is not None, "no incidents held"
+        return data.view_key(self.settings, self.version, self.as_of, self.lookback_years)
+
+    def provenance(self, list_name: str) -> dict[str, object]:
+        """Provenance of a list shown in this view (harmgraph.context.provenance)."""
+        return provenance(data.context(self.key), list_name, _StoreFacts(self.settings.store, self.version))
+
+
+class _StoreFacts:
+    """The two store facts provenance needs, without holding the store open."""
+
+    def __init__(self, location: str, version: int) -> None:
+        self.location = location
+        self._version = version
+
+    def version(self) -> int:
+        return self._version
+
+
+def sidebar(settings: Settings) -> View:
+    """Draw the shared sidebar and return the view it selects."""
+    version = data.store_version(settings.store)
+    latest = data.default_as_of(settings.store, version)
+    base = data.config(settings)
+    with st.sidebar:
+        st.caption(f"Store: `{settings.store}` (version {version})")
+        as_of = None
+        if latest is not None:
+            as_of = st.date_input("As of", value=latest, key="as_of", format="YYYY-MM-DD",
+                                  help="Nothing after this date is counted. Default: the latest incident held.")
+        lookback = st.number_input("Look-back window (years)", min_value=0.5, max_value=20.0,
+                                   value=float(base.lookback_years), step=0.5, key="lookback_years",
+                                   help=f"Config {base.version} uses {base.lookback_years:g} years.")
+        role = st.selectbox("Signed in as", ROLES, key="role",
+                            help="Role for the access log (real sign-in comes later).")
+    return View(settings, version, as_of, float(lookback), role)
+
+
+def audit(view: View, action: str, subject: str, detail: str = "") -> None:
+    """Append one row to the store's access log (opened just for this write)."""
+    with open_store(view.settings.store) as store:
+        store.record_audit(view.user, action, subject, detail)
+
+
+def open_profile(person_id: str) -> None:
+    """Go to the profile page of ``person_id``."""
+    st.session_state["person_id"] = person_id
+    st.switch_page(PAGES["profile"])
+
+
+def open_network(person_id: str) -> None:
+    """Go to the network explorer centred on ``person_id``."""
+    st.session_state["network_centre"] = person_id
+    st.switch_page(PAGES["network"])
+
+
+def need_incidents(view: View) -> bool:
+    """Say so and return False when the store holds no incidents yet."""
+    if view.as_of is None:
+        st.info(f"The store `{view.settings.store}` holds no incidents yet. Load an extract with "
+                f"`harmgraph ingest FOLDER --store {view.settings.store}`.")
+        return False
+    return True
+
+
+def current_view() -> View:
+    """The view the sidebar chose on this run (set by app.py before the page runs)."""
+    return st.session_state["view"]

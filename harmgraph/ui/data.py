@@ -1,0 +1,139 @@
+"""Cached data for the app: every heavy call keyed on store, store version, config and as-of.
+
+The store is opened per request (``with open_store(...)``) and closed at once: DuckDB allows
+one writing process, and a load run from the command line must not find the app holding it.
+Large read-only objects (the scoring tables, the incident graph) are shared with
+``st.cache_resource``; ranked lists and evidence are ``st.cache_data`` (each caller gets its
+own copy, so a page may filter freely).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+import networkx as nx
+import pandas as pd
+import streamlit as st
+
+from graph import open_store
+from graph.network import incident_graph
+from harmgraph.context import latest_incident_date
+from harmgraph.ui.settings import Settings
+from scoring.catalogue import OffenceCatalogue, load_catalogue
+from scoring.config import ScoringConfig, load_config
+from scoring.explain import Evidence, explain_person
+from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
+from scoring.perpetrators import ScoringContext
+from scoring.tables import ScoringTables
+
+
+class ViewKey(NamedTuple):
+    """Everything a ranked list depends on; the cache key of every scoring call."""
+
+    store: str
+    version: int
+    config_path: str | None
+    catalogue_path: str | None
+    config_fingerprint: str
+    catalogue_fingerprint: str
+    as_of: date
+    lookback_years: float
+
+
+def _mtime(path: str | None) -> float:
+    return os.path.getmtime(path) if path else 0.0
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _config(path: str | None, _mtime_key: float) -> ScoringConfig:
+    return load_config(Path(path) if path else None)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _catalogue(path: str | None, _mtime_key: float) -> OffenceCatalogue:
+    return load_catalogue(Path(path) if path else None)
+
+
+def config(settings: Settings) -> ScoringConfig:
+    """The validated scoring config (re-read when the file changes)."""
+    return _config(settings.config_path, _mtime(settings.config_path))
+
+
+def catalogue(settings: Settings) -> OffenceCatalogue:
+    """The validated offence catalogue (re-read when the file changes)."""
+    return _catalogue(settings.catalogue_path, _mtime(settings.catalogue_path))
+
+
+def store_version(location: str) -> int:
+    """The store's write counter, read with a short-lived connection."""
+    with open_store(location) as store:
+        return store.version()
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the store…")
+def tables(location: str, version: int) -> ScoringTables:
+    """The person-level scoring tables of one store version (shared, treat as read-only)."""
+    with open_store(location) as store:
+        return store.scoring_tables()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def default_as_of(location: str, version: int) -> date | None:
+    """The day of the latest incident held (the default as-of date), None for an empty store."""
+    return latest_incident_date(tables(location, version))
+
+
+def view_key(settings: Settings, version: int, as_of: date, lookback_years: float | None) -> ViewKey:
+    """Build the cache key for one view of the data."""
+    base = config(settings)
+    effective = base.model_copy(update={"lookback_years": lookback_years}) if lookback_years else base
+    return ViewKey(settings.store, version, settings.config_path, settings.catalogue_path,
+                   effective.fingerprint(), catalogue(settings).fingerprint, as_of,
+                   float(effective.lookback_years))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def context(key: ViewKey) -> ScoringContext:
+    """The scoring context for a view (config with the chosen look-back window)."""
+    settings = Settings(key.store, key.config_path, key.catalogue_path)
+    effective = config(settings).model_copy(update={"lookback_years": key.lookback_years})
+    return ScoringContext(tables=tables(key.store, key.version), config=effective,
+                          catalogue=catalogue(settings), as_of=key.as_of)
+
+
+@st.cache_data(max_entries=16, show_spinner="Ranking perpetrators…")
+def perpetrators(key: ViewKey, which: str) -> pd.DataFrame:
+    """The ranked perpetrator list (contract columns first, then points and counts)."""
+    return rank_perpetrators(context(key), PerpetratorList(which))
+
+
+@st.cache_data(max_entries=16, show_spinner="Ranking victims…")
+def victims(key: ViewKey, which: str) -> pd.DataFrame:
+    """The ranked repeat-victim list (contract columns first, offender_ranks among extras)."""
+    return rank_victims(context(key), VictimList(which))
+
+
+@st.cache_data(max_entries=64, show_spinner="Collecting the evidence…")
+def evidence(key: ViewKey, person_id: str) -> Evidence:
+    """Identity, RFGV components, incidents, measures and referrals of one person."""
+    return explain_person(context(key), person_id)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Building the incident graph…")
+def whole_graph(location: str, version: int) -> nx.Graph:
+    """The person-incident graph of the whole store (for paths between two people)."""
+    return incident_graph(tables(location, version))
+
+
+def person_harm(key: ViewKey) -> dict[str, float]:
+    """Harm days in the window per perpetrator (node size in the network explorer)."""
+    ranked = perpetrators(key, PerpetratorList.OVERALL.value)
+    return dict(zip(ranked["person_id"], ranked["gravity"].astype(float)))
+
+
+def offence_harm(settings: Settings) -> dict[str, float]:
+    """Catalogue harm days per offence key."""
+    return catalogue(settings).table["harm_days"].astype(float).to_dict()

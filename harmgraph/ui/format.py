@@ -1,0 +1,165 @@
+"""Formatting for the app: flag chips, score bars, postcode districts, provenance and exports.
+
+Every export carries what a reader needs to reproduce the list (as-of date, config version and
+fingerprint, catalogue fingerprint, store version) and has spreadsheet formulas neutralised.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from harmgraph.export import neutralise_formulas, to_csv
+from scoring.config import RFGV, ScoringConfig
+
+FLAG_LABELS = {
+    "unmanaged": "not managed (MATAC/MAPPA/IOM/PDP)",
+    "not_on_briefing": "not on briefing",
+    "no_protective_measure": "no protective measure",
+    "breach": "breach of an order",
+    "multiple_victims": "multiple victims",
+    "dash_high": "DASH high",
+    "offender_unmanaged": "an offender is not managed",
+    "not_referred_to_marac": "not referred to MARAC",
+    "multiple_offenders": "multiple offenders",
+}
+
+
+def flag_names(flags: object) -> list[str]:
+    """The flag names in a ';'-joined flags cell.
+
+    >>> flag_names("unmanaged;dash_high"), flag_names(None)
+    (['unmanaged', 'dash_high'], [])
+    """
+    if not isinstance(flags, str) or not flags:
+        return []
+    return [f for f in flags.split(";") if f]
+
+
+def flag_chips(flags: object) -> str:
+    """Flags as short chips of text for a table cell.
+
+    >>> flag_chips("unmanaged;breach")
+    '⚑ not managed (MATAC/MAPPA/IOM/PDP) · ⚑ breach of an order'
+    """
+    return " · ".join(f"⚑ {FLAG_LABELS.get(f, f.replace('_', ' '))}" for f in flag_names(flags))
+
+
+def postcode_district(postcode: pd.Series) -> pd.Series:
+    """The outward code (district, e.g. 'NE1') of each postcode; spaces and case ignored.
+
+    >>> postcode_district(pd.Series(["NE14ST", "ne1 4st", "SR3 7PE", None])).tolist()
+    ['NE1', 'NE1', 'SR3', <NA>]
+    """
+    compact = postcode.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    return compact.where(compact.str.len() > 3).str[:-3]
+
+
+def in_area(district: pd.Series, area: str) -> pd.Series:
+    """Whether each district is in ``area``: a district ('NE1') exactly, or an area ('NE').
+
+    >>> in_area(pd.Series(["NE1", "NE10", "SR3", None]), "NE1").tolist()
+    [True, False, False, False]
+    >>> in_area(pd.Series(["NE1", "NE10", "SR3", None]), "ne").tolist()
+    [True, True, False, False]
+    """
+    wanted = re.sub(r"\s+", "", area).upper()
+    if not wanted:
+        return pd.Series(True, index=district.index)
+    if any(ch.isdigit() for ch in wanted):
+        hit = district == wanted
+    else:
+        hit = district.str.extract(r"^([A-Z]+)", expand=False) == wanted
+    return hit.fillna(False).astype(bool)
+
+
+def points_columns(config: ScoringConfig) -> dict[str, object]:
+    """Column config showing each RFGV component's points as a small bar."""
+    return {
+        f"{c}_points": st.column_config.ProgressColumn(
+            c[0].upper() + " pts", help=f"{c} points (0 to {config.max_points(c):g})",
+            min_value=0.0, max_value=float(config.max_points(c)), format="%.0f")
+        for c in RFGV
+    }
+
+
+def provenance_line(prov: dict[str, object]) -> str:
+    """One sentence of provenance for a caption or a printed pack."""
+    return (f"As of {prov['as_of']}, {prov['lookback_years']:g}-year window; config "
+            f"{prov['config_version']} (fingerprint {prov['config_fingerprint']}); catalogue "
+            f"{prov['catalogue_fingerprint']}; store {prov['store']} version {prov['store_version']}.")
+
+
+def export_name(prov: dict[str, object], stem: str, extension: str) -> str:
+    """A file name that carries the as-of date and config fingerprint.
+
+    >>> export_name({"as_of": "2025-01-31", "config_fingerprint": "abc123"}, "matac overall", "csv")
+    'matac-overall_as-of-2025-01-31_cfg-abc123.csv'
+    """
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-")
+    return f"{safe}_as-of-{prov['as_of']}_cfg-{prov['config_fingerprint']}.{extension}"
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Excel-safe CSV (formulas neutralised, dates as YYYY-MM-DD), UTF-8 with a BOM for Excel."""
+    return ("\ufeff" + to_csv(frame)).encode("utf-8")
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    return out.astype(object).where(out.notna(), None)
+
+
+def xlsx_bytes(frame: pd.DataFrame, prov: dict[str, object], sheet: str = "list") -> bytes:
+    """An XLSX workbook: the list (formulas neutralised) and a provenance sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    rows = book.active
+    rows.title = sheet[:31]
+    safe = neutralise_formulas(_plain(frame))
+    rows.append([str(c) for c in safe.columns])
+    for record in safe.itertuples(index=False):
+        rows.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in record])
+    meta = book.create_sheet("provenance")
+    meta.append(["key", "value"])
+    provenance = neutralise_formulas(pd.DataFrame({"key": list(prov), "value": [str(v) for v in prov.values()]}))
+    for key, value in provenance.itertuples(index=False):
+        meta.append([key, value])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def html_pack(frame: pd.DataFrame, prov: dict[str, object], title: str, user: str) -> str:
+    """A printable, self-contained HTML pack (no external resources) with provenance."""
+    table = _plain(frame).to_html(index=False, escape=True, na_rep="", border=0, classes="list")
+    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: Arial, Helvetica, sans-serif; margin: 1.5cm; color: #111; }}
+h1 {{ font-size: 18pt; margin-bottom: 0; }}
+.prov {{ font-size: 9pt; color: #333; border-left: 3px solid #888; padding-left: 8px; }}
+.marking {{ font-weight: bold; text-transform: uppercase; letter-spacing: 1px; }}
+table.list {{ border-collapse: collapse; font-size: 8.5pt; width: 100%; }}
+table.list th, table.list td {{ border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; text-align: left; }}
+table.list th {{ background: #eee; }}
+@media print {{ body {{ margin: 0.8cm; }} tr {{ page-break-inside: avoid; }} }}
+</style></head><body>
+<p class="marking">Official-Sensitive: police use only</p>
+<h1>{html.escape(title)}</h1>
+<p class="prov">{html.escape(provenance_line(prov))}<br>
+Generated {html.escape(generated)} by {html.escape(user)}. Scores rank allegations as well as
+charges and convictions; each row's reason lists the outcomes separately.</p>
+{table}
+</body></html>
+"""

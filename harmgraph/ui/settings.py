@@ -1,0 +1,49 @@
+"""Where the app reads from: store, scoring config and offence catalogue.
+
+Resolved once per run from the command line (``streamlit run app.py -- --store PATH``), then
+the environment (HARMGRAPH_STORE, HARMGRAPH_CONFIG, HARMGRAPH_CATALOGUE), then the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from graph import DEFAULT_STORE
+
+ROLES = ("analyst", "matac_chair", "detective", "admin")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The store location and the optional config / catalogue files the app scores with."""
+
+    store: str
+    config_path: str | None = None
+    catalogue_path: str | None = None
+
+
+def settings_from(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
+    """Read ``--store/--config/--catalogue`` from ``argv``, falling back to the environment.
+
+    Unknown arguments are ignored (the app may run under a test runner with its own).
+
+    >>> settings_from(["--store", "x.duckdb"], {}).store
+    'x.duckdb'
+    >>> settings_from([], {"HARMGRAPH_STORE": "y.duckdb"}).store
+    'y.duckdb'
+    >>> settings_from([], {}).store
+    'harmgraph.duckdb'
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--store")
+    parser.add_argument("--config")
+    parser.add_argument("--catalogue")
+    known, _unknown = parser.parse_known_args(list(argv))
+    return Settings(
+        store=known.store or environ.get("HARMGRAPH_STORE") or DEFAULT_STORE,
+        config_path=known.config or environ.get("HARMGRAPH_CONFIG") or None,
+        catalogue_path=known.catalogue or environ.get("HARMGRAPH_CATALOGUE") or None,
+    )

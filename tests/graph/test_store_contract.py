@@ -1,0 +1,329 @@
+"""Both stores keep one contract: same input, same tables, same ranking, same history.
+
+Every ``any_store`` test runs on the embedded store and on Neo4jStore (over Bolt to a real
+server: ArcadeDB here, or NEO4J_URI). Tests taking ``store`` and ``neo4j_store`` compare the
+two directly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graph import batch as cols
+from graph.batch import Identity, LoadBatch, LoadSummary
+from graph.store import TABLE_COLUMNS, GraphStore
+from harmgraph.cmd_graph import SYNC_SOURCE_PREFIX, sync_stores
+from harmgraph.errors import StoreError
+from scoring.lists import rank_perpetrators
+
+HOSTILE = [
+    "O'Brien", 'say "hi"', "'}) DETACH DELETE n //", "back\\slash\\", "Zoë Ångström 山田 😀",
+    "line\nbreak", "$rows", "` MATCH (n) RETURN n `",
+]
+
+
+def small_force(force_factory):  # type: ignore[no-untyped-def]
+    force = force_factory()
+    force.person("R1", "John", "Smith", "M", date_of_birth="1985-03-12", postcode="ne1 4st",
+                 pnc_id="85/1234A")
+    force.person("R1b", "Jon", "Smith", "M", date_of_birth="1985-03-12", pnc_id="85/1234A")
+    force.person("R2", "Anne", "Jones", "F", date_of_birth="1990-01-02")
+    force.person("R3", "Beth", "Brown", "F")
+    force.person("R4", "Carl", "Black", "M", pnc_id="90/5555B")
+    force.person("R5", "Dee", "White", "F")
+    force.incident("I1", "2025-01-10T21:30:00", "common_assault", "R1", ("R2",), dash_risk="medium",
+                   outcome="outcome_16", domestic_abuse="Y", postcode="NE1 4ST")
+    force.incident("I2", "2025-06-01", "abh", "R1b", ("R3",), outcome="charged", domestic_abuse="true")
+    force.incident("I3", "2025-07-01", "stalking", "R1", ("R2", "R5"), relationship="ex_partner")
+    force.incident("I4", "2025-08-15", "rape", "R4", ("R5",), relationship="acquaintance")
+    force.involvements.append({"incident_id": "I3", "record_id": "R1b", "role": "suspect",
+                               "relationship": "acquaintance"})
+    force.involvements.append({"incident_id": "I4", "record_id": "R3", "role": "witness"})
+    force.measures.append({"measure_id": "M1", "type": "dvpo", "subject_record_id": "R1",
+                           "protected_record_id": "R2", "start_date": "2025-01-11",
+                           "end_date": "2025-02-07", "breach_incident_ids": "I2"})
+    force.measures.append({"measure_id": "M2", "type": "dvpo", "subject_record_id": "R4",
+                           "start_date": "2025-08-16"})
+    force.referrals.append({"referral_id": "F1", "record_id": "R2", "type": "marac", "date": "2025-01-20"})
+    return force
+
+
+def comparable(frame: pd.DataFrame, drop: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Values only, store-neutral: datetimes as datetime64[us], everything else Python objects."""
+    out = {}
+    for column in frame.columns:
+        if column in drop:
+            continue
+        series = frame[column].reset_index(drop=True)
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out[column] = series.astype("datetime64[us]")
+        else:
+            out[column] = pd.Series([None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v)
+                                     for v in series], dtype=object)
+    return pd.DataFrame(out)
+
+
+def assert_same(left: pd.DataFrame, right: pd.DataFrame, drop: tuple[str, ...] = ()) -> None:
+    pd.testing.assert_frame_equal(comparable(left, drop), comparable(right, drop), check_dtype=False)
+
+
+def assert_same_scoring(left: GraphStore, right: GraphStore) -> None:
+    a, b = left.scoring_tables(), right.scoring_tables()
+    for name in ("incidents", "roles", "persons", "measures", "breaches", "referrals"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+
+
+# --- same input, same tables -------------------------------------------------------------------
+def test_a_loaded_force_gives_identical_scoring_tables(store, neo4j_store, load, force_factory) -> None:
+    force = small_force(force_factory)
+    load(force, store)
+    load(force, neo4j_store)
+    assert_same_scoring(store, neo4j_store)
+    tables = neo4j_store.scoring_tables()
+    assert len(tables.roles) and tables.persons["record_ids"].str.contains("R1;R1b").any()
+    assert store.counts() == neo4j_store.counts()
+    assert_same(store.person_records(), neo4j_store.person_records())
+    assert_same(store.clusters(), neo4j_store.clusters())
+    person = store.clusters().set_index("record_id").at["R1", "person_id"]
+    assert_same(store.person_record_rows(person), neo4j_store.person_record_rows(person))
+    assert_same(store.identity_links(person), neo4j_store.identity_links(person))
+
+
+def test_same_input_gives_the_same_ranking(store, neo4j_store, load, force_factory, context_of) -> None:
+    force = small_force(force_factory)
+    load(force, store)
+    load(force, neo4j_store)
+    as_of = date(2025, 12, 31)
+    embedded = rank_perpetrators(context_of(store, as_of))
+    neo4j = rank_perpetrators(context_of(neo4j_store, as_of))
+    assert len(embedded) > 0
+    pd.testing.assert_frame_equal(embedded, neo4j)
+
+
+def test_relationship_is_the_minimum_over_a_persons_records(any_store, load, force_factory) -> None:
+    load(small_force(force_factory), any_store)
+    roles = any_store.scoring_tables().roles
+    person = any_store.clusters().set_index("record_id").at["R1", "person_id"]
+    row = roles[(roles["incident_id"] == "I3") & (roles["person_id"] == person)]
+    assert row["relationship"].tolist() == ["acquaintance"]  # min("ex_partner", "acquaintance")
+
+
+# --- loading ----------------------------------------------------------------------------------
+def test_reloading_the_same_folder_changes_nothing(any_store, load, force_factory) -> None:
+    force = small_force(force_factory)
+    first = load(force, any_store)
+    counts, version = any_store.counts(), any_store.version()
+    again = load(force, any_store)
+    assert again.already_loaded and again.load_id == first.load_id
+    assert any_store.counts() == counts and any_store.version() == version
+    assert any_store.has_completed_load(first.content_hash) == first.load_id
+
+
+def test_replaying_a_batch_is_idempotent_for_data(any_store, force_factory, load) -> None:
+    load(small_force(force_factory), any_store)
+    before = any_store.scoring_tables()
+    records = any_store.person_records()
+    batch = LoadBatch(summary=LoadSummary("L-replay", "replay", "test", datetime(2025, 1, 1)),
+                      records=records, incidents=any_store.export_table("incidents"),
+                      involvements=any_store.export_table("involvements"),
+                      measures=any_store.export_table("measures"),
+                      breaches=any_store.export_table("measure_breaches"),
+                      referrals=any_store.export_table("referrals"),
+                      quarantine=pd.DataFrame(columns=cols.ISSUE_COLUMNS),
+                      warnings=pd.DataFrame(columns=cols.ISSUE_COLUMNS))
+    any_store.apply_load(batch)
+    after = any_store.scoring_tables()
+    for name in ("incidents", "roles", "persons", "measures", "breaches", "referrals"):
+        pd.testing.assert_frame_equal(getattr(before, name), getattr(after, name), obj=name)
+
+
+def test_quarantine_warnings_and_loads_round_trip(store, neo4j_store, load, force_factory) -> None:
+    force = small_force(force_factory)
+    force.incident("I9", "2025-02-03", "punching", "R1", ("R2",))  # not in the catalogue
+    force.incident("I10", "2025-02-30", "abh", "R4", ("R5",))  # not a date
+    force.involvements.append({"incident_id": "I1", "record_id": "R404", "role": "victim"})
+    summaries = [load(force, s) for s in (store, neo4j_store)]
+    assert len(store.quarantine()) > 0
+    for issues in ("quarantine", "warnings"):
+        assert_same(getattr(store, issues)(), getattr(neo4j_store, issues)(), drop=("load_id",))
+        for s, summary in zip((store, neo4j_store), summaries):
+            assert set(getattr(s, issues)(summary.load_id)["load_id"]) <= {summary.load_id}
+            assert getattr(s, issues)("L-none").empty
+    assert_same(store.loads(), neo4j_store.loads(), drop=("load_id", "started_at", "finished_at"))
+    loads = neo4j_store.loads()
+    assert loads["finished_at"].notna().all() and loads.at[0, "load_id"] == summaries[1].load_id
+
+
+# --- identity ---------------------------------------------------------------------------------
+def _identity(records: pd.DataFrame, suffix: str = "") -> Identity:
+    ids = sorted(records["record_id"])
+    clusters = pd.DataFrame({"record_id": ids, "person_id": ["P-all" + suffix] * len(ids)})
+    persons = pd.DataFrame([{"person_id": "P-all" + suffix, "display_name": HOSTILE[2], "n_records": len(ids),
+                             "sex": "M", "date_of_birth": pd.Timestamp("1985-03-12"),
+                             "postcode": None, "ethnicity": None}])
+    links = pd.DataFrame([{"record_id_l": ids[0], "record_id_r": ids[1], "match_weight": 12.5,
+                           "match_probability": 0.999, "method": "manual", "reasons": HOSTILE[3]},
+                          {"record_id_l": ids[0], "record_id_r": ids[2], "match_weight": None,
+                           "match_probability": None, "method": "manual", "reasons": None}])
+    return Identity(clusters=clusters, persons=persons[cols.PERSON_COLUMNS], links=links[cols.LINK_COLUMNS])
+
+
+def test_replace_identity_swaps_every_cluster_person_and_link(any_store, load, force_factory) -> None:
+    load(small_force(force_factory), any_store)
+    version = any_store.version()
+    identity = _identity(any_store.person_records())
+    any_store.replace_identity(identity)
+    assert any_store.version() == version + 1
+    assert_same(any_store.clusters(), identity.clusters)
+    persons = any_store.scoring_tables().persons
+    assert persons["person_id"].tolist() == ["P-all"] and persons.at[0, "display_name"] == HOSTILE[2]
+    links = any_store.identity_links("P-all")
+    assert links["match_weight"].isna().tolist() == [False, True]
+    assert links.at[0, "reasons"] == HOSTILE[3]
+    counts = any_store.counts()
+    assert counts["persons"] == 1 and counts["record_person"] == counts["person_records"]
+
+
+def test_overrides_persist_with_their_reasons(any_store) -> None:
+    at = datetime(2025, 3, 4, 5, 6, 7)
+    any_store.add_override("cannot_link", "R1", HOSTILE[2], HOSTILE[0], HOSTILE[4], at)
+    any_store.add_override("must_link", "R2", "R3", "analyst", HOSTILE[3], datetime(2025, 3, 5))
+    frame = any_store.overrides()
+    expected = pd.DataFrame([
+        {"kind": "cannot_link", "record_id_l": "R1", "record_id_r": HOSTILE[2], "by": HOSTILE[0],
+         "at": pd.Timestamp(at), "reason": HOSTILE[4]},
+        {"kind": "must_link", "record_id_l": "R2", "record_id_r": "R3", "by": "analyst",
+         "at": pd.Timestamp("2025-03-05"), "reason": HOSTILE[3]}])
+    assert_same(frame, expected)
+    assert any_store.version() == 2 and any_store.counts()["identity_overrides"] == 2
+
+
+def test_the_audit_log_keeps_every_entry_in_order(any_store) -> None:
+    for number, text in enumerate(HOSTILE):
+        any_store.record_audit(f"user{number}", "view_person", text, detail=text[::-1])
+    log = any_store.audit_log()
+    assert log["subject"].tolist() == HOSTILE
+    assert log["detail"].tolist() == [t[::-1] for t in HOSTILE]
+    assert log["at"].is_monotonic_increasing and any_store.counts()["audit_log"] == len(HOSTILE)
+
+
+# --- atomicity and hostile input -------------------------------------------------------------
+def test_a_load_failing_half_way_leaves_the_store_unchanged(any_store, load, force_factory) -> None:
+    load(small_force(force_factory), any_store)
+    counts, version, tables = any_store.counts(), any_store.version(), any_store.scoring_tables()
+    records = pd.DataFrame([{"record_id": "R99", "forename": "New"}]).reindex(columns=cols.RECORD_COLUMNS)
+    # Records are written first; the incident's timestamp is not a timestamp, so the second
+    # step fails and the new record must vanish with it.
+    incidents = pd.DataFrame([{"incident_id": "I99", "occurred_at": "not a time", "offence": "abh"}],
+                             dtype=object).reindex(columns=cols.INCIDENT_COLUMNS)
+    empty = {name: pd.DataFrame(columns=columns) for name, columns in (
+        ("involvements", cols.INVOLVEMENT_COLUMNS), ("measures", cols.MEASURE_COLUMNS),
+        ("breaches", cols.BREACH_COLUMNS), ("referrals", cols.REFERRAL_COLUMNS))}
+    batch = LoadBatch(summary=LoadSummary("L-bad", "bad", "test", datetime(2025, 1, 1)),
+                      records=records, incidents=incidents,
+                      quarantine=pd.DataFrame(columns=cols.ISSUE_COLUMNS),
+                      warnings=pd.DataFrame(columns=cols.ISSUE_COLUMNS), **empty)
+    with pytest.raises(StoreError, match="rolled back"):
+        any_store.apply_load(batch)
+    # existing_ids first: EmbeddedStore.counts()/version() leave a DuckDB result unfetched,
+    # which makes its next register() fail (reported; not this suite's to fix).
+    assert not any_store.existing_ids("person_records", pd.Series(["R99"])).any()
+    assert any_store.counts() == counts and any_store.version() == version
+    assert any_store.has_completed_load("bad") is None
+    pd.testing.assert_frame_equal(any_store.scoring_tables().persons, tables.persons)
+
+
+def test_hostile_strings_round_trip_unchanged(store, neo4j_store, load, force_factory) -> None:
+    force = force_factory()
+    names = []
+    for number, text in enumerate(HOSTILE):
+        names.append(force.person(f"H{number}-{text[:12].strip()}", text, text[::-1], "F", address=text))
+    force.person("S1", "Sam", "Hostile", "M")
+    force.incident("I1", "2025-01-01", "abh", "S1", tuple(names))
+    for s in (store, neo4j_store):
+        load(force, s)
+        records = s.person_records().set_index("record_id")
+        assert records.loc[names, "forename"].tolist() == HOSTILE
+        assert records.loc[names, "address"].tolist() == HOSTILE
+        assert s.existing_ids("person_records", pd.Series(names + ["nope"])).tolist() == [True] * len(names) + [False]
+    assert_same_scoring(store, neo4j_store)
+
+
+# --- sync ------------------------------------------------------------------------------------
+def test_sync_copies_an_embedded_store_into_neo4j(store, neo4j_store, load, force_factory) -> None:
+    force = small_force(force_factory)
+    force.incident("I9", "2025-02-03", "punching", "R1", ("R2",))
+    load(force, store)
+    store.add_override("must_link", "R2", HOSTILE[2], "analyst", HOSTILE[4], datetime(2025, 1, 2))
+    store.record_audit("analyst", "export", HOSTILE[2])
+    counts = sync_stores(store, neo4j_store)
+    assert_same_scoring(store, neo4j_store)
+    for table in ("person_records", "record_person", "identity_overrides", "audit_log", "quarantine"):
+        ordered = TABLE_COLUMNS[table]
+        left = store.export_table(table).sort_values(ordered, ignore_index=True)
+        right = neo4j_store.export_table(table).sort_values(ordered, ignore_index=True)
+        assert_same(left, right)
+    synced = neo4j_store.loads()
+    copied = synced[~synced["source"].str.startswith(SYNC_SOURCE_PREFIX)].reset_index(drop=True)
+    assert_same(store.loads(), copied)
+    assert neo4j_store.has_completed_load(store.loads().at[0, "content_hash"]) is not None
+    # Running it again copies nothing new.
+    assert sync_stores(store, neo4j_store) == counts
+    assert neo4j_store.counts() == counts
+
+
+def test_the_sync_command_runs_from_the_cli(store, neo4j_store, load, force_factory, bolt_server,
+                                            monkeypatch, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from harmgraph.cli import app
+
+    load(small_force(force_factory), store)
+    path = store.location
+    store.close()
+    monkeypatch.setenv("NEO4J_USER", bolt_server["user"] or "")
+    monkeypatch.setenv("NEO4J_PASSWORD", bolt_server["password"] or "")
+    if bolt_server["database"]:
+        monkeypatch.setenv("NEO4J_DATABASE", bolt_server["database"])
+    result = CliRunner().invoke(app, ["sync", "--from", path, "--to", bolt_server["uri"]])
+    assert result.exit_code == 0, result.output
+    assert neo4j_store.counts()["person_records"] == 6
+
+
+# --- Neo4j specifics ---------------------------------------------------------------------------
+def test_a_server_error_mid_transaction_rolls_back_earlier_statements(neo4j_store) -> None:
+    def work(tx):  # type: ignore[no-untyped-def]
+        tx.run("CREATE (:PersonRecord {record_id: $id})", id="R-first").consume()
+        tx.run("CREATE (:PersonRecord {record_id: $id})", id="R-first").consume()  # unique key
+
+    with pytest.raises(StoreError, match="rolled back"):
+        neo4j_store._write(work, "the test write")
+    assert neo4j_store.counts()["person_records"] == 0
+
+
+def test_open_store_picks_neo4j_for_bolt_uris(bolt_server, monkeypatch) -> None:
+    from graph import open_store
+    from graph.neo4j_store import Neo4jStore
+
+    monkeypatch.setenv("NEO4J_USER", bolt_server["user"] or "")
+    monkeypatch.setenv("NEO4J_PASSWORD", bolt_server["password"] or "")
+    if bolt_server["database"]:
+        monkeypatch.setenv("NEO4J_DATABASE", bolt_server["database"])
+    with open_store(bolt_server["uri"]) as opened:
+        assert isinstance(opened, Neo4jStore)
+        assert bolt_server["password"] not in opened.location
+    monkeypatch.setenv("NEO4J_URI", bolt_server["uri"])
+    with open_store() as opened:
+        assert isinstance(opened, Neo4jStore)
+
+
+def test_a_wrong_password_is_a_store_error(bolt_server) -> None:
+    from graph.neo4j_store import Neo4jStore
+
+    with pytest.raises(StoreError, match="cannot open store"):
+        Neo4jStore(bolt_server["uri"], user=bolt_server["user"], password="wrong",
+                   database=bolt_server["database"])
