@@ -126,12 +126,14 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
 
 
 def _run_ingest(folder: Path, store_location: str, catalogue: Path | None):  # type: ignore[no-untyped-def]
+    from ingest.identity import make_splink_resolver
     from ingest.load import ingest_folder
     from scoring.catalogue import load_catalogue
 
     keys = load_catalogue(catalogue).keys
     with open_store(store_location) as store, _stage_progress() as tell:
-        summary = ingest_folder(folder, store, keys, progress=tell)
+        resolver = make_splink_resolver(progress=lambda stage: tell(f"resolving people: {stage}"))
+        summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell)
         store.record_audit(_user(), "load", summary.load_id,
                            "already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
         return summary
@@ -338,7 +340,7 @@ def _register_extensions() -> None:
 
 
 # Modules adding commands to the CLI; each defines ``register(app: typer.Typer) -> None``.
-EXTENSION_MODULES: tuple[str, ...] = ("harmgraph.cmd_graph",)
+EXTENSION_MODULES: tuple[str, ...] = ("harmgraph.cmd_graph", "harmgraph.cmd_identity")
 _register_extensions()
 
 

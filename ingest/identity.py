@@ -7,12 +7,16 @@ the person table is described the same way, so scoring sees one consistent shape
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import pandas as pd
 
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, Identity
+
+if TYPE_CHECKING:
+    from ingest.resolve import ResolutionConfig
 
 
 def person_id_for(record_ids: Iterable[str]) -> str:
@@ -112,3 +116,39 @@ def resolve_by_pnc(records: pd.DataFrame, previous: pd.DataFrame | None = None) 
     clusters = assign_person_ids(components, previous)
     return Identity(clusters=clusters.sort_values("record_id").reset_index(drop=True),
                     persons=describe_persons(records, clusters), links=links)
+
+
+def _resolution_input(records: pd.DataFrame) -> pd.DataFrame:
+    """Person records as the resolution engine reads them (dates as ISO strings)."""
+    frame = records.copy()
+    dob = pd.to_datetime(frame["date_of_birth"], errors="coerce")
+    frame["date_of_birth"] = dob.dt.strftime("%Y-%m-%d").where(dob.notna(), None)
+    return frame
+
+
+def _override_pairs(overrides: pd.DataFrame, kind: str) -> pd.DataFrame:
+    chosen = overrides[overrides["kind"] == kind] if len(overrides) else overrides
+    return chosen.reindex(columns=["record_id_l", "record_id_r"]).reset_index(drop=True)
+
+
+def make_splink_resolver(config: ResolutionConfig | None = None,
+                         progress: Callable[[str], None] | None = None
+                         ) -> Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]:
+    """A resolver for ingest: splink + PNC ids + analyst overrides, returning an Identity."""
+    from ingest.resolve import ResolutionConfig, resolve_records
+
+    settings = config or ResolutionConfig()
+
+    def resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame) -> Identity:
+        resolution = resolve_records(
+            _resolution_input(records), settings,
+            must_link=_override_pairs(overrides, "must_link"),
+            cannot_link=_override_pairs(overrides, "cannot_link"),
+            previous=previous if len(previous) else None, progress=progress)
+        links = pd.concat([resolution.links, resolution.cut_links.drop(columns="cut_for")],
+                          ignore_index=True) if len(resolution.cut_links) else resolution.links
+        return Identity(clusters=resolution.clusters[CLUSTER_COLUMNS],
+                        persons=describe_persons(records, resolution.clusters),
+                        links=links[LINK_COLUMNS].reset_index(drop=True))
+
+    return resolver

@@ -1,0 +1,84 @@
+"""How long person resolution takes, and how much memory, on a force-sized extract.
+
+Generates synthetic fragmented person records (``ingest.resolve_synth``: skewed name
+frequencies, households, namesakes, typos, swapped fields and dates, moves, PNC ids on some
+records), resolves them with the default ``ResolutionConfig`` on splink's DuckDB backend, and
+prints seconds per stage, peak resident memory of the process (DuckDB runs in-process, so its
+memory is included) and pairwise precision/recall/F1 against the generator's truth.
+
+This is a benchmark, not a test: run it by hand on the target machine.
+
+Usage:
+    python bench/resolve_scale.py [--records 200000] [--seed 7] [--threads 2]
+                                  [--memory-limit 3GB] [--chunks 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ingest.resolve import ResolutionConfig, resolve_records  # noqa: E402
+from ingest.resolve_synth import pairwise_accuracy, synthetic_records  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=None, help="DuckDB threads")
+    parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 3GB")
+    parser.add_argument("--chunks", type=int, default=1,
+                        help="score in chunks x chunks pieces to cap memory")
+    args = parser.parse_args(argv)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, python "
+          f"{platform.python_version()}")
+    started = time.perf_counter()
+    records, truth = synthetic_records(args.records, seed=args.seed)
+    generate_seconds = time.perf_counter() - started
+    print(f"generated {len(records):,} records of {len(set(truth)):,} people "
+          f"in {generate_seconds:.1f} s (peak RSS {peak_rss_mb():,.0f} MB)")
+
+    config = ResolutionConfig(duckdb_threads=args.threads,
+                              duckdb_memory_limit=args.memory_limit,
+                              predict_chunks=args.chunks)
+    stage_start = time.perf_counter()
+
+    def progress(message: str) -> None:
+        print(f"  [{time.perf_counter() - stage_start:7.1f} s | "
+              f"{peak_rss_mb():6,.0f} MB peak] {message}", flush=True)
+
+    resolution = resolve_records(records, config, progress=progress)
+    resolve_seconds = time.perf_counter() - stage_start
+
+    person = resolution.clusters.set_index("record_id").loc[records["record_id"], "person_id"]
+    scores = pairwise_accuracy(truth, person.to_numpy())
+    print("\nstage seconds:")
+    for stage, seconds in resolution.stats["seconds"].items():
+        print(f"  {stage:<10} {seconds:8.1f}")
+    print(f"  {'total':<10} {resolve_seconds:8.1f}   (resolve_records, excluding generation)")
+    print(f"\nrecords {len(records):,}  persons {resolution.stats['persons']:,}  "
+          f"links {resolution.stats['links']:,}  fitted {resolution.stats['fitted']}")
+    print(f"peak RSS {peak_rss_mb():,.0f} MB")
+    print(f"pairwise precision {scores['precision']:.4f}  recall {scores['recall']:.4f}  "
+          f"F1 {scores['f1']:.4f}  (true pairs {scores['true_pairs']:,}, "
+          f"predicted {scores['predicted_pairs']:,})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,411 @@
+"""Resolve person records into persons with splink (DuckDB backend), PNC ids and analyst
+overrides, and say why each merge was made.
+
+A serial perpetrator recorded as 'Jon Smyth 1985-03-12', 'SMITH, John 1985-12-03' and
+'John Smith (no DOB)' must be counted once, with all his victims; a victim recorded twice must
+not count as two victims. This module is pure: DataFrames in, DataFrames out; the only I/O is
+splink's own in-memory DuckDB connection.
+
+How a resolution runs (``resolve_records``):
+
+1. normalise names, dates, postcodes, addresses (``ingest.resolve_features``);
+2. train the splink model without labels: the prior from near-certain rules, u by random
+   sampling (seeded), m by EM on a few blocking rules; inputs too small to train on use the
+   fixed priors of ``ingest.resolve_model`` instead;
+3. score candidate pairs (blocking rules from the config) and keep those at or above
+   ``match_threshold``; score PNC pairs and analyst must-links too, whatever their score;
+4. connected components of those links (splink's clustering), then analyst cannot-links
+   split components by a minimum cut (``ingest.resolve_graph``);
+5. stable person ids: a cluster whose record set is unchanged keeps its previous id.
+
+Overrides: a must-link always merges; a cannot-link always separates, and wins over
+must-links and PNC ids when they contradict (a wrong merge gives one man another's victims,
+which is the worse error; the analyst can lift the cannot-link).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from splink import DuckDBAPI, Linker, block_on
+from splink.internals.exceptions import SplinkException
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from ingest.resolve_config import ResolutionConfig
+from ingest.resolve_features import FEATURE_COLUMNS, features_to_arrow, prepare_features
+from ingest.resolve_graph import (
+    METHOD_RANK,
+    assign_person_ids,
+    clean_override_pairs,
+    connected_components,
+    enforce_cannot_links,
+    ordered_pairs,
+    person_id_for,
+    pnc_chain_pairs,
+)
+from ingest.resolve_model import (
+    blocking_rule_creator,
+    build_settings,
+    comparison_specs,
+    prior_match_probability,
+)
+from ingest.resolve_reasons import prefix_reasons, reasons_text, waterfall_terms
+
+__all__ = [
+    "CLUSTER_COLUMNS", "LINK_COLUMNS", "Resolution", "ResolutionConfig", "ResolutionInputError",
+    "build_settings", "explain_person", "person_id_for", "resolve_records",
+]
+
+CLUSTER_COLUMNS = ["record_id", "person_id"]
+LINK_COLUMNS = ["record_id_l", "record_id_r", "match_weight", "match_probability", "method",
+                "reasons"]
+CUT_LINK_COLUMNS = [*LINK_COLUMNS, "cut_for"]
+
+Progress = Callable[[str], None]
+
+
+class ResolutionInputError(ValueError):
+    """The records cannot be resolved as given (e.g. a duplicated or missing record_id)."""
+
+
+@dataclass
+class Resolution:
+    """The persons found, and the evidence for every merge."""
+
+    clusters: pd.DataFrame
+    """record_id, person_id: every input record exactly once."""
+    links: pd.DataFrame
+    """LINK_COLUMNS: the links that hold each person together ('splink', 'pnc', 'must_link')."""
+    cut_links: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CUT_LINK_COLUMNS))
+    """Links removed to honour an analyst cannot-link (``cut_for`` names the pair)."""
+    model: dict[str, Any] = field(default_factory=dict)
+    """The trained splink model (settings with m/u values), for audit and reproduction."""
+    stats: dict[str, Any] = field(default_factory=dict)
+    """Counts, timings per stage and how the model was fitted."""
+
+
+def _say(progress: Progress | None) -> Progress:
+    return progress if progress is not None else (lambda _message: None)
+
+
+@contextmanager
+def _quiet_splink() -> Iterator[None]:
+    """splink logs every step at INFO/WARNING; resolution reports through ``progress``."""
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _check_records(records: pd.DataFrame) -> None:
+    """Fail early, in words, on inputs no resolution can handle."""
+    if "record_id" not in records:
+        raise ResolutionInputError("records need a record_id column")
+    ids = records["record_id"]
+    if ids.isna().any():
+        raise ResolutionInputError("records have an empty record_id")
+    duplicated = ids.astype(str).duplicated()
+    if duplicated.any():
+        first = ids[duplicated].astype(str).iloc[0]
+        raise ResolutionInputError(f"record_id {first!r} appears more than once")
+
+
+def _empty_resolution() -> Resolution:
+    return Resolution(clusters=pd.DataFrame({"record_id": pd.Series(dtype=str),
+                                             "person_id": pd.Series(dtype=str)}),
+                      links=pd.DataFrame(columns=LINK_COLUMNS), stats={"records": 0})
+
+
+def _duckdb(config: ResolutionConfig) -> DuckDBAPI:
+    """splink's in-memory DuckDB, with the thread and memory caps of the config."""
+    db_api = DuckDBAPI(":memory:")
+    if config.duckdb_threads is not None:
+        db_api.duckdb_con.execute(f"SET threads TO {int(config.duckdb_threads)}")
+    if config.duckdb_memory_limit is not None:
+        db_api.duckdb_con.execute("SET memory_limit = ?", [config.duckdb_memory_limit])
+    return db_api
+
+
+def _load_features(db_api: DuckDBAPI, features: pd.DataFrame) -> SplinkDataFrame:
+    """Copy the features into a DuckDB table and hand splink that table.
+
+    splink would otherwise scan a view over the Arrow table on every query, and the Arrow
+    copy would sit in Python memory outside DuckDB's memory limit for the whole run.
+    """
+    con = db_api.duckdb_con
+    con.register("harmgraph_features_arrow", features_to_arrow(features))
+    con.execute("CREATE TABLE harmgraph_features AS SELECT * FROM harmgraph_features_arrow")
+    con.unregister("harmgraph_features_arrow")
+    return db_api.register("harmgraph_features")
+
+
+def _train(linker: Linker, config: ResolutionConfig, n_records: int, say: Progress) -> str:
+    """Fit the model without labels; returns how it was fitted ('em' or 'priors')."""
+    if n_records < config.min_records_for_training:
+        say(f"{n_records} records: too few to train, using fixed m/u priors")
+        return "priors"
+    training = linker.training
+    try:
+        training.estimate_probability_two_random_records_match(
+            [blocking_rule_creator(rule) for rule in config.prior_deterministic_rules],
+            recall=config.prior_deterministic_recall)
+    except (ValueError, SplinkException) as exc:
+        say(f"prior not estimated ({exc}); using {config.records_per_person_prior} "
+            "records per person")
+    # With no record pairs agreeing on the deterministic rules (e.g. an extract without
+    # duplicates) splink estimates a prior of 0, which has no match weight; fall back.
+    settings = linker._settings_obj  # splink keeps the prior only on its settings object
+    if not settings._probability_two_random_records_match > 0:
+        settings._probability_two_random_records_match = prior_match_probability(
+            n_records, config.records_per_person_prior)
+        say("no deterministic matches to estimate the prior from; using the configured prior")
+    say("estimating u (chance agreement) by random sampling")
+    training.estimate_u_using_random_sampling(max_pairs=config.max_pairs_for_u, seed=config.seed)
+    # Sampling blocked pairs only pays on large inputs; on small ones the probe is noise.
+    max_pairs = config.max_pairs_for_training if n_records >= 50_000 else None
+    fitted = 0
+    for rule in config.training_blocking_rules:
+        say(f"EM on pairs agreeing on {' + '.join(rule)}")
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), estimate_without_term_frequencies=True, max_pairs=max_pairs)
+            fitted += 1
+        except (SplinkException, ValueError, ZeroDivisionError) as exc:
+            say(f"EM on {' + '.join(rule)} skipped: {exc}")
+    return "em" if fitted else "priors"
+
+
+def _prediction_columns(linker: Linker, table: str) -> str:
+    """SELECT list of what explanations need (not the intermediate tf_ value columns)."""
+    names = linker._db_api.duckdb_con.sql(f"SELECT * FROM {table} LIMIT 0").columns
+    wanted = [name for name in names
+              if name in ("record_id_l", "record_id_r", "match_weight", "match_probability")
+              or name.startswith(("gamma_", "mw_"))]
+    return ", ".join(f'"{name}"' for name in wanted)
+
+
+def _fetch(linker: Linker, physical_name: str) -> pd.DataFrame:
+    """A splink result table as pandas, only the columns explanations need."""
+    con = linker._db_api.duckdb_con
+    return con.sql(f"SELECT {_prediction_columns(linker, physical_name)} "
+                   f"FROM {physical_name}").df()
+
+
+def _score_candidates(linker: Linker, config: ResolutionConfig) -> pd.DataFrame:
+    """Pairs found by the blocking rules and scored at or above the threshold."""
+    chunks = config.predict_chunks
+    predictions = linker.inference.predict(
+        threshold_match_probability=config.match_threshold,
+        num_chunks_left=chunks if chunks > 1 else None,
+        num_chunks_right=chunks if chunks > 1 else None,
+        warning_mode="never")
+    frame = _fetch(linker, predictions.physical_name)
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return frame
+
+
+def _score_pairs(linker: Linker, db_api: DuckDBAPI, pairs: pd.DataFrame) -> pd.DataFrame:
+    """splink's score for given pairs whatever it is (PNC pairs, must-links)."""
+    if pairs.empty:
+        return pd.DataFrame(columns=["record_id_l", "record_id_r", "match_weight",
+                                     "match_probability"])
+    table = pa.table({
+        "match_key": pa.array(["0"] * len(pairs), pa.string()),
+        "join_key_l": pa.array(pairs["record_id_l"].to_numpy(), pa.string()),
+        "join_key_r": pa.array(pairs["record_id_r"].to_numpy(), pa.string()),
+    })
+    registered = db_api.register(table)
+    linker.table_management.register_blocked_pairs_for_predict(registered)
+    predictions = linker.inference.predict(warning_mode="never")
+    frame = _fetch(linker, predictions.physical_name)
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return frame
+
+
+def _with_reasons(scored: pd.DataFrame, config: ResolutionConfig) -> pd.DataFrame:
+    """Ordered pair ids, rounded weights and the plain-word waterfall reasons."""
+    if scored.empty:
+        return pd.DataFrame(columns=["record_id_l", "record_id_r", "match_weight",
+                                     "match_probability", "reasons"])
+    labels, weights = waterfall_terms(scored, comparison_specs(config))
+    left, right = ordered_pairs(scored["record_id_l"], scored["record_id_r"])
+    # Rounded so that float noise from parallel sums cannot change a re-run's output.
+    return pd.DataFrame({
+        "record_id_l": left, "record_id_r": right,
+        "match_weight": scored["match_weight"].to_numpy(dtype=float).round(6),
+        "match_probability": scored["match_probability"].to_numpy(dtype=float).round(9),
+        "reasons": reasons_text(labels, weights, config.max_reasons),
+    })
+
+
+def _edges(accepted: pd.DataFrame, forced: pd.DataFrame, pnc_pairs: pd.DataFrame,
+           must_pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per linked pair: its score, the strongest method that links it, reasons."""
+    scored = pd.concat([accepted.assign(method="splink"), forced.assign(method="splink")],
+                       ignore_index=True).drop_duplicates(["record_id_l", "record_id_r"])
+    kinds = pd.concat([accepted[["record_id_l", "record_id_r"]].assign(method="splink"),
+                       pnc_pairs.assign(method="pnc"), must_pairs.assign(method="must_link")],
+                      ignore_index=True)
+    kinds["rank"] = kinds["method"].map(METHOD_RANK)
+    strongest = kinds.sort_values("rank").drop_duplicates(["record_id_l", "record_id_r"],
+                                                          keep="last")
+    pnc_set = pd.MultiIndex.from_frame(pnc_pairs[["record_id_l", "record_id_r"]])
+    must_set = pd.MultiIndex.from_frame(must_pairs[["record_id_l", "record_id_r"]])
+    edges = strongest[["record_id_l", "record_id_r", "method"]].merge(
+        scored.drop(columns="method"), on=["record_id_l", "record_id_r"], how="left")
+    pair = pd.MultiIndex.from_frame(edges[["record_id_l", "record_id_r"]])
+    decisive = np.where(pair.isin(must_set), "analyst must-link", "")
+    decisive = np.where(pair.isin(pnc_set),
+                        np.where(decisive == "", "same PNC id (decisive)",
+                                 decisive + "; same PNC id (decisive)"), decisive)
+    edges["reasons"] = prefix_reasons(edges["reasons"].fillna("not scored"),
+                                      pd.Series(decisive, index=edges.index))
+    return edges[LINK_COLUMNS].sort_values(["record_id_l", "record_id_r"]).reset_index(drop=True)
+
+
+def _contradictions(must: pd.DataFrame, cannot: pd.DataFrame, say: Progress) -> pd.DataFrame:
+    """Drop must-links the analyst also marked cannot-link: cannot-link wins."""
+    if must.empty or cannot.empty:
+        return must
+    both = must.merge(cannot, on=["record_id_l", "record_id_r"], how="left", indicator=True)
+    clash = both["_merge"] == "both"
+    for row in both[clash].itertuples(index=False):
+        say(f"must-link and cannot-link both given for {row.record_id_l}/{row.record_id_r}: "
+            "cannot-link wins")
+    return must[~clash.to_numpy()].reset_index(drop=True)
+
+
+def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
+                    must_link: pd.DataFrame | None = None,
+                    cannot_link: pd.DataFrame | None = None,
+                    previous: pd.DataFrame | None = None,
+                    progress: Progress | None = None) -> Resolution:
+    """Resolve person records into persons (see the module docstring for the steps).
+
+    ``records`` has ``record_id`` and any of forename, surname, date_of_birth, sex, postcode,
+    address, pnc_id (strings; missing as None/NaN). ``must_link`` / ``cannot_link`` are
+    (record_id_l, record_id_r) pairs; ``previous`` is the last (record_id, person_id).
+
+    >>> people = pd.DataFrame({"record_id": ["a", "b", "c"],
+    ...     "forename": ["John", "Jon", "Mary"], "surname": ["Smith", "Smyth", "Jones"],
+    ...     "date_of_birth": ["1985-03-12", "1985-12-03", "1990-01-01"],
+    ...     "postcode": ["NE12AB", "NE12AB", "SW1A1AA"]})
+    >>> resolution = resolve_records(people, ResolutionConfig())
+    >>> sorted(resolution.clusters.groupby("person_id")["record_id"].apply(list).tolist())
+    [['a', 'b'], ['c']]
+    """
+    say = _say(progress)
+    _check_records(records)
+    if records.empty:
+        return _empty_resolution()
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    features = prepare_features(records.reset_index(drop=True))
+    known = pd.Index(features["record_id"])
+    cannot = clean_override_pairs(cannot_link, known)
+    must = _contradictions(clean_override_pairs(must_link, known), cannot, say)
+    pnc_pairs = pnc_chain_pairs(features)
+    timings["features"] = time.perf_counter() - started
+    n_records = len(features)
+
+    with _quiet_splink():
+        db_api = _duckdb(config)
+        trainable = n_records >= config.min_records_for_training
+        prior = (prior_match_probability(n_records, config.records_per_person_prior)
+                 if trainable else config.untrained_match_prior)
+        use_tf = (config.term_frequency_adjustments
+                  and n_records >= config.min_records_for_term_frequencies)
+        settings = build_settings(config, term_frequencies=use_tf,
+                                  probability_two_random_records_match=prior)
+        linker = Linker(_load_features(db_api, features), settings, log_level=None)
+        record_ids = features["record_id"]
+        del features  # DuckDB holds the only copy now (spillable, under its memory limit)
+
+        stage = time.perf_counter()
+        fitted = _train(linker, config, n_records, say)
+        timings["train"] = time.perf_counter() - stage
+
+        stage = time.perf_counter()
+        say("scoring candidate pairs")
+        accepted = _with_reasons(_score_candidates(linker, config), config)
+        forced_pairs = pd.concat([pnc_pairs, must], ignore_index=True).drop_duplicates()
+        forced = _with_reasons(_score_pairs(linker, db_api, forced_pairs), config)
+        edges = _edges(accepted, forced, pnc_pairs, must)
+        timings["predict"] = time.perf_counter() - stage
+
+        stage = time.perf_counter()
+        say(f"clustering {n_records} records over {len(edges)} links")
+        components = connected_components(record_ids, edges, db_api)
+        model = linker.misc.save_model_to_json()
+    components, cut = enforce_cannot_links(components, edges, cannot)
+    for pair in sorted(set(cut.get("cut_for", []))):
+        say(f"cannot-link {pair}: cut the weakest links between them")
+    clusters = assign_person_ids(components, previous)
+    clusters = clusters.sort_values("record_id").reset_index(drop=True)
+    timings["cluster"] = time.perf_counter() - stage
+
+    links, cut_links = _split_links(edges, cut)
+    stats = {
+        "records": n_records, "persons": int(clusters["person_id"].nunique()),
+        "links": len(links), "cut_links": len(cut_links), "fitted": fitted,
+        "term_frequencies": use_tf,
+        "probability_two_random_records_match": model.get("probability_two_random_records_match"),
+        "seconds": {name: round(value, 3) for name, value in timings.items()},
+    }
+    return Resolution(clusters=clusters[CLUSTER_COLUMNS], links=links, cut_links=cut_links,
+                      model=model, stats=stats)
+
+
+def _split_links(edges: pd.DataFrame, cut: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Links that hold persons together, and links cut for a cannot-link (said in reasons)."""
+    if cut.empty:
+        return edges, pd.DataFrame(columns=CUT_LINK_COLUMNS)
+    key = ["record_id_l", "record_id_r"]
+    marked = edges.merge(cut[[*key, "cut_for"]], on=key, how="left")
+    is_cut = marked["cut_for"].notna().to_numpy()
+    cut_links = marked[is_cut].copy()
+    cut_links["reasons"] = ("cut to keep " + cut_links["cut_for"]
+                            + " apart (analyst cannot-link); " + cut_links["reasons"])
+    return (edges[~is_cut].reset_index(drop=True),
+            cut_links[CUT_LINK_COLUMNS].reset_index(drop=True))
+
+
+def explain_person(resolution: Resolution, person_id: str) -> pd.DataFrame:
+    """Every link inside one person (and any cut away from it), strongest first.
+
+    Columns: LINK_COLUMNS plus ``status`` ('merged' or 'cut').
+    """
+    records = set(resolution.clusters.loc[resolution.clusters["person_id"] == person_id,
+                                          "record_id"])
+    if not records:
+        raise KeyError(f"no person {person_id!r} in this resolution")
+    inside = resolution.links[resolution.links["record_id_l"].isin(records)
+                              & resolution.links["record_id_r"].isin(records)]
+    touching_cut = resolution.cut_links[resolution.cut_links["record_id_l"].isin(records)
+                                        | resolution.cut_links["record_id_r"].isin(records)]
+    frame = pd.concat([inside.assign(status="merged"),
+                       touching_cut[LINK_COLUMNS].assign(status="cut")], ignore_index=True)
+    return frame.sort_values("match_weight", ascending=False).reset_index(drop=True)
+
+
+def records_of(resolution: Resolution, person_ids: Iterable[str]) -> pd.DataFrame:
+    """(person_id, record_id) for the given persons, handy for explanations and tests."""
+    wanted = set(person_ids)
+    clusters = resolution.clusters
+    return clusters[clusters["person_id"].isin(wanted)].sort_values(["person_id", "record_id"])
+
+
+# Re-exported so callers need one import for the whole engine.
+FEATURES = FEATURE_COLUMNS

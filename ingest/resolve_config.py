@@ -1,0 +1,165 @@
+"""The settings of person resolution, as data a force can edit (YAML -> this validated model).
+
+Everything that changes which records become one person lives here: the acceptance threshold,
+the blocking rules, the fuzzy-match thresholds, how much data the model trains on. The model
+is printed into every export (``model_dump``), so a list can be reproduced.
+
+Blocking rules are data, not code: a list of column names becomes ``block_on(...)`` (the
+columns must be equal on both records); a string is a SQL condition over ``l.`` and ``r.``
+columns, written in plain ANSI SQL so it runs on DuckDB and on Spark alike.
+
+The columns a rule may name are the derived columns of :mod:`ingest.resolve_features`
+(``FEATURE_COLUMNS``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ingest.resolve_features import FEATURE_COLUMNS
+
+# A blocking rule: columns that must be equal, or an ANSI SQL condition over l./r. columns.
+BlockingRule = list[str] | str
+
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+def _check_rule(rule: BlockingRule) -> BlockingRule:
+    """A rule naming columns must name derived feature columns; a SQL rule must use l. and r."""
+    if isinstance(rule, str):
+        if "l." not in rule or "r." not in rule:
+            raise ValueError(f"SQL blocking rule must compare l. and r. columns: {rule!r}")
+        return rule
+    if not rule:
+        raise ValueError("a blocking rule needs at least one column")
+    unknown = [column for column in rule if column not in FEATURE_COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown column(s) {unknown} in blocking rule; "
+                         f"known: {sorted(FEATURE_COLUMNS)}")
+    return rule
+
+
+class ResolutionConfig(BaseModel):
+    """How person records are resolved into persons (validated; editable by a force in YAML).
+
+    >>> ResolutionConfig().match_threshold
+    0.9
+    >>> ResolutionConfig.model_validate({"match_threshold": 0.99}).match_threshold
+    0.99
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # --- decisions -------------------------------------------------------------------------
+    match_threshold: Probability = 0.9
+    """Match probability at or above which a scored pair of records is accepted as one person.
+    0.9 is about +3.2 bits after the prior; on Febrl and the synthetic benchmark 0.9 and 0.95
+    differ by under 1 point of F1 (see docs/entity-resolution.md)."""
+
+    # --- training (unsupervised: no labels are ever needed) --------------------------------
+    seed: int = 42
+    """Seed for splink's random sampling of non-matching pairs (u estimation)."""
+    max_pairs_for_training: int = Field(default=2_000_000, ge=1_000)
+    """Upper bound on blocked pairs used by each EM session (splink samples records to fit)."""
+    max_pairs_for_u: int = Field(default=2_000_000, ge=1_000)
+    """Upper bound on random pairs sampled to estimate u (chance agreement) probabilities."""
+    min_records_for_training: int = Field(default=1_000, ge=2)
+    """Below this many records EM cannot learn; fixed m/u priors are used instead."""
+    min_records_for_term_frequencies: int = Field(default=1_000, ge=2)
+    """Below this many records name frequencies are noise, so common-name adjustment is off."""
+    term_frequency_adjustments: bool = True
+    """Down-weight agreement on common names (SMITH) and up-weight rare ones."""
+    training_blocking_rules: list[list[str]] = Field(default_factory=lambda: [
+        ["forename_n", "surname_n"],
+        ["dob"],
+    ])
+    """One EM session per rule; each estimates the comparisons its rule does not fix."""
+    prior_deterministic_rules: list[BlockingRule] = Field(default_factory=lambda: [
+        ["forename_n", "surname_n", "dob"],
+        ["pnc"],
+    ])
+    """Near-certain rules used to estimate how many record pairs are matches at all."""
+    prior_deterministic_recall: Probability = 0.7
+    """Share of true matches the deterministic rules are believed to find."""
+    records_per_person_prior: float = Field(default=1.3, gt=1.0, le=20.0)
+    """Used when the prior cannot be estimated: expected records per person."""
+    untrained_match_prior: Probability = 1e-4
+    """Chance two random records are one person, used with the fixed priors on inputs too
+    small to train on: the fixed u values describe a whole population, so the prior must too
+    (1e-4 is a population of a few thousand records), or a tiny input links too eagerly."""
+    em_max_iterations: int = Field(default=25, ge=1, le=500)
+    em_convergence: float = Field(default=1e-4, gt=0.0)
+
+    # --- candidate pairs --------------------------------------------------------------------
+    blocking_rules: list[BlockingRule] = Field(default_factory=lambda: [
+        ["pnc"],
+        ["surname_n", "dob"],
+        ["forename_n", "dob"],
+        ["forename_n", "surname_n", "postcode_district"],
+        ["forename_sdx", "surname_sdx", "dob_year"],
+        ["forename_n", "surname_n", "dob_month_day"],
+        ["dob", "postcode"],
+        ["dob", "surname_sdx"],
+        ["dob", "forename_sdx"],
+        ["forename_n", "postcode"],
+        ["surname_n", "postcode"],
+        ["surname_n", "address_n"],
+        "l.forename_n = r.surname_n AND l.surname_n = r.forename_n",
+        "l.dob = r.dob_swapped AND l.surname_sdx = r.surname_sdx",
+    ])
+    """Only record pairs meeting at least one rule are scored (keeps 2M records tractable)."""
+
+    # --- fuzzy-match thresholds ---------------------------------------------------------------
+    forename_jaro_winkler: list[Annotated[float, Field(gt=0.5, lt=1.0)]] = Field(
+        default_factory=lambda: [0.92, 0.85])
+    surname_jaro_winkler: list[Annotated[float, Field(gt=0.5, lt=1.0)]] = Field(
+        default_factory=lambda: [0.92, 0.85])
+    swapped_jaro_winkler: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.88
+    """Forename and surname swapped *and* misspelt still count as swapped at this similarity."""
+    address_jaro_winkler: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.9
+    dob_max_years_apart: int = Field(default=5, ge=1, le=50)
+    """DOBs further apart than this count as clear disagreement (father and son)."""
+    dob_conflict_m: Probability | None = 1e-6
+    """How often one person's two records carry dates of birth further apart than
+    ``dob_max_years_apart`` (and not one keystroke or a day/month swap out). Fixed, not
+    learned: EM would learn it from namesakes living together (father and son) and then
+    merge them. 1e-6 makes such a conflict a near-veto (about -20 bits); None lets EM
+    estimate it (better recall where dates are often garbage, riskier for namesakes)."""
+
+    # --- explanations -------------------------------------------------------------------------
+    max_reasons: int = Field(default=4, ge=1, le=10)
+    """How many waterfall terms (largest first) each link's reasons show."""
+
+    # --- execution ------------------------------------------------------------------------------
+    predict_chunks: int = Field(default=1, ge=1, le=64)
+    """Split scoring into chunks x chunks pieces to cap memory on very large inputs."""
+    duckdb_threads: int | None = Field(default=None, ge=1)
+    duckdb_memory_limit: str | None = None
+    """e.g. '3GB'; DuckDB spills to disk beyond it. None = DuckDB's default (80% of RAM)."""
+
+    @field_validator("blocking_rules", "prior_deterministic_rules")
+    @classmethod
+    def _rules_are_known(cls, rules: list[BlockingRule]) -> list[BlockingRule]:
+        if not rules:
+            raise ValueError("at least one rule is needed")
+        return [_check_rule(rule) for rule in rules]
+
+    @field_validator("training_blocking_rules")
+    @classmethod
+    def _training_rules_are_columns(cls, rules: list[list[str]]) -> list[list[str]]:
+        for rule in rules:
+            _check_rule(rule)
+        return rules
+
+    @field_validator("forename_jaro_winkler", "surname_jaro_winkler")
+    @classmethod
+    def _descending(cls, thresholds: list[float]) -> list[float]:
+        if thresholds != sorted(thresholds, reverse=True) or len(set(thresholds)) != len(thresholds):
+            raise ValueError("Jaro-Winkler thresholds must be distinct and in descending order")
+        return thresholds
+
+    def summary(self) -> dict[str, Any]:
+        """The settings as plain data, for printing in an export header."""
+        return self.model_dump(mode="json")

@@ -1,0 +1,74 @@
+"""Plain-word reasons for each link, from splink's waterfall terms.
+
+splink scores a pair as the sum of one match weight per comparison (plus a common-name
+adjustment on exact name matches): the same terms its waterfall chart draws. Here the largest
+terms (by size, for or against) become a sentence an analyst can read out at a MATAC:
+"surname exact (+8.1); dob day/month swapped (+5.2); postcode differs (-2.0)".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ingest.resolve_model import ComparisonSpec
+
+# A common-name adjustment this large (in bits) is worth saying out loud.
+_TF_NOTE_BITS = 1.0
+
+
+def _term_labels(gamma: pd.Series, spec: ComparisonSpec, tf_adjustment: np.ndarray) -> np.ndarray:
+    """The plain label of the level each pair reached, noting common/rare name matches."""
+    labels = gamma.map(spec.labels_by_gamma()).fillna(spec.name).to_numpy(dtype=object)
+    common = tf_adjustment <= -_TF_NOTE_BITS
+    rare = tf_adjustment >= _TF_NOTE_BITS
+    labels = np.where(common, labels + ", common name", labels)
+    return np.where(rare, labels + ", rare name", labels)
+
+
+def waterfall_terms(predictions: pd.DataFrame, specs: list[ComparisonSpec]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights): one column per comparison, weights including any term-frequency
+    adjustment, exactly as splink's waterfall chart adds them up."""
+    n = len(predictions)
+    labels = np.empty((n, len(specs)), dtype=object)
+    weights = np.zeros((n, len(specs)), dtype=float)
+    for index, spec in enumerate(specs):
+        tf_column = f"mw_tf_adj_{spec.name}"
+        tf = predictions[tf_column].fillna(0.0).to_numpy(dtype=float) \
+            if tf_column in predictions else np.zeros(n)
+        weights[:, index] = predictions[f"mw_{spec.name}"].fillna(0.0).to_numpy(dtype=float) + tf
+        labels[:, index] = _term_labels(predictions[f"gamma_{spec.name}"], spec, tf)
+    return labels, weights
+
+
+def reasons_text(labels: np.ndarray, weights: np.ndarray, max_terms: int) -> np.ndarray:
+    """The ``max_terms`` largest terms per row, largest first, as 'label (+w.w); ...'.
+
+    Terms with no weight (a field missing on either record) are left out.
+
+    >>> labels = np.array([["surname exact", "dob missing", "postcode differs"]], dtype=object)
+    >>> weights = np.array([[8.14, 0.0, -2.0]])
+    >>> reasons_text(labels, weights, 3)[0]
+    'surname exact (+8.1); postcode differs (-2.0)'
+    """
+    n, width = weights.shape
+    if n == 0:
+        return np.array([], dtype=object)
+    order = np.argsort(-np.abs(weights), axis=1, kind="stable")[:, :max_terms]
+    rows = np.arange(n)[:, None]
+    top_labels = labels[rows, order]
+    top_weights = weights[rows, order]
+    text = np.full(n, "", dtype=object)
+    for k in range(order.shape[1]):
+        present = np.abs(top_weights[:, k]) >= 0.05
+        term = top_labels[:, k] + " (" + np.char.mod("%+.1f", top_weights[:, k]).astype(object) + ")"
+        separator = np.where(text == "", "", "; ")
+        text = np.where(present, text + separator + term, text)
+    return np.where(text == "", "no evidence either way", text)
+
+
+def prefix_reasons(reasons: pd.Series, prefix: pd.Series) -> pd.Series:
+    """Put a decisive reason (PNC, analyst) in front of the splink terms."""
+    has_prefix = prefix.fillna("") != ""
+    return reasons.where(~has_prefix, prefix + "; " + reasons)

@@ -1,0 +1,55 @@
+"""Domestic Violence Disclosure Scheme (Clare's Law): a person's history against partners.
+
+Everything up to the as-of date counts (not only the scoring window): a disclosure panel
+needs the whole recorded history. Allegation, charge and conviction are shown apart.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scoring.perpetrators import ScoringContext
+from scoring.signals._history import history, link_history
+from scoring.signals.config import SignalConfig
+
+DVDS_COLUMNS = ["date", "incident_id", "offence", "label", "victim_id", "victim_name", "relationship",
+                "outcome", "domestic_abuse"]
+
+
+def dvds_history(context: ScoringContext, person_id: str,
+                 settings: SignalConfig | None = None) -> pd.DataFrame:
+    """The person's incidents against partners and ex-partners up to as-of, oldest first.
+
+    Columns: date, incident_id, offence, label, victim_id, victim_name, relationship,
+    outcome, domestic_abuse (one row per incident and victim).
+    """
+    settings = settings or SignalConfig()
+    frame = history(context)
+    links = link_history(context, frame)
+    mine = links[(links["person_id"] == person_id)
+                 & links["relationship"].isin(settings.pdp.partner_relationships)]
+    mine = mine.merge(frame[["incident_id", "offence", "label", "outcome", "domestic_abuse"]], on="incident_id")
+    names = context.tables.persons.set_index("person_id")["display_name"]
+    mine = mine.assign(date=mine["occurred_at"], victim_name=mine["victim_id"].map(names))
+    mine = mine.sort_values(["date", "incident_id", "victim_id"], kind="stable")
+    return mine[DVDS_COLUMNS].reset_index(drop=True)
+
+
+def dvds_summary(context: ScoringContext, person_id: str, settings: SignalConfig | None = None) -> str:
+    """One sentence, e.g. '3 incidents against 2 partners or ex-partners between 2021 and 2025; 1 conviction'."""
+    found = dvds_history(context, person_id, settings)
+    if found.empty:
+        return f"No recorded incidents against partners or ex-partners up to {context.as_of.isoformat()}"
+    incidents = found["incident_id"].nunique()
+    partners = found["victim_id"].nunique()
+    first, last = found["date"].min().year, found["date"].max().year
+    outcomes = found.drop_duplicates("incident_id")["outcome"]
+    convictions = int(outcomes.eq("convicted").fillna(False).sum())
+    charges = int(outcomes.isin(["charged", "caution"]).fillna(False).sum())
+    when = f"in {first}" if first == last else f"between {first} and {last}"
+    text = (f"{incidents} incident{'s' if incidents != 1 else ''} against {partners} "
+            f"{'partner or ex-partner' if partners == 1 else 'partners or ex-partners'} {when}; ")
+    text += f"{convictions} conviction{'s' if convictions != 1 else ''}" if convictions else "no convictions"
+    if charges:
+        text += f", {charges} further charge{'s' if charges != 1 else ''} or caution{'s' if charges != 1 else ''}"
+    return text

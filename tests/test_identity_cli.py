@@ -1,0 +1,75 @@
+"""Entity resolution inside ingest, and analyst overrides through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from harmgraph.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def twice_recorded_force(force_factory):
+    """One suspect recorded twice in two systems; one victim recorded twice."""
+    force = force_factory()
+    force.person("N1", "John", "Smith", "M", date_of_birth="1985-03-12", postcode="NE1 4ST",
+                 source_system="niche")
+    force.person("A1", "JOHN", "SMITH", "M", date_of_birth="1985-03-12", postcode="NE14ST",
+                 source_system="athena")
+    force.person("V1", "Amy", "Clarke", "F", date_of_birth="1991-07-02", postcode="NE2 1AA")
+    force.person("V2", "Amy", "Clarke", "F", date_of_birth="1991-07-02", postcode="NE2 1AA")
+    force.person("W1", "Beth", "Owens", "F", date_of_birth="1979-11-30", postcode="DH1 3LE")
+    force.incident("I1", "2026-01-05", "abh", "N1", ("V1",))
+    force.incident("I2", "2026-03-05", "harassment", "A1", ("V2",))
+    force.incident("I3", "2026-04-05", "common_assault", "A1", ("W1",))
+    return force
+
+
+def _persons(store: Path) -> pd.DataFrame:
+    return pd.read_csv(pd.io.common.StringIO(_run("persons", "--store", str(store))), dtype=str)
+
+
+def _top(store: Path) -> dict[str, object]:
+    return json.loads(_run("rank", "--store", str(store), "--format", "json"))["rows"][0]
+
+
+def test_records_of_one_person_are_counted_once_with_all_victims(tmp_path: Path, force_factory) -> None:
+    folder = twice_recorded_force(force_factory).write(tmp_path / "force")
+    store = tmp_path / "store.duckdb"
+    _run("ingest", str(folder), "--store", str(store))
+    top = _top(store)
+    assert top["record_ids"] == "A1;N1"
+    assert top["frequency"] == 3
+    assert top["victims"] == 2  # Amy Clarke recorded twice is one victim, Beth Owens the other
+
+
+def test_unlink_and_link_survive_re_resolving(tmp_path: Path, force_factory) -> None:
+    folder = twice_recorded_force(force_factory).write(tmp_path / "force")
+    store = tmp_path / "store.duckdb"
+    _run("ingest", str(folder), "--store", str(store))
+    _run("unlink", "N1", "A1", "--store", str(store), "--reason", "different men, checked PNC")
+    _run("link", "V1", "W1", "--store", str(store), "--reason", "test of a must-link")
+    for _ in range(2):  # the overrides hold on every later resolve
+        groups = set(_persons(store)["record_ids"])
+        assert "A1" in groups and "N1" in groups
+        assert "V1;V2;W1" in groups
+        _run("resolve", "--store", str(store))
+
+
+def test_link_names_an_unknown_record(tmp_path: Path, force_factory) -> None:
+    folder = twice_recorded_force(force_factory).write(tmp_path / "force")
+    store = tmp_path / "store.duckdb"
+    _run("ingest", str(folder), "--store", str(store))
+    result = runner.invoke(app, ["link", "N1", "NOPE", "--store", str(store)])
+    assert result.exit_code != 0
+    assert "NOPE" in str(result.exception) or "NOPE" in result.output
