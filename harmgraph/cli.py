@@ -340,7 +340,7 @@ def _register_extensions() -> None:
 
 
 # Modules adding commands to the CLI; each defines ``register(app: typer.Typer) -> None``.
-EXTENSION_MODULES: tuple[str, ...] = ("harmgraph.cmd_graph", "harmgraph.cmd_identity")
+EXTENSION_MODULES: tuple[str, ...] = ("harmgraph.cmd_graph", "harmgraph.cmd_identity", "harmgraph.cmd_signals")
 _register_extensions()
 
 

@@ -44,6 +44,9 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
         row = evidence.perpetrator
         console.print(f"[bold]Rank {row['rank']} overall, score {row['score']}[/]  flags: {row['flags'] or '-'}")
         console.print(f"Reason: {row['reasons']}")
+        for signal in ("pdp_reason", "escalation_reason"):
+            if isinstance(row.get(signal), str):
+                console.print(f"{signal.split('_')[0].upper()}: {row[signal]}")
         console.print(frame_table(evidence.components, "Score components (RFGV)"))
     else:
         console.print("Not a suspect or offender in the scoring window.")

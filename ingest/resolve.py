@@ -335,6 +335,9 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
 
         stage = time.perf_counter()
         fitted = _train(linker, config, n_records, say)
+        # Training leaves its sampled pairs and comparison vectors cached in DuckDB; at
+        # millions of records that is GBs that scoring does not need.
+        linker.table_management.invalidate_cache()
         timings["train"] = time.perf_counter() - stage
 
         stage = time.perf_counter()

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harmgraph.errors import ConfigError
+from scoring.signals.config import SignalConfig
 
 RFGV = ("recency", "frequency", "gravity", "victims")
 
@@ -77,6 +78,7 @@ class ScoringConfig(_Strict):
     victims: tuple[CountBand, ...]
     weights: Weights = Weights()
     flags: FlagSettings = FlagSettings()
+    signals: SignalConfig = SignalConfig()
 
     @field_validator("recency")
     @classmethod

@@ -54,10 +54,30 @@ def _join_flags(flags: dict[str, pd.Series]) -> pd.Series:
     return joined.str.rstrip(";")
 
 
+def _signals(context: ScoringContext, scored: pd.DataFrame) -> pd.DataFrame:
+    """PDP and escalation signals with their reasons, aligned to ``scored``."""
+    from scoring.signals.escalating import escalation
+    from scoring.signals.pdp import potential_pdp
+
+    settings = context.config.signals
+    pdp = potential_pdp(context, settings).set_index("person_id")
+    rising = escalation(context, settings).set_index("person_id")
+    people = scored["person_id"]
+    return pd.DataFrame({
+        "pdp": people.map(pdp["pdp"]).fillna(False).astype(bool).to_numpy(),
+        "pdp_reason": people.map(pdp["reason"]).where(people.map(pdp["pdp"]).fillna(False).astype(bool)).to_numpy(),
+        "escalating": people.map(rising["escalating"]).fillna(False).astype(bool).to_numpy(),
+        "escalation_reason": people.map(rising["reason"]).where(
+            people.map(rising["escalating"]).fillna(False).astype(bool)).to_numpy(),
+    }, index=scored.index)
+
+
 def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
     people = scored["person_id"]
     protected = set(active_measures(context)["subject_person_id"].dropna())
     return _join_flags({
+        "pdp": scored["pdp"],
+        "escalating": scored["escalating"],
         "unmanaged": ~people.isin(managed_people(context)),
         "not_on_briefing": ~people.isin(briefed_people(context)),
         "no_protective_measure": ~people.isin(protected),
@@ -83,6 +103,16 @@ def _breach_counts(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
     return scored["person_id"].map(counts).fillna(0).astype("int64")
 
 
+def _with_unrecognised(context: ScoringContext, ranked: pd.DataFrame) -> pd.Series:
+    """Add 'unrecognised' (high rank, nobody managing or briefing on them) in front of the flags."""
+    top = ranked["rank"] <= context.config.signals.unrecognised.top
+    unknown = ~ranked["person_id"].isin(managed_people(context) | briefed_people(context))
+    prefix = np.where(top & unknown, "unrecognised", "")
+    joined = pd.Series(prefix, index=ranked.index) + np.where(
+        (top & unknown) & ranked["flags"].ne(""), ";", "") + ranked["flags"]
+    return joined
+
+
 def rank_perpetrators(context: ScoringContext,
                       which: PerpetratorList = PerpetratorList.OVERALL) -> pd.DataFrame:
     """Rank every perpetrator in the window (best first) with reasons and flags.
@@ -93,6 +123,10 @@ def rank_perpetrators(context: ScoringContext,
     """
     scored = score_perpetrators(context)
     scored["breaches"] = _breach_counts(context, scored)
+    if len(scored):
+        scored = pd.concat([scored, _signals(context, scored)], axis=1)
+    else:
+        scored = scored.assign(pdp=False, pdp_reason=None, escalating=False, escalation_reason=None)
     scored["flags"] = _perpetrator_flags(context, scored) if len(scored) else pd.Series(dtype=str)
     scored["reasons"] = perpetrator_reasons(scored, context.catalogue) if len(scored) else pd.Series(dtype=str)
     if which is PerpetratorList.DIFFERENT_VICTIMS:
@@ -104,6 +138,7 @@ def rank_perpetrators(context: ScoringContext,
     ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
     ranked = _with_identity(context, ranked)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    ranked["flags"] = _with_unrecognised(context, ranked)
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
     ranked = ranked.assign(recency=ranked["days_since_last"], frequency=ranked["incidents"],
                            gravity=ranked["harm"], victims_count=ranked[victims_shown])

@@ -3,12 +3,23 @@ offenders and Clare's Law (DVDS) history. Pure functions of a ScoringContext; ea
 row per person with a boolean and a plain-English ``reason``.
 """
 
-from scoring.signals.config import SignalConfig
-from scoring.signals.dvds import dvds_history, dvds_summary
-from scoring.signals.escalation import escalation
-from scoring.signals.measures import measure_status
-from scoring.signals.pdp import potential_pdp
-from scoring.signals.unrecognised import unrecognised
+from importlib import import_module
+from typing import Any
 
-__all__ = ["SignalConfig", "dvds_history", "dvds_summary", "escalation", "measure_status",
-           "potential_pdp", "unrecognised"]
+from scoring.signals.config import SignalConfig
+
+# Loaded on first use: scoring.config embeds SignalConfig, and the signal functions import
+# scoring.config, so importing them eagerly here would be circular.
+_FUNCTIONS = {
+    "dvds_history": "dvds", "dvds_summary": "dvds", "escalation": "escalating",
+    "measure_status": "measures", "potential_pdp": "pdp", "unrecognised": "recognition",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FUNCTIONS:
+        return getattr(import_module(f"scoring.signals.{_FUNCTIONS[name]}"), name)
+    raise AttributeError(f"module 'scoring.signals' has no attribute {name!r}")
+
+
+__all__ = ["SignalConfig", *_FUNCTIONS]

@@ -1,0 +1,40 @@
+"""Signal commands: the Clare's Law (DVDS) history a disclosure panel needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Optional
+
+import typer
+
+from graph import DEFAULT_STORE, open_store
+from harmgraph.context import build_context
+
+StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE")]
+AsOfOption = Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"])]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the dvds command to the CLI."""
+    from harmgraph.cli import _user, out
+    from harmgraph.explain_view import frame_table
+
+    @app.command()
+    def dvds(person_id: str, store: StoreOption = DEFAULT_STORE, as_of: AsOfOption = None,
+             reason: Annotated[str, typer.Option(help="Why the history is looked up (logged).")] = "") -> None:
+        """List a person's domestic abuse history against partners and ex-partners (Clare's Law)."""
+        from scoring.signals.dvds import dvds_history, dvds_summary
+
+        with open_store(store) as graph_store:
+            context = build_context(graph_store, as_of.date() if as_of else None)
+            names = context.tables.persons.set_index("person_id")["display_name"]
+            if person_id not in names.index:
+                from harmgraph.errors import PersonNotFound
+
+                raise PersonNotFound(person_id)
+            history = dvds_history(context, person_id, context.config.signals)
+            summary = dvds_summary(context, person_id, context.config.signals)
+            graph_store.record_audit(_user(), "dvds_check", person_id, reason or "no reason given")
+        out.rule(f"DVDS history: {names[person_id]} ({person_id}) up to {context.as_of}")
+        out.print(summary)
+        out.print(frame_table(history, "Incidents against partners and ex-partners"))
