@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,11 +36,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from splink import DuckDBAPI, Linker, block_on
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from ingest.resolve_config import ResolutionConfig
-from ingest.resolve_features import FEATURE_COLUMNS, features_to_arrow, prepare_features
+from ingest.resolve_features import features_to_arrow, prepare_features
 from ingest.resolve_graph import (
     METHOD_RANK,
     assign_person_ids,
@@ -52,6 +53,7 @@ from ingest.resolve_graph import (
     pnc_chain_pairs,
 )
 from ingest.resolve_model import (
+    UNIQUE_ID,
     blocking_rule_creator,
     build_settings,
     comparison_specs,
@@ -61,7 +63,8 @@ from ingest.resolve_reasons import prefix_reasons, reasons_text, waterfall_terms
 
 __all__ = [
     "CLUSTER_COLUMNS", "LINK_COLUMNS", "Resolution", "ResolutionConfig", "ResolutionInputError",
-    "build_settings", "explain_person", "person_id_for", "resolve_records",
+    "build_settings", "explain_person", "links_from_predictions", "person_id_for",
+    "resolve_records",
 ]
 
 CLUSTER_COLUMNS = ["record_id", "person_id"]
@@ -150,39 +153,96 @@ def _load_features(db_api: DuckDBAPI, features: pd.DataFrame) -> SplinkDataFrame
     return db_api.register("harmgraph_features")
 
 
-def _train(linker: Linker, config: ResolutionConfig, n_records: int, say: Progress) -> str:
-    """Fit the model without labels; returns how it was fitted ('em' or 'priors')."""
+def _prior(sdf: SplinkDataFrame, config: ResolutionConfig, n_records: int,
+           say: Progress) -> float:
+    """Chance that two random records are one person.
+
+    Trainable inputs: pairs found by the near-certain ``prior_deterministic_rules``, scaled
+    up by their assumed recall, over all pairs (what splink's own estimator does, with a
+    fallback instead of a zero). Small inputs: the population-level ``untrained_match_prior``
+    that goes with the fixed m/u priors.
+    """
+    if n_records < config.min_records_for_training:
+        return config.untrained_match_prior
+    fallback = prior_match_probability(n_records, config.records_per_person_prior)
+    counts = count_comparisons_from_blocking_rules(
+        sdf, blocking_rules=[blocking_rule_creator(rule)
+                             for rule in config.prior_deterministic_rules],
+        link_type="dedupe_only", unique_id_column_name=UNIQUE_ID, record_sample_proportion=1.0)
+    found = counts[-1]["cumulative_comparison_count"]
+    total = counts[-1]["total_possible_comparison_count"]
+    if found == 0 or total == 0:
+        say(f"no pairs meet the deterministic rules; prior from "
+            f"{config.records_per_person_prior} records per person")
+        return fallback
+    return min(0.5, found / config.prior_deterministic_recall / total)
+
+
+def _linker(db_api: DuckDBAPI, features: pd.DataFrame, config: ResolutionConfig,
+            say: Progress) -> tuple[Linker, bool]:
+    """A splink linker over the features, with the prior the input calls for.
+
+    Returns the linker and whether common-name (term frequency) adjustment is on.
+    """
+    n_records = len(features)
+    sdf = _load_features(db_api, features)
+    use_tf = (config.term_frequency_adjustments
+              and n_records >= config.min_records_for_term_frequencies)
+    settings = build_settings(config, term_frequencies=use_tf,
+                              probability_two_random_records_match=_prior(sdf, config,
+                                                                          n_records, say))
+    return Linker(sdf, settings, log_level=None), use_tf
+
+
+def _pair_count(features: pd.DataFrame, columns: list[str]) -> int:
+    """How many record pairs agree on all ``columns`` (none missing)."""
+    sizes = features.dropna(subset=columns).groupby(columns, sort=False).size()
+    values = sizes.to_numpy(dtype=np.int64)
+    return int((values * (values - 1) // 2).sum())
+
+
+def _em_session(linker: Linker, rule: list[str], max_pairs: float | None, say: Progress) -> bool:
+    """One EM session on pairs agreeing on ``rule``; False (model untouched) if it fails."""
+    # splink removes the comparisons a training rule uses from the live model before
+    # training and only puts them back on success, so a failed session must be undone.
+    snapshot = linker._settings_obj.core_model_settings.copy()
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*rule), estimate_without_term_frequencies=True, max_pairs=max_pairs)
+    except (SplinkException, ValueError, ZeroDivisionError) as exc:
+        linker._settings_obj.core_model_settings = snapshot
+        say(f"EM on {' + '.join(rule)} skipped: {str(exc).splitlines()[0]}")
+        return False
+    return True
+
+
+def _train(linker: Linker, config: ResolutionConfig, training_pairs: dict[str, int],
+           n_records: int, say: Progress) -> str:
+    """Fit the model without labels; returns how it was fitted ('em' or 'priors').
+
+    ``training_pairs`` counts the pairs each training rule (joined with '+') would give.
+    """
     if n_records < config.min_records_for_training:
         say(f"{n_records} records: too few to train, using fixed m/u priors")
         return "priors"
     training = linker.training
-    try:
-        training.estimate_probability_two_random_records_match(
-            [blocking_rule_creator(rule) for rule in config.prior_deterministic_rules],
-            recall=config.prior_deterministic_recall)
-    except (ValueError, SplinkException) as exc:
-        say(f"prior not estimated ({exc}); using {config.records_per_person_prior} "
-            "records per person")
-    # With no record pairs agreeing on the deterministic rules (e.g. an extract without
-    # duplicates) splink estimates a prior of 0, which has no match weight; fall back.
-    settings = linker._settings_obj  # splink keeps the prior only on its settings object
-    if not settings._probability_two_random_records_match > 0:
-        settings._probability_two_random_records_match = prior_match_probability(
-            n_records, config.records_per_person_prior)
-        say("no deterministic matches to estimate the prior from; using the configured prior")
     say("estimating u (chance agreement) by random sampling")
-    training.estimate_u_using_random_sampling(max_pairs=config.max_pairs_for_u, seed=config.seed)
+    try:
+        training.estimate_u_using_random_sampling(max_pairs=config.max_pairs_for_u,
+                                                  seed=config.seed)
+    except (SplinkException, ValueError, ZeroDivisionError) as exc:
+        say(f"u not estimated ({str(exc).splitlines()[0]}); using fixed priors")
+        return "priors"
     # Sampling blocked pairs only pays on large inputs; on small ones the probe is noise.
     max_pairs = config.max_pairs_for_training if n_records >= 50_000 else None
     fitted = 0
     for rule in config.training_blocking_rules:
-        say(f"EM on pairs agreeing on {' + '.join(rule)}")
-        try:
-            training.estimate_parameters_using_expectation_maximisation(
-                block_on(*rule), estimate_without_term_frequencies=True, max_pairs=max_pairs)
-            fitted += 1
-        except (SplinkException, ValueError, ZeroDivisionError) as exc:
-            say(f"EM on {' + '.join(rule)} skipped: {exc}")
+        name = " + ".join(rule)
+        if training_pairs.get(name, 0) < config.min_pairs_for_em:
+            say(f"EM on {name} skipped: only {training_pairs.get(name, 0)} pairs")
+            continue
+        say(f"EM on pairs agreeing on {name}")
+        fitted += _em_session(linker, rule, max_pairs, say)
     return "em" if fitted else "priors"
 
 
@@ -233,8 +293,9 @@ def _score_pairs(linker: Linker, db_api: DuckDBAPI, pairs: pd.DataFrame) -> pd.D
     return frame
 
 
-def _with_reasons(scored: pd.DataFrame, config: ResolutionConfig) -> pd.DataFrame:
-    """Ordered pair ids, rounded weights and the plain-word waterfall reasons."""
+def links_from_predictions(scored: pd.DataFrame, config: ResolutionConfig) -> pd.DataFrame:
+    """splink predictions (with gamma_/mw_ columns, from any backend, as pandas) as links:
+    ordered pair ids, rounded weights and the plain-word waterfall reasons."""
     if scored.empty:
         return pd.DataFrame(columns=["record_id_l", "record_id_r", "match_weight",
                                      "match_probability", "reasons"])
@@ -269,9 +330,22 @@ def _edges(accepted: pd.DataFrame, forced: pd.DataFrame, pnc_pairs: pd.DataFrame
     decisive = np.where(pair.isin(pnc_set),
                         np.where(decisive == "", "same PNC id (decisive)",
                                  decisive + "; same PNC id (decisive)"), decisive)
-    edges["reasons"] = prefix_reasons(edges["reasons"].fillna("not scored"),
-                                      pd.Series(decisive, index=edges.index))
+    reasons = edges["reasons"].fillna("not scored")
+    # The decisive prefix already says it; the PNC waterfall term would say it twice.
+    reasons = reasons.str.replace(r"(^|; )same PNC id \([+-][0-9.]+\)", "", regex=True)
+    reasons = reasons.str.removeprefix("; ").replace("", "no other evidence")
+    edges["reasons"] = prefix_reasons(reasons, pd.Series(decisive, index=edges.index))
     return edges[LINK_COLUMNS].sort_values(["record_id_l", "record_id_r"]).reset_index(drop=True)
+
+
+def _scored_edges(linker: Linker, db_api: DuckDBAPI, config: ResolutionConfig,
+                  pnc_pairs: pd.DataFrame, must: pd.DataFrame) -> pd.DataFrame:
+    """Every link: blocked pairs scored at or above the threshold, plus PNC and must-link
+    pairs whatever their score (scored too, so their explanations carry the evidence)."""
+    accepted = links_from_predictions(_score_candidates(linker, config), config)
+    forced_pairs = pd.concat([pnc_pairs, must], ignore_index=True).drop_duplicates()
+    forced = links_from_predictions(_score_pairs(linker, db_api, forced_pairs), config)
+    return _edges(accepted, forced, pnc_pairs, must)
 
 
 def _contradictions(must: pd.DataFrame, cannot: pd.DataFrame, say: Progress) -> pd.DataFrame:
@@ -322,19 +396,14 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
 
     with _quiet_splink():
         db_api = _duckdb(config)
-        trainable = n_records >= config.min_records_for_training
-        prior = (prior_match_probability(n_records, config.records_per_person_prior)
-                 if trainable else config.untrained_match_prior)
-        use_tf = (config.term_frequency_adjustments
-                  and n_records >= config.min_records_for_term_frequencies)
-        settings = build_settings(config, term_frequencies=use_tf,
-                                  probability_two_random_records_match=prior)
-        linker = Linker(_load_features(db_api, features), settings, log_level=None)
+        linker, use_tf = _linker(db_api, features, config, say)
         record_ids = features["record_id"]
+        training_pairs = {" + ".join(rule): _pair_count(features, rule)
+                          for rule in config.training_blocking_rules}
         del features  # DuckDB holds the only copy now (spillable, under its memory limit)
 
         stage = time.perf_counter()
-        fitted = _train(linker, config, n_records, say)
+        fitted = _train(linker, config, training_pairs, n_records, say)
         # Training leaves its sampled pairs and comparison vectors cached in DuckDB; at
         # millions of records that is GBs that scoring does not need.
         linker.table_management.invalidate_cache()
@@ -342,10 +411,7 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
 
         stage = time.perf_counter()
         say("scoring candidate pairs")
-        accepted = _with_reasons(_score_candidates(linker, config), config)
-        forced_pairs = pd.concat([pnc_pairs, must], ignore_index=True).drop_duplicates()
-        forced = _with_reasons(_score_pairs(linker, db_api, forced_pairs), config)
-        edges = _edges(accepted, forced, pnc_pairs, must)
+        edges = _scored_edges(linker, db_api, config, pnc_pairs, must)
         timings["predict"] = time.perf_counter() - stage
 
         stage = time.perf_counter()
@@ -402,13 +468,3 @@ def explain_person(resolution: Resolution, person_id: str) -> pd.DataFrame:
                        touching_cut[LINK_COLUMNS].assign(status="cut")], ignore_index=True)
     return frame.sort_values("match_weight", ascending=False).reset_index(drop=True)
 
-
-def records_of(resolution: Resolution, person_ids: Iterable[str]) -> pd.DataFrame:
-    """(person_id, record_id) for the given persons, handy for explanations and tests."""
-    wanted = set(person_ids)
-    clusters = resolution.clusters
-    return clusters[clusters["person_id"].isin(wanted)].sort_values(["person_id", "record_id"])
-
-
-# Re-exported so callers need one import for the whole engine.
-FEATURES = FEATURE_COLUMNS

@@ -63,6 +63,9 @@ class ResolutionConfig(BaseModel):
     """Seed for splink's random sampling of non-matching pairs (u estimation)."""
     max_pairs_for_training: int = Field(default=2_000_000, ge=1_000)
     """Upper bound on blocked pairs used by each EM session (splink samples records to fit)."""
+    min_pairs_for_em: int = Field(default=100, ge=1)
+    """An EM session whose rule gives fewer pairs than this is skipped (its comparisons keep
+    their priors or earlier estimates)."""
     max_pairs_for_u: int = Field(default=2_000_000, ge=1_000)
     """Upper bound on random pairs sampled to estimate u (chance agreement) probabilities."""
     min_records_for_training: int = Field(default=1_000, ge=2)
