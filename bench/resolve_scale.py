@@ -43,6 +43,17 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def current_rss_mb() -> float | None:
+    """Resident set size now, in MB (Linux only; None elsewhere)."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 def _generate_to(folder: str, n_records: int, seed: int) -> None:
     """Child process: generate and write records + truth as Parquet (so the generator's
     own memory does not count in the resolution's peak)."""
@@ -90,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     stage_start = time.perf_counter()
 
     def progress(message: str) -> None:
-        print(f"  [{time.perf_counter() - stage_start:7.1f} s | "
+        now = current_rss_mb()
+        now_text = f"{now:6,.0f} MB now, " if now is not None else ""
+        print(f"  [{time.perf_counter() - stage_start:7.1f} s | {now_text}"
               f"{peak_rss_mb():6,.0f} MB peak] {message}", flush=True)
 
     resolution = resolve_records(records, config, progress=progress)

@@ -59,7 +59,7 @@ from ingest.resolve_model import (
     comparison_specs,
     prior_match_probability,
 )
-from ingest.resolve_reasons import prefix_reasons, reasons_text, waterfall_terms
+from ingest.resolve_reasons import predictions_reasons, prefix_reasons
 
 __all__ = [
     "CLUSTER_COLUMNS", "LINK_COLUMNS", "Resolution", "ResolutionConfig", "ResolutionInputError",
@@ -246,20 +246,14 @@ def _train(linker: Linker, config: ResolutionConfig, training_pairs: dict[str, i
     return "em" if fitted else "priors"
 
 
-def _prediction_columns(linker: Linker, table: str) -> str:
-    """SELECT list of what explanations need (not the intermediate tf_ value columns)."""
-    names = linker._db_api.duckdb_con.sql(f"SELECT * FROM {table} LIMIT 0").columns
-    wanted = [name for name in names
+def _fetch(predictions: SplinkDataFrame) -> pd.DataFrame:
+    """A splink prediction table as pandas: ids, scores and the gamma_/mw_ columns that
+    explanations need (not the tf_ and value columns, which would only cost memory)."""
+    table = predictions.as_duckdbpyrelation()
+    wanted = [name for name in table.columns
               if name in ("record_id_l", "record_id_r", "match_weight", "match_probability")
               or name.startswith(("gamma_", "mw_"))]
-    return ", ".join(f'"{name}"' for name in wanted)
-
-
-def _fetch(linker: Linker, physical_name: str) -> pd.DataFrame:
-    """A splink result table as pandas, only the columns explanations need."""
-    con = linker._db_api.duckdb_con
-    return con.sql(f"SELECT {_prediction_columns(linker, physical_name)} "
-                   f"FROM {physical_name}").df()
+    return table.select(*[f'"{name}"' for name in wanted]).df()
 
 
 def _score_candidates(linker: Linker, config: ResolutionConfig) -> pd.DataFrame:
@@ -270,7 +264,7 @@ def _score_candidates(linker: Linker, config: ResolutionConfig) -> pd.DataFrame:
         num_chunks_left=chunks if chunks > 1 else None,
         num_chunks_right=chunks if chunks > 1 else None,
         warning_mode="never")
-    frame = _fetch(linker, predictions.physical_name)
+    frame = _fetch(predictions)
     predictions.drop_table_from_database_and_remove_from_cache()
     return frame
 
@@ -288,7 +282,7 @@ def _score_pairs(linker: Linker, db_api: DuckDBAPI, pairs: pd.DataFrame) -> pd.D
     registered = db_api.register(table)
     linker.table_management.register_blocked_pairs_for_predict(registered)
     predictions = linker.inference.predict(warning_mode="never")
-    frame = _fetch(linker, predictions.physical_name)
+    frame = _fetch(predictions)
     predictions.drop_table_from_database_and_remove_from_cache()
     return frame
 
@@ -299,14 +293,14 @@ def links_from_predictions(scored: pd.DataFrame, config: ResolutionConfig) -> pd
     if scored.empty:
         return pd.DataFrame(columns=["record_id_l", "record_id_r", "match_weight",
                                      "match_probability", "reasons"])
-    labels, weights = waterfall_terms(scored, comparison_specs(config))
+    reasons = predictions_reasons(scored, comparison_specs(config), config.max_reasons)
     left, right = ordered_pairs(scored["record_id_l"], scored["record_id_r"])
     # Rounded so that float noise from parallel sums cannot change a re-run's output.
     return pd.DataFrame({
         "record_id_l": left, "record_id_r": right,
         "match_weight": scored["match_weight"].to_numpy(dtype=float).round(6),
         "match_probability": scored["match_probability"].to_numpy(dtype=float).round(9),
-        "reasons": reasons_text(labels, weights, config.max_reasons),
+        "reasons": reasons,
     })
 
 

@@ -62,7 +62,8 @@ class ResolutionConfig(BaseModel):
     seed: int = 42
     """Seed for splink's random sampling of non-matching pairs (u estimation)."""
     max_pairs_for_training: int = Field(default=2_000_000, ge=1_000)
-    """Upper bound on blocked pairs used by each EM session (splink samples records to fit)."""
+    """Upper bound on blocked pairs used by each EM session on inputs of 50,000 records or
+    more (splink samples records to fit); smaller inputs train on every blocked pair."""
     min_pairs_for_em: int = Field(default=100, ge=1)
     """An EM session whose rule gives fewer pairs than this is skipped (its comparisons keep
     their priors or earlier estimates)."""
@@ -139,7 +140,7 @@ class ResolutionConfig(BaseModel):
     predict_chunks: int = Field(default=1, ge=1, le=64)
     """Split scoring into chunks x chunks pieces to cap memory on very large inputs."""
     duckdb_threads: int | None = Field(default=None, ge=1)
-    duckdb_memory_limit: str | None = None
+    duckdb_memory_limit: str | None = Field(default=None, pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$")
     """e.g. '3GB'; DuckDB spills to disk beyond it. None = DuckDB's default (80% of RAM)."""
 
     @field_validator("blocking_rules", "prior_deterministic_rules")
@@ -159,8 +160,9 @@ class ResolutionConfig(BaseModel):
     @field_validator("forename_jaro_winkler", "surname_jaro_winkler")
     @classmethod
     def _descending(cls, thresholds: list[float]) -> list[float]:
-        if thresholds != sorted(thresholds, reverse=True) or len(set(thresholds)) != len(thresholds):
-            raise ValueError("Jaro-Winkler thresholds must be distinct and in descending order")
+        distinct = len(set(thresholds)) == len(thresholds)
+        if not thresholds or thresholds != sorted(thresholds, reverse=True) or not distinct:
+            raise ValueError("Jaro-Winkler thresholds must be one or more, distinct, descending")
         return thresholds
 
     def summary(self) -> dict[str, Any]:

@@ -26,8 +26,8 @@ INPUT_COLUMNS = ["record_id", "source_system", "forename", "surname", "date_of_b
 
 FEATURE_COLUMNS = [
     "record_id", "forename_n", "surname_n", "forename_sdx", "surname_sdx", "forename_initial",
-    "dob", "dob_swapped", "dob_year", "dob_month_day", "sex", "postcode", "postcode_sector", "postcode_district",
-    "address_n", "pnc",
+    "dob", "dob_swapped", "dob_year", "dob_month_day", "sex", "postcode", "postcode_sector",
+    "postcode_district", "address_n", "pnc",
 ]
 """Columns of the table splink sees; blocking rules and comparisons may use any of them."""
 
@@ -94,9 +94,12 @@ def normalise_surname(raw: str) -> str | None:
 
 
 def _map_distinct(values: pd.Series, function: Callable[[str], str | None]) -> pd.Series:
-    """Apply a Python function once per distinct non-null value (names repeat a lot)."""
-    lookup = {value: function(value) for value in values.dropna().unique()}
-    return values.map(lookup).astype("str")
+    """Apply a Python function once per distinct non-null value (names repeat a lot) and
+    spread the results with an Arrow take, so no Python string per record is made."""
+    codes, distinct = pd.factorize(values)
+    mapped = pa.array([function(value) for value in distinct], type=pa.string())
+    taken = pc.take(mapped, pa.array(codes, mask=codes < 0))
+    return _series(taken, values.index)
 
 
 def _arrow(values: pd.Series) -> pa.Array:
@@ -131,7 +134,8 @@ def _clean(values: pd.Series) -> pd.Series:
 
 def split_comma_names(forename: pd.Series, surname: pd.Series) -> tuple[pd.Series, pd.Series]:
     """'SMITH, John' typed into the surname box (forename empty) becomes ('John', 'SMITH')."""
-    has_comma = (forename.isna() & surname.str.contains(",", regex=False).fillna(False)).astype(bool)
+    comma = surname.str.contains(",", regex=False).fillna(False)
+    has_comma = (forename.isna() & comma).astype(bool)
     if not has_comma.any():
         return forename, surname
     parts = surname[has_comma].str.split(",", n=1, expand=True)

@@ -121,8 +121,8 @@ def enforce_cannot_links(components: pd.DataFrame, edges: pd.DataFrame,
 
     affected = set(clashing["c_l"])
     edge_component = component_of.reindex(edges["record_id_l"]).to_numpy()
-    local = edges[np.isin(edge_component, list(affected))].assign(capacity=_capacity(
-        edges[np.isin(edge_component, list(affected))]))
+    local = edges[np.isin(edge_component, list(affected))]
+    local = local.assign(capacity=_capacity(local))
     graph = nx.Graph()
     graph.add_nodes_from(sorted(components.loc[components["component"].isin(affected),
                                                "record_id"]))

@@ -26,20 +26,50 @@ def _term_labels(gamma: pd.Series, spec: ComparisonSpec, tf_adjustment: np.ndarr
     return np.where(rare, labels + ", rare name", labels)
 
 
-def waterfall_terms(predictions: pd.DataFrame, specs: list[ComparisonSpec]
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, weights): one column per comparison, weights including any term-frequency
-    adjustment, exactly as splink's waterfall chart adds them up."""
+def _term_table(predictions: pd.DataFrame, specs: list[ComparisonSpec]) -> pd.DataFrame:
+    """Per comparison: the level reached (gamma), its weight and any common-name adjustment,
+    rounded to the 0.1 bit the reasons show."""
     n = len(predictions)
-    labels = np.empty((n, len(specs)), dtype=object)
-    weights = np.zeros((n, len(specs)), dtype=float)
-    for index, spec in enumerate(specs):
+    columns: dict[str, np.ndarray] = {}
+    for spec in specs:
         tf_column = f"mw_tf_adj_{spec.name}"
         tf = predictions[tf_column].fillna(0.0).to_numpy(dtype=float) \
             if tf_column in predictions else np.zeros(n)
-        weights[:, index] = predictions[f"mw_{spec.name}"].fillna(0.0).to_numpy(dtype=float) + tf
-        labels[:, index] = _term_labels(predictions[f"gamma_{spec.name}"], spec, tf)
+        weight = predictions[f"mw_{spec.name}"].fillna(0.0).to_numpy(dtype=float) + tf
+        columns[f"gamma_{spec.name}"] = predictions[f"gamma_{spec.name}"].to_numpy()
+        columns[f"w_{spec.name}"] = weight.round(1)
+        columns[f"tf_{spec.name}"] = tf.round(1)
+    return pd.DataFrame(columns)
+
+
+def waterfall_terms(table: pd.DataFrame, specs: list[ComparisonSpec]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights) from a ``_term_table``: one column per comparison, weights
+    including any term-frequency adjustment, as splink's waterfall chart adds them up."""
+    n = len(table)
+    labels = np.empty((n, len(specs)), dtype=object)
+    weights = np.zeros((n, len(specs)), dtype=float)
+    for index, spec in enumerate(specs):
+        weights[:, index] = table[f"w_{spec.name}"].to_numpy(dtype=float)
+        labels[:, index] = _term_labels(table[f"gamma_{spec.name}"], spec,
+                                        table[f"tf_{spec.name}"].to_numpy(dtype=float))
     return labels, weights
+
+
+def predictions_reasons(predictions: pd.DataFrame, specs: list[ComparisonSpec],
+                        max_terms: int) -> np.ndarray:
+    """The reasons text of every scored pair (splink columns gamma_*, mw_*, mw_tf_adj_*).
+
+    Pairs share a handful of patterns, so the text is built once per distinct pattern and
+    shared: a million links cost a few thousand strings, not millions.
+    """
+    table = _term_table(predictions, specs)
+    if table.empty:
+        return np.array([], dtype=object)
+    codes = table.groupby(list(table.columns), sort=False, dropna=False).ngroup().to_numpy()
+    distinct = table.drop_duplicates().reset_index(drop=True)
+    labels, weights = waterfall_terms(distinct, specs)
+    return reasons_text(labels, weights, max_terms)[codes]
 
 
 def reasons_text(labels: np.ndarray, weights: np.ndarray, max_terms: int) -> np.ndarray:
@@ -62,7 +92,8 @@ def reasons_text(labels: np.ndarray, weights: np.ndarray, max_terms: int) -> np.
     text = np.full(n, "", dtype=object)
     for k in range(order.shape[1]):
         present = np.abs(top_weights[:, k]) >= 0.05
-        term = top_labels[:, k] + " (" + np.char.mod("%+.1f", top_weights[:, k]).astype(object) + ")"
+        weight_text = np.char.mod("%+.1f", top_weights[:, k]).astype(object)
+        term = top_labels[:, k] + " (" + weight_text + ")"
         separator = np.where(text == "", "", "; ")
         text = np.where(present, text + separator + term, text)
     return np.where(text == "", "no evidence either way", text)

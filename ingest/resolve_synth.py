@@ -33,7 +33,8 @@ _COMMON_SURNAMES = ("smith jones williams taylor brown davies evans wilson thoma
                     "foster chapman powell webb rogers gray mason ali hunt hussain campbell "
                     "matthews owen palmer holmes mills barnes knight lloyd butler russell "
                     "barker fisher stevens jenkins murray dixon harvey").split()
-_ONSETS = np.array("b br c ch d dr f fl g gr h j k l m n p pr r s sh sl st t th tr v w wh y".split())
+_ONSETS = np.array("b br c ch d dr f fl g gr h j k l m n p pr r s sh sl st t th tr v w wh y"
+                   .split())
 _NUCLEI = np.array("a e i o u ai ea ee oo ou y ie".split())
 _CODAS = np.array(["", "n", "r", "l", "s", "th", "ck", "ll", "rd", "nd", "ng", "m", "t", "rt",
                    "wood", "ton", "ley", "son", "field", "well", "by", "ham", "er", "man",
@@ -278,8 +279,9 @@ def pairwise_accuracy(truth: np.ndarray, predicted: np.ndarray) -> dict[str, flo
     A pair of records counts when both are in one predicted cluster (predicted pair) or one
     true entity (true pair); counts come from group sizes, so millions of records are cheap.
 
-    >>> pairwise_accuracy(np.array([1, 1, 2, 2]), np.array(["a", "a", "a", "b"]))
-    {'precision': 0.333333, 'recall': 0.5, 'f1': 0.4, 'true_pairs': 2, 'predicted_pairs': 3, 'correct_pairs': 1}
+    >>> scores = pairwise_accuracy(np.array([1, 1, 2, 2]), np.array(["a", "a", "a", "b"]))
+    >>> scores["precision"], scores["recall"], scores["f1"], scores["correct_pairs"]
+    (0.333333, 0.5, 0.4, 1)
     """
     frame = pd.DataFrame({"truth": truth, "predicted": predicted})
 

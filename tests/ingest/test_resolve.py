@@ -263,6 +263,17 @@ def test_records_with_nothing_but_an_id_resolve_alone() -> None:
     assert resolution.clusters["person_id"].nunique() == 3
 
 
+def test_a_force_without_dates_of_birth_trains_and_keeps_every_comparison() -> None:
+    records, _ = synthetic_records(1_200, seed=3)
+    notes: list[str] = []
+    resolution = resolve_records(records.assign(date_of_birth=None), FAST,
+                                 progress=notes.append)
+    assert resolution.stats["fitted"] == "em"
+    assert any(note.startswith("EM on dob skipped") for note in notes)
+    names = [comparison["output_column_name"] for comparison in resolution.model["comparisons"]]
+    assert names == ["forename", "surname", "dob", "sex", "location", "pnc"]
+
+
 def test_duplicated_record_ids_are_refused() -> None:
     records = small_force().assign(record_id=["A1", "A1", "A3", "B1", "B2"])
     with pytest.raises(ResolutionInputError, match="A1"):
