@@ -295,6 +295,7 @@ def demo(
     people: Annotated[int, typer.Option(min=10)] = 20_000,
     seed: int = 7,
     top: TopOption = 10,
+    open_app: Annotated[bool, typer.Option("--app", help="Then open the app on the demo store.")] = False,
 ) -> None:
     """Generate a synthetic force, load it, and print the top of both offender lists."""
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
@@ -313,6 +314,8 @@ def demo(
                   f"Highest risk: {which.value}")
     console.print(f"store: {store}; try 'harmgraph explain {ranked.iloc[0]['person_id']} --store {store}'"
                   if len(ranked) else f"store: {store}")
+    if open_app:
+        run_app(store)
 
 
 @app.command("app")

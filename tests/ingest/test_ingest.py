@@ -208,3 +208,41 @@ def test_a_file_in_another_encoding_is_a_clear_error(store: EmbeddedStore, tmp_p
     (folder / "people.csv").write_bytes("record_id,forename,surname\nR1,Zoë,Smith\n".encode("latin-1"))
     with pytest.raises(IngestError, match="people.csv, row 2: is not valid UTF-8"):
         ingest_folder(folder, store, catalogue.keys)
+
+
+def _counting_resolver(calls: list[int]):
+    """The PNC resolver, counting how often ingest asks for a new identity."""
+    from ingest.load import pnc_resolver
+
+    def resolve(records, previous, overrides):  # type: ignore[no-untyped-def]
+        calls.append(len(records))
+        return pnc_resolver(records, previous, overrides)
+
+    return resolve
+
+
+def test_a_daily_load_about_known_people_keeps_their_identity(
+        store: EmbeddedStore, force_factory, catalogue, tmp_path: Path) -> None:
+    calls: list[int] = []
+    ingest_folder(clean_force(force_factory).write(tmp_path / "day1"), store, catalogue.keys,
+                  resolver=_counting_resolver(calls))
+    before = store.clusters().sort_values("record_id", ignore_index=True)
+    day2 = clean_force(force_factory)
+    day2.incident("I3", "2025-07-01", "harassment", "R1", ("R2",), domestic_abuse="Y")
+    ingest_folder(day2.write(tmp_path / "day2"), store, catalogue.keys, resolver=_counting_resolver(calls))
+    assert calls == [3]
+    pd.testing.assert_frame_equal(store.clusters().sort_values("record_id", ignore_index=True), before)
+    roles = store.scoring_tables().roles
+    suspect = before.set_index("record_id").at["R1", "person_id"]
+    assert ((roles["incident_id"] == "I3") & (roles["person_id"] == suspect)).any()
+
+
+def test_a_changed_person_record_is_resolved_again(
+        store: EmbeddedStore, force_factory, catalogue, tmp_path: Path) -> None:
+    calls: list[int] = []
+    ingest_folder(clean_force(force_factory).write(tmp_path / "day1"), store, catalogue.keys,
+                  resolver=_counting_resolver(calls))
+    day2 = clean_force(force_factory)
+    day2.people[2]["surname"] = "Browne"
+    ingest_folder(day2.write(tmp_path / "day2"), store, catalogue.keys, resolver=_counting_resolver(calls))
+    assert calls == [3, 3]

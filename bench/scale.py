@@ -1,0 +1,267 @@
+"""Scale benchmark: a generated force end to end, stage by stage, with time and peak memory.
+
+    .venv/bin/python bench/scale.py --incidents 100000                 # one force
+    .venv/bin/python bench/scale.py --incidents 10000 100000 1000000   # the cost curve
+    .venv/bin/python bench/scale.py --incidents 100000 --baseline      # + the networkx loop
+
+For each size it generates a synthetic force (about 0.6 incidents and 1.17 records per person,
+as the demo force), then runs each stage in a fresh child process so that every stage's peak
+resident memory is its own (DuckDB runs in-process, so its memory is counted):
+
+* ``ingest``: read + validate + check references + resolve people (splink) + write the store,
+  one transaction (what ``harmgraph ingest`` does);
+* ``rank``: read the scoring tables from the store and build both offender lists with flags and
+  reasons (what ``harmgraph rank`` does);
+* ``re-rank``: the loaded tables ranked again with an as-of date 30 days earlier and with
+  changed weights (what the app does on a filter change);
+* ``ego network``: depth-2 ego networks of the 10 highest-ranked people and 10 others;
+* ``daily load``: 1,000 new incidents about people already held, ingested into the store;
+* ``baseline`` (with ``--baseline``): the project's RFGV scoring against a per-person Python
+  loop over a networkx graph, on the same tables, in the same process, with the ratio.
+
+End to end = ingest + rank. Nothing here is a test: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+INCIDENTS_PER_PERSON = 103_166 / 170_000  # measured on the generator (README, Bolt benchmark)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(rows: list[dict[str, Any]], stage: str, count: int, started: float) -> None:
+    seconds = time.perf_counter() - started
+    rows.append({"stage": stage, "rows": count, "seconds": round(seconds, 3),
+                 "peak_rss_mb": round(peak_rss_mb())})
+
+
+# --- steps, each run in its own child process -----------------------------------------------
+def step_generate(force: Path, incidents: int, seed: int) -> list[dict[str, Any]]:
+    from synth.generate import generate_force
+
+    rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    generate_force(force, people=math.ceil(incidents / INCIDENTS_PER_PERSON), seed=seed)
+    held = sum(1 for _ in open(force / "incidents.csv", encoding="utf-8")) - 1
+    _timed(rows, "generate (not in end to end)", held, started)
+    return rows
+
+
+def _ingest(folder: Path, store_path: Path, rows: list[dict[str, Any]], label: str,
+            count_table: str) -> None:
+    """Ingest through the same resolver and loader as ``harmgraph ingest``, timing each stage."""
+    from graph.embedded import EmbeddedStore
+    from ingest.identity import make_splink_resolver
+    from ingest.load import ingest_folder
+    from scoring.catalogue import load_catalogue
+
+    marks: list[tuple[str, float]] = []
+    tell = lambda stage: marks.append((stage, time.perf_counter()))  # noqa: E731
+    started = time.perf_counter()
+    with EmbeddedStore(store_path) as store:
+        resolver = make_splink_resolver(progress=lambda stage: tell(f"resolve: {stage}"))
+        summary = ingest_folder(folder, store, load_catalogue(None).keys, resolver=resolver,
+                                progress=tell)
+    loaded = summary.per_file.get(f"{count_table}.csv", {}).get("loaded", 0)
+    _timed(rows, label, loaded, started)
+    print(json.dumps({"stages": [(stage, round(at - started, 2)) for stage, at in marks]}),
+          file=sys.stderr)
+
+
+def step_ingest(force: Path, store_path: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    _ingest(force, store_path, rows, "ingest (validate + resolve + write)", "incidents")
+    return rows
+
+
+def _context(store_path: Path):  # type: ignore[no-untyped-def]
+    from graph.embedded import EmbeddedStore
+    from harmgraph.context import build_context
+
+    with EmbeddedStore(store_path) as store:
+        return build_context(store)
+
+
+def step_rank(store_path: Path) -> list[dict[str, Any]]:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from graph.network import ego_network
+    from scoring.lists import PerpetratorList, rank_perpetrators
+
+    rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    context = _context(store_path)
+    _timed(rows, "rank: read scoring tables", len(context.tables.incidents), started)
+    started = time.perf_counter()
+    overall = rank_perpetrators(context, PerpetratorList.OVERALL)
+    rank_perpetrators(context, PerpetratorList.DIFFERENT_VICTIMS)
+    _timed(rows, "rank: both offender lists", len(overall), started)
+
+    started = time.perf_counter()
+    earlier = replace(context, as_of=context.as_of - timedelta(days=30))
+    rank_perpetrators(earlier, PerpetratorList.OVERALL)
+    _timed(rows, "re-rank: as-of 30 days earlier", len(overall), started)
+    weights = context.config.weights.model_copy(update={"victims": 3.0})
+    reweighted = replace(context, config=context.config.model_copy(update={"weights": weights}))
+    started = time.perf_counter()
+    rank_perpetrators(reweighted, PerpetratorList.OVERALL)
+    _timed(rows, "re-rank: changed weights", len(overall), started)
+
+    rng = np.random.default_rng(1)
+    others = overall["person_id"].iloc[10:].to_numpy()
+    centres = [*overall["person_id"].head(10), *rng.choice(others, size=min(10, len(others)), replace=False)]
+    ego_network(context.tables, centres[0], depth=2)  # first call pays one-off imports
+    timings = []
+    for centre in centres:
+        started = time.perf_counter()
+        ego_network(context.tables, centre, depth=2)
+        timings.append(time.perf_counter() - started)
+    rows.append({"stage": "ego network depth 2 (median of 20)", "rows": len(centres),
+                 "seconds": round(float(np.median(timings)), 3), "peak_rss_mb": round(peak_rss_mb())})
+    rows.append({"stage": "ego network depth 2 (slowest of 20)", "rows": len(centres),
+                 "seconds": round(float(np.max(timings)), 3), "peak_rss_mb": round(peak_rss_mb())})
+    return rows
+
+
+def daily_extract(store_path: Path, folder: Path, new_incidents: int, seed: int) -> None:
+    """A day's extract: ``new_incidents`` incidents between suspect and victim records the
+    store already holds (the people file carries just those records, unchanged)."""
+    from graph.embedded import EmbeddedStore
+
+    with EmbeddedStore(store_path) as store:
+        involvements = store.export_table("involvements")
+        records = store.export_table("person_records")
+        latest = store.export_table("incidents")["occurred_at"].max()
+    rng = np.random.default_rng(seed)
+    suspects = involvements.loc[involvements["role"] == "suspect", ["incident_id", "record_id"]]
+    victims = involvements.loc[involvements["role"] == "victim", ["incident_id", "record_id"]]
+    pairs = suspects.merge(victims, on="incident_id", suffixes=("_suspect", "_victim"))
+    chosen = pairs.iloc[rng.choice(len(pairs), size=new_incidents, replace=True)]
+    ids = [f"DAY-{seed}-{n:06d}" for n in range(new_incidents)]
+    when = pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"incident_id": ids, "occurred_at": when.strftime("%Y-%m-%d"),
+                  "offence": rng.choice(["common_assault", "harassment", "abh", "stalking"], new_incidents),
+                  "domestic_abuse": "true", "outcome": "under_investigation"}
+                 ).to_csv(folder / "incidents.csv", index=False)
+    pd.concat([
+        pd.DataFrame({"incident_id": ids, "record_id": chosen["record_id_suspect"].to_numpy(),
+                      "role": "suspect", "relationship": "partner"}),
+        pd.DataFrame({"incident_id": ids, "record_id": chosen["record_id_victim"].to_numpy(),
+                      "role": "victim", "relationship": ""}),
+    ]).to_csv(folder / "involvements.csv", index=False)
+    involved = set(chosen["record_id_suspect"]) | set(chosen["record_id_victim"])
+    people = records[records["record_id"].isin(involved)].copy()
+    people["date_of_birth"] = pd.to_datetime(people["date_of_birth"]).dt.strftime("%Y-%m-%d")
+    people.to_csv(folder / "people.csv", index=False)
+
+
+def step_daily(store_path: Path, scratch: Path, new_incidents: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    folder = scratch / "daily"
+    daily_extract(store_path, folder, new_incidents, seed=20261123)
+    _ingest(folder, store_path, rows, f"daily load of {new_incidents:,} incidents", "incidents")
+    return rows
+
+
+def step_baseline(store_path: Path) -> list[dict[str, Any]]:
+    """The project's RFGV scoring against a per-person loop over a networkx graph."""
+    from bench.naive_networkx import naive_rfgv
+    from scoring.perpetrators import score_perpetrators
+
+    rows: list[dict[str, Any]] = []
+    context = _context(store_path)
+    started = time.perf_counter()
+    ours = score_perpetrators(context)
+    ours_seconds = time.perf_counter() - started
+    _timed(rows, "baseline: harmgraph RFGV (vectorised)", len(ours), started)
+    started = time.perf_counter()
+    theirs = naive_rfgv(context)
+    naive_seconds = time.perf_counter() - started
+    _timed(rows, "baseline: per-person loop over networkx", len(theirs), started)
+    agree = ours.set_index("person_id")["score"].reindex(theirs.index).round(1).eq(theirs.round(1)).mean()
+    rows.append({"stage": f"ratio (loop / harmgraph); scores agree for {agree:.1%}",
+                 "rows": len(ours), "seconds": round(naive_seconds / ours_seconds, 1),
+                 "peak_rss_mb": round(peak_rss_mb())})
+    return rows
+
+
+STEPS = {"generate": step_generate, "ingest": step_ingest, "rank": step_rank,
+         "daily": step_daily, "baseline": step_baseline}
+
+
+def _child(step: str, *args: str) -> list[dict[str, Any]]:
+    """Run one step in a fresh interpreter; its rows come back as JSON on the last line."""
+    done = subprocess.run([sys.executable, __file__, "--step", step, *args], cwd=ROOT,
+                          stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_size(incidents: int, seed: int, folder: Path, baseline: bool, daily: int) -> pd.DataFrame:
+    force, store = folder / "force", folder / "store.duckdb"
+    print(f"\n== {incidents:,} incidents ({folder}) ==", flush=True)
+    rows = _child("generate", str(force), str(incidents), str(seed))
+    rows += _child("ingest", str(force), str(store))
+    rows += _child("rank", str(store))
+    end_to_end = sum(r["seconds"] for r in rows if r["stage"].startswith(("ingest", "rank:")))
+    rows.append({"stage": "END TO END (ingest + rank)", "rows": rows[0]["rows"],
+                 "seconds": round(end_to_end, 1),
+                 "peak_rss_mb": max(r["peak_rss_mb"] for r in rows[1:])})
+    rows += _child("daily", str(store), str(folder), str(daily))
+    if baseline:
+        rows += _child("baseline", str(store))
+    table = pd.DataFrame(rows)
+    table["rows/s"] = (table["rows"] / table["seconds"]).where(~table["stage"].str.startswith("ratio"))
+    table["rows/s"] = table["rows/s"].round(0)
+    print(table.to_string(index=False), flush=True)
+    return table.assign(incidents=incidents)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--daily", type=int, default=1_000)
+    parser.add_argument("--baseline", action="store_true", help="Also time the networkx loop.")
+    parser.add_argument("--keep", type=Path, help="Keep forces and stores under this folder.")
+    parser.add_argument("--csv", type=Path, help="Also write every figure to this CSV.")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    known, rest = parser.parse_known_args(argv)
+    if known.step:
+        converted = [int(a) if a.isdigit() else Path(a) for a in rest]
+        print(json.dumps(STEPS[known.step](*converted)))
+        return 0
+    print(f"python {sys.version.split()[0]}, {__import__('os').cpu_count()} cores")
+    tables = []
+    with tempfile.TemporaryDirectory(prefix="harmgraph_scale_") as scratch:
+        for incidents in known.incidents:
+            folder = (known.keep or Path(scratch)) / f"force_{incidents}"
+            tables.append(run_size(incidents, known.seed, folder, known.baseline, known.daily))
+    if known.csv:
+        pd.concat(tables).to_csv(known.csv, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
