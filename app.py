@@ -10,6 +10,7 @@ import sys
 import streamlit as st
 
 from harmgraph.errors import HarmgraphError
+from harmgraph.ui.auth import allowed_pages, require_account
 from harmgraph.ui.chrome import PAGES, sidebar
 from harmgraph.ui.settings import settings_from
 
@@ -17,15 +18,25 @@ from harmgraph.ui.settings import settings_from
 st.set_page_config(page_title="harmgraph", layout="wide")
 
 settings = settings_from(sys.argv[1:], os.environ)
-navigation = st.navigation([
+try:
+    account = require_account(settings, os.environ)  # the sign-in form stops the run until signed in
+except HarmgraphError as exc:
+    st.error(str(exc))
+    st.stop()
+# Only the pages the account's role may see (harmgraph/access.py) are offered.
+navigation = st.navigation(allowed_pages(account.role, [
     st.Page(PAGES["candidates"], title="MATAC candidates", default=True),
     st.Page(PAGES["profile"], title="Perpetrator profile"),
     st.Page(PAGES["victims"], title="Repeat victims"),
     st.Page(PAGES["network"], title="Network explorer"),
     st.Page(PAGES["quality"], title="Data quality"),
-])
+    st.Page(PAGES["matac"], title="MATAC decisions & cohort"),
+    st.Page(PAGES["evidence"], title="Evidence: back-test & fairness"),
+    st.Page(PAGES["users"], title="Users"),
+    st.Page(PAGES["audit"], title="Access log"),
+]))
 try:
-    st.session_state["view"] = sidebar(settings)
+    st.session_state["view"] = sidebar(settings, account)
     navigation.run()
 except HarmgraphError as exc:
     st.error(str(exc))

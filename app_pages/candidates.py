@@ -79,14 +79,20 @@ if need_incidents(view):
     st.caption(f"{len(shown):,} rows with the contract columns; the as-of date and config fingerprint are "
                "in the file name, the XLSX provenance sheet and the HTML pack. Every export is logged.")
     title = f"MATAC candidates: {LISTS[which]}"
+    reason = st.text_input("Reason for the export (recorded in the access log)", key="export_reason",
+                           placeholder="e.g. MATAC meeting 3 November: referral list").strip()
+    # Exporting needs the permission (harmgraph/access.py) and a reason.
+    blocked = not (reason and view.can("export"))
+    if not view.can("export"):
+        st.caption(f"The {view.role} role may not export this list.")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("CSV", partial(build_export, "csv", shown, PERPETRATOR_COLUMNS, prov, title, view),
+    c1.download_button("CSV", partial(build_export, "csv", shown, PERPETRATOR_COLUMNS, prov, title, view, reason),
                        file_name=export_name(prov, f"matac {which}", "csv"), mime="text/csv",
-                       on_click="ignore", icon=":material/download:", key="export_csv")
-    c2.download_button("Excel (XLSX)", partial(build_export, "xlsx", shown, PERPETRATOR_COLUMNS, prov, title, view),
+                       on_click="ignore", disabled=blocked, icon=":material/download:", key="export_csv")
+    c2.download_button("Excel (XLSX)", partial(build_export, "xlsx", shown, PERPETRATOR_COLUMNS, prov, title, view, reason),
                        file_name=export_name(prov, f"matac {which}", "xlsx"),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       on_click="ignore", icon=":material/table_view:", key="export_xlsx")
-    c3.download_button("Printable pack (HTML)", partial(build_export, "html", shown, PERPETRATOR_COLUMNS, prov, title, view),
+                       on_click="ignore", disabled=blocked, icon=":material/table_view:", key="export_xlsx")
+    c3.download_button("Printable pack (HTML)", partial(build_export, "html", shown, PERPETRATOR_COLUMNS, prov, title, view, reason),
                        file_name=export_name(prov, f"matac {which}", "html"), mime="text/html",
-                       on_click="ignore", icon=":material/print:", key="export_html")
+                       on_click="ignore", disabled=blocked, icon=":material/print:", key="export_html")

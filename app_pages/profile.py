@@ -64,7 +64,7 @@ if need_incidents(view):
     if evidence.victim is not None:
         st.markdown(f"**As a victim:** {evidence.victim['reasons']}")
 
-    if st.button("Explore network", icon=":material/hub:", key="profile_network"):
+    if view.can("network") and st.button("Explore network", icon=":material/hub:", key="profile_network"):
         open_network(person_id)
 
     st.subheader("Incident timeline")

@@ -28,9 +28,11 @@ def load_summary(loads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame([summary])
 
 
-def _rejects(frame: pd.DataFrame, view) -> bytes:  # type: ignore[no-untyped-def]
+def _rejects(frame: pd.DataFrame, view, reason: str) -> bytes:  # type: ignore[no-untyped-def]
+    if not view.can("quarantine_download"):
+        raise PermissionError(f"the {view.role} role may not download quarantined rows")
     payload = csv_bytes(frame)
-    audit(view, "export", "quarantine", f"csv: {len(frame)} rows")
+    audit(view, "export", "quarantine", f"csv: {len(frame)} rows", reason=reason)
     return payload
 
 
@@ -62,9 +64,12 @@ else:
     st.dataframe(reasons.groupby(["file", "column", "kind"]).size().rename("rows").reset_index()
                  .sort_values("rows", ascending=False), hide_index=True, width="stretch")
     st.dataframe(shown, hide_index=True, width="stretch", key="quarantine_table")
-    st.download_button("Download rejects (CSV)", partial(_rejects, shown.reset_index(drop=True), view),
-                       file_name="quarantine.csv", mime="text/csv", on_click="ignore",
-                       icon=":material/download:", key="quarantine_csv")
+    if view.can("quarantine_download"):  # raw input values: harmgraph/access.py decides
+        reason = st.text_input("Reason for the download (recorded in the access log)",
+                               key="quarantine_reason").strip()
+        st.download_button("Download rejects (CSV)", partial(_rejects, shown.reset_index(drop=True), view, reason),
+                           file_name="quarantine.csv", mime="text/csv", on_click="ignore", disabled=not reason,
+                           icon=":material/download:", key="quarantine_csv")
 with st.expander(f"Field-level warnings ({len(warnings)})"):
     st.caption("Values blanked on load (the row itself loaded).")
     st.dataframe(warnings, hide_index=True, width="stretch")

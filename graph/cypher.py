@@ -16,7 +16,11 @@ Schema (see docs/neo4j.md)::
     (:Measure)-[:RESTRICTS]->(:PersonRecord)   (:Measure)-[:PROTECTS]->(:PersonRecord)
     (:Measure)-[:BREACHED_BY]->(:Incident)     (:Referral)-[:ABOUT]->(:PersonRecord)
     bookkeeping: (:Load) (:QuarantinedRow) (:LoadWarning) (:IdentityLink) (:IdentityOverride)
-                 (:AuditEntry) (:Meta {key, value})
+                 (:AuditEntry {seq, prev_hash, hash, ...}) (:User {name, role, ...})
+                 (:Meta {key, value})
+    MATAC decisions: (:MatacDecision {decision_id, person_id, ...}), append-only. The person is
+                 a ``person_id`` property, not an edge to (:Person): every re-resolve deletes and
+                 recreates Person nodes, and a decision must outlive that.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ SCHEMA = [
     "CREATE INDEX link_record_l IF NOT EXISTS FOR (n:IdentityLink) ON (n.record_id_l)",
     "CREATE INDEX quarantine_load IF NOT EXISTS FOR (n:QuarantinedRow) ON (n.load_id)",
     "CREATE INDEX warning_load IF NOT EXISTS FOR (n:LoadWarning) ON (n.load_id)",
+    "CREATE INDEX audit_seq IF NOT EXISTS FOR (n:AuditEntry) ON (n.seq)",
+    "CREATE CONSTRAINT user_name IF NOT EXISTS FOR (n:User) REQUIRE n.name IS UNIQUE",
+    "CREATE CONSTRAINT matac_decision_id IF NOT EXISTS FOR (n:MatacDecision) REQUIRE n.decision_id IS UNIQUE",
+    "CREATE INDEX matac_decision_person IF NOT EXISTS FOR (n:MatacDecision) ON (n.person_id)",
 ]
 
 # --- meta / version ---------------------------------------------------------------------------
@@ -130,6 +138,19 @@ DELETE_WARNINGS = "MATCH (w:LoadWarning {load_id: $load_id}) DELETE w"
 CREATE_QUARANTINE = "UNWIND $rows AS row CREATE (q:QuarantinedRow) SET q = row"
 CREATE_WARNINGS = "UNWIND $rows AS row CREATE (w:LoadWarning) SET w = row"
 CREATE_AUDIT = "UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row"
+# Appending to the hash chain: take a write lock on one node first, so two writers queue
+# instead of both chaining onto the same head; then read the head inside the same transaction.
+LOCK_AUDIT = "MERGE (m:Meta {key: 'audit_lock'}) ON CREATE SET m.value = 0 SET m.value = m.value + 1"
+AUDIT_HEAD = (
+    "MATCH (a:AuditEntry) WHERE a.seq IS NOT NULL "
+    "RETURN a.seq AS seq, a.hash AS hash ORDER BY a.seq DESC LIMIT 1"
+)
+PUT_USER = (
+    "MERGE (u:User {name: $name}) ON CREATE SET u.created_at = $at "
+    "SET u.role = $role, u.password_hash = $password_hash, u.active = $active, u.updated_at = $at"
+)
+# MATAC decisions are only ever created (append-only); no statement here updates or deletes one.
+CREATE_MATAC_DECISIONS = "UNWIND $rows AS row CREATE (d:MatacDecision) SET d = row"
 
 # --- reading ----------------------------------------------------------------------------------
 EXISTING_IDS = {
@@ -181,7 +202,18 @@ QUARANTINE = f"MATCH (q:QuarantinedRow) WHERE $load_id IS NULL OR q.load_id = $l
 WARNINGS = f"MATCH (q:LoadWarning) WHERE $load_id IS NULL OR q.load_id = $load_id RETURN {_ISSUE_FIELDS}"
 AUDIT_LOG = (
     "MATCH (a:AuditEntry) RETURN a.`at` AS `at`, a.who AS who, a.action AS action, "
-    "a.subject AS subject, a.detail AS detail"
+    "a.subject AS subject, a.detail AS detail, a.reason AS reason, a.seq AS seq, "
+    "a.prev_hash AS prev_hash, a.hash AS hash"
+)
+USERS = (
+    "MATCH (u:User) RETURN u.name AS name, u.role AS role, u.password_hash AS password_hash, "
+    "u.active AS active, u.created_at AS created_at, u.updated_at AS updated_at"
+)
+MATAC_DECISIONS = (
+    "MATCH (d:MatacDecision) RETURN d.decision_id AS decision_id, d.person_id AS person_id, "
+    "d.meeting_date AS meeting_date, d.decision AS decision, d.reason AS reason, d.who AS who, "
+    "d.`at` AS `at`, d.score AS score, d.`rank` AS `rank`, d.as_of AS as_of, "
+    "d.config_version AS config_version, d.config_fingerprint AS config_fingerprint"
 )
 
 INCIDENTS = (
@@ -232,6 +264,8 @@ COUNTS = {
     "loads": "MATCH (n:Load) RETURN count(n) AS n",
     "identity_overrides": "MATCH (n:IdentityOverride) RETURN count(n) AS n",
     "audit_log": "MATCH (n:AuditEntry) RETURN count(n) AS n",
+    "users": "MATCH (n:User) RETURN count(n) AS n",
+    "matac_decisions": "MATCH (n:MatacDecision) RETURN count(n) AS n",
 }
 
 # Tests and `harmgraph sync --replace` only: empty the whole database.

@@ -12,14 +12,17 @@ DataFrames, never by string formatting.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from graph import audit_chain
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
+from graph.decisions import MatacDecision
 from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
 from harmgraph.errors import StoreError
 from scoring.tables import ScoringTables, normalise_tables
@@ -60,7 +63,21 @@ _DDL = [
         load_id VARCHAR, source VARCHAR, content_hash VARCHAR, started_at TIMESTAMP,
         finished_at TIMESTAMP, summary VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS audit_log (
-        "at" TIMESTAMP, who VARCHAR, action VARCHAR, subject VARCHAR, detail VARCHAR)""",
+        "at" TIMESTAMP, who VARCHAR, action VARCHAR, subject VARCHAR, detail VARCHAR,
+        reason VARCHAR, seq BIGINT UNIQUE, prev_hash VARCHAR, hash VARCHAR)""",
+    # Stores made before the chain: add its columns (their entries are chained on open).
+    "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS reason VARCHAR",
+    "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS seq BIGINT",
+    "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS prev_hash VARCHAR",
+    "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS hash VARCHAR",
+    """CREATE TABLE IF NOT EXISTS users (
+        name VARCHAR NOT NULL, role VARCHAR NOT NULL, password_hash VARCHAR,
+        active BOOLEAN NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP)""",
+    # Append-only: the store API never updates or deletes a MATAC decision.
+    """CREATE TABLE IF NOT EXISTS matac_decisions (
+        decision_id VARCHAR, person_id VARCHAR, meeting_date DATE, decision VARCHAR,
+        reason VARCHAR, who VARCHAR, "at" TIMESTAMP, score DOUBLE, "rank" INTEGER, as_of DATE,
+        config_version VARCHAR, config_fingerprint VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         load_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, reason VARCHAR,
         value VARCHAR)""",
@@ -81,7 +98,7 @@ _UPSERTS = [
 _COUNTED_TABLES = (
     "person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
     "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
-    "audit_log",
+    "audit_log", "matac_decisions", "users",
 )
 
 
@@ -116,6 +133,17 @@ class EmbeddedStore(GraphStore):
                 "INSERT INTO meta SELECT 'version', '0' WHERE NOT EXISTS "
                 "(SELECT 1 FROM meta WHERE key = 'version')"
             )
+            self._chain_legacy_audit()
+
+    def _chain_legacy_audit(self) -> None:
+        """Chain the entries of a log written before the hash chain existed (once, on open)."""
+        unchained = self._con.execute("SELECT count(*) FROM audit_log WHERE hash IS NULL").fetchall()[0][0]
+        chained = self._con.execute("SELECT count(*) FROM audit_log WHERE hash IS NOT NULL").fetchall()[0][0]
+        if not unchained or chained:
+            return  # nothing to do, or a chain exists: unchained rows then fail verification
+        legacy = self._frame(f'SELECT {_column_list(audit_chain.CONTENT_COLUMNS)} FROM audit_log ORDER BY "at"')
+        self._con.execute("DELETE FROM audit_log")
+        self._append("audit_log", audit_chain.chain(legacy), audit_chain.AUDIT_COLUMNS)
 
     def close(self) -> None:
         self._con.close()
@@ -341,12 +369,57 @@ class EmbeddedStore(GraphStore):
     def warnings(self, load_id: str | None = None) -> pd.DataFrame:
         return self._issues("load_warnings", load_id)
 
-    def record_audit(self, who: str, action: str, subject: str, detail: str = "") -> None:
-        self._con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
-                          [datetime.now(), who, action, subject, detail])
+    def _audit_head(self) -> audit_chain.ChainHead:
+        rows = self._con.execute(
+            "SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
+        ).fetchall()
+        return audit_chain.ChainHead(int(rows[0][0]), str(rows[0][1])) if rows else audit_chain.ChainHead()
+
+    def _append_audit(self, build: Callable[[audit_chain.ChainHead], pd.DataFrame]) -> None:
+        # Two writers in one process can race for the same head: the UNIQUE seq makes the
+        # second commit fail, and it retries on the new head.
+        for attempt in range(5):
+            try:
+                with self._transaction():
+                    self._append("audit_log", build(self._audit_head()), audit_chain.AUDIT_COLUMNS)
+                return
+            except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+                if attempt == 4:
+                    raise StoreError(f"the audit entry was not written: {exc}") from exc
 
     def audit_log(self) -> pd.DataFrame:
-        return self._frame('SELECT "at", who, action, subject, detail FROM audit_log ORDER BY "at"')
+        return self._frame(
+            f"SELECT {_column_list(audit_chain.AUDIT_COLUMNS)} FROM audit_log ORDER BY seq NULLS FIRST, \"at\""
+        )
+
+    def users(self) -> pd.DataFrame:
+        return self._frame(f"SELECT {_column_list(TABLE_COLUMNS['users'])} FROM users ORDER BY name")
+
+    def put_user(self, name: str, role: str, password_hash: str | None, active: bool,
+                 at: datetime) -> None:
+        try:
+            with self._transaction():
+                found = self._con.execute("SELECT created_at FROM users WHERE name = ?", [name]).fetchall()
+                created = found[0][0] if found else at
+                self._con.execute("DELETE FROM users WHERE name = ?", [name])
+                self._con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
+                                  [name, role, password_hash, active, created, at])
+        except duckdb.Error as exc:
+            raise StoreError(f"the user was not saved: {exc}") from exc
+
+    def add_matac_decision(self, decision: MatacDecision) -> None:
+        try:
+            with self._transaction():
+                self._append("matac_decisions", decision.as_frame(), TABLE_COLUMNS["matac_decisions"])
+                self._bump_version()
+        except duckdb.Error as exc:
+            raise StoreError(f"the MATAC decision was not stored: {exc}") from exc
+
+    def matac_decisions(self) -> pd.DataFrame:
+        return self._frame(
+            f"SELECT {_column_list(TABLE_COLUMNS['matac_decisions'])} FROM matac_decisions "
+            'ORDER BY "at", decision_id'
+        )
 
     def counts(self) -> dict[str, int]:
         return {

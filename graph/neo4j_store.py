@@ -25,9 +25,11 @@ import pandas as pd
 from neo4j import GraphDatabase, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
 
+from graph import audit_chain
 from graph import batch as cols
 from graph import cypher
 from graph.batch import Identity, LoadBatch
+from graph.decisions import MatacDecision
 from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
 from harmgraph.errors import StoreError
 from scoring.tables import ScoringTables, normalise_tables
@@ -36,11 +38,12 @@ SCHEMA_VERSION = "1"
 BATCH_ROWS = 5_000  # rows per UNWIND statement
 
 # How each stored column travels: dates and timestamps need converting both ways.
-_DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date"})
-_DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at"})
-_INT_COLUMNS = frozenset({"row", "n_records"})
-_FLOAT_COLUMNS = frozenset({"match_weight", "match_probability"})
-_BOOL_COLUMNS = frozenset({"domestic_abuse"})
+_DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date", "meeting_date", "as_of"})
+_DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at",
+                               "created_at", "updated_at"})
+_INT_COLUMNS = frozenset({"row", "n_records", "rank", "seq"})
+_FLOAT_COLUMNS = frozenset({"match_weight", "match_probability", "score"})
+_BOOL_COLUMNS = frozenset({"domestic_abuse", "active"})
 
 # Errors that mean "this write did not happen": the driver's and bad values in a batch.
 _WRITE_ERRORS = (Neo4jError, DriverError, ValueError, TypeError, OverflowError)
@@ -360,15 +363,35 @@ class Neo4jStore(GraphStore):
     def warnings(self, load_id: str | None = None) -> pd.DataFrame:
         return self._issues(cypher.WARNINGS, load_id)
 
-    def record_audit(self, who: str, action: str, subject: str, detail: str = "") -> None:
-        row = _rows(pd.DataFrame([{"at": datetime.now(), "who": who, "action": action,
-                                   "subject": subject, "detail": detail}]),
-                    TABLE_COLUMNS["audit_log"])
-        self._write(lambda tx: self._unwind(tx, cypher.CREATE_AUDIT, row), "the audit entry")
+    def _append_audit(self, build: Callable[[audit_chain.ChainHead], pd.DataFrame]) -> None:
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(cypher.LOCK_AUDIT).consume()
+            last = tx.run(cypher.AUDIT_HEAD).single()
+            head = (audit_chain.ChainHead(int(last["seq"]), str(last["hash"])) if last
+                    else audit_chain.ChainHead())
+            self._unwind(tx, cypher.CREATE_AUDIT, _rows(build(head), audit_chain.AUDIT_COLUMNS))
+
+        self._write(work, "the audit entry")
 
     def audit_log(self) -> pd.DataFrame:
         frame = self._read(cypher.AUDIT_LOG, TABLE_COLUMNS["audit_log"])
-        return frame.sort_values("at", kind="stable").reset_index(drop=True)
+        return frame.sort_values(["seq", "at"], kind="stable", na_position="first").reset_index(drop=True)
+
+    def users(self) -> pd.DataFrame:
+        frame = self._read(cypher.USERS, TABLE_COLUMNS["users"])
+        return frame.sort_values("name", kind="stable").reset_index(drop=True)
+
+    def put_user(self, name: str, role: str, password_hash: str | None, active: bool,
+                 at: datetime) -> None:
+        self._write(lambda tx: tx.run(cypher.PUT_USER, name=name, role=role, password_hash=password_hash,
+                                      active=bool(active), at=at).consume(), "saving the user")
+
+    def add_matac_decision(self, decision: MatacDecision) -> None:
+        self.append_history("matac_decisions", decision.as_frame())
+
+    def matac_decisions(self) -> pd.DataFrame:
+        frame = self._read(cypher.MATAC_DECISIONS, TABLE_COLUMNS["matac_decisions"])
+        return frame.sort_values(["at", "decision_id"], kind="stable").reset_index(drop=True)
 
     def counts(self) -> dict[str, int]:
         return {table: int(self._read(statement, ["n"]).iloc[0, 0])
@@ -391,6 +414,8 @@ class Neo4jStore(GraphStore):
             "quarantine": self.quarantine,
             "load_warnings": self.warnings,
             "audit_log": self.audit_log,
+            "users": self.users,
+            "matac_decisions": self.matac_decisions,
         }
         if table not in readers:
             raise StoreError(f"no stored table {table!r}")
@@ -404,7 +429,8 @@ class Neo4jStore(GraphStore):
     def append_history(self, table: str, frame: pd.DataFrame) -> None:
         statements = {"loads": cypher.CREATE_LOADS, "quarantine": cypher.CREATE_QUARANTINE,
                       "load_warnings": cypher.CREATE_WARNINGS,
-                      "identity_overrides": cypher.CREATE_OVERRIDES, "audit_log": cypher.CREATE_AUDIT}
+                      "identity_overrides": cypher.CREATE_OVERRIDES, "audit_log": cypher.CREATE_AUDIT,
+                      "matac_decisions": cypher.CREATE_MATAC_DECISIONS}
         if table not in HISTORY_TABLES:
             raise StoreError(f"{table!r} is not a history table")
 

@@ -8,12 +8,15 @@ DataFrames in and get DataFrames (or networkx graphs) out.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
 
+from graph import audit_chain
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
+from graph.decisions import MATAC_DECISION_COLUMNS, MatacDecision
 from scoring.tables import ScoringTables
 
 
@@ -33,10 +36,14 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "loads": ["load_id", "source", "content_hash", "started_at", "finished_at", "summary"],
     "quarantine": ISSUE_TABLE_COLUMNS,
     "load_warnings": ISSUE_TABLE_COLUMNS,
-    "audit_log": ["at", "who", "action", "subject", "detail"],
+    "audit_log": audit_chain.AUDIT_COLUMNS,  # at, who, action, subject, detail, reason + chain
+    "users": ["name", "role", "password_hash", "active", "created_at", "updated_at"],
+    "matac_decisions": MATAC_DECISION_COLUMNS,
 }
-# The bookkeeping tables append_history may write verbatim.
-HISTORY_TABLES = ("loads", "quarantine", "load_warnings", "identity_overrides", "audit_log")
+# The bookkeeping tables append_history may write verbatim. The audit log is not among them:
+# its rows are only ever appended through the hash chain (record_audit, append_audit).
+HISTORY_TABLES = ("loads", "quarantine", "load_warnings", "identity_overrides",
+                  "matac_decisions")
 
 
 class GraphStore(ABC):
@@ -122,13 +129,62 @@ class GraphStore(ABC):
     def warnings(self, load_id: str | None = None) -> pd.DataFrame:
         """Field-level warnings (load_id + ISSUE_COLUMNS), all loads or one."""
 
+    # --- access log (append-only, hash-chained; the chain is computed in graph.audit_chain) --
+    def record_audit(self, who: str, action: str, subject: str, detail: str = "",
+                     reason: str = "") -> None:
+        """Append one entry to the access log (a view of a person, an export, a load...).
+
+        ``reason`` is the why a user gave (asked for on every export).
+        """
+        entry = pd.DataFrame([{"at": datetime.now(), "who": who, "action": action,
+                               "subject": subject, "detail": detail, "reason": reason or None}])
+        self._append_audit(lambda head: audit_chain.chain(entry, head))
+
+    def append_audit(self, entries: pd.DataFrame) -> None:
+        """Append entries (content columns) from elsewhere, chained on after this log's head.
+
+        ``harmgraph sync`` copies a log this way: onto an empty log the chain comes out
+        identical to the source's; onto a log with entries of its own it is re-anchored.
+        """
+        if len(entries):
+            self._append_audit(lambda head: audit_chain.chain(entries, head))
+
     @abstractmethod
-    def record_audit(self, who: str, action: str, subject: str, detail: str = "") -> None:
-        """Append one row to the access log (a view of a person, an export, a load...)."""
+    def _append_audit(self, build: Callable[[audit_chain.ChainHead], pd.DataFrame]) -> None:
+        """In one transaction: read the chain head, append ``build(head)`` (AUDIT_COLUMNS)."""
 
     @abstractmethod
     def audit_log(self) -> pd.DataFrame:
-        """The access log: at, who, action, subject, detail (oldest first)."""
+        """The access log (AUDIT_COLUMNS: at, who, action, subject, detail, reason, seq,
+        prev_hash, hash), in chain order (oldest first)."""
+
+    # --- local users (sign-in for the app; passwords arrive already hashed) ---------------
+    @abstractmethod
+    def users(self) -> pd.DataFrame:
+        """Every local user (TABLE_COLUMNS['users']), by name."""
+
+    @abstractmethod
+    def put_user(self, name: str, role: str, password_hash: str | None, active: bool,
+                 at: datetime) -> None:
+        """Create or replace one user by name (``created_at`` is kept when it exists)."""
+
+    def user(self, name: str) -> dict[str, object] | None:
+        """One user's row as a dict, or None."""
+        users = self.users()
+        found = users[users["name"] == name]
+        if found.empty:
+            return None
+        return {key: (None if not isinstance(value, str) and pd.isna(value) else value)
+                for key, value in found.iloc[0].to_dict().items()}
+
+    # --- MATAC decisions (append-only: there is deliberately no update or delete) ----------
+    @abstractmethod
+    def add_matac_decision(self, decision: MatacDecision) -> None:
+        """Append one MATAC decision; an earlier decision about the person is never changed."""
+
+    @abstractmethod
+    def matac_decisions(self) -> pd.DataFrame:
+        """Every MATAC decision (MATAC_DECISION_COLUMNS), oldest first (by ``at``)."""
 
     @abstractmethod
     def counts(self) -> dict[str, int]:

@@ -38,6 +38,8 @@ ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Scoring 
 CatalogueOption = Annotated[Optional[Path], typer.Option("--catalogue", help="Offence catalogue CSV.")]
 TopOption = Annotated[int, typer.Option("--top", min=1, help="How many rows to show.")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file.")]
+ReasonOption = Annotated[str, typer.Option(
+    "--reason", help="Why this export is made (recorded in the access log; needed with --output).")]
 
 
 class Format(str, Enum):
@@ -88,6 +90,17 @@ def _user() -> str:
     import getpass
 
     return getpass.getuser()
+
+
+def export_reason(reason: str, output: Path | None) -> str:
+    """The reason for an export: required when writing a file (asked for at a terminal)."""
+    reason = reason.strip()
+    if reason or output is None:
+        return reason
+    if sys.stdin.isatty():
+        return typer.prompt("Reason for this export (recorded in the access log)").strip() or export_reason("", output)
+    _fail("writing an export to a file needs --reason (it is recorded in the access log)", 2)
+    return ""
 
 
 def _as_date(value: datetime | None) -> date | None:
@@ -199,16 +212,19 @@ def rank(
     config: ConfigOption = None,
     catalogue: CatalogueOption = None,
     output: OutputOption = None,
+    reason: ReasonOption = "",
 ) -> None:
     """Rank the people who pose the highest risk (overall, or to different women and girls)."""
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
 
+    reason = export_reason(reason, output)
     with open_store(store) as graph_store:
         context = build_context(graph_store, _as_date(as_of), config, catalogue)
         ranked = rank_perpetrators(context, PerpetratorList(which.value)).head(top)
         prov = provenance(context, f"perpetrators:{which.value}", graph_store)
-        graph_store.record_audit(_user(), "list", f"perpetrators:{which.value}",
-                                 f"top {top} as of {context.as_of} format {fmt.value}")
+        graph_store.record_audit(_user(), "export" if output else "list", f"perpetrators:{which.value}",
+                                 f"top {top} as of {context.as_of} format {fmt.value}"
+                                 + (f" to {output.name}" if output else ""), reason=reason)
     _show(ranked, PERPETRATOR_COLUMNS, fmt, prov, output, f"Highest risk: {which.value}")
 
 
@@ -222,16 +238,19 @@ def victims(
     config: ConfigOption = None,
     catalogue: CatalogueOption = None,
     output: OutputOption = None,
+    reason: ReasonOption = "",
 ) -> None:
     """Rank repeat victims (most offences, or most different offenders)."""
     from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims
 
+    reason = export_reason(reason, output)
     with open_store(store) as graph_store:
         context = build_context(graph_store, _as_date(as_of), config, catalogue)
         ranked = rank_victims(context, VictimList(which.value)).head(top)
         prov = provenance(context, f"victims:{which.value}", graph_store)
-        graph_store.record_audit(_user(), "list", f"victims:{which.value}",
-                                 f"top {top} as of {context.as_of} format {fmt.value}")
+        graph_store.record_audit(_user(), "export" if output else "list", f"victims:{which.value}",
+                                 f"top {top} as of {context.as_of} format {fmt.value}"
+                                 + (f" to {output.name}" if output else ""), reason=reason)
     _show(ranked, VICTIM_COLUMNS, fmt, prov, output, f"Repeat victims: {which.value}")
 
 
@@ -261,11 +280,14 @@ def persons(
     store: StoreOption = DEFAULT_STORE,
     fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
     output: OutputOption = None,
+    reason: ReasonOption = "",
 ) -> None:
     """Export every resolved person with the source records merged into it."""
+    reason = export_reason(reason, output)
     with open_store(store) as graph_store:
         frame = graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]]
-        graph_store.record_audit(_user(), "export", "persons", f"{len(frame)} persons")
+        graph_store.record_audit(_user(), "export", "persons", f"{len(frame)} persons"
+                                 + (f" to {output.name}" if output else ""), reason=reason)
     if fmt is Format.json:
         _emit(to_json(frame, {"store": store}) + "\n", output)
     elif fmt is Format.csv:
@@ -343,7 +365,8 @@ def _register_extensions() -> None:
 
 
 # Modules adding commands to the CLI; each defines ``register(app: typer.Typer) -> None``.
-EXTENSION_MODULES: tuple[str, ...] = ("harmgraph.cmd_graph", "harmgraph.cmd_identity", "harmgraph.cmd_signals")
+EXTENSION_MODULES: tuple[str, ...] = ("harmgraph.cmd_graph", "harmgraph.cmd_identity", "harmgraph.cmd_signals", "harmgraph.cmd_access",
+                                        "harmgraph.cmd_matac", "harmgraph.cmd_evidence")
 _register_extensions()
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from graph import is_bolt_uri, open_store
+from graph import audit_chain, is_bolt_uri, open_store
 from graph.batch import Identity, LoadBatch, LoadSummary
 from graph.store import GraphStore
 from harmgraph.errors import StoreError
@@ -34,18 +34,42 @@ def _new_rows(rows: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
     return rows[keep]
 
 
+def _sync_audit_log(log: pd.DataFrame, target: GraphStore) -> None:
+    """Append the source's access-log entries the target lacks, through the target's chain.
+
+    Entries are matched on their content (who, when, what, why), not their chain columns.
+    Onto an empty log (the usual first sync) the copied chain is identical to the source's,
+    hash for hash; onto a log holding entries of its own the copied entries are re-anchored
+    on the target's head, so the target's chain still verifies end to end.
+    """
+    content = audit_chain.CONTENT_COLUMNS
+    ordered = log.sort_values("seq", kind="stable") if len(log) else log
+    missing = _new_rows(ordered[content], target.audit_log()[content])
+    target.append_audit(missing)
+
+
+def _sync_users(source: GraphStore, target: GraphStore) -> None:
+    """Add the source's users the target does not have (an existing user is left as it is)."""
+    present = set(target.users()["name"])
+    for user in source.users().to_dict("records"):
+        if user["name"] not in present:
+            password_hash = None if pd.isna(user["password_hash"]) else str(user["password_hash"])
+            at = datetime.now() if pd.isna(user["updated_at"]) else pd.Timestamp(user["updated_at"]).to_pydatetime()
+            target.put_user(str(user["name"]), str(user["role"]), password_hash, bool(user["active"]), at)
+
+
 def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = None) -> dict[str, int]:
     """Copy every table of ``source`` into ``target``; running it again copies nothing new.
 
     Records, incidents, involvements, measures, breaches, referrals and the identity go in
     as one load (all-or-nothing) recorded in the target's history as "sync from <source>";
-    the source's loads with their quarantine and warnings, its overrides and its access log
-    are appended where the target lacks them. Rows only the target holds are kept.
+    the source's loads with their quarantine and warnings, its overrides, its access log and
+    its MATAC decisions are appended where the target lacks them. Rows only the target holds are kept.
     """
     tables = {name: source.export_table(name) for name in (
         "person_records", "incidents", "involvements", "measures", "measure_breaches",
         "referrals", "record_person", "persons", "identity_links", "identity_overrides",
-        "loads", "quarantine", "load_warnings", "audit_log")}
+        "loads", "quarantine", "load_warnings", "audit_log", "matac_decisions")}
     target_loads = target.loads()
     new_loads = tables["loads"][~tables["loads"]["load_id"].isin(target_loads["load_id"])]
     new_ids = set(new_loads["load_id"])
@@ -55,14 +79,20 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
             rows = tables[table][tables[table]["load_id"].isin(new_ids)]
             if len(rows):
                 target.append_history(table, rows)
-    for table, present in (("identity_overrides", target.overrides()), ("audit_log", target.audit_log())):
-        rows = _new_rows(tables[table], present)
-        if len(rows):
-            target.append_history(table, rows)
+    overrides = _new_rows(tables["identity_overrides"], target.overrides())
+    if len(overrides):
+        target.append_history("identity_overrides", overrides)
+    _sync_audit_log(tables["audit_log"], target)
+    _sync_users(source, target)
+    # A decision has its own id, so it is matched on that (not on every value, as floats vary).
+    decisions = tables["matac_decisions"]
+    new_decisions = decisions[~decisions["decision_id"].isin(target.matac_decisions()["decision_id"])]
+    if len(new_decisions):
+        target.append_history("matac_decisions", new_decisions)
 
     digest = hashlib.sha256()
     for name in sorted(tables):
-        if name not in ("audit_log",):
+        if name not in ("audit_log", "matac_decisions"):
             digest.update(name.encode())
             digest.update(_comparable(tables[name]).to_csv(index=False).encode())
     content_hash = "sync:" + digest.hexdigest()

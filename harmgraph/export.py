@@ -19,13 +19,17 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok"], "n": [-1, 2]}))["a"].tolist()
     ["'=1+1", 'ok']
+    >>> neutralise_formulas(pd.DataFrame({"o": pd.Series([-1.5, "-x"], dtype=object)}))["o"].tolist()
+    [-1.5, "'-x"]
     """
     safe = frame.copy()
     for column in safe.columns:
         series = safe[column]
         if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
             text = series.astype("string")
-            risky = text.str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+            # only text: a number in an object column (as the XLSX export passes) is data
+            is_text = series.map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
+            risky = text.str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool) & is_text
             safe[column] = np.where(risky, "'" + text.fillna(""), series.astype(object))
     return safe
 
@@ -41,7 +45,9 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv(frame: pd.DataFrame) -> str:
     """CSV text of ``frame`` with dates as YYYY-MM-DD and formulas neutralised."""
     buffer = io.StringIO()
-    neutralise_formulas(_plain(frame)).to_csv(buffer, index=False)
+    # CRLF (RFC 4180): with LF line ends the csv writer leaves a bare CR in a cell unquoted,
+    # and a spreadsheet then splits the row there (the rest of the cell lands un-neutralised).
+    neutralise_formulas(_plain(frame)).to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
 
 

@@ -93,7 +93,11 @@ def _check_duplicates(checked: CheckedTable) -> None:
     table = checked.raw.table
     keys = table.key.split(",")
     content = table.column_names
-    exact = checked.typed.duplicated(subset=content, keep="first")
+    # A repeat merges only when it equals the row that first carried its key: a row repeating
+    # a conflicting duplicate conflicts too (it is quarantined, not counted as merged).
+    group = checked.typed.groupby(content, dropna=False, sort=False).ngroup()
+    first_group = group.groupby([checked.typed[k] for k in keys], sort=False).transform("first")
+    exact = checked.typed.duplicated(subset=keys, keep="first") & group.eq(first_group)
     checked.duplicates_merged = int(exact.sum())
     checked.typed = checked.typed[~exact]
     conflicting = checked.typed.duplicated(subset=keys, keep="first")

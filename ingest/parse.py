@@ -23,7 +23,15 @@ def _blank_to_na(text: pd.Series) -> pd.Series:
 
 
 def parse_timestamps(text: pd.Series) -> pd.Series:
-    """ISO 8601 dates or timestamps; offsets are converted to UTC then dropped."""
+    """ISO 8601 dates or timestamps; offsets are converted to UTC then dropped.
+
+    Only text starting with a four-digit year is parsed: pandas would otherwise read 'now' and
+    'today' as the current time, silently dating an incident to the day of the load.
+
+    >>> parse_timestamps(pd.Series(["2025-01-10", "today", "now"], dtype="string")).isna().tolist()
+    [False, True, True]
+    """
+    text = text.where(text.str.match(r"\d{4}").fillna(False).astype(bool))
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
     return parsed.dt.tz_localize(None).astype("datetime64[us]")
 

@@ -19,6 +19,7 @@ from harmgraph.errors import IngestError
 from ingest.contract import TABLES, Table
 
 ROW = "_row"  # the row number a person opening the file would see (header is row 1)
+_FIELD_SIZE_LIMIT = 2**31 - 1
 
 
 @dataclass
@@ -50,28 +51,29 @@ def _decode(path: Path, data: bytes) -> str:
         ) from exc
 
 
-def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse CSV text; rows with the wrong number of fields are returned separately."""
+def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """Parse CSV text: the good rows, the rows with the wrong number of fields, and the row
+    number (as a spreadsheet shows it, header = 1) of each good row.
+
+    Python's csv module is used rather than pandas' parser because pandas silently pads a
+    short line with empty cells, turns a header one field shorter than every line into an
+    index (shifting every column) and skips blank lines (shifting every later row number).
+    """
     if not text.strip():
         raise IngestError(path.name, "is empty: a header row is required")
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-        return frame, pd.DataFrame(columns=["row", "reason", "value"])
-    except pd.errors.ParserError:
-        pass
-    # Slow path only when the fast parser found a malformed line: keep the good rows and
-    # report each bad one with its line number instead of failing the whole file.
-    lines = list(csv.reader(io.StringIO(text)))
-    header = lines[0]
-    good, bad = [], []
-    for number, fields in enumerate(lines[1:], start=2):
+    csv.field_size_limit(_FIELD_SIZE_LIMIT)  # a huge cell is data, not a parser failure
+    records = csv.reader(io.StringIO(text, newline=""))
+    header = next(records)
+    good, rows, bad = [], [], []
+    for number, fields in enumerate(records, start=2):
         if len(fields) == len(header):
             good.append(fields)
-        elif fields:
+            rows.append(number)
+        elif fields and any(f.strip() for f in fields):  # a blank line is skipped, still counted
             bad.append({"row": number, "reason": f"has {len(fields)} fields, header has {len(header)}",
                         "value": ",".join(fields)[:200]})
-    frame = pd.DataFrame(good, columns=header, dtype=str)
-    return frame, pd.DataFrame(bad, columns=["row", "reason", "value"])
+    frame = pd.DataFrame(good, columns=header, dtype=object)
+    return frame, pd.DataFrame(bad, columns=["row", "reason", "value"]), rows
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -96,27 +98,24 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
         raise IngestError(f"{table.name}.csv", f"is missing from {folder}; it is a required file")
     data = path.read_bytes()
     if path.suffix == ".csv":
-        frame, unreadable = _read_csv_text(path, _decode(path, data))
-        first_row = 2
+        frame, unreadable, rows = _read_csv_text(path, _decode(path, data))
     else:
         frame, unreadable = _read_parquet(path), pd.DataFrame(columns=["row", "reason", "value"])
-        first_row = 1
+        rows = list(range(1, 1 + len(frame)))
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in table.required_columns if c not in frame.columns]
     if missing:
         raise IngestError(path.name, f"required column(s) missing: {', '.join(missing)}", row=1)
+    repeated = sorted({c for c in frame.columns[frame.columns.duplicated()] if c in table.column_names})
+    if repeated:
+        raise IngestError(path.name, f"column(s) appear more than once: {', '.join(repeated)}", row=1)
     frame = frame[[c for c in table.column_names if c in frame.columns]].copy()
     for column in table.column_names:
         if column not in frame:
             frame[column] = ""
         else:
             frame[column] = frame[column].astype(str).str.strip()
-    if unreadable.empty:
-        frame[ROW] = range(first_row, first_row + len(frame))
-    else:
-        bad_rows = set(unreadable["row"])
-        all_rows = [r for r in range(2, 2 + len(frame) + len(bad_rows)) if r not in bad_rows]
-        frame[ROW] = all_rows[: len(frame)]
+    frame[ROW] = rows
     return RawTable(table=table, file=path.name, frame=frame, unreadable_rows=unreadable,
                     digest=hashlib.sha256(data).hexdigest())
 

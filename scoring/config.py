@@ -58,6 +58,13 @@ class FlagSettings(_Strict):
     briefing_current_days: Annotated[int, Field(ge=0)] = 90
 
 
+class MatacSettings(_Strict):
+    """The MATAC meeting: how much of the overall list the panel reviews each cycle."""
+
+    # "New since last meeting" looks at this many people from the top of the overall list.
+    top: Annotated[int, Field(ge=1)] = 20
+
+
 def _check_increasing(values: list[float], what: str) -> None:
     if any(b <= a for a, b in zip(values, values[1:])):
         raise ValueError(f"{what} must be strictly increasing, got {values}")
@@ -78,6 +85,7 @@ class ScoringConfig(_Strict):
     victims: tuple[CountBand, ...]
     weights: Weights = Weights()
     flags: FlagSettings = FlagSettings()
+    matac: MatacSettings = MatacSettings()
     signals: SignalConfig = SignalConfig()
 
     @field_validator("recency")

@@ -37,7 +37,16 @@ def incidents_in_window(incidents: pd.DataFrame, as_of: date, config: ScoringCon
     """
     occurred = incidents["occurred_at"]
     inside = (occurred >= window_start(as_of, config)) & (occurred <= as_of_end(as_of))
-    frame = incidents.loc[inside].copy()
+    return with_harm(incidents.loc[inside], config, catalogue)
+
+
+def with_harm(incidents: pd.DataFrame, config: ScoringConfig, catalogue: OffenceCatalogue) -> pd.DataFrame:
+    """Add ``harm_days``, ``weighted_harm``, ``non_crime`` and ``breach`` to any incidents.
+
+    The one place incident harm is computed: the score's window and the back-test's future
+    both weigh harm here, so the two can never disagree.
+    """
+    frame = incidents.copy()
     frame["harm_days"] = catalogue.harm_days(frame["offence"]).fillna(0.0)
     outcome = frame["outcome"].map(config.outcome_multipliers).astype("float64").fillna(1.0)
     dash = frame["dash_risk"].map(config.dash_multipliers).astype("float64").fillna(1.0)

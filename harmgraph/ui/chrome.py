@@ -1,8 +1,9 @@
-"""The sidebar every page shares (store, as-of date, look-back window, role) and page links."""
+"""The sidebar every page shares (store, as-of date, look-back window, who is signed in) and page links."""
 
 from __future__ import annotations
 
 import getpass
+import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +12,9 @@ import streamlit as st
 from graph import open_store
 from harmgraph.context import provenance
 from harmgraph.ui import data
-from harmgraph.ui.settings import ROLES, Settings
+from harmgraph.access import can
+from harmgraph.accounts import Account
+from harmgraph.ui.settings import Settings
 
 PAGES = {
     "candidates": "app_pages/candidates.py",
@@ -19,6 +22,10 @@ PAGES = {
     "victims": "app_pages/victims.py",
     "network": "app_pages/network.py",
     "quality": "app_pages/quality.py",
+    "matac": "app_pages/matac.py",
+    "evidence": "app_pages/evidence.py",
+    "users": "app_pages/users.py",
+    "audit": "app_pages/audit.py",
 }
 
 
@@ -31,11 +38,16 @@ class View:
     as_of: date | None
     lookback_years: float
     role: str
+    name: str = ""
 
     @property
     def user(self) -> str:
-        """The name written to the access log (OS account and the role chosen)."""
-        return f"{getpass.getuser()} ({self.role})"
+        """The name written to the access log: the signed-in user and their role."""
+        return f"{self.name or getpass.getuser()} ({self.role})"
+
+    def can(self, action: str) -> bool:
+        """Whether the signed-in role may take ``action`` (harmgraph.access.can)."""
+        return can(self.role, action)
 
     @property
     def key(self) -> data.ViewKey:
@@ -58,8 +70,8 @@ class _StoreFacts:
         return self._version
 
 
-def sidebar(settings: Settings) -> View:
-    """Draw the shared sidebar and return the view it selects."""
+def sidebar(settings: Settings, account: Account) -> View:
+    """Draw the shared sidebar and return the view it selects for the signed-in ``account``."""
     version = data.store_version(settings.store)
     latest = data.default_as_of(settings.store, version)
     base = data.config(settings)
@@ -72,15 +84,19 @@ def sidebar(settings: Settings) -> View:
         lookback = st.number_input("Look-back window (years)", min_value=0.5, max_value=20.0,
                                    value=float(base.lookback_years), step=0.5, key="lookback_years",
                                    help=f"Config {base.version} uses {base.lookback_years:g} years.")
-        role = st.selectbox("Signed in as", ROLES, key="role",
-                            help="Role for the access log (real sign-in comes later).")
-    return View(settings, version, as_of, float(lookback), role)
+        st.caption(f"Signed in as **{account.name}** ({account.role})")
+        if st.button("Sign out", key="sign_out"):
+            from harmgraph.ui.auth import sign_out
+
+            sign_out(settings, os.environ)
+            st.rerun()
+    return View(settings, version, as_of, float(lookback), account.role, account.name)
 
 
-def audit(view: View, action: str, subject: str, detail: str = "") -> None:
+def audit(view: View, action: str, subject: str, detail: str = "", reason: str = "") -> None:
     """Append one row to the store's access log (opened just for this write)."""
     with open_store(view.settings.store) as store:
-        store.record_audit(view.user, action, subject, detail)
+        store.record_audit(view.user, action, subject, detail, reason=reason)
 
 
 def open_profile(person_id: str) -> None:

@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from graph import DEFAULT_STORE
-
-ROLES = ("analyst", "matac_chair", "detective", "admin")
+from harmgraph.access import ROLES  # noqa: F401  (the roles live with their permissions)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 The force: John Smith (R1, NE1) harms three women, Dave Green (R4, SR3) one, and the two share
 incident I6 (co-offenders); one incident row breaks the contract and is quarantined.
+
+The store holds one user per role (``<role>-user``, password PASSWORD); the ``app`` fixture
+signs in as the analyst through the real sign-in form, ``app_as(role)`` as any other role.
 """
 
 from __future__ import annotations
@@ -13,10 +16,34 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from graph.embedded import EmbeddedStore
+from harmgraph.access import ROLES
+from harmgraph.accounts import add_user
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue, load_catalogue
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+PASSWORD = "correct horse battery staple"
+
+
+def user_of(role: str) -> str:
+    """The test user holding ``role``."""
+    return f"{role}-user"
+
+
+def add_test_users(path: Path) -> None:
+    """One active user per role, each with PASSWORD."""
+    with EmbeddedStore(path) as store:
+        for role in ROLES:
+            add_user(store, user_of(role), role, PASSWORD, by="tests")
+
+
+def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
+    """Run the app and sign in through its form, as a person would."""
+    at.run()
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    at.button(key="signin_submit").click().run()
+    return at
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +85,7 @@ def store_path(tmp_path: Path, force_factory, catalogue: OffenceCatalogue) -> Pa
     folder = small_force(force_factory).write(tmp_path / "extract")
     with EmbeddedStore(path) as store:
         ingest_folder(folder, store, catalogue.keys)
+    add_test_users(path)
     return path
 
 
@@ -70,11 +98,21 @@ def person_ids(store_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(store_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """An AppTest of app.py reading the small store (not yet run)."""
+def app_as(store_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``app_as(role)``: an AppTest of app.py on the small store, signed in as that role's user."""
     monkeypatch.setenv("HARMGRAPH_STORE", str(store_path))
+    monkeypatch.delenv("HARMGRAPH_AUTH", raising=False)
     import streamlit as st
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return AppTest.from_file(str(APP), default_timeout=60)
+    def make(role: str) -> AppTest:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        return sign_in(AppTest.from_file(str(APP), default_timeout=60), user_of(role))
+
+    return make
+
+
+@pytest.fixture
+def app(app_as):  # type: ignore[no-untyped-def]
+    """An AppTest of app.py reading the small store, signed in as an analyst."""
+    return app_as("analyst")

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.app.conftest import APP
+from tests.app.conftest import APP, PASSWORD, user_of
 
 CHROMIUM = os.environ.get("HARMGRAPH_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -103,9 +103,15 @@ def test_candidates_profile_and_network_render_in_chromium(server: str, person_i
                 if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None)
                 and not r.url.startswith(("data:", "blob:", "about:")) else None)
         try:
-            # 1. The MATAC candidate list.
+            # 0. Sign in as an analyst through the form.
             page.goto(server)
             _settle(page)
+            page.get_by_label("User name").fill(user_of("analyst"))
+            page.get_by_role("textbox", name="Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            _settle(page)
+
+            # 1. The MATAC candidate list.
             expect(page.get_by_role("heading", name="MATAC candidates")).to_be_visible(timeout=30_000)
             page.wait_for_selector("[data-testid=stDataFrame]", timeout=30_000)
             expect(page.get_by_text("2 of 2 people in the window match")).to_be_visible()

@@ -183,13 +183,13 @@ def test_empty_store_explains_what_to_do(tmp_path, monkeypatch) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from tests.app.conftest import APP
+    from tests.app.conftest import APP, add_test_users, sign_in, user_of
 
     empty = tmp_path / "empty.duckdb"
-    EmbeddedStore(empty).close()
+    add_test_users(empty)
     monkeypatch.setenv("HARMGRAPH_STORE", str(empty))
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=60), user_of("analyst"))
     _no_errors(at)
     assert "holds no incidents yet" in at.info[0].value

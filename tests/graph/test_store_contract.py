@@ -211,6 +211,77 @@ def test_the_audit_log_keeps_every_entry_in_order(any_store) -> None:
     assert log["at"].is_monotonic_increasing and any_store.counts()["audit_log"] == len(HOSTILE)
 
 
+def _decision(person_id: str, decision: str, reason: str, at: datetime, rank: int | None):  # type: ignore[no-untyped-def]
+    from graph.decisions import MatacDecision
+
+    return MatacDecision(person_id, date(2025, 3, 1), decision, reason, HOSTILE[0], at,
+                         62.5 if rank else 0.0, rank, date(2025, 2, 28), "v1", "abc123")
+
+
+def test_matac_decisions_are_append_only_and_round_trip(any_store) -> None:
+    first = _decision("P-1", "defer", HOSTILE[2], datetime(2025, 3, 1, 10, 0, 1), 3)
+    any_store.add_matac_decision(first)
+    before = any_store.matac_decisions()
+    second = _decision("P-1", "adopt", HOSTILE[4], datetime(2025, 3, 1, 11), None)
+    any_store.add_matac_decision(second)
+    after = any_store.matac_decisions()
+    assert list(after.columns) == TABLE_COLUMNS["matac_decisions"]
+    assert after["decision_id"].tolist() == [first.decision_id, second.decision_id]
+    assert_same(after.iloc[[0]], before)
+    expected = pd.concat([first.as_frame(), second.as_frame()], ignore_index=True)
+    assert_same(after, expected)
+    assert pd.isna(after.loc[1, "rank"]) and after.loc[0, "rank"] == 3
+    assert any_store.counts()["matac_decisions"] == 2 and any_store.version() == 2
+    assert_same(any_store.export_table("matac_decisions"), after)
+
+
+def test_users_are_kept_by_both_stores_alike(any_store) -> None:
+    from datetime import datetime
+
+    any_store.put_user("ana", "analyst", "$argon2id$x", True, datetime(2025, 1, 2, 3, 4, 5))
+    any_store.put_user("ana", "admin", "$argon2id$y", False, datetime(2025, 2, 2))
+    any_store.put_user("sso@force", "detective", None, True, datetime(2025, 2, 3))
+    users = any_store.users()
+    assert users["name"].tolist() == ["ana", "sso@force"]
+    ana = any_store.user("ana")
+    assert ana["role"] == "admin" and not bool(ana["active"]) and ana["password_hash"] == "$argon2id$y"
+    assert str(ana["created_at"]) == "2025-01-02 03:04:05" and str(ana["updated_at"]) == "2025-02-02 00:00:00"
+    assert any_store.user("sso@force")["password_hash"] is None and any_store.user("nobody") is None
+
+
+def test_the_audit_log_is_one_verifiable_hash_chain(any_store) -> None:
+    from graph.audit_chain import GENESIS, verify
+
+    for number, text in enumerate(HOSTILE[:4]):
+        any_store.record_audit(f"user{number}", "view_person", text, detail=text[::-1])
+    any_store.record_audit("chair", "export", "perpetrators:overall", "csv", reason=HOSTILE[0])
+    log = any_store.audit_log()
+    assert log["seq"].tolist() == [1, 2, 3, 4, 5] and log.at[0, "prev_hash"] == GENESIS
+    assert log.at[4, "reason"] == HOSTILE[0]
+    report = verify(log)
+    assert report.ok and report.head.seq == 5 and report.head.hash == log.at[4, "hash"]
+
+
+def test_sync_keeps_the_audit_chain_and_users(store, neo4j_store) -> None:
+    from datetime import datetime as stamp
+
+    from graph.audit_chain import verify
+    from harmgraph.cmd_graph import _sync_audit_log, _sync_users
+
+    store.record_audit("analyst", "export", HOSTILE[2], reason="MATAC")
+    store.record_audit("chair", "view_person", "P-1")
+    store.put_user("ana", "analyst", "$argon2id$h", True, stamp(2025, 1, 2))
+    _sync_audit_log(store.audit_log(), neo4j_store)
+    _sync_users(store, neo4j_store)
+    assert_same(neo4j_store.audit_log(), store.audit_log())  # an empty target: the same chain
+    neo4j_store.record_audit("neo", "view_person", "P-2")
+    store.record_audit("later", "export", "persons")
+    _sync_audit_log(store.audit_log(), neo4j_store)  # re-anchored after the target's own entry
+    log = neo4j_store.audit_log()
+    assert log["who"].tolist() == ["analyst", "chair", "neo", "later"] and verify(log).ok
+    assert neo4j_store.user("ana")["password_hash"] == "$argon2id$h"
+
+
 # --- atomicity and hostile input -------------------------------------------------------------
 def test_a_load_failing_half_way_leaves_the_store_unchanged(any_store, load, force_factory) -> None:
     load(small_force(force_factory), any_store)
@@ -260,9 +331,11 @@ def test_sync_copies_an_embedded_store_into_neo4j(store, neo4j_store, load, forc
     load(force, store)
     store.add_override("must_link", "R2", HOSTILE[2], "analyst", HOSTILE[4], datetime(2025, 1, 2))
     store.record_audit("analyst", "export", HOSTILE[2])
+    store.add_matac_decision(_decision("P-1", "adopt", HOSTILE[3], datetime(2025, 3, 1, 10), 1))
     counts = sync_stores(store, neo4j_store)
     assert_same_scoring(store, neo4j_store)
-    for table in ("person_records", "record_person", "identity_overrides", "audit_log", "quarantine"):
+    for table in ("person_records", "record_person", "identity_overrides", "audit_log", "quarantine",
+                  "matac_decisions"):
         ordered = TABLE_COLUMNS[table]
         left = store.export_table(table).sort_values(ordered, ignore_index=True)
         right = neo4j_store.export_table(table).sort_values(ordered, ignore_index=True)

@@ -1,0 +1,51 @@
+"""Users (admin only): every local user with their role, add a user, disable or re-enable one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from graph import open_store
+from harmgraph.access import ROLES
+from harmgraph.accounts import AccountError, add_user, set_active, user_listing
+from harmgraph.ui.chrome import current_view
+
+view = current_view()
+st.title("Users")
+if not view.can("manage_users"):
+    st.error(f"The {view.role} role may not manage users.")
+    st.stop()
+
+with open_store(view.settings.store) as store:
+    listing = user_listing(store)
+st.dataframe(listing, hide_index=True, width="stretch", key="users_table",
+             column_config={"created_at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                            "updated_at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+
+st.subheader("Add a user")
+with st.form("add_user", clear_on_submit=True):
+    name = st.text_input("User name (the e-mail address, for single sign-on)", key="new_user_name")
+    role = st.selectbox("Role", ROLES, key="new_user_role")
+    password = st.text_input("First password (blank: single sign-on only)", type="password",
+                             key="new_user_password")
+    added = st.form_submit_button("Add user", key="add_user_submit")
+if added:
+    try:
+        with open_store(view.settings.store) as store:
+            add_user(store, name, str(role), password or None, view.user)
+        st.success(f"Added {name.strip()} as {role}.")
+        st.rerun()
+    except AccountError as exc:
+        st.error(str(exc))
+
+st.subheader("Disable or re-enable")
+if len(listing):
+    left, right = st.columns([3, 1])
+    chosen = left.selectbox("User", listing["name"], key="toggle_user")
+    active = bool(listing.set_index("name").at[chosen, "active"]) if chosen else False
+    if right.button("Disable" if active else "Re-enable", key="toggle_user_button") and chosen:
+        if chosen == view.name and active:
+            st.error("You cannot disable your own account.")
+        else:
+            with open_store(view.settings.store) as store:
+                set_active(store, str(chosen), not active, view.user)
+            st.rerun()

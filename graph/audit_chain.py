@@ -1,0 +1,146 @@
+"""The access log's hash chain, computed here once for every store.
+
+Each entry carries ``seq`` (1, 2, 3...), ``prev_hash`` (the hash of the entry before it, or
+``GENESIS`` for the first) and ``hash = sha256(prev_hash + canonical(entry))``, where the
+canonical form is a fixed-order JSON list of the sequence number and the content columns.
+Changing, deleting, inserting or reordering any entry breaks every hash after it, and
+``verify`` names the first entry that no longer fits.
+
+The stores only read the chain head and append the rows ``chain`` returns, inside one
+transaction; nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+GENESIS = "0" * 64
+# What an entry says (who did what, to what, when, why) and how it is chained.
+CONTENT_COLUMNS = ["at", "who", "action", "subject", "detail", "reason"]
+CHAIN_COLUMNS = ["seq", "prev_hash", "hash"]
+AUDIT_COLUMNS = CONTENT_COLUMNS + CHAIN_COLUMNS
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The last entry of a chain: its sequence number and hash (0 and GENESIS when empty)."""
+
+    seq: int = 0
+    hash: str = GENESIS
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of verifying a chain: intact, or the first entry that does not fit."""
+
+    entries: int
+    ok: bool
+    head: ChainHead
+    broken_seq: int | None = None
+    broken_position: int | None = None
+    problem: str = ""
+
+
+def _text(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)
+
+
+def _stamp(value: object) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def canonical(seq: int, entry: Mapping[str, object]) -> str:
+    """The exact text hashed for one entry: a JSON list in a fixed column order.
+
+    >>> canonical(1, {"at": "2025-01-02 03:04:05", "who": "ana", "action": "export",
+    ...               "subject": "persons", "detail": None, "reason": "MATAC"})
+    '[1,"2025-01-02T03:04:05.000000","ana","export","persons",null,"MATAC"]'
+    """
+    values = [int(seq), _stamp(entry.get("at"))]
+    values += [_text(entry.get(column)) for column in CONTENT_COLUMNS[1:]]
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_hash(prev_hash: str, seq: int, entry: Mapping[str, object]) -> str:
+    """sha256(prev_hash + canonical entry), hex.
+
+    >>> len(entry_hash(GENESIS, 1, {"at": "2025-01-02", "who": "ana"}))
+    64
+    """
+    return hashlib.sha256((prev_hash + canonical(seq, entry)).encode("utf-8")).hexdigest()
+
+
+def chain(entries: pd.DataFrame, head: ChainHead = ChainHead()) -> pd.DataFrame:
+    """``entries`` (content columns, in order) chained on after ``head``: AUDIT_COLUMNS.
+
+    >>> rows = pd.DataFrame([{"at": "2025-01-02", "who": "ana", "action": "a", "subject": "s"}])
+    >>> chained = chain(rows)
+    >>> int(chained.at[0, "seq"]), chained.at[0, "prev_hash"] == GENESIS
+    (1, True)
+    >>> verify(chained).ok
+    True
+    """
+    out = entries.reindex(columns=CONTENT_COLUMNS).reset_index(drop=True).copy()
+    out["at"] = pd.to_datetime(out["at"])
+    seqs, prevs, hashes = [], [], []
+    seq, prev = head.seq, head.hash
+    for entry in out.to_dict("records"):
+        seq += 1
+        current = entry_hash(prev, seq, entry)
+        seqs.append(seq)
+        prevs.append(prev)
+        hashes.append(current)
+        prev = current
+    out["seq"] = pd.Series(seqs, dtype="int64")
+    out["prev_hash"] = pd.Series(prevs, dtype=object)
+    out["hash"] = pd.Series(hashes, dtype=object)
+    return out[AUDIT_COLUMNS]
+
+
+def verify(log: pd.DataFrame) -> ChainReport:
+    """Walk the chain in ``seq`` order and name the first entry that does not fit.
+
+    An entry fails when its sequence number is not the next one (an entry was deleted or
+    inserted), its ``prev_hash`` is not the previous entry's hash, or its ``hash`` does not
+    match its content (it was edited).
+    """
+    if log.empty:
+        return ChainReport(entries=0, ok=True, head=ChainHead())
+    ordered = log.assign(_order=pd.to_numeric(log["seq"], errors="coerce")).sort_values(
+        "_order", kind="stable", na_position="first").reset_index(drop=True)
+    seq, prev = 0, GENESIS
+    for position, entry in enumerate(ordered.to_dict("records")):
+        stored_seq = entry.get("_order")
+        problem = ""
+        if stored_seq is None or pd.isna(stored_seq):
+            problem = "it has no sequence number (written outside the chain)"
+        elif int(stored_seq) != seq + 1:
+            problem = f"its sequence number {int(stored_seq)} should be {seq + 1} (an entry is missing or was added)"
+        elif entry.get("prev_hash") != prev:
+            problem = "its prev_hash is not the hash of the entry before it"
+        elif entry.get("hash") != entry_hash(prev, int(stored_seq), entry):
+            problem = "its hash does not match its content (the entry was changed)"
+        if problem:
+            broken = None if stored_seq is None or pd.isna(stored_seq) else int(stored_seq)
+            return ChainReport(entries=len(ordered), ok=False, head=ChainHead(seq, prev),
+                               broken_seq=broken, broken_position=position + 1, problem=problem)
+        seq, prev = int(stored_seq), str(entry["hash"])
+    return ChainReport(entries=len(ordered), ok=True, head=ChainHead(seq, prev))
+
+
+def head_of(log: pd.DataFrame) -> ChainHead:
+    """The last chained entry of ``log`` (sequence number and hash)."""
+    chained = log.dropna(subset=["seq"]) if len(log) else log
+    if chained.empty:
+        return ChainHead()
+    last = chained.loc[pd.to_numeric(chained["seq"]).idxmax()]
+    return ChainHead(int(last["seq"]), str(last["hash"]))

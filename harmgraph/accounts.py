@@ -1,0 +1,131 @@
+"""Local user accounts: argon2id-hashed passwords kept in the store, sign-in, disabling.
+
+Only the hash is stored (argon2-cffi's PasswordHasher, argon2id with its default cost); a
+password never reaches a log or the audit trail. Users who sign in through the force's single
+sign-on are added without a password and matched by name (see docs/access.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from graph.store import GraphStore
+from harmgraph.access import check_role
+from harmgraph.errors import HarmgraphError
+
+MIN_PASSWORD_LENGTH = 10
+_HASHER = PasswordHasher()
+
+
+class AccountError(HarmgraphError):
+    """A user cannot be added, changed or found."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A signed-in user: the name written to the access log and the role that decides access."""
+
+    name: str
+    role: str
+
+    @property
+    def label(self) -> str:
+        """``name (role)``, as the access log records the user."""
+        return f"{self.name} ({self.role})"
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (refuses one shorter than MIN_PASSWORD_LENGTH)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _HASHER.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches the stored hash (False for no hash or a damaged one)."""
+    if not password_hash or not password:
+        return False
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _check_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > 200 or any(ch in cleaned for ch in "\r\n\t"):
+        raise AccountError("a user name must be 1-200 characters on one line")
+    return cleaned
+
+
+def add_user(store: GraphStore, name: str, role: str, password: str | None, by: str) -> None:
+    """Create a user (``password`` None: single sign-on only) and log who added them."""
+    name = _check_name(name)
+    try:
+        check_role(role)
+    except ValueError as exc:
+        raise AccountError(str(exc)) from exc
+    if store.user(name) is not None:
+        raise AccountError(f"user {name!r} exists already")
+    store.put_user(name, role, hash_password(password) if password is not None else None, True, datetime.now())
+    store.record_audit(by, "user_add", name, f"role {role}" + ("" if password is not None else ", single sign-on only"))
+
+
+def set_active(store: GraphStore, name: str, active: bool, by: str) -> None:
+    """Disable (or re-enable) a user: a disabled user cannot sign in by any route."""
+    user = store.user(name)
+    if user is None:
+        raise AccountError(f"no user {name!r}")
+    store.put_user(name, str(user["role"]), _hash_or_none(user), active, datetime.now())
+    store.record_audit(by, "user_enable" if active else "user_disable", name, f"role {user['role']}")
+
+
+def set_password(store: GraphStore, name: str, password: str, by: str) -> None:
+    """Replace a user's password."""
+    user = store.user(name)
+    if user is None:
+        raise AccountError(f"no user {name!r}")
+    store.put_user(name, str(user["role"]), hash_password(password), bool(user["active"]), datetime.now())
+    store.record_audit(by, "user_password", name, "password changed")
+
+
+def _hash_or_none(user: dict[str, object]) -> str | None:
+    value = user.get("password_hash")
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def authenticate(store: GraphStore, name: str, password: str) -> Account | None:
+    """The account for a correct name and password of an active user, else None (logged)."""
+    user = store.user(name.strip())
+    ok = user is not None and bool(user["active"]) and password_matches(_hash_or_none(user), password)
+    if not ok:
+        store.record_audit(name.strip()[:200] or "(blank)", "sign_in_failed", "app", "wrong name or password, or disabled")
+        return None
+    account = Account(str(user["name"]), str(user["role"]))
+    store.record_audit(account.label, "sign_in", "app", "password")
+    return account
+
+
+def known_account(store: GraphStore, name: str, how: str) -> Account | None:
+    """The account of an active user already identified elsewhere (single sign-on), logged."""
+    user = store.user(name.strip())
+    if user is None or not bool(user["active"]):
+        store.record_audit(name.strip()[:200] or "(blank)", "sign_in_failed", "app", f"{how}: not an active user")
+        return None
+    account = Account(str(user["name"]), str(user["role"]))
+    store.record_audit(account.label, "sign_in", "app", how)
+    return account
+
+
+def user_listing(store: GraphStore) -> pd.DataFrame:
+    """Users without their password hashes: name, role, active, sign-in, created, updated."""
+    users = store.users()
+    listing = users.drop(columns=["password_hash"])
+    listing.insert(3, "sign_in", users["password_hash"].map(
+        lambda h: "password" if isinstance(h, str) and h else "single sign-on"))
+    return listing

@@ -1,0 +1,217 @@
+"""Access and governance commands: users, audit, share (pseudonymised list), retention."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from graph import DEFAULT_STORE, open_store
+from graph.audit_chain import verify
+
+StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE",
+                                          help="Store file (embedded) or bolt:// URI.")]
+AsOfOption = Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"])]
+PASSWORD_ENV = "HARMGRAPH_PASSWORD"
+
+
+class Role(str, Enum):
+    analyst = "analyst"
+    matac_chair = "matac_chair"
+    detective = "detective"
+    admin = "admin"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+
+
+def _password(sso: bool) -> str | None:
+    """The new password: HARMGRAPH_PASSWORD (scripts), else asked for twice; None for SSO users."""
+    if sso:
+        return None
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _table(frame: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in row))
+    return table
+
+
+def _users_app() -> typer.Typer:
+    from harmgraph.accounts import add_user, set_active, set_password, user_listing
+    from harmgraph.cli import _user, console, out
+
+    users = typer.Typer(help="Local users of the app: add, list, disable, enable, set a password.",
+                        no_args_is_help=True)
+
+    @users.command("add")
+    def users_add(name: str, role: Annotated[Role, typer.Option("--role")], store: StoreOption = DEFAULT_STORE,
+                  sso: Annotated[bool, typer.Option("--sso", help="No password: signs in through single sign-on only.")] = False) -> None:
+        """Add a user with a role (password from a prompt or HARMGRAPH_PASSWORD)."""
+        password = _password(sso)
+        with open_store(store) as graph_store:
+            add_user(graph_store, name, role.value, password, by=_user())
+        console.print(f"added {name} as {role.value}")
+
+    @users.command("list")
+    def users_list(store: StoreOption = DEFAULT_STORE,
+                   fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table) -> None:
+        """List users with role and status (never a password hash)."""
+        from harmgraph.export import to_csv
+
+        with open_store(store) as graph_store:
+            listing = user_listing(graph_store)
+        if fmt is ListFormat.csv:
+            typer.echo(to_csv(listing), nl=False)
+        else:
+            out.print(_table(listing, "Users"))
+
+    @users.command("disable")
+    def users_disable(name: str, store: StoreOption = DEFAULT_STORE) -> None:
+        """Disable a user: they can no longer sign in (the row and its history stay)."""
+        with open_store(store) as graph_store:
+            set_active(graph_store, name, False, by=_user())
+        console.print(f"disabled {name}")
+
+    @users.command("enable")
+    def users_enable(name: str, store: StoreOption = DEFAULT_STORE) -> None:
+        """Re-enable a disabled user."""
+        with open_store(store) as graph_store:
+            set_active(graph_store, name, True, by=_user())
+        console.print(f"enabled {name}")
+
+    @users.command("password")
+    def users_password(name: str, store: StoreOption = DEFAULT_STORE) -> None:
+        """Set a new password (prompt or HARMGRAPH_PASSWORD)."""
+        password = _password(False)
+        with open_store(store) as graph_store:
+            set_password(graph_store, name, str(password), by=_user())
+        console.print(f"password of {name} changed")
+
+    return users
+
+
+def register(app: typer.Typer) -> None:
+    """Add users, audit, share and retention to the CLI."""
+    from harmgraph.cli import _emit, _fail, _user, console, export_reason, out
+    from harmgraph.export import to_csv
+
+    app.add_typer(_users_app(), name="users")
+
+    @app.command()
+    def audit(
+        store: StoreOption = DEFAULT_STORE,
+        check: Annotated[bool, typer.Option("--verify", help="Verify the hash chain; exit 1 if broken.")] = False,
+        last: Annotated[int, typer.Option("--last", min=0, help="Show only the last N entries (0: all).")] = 50,
+        action: Annotated[Optional[str], typer.Option("--action", help="Only entries of this action.")] = None,
+        fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    ) -> None:
+        """List the access log and, with --verify, check its hash chain (naming the first broken entry)."""
+        with open_store(store) as graph_store:
+            log = graph_store.audit_log()
+            report = verify(log)
+            graph_store.record_audit(_user(), "audit_verify" if check else "view_audit", "audit_log",
+                                     f"{report.entries} entries, chain {'intact' if report.ok else 'broken'}")
+        if not check:
+            shown = log[log["action"] == action] if action else log
+            shown = shown.tail(last) if last else shown
+            if fmt is ListFormat.csv:
+                _emit(to_csv(shown), None)
+            else:
+                out.print(_table(shown[["seq", "at", "who", "action", "subject", "detail", "reason"]],
+                                 f"Access log ({len(shown)} of {len(log)} entries)"))
+            return
+        if report.ok:
+            out.print(f"audit log intact: {report.entries} entries; head entry {report.head.seq}, "
+                      f"hash {report.head.hash}")
+            return
+        console.print(f"[bold red]audit log broken[/] at entry {report.broken_seq} "
+                      f"(row {report.broken_position} of {report.entries}): {report.problem}. "
+                      f"Entries up to {report.head.seq} verify.")
+        raise typer.Exit(1)
+
+    @app.command()
+    def share(
+        store: StoreOption = DEFAULT_STORE,
+        key_file: Annotated[Optional[Path], typer.Option("--key-file", help="The force's secret sharing key.")] = None,
+        new_key: Annotated[Optional[Path], typer.Option("--new-key", help="Create a new key in this file and stop.")] = None,
+        output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here.")] = None,
+        top: Annotated[int, typer.Option("--top", min=1)] = 100,
+        which: Annotated[str, typer.Option("--list", help="overall or different-victims")] = "overall",
+        as_of: AsOfOption = None,
+        reason: Annotated[str, typer.Option("--reason", help="Why it is shared, and with whom (logged).")] = "",
+    ) -> None:
+        """Write the ranked list with stable pseudonyms (HMAC of the person id), for partner agencies."""
+        from harmgraph import share as sharing
+        from harmgraph.context import build_context
+        from scoring.lists import PerpetratorList, rank_perpetrators
+
+        if new_key is not None:
+            sharing.new_key(new_key)
+            console.print(f"wrote a new sharing key to {new_key} (owner-only); keep it inside the force")
+            return
+        if key_file is None or output is None:
+            _fail("share needs --key-file KEY and --output FILE (or --new-key KEY to make a key)", 2)
+        assert key_file is not None and output is not None
+        key = sharing.read_key(key_file)
+        reason = export_reason(reason, output)
+        with open_store(store) as graph_store:
+            context = build_context(graph_store, as_of.date() if as_of else None)
+            ranked = rank_perpetrators(context, PerpetratorList(which)).head(top)
+            terms = sharing.identifying_terms(context.tables.persons, graph_store.person_records())
+            shared = sharing.pseudonymise(ranked, key, terms)
+            graph_store.record_audit(_user(), "share", f"perpetrators:{which}",
+                                     f"{len(shared)} rows pseudonymised as of {context.as_of} with key "
+                                     f"{sharing.key_fingerprint(key)} to {output.name}", reason=reason)
+        _emit(to_csv(shared), output)
+
+    @app.command()
+    def retention(
+        store: StoreOption = DEFAULT_STORE,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="List only (nothing is deleted).")] = False,
+        as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"],
+                                                          help="Review date (default: today).")] = None,
+        config: Annotated[Optional[Path], typer.Option("--config", help="YAML with retention_review_years.")] = None,
+        fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+        output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None,
+    ) -> None:
+        """List person records with no incident, measure or referral within the review period (ids only)."""
+        from harmgraph.retention import load_retention_config, past_review
+
+        if not dry_run:
+            _fail("only --dry-run is available: harmgraph lists records past review and deletes nothing", 2)
+        settings = load_retention_config(config)
+        review_date: date = as_of.date() if as_of else date.today()
+        with open_store(store) as graph_store:
+            due = past_review(graph_store.export_table("person_records"), graph_store.export_table("incidents"),
+                              graph_store.export_table("involvements"), graph_store.export_table("measures"),
+                              graph_store.export_table("referrals"), graph_store.clusters(),
+                              review_date, settings)
+            records = len(graph_store.person_records())
+            graph_store.record_audit(_user(), "retention_review", "person_records",
+                                     f"dry run as of {review_date}: {len(due)} of {records} records past "
+                                     f"{settings.retention_review_years:g}-year review")
+        persons = due.loc[due["whole_person_past_review"], "person_id"].nunique()
+        console.print(f"as of {review_date}, review period {settings.retention_review_years:g} years: "
+                      f"{len(due)} of {records} person records past review; {persons} persons have every "
+                      "record past review. Dry run: nothing was deleted.")
+        if fmt is ListFormat.csv or output is not None:
+            _emit(to_csv(due), output)
+        else:
+            out.print(_table(due, "Person records past review (ids only)"))
+
+

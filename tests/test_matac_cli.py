@@ -1,0 +1,126 @@
+"""`harmgraph matac record / history / cohort` through the real CLI on a real embedded store.
+
+The force (shipped config and catalogue): S1 assaults two partners (abh 2025-01-10 and
+2025-02-20), S3 one (common assault 2025-02-25), S2 appears on 2025-12-01 (common assault).
+As of 2025-03-01 S1 scores 60.0 (rank 1), S3 37.8 (rank 2); as of 2025-12-01 S1 46.7 (rank
+1), S2 37.8 (rank 2), S3 24.4 (rank 3). Hand-worked in tests/scoring/test_matac.py.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from graph.decisions import InvalidDecision
+from graph.embedded import EmbeddedStore
+from harmgraph.cli import app
+from harmgraph.errors import PersonNotFound
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _csv(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+@pytest.fixture
+def store(tmp_path: Path, force_factory, load) -> str:  # type: ignore[no-untyped-def]
+    force = force_factory()
+    for suspect in ("S1", "S2", "S3"):
+        force.person(suspect, "Suspect", suspect, "M")
+    for victim in ("V1", "V2", "V3", "V4"):
+        force.person(victim, "Victim", victim, "F")
+    force.incident("I1", "2025-01-10", "abh", "S1", ("V1",))
+    force.incident("I2", "2025-02-20", "abh", "S1", ("V2",))
+    force.incident("I4", "2025-02-25", "common_assault", "S3", ("V3",))
+    force.incident("I3", "2025-12-01", "common_assault", "S2", ("V4",))
+    path = tmp_path / "matac.duckdb"
+    with EmbeddedStore(path) as opened:
+        load(force, opened)
+    return str(path)
+
+
+@pytest.fixture
+def person(store: str) -> dict[str, str]:
+    with EmbeddedStore(store) as opened:
+        clusters = opened.clusters()
+    return dict(zip(clusters["record_id"], clusters["person_id"]))
+
+
+def _record(store: str, person_id: str, decision: str, meeting: str, reason: str = "panel view") -> None:
+    _run("matac", "record", person_id, "--decision", decision, "--reason", reason,
+         "--meeting", meeting, "--store", store)
+
+
+def _history(store: str, *person_id: str) -> pd.DataFrame:
+    return _csv(_run("matac", "history", *person_id, "--store", store, "--format", "csv"))
+
+
+def test_recording_twice_appends_and_leaves_the_first_decision_unchanged(store, person) -> None:
+    _record(store, person["S1"], "defer", "2025-03-01", "await the MARAC minutes")
+    first = _history(store)
+    _record(store, person["S1"], "adopt", "2025-04-01", "second partner assaulted")
+    both = _history(store, person["S1"])
+    assert len(first) == 1 and len(both) == 2
+    pd.testing.assert_frame_equal(both.iloc[[0]], first)
+    assert both["decision"].tolist() == ["defer", "adopt"]
+    row = first.iloc[0]
+    assert (row["score"], row["rank"], row["as_of"]) == ("60.0", "1", "2025-03-01")
+    assert row["reason"] == "await the MARAC minutes" and row["who"] and row["at"].endswith("UTC")
+    assert row["config_version"] and row["config_fingerprint"]
+
+
+def test_each_decision_writes_one_audit_row(store, person) -> None:
+    _record(store, person["S1"], "adopt", "2025-03-01", "two partners in six weeks")
+    with EmbeddedStore(store) as opened:
+        log = opened.audit_log()
+    decided = log[log["action"] == "matac_decision"]
+    assert decided["subject"].tolist() == [person["S1"]]
+    assert "adopt at the 2025-03-01 meeting" in decided.iloc[0]["detail"]
+    assert "two partners in six weeks" in decided.iloc[0]["detail"]
+
+
+def test_a_meeting_after_the_latest_incident_scores_as_of_the_latest_incident(store, person) -> None:
+    _record(store, person["S1"], "adopt", "2026-01-15")
+    row = _history(store).iloc[0]
+    assert (row["meeting_date"], row["as_of"], row["score"]) == ("2026-01-15", "2025-12-01", "46.7")
+
+
+def test_an_unknown_person_or_an_empty_reason_is_refused_with_a_sentence(store) -> None:
+    result = runner.invoke(app, ["matac", "record", "P-nobody", "--decision", "adopt", "--reason", "x",
+                                 "--meeting", "2025-03-01", "--store", store])
+    assert isinstance(result.exception, PersonNotFound) and "no person with id 'P-nobody'" in str(result.exception)
+    result = runner.invoke(app, ["matac", "record", "P-nobody", "--decision", "adopt", "--reason", " ",
+                                 "--meeting", "2025-03-01", "--store", store])
+    assert isinstance(result.exception, InvalidDecision) and "needs a reason" in str(result.exception)
+    assert _history(store).empty
+
+
+def test_cohort_shows_the_score_change_and_who_is_new_since_the_last_meeting(store, person) -> None:
+    _record(store, person["S1"], "adopt", "2025-03-01")
+    cohort = _csv(_run("matac", "cohort", "--as-of", "2025-12-01", "--top", "3", "--store", store,
+                       "--format", "csv"))
+    adopted = cohort[cohort["section"] == "cohort"].iloc[0]
+    assert adopted["person_id"] == person["S1"]
+    assert (adopted["score_at_adoption"], adopted["score_now"], adopted["change"]) == ("60.0", "46.7", "-13.3")
+    assert adopted["status"] == "in cohort"
+    new = cohort[cohort["section"] == "new"]
+    assert new["person_id"].tolist() == [person["S2"], person["S3"]]
+    assert new["why"].tolist() == ["new to the top 3", "on the list at the last meeting, no decision yet"]
+
+
+def test_cohort_table_names_the_last_meeting(store, person) -> None:
+    _record(store, person["S1"], "adopt", "2025-03-01")
+    result = runner.invoke(app, ["matac", "cohort", "--store", store], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "last meeting 2025-03-01" in result.stderr and "Adopted cohort" in result.stdout
