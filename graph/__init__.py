@@ -7,7 +7,10 @@ from pathlib import Path
 
 from graph.store import GraphStore
 
-DEFAULT_STORE = "harmgraph.duckdb"
+EMBEDDED_DEFAULT = "harmgraph.duckdb"
+# Read once at start-up so every command's --store default (and the app's) names the force's
+# Neo4j server when NEO4J_URI is set, and the embedded file otherwise.
+DEFAULT_STORE = os.environ.get("NEO4J_URI") or EMBEDDED_DEFAULT
 BOLT_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
@@ -23,7 +26,7 @@ def open_store(location: str | Path | None = None) -> GraphStore:
     NEO4J_PASSWORD and NEO4J_DATABASE from the environment. With no location, NEO4J_URI (when
     set) is used, else the embedded file ``harmgraph.duckdb``.
     """
-    target = str(location or os.environ.get("NEO4J_URI") or DEFAULT_STORE)
+    target = str(location or os.environ.get("NEO4J_URI") or EMBEDDED_DEFAULT)
     if is_bolt_uri(target):
         from graph.neo4j_store import Neo4jStore
 
@@ -33,4 +36,4 @@ def open_store(location: str | Path | None = None) -> GraphStore:
     return EmbeddedStore(target)
 
 
-__all__ = ["GraphStore", "open_store", "is_bolt_uri", "DEFAULT_STORE"]
+__all__ = ["GraphStore", "open_store", "is_bolt_uri", "DEFAULT_STORE", "EMBEDDED_DEFAULT"]

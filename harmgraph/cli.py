@@ -373,7 +373,8 @@ _register_extensions()
 def main() -> None:
     """Console entry point: run the app, turning our own errors into one sentence."""
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns a command's exit code instead of exiting.
+        returned = app(standalone_mode=False)
     except HarmgraphError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         sys.exit(1)
@@ -389,6 +390,8 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(returned, int) and returned:
+        sys.exit(returned)
 
 
 if __name__ == "__main__":

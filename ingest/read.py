@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from harmgraph.errors import IngestError
@@ -76,6 +79,44 @@ def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, pd.DataFrame, l
     return frame, pd.DataFrame(bad, columns=["row", "reason", "value"]), rows
 
 
+def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
+    """The whole file parsed by Arrow's CSV reader, when it is plainly regular: every line one
+    row with the header's number of fields, no blank lines, no line breaks or stray quotes.
+
+    Then a row's number is its position + 2, so Arrow's much faster reader (a 200 MB extract
+    in seconds, not a minute) gives exactly what :func:`_read_csv_text` would; cells come back
+    stripped. Anything else (None) goes to that careful reader, which reports odd rows one by one.
+    """
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
+    if b'"' in body or b"\r" in body.replace(b"\r\n", b"") or not first_line.strip():
+        return None  # quoting and odd line ends are where parsers disagree: the careful reader
+    header = first_line.decode("utf-8").split(",")
+    if len(set(header)) != len(header):
+        return None
+    irregular: list[object] = []
+
+    def note(row: object) -> str:
+        irregular.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(quote_char=False, invalid_row_handler=note),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header}, strings_can_be_null=False,
+                null_values=[], check_utf8=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if irregular or lines != table.num_rows + 1 or table.column_names != header:
+        return None
+    return pd.DataFrame({name: pc.utf8_trim_whitespace(table.column(name)).to_numpy(zero_copy_only=False)
+                         for name in header}, dtype=object)
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         frame = pq.read_table(path).to_pandas()
@@ -98,8 +139,15 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
         raise IngestError(f"{table.name}.csv", f"is missing from {folder}; it is a required file")
     data = path.read_bytes()
     if path.suffix == ".csv":
-        frame, unreadable, rows = _read_csv_text(path, _decode(path, data))
+        text = _decode(path, data)  # the one place a wrong encoding is named
+        frame = _read_clean_csv(data) if text.strip() else None
+        stripped = frame is not None
+        if frame is not None:
+            unreadable, rows = pd.DataFrame(columns=["row", "reason", "value"]), list(range(2, len(frame) + 2))
+        else:
+            frame, unreadable, rows = _read_csv_text(path, text)
     else:
+        stripped = False
         frame, unreadable = _read_parquet(path), pd.DataFrame(columns=["row", "reason", "value"])
         rows = list(range(1, 1 + len(frame)))
     frame.columns = [str(c).strip().lower() for c in frame.columns]
@@ -113,7 +161,7 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
     for column in table.column_names:
         if column not in frame:
             frame[column] = ""
-        else:
+        elif not stripped:
             frame[column] = frame[column].astype(str).str.strip()
     frame[ROW] = rows
     return RawTable(table=table, file=path.name, frame=frame, unreadable_rows=unreadable,

@@ -70,6 +70,28 @@ def test_strict_ingest_exits_2_when_rows_are_quarantined(tmp_path: Path, force_f
     assert "1 row(s) quarantined" in result.output
 
 
+def test_the_console_command_returns_the_exit_code_a_script_checks(tmp_path: Path, force_factory) -> None:
+    """Through the installed entry point (not CliRunner): a nightly job must see the failure."""
+    import subprocess
+    import sys
+
+    force = force_factory()
+    force.person("R1", "Ann", "Lee", "F")
+    force.incident("I1", "2025-01-01", "no_such_offence")
+    folder = force.write(tmp_path / "bad")
+    command = [sys.executable, "-c", "from harmgraph.cli import main; main()"]
+    store = str(tmp_path / "s.duckdb")
+    strict = subprocess.run([*command, "ingest", str(folder), "--store", store, "--strict"],
+                            capture_output=True, text=True)
+    assert strict.returncode == 2, strict.stderr
+    lenient = subprocess.run([*command, "ingest", str(folder), "--store", store], capture_output=True, text=True)
+    assert lenient.returncode == 0, lenient.stderr
+    unexplained = subprocess.run([*command, "rank", "--store", store, "-o", str(tmp_path / "x.csv")],
+                                 capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert unexplained.returncode != 0 and "--reason" in unexplained.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_explain_prints_the_evidence_and_is_audit_logged(unfragmented_force: tuple[Path, Path]) -> None:
     _, store = unfragmented_force
     ranked = json.loads(_run("rank", "--store", str(store), "--top", "1", "--format", "json"))["rows"]

@@ -106,23 +106,34 @@ def test_a_killed_load_leaves_the_store_as_before_or_after_and_a_rerun_completes
     assert after != before and after[2] == before[2] + 1
     assert after[1]["loads"] == 2
 
-    rng = random.Random(20261123)
     write = first_write if first_write is not None else duration * 0.8
-    delays = sorted([rng.uniform(0.05, duration) for _ in range(KILLS // 2)]
-                    + [rng.uniform(max(0.0, write - 0.15), duration + 0.05) for _ in range(KILLS - KILLS // 2)])
+    rng = random.Random(20261123)
+    # Half the kills at random moments of the run; half once the store file starts changing
+    # (the write), watched for rather than predicted, so a slow or busy machine still kills
+    # inside the write instead of after the load has finished.
+    plans = [("any", rng.uniform(0.05, duration * 0.9)) for _ in range(KILLS // 2)]
+    plans += [("write", rng.uniform(0.0, 0.05)) for _ in range(KILLS - KILLS // 2)]
+    rng.shuffle(plans)
+    delays = []
     outcomes = []
-    for number, delay in enumerate(delays):
+    for number, (moment, delay) in enumerate(plans):
         store = root / f"killed-{number}.duckdb"
         shutil.copy(base, store)
+        untouched = _files_signature(store)
         process = ingest(later, store)
+        started = time.monotonic()
+        if moment == "write":
+            while process.poll() is None and _files_signature(store) == untouched:
+                time.sleep(0.002)
         time.sleep(delay)
+        delays.append(time.monotonic() - started)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
         killed = process.returncode == -signal.SIGKILL
         state = fingerprint(store)
         assert state in (before, after), (
-            f"kill {number} at {delay:.2f}s (load takes {duration:.2f}s, writes from {write:.2f}s) "
+            f"kill {number} at {delay:.2f}s ({moment}; load takes {duration:.2f}s, writes from {write:.2f}s) "
             f"left a half-written store: counts {state[1]} version {state[2]}; "
             f"before {before[1]} v{before[2]}, after {after[1]} v{after[2]}")
         outcomes.append(("before" if state == before else "after", killed))
