@@ -16,7 +16,8 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn,
+                           TimeElapsedColumn)
 from rich.table import Table
 
 from graph import DEFAULT_STORE, open_store
@@ -36,6 +37,9 @@ AsOfOption = Annotated[Optional[datetime], typer.Option(
     "--as-of", formats=["%Y-%m-%d"], help="Score as of this date (default: latest incident).")]
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Scoring config YAML.")]
 CatalogueOption = Annotated[Optional[Path], typer.Option("--catalogue", help="Offence catalogue CSV.")]
+ResolutionConfigOption = Annotated[Optional[Path], typer.Option(
+    "--resolution-config", envvar="HARMGRAPH_RESOLUTION_CONFIG",
+    help="Entity-resolution settings YAML (thresholds, blocking rules); default: built in.")]
 TopOption = Annotated[int, typer.Option("--top", min=1, help="How many rows to show.")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file.")]
 ReasonOption = Annotated[str, typer.Option(
@@ -64,17 +68,30 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 @contextmanager
-def _stage_progress() -> Iterator[Callable[[str], None]]:
-    """A spinner line per stage, so long steps show they are alive."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
-        task = progress.add_task("starting", total=None)
+def _stage_progress(stages: int | None = None) -> Iterator[Callable[..., None]]:
+    """A progress bar over a job's stages, with the stage's name and the time elapsed.
 
-        def tell(stage: str) -> None:
+    ``tell(stage)`` moves the bar one stage on (``stages`` is how many are expected; more grow
+    the bar); ``tell(stage, fraction)`` sets it where the job knows its own share done.
+    """
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TaskProgressColumn(), TimeElapsedColumn(), console=console,
+                  transient=False) as progress:
+        task = progress.add_task("starting", total=float(stages or 1))
+        seen: list[str] = []
+
+        def tell(stage: str, fraction: float | None = None) -> None:
+            if fraction is not None:
+                progress.update(task, description=stage, total=1.0, completed=min(max(fraction, 0.0), 1.0))
+                return
+            if stage not in seen:
+                seen.append(stage)
+                total = max(progress.tasks[0].total or 1.0, float(len(seen)))
+                progress.update(task, total=total, completed=len(seen) - 1)
             progress.update(task, description=stage)
 
         yield tell
-        progress.update(task, description="done")
+        progress.update(task, description="done", completed=progress.tasks[0].total)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -121,7 +138,7 @@ def generate(
 
     with _stage_progress() as tell:
         summary = generate_force(out_dir, people=people, seed=seed, fragmentation=fragmentation,
-                                 fmt=fmt, progress=lambda stage, _fraction=0.0: tell(stage))
+                                 fmt=fmt, progress=lambda stage, fraction=None: tell(stage, fraction))
     console.print(f"wrote synthetic force to {out_dir}: {summary}")
 
 
@@ -138,17 +155,22 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
     console.print(table)
 
 
-def _run_ingest(folder: Path, store_location: str, catalogue: Path | None):  # type: ignore[no-untyped-def]
+def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # type: ignore[no-untyped-def]
+                resolution_config: Path | None = None):
     from ingest.identity import make_splink_resolver
     from ingest.load import ingest_folder
+    from ingest.resolve_config import load_resolution_config
     from scoring.catalogue import load_catalogue
 
     keys = load_catalogue(catalogue).keys
-    with open_store(store_location) as store, _stage_progress() as tell:
-        resolver = make_splink_resolver(progress=lambda stage: tell(f"resolving people: {stage}"))
+    settings = load_resolution_config(resolution_config)
+    with open_store(store_location) as store, _stage_progress(stages=14) as tell:
+        resolver = make_splink_resolver(settings, progress=lambda stage: tell(f"resolving people: {stage}"))
         summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell)
         store.record_audit(_user(), "load", summary.load_id,
-                           "already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
+                           ("already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
+                           + f"; resolution match_threshold {settings.match_threshold}"
+                           + (f" from {resolution_config}" if resolution_config else " (default settings)"))
         return summary
 
 
@@ -158,9 +180,10 @@ def ingest(
     store: StoreOption = DEFAULT_STORE,
     strict: Annotated[bool, typer.Option(help="Exit 2 when any row was quarantined.")] = False,
     catalogue: CatalogueOption = None,
+    resolution_config: ResolutionConfigOption = None,
 ) -> None:
     """Validate and load an extract; bad rows go to quarantine with a reason."""
-    summary = _run_ingest(folder, store, catalogue)
+    summary = _run_ingest(folder, store, catalogue, resolution_config)
     _print_load_summary(summary)
     if summary.quarantined:
         console.print(f"{summary.quarantined} row(s) quarantined: see 'harmgraph quarantine --store {store}'")
@@ -218,8 +241,10 @@ def rank(
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
 
     reason = export_reason(reason, output)
-    with open_store(store) as graph_store:
+    with open_store(store) as graph_store, _stage_progress(stages=2) as tell:
+        tell("reading the store")
         context = build_context(graph_store, _as_date(as_of), config, catalogue)
+        tell("ranking")
         ranked = rank_perpetrators(context, PerpetratorList(which.value)).head(top)
         prov = provenance(context, f"perpetrators:{which.value}", graph_store)
         graph_store.record_audit(_user(), "export" if output else "list", f"perpetrators:{which.value}",
@@ -244,8 +269,10 @@ def victims(
     from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims
 
     reason = export_reason(reason, output)
-    with open_store(store) as graph_store:
+    with open_store(store) as graph_store, _stage_progress(stages=2) as tell:
+        tell("reading the store")
         context = build_context(graph_store, _as_date(as_of), config, catalogue)
+        tell("ranking victims")
         ranked = rank_victims(context, VictimList(which.value)).head(top)
         prov = provenance(context, f"victims:{which.value}", graph_store)
         graph_store.record_audit(_user(), "export" if output else "list", f"victims:{which.value}",
@@ -303,10 +330,16 @@ def quarantine(
     store: StoreOption = DEFAULT_STORE,
     load_id: Annotated[Optional[str], typer.Option(help="Only this load.")] = None,
     output: OutputOption = None,
+    reason: ReasonOption = "",
 ) -> None:
     """Export quarantined rows (file, row, column, reason, value) as CSV."""
+    reason = export_reason(reason, output)
     with open_store(store) as graph_store:
         frame = graph_store.quarantine(load_id)
+        # The rejected values are source data about people: their export is logged too.
+        graph_store.record_audit(_user(), "export" if output else "list", "quarantine",
+                                 f"{len(frame)} row(s)" + (f" of load {load_id}" if load_id else "")
+                                 + (f" to {output.name}" if output else ""), reason=reason)
     _emit(to_csv(frame), output)
 
 
@@ -325,7 +358,7 @@ def demo(
 
     with _stage_progress() as tell:
         generate_force(out_dir, people=people, seed=seed,
-                       progress=lambda stage, _fraction=0.0: tell(f"generating: {stage}"))
+                       progress=lambda stage, fraction=None: tell(f"generating: {stage}", fraction))
     _print_load_summary(_run_ingest(out_dir, store, None))
     columns = [c for c in PERPETRATOR_COLUMNS if c != "record_ids"]
     with open_store(store) as graph_store:

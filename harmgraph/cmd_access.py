@@ -130,7 +130,8 @@ def register(app: typer.Typer) -> None:
             shown = log[log["action"] == action] if action else log
             shown = shown.tail(last) if last else shown
             if fmt is ListFormat.csv:
-                _emit(to_csv(shown), None)
+                # The log's times to the second: the export otherwise keeps only the day.
+                _emit(to_csv(shown.assign(at=shown["at"].dt.strftime("%Y-%m-%dT%H:%M:%S"))), None)
             else:
                 out.print(_table(shown[["seq", "at", "who", "action", "subject", "detail", "reason"]],
                                  f"Access log ({len(shown)} of {len(log)} entries)"))

@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
         assert chosen is not None  # build_context refused an empty store
         dates = rolling_dates(chosen, every_months, times)
         fits = {}
-        with _stage_progress() as tell:
+        with _stage_progress(stages=len(dates) + int(learned)) as tell:
             if learned:
                 tell("learning weights from earlier windows")
                 fits = learn_for_dates(context, dates, horizon, every_months, target=learn_target)

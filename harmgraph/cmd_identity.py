@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import pandas as pd
 import typer
@@ -14,14 +15,20 @@ from harmgraph.errors import HarmgraphError
 
 
 StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE")]
+ResolutionConfigOption = Annotated[Optional[Path], typer.Option(
+    "--resolution-config", envvar="HARMGRAPH_RESOLUTION_CONFIG",
+    help="Entity-resolution settings YAML (thresholds, blocking rules); default: built in.")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept with the override).")]
 
 
-def _resolve(store: GraphStore, tell) -> int:  # type: ignore[no-untyped-def]
+def _resolve(store: GraphStore, tell, config_path: Path | None = None) -> int:  # type: ignore[no-untyped-def]
     """Re-resolve every stored record with the overrides; returns the number of persons."""
     from ingest.identity import make_splink_resolver
+    from ingest.resolve_config import load_resolution_config
 
-    resolver = make_splink_resolver(progress=tell)
+    # Settings from $HARMGRAPH_RESOLUTION_CONFIG (or `resolve --resolution-config`), the same
+    # way ingest reads them, so an override re-resolves exactly as the last load did.
+    resolver = make_splink_resolver(load_resolution_config(config_path), progress=tell)
     identity = resolver(store.person_records(), store.clusters(), store.overrides())
     store.replace_identity(identity)
     return len(identity.persons)
@@ -42,10 +49,10 @@ def register(app: typer.Typer) -> None:
 
 
     @app.command()
-    def resolve(store: StoreOption = DEFAULT_STORE) -> None:
+    def resolve(store: StoreOption = DEFAULT_STORE, resolution_config: ResolutionConfigOption = None) -> None:
         """Re-resolve person records into persons (splink + PNC ids + analyst overrides)."""
-        with open_store(store) as graph_store, _stage_progress() as tell:
-            persons = _resolve(graph_store, tell)
+        with open_store(store) as graph_store, _stage_progress(stages=7) as tell:
+            persons = _resolve(graph_store, tell, resolution_config)
             graph_store.record_audit(_user(), "resolve", "persons", f"{persons} persons")
         console.print(f"{persons} persons resolved in {store}")
 
@@ -54,7 +61,7 @@ def register(app: typer.Typer) -> None:
             _check_records(graph_store, record_a, record_b)
             graph_store.add_override(kind, record_a, record_b, _user(), reason, datetime.now())
             graph_store.record_audit(_user(), "override", f"{record_a}/{record_b}", f"{kind}: {reason}")
-            with _stage_progress() as tell:
+            with _stage_progress(stages=7) as tell:
                 persons = _resolve(graph_store, tell)
         console.print(f"{kind} {record_a} / {record_b} stored; {persons} persons after re-resolving")
 

@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
                 raise PersonNotFound(person_id)
             history = dvds_history(context, person_id, context.config.signals)
             summary = dvds_summary(context, person_id, context.config.signals)
-            graph_store.record_audit(_user(), "dvds_check", person_id, reason or "no reason given")
+            graph_store.record_audit(_user(), "dvds_check", person_id, f"DVDS history as of {context.as_of}",
+                                     reason=reason or "no reason given")
         out.rule(f"DVDS history: {names[person_id]} ({person_id}) up to {context.as_of}")
         out.print(summary)
         out.print(frame_table(history, "Incidents against partners and ex-partners"))

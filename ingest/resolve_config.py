@@ -14,10 +14,14 @@ The columns a rule may name are the derived columns of :mod:`ingest.resolve_feat
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harmgraph.errors import ConfigError
 from ingest.resolve_features import FEATURE_COLUMNS
 
 # A blocking rule: columns that must be equal, or an ANSI SQL condition over l./r. columns.
@@ -168,3 +172,29 @@ class ResolutionConfig(BaseModel):
     def summary(self) -> dict[str, Any]:
         """The settings as plain data, for printing in an export header."""
         return self.model_dump(mode="json")
+
+
+RESOLUTION_CONFIG_ENV = "HARMGRAPH_RESOLUTION_CONFIG"
+
+
+def load_resolution_config(path: str | Path | None = None) -> ResolutionConfig:
+    """The force's resolution settings: ``path``, else $HARMGRAPH_RESOLUTION_CONFIG, else the
+    defaults. Every re-resolve (ingest, resolve, link, unlink) reads the same settings this way,
+    so an analyst's override never re-resolves with other thresholds than the last load.
+
+    A bad file is one sentence naming the file and each bad setting.
+    """
+    source = path or os.environ.get(RESOLUTION_CONFIG_ENV)
+    if not source:
+        return ResolutionConfig()
+    try:
+        raw = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{source}: cannot read resolution config: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: resolution config must be a mapping of settings")
+    try:
+        return ResolutionConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise ConfigError(f"{source}: invalid resolution config: {problems}") from exc

@@ -73,3 +73,21 @@ def test_link_names_an_unknown_record(tmp_path: Path, force_factory) -> None:
     result = runner.invoke(app, ["link", "N1", "NOPE", "--store", str(store)])
     assert result.exit_code != 0
     assert "NOPE" in str(result.exception) or "NOPE" in result.output
+
+
+def test_a_force_resolution_config_is_read_and_a_bad_one_is_named(tmp_path: Path, force_factory) -> None:
+    folder = twice_recorded_force(force_factory).write(tmp_path / "x")
+    store = tmp_path / "s.duckdb"
+    _run("ingest", str(folder), "--store", str(store))
+    assert len(_persons(store)) == 3  # John and Amy each merged by default
+    # Nothing short of certainty is accepted now, so both pairs stay apart.
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("match_threshold: 0.999999999999\n", encoding="utf-8")
+    _run("resolve", "--store", str(store), "--resolution-config", str(strict))
+    assert len(_persons(store)) == 5
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("match_threshold: 2\nblocking_rulez: []\n", encoding="utf-8")
+    result = runner.invoke(app, ["resolve", "--store", str(store), "--resolution-config", str(bad)])
+    assert result.exit_code != 0
+    assert "bad.yaml: invalid resolution config: match_threshold" in " ".join(str(result.exception).split())
+    assert "blocking_rulez" in str(result.exception)
