@@ -65,6 +65,14 @@ class MatacSettings(_Strict):
     top: Annotated[int, Field(ge=1)] = 20
 
 
+class FairnessSettings(_Strict):
+    """The fairness report (``harmgraph fairness``)."""
+
+    # Postcode districts shown by name: the largest among everyone ranked; the rest are
+    # lumped as "other districts". Chosen without looking at the top k.
+    areas: Annotated[int, Field(ge=1)] = 10
+
+
 def _check_increasing(values: list[float], what: str) -> None:
     if any(b <= a for a, b in zip(values, values[1:])):
         raise ValueError(f"{what} must be strictly increasing, got {values}")
@@ -86,6 +94,7 @@ class ScoringConfig(_Strict):
     weights: Weights = Weights()
     flags: FlagSettings = FlagSettings()
     matac: MatacSettings = MatacSettings()
+    fairness: FairnessSettings = FairnessSettings()
     signals: SignalConfig = SignalConfig()
 
     @field_validator("recency")

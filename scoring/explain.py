@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -12,6 +12,7 @@ from scoring.lists import rank_perpetrators, rank_victims
 from scoring.perpetrators import ScoringContext
 from scoring.window import as_of_end, window_start
 
+FLAG_REASON_COLUMNS = ["flag", "reason"]
 _MEASURES = {
     "recency": ("days since last incident", "recency"),
     "frequency": ("incidents in window", "frequency"),
@@ -31,6 +32,8 @@ class Evidence:
     incidents: pd.DataFrame
     measures: pd.DataFrame
     referrals: pd.DataFrame
+    # One row per flag on the perpetrator row (``flag``, ``reason``), in the order of the flags.
+    flag_reasons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_REASON_COLUMNS))
 
 
 def _components(context: ScoringContext, row: pd.Series | None) -> pd.DataFrame:
@@ -70,6 +73,55 @@ def _incidents(context: ScoringContext, person_id: str) -> pd.DataFrame:
     return incidents[columns].sort_values(["occurred_at", "incident_id"]).reset_index(drop=True)
 
 
+def _day(value: object) -> str:
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def _or(words: tuple[str, ...]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def flag_reasons(context: ScoringContext, row: dict[str, object] | None) -> pd.DataFrame:
+    """Why each flag on a perpetrator row (``rank_perpetrators``, overall list) is set.
+
+    One row per flag in ``row["flags"]``, in the same order, with a sentence a chair can read
+    out: the measure gaps say which measure and date, the rank flags which rank and top N.
+    """
+    if row is None or not row.get("flags"):
+        return pd.DataFrame(columns=FLAG_REASON_COLUMNS)
+    config, as_of = context.config, context.as_of
+    top = config.signals.unrecognised.top
+    in_force = str(row.get("active_measures") or "")
+    texts = {
+        "unrecognised": f"rank {row['rank']} in the top {top} with no MATAC, MAPPA, IOM or PDP referral in the "
+                        f"{config.flags.management_current_days} days up to {as_of} and not on the daily "
+                        f"briefing in the {config.flags.briefing_current_days} days up to {as_of}",
+        "high_rank_no_measure": f"rank {row['rank']} in the top {top} with no protective order or pre-charge "
+                                f"bail in force on {as_of}" + (f" (in force: {in_force})" if in_force else ""),
+        "pdp": row.get("pdp_reason"),
+        "escalating": row.get("escalation_reason"),
+        "unmanaged": f"no MATAC, MAPPA, IOM or PDP referral in the {config.flags.management_current_days} "
+                     f"days up to {as_of}",
+        "not_on_briefing": f"not on the daily briefing in the {config.flags.briefing_current_days} days up to {as_of}",
+        "no_protective_measure": f"no protective order or pre-charge bail in force on {as_of}",
+        "breach_not_charged": f"{row.get('breaches_not_charged')} breach(es) up to {as_of} (a breach offence, or "
+                              f"an incident recorded as breaching one of their measures) with no outcome of "
+                              f"{_or(tuple(config.signals.measures.charge_outcomes))}",
+        "bail_lapsing": (f"pre-charge bail lapses on {_day(row['bail_lapses_on'])}, within "
+                         f"{config.signals.measures.bail_lapsing_days} days of {as_of}"
+                         if pd.notna(row.get("bail_lapses_on")) else None),
+        "rui_no_conditions": f"released under investigation on {as_of} with no protective order or pre-charge "
+                             "bail in force",
+        "breach": f"{row.get('breaches')} incident(s) in the window that are a breach offence or a recorded "
+                  "breach of a measure",
+        "multiple_victims": f"{row.get('all_victims')} different victims in the window",
+        "dash_high": "a high DASH risk grading on at least one incident in the window",
+    }
+    flags = [f for f in str(row["flags"]).split(";") if f]
+    return pd.DataFrame({"flag": flags, "reason": [texts.get(f) for f in flags]}, columns=FLAG_REASON_COLUMNS)
+
+
 def _row(frame: pd.DataFrame, person_id: str) -> pd.Series | None:
     match = frame[frame["person_id"] == person_id]
     return match.iloc[0] if len(match) else None
@@ -96,4 +148,5 @@ def explain_person(context: ScoringContext, person_id: str) -> Evidence:
         incidents=_incidents(context, person_id),
         measures=mine.reset_index(drop=True),
         referrals=referrals[(referrals["person_id"] == person_id) & (referrals["date"] <= as_of)].reset_index(drop=True),
+        flag_reasons=flag_reasons(context, perpetrator.to_dict() if perpetrator is not None else None),
     )

@@ -134,23 +134,40 @@ def representation(groups: pd.Series, in_top: pd.Series) -> pd.DataFrame:
                 "all_share", "all_low", "all_high", "ratio", "overlap"]]
 
 
-def _lump_small(groups: pd.Series, in_top: pd.Series, keep: int) -> pd.Series:
-    """Keep every district in the top k and the ``keep`` most common; lump the rest as 'other districts'.
+OTHER_DISTRICTS = "other districts"
 
-    >>> _lump_small(pd.Series(["a", "a", "b", "c"]), pd.Series([False, False, False, True]), 1).tolist()
-    ['a', 'a', 'other districts', 'c']
+
+def area_groups(districts: pd.Series, keep: int) -> pd.Series:
+    """Name the ``keep`` largest districts of the whole pool; lump every other district together.
+
+    The groups are fixed from the sizes of the districts among **everyone ranked**, never from
+    who is in the top k: choosing them by the top k (keeping every district with someone in
+    it) would leave 'other districts' with no one in the top and every district shown with a
+    ratio above 1, by construction. Ties in size are broken by district name, so the groups
+    are the same whatever the top k; 'not recorded' stays its own group.
+
+    >>> area_groups(pd.Series(["b", "b", "a", "a", "c", "not recorded"]), 2).tolist()
+    ['b', 'b', 'a', 'a', 'other districts', 'not recorded']
+    >>> area_groups(pd.Series(["c", "a", "b"]), 1).tolist()
+    ['other districts', 'a', 'other districts']
     """
-    common = set(groups[groups != NOT_RECORDED].value_counts().head(keep).index)
-    shown = common | set(groups[in_top.to_numpy(dtype=bool)])
-    return groups.where(groups.isin(shown) | (groups == NOT_RECORDED), "other districts")
+    recorded = districts[districts != NOT_RECORDED]
+    sizes = recorded.value_counts().rename_axis("district").reset_index(name="size")
+    largest = sizes.sort_values(["size", "district"], ascending=[False, True], kind="stable").head(keep)
+    shown = districts.isin(set(largest["district"])) | (districts == NOT_RECORDED)
+    return districts.where(shown, OTHER_DISTRICTS)
 
 
-def fairness_report(context: ScoringContext, top_k: int = 50, max_areas: int = 15) -> dict[str, pd.DataFrame]:
+def fairness_report(context: ScoringContext, top_k: int = 50,
+                    max_areas: int | None = None) -> dict[str, pd.DataFrame]:
     """Ethnicity, age band and postcode district: top ``top_k`` of the overall list vs everyone ranked.
 
     Returns {"ethnicity": ..., "age": ..., "area": ...}, each from :func:`representation`.
-    Districts outside the top k and beyond the ``max_areas`` most common are lumped together.
+    Areas are the ``max_areas`` largest districts among everyone ranked (default: the
+    config's ``fairness.areas``) and 'other districts' for the rest (:func:`area_groups`),
+    chosen without looking at the top k.
     """
+    keep = context.config.fairness.areas if max_areas is None else max_areas
     ranked = rank_perpetrators(context, PerpetratorList.OVERALL)[["rank", "person_id"]]
     people = ranked.merge(context.tables.persons[["person_id", "ethnicity", "date_of_birth", "postcode"]],
                           on="person_id", how="left")
@@ -158,5 +175,5 @@ def fairness_report(context: ScoringContext, top_k: int = 50, max_areas: int = 1
     return {
         "ethnicity": representation(ethnic_group(people["ethnicity"]), in_top),
         "age": representation(age_band(people["date_of_birth"], context.as_of), in_top),
-        "area": representation(_lump_small(postcode_district(people["postcode"]), in_top, max_areas), in_top),
+        "area": representation(area_groups(postcode_district(people["postcode"]), keep), in_top),
     }

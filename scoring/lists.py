@@ -72,15 +72,41 @@ def _signals(context: ScoringContext, scored: pd.DataFrame) -> pd.DataFrame:
     }, index=scored.index)
 
 
-def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
+def _measure_gaps(context: ScoringContext, scored: pd.DataFrame) -> pd.DataFrame:
+    """Protective-measure status and gaps of everyone in ``scored``, one vectorised pass.
+
+    ``protective_measure``: a protective order or pre-charge bail in force on the as-of date.
+    From :func:`scoring.signals.measures.measure_status`: ``breaches_not_charged``,
+    ``bail_lapses_on`` (NaT unless pre-charge bail lapses within ``measures.bail_lapsing_days``),
+    ``rui_without_conditions``, ``active_measures`` and its sentence, ``measure_reason``.
+    """
+    from scoring.signals.measures import measure_status
+
+    status = measure_status(context, context.config.signals).set_index("person_id")
     people = scored["person_id"]
     protected = set(active_measures(context)["subject_person_id"].dropna())
+    return pd.DataFrame({
+        "protective_measure": people.isin(protected).to_numpy(),
+        "breaches_not_charged": people.map(status["breaches_not_charged"]).fillna(0).astype("int64").to_numpy(),
+        "bail_lapses_on": pd.to_datetime(people.map(status["bail_lapses_on"])).to_numpy(),
+        "rui_without_conditions": people.map(status["rui_without_conditions"]).fillna(False).astype(bool)
+        .to_numpy(),
+        "active_measures": people.map(status["active_measures"]).fillna("").to_numpy(),
+        "measure_reason": people.map(status["reason"]).fillna("No active measures").to_numpy(),
+    }, index=scored.index)
+
+
+def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
+    people = scored["person_id"]
     return _join_flags({
         "pdp": scored["pdp"],
         "escalating": scored["escalating"],
         "unmanaged": ~people.isin(managed_people(context)),
         "not_on_briefing": ~people.isin(briefed_people(context)),
-        "no_protective_measure": ~people.isin(protected),
+        "no_protective_measure": ~scored["protective_measure"],
+        "breach_not_charged": scored["breaches_not_charged"] > 0,
+        "bail_lapsing": scored["bail_lapses_on"].notna(),
+        "rui_no_conditions": scored["rui_without_conditions"],
         "breach": scored["breaches"] > 0,
         "multiple_victims": scored["victims"] >= 2,
         "dash_high": scored["high_dash"],
@@ -103,14 +129,20 @@ def _breach_counts(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
     return scored["person_id"].map(counts).fillna(0).astype("int64")
 
 
-def _with_unrecognised(context: ScoringContext, ranked: pd.DataFrame) -> pd.Series:
-    """Add 'unrecognised' (high rank, nobody managing or briefing on them) in front of the flags."""
+def _with_rank_flags(context: ScoringContext, ranked: pd.DataFrame) -> pd.Series:
+    """Put the flags that depend on rank in front of the others.
+
+    Both look at the top ``signals.unrecognised.top`` of this list: ``unrecognised`` (nobody
+    managing or briefing on them) and ``high_rank_no_measure`` (no protective order or
+    pre-charge bail in force on the as-of date).
+    """
     top = ranked["rank"] <= context.config.signals.unrecognised.top
     unknown = ~ranked["person_id"].isin(managed_people(context) | briefed_people(context))
-    prefix = np.where(top & unknown, "unrecognised", "")
-    joined = pd.Series(prefix, index=ranked.index) + np.where(
-        (top & unknown) & ranked["flags"].ne(""), ";", "") + ranked["flags"]
-    return joined
+    front = _join_flags({
+        "unrecognised": top & unknown,
+        "high_rank_no_measure": top & ~ranked["protective_measure"].astype(bool),
+    })
+    return front + np.where(front.ne("") & ranked["flags"].ne(""), ";", "") + ranked["flags"]
 
 
 def rank_perpetrators(context: ScoringContext,
@@ -124,9 +156,11 @@ def rank_perpetrators(context: ScoringContext,
     scored = score_perpetrators(context)
     scored["breaches"] = _breach_counts(context, scored)
     if len(scored):
-        scored = pd.concat([scored, _signals(context, scored)], axis=1)
+        scored = pd.concat([scored, _signals(context, scored), _measure_gaps(context, scored)], axis=1)
     else:
-        scored = scored.assign(pdp=False, pdp_reason=None, escalating=False, escalation_reason=None)
+        scored = scored.assign(pdp=False, pdp_reason=None, escalating=False, escalation_reason=None,
+                               protective_measure=False, breaches_not_charged=0, bail_lapses_on=pd.NaT,
+                               rui_without_conditions=False, active_measures="", measure_reason="")
     scored["flags"] = _perpetrator_flags(context, scored) if len(scored) else pd.Series(dtype=str)
     scored["reasons"] = perpetrator_reasons(scored, context.catalogue) if len(scored) else pd.Series(dtype=str)
     if which is PerpetratorList.DIFFERENT_VICTIMS:
@@ -138,7 +172,7 @@ def rank_perpetrators(context: ScoringContext,
     ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
     ranked = _with_identity(context, ranked)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
-    ranked["flags"] = _with_unrecognised(context, ranked)
+    ranked["flags"] = _with_rank_flags(context, ranked) if len(ranked) else ranked["flags"]
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
     ranked = ranked.assign(recency=ranked["days_since_last"], frequency=ranked["incidents"],
                            gravity=ranked["harm"], victims_count=ranked[victims_shown])

@@ -54,14 +54,25 @@ def score_snapshot(ranked: pd.DataFrame, person_id: str) -> tuple[float, int | N
 
 
 def _up_to(decisions: pd.DataFrame, as_of: date | None) -> pd.DataFrame:
-    """Decisions taken at meetings on or before ``as_of`` (all when None), in the order taken."""
+    """Decisions taken at meetings on or before ``as_of`` (all when None), in meeting order.
+
+    Ordered by meeting date, then by when the row was entered (``at``), so the last row per
+    person is the decision of their latest meeting even when an earlier meeting's decision
+    was typed in afterwards (a late entry for an old meeting does not overrule a later one).
+    """
     meetings = pd.to_datetime(decisions["meeting_date"])
-    kept = decisions if as_of is None else decisions[meetings <= pd.Timestamp(as_of)]
-    return kept.sort_values("at", kind="stable")
+    kept = decisions.assign(_meeting=meetings, _at=pd.to_datetime(decisions["at"]))
+    if as_of is not None:
+        kept = kept[meetings <= pd.Timestamp(as_of)]
+    ordered = kept.sort_values(["_meeting", "_at"], kind="stable")
+    return ordered.drop(columns=["_meeting", "_at"])
 
 
 def current_decisions(decisions: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
-    """Each person's current decision: their latest row (history is append-only).
+    """Each person's current decision: the one from their latest meeting (history is append-only).
+
+    Two decisions for the same meeting: the one entered last (``at``) stands. A decision typed
+    in late for an earlier meeting never replaces the decision of a later meeting.
 
     >>> history = pd.DataFrame({
     ...     "person_id": ["P-a", "P-a", "P-b"], "decision": ["defer", "adopt", "decline"],
@@ -71,6 +82,11 @@ def current_decisions(decisions: pd.DataFrame, as_of: date | None = None) -> pd.
     [['P-a', 'adopt'], ['P-b', 'decline']]
     >>> current_decisions(history, date(2026, 1, 31))["decision"].tolist()
     ['defer', 'decline']
+    >>> late = pd.DataFrame({"person_id": ["P-a", "P-a"], "decision": ["adopt", "decline"],
+    ...     "meeting_date": pd.to_datetime(["2026-09-01", "2026-06-01"]),
+    ...     "at": pd.to_datetime(["2026-09-01 10:00", "2026-09-02 09:00"])})
+    >>> current_decisions(late)[["decision", "meeting_date"]].values.tolist()
+    [['adopt', Timestamp('2026-09-01 00:00:00')]]
     """
     taken = _up_to(decisions, as_of)
     latest = taken.groupby("person_id", sort=True).tail(1)
@@ -100,9 +116,9 @@ def adopted_cohort(decisions: pd.DataFrame, ranked_now: pd.DataFrame,
                    as_of: date | None = None, names: pd.Series | None = None) -> pd.DataFrame:
     """Everyone ever adopted (up to ``as_of``): score at adoption, score now, change, status.
 
-    The adoption is the person's latest ``adopt`` row (the start of their current or last
-    cycle); ``score_now`` comes from ``ranked_now`` (0 when they left the window);
-    ``change`` = now - at adoption, so a fall in risk is negative. ``status`` is
+    The adoption is the person's ``adopt`` from the latest meeting that adopted them (the
+    start of their current or last cycle); ``score_now`` comes from ``ranked_now`` (0 when
+    they left the window); ``change`` = now - at adoption, so a fall in risk is negative. ``status`` is
     "in cohort" while the current decision is adopt, else when and how they left.
 
     >>> history = pd.DataFrame({

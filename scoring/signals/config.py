@@ -47,6 +47,9 @@ class EscalationSettings(_Strict):
     # Later-half median gap x factor <= earlier-half median gap means intervals are shortening.
     interval_factor: Annotated[float, Field(ge=1)] = 2.0
     new_partner_months: Annotated[float, Field(ge=0)] = 12
+    # A new partner first abused while incidents against an earlier partner were still going
+    # on ("two partners at the same time") also sets new_partner_soon, with a reason that says so.
+    count_overlapping_partners: bool = True
     partner_relationships: tuple[str, ...] = ("partner", "ex_partner")
     # Earlier incidents against the breach's victim needed to call it a course of conduct.
     min_earlier_incidents: Annotated[int, Field(ge=1)] = 1

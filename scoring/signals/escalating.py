@@ -66,21 +66,65 @@ def _intervals(last: pd.DataFrame, settings: SignalConfig) -> pd.DataFrame:
 
 
 def _new_partner(last: pd.DataFrame, links: pd.DataFrame, settings: SignalConfig) -> pd.DataFrame:
-    """A new partner victimised within N months of the previous partner's last incident."""
+    """A new partner victimised soon after the abuse of the previous partner, or alongside it.
+
+    Partners are victims whose relationship is in ``escalation.partner_relationships``, among
+    the person's last K incidents. Each partner's abuse spans their first to their last
+    incident; partners are taken in order of their first incident. For each partner after
+    the first, the earlier partners are compared with them:
+
+    * **New partner soon after** (sequential): the new partner's first incident is after the
+      last incident against every earlier partner, and no more than
+      ``escalation.new_partner_months`` after the latest of those. The reason names the
+      previous partner (the one abused most recently) and the gap.
+    * **Two partners at the same time** (overlapping): the new partner's first incident falls
+      on or before the last incident against an earlier partner (whose first incident was
+      on or before it). This is never described as "N months after": the reason says the two
+      partners were abused at the same time and gives both periods. It sets the same
+      ``new_partner_soon`` signal when ``escalation.count_overlapping_partners`` is true (the
+      default: a new partner abused while the previous abuse goes on is at least as
+      concerning as one abused soon after it); set it false to fire only on sequential ones.
+
+    When several partners qualify, the reason describes the most recent one.
+    """
     esc = settings.escalation
     partners = links[links["relationship"].isin(esc.partner_relationships)].merge(
         last[["person_id", "incident_id"]], on=["person_id", "incident_id"])
     spans = partners.groupby(["person_id", "victim_id"])["occurred_at"].agg(["min", "max"]).reset_index()
-    spans = spans.sort_values(["person_id", "min", "victim_id"], kind="stable")
+    spans = spans.sort_values(["person_id", "min", "victim_id"], kind="stable").reset_index(drop=True)
     grouped = spans.groupby("person_id")
-    spans["previous_victim"] = grouped["victim_id"].shift()
-    spans["previous_last"] = grouped["max"].shift()
-    gap_days = (spans["min"] - spans["previous_last"]).dt.total_seconds() / 86400.0
-    spans["soon"] = (gap_days <= esc.new_partner_months * DAYS_PER_YEAR / 12).fillna(False)
-    spans["months"] = (gap_days / (DAYS_PER_YEAR / 12)).clip(lower=0).round(0)
+    # Among the partners whose abuse began earlier: the latest last incident, and whose it was.
+    spans["running_end"] = grouped["max"].cummax()
+    spans["holder"] = spans["victim_id"].where(spans["max"] == spans["running_end"])
+    spans["holder"] = spans.groupby("person_id")["holder"].ffill()
+    spans["holder_first"] = spans["min"].where(spans["max"] == spans["running_end"])
+    spans["holder_first"] = spans.groupby("person_id")["holder_first"].ffill()
+    grouped = spans.groupby("person_id")
+    spans["previous_victim"] = grouped["holder"].shift()
+    spans["previous_first"] = grouped["holder_first"].shift()
+    spans["previous_last"] = grouped["running_end"].shift()
+    has_previous = spans["previous_victim"].notna()
+    spans["gap_days"] = (spans["min"] - spans["previous_last"]).dt.total_seconds() / 86400.0
+    spans["sequential"] = has_previous & (spans["gap_days"] > 0) & (
+        spans["gap_days"] <= esc.new_partner_months * DAYS_PER_YEAR / 12)
+    overlapping = has_previous & (spans["gap_days"] <= 0)
+    spans["soon"] = spans["sequential"] | (overlapping & esc.count_overlapping_partners)
     soon = spans[spans["soon"]].drop_duplicates("person_id", keep="last").set_index("person_id")
-    text = ("new partner " + soon["victim_id"] + " victimised " + soon["months"].astype("Int64").astype(str)
-            + " month(s) after the last incident against previous partner " + soon["previous_victim"])
+
+    months = (soon["gap_days"] / (DAYS_PER_YEAR / 12)).round(0).astype("int64")
+    days = (soon["min"].dt.normalize() - soon["previous_last"].dt.normalize()).dt.days
+    gap_text = np.where(months >= 1, months.astype(str) + " month(s) after",
+                        np.where(days >= 1, days.astype(str) + " day(s) after", "later on the same day as"))
+    after = ("new partner " + soon["victim_id"] + " victimised " + gap_text
+             + " the last incident against previous partner " + soon["previous_victim"])
+    first_new = ("abused two partners at the same time: first incident against " + soon["victim_id"]
+                 + " on " + day(soon["min"]))
+    same_time = first_new + np.where(
+        soon["previous_first"].dt.normalize() == soon["previous_last"].dt.normalize(),
+        ", the same day as incident(s) against " + soon["previous_victim"],
+        ", while incidents against " + soon["previous_victim"] + " ran from "
+        + day(soon["previous_first"]) + " to " + day(soon["previous_last"]))
+    text = pd.Series(np.where(soon["sequential"], after, same_time), index=soon.index, dtype=object)
     return pd.DataFrame({"new_partner_soon": True, "partner_text": text})
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from scoring.fairness import (CAVEATS, NOT_RECORDED, age_band, fairness_report, postcode_district,
                               representation, wilson_interval)
+from scoring.config import FairnessSettings
 from scoring.lists import rank_perpetrators
 from scoring.perpetrators import ScoringContext
 from scoring.tables import normalise_tables
@@ -104,3 +105,52 @@ def test_helpers_read_messy_values() -> None:
 
 def test_the_caveats_say_ethnicity_is_not_a_scoring_input() -> None:
     assert any("not used to score" in caveat for caveat in CAVEATS)
+
+
+@pytest.fixture
+def areas_context(config, catalogue) -> ScoringContext:
+    """Eleven suspects, S{n} harming n+1 women (S10 ranks first); districts of the whole pool:
+    NE1 4, SR3 3, DH1 2, TS1 1, TS2 1. The top two live in the two smallest districts."""
+    district_of = {10: "TS1 1AA", 9: "TS2 1AA", 8: "NE1 4ST", 7: "SR3 7PE", 6: "DH1 3LE", 5: "NE1 4ST",
+                   4: "SR3 7PE", 3: "NE1 4ST", 2: "DH1 3LE", 1: "SR3 7PE", 0: "NE1 4ST"}
+    incidents, roles = [], []
+    for n in range(11):
+        for v in range(n + 1):
+            incident = f"I{n}-{v}"
+            incidents.append({"incident_id": incident, "occurred_at": pd.Timestamp(2025, 1, 1 + v),
+                              "offence": "abh"})
+            roles += [{"incident_id": incident, "person_id": f"S{n}", "role": "suspect", "relationship": "partner"},
+                      {"incident_id": incident, "person_id": f"V{n}-{v}", "role": "victim"}]
+    people = sorted({r["person_id"] for r in roles})
+    persons = pd.DataFrame({
+        "person_id": people, "sex": ["F" if p.startswith("V") else "M" for p in people],
+        "date_of_birth": pd.NaT, "ethnicity": None,
+        "postcode": [district_of[int(p[1:])] if p.startswith("S") else None for p in people],
+    })
+    tables = normalise_tables(incidents=pd.DataFrame(incidents), roles=pd.DataFrame(roles), persons=persons,
+                              measures=pd.DataFrame(), breaches=pd.DataFrame(), referrals=pd.DataFrame())
+    return ScoringContext(tables=tables, config=config, catalogue=catalogue, as_of=AS_OF)
+
+
+def test_area_groups_are_the_largest_districts_of_the_pool_whoever_is_in_the_top(areas_context) -> None:
+    small = fairness_report(areas_context, top_k=2, max_areas=2)
+    large = fairness_report(areas_context, top_k=6, max_areas=2)
+    for area in (small["area"], large["area"]):
+        counts = area.set_index("group")["all_count"]
+        assert counts.to_dict() == {"NE1": 4, "other districts": 4, "SR3": 3}
+    # The top two live in TS1 and TS2: lumped with DH1, not shown because they are in the top
+    other = small["area"].set_index("group").loc["other districts"]
+    assert (other["top_count"], other["top_share"], other["all_share"]) == (2, 1.0, 4 / 11)
+    assert small["area"].set_index("group").loc["NE1", "ratio"] == 0.0
+    # top 6 = S10..S5: TS1, TS2, NE1, SR3, DH1, NE1
+    assert large["area"].set_index("group")["top_count"].to_dict() == {"NE1": 2, "other districts": 3, "SR3": 1}
+    for area in (small["area"], large["area"]):
+        assert area["top_share"].sum() == pytest.approx(1.0) and area["all_share"].sum() == pytest.approx(1.0)
+
+
+def test_the_number_of_areas_comes_from_the_config(areas_context) -> None:
+    assert areas_context.config.fairness.areas == 10
+    every = fairness_report(areas_context, top_k=3)["area"]
+    assert set(every["group"]) == {"NE1", "SR3", "DH1", "TS1", "TS2"}
+    fewer = replace(areas_context, config=areas_context.config.model_copy(update={"fairness": FairnessSettings(areas=1)}))
+    assert set(fairness_report(fewer, top_k=3)["area"]["group"]) == {"NE1", "other districts"}

@@ -163,3 +163,33 @@ def test_a_decision_without_a_reason_or_of_an_unknown_kind_is_refused() -> None:
     with pytest.raises(InvalidDecision, match="adopt, decline, defer"):
         MatacDecision("P-1", FIRST_MEETING, "approve", "why", "chair", datetime(2025, 3, 1), 1.0, 1,
                       FIRST_MEETING, "v", "f")
+
+
+def test_the_current_decision_is_from_the_latest_meeting_not_the_latest_entry(
+        cohort_store, now_context, person) -> None:
+    # adopted at the September meeting; then a decline for the June meeting is typed in late
+    decide(cohort_store, now_context, person["S1"], "adopt", date(2026, 9, 1), datetime(2026, 9, 1, 10))
+    decide(cohort_store, now_context, person["S1"], "decline", date(2026, 6, 1), datetime(2026, 9, 2, 9))
+    history = cohort_store.matac_decisions()
+    ranked = rank_perpetrators(now_context)
+    cohort = adopted_cohort(history, ranked, date(2026, 10, 1))
+    assert cohort.iloc[0]["status"] == IN_COHORT
+    assert cohort.iloc[0]["adopted_meeting"] == date(2026, 9, 1)
+    current = current_decisions(history, date(2026, 10, 1))
+    assert current[["decision", "meeting_date"]].values.tolist() == [["adopt", pd.Timestamp(2026, 9, 1)]]
+    # as of July only the June meeting had happened: the decline stands then
+    assert current_decisions(history, date(2026, 7, 1))["decision"].tolist() == ["decline"]
+
+
+def test_two_decisions_at_the_same_meeting_the_one_entered_last_stands(
+        cohort_store, now_context, person) -> None:
+    decide(cohort_store, now_context, person["S1"], "decline", date(2026, 6, 1), datetime(2026, 6, 1, 10))
+    decide(cohort_store, now_context, person["S1"], "adopt", date(2026, 6, 1), datetime(2026, 6, 1, 11))
+    decide(cohort_store, now_context, person["S3"], "adopt", date(2026, 6, 1), datetime(2026, 6, 1, 10))
+    decide(cohort_store, now_context, person["S3"], "defer", date(2026, 6, 1), datetime(2026, 6, 3, 9))
+    history = cohort_store.matac_decisions()
+    current = current_decisions(history).set_index("person_id")["decision"]
+    assert current[person["S1"]] == "adopt" and current[person["S3"]] == "defer"
+    cohort = adopted_cohort(history, rank_perpetrators(now_context)).set_index("person_id")["status"]
+    assert cohort[person["S1"]] == IN_COHORT
+    assert cohort[person["S3"]] == "deferred at the 2026-06-01 meeting"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from pydantic import ValidationError
 from graph.embedded import EmbeddedStore
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue, load_catalogue
-from scoring.lists import rank_perpetrators
+from scoring.explain import explain_person
+from scoring.lists import PERPETRATOR_COLUMNS, rank_perpetrators
 from scoring.perpetrators import ScoringContext
 from scoring.signals import (SignalConfig, dvds_history, dvds_summary, escalation, measure_status,
                              potential_pdp, unrecognised)
@@ -222,6 +224,101 @@ def test_new_partner_soon_after_the_previous_one(build, force_factory) -> None:
     assert not _row(escalation(context, shorter), ids["E3"])["new_partner_soon"]
 
 
+def partner_force(force_factory):
+    force = force_factory()
+    _people(force, "Q1", "Q2", "O1", "O2")
+    _people(force, *(f"K{i}" for i in range(1, 10)), sex="F")
+    # Q1: K1 in January and February, new partner K2 nine months after the last of those
+    force.incident("Q1a", "2025-01-01", "common_assault", "Q1", ("K1",))
+    force.incident("Q1b", "2025-02-01", "common_assault", "Q1", ("K1",))
+    force.incident("Q1c", "2025-11-01", "common_assault", "Q1", ("K2",))
+    # Q2: new partner K4 thirteen months after the last incident against K3
+    force.incident("Q2a", "2024-01-01", "common_assault", "Q2", ("K3",))
+    force.incident("Q2b", "2025-02-01", "common_assault", "Q2", ("K4",))
+    # O1: K5 abused from January to August; K6 first abused in March, during it
+    force.incident("O1a", "2025-01-01", "common_assault", "O1", ("K5",))
+    force.incident("O1b", "2025-03-01", "common_assault", "O1", ("K6",))
+    force.incident("O1c", "2025-05-01", "common_assault", "O1", ("K6",))
+    force.incident("O1d", "2025-08-01", "common_assault", "O1", ("K5",), relationship="ex_partner")
+    # O2: K7 January to December; K8 in February and March; K9 in June, while K7's abuse goes on
+    force.incident("O2a", "2024-01-01", "common_assault", "O2", ("K7",))
+    force.incident("O2b", "2024-02-01", "common_assault", "O2", ("K8",))
+    force.incident("O2c", "2024-03-01", "common_assault", "O2", ("K8",))
+    force.incident("O2d", "2024-06-01", "common_assault", "O2", ("K9",))
+    force.incident("O2e", "2024-12-01", "common_assault", "O2", ("K7",))
+    return force
+
+
+def test_new_partner_within_n_months_of_the_previous_partners_last_incident(build, force_factory) -> None:
+    context, ids = build(partner_force(force_factory))
+    row = _row(escalation(context), ids["Q1"])
+    assert row["new_partner_soon"] and row["escalating"]
+    assert (f"new partner {ids['K2']} victimised 9 month(s) after the last incident against previous "
+            f"partner {ids['K1']}") in row["reason"]
+
+
+def test_new_partner_beyond_n_months_is_not_soon(build, force_factory) -> None:
+    context, ids = build(partner_force(force_factory))
+    assert not _row(escalation(context), ids["Q2"])["new_partner_soon"]  # 13 months > 12
+    longer = SignalConfig(escalation={"new_partner_months": 14})
+    assert _row(escalation(context, longer), ids["Q2"])["new_partner_soon"]
+
+
+def test_two_partners_abused_at_the_same_time_is_said_so_not_months_after(build, force_factory) -> None:
+    context, ids = build(partner_force(force_factory))
+    result = escalation(context)
+    row = _row(result, ids["O1"])
+    assert row["new_partner_soon"] and row["escalating"]
+    assert (f"abused two partners at the same time: first incident against {ids['K6']} on 2025-03-01, "
+            f"while incidents against {ids['K5']} ran from 2025-01-01 to 2025-08-01") in row["reason"]
+    assert "month(s) after" not in row["reason"] and "new partner" not in row["reason"]
+    # K9 started during K7's abuse, not three months after K8's: the comparison is with every
+    # earlier partner, not only the one whose abuse began last
+    nested = _row(result, ids["O2"])
+    assert (f"first incident against {ids['K9']} on 2024-06-01, while incidents against {ids['K7']} "
+            f"ran from 2024-01-01 to 2024-12-01") in nested["reason"]
+    assert "month(s) after" not in nested["reason"]
+    sequential_only = SignalConfig(escalation={"count_overlapping_partners": False})
+    strict = escalation(context, sequential_only)
+    assert not _row(strict, ids["O1"])["new_partner_soon"]
+    assert _row(strict, ids["Q1"])["new_partner_soon"]
+
+
+def gravity_force(force_factory):
+    force = force_factory()
+    _people(force, "G1", "G2")
+    _people(force, "H1", "H2", sex="F")
+    # G1: four common assaults 100 days apart and one GBH s18 (1,460 harm days) as the fourth
+    offences = ("common_assault", "common_assault", "common_assault", "gbh_s18", "common_assault")
+    for i, (when, offence) in enumerate(zip(("2025-01-01", "2025-04-11", "2025-07-20", "2025-10-28",
+                                             "2026-02-05"), offences)):
+        force.incident(f"GA{i}", when, offence, "G1", ("H1",))
+    # G2: 5 -> 10 -> 20 harm days a year apart; pairwise slopes 5.0, 10.0 and 7.5 a year
+    for i, (when, offence) in enumerate(zip(("2023-07-01", "2024-06-30", "2025-06-30"),
+                                            ("common_assault", "abh", "sexual_assault"))):
+        force.incident(f"GB{i}", when, offence, "G2", ("H2",))
+    return force
+
+
+def test_one_extreme_incident_in_a_flat_series_is_not_rising_gravity(build, force_factory) -> None:
+    context, ids = build(gravity_force(force_factory))
+    row = _row(escalation(context), ids["G1"])
+    # Theil-Sen: of the ten pairwise slopes, six are 0, three rise to the GBH and one falls
+    # from it, so the median is 0 (a least-squares line would rise)
+    assert not row["gravity_rising"] and not row["escalating"]
+    assert row["reason"] == "No sign of escalation over the last 5 incident(s)"
+
+
+def test_gravity_slope_must_exceed_the_threshold(build, force_factory) -> None:
+    context, ids = build(gravity_force(force_factory))
+    row = _row(escalation(context), ids["G2"])
+    assert row["gravity_rising"] and "trend +7.5 harm days a year" in row["reason"]
+    assert _row(escalation(context, SignalConfig(escalation={"min_gravity_slope_per_year": 7})),
+                ids["G2"])["gravity_rising"]
+    assert not _row(escalation(context, SignalConfig(escalation={"min_gravity_slope_per_year": 8})),
+                    ids["G2"])["gravity_rising"]
+
+
 def test_breach_after_earlier_abuse_is_a_course_of_conduct(build, force_factory) -> None:
     context, ids = build(escalation_force(force_factory))
     result = escalation(context)
@@ -260,7 +357,7 @@ def test_active_measures_and_uncharged_breaches(build, force_factory) -> None:
     context, ids = build(measures_force(force_factory))
     result = measure_status(context)
     assert list(result.columns) == ["person_id", "active_measures", "breaches_not_charged", "bail_lapsing",
-                                    "rui_without_conditions", "reason"]
+                                    "bail_lapses_on", "rui_without_conditions", "reason"]
     row = _row(result, ids["M1"])
     assert row["active_measures"] == f"nmo protecting {ids['P1']} until 2026-12-01"
     assert row["breaches_not_charged"] == 1  # I2 (nfa); I3 was charged; I4 is in the future
@@ -273,7 +370,8 @@ def test_pre_charge_bail_about_to_lapse(build, force_factory) -> None:
     result = measure_status(context)
     lapsing = _row(result, ids["M2"])
     assert lapsing["bail_lapsing"] and "pre-charge bail lapses on 2026-07-05" in lapsing["reason"]
-    assert not _row(result, ids["M3"])["bail_lapsing"]
+    assert lapsing["bail_lapses_on"] == pd.Timestamp(2026, 7, 5)
+    assert not _row(result, ids["M3"])["bail_lapsing"] and pd.isna(_row(result, ids["M3"])["bail_lapses_on"])
     assert not _row(measure_status(context, SignalConfig(measures={"bail_lapsing_days": 3})), ids["M2"])["bail_lapsing"]
 
 
@@ -284,6 +382,98 @@ def test_released_under_investigation_without_conditions(build, force_factory) -
     assert bare["rui_without_conditions"] and bare["active_measures"] == "rui (no end date)"
     assert "released under investigation with no protective conditions" in bare["reason"]
     assert not _row(result, ids["M5"])["rui_without_conditions"]  # a DVPO is in force
+
+
+def gaps_force(force_factory):
+    force = force_factory()
+    _people(force, "G1", "G2", "G3", "G4", "G5", "G6", "G7")
+    _people(force, *(f"R{i}" for i in range(1, 10)), sex="F")
+    measure = lambda mid, kind, subject, start, end="", protected="", breaches="": force.measures.append(  # noqa: E731
+        {"measure_id": mid, "type": kind, "subject_record_id": subject, "protected_record_id": protected,
+         "start_date": start, "end_date": end, "breach_incident_ids": breaches})
+    # G4 ranks first: two GBHs against two women this month, released under investigation only
+    force.incident("J1", "2026-06-10", "gbh_s18", "G4", ("R4",))
+    force.incident("J2", "2026-06-20", "gbh_s18", "G4", ("R9",))
+    measure("U1", "rui", "G4", "2026-06-21")
+    # G1: an NMO in force, breached in March (no further action) and in April (charged)
+    force.incident("J3", "2026-01-01", "abh", "G1", ("R1",))
+    force.incident("J4", "2026-03-01", "breach_nmo", "G1", ("R1",), outcome="nfa")
+    force.incident("J5", "2026-04-01", "breach_nmo", "G1", ("R1",), outcome="charged")
+    measure("N1", "nmo", "G1", "2026-01-15", "2026-12-01", "R1", "J4;J5")
+    # G2: on pre-charge bail that lapses five days after the as-of date
+    force.incident("J6", "2026-05-01", "abh", "G2", ("R2",))
+    measure("B1", "pre_charge_bail", "G2", "2026-05-02", "2026-07-05")
+    # G3: on pre-charge bail until September
+    force.incident("J7", "2026-05-01", "abh", "G3", ("R3",))
+    measure("B2", "pre_charge_bail", "G3", "2026-05-02", "2026-09-01")
+    # G5: released under investigation, but a DVPO protects the victim
+    force.incident("J8", "2026-05-01", "abh", "G5", ("R5",))
+    measure("U2", "rui", "G5", "2026-05-02")
+    measure("D1", "dvpo", "G5", "2026-06-20", "2026-07-18", "R5")
+    # G6 ranks last: one common assault two years ago, nothing in force
+    force.incident("J9", "2024-06-01", "common_assault", "G6", ("R6",))
+    # G7: a breach of bail that was charged, and no measure in force now
+    force.incident("J10", "2026-02-01", "abh", "G7", ("R7",))
+    force.incident("J11", "2026-02-10", "breach_bail", "G7", ("R7",), outcome="charged")
+    measure("B3", "pre_charge_bail", "G7", "2026-02-02", "2026-03-01", breaches="J11")
+    return force
+
+
+def _flags(ranked: pd.DataFrame, person_id: str) -> list[str]:
+    return _row(ranked, person_id)["flags"].split(";")
+
+
+def test_measure_gap_flags_on_the_list(build, force_factory) -> None:
+    context, ids = build(gaps_force(force_factory))
+    ranked = rank_perpetrators(context)
+    assert list(ranked.columns[:12]) == PERPETRATOR_COLUMNS  # the CSV columns are unchanged
+    assert ranked["person_id"].iloc[0] == ids["G4"] and ranked["person_id"].iloc[-1] == ids["G6"]
+    flagged = {name: {f for f in ("breach_not_charged", "bail_lapsing", "rui_no_conditions")
+                      if f in _flags(ranked, ids[name])} for name in ("G1", "G2", "G3", "G4", "G5", "G6", "G7")}
+    assert flagged == {"G1": {"breach_not_charged"}, "G2": {"bail_lapsing"}, "G3": set(),
+                       "G4": {"rui_no_conditions"}, "G5": set(), "G6": set(), "G7": set()}
+    g1 = _row(ranked, ids["G1"])
+    assert g1["breaches_not_charged"] == 1 and "breach" in g1["flags"].split(";")
+    assert _row(ranked, ids["G2"])["bail_lapses_on"] == pd.Timestamp(2026, 7, 5)
+    assert _flags(ranked, ids["G4"]) == ["unrecognised", "high_rank_no_measure", "escalating", "unmanaged",
+                                         "not_on_briefing", "no_protective_measure", "rui_no_conditions",
+                                         "multiple_victims"]
+    # a shorter lapsing window, and a breach counted as charged once NFA counts as a charge
+    settings = SignalConfig(measures={"bail_lapsing_days": 3, "charge_outcomes": ("charged", "nfa")})
+    strict = rank_perpetrators(replace(context, config=context.config.model_copy(update={"signals": settings})))
+    assert "bail_lapsing" not in _flags(strict, ids["G2"]) and "breach_not_charged" not in _flags(strict, ids["G1"])
+
+
+def test_high_rank_no_measure_only_within_the_top_n(build, force_factory) -> None:
+    context, ids = build(gaps_force(force_factory))
+    ranked = rank_perpetrators(context)
+    unprotected = {"G4", "G6", "G7"}  # RUI only, nothing, bail that ended in March
+    for name in ("G1", "G2", "G3", "G4", "G5", "G6", "G7"):
+        flags = _flags(ranked, ids[name])
+        assert ("no_protective_measure" in flags) == (name in unprotected), name
+        assert ("high_rank_no_measure" in flags) == (name in unprotected), name  # all are in the top 100
+    top_one = SignalConfig(unrecognised={"top": 1})
+    narrow = rank_perpetrators(replace(context, config=context.config.model_copy(update={"signals": top_one})))
+    assert "high_rank_no_measure" in _flags(narrow, ids["G4"])  # rank 1
+    for name in ("G6", "G7"):  # still no measure, but outside the top 1
+        assert "high_rank_no_measure" not in _flags(narrow, ids[name])
+        assert "no_protective_measure" in _flags(narrow, ids[name])
+
+
+def test_explain_gives_the_reason_for_each_flag(build, force_factory) -> None:
+    context, ids = build(gaps_force(force_factory))
+    reasons = {name: explain_person(context, ids[name]).flag_reasons.set_index("flag")["reason"]
+               for name in ("G1", "G2", "G4")}
+    assert reasons["G1"]["breach_not_charged"].startswith("1 breach(es) up to 2026-06-30")
+    assert reasons["G1"]["breach_not_charged"].endswith("with no outcome of charged, convicted or caution")
+    assert reasons["G2"]["bail_lapsing"] == "pre-charge bail lapses on 2026-07-05, within 14 days of 2026-06-30"
+    assert reasons["G4"]["rui_no_conditions"] == ("released under investigation on 2026-06-30 with no protective "
+                                                  "order or pre-charge bail in force")
+    assert reasons["G4"]["high_rank_no_measure"] == ("rank 1 in the top 100 with no protective order or "
+                                                     "pre-charge bail in force on 2026-06-30 (in force: rui (no end date))")
+    g4 = explain_person(context, ids["G4"])
+    assert g4.flag_reasons["flag"].tolist() == g4.perpetrator["flags"].split(";")
+    assert g4.flag_reasons["reason"].notna().all()
 
 
 # --- unrecognised --------------------------------------------------------------------------
