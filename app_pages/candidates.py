@@ -11,7 +11,7 @@ from harmgraph.ui import data
 from harmgraph.ui.chrome import current_view, need_incidents, open_profile
 from harmgraph.ui.filters import filter_candidates
 from harmgraph.ui.exports import build_export
-from harmgraph.ui.format import FLAG_LABELS, export_name, flag_chips, points_columns, postcode_district, provenance_line
+from harmgraph.ui.format import FLAG_LABELS, PERPETRATOR_FLAGS, export_name, flag_chips, points_columns, postcode_district, provenance_line
 from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList
 
 LISTS = {PerpetratorList.OVERALL.value: "Highest risk overall",
@@ -34,7 +34,7 @@ if need_incidents(view):
     with st.container(border=True):
         left, middle, right = st.columns([1, 2, 1])
         search = left.text_input("Search name or id", key="candidate_search", placeholder="e.g. Smith or P-1a2b…")
-        flags = middle.multiselect("Must have flags", list(FLAG_LABELS)[:6], format_func=FLAG_LABELS.get,
+        flags = middle.multiselect("Must have flags", PERPETRATOR_FLAGS, format_func=FLAG_LABELS.get,
                                    key="candidate_flags")
         area = right.text_input("Area (postcode district or area)", key="candidate_area", placeholder="e.g. NE1 or NE")
         min_victims = left.number_input("Minimum victims", min_value=0, value=0, step=1, key="candidate_min_victims")

@@ -52,6 +52,7 @@ if need_incidents(view):
         m5.metric("Harm days", f"{perp['gravity']:.0f}")
         if perp.get("flags"):
             st.warning(flag_chips(perp["flags"]))
+            st.dataframe(evidence.flag_reasons, hide_index=True, width="stretch")
         st.subheader("RFGV breakdown")
         st.dataframe(evidence.components, hide_index=True, width="stretch", column_config={
             "points": st.column_config.ProgressColumn("Points", min_value=0.0,

@@ -47,6 +47,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     store = args.store or _prepare(args.people, args.seed, args.out)
     os.environ["HARMGRAPH_STORE"] = str(store)
+    # Time the pages, not the sign-in form: the development mode shows every page (docs/access.md).
+    os.environ["HARMGRAPH_AUTH"] = "none"
 
     from streamlit.testing.v1 import AppTest
 

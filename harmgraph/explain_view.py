@@ -48,6 +48,8 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
             if isinstance(row.get(signal), str):
                 console.print(f"{signal.split('_')[0].upper()}: {row[signal]}")
         console.print(frame_table(evidence.components, "Score components (RFGV)"))
+        if not evidence.flag_reasons.empty:
+            console.print(frame_table(evidence.flag_reasons, "Why each flag"))
     else:
         console.print("Not a suspect or offender in the scoring window.")
     if evidence.victim:

@@ -18,9 +18,16 @@ from harmgraph.export import neutralise_formulas, to_csv
 from scoring.config import RFGV, ScoringConfig
 
 FLAG_LABELS = {
+    "unrecognised": "unrecognised (high rank, nobody managing)",
+    "high_rank_no_measure": "high rank, no protective measure",
+    "pdp": "potential PDP",
+    "escalating": "escalating",
     "unmanaged": "not managed (MATAC/MAPPA/IOM/PDP)",
     "not_on_briefing": "not on briefing",
     "no_protective_measure": "no protective measure",
+    "breach_not_charged": "breach not charged",
+    "bail_lapsing": "bail lapsing soon",
+    "rui_no_conditions": "released under investigation, no conditions",
     "breach": "breach of an order",
     "multiple_victims": "multiple victims",
     "dash_high": "DASH high",
@@ -28,6 +35,9 @@ FLAG_LABELS = {
     "not_referred_to_marac": "not referred to MARAC",
     "multiple_offenders": "multiple offenders",
 }
+
+VICTIM_ONLY_FLAGS = ("offender_unmanaged", "not_referred_to_marac", "multiple_offenders")
+PERPETRATOR_FLAGS = [flag for flag in FLAG_LABELS if flag not in VICTIM_ONLY_FLAGS]
 
 
 def flag_names(flags: object) -> list[str]:
