@@ -26,7 +26,8 @@ if need_incidents(view):
     key = view.key
     tables = data.tables(view.settings.store, view.version)
     graph = ego_network(tables, centre, depth=depth, max_nodes=int(cap),
-                        offence_harm=data.offence_harm(view.settings), person_harm=data.person_harm(key))
+                        offence_harm=data.offence_harm(view.settings), person_harm=data.person_harm(key),
+                        index=data.ego_index(view.settings.store, view.version))
     if graph.number_of_nodes() == 0:
         st.error(f"No person {centre} in the store.")
         st.stop()

@@ -11,18 +11,26 @@ A network has three kinds of node, each with attributes ``kind``, ``role``, ``ha
 Edges carry ``kind`` (an involvement role, ``lives_at`` or ``occurred_at``). People are reached
 through shared incidents (victims, co-offenders, witnesses); postcodes are attached to the
 people and incidents shown but never expanded (a postcode holds many unrelated households).
+
+An ego network reads the tables through a :class:`NetworkIndex` (built once per set of tables
+by :func:`network_index`), so one network costs in proportion to the neighbourhood shown, not
+to the size of the force.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from scoring.tables import ScoringTables
 
 PERPETRATOR_ROLES = ("suspect", "offender")
+# a person's role over all their involvements, indexed by 1 * perpetrator + 2 * victim
+PERSON_ROLES = ("other", "perpetrator", "victim", "both")
 
 
 def incident_node(incident_id: str) -> str:
@@ -52,28 +60,156 @@ def person_roles(roles: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _person_attrs(tables: ScoringTables, people: list[str], role_of: pd.Series,
-                  person_harm: Mapping[str, float]) -> dict[str, dict[str, object]]:
-    persons = tables.persons.set_index("person_id")
-    attrs = {}
-    for person in people:
-        name = persons.at[person, "display_name"] if person in persons.index else None
-        attrs[person] = {"kind": "person", "role": role_of.get(person, "other"),
-                         "harm": float(person_harm.get(person, 0.0)),
-                         "label": f"{name} ({person})" if isinstance(name, str) and name else person}
-    return attrs
+@dataclass(frozen=True)
+class NetworkIndex:
+    """Lookups for ego networks over one set of scoring tables (build with :func:`network_index`).
+
+    People and incidents are numbered by their place in a sorted array of ids, so
+    ``np.searchsorted`` finds an id's number and number order is id order. The involvements of
+    person ``p`` are ``person_incidents[person_start[p]:person_start[p + 1]]``; those of
+    incident ``i`` are ``incident_people`` (and ``incident_roles``) over
+    ``incident_start[i]:incident_start[i + 1]``, in the roles table's order. Rows are positions
+    in ``tables.persons`` / ``tables.incidents``, -1 for an id only the roles table holds.
+    """
+
+    person_ids: np.ndarray
+    person_row: np.ndarray
+    person_role: np.ndarray  # index into PERSON_ROLES, over all the person's involvements
+    person_start: np.ndarray
+    person_incidents: np.ndarray
+    incident_ids: np.ndarray
+    incident_row: np.ndarray
+    incident_offence: np.ndarray  # offence key objects (pd.NA when not known)
+    incident_at: np.ndarray  # datetime64, NaT when not known
+    incident_start: np.ndarray
+    incident_people: np.ndarray
+    incident_roles: np.ndarray  # role objects (pd.NA when not known)
+
+
+def _numbered(*columns: pd.Series) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The sorted distinct ids over ``columns``, and each column as numbers into them (-1 = NA)."""
+    codes, uniques = pd.factorize(pd.concat(columns, ignore_index=True), sort=True)
+    return np.asarray(uniques, dtype=object), np.split(codes, np.cumsum([len(c) for c in columns])[:-1])
+
+
+def _rows(codes: np.ndarray, size: int) -> np.ndarray:
+    """For each of ``size`` numbers, the row of ``codes`` holding it (-1 when none)."""
+    rows = np.full(size, -1, dtype=np.int64)
+    known = codes >= 0
+    rows[codes[known]] = np.flatnonzero(known)
+    return rows
+
+
+def _run_starts(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stable order grouping equal ``keys`` (so each run keeps table order), and where the run
+    of each number 0..size-1 starts (keys of -1 sort first and belong to no run)."""
+    order = np.argsort(keys, kind="stable")
+    return order, np.searchsorted(keys[order], np.arange(size + 1))
+
+
+def _shared_objects(column: pd.Series) -> np.ndarray:
+    """The column as Python objects, one object per distinct value (offences and roles repeat,
+    so this costs a pointer per row, not a string per row); missing values are pd.NA."""
+    codes, uniques = pd.factorize(column)
+    values = np.append(np.asarray(uniques, dtype=object), pd.NA)  # code -1 (missing) takes the last
+    return values[codes]
+
+
+def network_index(tables: ScoringTables) -> NetworkIndex:
+    """Build the lookups :func:`ego_network` uses, once per set of tables (vectorised)."""
+    roles = tables.roles
+    person_ids, (person_codes, role_person) = _numbered(tables.persons["person_id"], roles["person_id"])
+    incident_ids, (incident_codes, role_incident) = _numbered(tables.incidents["incident_id"],
+                                                              roles["incident_id"])
+    # an involvement missing either id joins nothing
+    joined = (role_person >= 0) & (role_incident >= 0)
+    by_person, person_start = _run_starts(np.where(joined, role_person, -1), len(person_ids))
+    by_incident, incident_start = _run_starts(np.where(joined, role_incident, -1), len(incident_ids))
+
+    perpetrator = np.zeros(len(person_ids), dtype=bool)
+    victim = np.zeros(len(person_ids), dtype=bool)
+    known = role_person >= 0
+    perpetrator[role_person[known & roles["role"].isin(PERPETRATOR_ROLES).to_numpy(dtype=bool)]] = True
+    victim[role_person[known & (roles["role"] == "victim").fillna(False).to_numpy(dtype=bool)]] = True
+
+    incident_row = _rows(incident_codes, len(incident_ids))
+    present = incident_row >= 0
+    offence = np.full(len(incident_ids), pd.NA, dtype=object)
+    offence[present] = _shared_objects(tables.incidents["offence"])[incident_row[present]]
+    occurred = tables.incidents["occurred_at"].to_numpy()
+    at = np.full(len(incident_ids), np.datetime64("NaT"), dtype=occurred.dtype)
+    at[present] = occurred[incident_row[present]]
+    index = NetworkIndex(
+        person_ids=person_ids, person_row=_rows(person_codes, len(person_ids)),
+        person_role=perpetrator.astype(np.int8) + 2 * victim.astype(np.int8),
+        person_start=person_start, person_incidents=role_incident[by_person],
+        incident_ids=incident_ids, incident_row=incident_row, incident_offence=offence,
+        incident_at=at, incident_start=incident_start, incident_people=role_person[by_incident],
+        incident_roles=_shared_objects(roles["role"])[by_incident])
+    for arrays in vars(index).values():  # one index is shared by every app session: read-only
+        arrays.flags.writeable = False
+    return index
+
+
+def _number(ids: np.ndarray, key: str) -> int:
+    """The number of ``key`` in the sorted ``ids``, -1 when absent."""
+    at = int(np.searchsorted(ids, key))
+    return at if at < len(ids) and ids[at] == key else -1
+
+
+def _runs(start: np.ndarray, values: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """The runs of ``values`` belonging to ``numbers``, one after another (no Python loop)."""
+    lo, lengths = start[numbers], start[numbers + 1] - start[numbers]
+    # each output position minus its offset within its run is the run's start in ``values``
+    shift = np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+    return values[shift + np.arange(lengths.sum())]
+
+
+def _gravest_first(index: NetworkIndex, incidents: np.ndarray,
+                   offence_harm: Mapping[str, float]) -> np.ndarray:
+    """``incidents`` by harm days (highest first), then newest (unknown dates last), then id."""
+    harm = pd.Series(index.incident_offence[incidents], dtype=object).map(offence_harm)
+    harm = harm.fillna(0.0).to_numpy(dtype=float)
+    at = index.incident_at[incidents]
+    ticks = np.where(np.isnat(at), 0, at.astype(np.int64))
+    newest_first = np.where(np.isnat(at), np.iinfo(np.int64).max, -ticks)
+    # numbers follow id order, so the numbers themselves break the last ties
+    return incidents[np.lexsort((incidents, newest_first, -harm))]
+
+
+def _add_incident(graph: nx.Graph, index: NetworkIndex, incident: int,
+                  offence_harm: Mapping[str, float]) -> None:
+    incident_id = index.incident_ids[incident]
+    offence = index.incident_offence[incident]
+    at = pd.Timestamp(index.incident_at[incident])
+    graph.add_node(incident_node(incident_id), kind="incident", role=str(offence),
+                   harm=float(offence_harm.get(offence, 0.0)),
+                   label=f"{incident_id} {offence} {at:%Y-%m-%d}", occurred_at=at.isoformat())
+
+
+def _add_people(graph: nx.Graph, index: NetworkIndex, tables: ScoringTables, people: list[int],
+                person_harm: Mapping[str, float]) -> None:
+    rows = index.person_row[people]
+    names = tables.persons["display_name"].array.take(rows, allow_fill=True)  # NA for row -1
+    for person, name in zip(people, names):
+        person_id = index.person_ids[person]
+        graph.add_node(person_id, kind="person", role=PERSON_ROLES[index.person_role[person]],
+                       harm=float(person_harm.get(person_id, 0.0)),
+                       label=f"{name} ({person_id})" if isinstance(name, str) and name else person_id)
 
 
 def ego_network(tables: ScoringTables, centre: str, depth: int = 1, max_nodes: int = 150,
                 offence_harm: Mapping[str, float] | None = None,
                 person_harm: Mapping[str, float] | None = None,
-                postcodes: bool = True) -> nx.Graph:
+                postcodes: bool = True, index: NetworkIndex | None = None) -> nx.Graph:
     """The people, incidents and postcodes within ``depth`` incident-hops of ``centre``.
 
     Depth 1 is the centre's incidents and everyone in them (victims, co-offenders, witnesses);
     depth 2 adds those people's incidents, and so on. Incidents are taken gravest first
     (then newest) until ``max_nodes`` would be passed; ``G.graph["capped"]`` then says so and
-    ``G.graph["left_out"]`` counts the incidents not shown.
+    ``G.graph["left_out"]`` counts the incidents not shown. ``index`` must come from
+    ``network_index(tables)``; pass it when drawing more than one network (without it each
+    call builds one, which costs as much as the whole force).
 
     >>> from scoring.tables import normalise_tables
     >>> t = normalise_tables(
@@ -87,76 +223,76 @@ def ego_network(tables: ScoringTables, centre: str, depth: int = 1, max_nodes: i
     >>> g = ego_network(t, "P-a")
     >>> sorted(g.nodes), g.nodes["P-b"]["role"], g.graph["capped"]
     (['I:1', 'P-a', 'P-b', 'PC:NE1 4ST'], 'victim', False)
+    >>> ego_network(t, "P-a", index=network_index(t)).edges == g.edges
+    True
     """
+    index = network_index(tables) if index is None else index
     offence_harm = offence_harm or {}
     person_harm = person_harm or {}
-    roles = tables.roles
     graph = nx.Graph(centre=centre, depth=depth, capped=False, left_out=0)
-    if centre not in set(tables.persons["person_id"]) and centre not in set(roles["person_id"]):
+    start = _number(index.person_ids, centre)
+    if start < 0:
         return graph
-    incidents = tables.incidents.set_index("incident_id")
-    people: list[str] = [centre]
-    seen_people = {centre}
-    seen_incidents: set[str] = set()
-    frontier = {centre}
+    people = [start]
+    seen_people = {start}
+    seen_incidents: set[int] = set()
+    frontier = [start]
     budget = max_nodes - 1
     for _level in range(max(1, depth)):
-        mine = roles[roles["person_id"].isin(frontier) & ~roles["incident_id"].isin(seen_incidents)]
-        candidate = pd.Index(mine["incident_id"].unique())
-        if candidate.empty:
+        reached = np.unique(_runs(index.person_start, index.person_incidents, np.array(frontier)))
+        candidate = reached[~np.isin(reached, np.fromiter(seen_incidents, dtype=np.int64))]
+        if candidate.size == 0:
             break
-        info = incidents.reindex(candidate)
-        order = pd.DataFrame({"incident_id": candidate,
-                              "harm": info["offence"].map(offence_harm).fillna(0.0).to_numpy(),
-                              "at": info["occurred_at"].to_numpy()})
-        order = order.sort_values(["harm", "at", "incident_id"], ascending=[False, False, True])
-        members = roles[roles["incident_id"].isin(candidate)]
-        by_incident = members.groupby("incident_id")
-        next_frontier: set[str] = set()
-        for position, incident_id in enumerate(order["incident_id"]):
+        order = _gravest_first(index, candidate, offence_harm).tolist()
+        next_frontier: list[int] = []
+        for position, incident in enumerate(order):
             if budget <= 0:
                 graph.graph["capped"] = True
                 graph.graph["left_out"] += len(order) - position
                 break
-            group = by_incident.get_group(incident_id)
-            newcomers = [p for p in dict.fromkeys(group["person_id"]) if p not in seen_people]
+            lo, hi = index.incident_start[incident], index.incident_start[incident + 1]
+            members = index.incident_people[lo:hi].tolist()
+            newcomers = [p for p in dict.fromkeys(members) if p not in seen_people]
             cost = 1 + len(newcomers)
             if cost > budget:
                 graph.graph["capped"] = True
                 graph.graph["left_out"] += 1
                 continue
             budget -= cost
-            seen_incidents.add(incident_id)
-            row = incidents.loc[incident_id]
-            offence = row["offence"]
-            graph.add_node(incident_node(incident_id), kind="incident", role=str(offence),
-                           harm=float(offence_harm.get(offence, 0.0)),
-                           label=f"{incident_id} {offence} {pd.Timestamp(row['occurred_at']):%Y-%m-%d}",
-                           occurred_at=pd.Timestamp(row["occurred_at"]).isoformat())
+            seen_incidents.add(incident)
+            _add_incident(graph, index, incident, offence_harm)
             for person in newcomers:
                 seen_people.add(person)
                 people.append(person)
-                next_frontier.add(person)
-            for person, role in zip(group["person_id"], group["role"]):
-                graph.add_edge(person, incident_node(incident_id), kind=str(role))
+                next_frontier.append(person)
+            node = incident_node(index.incident_ids[incident])
+            for person, role in zip(members, index.incident_roles[lo:hi]):
+                graph.add_edge(index.person_ids[person], node, kind=str(role))
         frontier = next_frontier
         if not frontier:
             break
-    role_of = person_roles(roles[roles["person_id"].isin(seen_people)])
-    for person, attrs in _person_attrs(tables, people, role_of, person_harm).items():
-        graph.add_node(person, **attrs)
+    _add_people(graph, index, tables, people, person_harm)
     if postcodes:
-        _attach_postcodes(graph, tables, people, seen_incidents, max_nodes)
+        _attach_postcodes(graph, index, tables, people, seen_incidents, max_nodes)
     return graph
 
 
-def _attach_postcodes(graph: nx.Graph, tables: ScoringTables, people: list[str],
-                      incident_ids: set[str], max_nodes: int) -> None:
-    homes = tables.persons[tables.persons["person_id"].isin(people)][["person_id", "postcode"]].dropna()
-    places = tables.incidents[tables.incidents["incident_id"].isin(incident_ids)][["incident_id", "postcode"]].dropna()
-    links = [(p, pc, "lives_at") for p, pc in zip(homes["person_id"], homes["postcode"])]
-    links += [(incident_node(i), pc, "occurred_at") for i, pc in zip(places["incident_id"], places["postcode"])]
+def _attach_postcodes(graph: nx.Graph, index: NetworkIndex, tables: ScoringTables, people: list[int],
+                      incidents: set[int], max_nodes: int) -> None:
+    # table order (homes, then places) decides which postcodes fit under the cap
+    homes = np.sort(index.person_row[people])
+    homes = homes[homes >= 0]
+    places = np.sort(index.incident_row[np.fromiter(incidents, dtype=np.int64)])
+    places = places[places >= 0]
+    persons, incident_table = tables.persons, tables.incidents
+    links = [(p, pc, "lives_at") for p, pc in zip(persons["person_id"].array.take(homes),
+                                                  persons["postcode"].array.take(homes))]
+    links += [(incident_node(i), pc, "occurred_at")
+              for i, pc in zip(incident_table["incident_id"].array.take(places),
+                               incident_table["postcode"].array.take(places))]
     for source, postcode, kind in links:
+        if pd.isna(postcode):
+            continue
         node = postcode_node(str(postcode))
         if node not in graph and graph.number_of_nodes() >= max_nodes:
             graph.graph["capped"] = True

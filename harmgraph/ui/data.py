@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from graph import open_store
-from graph.network import incident_graph
+from graph.network import NetworkIndex, incident_graph, network_index
 from harmgraph.context import latest_incident_date
 from harmgraph.ui.settings import Settings
 from scoring.catalogue import OffenceCatalogue, load_catalogue
@@ -126,6 +126,13 @@ def evidence(key: ViewKey, person_id: str) -> Evidence:
 def whole_graph(location: str, version: int) -> nx.Graph:
     """The person-incident graph of the whole store (for paths between two people)."""
     return incident_graph(tables(location, version))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Indexing the network…")
+def ego_index(location: str, version: int) -> NetworkIndex:
+    """Lookups for ego networks over one store version (shared, read-only), so that drawing a
+    network costs in proportion to the neighbourhood, not the force."""
+    return network_index(tables(location, version))
 
 
 def person_harm(key: ViewKey) -> dict[str, float]:
