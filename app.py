@@ -16,6 +16,9 @@ from harmgraph.ui.settings import settings_from
 
 # No page_icon and no st.Page icons: Streamlit fetches an icon favicon from fonts.gstatic.com.
 st.set_page_config(page_title="harmgraph", layout="wide")
+# No "Download as CSV" or copy on tables: every export goes through the logged, formula-safe
+# export buttons that ask for a reason (harmgraph/ui/exports.py).
+st.set_option("client.disableDataExport", True)
 
 settings = settings_from(sys.argv[1:], os.environ)
 try:

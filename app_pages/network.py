@@ -6,7 +6,7 @@ import streamlit as st
 
 from graph.network import ego_network, person_path
 from harmgraph.ui import data
-from harmgraph.ui.chrome import current_view, need_incidents, open_profile
+from harmgraph.ui.chrome import audit, current_view, need_incidents, open_profile
 from harmgraph.ui.network_view import ROLE_COLOURS, draw, node_table
 
 view = current_view()
@@ -31,6 +31,12 @@ if need_incidents(view):
     if graph.number_of_nodes() == 0:
         st.error(f"No person {centre} in the store.")
         st.stop()
+    # A network shows one person's victims and associates: a view of that person, logged once
+    # per centre and depth in a session (not on every rerun a click causes).
+    logged = st.session_state.setdefault("network_logged", set())
+    if (centre, depth) not in logged:
+        audit(view, "view_network", centre, f"ego network depth {depth}, {graph.number_of_nodes()} nodes")
+        logged.add((centre, depth))
     st.markdown(" ".join(f"<span style='color:{c}'>&#9632;</span>&nbsp;{g}" for g, c in ROLE_COLOURS.items())
                 + " &nbsp;— node size grows with harm days; tap a person to re-centre.", unsafe_allow_html=True)
     if graph.graph["capped"]:
@@ -66,6 +72,7 @@ if need_incidents(view):
     goal = b.text_input("To", key="path_to", placeholder="P-…").strip()
     if source and goal:
         path = person_path(data.whole_graph(view.settings.store, view.version), source, goal)
+        audit(view, "view_path", f"{source}/{goal}", "path between two people")
         if path is None:
             st.info(f"No chain of shared incidents joins {source} and {goal}.")
         else:

@@ -380,7 +380,8 @@ def run_app(store: StoreOption = DEFAULT_STORE) -> None:
 
     app_path = Path(__file__).resolve().parent.parent / "app.py"
     subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path),
-                    "--browser.gatherUsageStats", "false", "--", "--store", store], check=False)
+                    "--browser.gatherUsageStats", "false", "--client.disableDataExport", "true",
+                    "--", "--store", store], check=False)
 
 
 @app.command()

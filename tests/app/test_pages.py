@@ -168,6 +168,20 @@ def test_network_explorer_draws_the_ego_network(app, person_ids) -> None:
         and part != "incident"]
 
 
+def test_network_view_is_logged_and_re_centres_on_a_chosen_person(app, person_ids, store_path) -> None:
+    app.session_state["network_centre"] = person_ids["R4"]
+    app.switch_page("app_pages/network.py").run()
+    _no_errors(app)
+    app.selectbox(key="network_pick").select(person_ids["R1"]).run()
+    app.button(key="network_recentre_button").click().run()
+    _no_errors(app)
+    assert app.text_input(key="network_centre").value == person_ids["R1"]
+    with EmbeddedStore(store_path) as store:
+        log = store.audit_log()
+    viewed = log.loc[log["action"] == "view_network", "subject"].tolist()
+    assert viewed == [person_ids["R4"], person_ids["R1"]]  # each centre once, however many reruns
+
+
 def test_data_quality_lists_the_quarantined_row(app) -> None:
     app.switch_page("app_pages/quality.py").run()
     _no_errors(app)
