@@ -38,6 +38,25 @@ def _show(frame: pd.DataFrame, fmt: TableFormat, title: str) -> None:
         out.print(frame_table(frame, title))
 
 
+def _signed_in_chair(store, name: str):  # type: ignore[no-untyped-def]
+    """The chair's account, signed in with their password: only a MATAC chair records a
+    decision, at the command line as in the app (harmgraph/access.py)."""
+    import os
+
+    from harmgraph.access import can
+    from harmgraph.accounts import authenticate
+    from harmgraph.cmd_access import PASSWORD_ENV
+    from harmgraph.errors import HarmgraphError
+
+    password = os.environ.get(PASSWORD_ENV) or typer.prompt(f"Password for {name}", hide_input=True)
+    account = authenticate(store, name, password)
+    if account is None:
+        raise HarmgraphError(f"cannot sign in as {name!r}: wrong name or password, or the user is disabled")
+    if not can(account.role, "record_matac_decision"):
+        raise HarmgraphError(f"{name!r} is a {account.role}: only a matac_chair records MATAC decisions")
+    return account
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``matac`` command group (record, history, cohort) to the CLI."""
     from harmgraph.cli import _user, console
@@ -54,17 +73,20 @@ def register(app: typer.Typer) -> None:
         reason: Annotated[str, typer.Option("--reason", help="Why (required; read out to the panel).")],
         meeting: Annotated[datetime, typer.Option("--meeting", formats=DateFormats,
                                                   help="The meeting date (YYYY-MM-DD).")],
+        chair: Annotated[str, typer.Option("--chair", help="The MATAC chair's harmgraph user name; "
+                                           "password from HARMGRAPH_PASSWORD or asked for.")],
         store: StoreOption = DEFAULT_STORE,
         config: ConfigOption = None,
         catalogue: CatalogueOption = None,
     ) -> None:
-        """Record a panel decision with the person's score and rank as of the meeting."""
+        """Record a panel decision with the person's score and rank as of the meeting (chair only)."""
         from harmgraph.matac import record_decision
 
         with open_store(store) as graph_store:
+            account = _signed_in_chair(graph_store, chair)
             context = build_context(graph_store, None, config, catalogue)
             recorded = record_decision(graph_store, context, person_id, decision, reason,
-                                       meeting.date(), _user())
+                                       meeting.date(), account.label)
         rank = recorded.rank if recorded.rank is not None else "not ranked"
         console.print(f"recorded {recorded.decision} for {person_id} at the {recorded.meeting_date:%Y-%m-%d} "
                       f"meeting: score {recorded.score:g}, rank {rank} as of {recorded.as_of:%Y-%m-%d} "

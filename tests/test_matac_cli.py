@@ -18,7 +18,10 @@ from typer.testing import CliRunner
 from graph.decisions import InvalidDecision
 from graph.embedded import EmbeddedStore
 from harmgraph.cli import app
-from harmgraph.errors import PersonNotFound
+from harmgraph.accounts import add_user
+from harmgraph.errors import HarmgraphError, PersonNotFound
+
+PASSWORD = "a long chair passphrase"
 
 runner = CliRunner()
 
@@ -47,7 +50,14 @@ def store(tmp_path: Path, force_factory, load) -> str:  # type: ignore[no-untype
     path = tmp_path / "matac.duckdb"
     with EmbeddedStore(path) as opened:
         load(force, opened)
+        add_user(opened, "chair", "matac_chair", PASSWORD, by="tests")
+        add_user(opened, "ann", "analyst", PASSWORD, by="tests")
     return str(path)
+
+
+@pytest.fixture(autouse=True)
+def chair_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARMGRAPH_PASSWORD", PASSWORD)
 
 
 @pytest.fixture
@@ -59,7 +69,7 @@ def person(store: str) -> dict[str, str]:
 
 def _record(store: str, person_id: str, decision: str, meeting: str, reason: str = "panel view") -> None:
     _run("matac", "record", person_id, "--decision", decision, "--reason", reason,
-         "--meeting", meeting, "--store", store)
+         "--meeting", meeting, "--store", store, "--chair", "chair")
 
 
 def _history(store: str, *person_id: str) -> pd.DataFrame:
@@ -76,7 +86,7 @@ def test_recording_twice_appends_and_leaves_the_first_decision_unchanged(store, 
     assert both["decision"].tolist() == ["defer", "adopt"]
     row = first.iloc[0]
     assert (row["score"], row["rank"], row["as_of"]) == ("60.0", "1", "2025-03-01")
-    assert row["reason"] == "await the MARAC minutes" and row["who"] and row["at"].endswith("UTC")
+    assert row["reason"] == "await the MARAC minutes" and row["who"] == "chair (matac_chair)" and row["at"].endswith("UTC")
     assert row["config_version"] and row["config_fingerprint"]
 
 
@@ -98,10 +108,10 @@ def test_a_meeting_after_the_latest_incident_scores_as_of_the_latest_incident(st
 
 def test_an_unknown_person_or_an_empty_reason_is_refused_with_a_sentence(store) -> None:
     result = runner.invoke(app, ["matac", "record", "P-nobody", "--decision", "adopt", "--reason", "x",
-                                 "--meeting", "2025-03-01", "--store", store])
+                                 "--meeting", "2025-03-01", "--store", store, "--chair", "chair"])
     assert isinstance(result.exception, PersonNotFound) and "no person with id 'P-nobody'" in str(result.exception)
     result = runner.invoke(app, ["matac", "record", "P-nobody", "--decision", "adopt", "--reason", " ",
-                                 "--meeting", "2025-03-01", "--store", store])
+                                 "--meeting", "2025-03-01", "--store", store, "--chair", "chair"])
     assert isinstance(result.exception, InvalidDecision) and "needs a reason" in str(result.exception)
     assert _history(store).empty
 
@@ -124,3 +134,16 @@ def test_cohort_table_names_the_last_meeting(store, person) -> None:
     result = runner.invoke(app, ["matac", "cohort", "--store", store], catch_exceptions=False)
     assert result.exit_code == 0
     assert "last meeting 2025-03-01" in result.stderr and "Adopted cohort" in result.stdout
+
+
+@pytest.mark.parametrize(("user", "password", "refusal"), [
+    ("ann", PASSWORD, "only a matac_chair records MATAC decisions"),
+    ("chair", "not the password", "wrong name or password"),
+    ("nobody", PASSWORD, "wrong name or password"),
+])
+def test_only_a_signed_in_chair_records_a_decision(store, person, monkeypatch, user, password, refusal) -> None:
+    monkeypatch.setenv("HARMGRAPH_PASSWORD", password)
+    result = runner.invoke(app, ["matac", "record", person["S1"], "--decision", "adopt", "--reason", "x",
+                                 "--meeting", "2025-03-01", "--store", store, "--chair", user])
+    assert isinstance(result.exception, HarmgraphError) and refusal in str(result.exception)
+    assert _history(store).empty
