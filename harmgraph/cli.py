@@ -139,7 +139,9 @@ def generate(
     with _stage_progress() as tell:
         summary = generate_force(out_dir, people=people, seed=seed, fragmentation=fragmentation,
                                  fmt=fmt, progress=lambda stage, fraction=None: tell(stage, fraction))
-    console.print(f"wrote synthetic force to {out_dir}: {summary}")
+    counts = ", ".join(f"{rows:,} {stem}" for stem, rows in summary.counts.items())
+    console.print(f"wrote a synthetic force of {summary.people:,} people (seed {summary.seed}, "
+                  f"{summary.fmt}) to {out_dir}: {counts}")
 
 
 def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
@@ -211,7 +213,9 @@ def _text(value: object) -> str:
 
 def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object], title: str) -> None:
     """A compact table, then each row's reason as a numbered line (reasons are long)."""
-    shown = [c for c in columns if c not in ("reasons", "record_ids")]
+    # Lists keep the long columns out of the table (reasons follow it); a persons export has
+    # nothing else to show, so its record ids stay.
+    shown = [c for c in columns if c not in ("reasons", "record_ids") or c == "record_ids" and "reasons" not in columns]
     table = Table(title=title, caption=(f"as of {prov['as_of']}, {prov['lookback_years']}-year window; "
                                         f"config {prov['config_version']} ({prov['config_fingerprint']})"))
     for column in shown:

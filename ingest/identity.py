@@ -40,15 +40,27 @@ def _mode(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _display_names(frame: pd.DataFrame) -> pd.Series:
-    """Name of each person's most complete record, as 'Forename SURNAME'."""
-    completeness = frame[["forename", "surname", "date_of_birth"]].notna().sum(axis=1)
-    best = (frame.assign(_complete=completeness)
-            .sort_values(["person_id", "_complete", "record_id"], ascending=[True, False, True])
-            .drop_duplicates("person_id").set_index("person_id"))
-    forename = best["forename"].fillna("").astype(str).str.strip().str.title()
-    surname = best["surname"].fillna("").astype(str).str.strip().str.upper()
-    name = (forename + " " + surname).str.strip()
-    return name.where(name != "", "(name not recorded)")
+    """Each person's name as most of their records give it, as 'Forename SURNAME'.
+
+    The spelling most records agree on wins (one mistyped record must not rename a man every
+    list calls by his real name); ties go to the most complete record, then the smallest id.
+
+    >>> records = pd.DataFrame({"person_id": ["P1"] * 3, "record_id": ["A", "B", "C"],
+    ...     "forename": ["graham", "Graham", "Graham"], "surname": ["PPRATT", "Pratt", "pratt"],
+    ...     "date_of_birth": ["1970-01-01", None, None]})
+    >>> _display_names(records).to_dict()
+    {'P1': 'Graham PRATT'}
+    """
+    forename = frame["forename"].fillna("").astype(str).str.strip().str.title()
+    surname = frame["surname"].fillna("").astype(str).str.strip().str.upper()
+    named = frame.assign(_name=(forename + " " + surname).str.strip(),
+                         _complete=frame[["forename", "surname", "date_of_birth"]].notna().sum(axis=1))
+    named["_agree"] = named.groupby(["person_id", "_name"])["record_id"].transform("size")
+    named.loc[named["_name"].eq(""), "_agree"] = 0  # a record without a name never wins
+    best = (named.sort_values(["person_id", "_agree", "_complete", "record_id"],
+                              ascending=[True, False, False, True])
+            .drop_duplicates("person_id").set_index("person_id")["_name"])
+    return best.where(best != "", "(name not recorded)")
 
 
 def describe_persons(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
