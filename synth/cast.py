@@ -20,6 +20,11 @@ VICTIM_REUSE_SHARE = 0.05
 # Chance an incident also harms a second person (a child, a relative, a new partner).
 EXTRA_VICTIM = {PARTNER: 0.03, EX_PARTNER: 0.03, FAMILY: 0.08, ACQUAINTANCE: 0.04, STRANGER: 0.04,
                 UNKNOWN: 0.03}
+# How the chance of a second victim grows with the perpetrator's intensity, its cap, and how
+# many people (children, relatives, a new partner) a household has who can be harmed.
+EXTRA_VICTIM_POWER = 1.0
+EXTRA_VICTIM_CAP = 0.2
+HOUSEHOLD_MAX = 3
 # Chance of a second suspect (a friend or relative of the main suspect).
 CO_SUSPECT = {PARTNER: 0.01, EX_PARTNER: 0.015, FAMILY: 0.04, ACQUAINTANCE: 0.06, STRANGER: 0.08,
               UNKNOWN: 0.03}
@@ -73,18 +78,32 @@ def core_involvements(rng: np.random.Generator, incidents: pd.DataFrame, pairs: 
 
 def extra_involvements(rng: np.random.Generator, incidents: pd.DataFrame,
                        first_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Second victims and co-suspects, each a new person; returns (victims, co-suspects)."""
+    """Second victims and co-suspects; returns (victims, co-suspects).
+
+    Second victims belong to the pair's household (children, relatives, a new partner): each
+    pair has up to three such people and the same ones are harmed again at later incidents.
+    The chance grows with the perpetrator's intensity, so the households of the most intense
+    perpetrators have the most people harmed in them. Co-suspects are each a new person.
+    """
     n = len(incidents)
     rel = incidents["rel"].to_numpy()
     not_breach = incidents["breach_of"].to_numpy() == NONE
-    extra = np.flatnonzero(not_breach & (rng.random(n) < _lookup(EXTRA_VICTIM, rel)))
+    intensity = np.ones(n)
+    if "intensity" in incidents:
+        intensity = np.nan_to_num(incidents["intensity"].to_numpy(dtype=float), nan=1.0)
+    chance = np.minimum(_lookup(EXTRA_VICTIM, rel) * intensity ** EXTRA_VICTIM_POWER, EXTRA_VICTIM_CAP)
+    extra = np.flatnonzero(not_breach & (rng.random(n) < chance))
     co = np.flatnonzero(not_breach & (rng.random(n) < _lookup(CO_SUSPECT, rel)))
-    victims = pd.DataFrame({"inc": extra, "person": first_id + np.arange(len(extra)),
+    pair = incidents["pair"].to_numpy()[extra]
+    household = rng.integers(0, HOUSEHOLD_MAX, len(extra))  # which household member
+    member = pd.factorize(pd.Series(pair * HOUSEHOLD_MAX + household))[0]
+    n_extra = int(member.max()) + 1 if len(member) else 0
+    victims = pd.DataFrame({"inc": extra, "person": first_id + member,
                             "role": ROLE["victim"], "rel": NONE})
     charged = np.isin(incidents["outcome"].to_numpy()[co], [OUT["charged"], OUT["convicted"]])
     co_rel = np.select([rel[co] == FAMILY, rel[co] == STRANGER], [FAMILY, STRANGER], default=ACQUAINTANCE)
     co_suspects = pd.DataFrame({
-        "inc": co, "person": first_id + len(extra) + np.arange(len(co)),
+        "inc": co, "person": first_id + n_extra + np.arange(len(co)),
         "role": np.where(charged & (rng.random(len(co)) < 0.75), ROLE["offender"], ROLE["suspect"]),
         "rel": co_rel,
     })

@@ -139,7 +139,7 @@ def _build_force(rng: dict[str, np.random.Generator], people: int, window: Windo
     report("people", 0.4)
     core = cast.core_involvements(rng["cast"], incidents, pairs)
     extra_victims, co_suspects = cast.extra_involvements(rng["cast"], incidents, next_id)
-    next_id += len(extra_victims) + len(co_suspects)
+    next_id += extra_victims["person"].nunique() + len(co_suspects)
     witnesses = cast.witness_involvements(rng["witnesses"], len(incidents), max(0, people - next_id), next_id)
     involvements = pd.concat([core, extra_victims, co_suspects, witnesses], ignore_index=True)
     arch = np.full(next_id + max(0, people - next_id), arc.WITNESS, dtype=np.int64)

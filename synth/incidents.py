@@ -3,7 +3,8 @@
 Incidents are built from the pairs (``archetypes``): each pair expands to its incidents, spread
 over the pair's window. Power-few incidents bunch towards the end of the window (shortening
 intervals) and their offences escalate with their position in the career; a few careers end
-in murder or attempted murder. Recording attributes (domestic-abuse flag, DASH risk, outcome,
+in murder or attempted murder. Grave offences follow the perpetrator's persistent intensity
+rather than falling uniformly on every incident of a mix. Recording attributes (domestic-abuse flag, DASH risk, outcome,
 recorded date) follow DOMAIN.md: about three quarters of domestic cases close as outcome 15
 or 16, DASH is mostly standard.
 """
@@ -16,7 +17,7 @@ import pandas as pd
 from ingest.contract import DASH_RISKS, OUTCOMES
 from synth import offences as off
 from synth.archetypes import (
-    ACQUAINTANCE, EX_PARTNER, FAMILY, PARTNER, POWER, REPEAT, SERIAL, STRANGER, UNKNOWN,
+    ACQUAINTANCE, EX_PARTNER, FAMILY, ONE_OFF, PARTNER, POWER, REPEAT, SERIAL, STRANGER, UNKNOWN,
 )
 from synth.util import Window, segment_ids
 
@@ -27,6 +28,17 @@ NONE = -1  # code for "not recorded" in integer-coded columns
 # Share of power-few careers that end in a killing or an attempt (extremely rare overall).
 MURDER_SHARE = 0.012
 ATTEMPT_SHARE = 0.02
+
+# How strongly a perpetrator's intensity (``archetypes.INTENSITY_SHAPE``) raises the chance an
+# incident is grave, and the cap. With the rate also rising with intensity, a person's yearly
+# harm grows faster than either, so the gravest records belong to the same few year after year.
+GRAVE_POWER = 1.5
+GRAVE_CAP = 0.6
+# Grave offences by people seen only once are rarer than the ordinary mixes imply: most
+# recorded harm comes from a small number of people with a course of conduct behind it
+# (under 2% of victim-offender pairs carry about four fifths of it, Bland and Ariel 2015).
+GRAVE_SCALE = {ONE_OFF: 0.5, REPEAT: 1.0, SERIAL: 1.0, POWER: 1.0}
+_GRAVE_SCALE = np.array([GRAVE_SCALE.get(code, 1.0) for code in range(POWER + 1)])
 
 # Outcome mixes by situation (probabilities in OUTCOMES order, normalised on use).
 _OUTCOME_MIXES = {
@@ -64,7 +76,8 @@ def base_incidents(rng: np.random.Generator, pairs: pd.DataFrame) -> pd.DataFram
     span = np.maximum(pairs["career_span"].to_numpy()[pair], 1.0)
     position = np.clip((time - career_start) / span, 0.0, 1.0)
     return pd.DataFrame({"pair": pair, "perp": pairs["perp"].to_numpy()[pair], "arch": arch,
-                         "time": time, "rel": rel, "position": position, "breach_of": NONE})
+                         "time": time, "rel": rel, "position": position, "breach_of": NONE,
+                         "intensity": pairs["intensity"].to_numpy()[pair]})
 
 
 def draw_offences(rng: np.random.Generator, incidents: pd.DataFrame) -> np.ndarray:
@@ -79,11 +92,22 @@ def draw_offences(rng: np.random.Generator, incidents: pd.DataFrame) -> np.ndarr
         ["power_late", "power_early", "separated", "stranger"],
         default="domestic",
     )
+    # Grave offences (rape, GBH with intent, strangulation, attempted murder) are not drawn
+    # uniformly: each mix's grave share is scaled by the perpetrator's intensity, so they
+    # cluster in the people who commit them again (partner rape and strangulation are
+    # typically repeated within one relationship, and predict later serious harm).
+    intensity = incidents["intensity"].to_numpy() if "intensity" in incidents else np.ones(len(arch))
     codes = np.empty(len(arch), dtype=np.int64)
     for name in off.MIXES:
         where = np.flatnonzero(mix == name)
-        if len(where):
-            codes[where] = off.draw(rng, name, len(where))
+        if len(where) == 0:
+            continue
+        grave_share = off.grave_share(name)
+        scale = _GRAVE_SCALE[arch[where]] * intensity[where] ** GRAVE_POWER
+        p_grave = np.minimum(grave_share * scale, GRAVE_CAP)
+        grave = rng.random(len(where)) < p_grave
+        codes[where[grave]] = off.draw(rng, name, int(grave.sum()), grave=True)
+        codes[where[~grave]] = off.draw(rng, name, int((~grave).sum()), grave=False)
     return codes
 
 
@@ -101,11 +125,15 @@ def plant_killings(rng: np.random.Generator, incidents: pd.DataFrame, offence: n
     # Last incident of each power-few perpetrator: sort by (perp, time), take run ends.
     order = rows[np.lexsort((time[rows], perp[rows]))]
     last = order[np.r_[perp[order][1:] != perp[order][:-1], True]]
-    u = rng.random(len(last))
-    offence[last[u < MURDER_SHARE]] = off.OFFENCE_INDEX["murder"]
+    # The most intense (those with the gravest records) are the likeliest to kill; the mean
+    # intensity is 1, so the overall shares stay as set.
+    intensity = incidents["intensity"].to_numpy()[last] if "intensity" in incidents else 1.0
+    u = rng.random(len(last)) / intensity
+    murdered = u < MURDER_SHARE
+    offence[last[murdered]] = off.OFFENCE_INDEX["murder"]
     attempted = (u >= MURDER_SHARE) & (u < MURDER_SHARE + ATTEMPT_SHARE)
     offence[last[attempted]] = off.OFFENCE_INDEX["attempted_murder"]
-    return incidents["pair"].to_numpy()[last[u < MURDER_SHARE]]
+    return incidents["pair"].to_numpy()[last[murdered]]
 
 
 def domestic_flag(rng: np.random.Generator, rel: np.ndarray, offence: np.ndarray) -> np.ndarray:

@@ -45,6 +45,9 @@ SERIOUS: frozenset[str] = frozenset(
 )
 SERIOUS_MASK = np.array([k in SERIOUS for k in OFFENCE_KEYS])
 
+# Grave offences: the few that carry most recorded harm (years, not days, of custody).
+GRAVE: frozenset[str] = frozenset({"attempted_murder", "gbh_s18", "rape", "strangulation"})
+
 # Offence mixes (weights, normalised on use). Named by the situation they describe.
 MIXES: dict[str, dict[str, float]] = {
     # Ordinary domestic incidents between current partners or family members.
@@ -90,15 +93,24 @@ MIXES: dict[str, dict[str, float]] = {
 }
 
 
-def mix_arrays(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(offence codes, probabilities) for one mix, in catalogue order."""
-    mix = MIXES[name]
+def mix_arrays(name: str, grave: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(offence codes, probabilities) for one mix, in catalogue order; ``grave`` True or False
+    keeps only the grave or only the other offences of the mix."""
+    mix = {k: w for k, w in MIXES[name].items() if grave is None or (k in GRAVE) == grave}
+    if not mix:  # a mix with no grave offences: fall back to the whole mix
+        mix = MIXES[name]
     codes = np.array([OFFENCE_INDEX[k] for k in mix])
     weights = np.array(list(mix.values()), dtype=float)
     return codes, weights / weights.sum()
 
 
-def draw(rng: np.random.Generator, name: str, size: int) -> np.ndarray:
-    """``size`` offence codes drawn from one mix."""
-    codes, probs = mix_arrays(name)
+def grave_share(name: str) -> float:
+    """Share of one mix's weight on grave offences."""
+    mix = MIXES[name]
+    return sum(w for k, w in mix.items() if k in GRAVE) / sum(mix.values())
+
+
+def draw(rng: np.random.Generator, name: str, size: int, grave: bool | None = None) -> np.ndarray:
+    """``size`` offence codes drawn from one mix (or only its grave / other part)."""
+    codes, probs = mix_arrays(name, grave)
     return codes[rng.choice(len(codes), size=size, p=probs)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -178,12 +179,54 @@ def test_fragmentation_changes_only_people_records(force: Force, flat_force: For
     assert len(force.measures) == len(flat_force.measures)
 
 
-def test_power_few_carry_most_of_the_harm(force: Force) -> None:
+def test_power_few_carry_much_of_the_harm(force: Force) -> None:
     truth = force.ground_truth_perpetrators
     harm = truth["total_harm_days"].astype(float)
     power = truth["archetype"] == "power_few"
-    assert 0.02 <= power.mean() <= 0.05
-    assert harm[power].sum() / harm.sum() > 0.5
+    # Under 2% of everyone seen in ten years (their long careers make them 2-3% of any
+    # three-year window, tested below), yet about half the harm on the generator's own weights.
+    assert 0.012 <= power.mean() <= 0.025
+    assert harm[power].sum() / harm.sum() > 0.4
+
+
+def _perpetrator_harm(force: Force) -> pd.DataFrame:
+    """(person, when, harm) per perpetrator incident, harm on harmgraph's shipped catalogue
+    (the Crime Harm Index days the back-test measures; the published figures are on that scale)."""
+    from scoring.catalogue import load_catalogue
+
+    inv = force.involvements[force.involvements["role"].isin(PERPETRATOR_ROLES)]
+    inv = inv.assign(person=force.true_person(inv["record_id"]))[["incident_id", "person"]].drop_duplicates()
+    rows = inv.merge(force.incidents[["incident_id", "occurred_at", "offence"]])
+    return pd.DataFrame({"person": rows["person"], "when": pd.to_datetime(rows["occurred_at"]),
+                         "harm": load_catalogue().harm_days(rows["offence"]).fillna(0.0)})
+
+
+def _window(harm: pd.DataFrame, end: pd.Timestamp, years: int) -> pd.Series:
+    inside = (harm["when"] > end - pd.DateOffset(years=years)) & (harm["when"] <= end)
+    return harm[inside].groupby("person")["harm"].sum().sort_values(ascending=False)
+
+
+def test_harm_concentrated_within_a_three_year_window(force: Force) -> None:
+    # About 3% of perpetrators cause about 90% of harm (Barnham et al. 2017): it must hold in
+    # the window a list is drawn from, not only over whole careers.
+    window = _window(_perpetrator_harm(force), pd.Timestamp("2025-10-31"), 3)
+    top = int(np.ceil(0.03 * len(window)))
+    assert window.iloc[:top].sum() / window.sum() > 0.75
+    arch = force.ground_truth_perpetrators.set_index("true_person_id")["archetype"]
+    assert 0.015 <= (window.index.map(arch) == "power_few").mean() <= 0.04
+
+
+def test_the_worst_stay_the_worst(force: Force) -> None:
+    # Intensity persists, so the top 5% by their last three years' harm cause most of the next
+    # year's (pooled over three dates; about 70% on this force).
+    harm = _perpetrator_harm(force)
+    listed = later = 0.0
+    for end in pd.to_datetime(["2023-10-31", "2024-10-31", "2025-10-31"]):
+        past = _window(harm, end, 3)
+        future = _window(harm, end + pd.DateOffset(years=1), 1)
+        listed += future.reindex(past.index[: int(np.ceil(0.05 * len(past)))]).fillna(0.0).sum()
+        later += future.sum()
+    assert listed / later > 0.5
 
 
 def test_share_of_perpetrators_with_several_victims(force: Force) -> None:
