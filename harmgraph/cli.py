@@ -15,7 +15,9 @@ from typing import Annotated, Optional
 
 import pandas as pd
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn,
                            TimeElapsedColumn)
 from rich.table import Table
@@ -211,21 +213,32 @@ def _text(value: object) -> str:
     return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
 
 
+# A list's columns need about this many characters; narrower output (a pipe, a log) would fold
+# every header and figure, so the table is printed at least this wide.
+LIST_TABLE_WIDTH = 110
+
+
 def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object], title: str) -> None:
     """A compact table, then each row's reason as a numbered line (reasons are long)."""
     # Lists keep the long columns out of the table (reasons follow it); a persons export has
     # nothing else to show, so its record ids stay.
-    shown = [c for c in columns if c not in ("reasons", "record_ids") or c == "record_ids" and "reasons" not in columns]
-    table = Table(title=title, caption=(f"as of {prov['as_of']}, {prov['lookback_years']}-year window; "
-                                        f"config {prov['config_version']} ({prov['config_fingerprint']})"))
+    long_columns = ("reasons", "record_ids", "flags")
+    shown = [c for c in columns if c not in long_columns or "reasons" not in columns]
+    table = Table(title=title, box=box.SIMPLE_HEAD, caption=(
+        f"as of {prov['as_of']}, {prov['lookback_years']}-year window; "
+        f"config {prov['config_version']} ({prov['config_fingerprint']})"))
     for column in shown:
-        table.add_column(column, overflow="fold")
+        # Ids and dates keep their width (an id cut in two cannot be pasted); the rest folds.
+        table.add_column(column, overflow="fold", no_wrap=column in ("person_id", "last_incident"))
     for row in frame[shown].itertuples(index=False):
         table.add_row(*(_text(v) for v in row))
+    out.width = max(out.width, LIST_TABLE_WIDTH)
     out.print(table)
     if "reasons" in columns:
         for row in frame.itertuples(index=False):
-            out.print(f"[bold]{row.rank}.[/] {row.display_name} ({row.person_id}): {row.reasons}")
+            flags = escape(f" [{row.flags.replace(';', ', ')}]") if isinstance(getattr(row, "flags", None), str) and row.flags else ""
+            out.print(f"[bold]{row.rank}.[/] {row.display_name} ({row.person_id}){flags}: {row.reasons}",
+                      highlight=False)
     out.print()
 
 
