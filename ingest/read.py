@@ -113,8 +113,9 @@ def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     if irregular or lines != table.num_rows + 1 or table.column_names != header:
         return None
-    return pd.DataFrame({name: pc.utf8_trim_whitespace(table.column(name)).to_numpy(zero_copy_only=False)
-                         for name in header}, dtype=object)
+    # Kept as Arrow strings, not Python objects: a third of the memory at a large force's size.
+    return pd.DataFrame({name: pd.Series(pc.utf8_trim_whitespace(table.column(name)), dtype=pd.StringDtype("pyarrow"))
+                         for name in header})
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

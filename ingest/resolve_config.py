@@ -144,8 +144,11 @@ class ResolutionConfig(BaseModel):
     predict_chunks: int = Field(default=1, ge=1, le=64)
     """Split scoring into chunks x chunks pieces to cap memory on very large inputs."""
     duckdb_threads: int | None = Field(default=None, ge=1)
-    duckdb_memory_limit: str | None = Field(default=None, pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$")
-    """e.g. '3GB'; DuckDB spills to disk beyond it. None = DuckDB's default (80% of RAM)."""
+    duckdb_memory_limit: str | None = Field(default="2GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$")
+    """e.g. '3GB'; DuckDB spills to disk beyond it. None = DuckDB's default (80% of RAM).
+    2GB by default: at 2 million records it cut the peak from 4.5 GB to 3.4 GB and was no
+    slower (85 s against 90 s; docs/entity-resolution.md), and it leaves the machine to the
+    rest of the load."""
 
     @field_validator("blocking_rules", "prior_deterministic_rules")
     @classmethod
