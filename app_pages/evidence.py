@@ -10,7 +10,8 @@ from harmgraph.ui import evidence_data
 from harmgraph.ui.chrome import current_view, need_incidents
 from scoring.fairness import CAVEATS
 
-METHOD_LABELS = {"share_rfgv": "RFGV list", "share_learned": "learned weights", "share_frequency": "frequency only",
+METHOD_LABELS = {"share_rfgv": "RFGV list", "share_learned": "learned weights",
+                 "share_learned_bands": "learned bands + weights", "share_frequency": "frequency only",
                  "share_random": "random (expected)", "best_possible_share": "perfect hindsight"}
 
 
@@ -65,11 +66,12 @@ if need_incidents(view):
                                    key="evidence_every"))
     top_k = int(left.number_input("Top k", min_value=1, max_value=1000, value=50, key="evidence_top_k"))
     learned = middle.checkbox("Also test learned weights", key="evidence_learned",
-                              help="Weights fitted (Poisson regression) only on windows that had ended by each date.")
+                              help="Weights fitted (Poisson regression), and bands learned by a regression tree per "
+                                   "component, only on windows that had ended by each date.")
     last = evidence_data.last_backtest_date(view.as_of, horizon)
     st.markdown(f"Ranked as of **{last}** (and earlier dates, every {every} months) using only data up to "
                 f"each date; harm measured over the next {horizon} days, up to {view.as_of}.")
-    results, summary, weights = evidence_data.backtest_results(view.key, horizon, every, times, top_k, learned)
+    results, summary, weights, bands = evidence_data.backtest_results(view.key, horizon, every, times, top_k, learned)
     if summary.empty:
         st.info("Nobody was ranked on the back-test date: choose a later as-of date or a shorter horizon.")
     else:
@@ -86,6 +88,14 @@ if need_incidents(view):
             st.subheader("Weights: default beside learned")
             st.dataframe(weights, hide_index=True, key="evidence_weights", width="stretch")
             st.caption("The default stays the transparent points system; learned weights are shown for comparison.")
+        if learned and not bands.empty:
+            st.subheader("Bands: default beside learned")
+            st.dataframe(bands, hide_index=True, key="evidence_bands", width="stretch")
+            st.caption("Recency: `<=days:points` (first match); the others: `>=value:points` (highest match). "
+                       "Edges are the splits of a small regression tree per component, fitted on the same earlier "
+                       "windows as the weights; the refitted weights (R F G V) go with the learned bands and are "
+                       "back-tested as \"learned bands + weights\". A component with no split keeps its "
+                       "default bands.")
 
     st.subheader(f"Fairness: the top {top_k} against everyone ranked as of {view.as_of}")
     report = evidence_data.fairness(view.key, top_k)

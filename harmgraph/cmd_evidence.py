@@ -23,7 +23,8 @@ OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Al
 SHARE_COLUMNS = ("share_", "best_possible_share", "precision_", "recall_")
 # Short headers so the back-test table fits an 80-column terminal.
 HEADERS = {
-    "as_of": "as of", "share_rfgv": "RFGV", "share_learned": "learned", "share_frequency": "freq only",
+    "as_of": "as of", "share_rfgv": "RFGV", "share_learned": "learned", "share_learned_bands": "+bands",
+    "share_frequency": "freq only",
     "share_random": "random", "best_possible_share": "hindsight", "lift_vs_frequency": "x freq",
     "lift_vs_random": "x random", "precision_again": "P again", "recall_again": "R again",
     "precision_new_victim": "P new vic", "recall_new_victim": "R new vic",
@@ -72,7 +73,8 @@ def register(app: typer.Typer) -> None:
         times: Annotated[int, typer.Option("--times", min=1,
                                            help="How many as-of dates (the latest and earlier ones).")] = 1,
         top_k: Annotated[int, typer.Option("--top-k", min=1, help="Also measure the top k.")] = 50,
-        learned: Annotated[bool, typer.Option("--learned", help="Also test weights learned from earlier windows.")] = False,
+        learned: Annotated[bool, typer.Option(
+            "--learned", help="Also test weights, and bands with weights, learned from earlier windows.")] = False,
         learn_target: Annotated[Target, typer.Option("--learn-target",
                                                      help="harm: Poisson on later harm; again: logistic on harming again.")] = Target.HARM,
         config: ConfigOption = None,
@@ -83,7 +85,7 @@ def register(app: typer.Typer) -> None:
         from harmgraph.export import to_csv
         from scoring.backtest import backtest as run_backtest
         from scoring.backtest import rolling_dates, summary_table
-        from scoring.learned import learn_for_dates, weights_table
+        from scoring.learned import bands_table, learn_for_dates, weights_table
 
         with open_store(store) as graph_store:
             context = build_context(graph_store, None, config, catalogue)
@@ -96,11 +98,13 @@ def register(app: typer.Typer) -> None:
         fits = {}
         with _stage_progress(stages=len(dates) + int(learned)) as tell:
             if learned:
-                tell("learning weights from earlier windows")
+                tell("learning weights and bands from earlier windows")
                 fits = learn_for_dates(context, dates, horizon, every_months, target=learn_target)
             results = run_backtest(context, dates, horizon, top_k,
                                    weights_for=(lambda d: {"learned": fits[d].weights}) if learned else None,
-                                   progress=tell)
+                                   progress=tell,
+                                   config_for=(lambda d: {"learned_bands": fits[d].config(context.config, True)})
+                                   if learned else None)
         summary = summary_table(results)
         incomplete = results.loc[~results["horizon_complete"], "as_of"].unique() if len(results) else []
         caption = (f"Share of all Crime Harm Index days on (as-of, as-of + {horizon} days] caused by the "
@@ -110,8 +114,16 @@ def register(app: typer.Typer) -> None:
         if len(summary):
             summary["cut"] = summary["cut"] + " (" + summary["k"].astype(str) + ")"
         people = ["as_of", "cut", "precision_again", "recall_again", "precision_new_victim", "recall_new_victim"]
-        out.print(_table(summary.drop(columns=[*people[2:], "k"], errors="ignore"),
+        learned_shares = ["share_learned", "share_learned_bands"]
+        out.print(_table(summary.drop(columns=[*people[2:], *learned_shares, "k"], errors="ignore"),
                          "Back-test: share of later harm caused by the top of the list", caption))
+        if learned:
+            # Their own table, so the main one still fits an 80-column terminal.
+            out.print(_table(summary.reindex(columns=["as_of", "cut", "share_rfgv", *learned_shares,
+                                                      "share_frequency", "best_possible_share"]),
+                             "Back-test: learned beside the default (share of later harm)",
+                             "learned = learned weights on the default bands; +bands = learned bands with "
+                             "weights refitted on them; both fitted only on windows that ended by each as-of date."))
         out.print(_table(summary.reindex(columns=people), "Back-test: did the people listed harm again?",
                          "P = precision (share of those listed who did), R = recall (share of all who did "
                          "that the list named); new vic = harmed someone they had not harmed before."))
@@ -123,6 +135,10 @@ def register(app: typer.Typer) -> None:
             weights["trained_on"] = weights["trained_on"].str.split(", ").map(
                 lambda ds: f"{len(ds)} dates {ds[0]}..{ds[-1]}" if ds != [""] else "")
             out.print(_table(weights, "Weights: default beside learned"))
+            out.print(_table(bands_table(context.config, fits), "Bands: default beside learned",
+                             "recency <=days:points (first match); others >=value:points (highest match). "
+                             "Edges from a regression tree per component on the same earlier windows; "
+                             "refitted weights (R F G V) are fitted on the points the learned bands give."))
         if output is not None:
             output.write_text(to_csv(results), encoding="utf-8")
             console.print(f"wrote {output}")

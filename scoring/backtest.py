@@ -12,7 +12,8 @@ The method, in order:
    equally between them, so per-person harm adds up to the force's total.
 3. **Compare** the top 1%, 2%, 5% and top k of three orderings: the RFGV list, a
    frequency-only baseline (most incidents first) and random selection (its expected value,
-   so no random numbers are drawn), plus any extra weightings supplied (learned weights).
+   so no random numbers are drawn), plus any extra weightings or whole configs supplied
+   (learned weights, learned bands).
 
 Known limits are written up in docs/model-card.md (identities and outcomes are as held
 today, not as they were on D).
@@ -27,7 +28,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from scoring.config import Weights
+from scoring.config import ScoringConfig, Weights
 from scoring.lists import PerpetratorList, rank_perpetrators
 from scoring.perpetrators import ScoringContext
 from scoring.tables import ScoringTables
@@ -74,10 +75,16 @@ def context_as_of(context: ScoringContext, as_of: date) -> ScoringContext:
     return replace(context, tables=truncate_tables(context.tables, as_of), as_of=as_of)
 
 
-def rank_as_of(context: ScoringContext, as_of: date, weights: Weights | None = None) -> pd.DataFrame:
-    """The overall list as it would have been drawn up on ``as_of`` (optionally other weights)."""
+def rank_as_of(context: ScoringContext, as_of: date, weights: Weights | ScoringConfig | None = None) -> pd.DataFrame:
+    """The overall list as it would have been drawn up on ``as_of``.
+
+    ``weights`` optionally scores with other weights, or with a whole other config (e.g.
+    learned bands and weights); either way only the truncated tables are seen.
+    """
     past = context_as_of(context, as_of)
-    if weights is not None:
+    if isinstance(weights, ScoringConfig):
+        past = replace(past, config=weights)
+    elif weights is not None:
         past = replace(past, config=past.config.model_copy(update={"weights": weights}))
     return rank_perpetrators(past, PerpetratorList.OVERALL)
 
@@ -186,11 +193,11 @@ def _random_metrics(order: pd.Series, outcomes: pd.DataFrame, total_harm: float,
 
 
 def backtest_once(context: ScoringContext, as_of: date, horizon_days: int = 365, top_k: int = 50,
-                  extra_weights: Mapping[str, Weights] | None = None) -> pd.DataFrame:
+                  extra_weights: Mapping[str, Weights | ScoringConfig] | None = None) -> pd.DataFrame:
     """One as-of date: one row per (method, cut) with harm share, precision, recall and lifts.
 
     Methods: ``rfgv`` (the list), ``frequency``, ``random`` (expected value) and one per entry
-    of ``extra_weights``. ``lift_vs_frequency`` and ``lift_vs_random`` divide harm share by
+    of ``extra_weights`` (other weights, or a whole config such as learned bands and weights). ``lift_vs_frequency`` and ``lift_vs_random`` divide harm share by
     the baseline's. ``ranked_harm_share`` is the share of all future harm caused by anyone on
     the list at all; ``best_possible_share`` what the same number of people would take with
     perfect hindsight (the ceiling for any ordering of the list).
@@ -238,18 +245,21 @@ def rolling_dates(latest: date, every_months: int, times: int) -> list[date]:
 
 def backtest(context: ScoringContext, as_ofs: Sequence[date], horizon_days: int = 365, top_k: int = 50,
              weights_for: Callable[[date], Mapping[str, Weights]] | None = None,
-             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+             progress: Callable[[str], None] | None = None,
+             config_for: Callable[[date], Mapping[str, ScoringConfig]] | None = None) -> pd.DataFrame:
     """Back-test at each date in ``as_ofs`` and stack the results (oldest first).
 
     ``weights_for(as_of)`` may give extra weightings to test beside the defaults (e.g. weights
-    learned only from windows that ended by ``as_of``).
+    learned only from windows that ended by ``as_of``); ``config_for(as_of)`` whole configs
+    (e.g. learned bands with weights refitted on them). Both map a method name to its setting.
     """
     frames = []
     for as_of in sorted(as_ofs):
         if progress:
             progress(f"back-testing as of {as_of}")
-        extra = weights_for(as_of) if weights_for else None
-        frames.append(backtest_once(context, as_of, horizon_days, top_k, extra))
+        extra: dict[str, Weights | ScoringConfig] = {**(weights_for(as_of) if weights_for else {}),
+                                                     **(config_for(as_of) if config_for else {})}
+        frames.append(backtest_once(context, as_of, horizon_days, top_k, extra or None))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

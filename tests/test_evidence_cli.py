@@ -57,6 +57,9 @@ def test_backtest_with_learned_weights_shows_both(tmp_path: Path, force_factory,
         load(evidence_force(force_factory), store)
     text = _run("backtest", "--store", str(path), "--as-of", "2025-06-30", "--horizon", "90", "--learned")
     assert "Weights: default beside learned" in text and "learned" in text
+    # Bands: the default beside those learned (two people is too few to learn any: defaults kept).
+    assert "Bands: default beside learned" in text and "<=28d:5" in text and "no split" in text
+    assert "Back-test: learned beside the default" in text and "+bands" in text
 
 
 def test_fairness_prints_groups_with_caveats(tmp_path: Path, force_factory, load) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ import streamlit as st
 from harmgraph.ui import data
 from scoring.backtest import backtest, rolling_dates, summary_table
 from scoring.fairness import fairness_report
-from scoring.learned import learn_for_dates, weights_table
+from scoring.learned import bands_table, learn_for_dates, weights_table
 
 
 def last_backtest_date(as_of: date, horizon_days: int) -> date:
@@ -28,8 +28,8 @@ def last_backtest_date(as_of: date, horizon_days: int) -> date:
 
 @st.cache_data(max_entries=8, show_spinner="Back-testing the list against later harm…")
 def backtest_results(key: data.ViewKey, horizon_days: int, every_months: int, times: int, top_k: int,
-                     learned: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(results, summary, weights) for as-of dates ending one horizon before the view's as-of.
+                     learned: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(results, summary, weights, bands) for as-of dates ending one horizon before the view's as-of.
 
     Only incidents up to the view's as-of date are read at all, so the sidebar date is the
     edge of what the back-test may know.
@@ -40,9 +40,12 @@ def backtest_results(key: data.ViewKey, horizon_days: int, every_months: int, ti
     dates = rolling_dates(last_backtest_date(key.as_of, horizon_days), every_months, times)
     fits = learn_for_dates(context, dates, horizon_days, every_months) if learned else {}
     results = backtest(context, dates, horizon_days, top_k,
-                       weights_for=(lambda d: {"learned": fits[d].weights}) if learned else None)
+                       weights_for=(lambda d: {"learned": fits[d].weights}) if learned else None,
+                       config_for=(lambda d: {"learned_bands": fits[d].config(context.config, True)})
+                       if learned else None)
     weights = weights_table(context.config.weights, fits) if learned else pd.DataFrame()
-    return results, summary_table(results), weights
+    bands = bands_table(context.config, fits) if learned else pd.DataFrame()
+    return results, summary_table(results), weights, bands
 
 
 @st.cache_data(max_entries=8, show_spinner="Comparing the top of the list with everyone ranked…")

@@ -1,4 +1,4 @@
-"""The Evidence page: back-test chart and table, learned weights, fairness tabs."""
+"""The Evidence page: back-test chart and table, learned weights and bands, fairness tabs."""
 
 from __future__ import annotations
 
@@ -42,3 +42,8 @@ def test_learned_weights_are_shown_beside_the_default(app) -> None:
     weights = _table_with(app, "weights")
     assert weights["weights"].iloc[0] == "default (points system)"
     assert "share_learned" in _table_with(app, "share_rfgv").columns
+    assert "share_learned_bands" in _table_with(app, "share_rfgv").columns
+    bands = _table_with(app, "bands")
+    assert bands["bands"].iloc[0] == "default (points system)"
+    assert bands["frequency"].iloc[0] == ">=1:1 >=2:2 >=3:3 >=5:4 >=8:5"
+    assert len(bands) == 2 and any("Bands" in s.value for s in app.subheader)

@@ -175,3 +175,27 @@ def test_extra_weights_are_back_tested_beside_the_list(context) -> None:
 def test_an_unfinished_horizon_is_marked(context) -> None:
     results = backtest_once(context, date(2026, 1, 1), 365, 2)
     assert not results["horizon_complete"].any()
+
+
+def test_a_whole_config_can_be_back_tested_beside_the_list(context, config) -> None:
+    """Learned bands need a config override, not just weights; the default list is untouched."""
+    from scoring.config import RecencyBand, Weights
+
+    recency_only = config.model_copy(update={
+        "weights": Weights(recency=1, frequency=0, gravity=0, victims=0),
+        "recency": (RecencyBand(max_days=7, points=2), RecencyBand(max_days=100000, points=1))})
+    results = backtest_once(context, AS_OF, 365, 2, extra_weights={"bands": recency_only})
+    assert _row(results, "bands", "top 1%")["harm_share"] == 0.0  # P4, the only one within 7 days
+    assert _row(results, "rfgv", "top 1%")["harm_share"] == pytest.approx(1825 / TOTAL)
+    assert rank_as_of(context, AS_OF, recency_only)["person_id"].iloc[0] == "P4"
+
+    seen: list[date] = []
+
+    def configs(as_of: date) -> dict:
+        seen.append(as_of)
+        return {"bands": recency_only}
+
+    both = backtest(context, [AS_OF], 365, 2, weights_for=lambda d: {"learned": Weights()}, config_for=configs)
+    assert seen == [AS_OF]
+    assert set(both["method"]) == {"rfgv", "learned", "bands", "frequency", "random"}
+    assert {"share_learned", "share_bands"} <= set(summary_table(both).columns)
