@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from scoring.perpetrators import ScoringContext, score_perpetrators
+from scoring.prepared import Prepared
 from scoring.reasons import perpetrator_reasons, victim_reasons
 from scoring.status import active_measures, briefed_people, ever_referred, managed_people
+from scoring.window import lookup_join
 from scoring.victims import score_victims, victim_incidents, victim_offenders
 
 PERPETRATOR_COLUMNS = [
@@ -54,25 +56,27 @@ def _join_flags(flags: dict[str, pd.Series]) -> pd.Series:
     return joined.str.rstrip(";")
 
 
-def _signals(context: ScoringContext, scored: pd.DataFrame) -> pd.DataFrame:
+def _signals(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     """PDP and escalation signals with their reasons, aligned to ``scored``."""
     from scoring.signals.escalating import escalation
     from scoring.signals.pdp import potential_pdp
 
     settings = context.config.signals
-    pdp = potential_pdp(context, settings).set_index("person_id")
-    rising = escalation(context, settings).set_index("person_id")
-    people = scored["person_id"]
+    # One reindex per frame looks each person up once (a map per column repeated the lookup).
+    people = pd.Index(scored["person_id"])
+    pdp = potential_pdp(context, settings, prepared).set_index("person_id").reindex(people)
+    rising = escalation(context, settings, prepared).set_index("person_id").reindex(people)
+    is_pdp = pdp["pdp"].fillna(False).astype(bool)
+    is_rising = rising["escalating"].fillna(False).astype(bool)
     return pd.DataFrame({
-        "pdp": people.map(pdp["pdp"]).fillna(False).astype(bool).to_numpy(),
-        "pdp_reason": people.map(pdp["reason"]).where(people.map(pdp["pdp"]).fillna(False).astype(bool)).to_numpy(),
-        "escalating": people.map(rising["escalating"]).fillna(False).astype(bool).to_numpy(),
-        "escalation_reason": people.map(rising["reason"]).where(
-            people.map(rising["escalating"]).fillna(False).astype(bool)).to_numpy(),
+        "pdp": is_pdp.to_numpy(),
+        "pdp_reason": pdp["reason"].where(is_pdp).to_numpy(),
+        "escalating": is_rising.to_numpy(),
+        "escalation_reason": rising["reason"].where(is_rising).to_numpy(),
     }, index=scored.index)
 
 
-def _measure_gaps(context: ScoringContext, scored: pd.DataFrame) -> pd.DataFrame:
+def _measure_gaps(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     """Protective-measure status and gaps of everyone in ``scored``, one vectorised pass.
 
     ``protective_measure``: a protective order or pre-charge bail in force on the as-of date.
@@ -82,17 +86,16 @@ def _measure_gaps(context: ScoringContext, scored: pd.DataFrame) -> pd.DataFrame
     """
     from scoring.signals.measures import measure_status
 
-    status = measure_status(context, context.config.signals).set_index("person_id")
-    people = scored["person_id"]
+    people = pd.Index(scored["person_id"])
+    status = measure_status(context, context.config.signals, prepared).set_index("person_id").reindex(people)
     protected = set(active_measures(context)["subject_person_id"].dropna())
     return pd.DataFrame({
-        "protective_measure": people.isin(protected).to_numpy(),
-        "breaches_not_charged": people.map(status["breaches_not_charged"]).fillna(0).astype("int64").to_numpy(),
-        "bail_lapses_on": pd.to_datetime(people.map(status["bail_lapses_on"])).to_numpy(),
-        "rui_without_conditions": people.map(status["rui_without_conditions"]).fillna(False).astype(bool)
-        .to_numpy(),
-        "active_measures": people.map(status["active_measures"]).fillna("").to_numpy(),
-        "measure_reason": people.map(status["reason"]).fillna("No active measures").to_numpy(),
+        "protective_measure": people.isin(protected),
+        "breaches_not_charged": status["breaches_not_charged"].fillna(0).astype("int64").to_numpy(),
+        "bail_lapses_on": pd.to_datetime(status["bail_lapses_on"]).to_numpy(),
+        "rui_without_conditions": status["rui_without_conditions"].fillna(False).astype(bool).to_numpy(),
+        "active_measures": status["active_measures"].fillna("").to_numpy(),
+        "measure_reason": status["reason"].fillna("No active measures").to_numpy(),
     }, index=scored.index)
 
 
@@ -115,17 +118,14 @@ def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Seri
 
 def _with_identity(context: ScoringContext, frame: pd.DataFrame) -> pd.DataFrame:
     persons = context.tables.persons[["person_id", "display_name", "record_ids"]]
-    return frame.merge(persons, on="person_id", how="left")
+    return lookup_join(frame, persons, "person_id", how="left")
 
 
-def _breach_counts(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
+def _breach_counts(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
     """Per perpetrator: incidents in the window that are a breach offence or a recorded breach."""
-    from scoring.window import incidents_in_window, perpetrator_incidents
-
-    window = incidents_in_window(context.tables.incidents, context.as_of, context.config, context.catalogue)
-    window["breach"] = window["breach"] | window["incident_id"].isin(context.tables.breaches["incident_id"])
-    incidents = perpetrator_incidents(window, context.tables.roles, context.config)
-    counts = incidents["breach"].groupby(incidents["person_id"]).sum()
+    incidents = prepared.window_perpetrators
+    breach = incidents["breach"] | incidents["incident_id"].isin(context.tables.breaches["incident_id"])
+    counts = breach.groupby(incidents["person_id"]).sum()
     return scored["person_id"].map(counts).fillna(0).astype("int64")
 
 
@@ -153,10 +153,12 @@ def rank_perpetrators(context: ScoringContext,
     victim and orders by distinct female victims, then score. In that list ``victims`` counts
     women and girls.
     """
-    scored = score_perpetrators(context)
-    scored["breaches"] = _breach_counts(context, scored)
+    prepared = Prepared(context)
+    scored = score_perpetrators(context, prepared)
+    scored["breaches"] = _breach_counts(context, scored, prepared)
     if len(scored):
-        scored = pd.concat([scored, _signals(context, scored), _measure_gaps(context, scored)], axis=1)
+        scored = pd.concat([scored, _signals(context, scored, prepared), _measure_gaps(context, scored, prepared)],
+                           axis=1)
     else:
         scored = scored.assign(pdp=False, pdp_reason=None, escalating=False, escalation_reason=None,
                                protective_measure=False, breaches_not_charged=0, bail_lapses_on=pd.NaT,

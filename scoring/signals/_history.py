@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow.compute as pc
+from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from scoring.perpetrators import ScoringContext
-from scoring.window import as_of_end, perpetrator_incidents, victim_links
+from scoring.window import history_mask, perpetrator_incidents, victim_links
 
 
 def history(context: ScoringContext) -> pd.DataFrame:
     """Every incident on or before the as-of date with harm_days, label, breach, non_crime."""
     incidents = context.tables.incidents
-    frame = incidents.loc[incidents["occurred_at"] <= as_of_end(context.as_of)].copy()
+    frame = incidents.loc[history_mask(incidents, context.as_of)].copy()
     catalogue = context.catalogue
     frame["harm_days"] = catalogue.harm_days(frame["offence"]).fillna(0.0)
     frame["weighted_harm"] = frame["harm_days"]
@@ -36,7 +38,13 @@ def link_history(context: ScoringContext, frame: pd.DataFrame | None = None) -> 
 
 def people_frame(people: pd.Series | list) -> pd.DataFrame:
     """A sorted one-column frame of distinct person ids."""
-    ids = pd.Series(people, dtype="string").dropna().drop_duplicates().sort_values()
+    ids = pd.Series(people, dtype="string")
+    if isinstance(ids.array, ArrowStringArray):
+        # Arrow's unique and sort give the same ids as pandas' dropna, drop_duplicates and
+        # sort_values, without factorizing millions of strings in pandas.
+        unique = pc.drop_null(pc.unique(ids.array._pa_array))
+        return pd.DataFrame({"person_id": pd.Series(ArrowStringArray(unique.take(pc.sort_indices(unique))))})
+    ids = ids.dropna().drop_duplicates().sort_values()
     return pd.DataFrame({"person_id": ids.reset_index(drop=True)})
 
 

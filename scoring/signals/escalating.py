@@ -9,8 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scoring.arrow_isin import pairs_isin
+from scoring.arrow_sort import sort_rows
 from scoring.perpetrators import ScoringContext
-from scoring.signals._history import day, history, link_history, people_frame, perpetrator_history
+from scoring.prepared import Prepared, prepared_for
+from scoring.signals._history import day, people_frame
 from scoring.signals.config import SignalConfig
 
 DAYS_PER_YEAR = 365.25
@@ -19,8 +22,8 @@ SIGNAL_COLUMNS = ["gravity_rising", "intervals_shortening", "new_partner_soon", 
 
 def _last_incidents(perps: pd.DataFrame, k: int) -> pd.DataFrame:
     """Each person's last ``k`` incidents, oldest first, with position and time in days."""
-    ordered = perps.drop_duplicates(["person_id", "incident_id"]).sort_values(
-        ["person_id", "occurred_at", "incident_id"], kind="stable")
+    ordered = sort_rows(perps.drop_duplicates(["person_id", "incident_id"]),
+                        ["person_id", "occurred_at", "incident_id"])
     from_end = ordered.groupby("person_id").cumcount(ascending=False)
     last = ordered[from_end < k].copy()
     last["position"] = last.groupby("person_id").cumcount()
@@ -31,13 +34,18 @@ def _last_incidents(perps: pd.DataFrame, k: int) -> pd.DataFrame:
 def _gravity(last: pd.DataFrame, settings: SignalConfig) -> pd.DataFrame:
     """Theil-Sen slope of harm days against time (median of pairwise slopes, per year)."""
     esc = settings.escalation
-    base = last[["person_id", "position", "t", "harm_days"]]
-    pairs = base.merge(base, on="person_id", suffixes=("_a", "_b"))
+    # Pair up and group on integer person codes (sorted like the ids), not on the id strings:
+    # the self-merge and the alignment of the four per-person series stay in integers.
+    code, people = pd.factorize(last["person_id"], sort=True)
+    base = pd.DataFrame({"person": code, "position": last["position"].to_numpy(), "t": last["t"].to_numpy(),
+                         "harm_days": last["harm_days"].to_numpy()})
+    pairs = base.merge(base, on="person", suffixes=("_a", "_b"))
     pairs = pairs[(pairs["position_a"] < pairs["position_b"]) & (pairs["t_b"] > pairs["t_a"])]
     slope = (pairs["harm_days_b"] - pairs["harm_days_a"]) / (pairs["t_b"] - pairs["t_a"]) * DAYS_PER_YEAR
-    grouped = last.groupby("person_id")
-    out = pd.DataFrame({"n": grouped.size(), "slope": slope.groupby(pairs["person_id"]).median(),
+    grouped = base.groupby("person")
+    out = pd.DataFrame({"n": grouped.size(), "slope": slope.groupby(pairs["person"]).median(),
                         "harm_first": grouped["harm_days"].first(), "harm_last": grouped["harm_days"].last()})
+    out.index = pd.Index(people.take(out.index.to_numpy()), name="person_id")
     out["gravity_rising"] = (out["n"] >= esc.min_incidents_for_trend) & (out["slope"] > esc.min_gravity_slope_per_year)
     text = ("gravity rising over the last " + out["n"].astype(str) + " incidents (harm "
             + out["harm_first"].round(1).astype(str) + " to " + out["harm_last"].round(1).astype(str)
@@ -88,8 +96,11 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, settings: SignalConfig
     When several partners qualify, the reason describes the most recent one.
     """
     esc = settings.escalation
-    partners = links[links["relationship"].isin(esc.partner_relationships)].merge(
-        last[["person_id", "incident_id"]], on=["person_id", "incident_id"])
+    # An inner merge with ``last``, whose (person, incident) pairs are unique: a filter of the
+    # partner links, done as one Arrow lookup instead of a merge on two string keys.
+    partners = links[links["relationship"].isin(esc.partner_relationships)]
+    partners = partners[pairs_isin(partners["person_id"], partners["incident_id"],
+                                   last["person_id"], last["incident_id"])].reset_index(drop=True)
     spans = partners.groupby(["person_id", "victim_id"])["occurred_at"].agg(["min", "max"]).reset_index()
     spans = spans.sort_values(["person_id", "min", "victim_id"], kind="stable").reset_index(drop=True)
     grouped = spans.groupby("person_id")
@@ -153,20 +164,21 @@ def _breaches(context: ScoringContext, last: pd.DataFrame, links: pd.DataFrame,
     return pd.DataFrame({"breach_course_of_conduct": True, "breach_text": text})
 
 
-def escalation(context: ScoringContext, settings: SignalConfig | None = None) -> pd.DataFrame:
+def escalation(context: ScoringContext, settings: SignalConfig | None = None,
+               prepared: Prepared | None = None) -> pd.DataFrame:
     """One row per perpetrator: ``person_id, escalating``, the four signals and ``reason``.
 
     Example: harm 5 -> 10 -> 180 days with gaps of 200 then 20 days -> gravity_rising and
     intervals_shortening, so escalating.
     """
     settings = settings or SignalConfig()
-    frame = history(context)
-    perps = perpetrator_history(context, frame)
+    prepared = prepared_for(context, prepared)
+    perps = prepared.history_perpetrators
     if perps.empty:
         return pd.DataFrame({"person_id": pd.Series(dtype="string"),
                              **{c: pd.Series(dtype=bool) for c in ["escalating", *SIGNAL_COLUMNS]},
                              "reason": pd.Series(dtype="string")})
-    links = link_history(context, frame)
+    links = prepared.history_links
     last = _last_incidents(perps, settings.escalation.last_incidents)
     out = people_frame(perps["person_id"]).set_index("person_id")
     out = (out.join(_gravity(last, settings)).join(_intervals(last, settings))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scoring.grouped_text import join_within
 from scoring.perpetrators import ScoringContext
-from scoring.signals._history import day, history, people_frame, perpetrator_history
+from scoring.prepared import Prepared, prepared_for
+from scoring.signals._history import day, people_frame
 from scoring.status import PROTECTIVE_TYPES
 from scoring.signals.config import SignalConfig
 
@@ -34,7 +36,8 @@ def _breaches_not_charged(context: ScoringContext, settings: SignalConfig, frame
     return uncharged.groupby("person_id")["incident_id"].nunique()
 
 
-def measure_status(context: ScoringContext, settings: SignalConfig | None = None) -> pd.DataFrame:
+def measure_status(context: ScoringContext, settings: SignalConfig | None = None,
+                   prepared: Prepared | None = None) -> pd.DataFrame:
     """One row per perpetrator or measure subject: active measures, breaches, bail, RUI gaps.
 
     Columns: person_id, active_measures ('nmo protecting P-x until 2026-12-01; ...'),
@@ -47,15 +50,16 @@ def measure_status(context: ScoringContext, settings: SignalConfig | None = None
     as_of = pd.Timestamp(context.as_of).normalize()
     measures = context.tables.measures
     active = _active(measures, as_of).sort_values(["subject_person_id", "start_date", "measure_id"])
-    frame = history(context)
-    perps = perpetrator_history(context, frame)
+    prepared = prepared_for(context, prepared)
+    frame = prepared.history
+    perps = prepared.history_perpetrators
     people = pd.concat([perps["person_id"], measures["subject_person_id"]])
     out = people_frame(people).set_index("person_id")
 
     text = (active["type"] + np.where(active["protected_person_id"].notna(),
                                       " protecting " + active["protected_person_id"].fillna(""), "")
             + np.where(active["end_date"].notna(), " until " + day(active["end_date"]), " (no end date)"))
-    out["active_measures"] = text.groupby(active["subject_person_id"]).agg("; ".join)
+    out["active_measures"] = join_within(text, active["subject_person_id"], "; ")
     out["active_measures"] = out["active_measures"].fillna("")
     out["breaches_not_charged"] = _breaches_not_charged(context, settings, frame, perps)
     out["breaches_not_charged"] = out["breaches_not_charged"].fillna(0).astype("int64")

@@ -13,29 +13,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scoring.arrow_isin import pairs_isin
 from scoring.perpetrators import ScoringContext
-from scoring.signals._history import day, history, link_history, people_frame, perpetrator_history
+from scoring.prepared import Prepared, prepared_for
+from scoring.signals._history import day, people_frame
 from scoring.signals.config import SignalConfig
 
 
-def _counted_incidents(context: ScoringContext, settings: SignalConfig,
-                       frame: pd.DataFrame) -> pd.DataFrame:
+def _counted_incidents(settings: SignalConfig, prepared: Prepared) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per (person, incident): domestic abuse charges (or allegations) with the partner victims."""
     pdp = settings.pdp
-    links = link_history(context, frame).merge(
-        frame[["incident_id", "domestic_abuse", "outcome", "non_crime"]], on="incident_id")
-    perps = perpetrator_history(context, frame)
+    links = prepared.history_links_with(["domestic_abuse", "outcome", "non_crime"])
+    perps = prepared.history_perpetrators
     counted_outcome = (pd.Series(True, index=perps.index) if pdp.count_allegations
                        else perps["outcome"].isin(pdp.charge_outcomes).fillna(False))
     partner_pairs = links.loc[links["relationship"].isin(pdp.partner_relationships), ["person_id", "incident_id"]]
-    against_partner = pd.MultiIndex.from_frame(perps[["person_id", "incident_id"]]).isin(
-        pd.MultiIndex.from_frame(partner_pairs))
+    against_partner = pairs_isin(perps["person_id"], perps["incident_id"],
+                                 partner_pairs["person_id"], partner_pairs["incident_id"])
     domestic = perps["domestic_abuse"].fillna(False).astype(bool) | against_partner
     counted = perps[counted_outcome & domestic & ~perps["non_crime"]]
     return counted[["person_id", "incident_id", "occurred_at"]], links
 
 
-def potential_pdp(context: ScoringContext, settings: SignalConfig | None = None) -> pd.DataFrame:
+def potential_pdp(context: ScoringContext, settings: SignalConfig | None = None,
+                  prepared: Prepared | None = None) -> pd.DataFrame:
     """One row per perpetrator (all history to as-of): ``person_id, pdp, reason``.
 
     Example: two DA charges against two different ex-partners, no MAPPA-eligible conviction,
@@ -43,9 +44,9 @@ def potential_pdp(context: ScoringContext, settings: SignalConfig | None = None)
     """
     settings = settings or SignalConfig()
     pdp = settings.pdp
-    frame = history(context)
-    perps = perpetrator_history(context, frame)
-    counted, links = _counted_incidents(context, settings, frame)
+    prepared = prepared_for(context, prepared)
+    perps = prepared.history_perpetrators
+    counted, links = _counted_incidents(settings, prepared)
     partner_links = links[links["relationship"].isin(pdp.partner_relationships)
                           & links["incident_id"].isin(counted["incident_id"])]
     partner_links = partner_links.merge(counted[["person_id", "incident_id"]], on=["person_id", "incident_id"])
