@@ -9,7 +9,7 @@ from graph import open_store
 from harmgraph.errors import PersonNotFound
 from harmgraph.ui import data
 from harmgraph.ui.chrome import current_view, need_incidents, open_network
-from harmgraph.ui.format import flag_chips
+from harmgraph.ui.format import FLAG_LABELS, flag_chips
 from harmgraph.ui.timeline import timeline_figure, timeline_rows
 from scoring.window import as_of_end, window_start
 
@@ -52,7 +52,9 @@ if need_incidents(view):
         m5.metric("Harm days", f"{perp['gravity']:.0f}")
         if perp.get("flags"):
             st.warning(flag_chips(perp["flags"]))
-            st.dataframe(evidence.flag_reasons, hide_index=True, width="stretch")
+            # A list, not a table: the reasons are sentences a chair reads out in full.
+            st.markdown("\n".join(f"- **{FLAG_LABELS.get(flag, flag)}**: {reason}"
+                                   for flag, reason in evidence.flag_reasons[["flag", "reason"]].itertuples(index=False)))
         st.subheader("RFGV breakdown")
         st.dataframe(evidence.components, hide_index=True, width="stretch", column_config={
             "points": st.column_config.ProgressColumn("Points", min_value=0.0,

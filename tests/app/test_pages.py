@@ -128,6 +128,7 @@ def test_profile_shows_the_reason_and_logs_the_view(app, person_ids, store_path)
     _no_errors(app)
     text = " ".join(m.value for m in app.markdown)
     assert "**Reason:**" in text and "5 incidents against 4 victims" in text
+    assert "- **multiple victims**: 4 different victims in the window" in text  # why each flag
     assert any(m.label == "Rank (overall)" and m.value == "1" for m in app.metric)
     assert app.get("plotly_chart"), "the incident timeline is drawn"
     with EmbeddedStore(store_path) as store:
