@@ -18,10 +18,9 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harmgraph.errors import ConfigError
+from scoring.config import load_yaml_settings
 from ingest.resolve_features import FEATURE_COLUMNS
 
 # A blocking rule: columns that must be equal, or an ANSI SQL condition over l./r. columns.
@@ -190,14 +189,4 @@ def load_resolution_config(path: str | Path | None = None) -> ResolutionConfig:
     source = path or os.environ.get(RESOLUTION_CONFIG_ENV)
     if not source:
         return ResolutionConfig()
-    try:
-        raw = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{source}: cannot read resolution config: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: resolution config must be a mapping of settings")
-    try:
-        return ResolutionConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"{source}: invalid resolution config: {problems}") from exc
+    return load_yaml_settings(source, ResolutionConfig, "resolution config")

@@ -11,7 +11,7 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -136,19 +136,27 @@ def default_config_path() -> Path:
     return Path(str(resources.files("scoring") / "default_config.yaml"))
 
 
-def load_config(path: Path | None = None) -> ScoringConfig:
-    """Read and validate a scoring config (the shipped default when ``path`` is None)."""
-    source = path or default_config_path()
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def load_yaml_settings(source: str | Path, model: type[ModelT], what: str) -> ModelT:
+    """Read a YAML file of settings and validate it as ``model``; a bad file is one sentence
+    naming the file and every bad setting (``what`` says which config it is)."""
     try:
         raw = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{source}: cannot read scoring config: {exc}") from exc
+        raise ConfigError(f"{source}: cannot read {what}: {exc}") from exc
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: scoring config must be a mapping of settings")
+        raise ConfigError(f"{source}: {what} must be a mapping of settings")
     try:
-        return ScoringConfig.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
-        raise ConfigError(f"{source}: invalid scoring config: {problems}") from exc
+        raise ConfigError(f"{source}: invalid {what}: {problems}") from exc
+
+
+def load_config(path: Path | None = None) -> ScoringConfig:
+    """Read and validate a scoring config (the shipped default when ``path`` is None)."""
+    return load_yaml_settings(path or default_config_path(), ScoringConfig, "scoring config")
