@@ -69,12 +69,11 @@ def install() -> None:
     ArrowStringArray.isin = fast_isin  # type: ignore[method-assign]
 
 
-def _text(values: pd.Series) -> pa.Array | None:
-    """The Arrow strings behind a column without missing values, else None."""
-    array = values.array
-    if not isinstance(array, ArrowStringArray) or values.hasnans:
+def arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow array behind a string column without nulls, else None."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow" or values.hasnans:
         return None
-    return array._pa_array.combine_chunks()
+    return values.array._pa_array
 
 
 def _pair_key(first: pa.Array, second: pa.Array) -> pa.Array:
@@ -96,8 +95,9 @@ def pairs_isin(first: pd.Series, second: pd.Series, first_in: pd.Series, second_
     >>> pairs_isin(s("a", "a", "ab"), s("bc", "x", "c"), s("a", "z"), s("bc", "x")).tolist()
     [True, False, False]
     """
-    arrays = [_text(values) for values in (first, second, first_in, second_in)]
+    arrays = [arrow_text(values) for values in (first, second, first_in, second_in)]
     if any(array is None for array in arrays):
         return pd.MultiIndex.from_arrays([first, second]).isin(pd.MultiIndex.from_arrays([first_in, second_in]))
+    arrays = [array.combine_chunks() for array in arrays]
     found = pc.is_in(_pair_key(arrays[0], arrays[1]), value_set=_pair_key(arrays[2], arrays[3]))
     return np.asarray(pc.fill_null(found, False), dtype=np.bool_)

@@ -7,13 +7,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scoring.arrow_isin import arrow_text
+
 
 def _key(values: pd.Series) -> pa.Array | pa.ChunkedArray | None:
     """The column as an Arrow array when it has no missing values and a plain order, else None."""
     if values.hasnans:
         return None
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return values.array._pa_array
+    if isinstance(values.dtype, pd.StringDtype):
+        return arrow_text(values)
     if values.dtype.kind in "iufMb" and not isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
         return pa.array(values.to_numpy())
     return None

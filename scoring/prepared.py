@@ -16,8 +16,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from scoring.arrow_isin import arrow_text
 from scoring.perpetrators import ScoringContext
-from scoring.window import (LINK_COLUMNS, CodedRoles, arrow_text, code_roles, history_mask, incident_positions,
+from scoring.window import (LINK_COLUMNS, CodedRoles, code_roles, history_mask, incident_positions,
                             incidents_in_window, join_at, join_incidents, perpetrator_pairs, victim_pairs,
                             window_mask)
 
@@ -126,8 +127,7 @@ class Prepared:
     @cached_property
     def history_links(self) -> pd.DataFrame:
         """(perpetrator, victim, incident) rows up to as-of: ``link_history(context)``."""
-        return self._join(self.victim_pairs, self._victim_positions, self.history[LINK_COLUMNS],
-                          self._history_mask)
+        return self.history_links_with([])
 
 
 def prepared_for(context: ScoringContext, prepared: Prepared | None) -> Prepared:

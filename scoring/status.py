@@ -41,13 +41,16 @@ def ever_referred(context: ScoringContext, referral_type: str) -> set[str]:
     return set(referrals.loc[mask, "person_id"].dropna())
 
 
+def measures_in_force(measures: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Measures of any type (including RUI) in force on ``as_of``: started, not yet ended."""
+    live = (measures["start_date"] <= as_of) & (measures["end_date"].isna() | (measures["end_date"] >= as_of))
+    return measures[live]
+
+
 def active_measures(context: ScoringContext) -> pd.DataFrame:
     """Protective measures in force on the as-of date."""
-    measures = context.tables.measures
-    as_of = pd.Timestamp(context.as_of).normalize()
-    active = (measures["type"].isin(PROTECTIVE_TYPES) & (measures["start_date"] <= as_of)
-              & (measures["end_date"].isna() | (measures["end_date"] >= as_of)))
-    return measures[active]
+    live = measures_in_force(context.tables.measures, pd.Timestamp(context.as_of).normalize())
+    return live[live["type"].isin(PROTECTIVE_TYPES)]
 
 
 def breach_incident_ids(context: ScoringContext) -> set[str]:

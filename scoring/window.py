@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scoring.arrow_isin import arrow_text
 from scoring.catalogue import OffenceCatalogue
 from scoring.config import ScoringConfig
 
@@ -153,13 +154,6 @@ def victim_pairs(roles: pd.DataFrame, config: ScoringConfig, coded: CodedRoles |
     if coded is None:
         return _victim_pairs(roles, config)
     return _decode(_victim_pairs(coded.roles, config), coded, ("person_id", "victim_id"))
-
-
-def arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
-    """The Arrow array behind a string column without nulls, else None."""
-    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow" or values.hasnans:
-        return None
-    return values.array._pa_array
 
 
 def _unique(ids: pa.ChunkedArray) -> bool:

@@ -9,14 +9,8 @@ from scoring.grouped_text import join_within
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
 from scoring.signals._history import day, people_frame
-from scoring.status import PROTECTIVE_TYPES
+from scoring.status import PROTECTIVE_TYPES, measures_in_force
 from scoring.signals.config import SignalConfig
-
-
-def _active(measures: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Measures of any type (including RUI) in force on the as-of date."""
-    live = (measures["start_date"] <= as_of) & (measures["end_date"].isna() | (measures["end_date"] >= as_of))
-    return measures[live]
 
 
 def _breaches_not_charged(context: ScoringContext, settings: SignalConfig, frame: pd.DataFrame,
@@ -49,7 +43,7 @@ def measure_status(context: ScoringContext, settings: SignalConfig | None = None
     settings = settings or SignalConfig()
     as_of = pd.Timestamp(context.as_of).normalize()
     measures = context.tables.measures
-    active = _active(measures, as_of).sort_values(["subject_person_id", "start_date", "measure_id"])
+    active = measures_in_force(measures, as_of).sort_values(["subject_person_id", "start_date", "measure_id"])
     prepared = prepared_for(context, prepared)
     frame = prepared.history
     perps = prepared.history_perpetrators
