@@ -24,6 +24,7 @@ from rich.table import Table
 
 from graph import DEFAULT_STORE, open_store
 from harmgraph import __version__
+from harmgraph.cmd_identity import ResolutionConfigOption
 from harmgraph.context import build_context, provenance
 from harmgraph.errors import HarmgraphError
 from harmgraph.export import to_csv, to_json
@@ -39,9 +40,6 @@ AsOfOption = Annotated[Optional[datetime], typer.Option(
     "--as-of", formats=["%Y-%m-%d"], help="Score as of this date (default: latest incident).")]
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Scoring config YAML.")]
 CatalogueOption = Annotated[Optional[Path], typer.Option("--catalogue", help="Offence catalogue CSV.")]
-ResolutionConfigOption = Annotated[Optional[Path], typer.Option(
-    "--resolution-config", envvar="HARMGRAPH_RESOLUTION_CONFIG",
-    help="Entity-resolution settings YAML (thresholds, blocking rules); default: built in.")]
 TopOption = Annotated[int, typer.Option("--top", min=1, help="How many rows to show.")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file.")]
 ReasonOption = Annotated[str, typer.Option(

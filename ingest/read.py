@@ -91,7 +91,10 @@ def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
     first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
     if b'"' in body or b"\r" in body.replace(b"\r\n", b"") or not first_line.strip():
         return None  # quoting and odd line ends are where parsers disagree: the careful reader
-    header = first_line.decode("utf-8").split(",")
+    try:
+        header = first_line.decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
     if len(set(header)) != len(header):
         return None
     irregular: list[object] = []
@@ -140,13 +143,14 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
         raise IngestError(f"{table.name}.csv", f"is missing from {folder}; it is a required file")
     data = path.read_bytes()
     if path.suffix == ".csv":
-        text = _decode(path, data)  # the one place a wrong encoding is named
-        frame = _read_clean_csv(data) if text.strip() else None
+        # Arrow checks the encoding as it reads; anything it declines, a wrong encoding included,
+        # is decoded here so the careful reader (or the error naming the byte) takes over.
+        frame = _read_clean_csv(data)
         stripped = frame is not None
         if frame is not None:
             unreadable, rows = pd.DataFrame(columns=["row", "reason", "value"]), list(range(2, len(frame) + 2))
         else:
-            frame, unreadable, rows = _read_csv_text(path, text)
+            frame, unreadable, rows = _read_csv_text(path, _decode(path, data))
     else:
         stripped = False
         frame, unreadable = _read_parquet(path), pd.DataFrame(columns=["row", "reason", "value"])
