@@ -91,10 +91,7 @@ def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
     first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
     if b'"' in body or b"\r" in body.replace(b"\r\n", b"") or not first_line.strip():
         return None  # quoting and odd line ends are where parsers disagree: the careful reader
-    try:
-        header = first_line.decode("utf-8").split(",")
-    except UnicodeDecodeError:
-        return None
+    header = first_line.decode("utf-8").split(",")
     if len(set(header)) != len(header):
         return None
     irregular: list[object] = []
@@ -143,14 +140,15 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
         raise IngestError(f"{table.name}.csv", f"is missing from {folder}; it is a required file")
     data = path.read_bytes()
     if path.suffix == ".csv":
-        # Arrow checks the encoding as it reads; anything it declines, a wrong encoding included,
-        # is decoded here so the careful reader (or the error naming the byte) takes over.
-        frame = _read_clean_csv(data)
+        # Decoded first: a wrong encoding is named here, and Arrow only ever sees valid UTF-8
+        # (its handler for an odd row cannot report a row it cannot decode).
+        text = _decode(path, data)
+        frame = _read_clean_csv(data) if text.strip() else None
         stripped = frame is not None
         if frame is not None:
             unreadable, rows = pd.DataFrame(columns=["row", "reason", "value"]), list(range(2, len(frame) + 2))
         else:
-            frame, unreadable, rows = _read_csv_text(path, _decode(path, data))
+            frame, unreadable, rows = _read_csv_text(path, text)
     else:
         stripped = False
         frame, unreadable = _read_parquet(path), pd.DataFrame(columns=["row", "reason", "value"])
