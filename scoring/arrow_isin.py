@@ -74,30 +74,3 @@ def arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
     if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow" or values.hasnans:
         return None
     return values.array._pa_array
-
-
-def _pair_key(first: pa.Array, second: pa.Array) -> pa.Array:
-    # Prefixing the first id's length keeps the key unambiguous whatever characters ids hold.
-    first, second = first.cast(pa.large_string()), second.cast(pa.large_string())
-    length = pc.cast(pc.utf8_length(first), pa.large_string())
-    return pc.binary_join_element_wise(length, first, second, pa.scalar(":", pa.large_string()))
-
-
-def pairs_isin(first: pd.Series, second: pd.Series, first_in: pd.Series, second_in: pd.Series) -> np.ndarray:
-    """Whether each (first, second) pair is among the (first_in, second_in) pairs.
-
-    The same answer as ``MultiIndex.from_arrays([first, second]).isin(MultiIndex.from_arrays(
-    [first_in, second_in]))``, which factorizes both levels of both sides in pandas (seconds for
-    millions of (person, incident) pairs); here Arrow joins each pair into one key and looks it up
-    in C. Falls back to the MultiIndex for anything but Arrow strings without missing values.
-
-    >>> s = lambda *v: pd.Series(v, dtype="string[pyarrow]")
-    >>> pairs_isin(s("a", "a", "ab"), s("bc", "x", "c"), s("a", "z"), s("bc", "x")).tolist()
-    [True, False, False]
-    """
-    arrays = [arrow_text(values) for values in (first, second, first_in, second_in)]
-    if any(array is None for array in arrays):
-        return pd.MultiIndex.from_arrays([first, second]).isin(pd.MultiIndex.from_arrays([first_in, second_in]))
-    arrays = [array.combine_chunks() for array in arrays]
-    found = pc.is_in(_pair_key(arrays[0], arrays[1]), value_set=_pair_key(arrays[2], arrays[3]))
-    return np.asarray(pc.fill_null(found, False), dtype=np.bool_)

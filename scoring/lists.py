@@ -12,7 +12,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from scoring.perpetrators import ScoringContext, score_perpetrators
+from scoring.perpetrators import ScoringContext, score_perpetrators_coded
 from scoring.prepared import Prepared
 from scoring.reasons import perpetrator_reasons, victim_reasons
 from scoring.status import active_measures, briefed_people, ever_referred, managed_people
@@ -58,14 +58,13 @@ def _join_flags(flags: dict[str, pd.Series]) -> pd.Series:
 
 def _signals(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     """PDP and escalation signals with their reasons, aligned to ``scored``."""
-    from scoring.signals.escalating import escalation
-    from scoring.signals.pdp import potential_pdp
+    from scoring.signals.escalating import escalation_coded
+    from scoring.signals.pdp import potential_pdp_coded
 
     settings = context.config.signals
-    # One reindex per frame looks each person up once (a map per column repeated the lookup).
-    people = pd.Index(scored["person_id"])
-    pdp = potential_pdp(context, settings, prepared).set_index("person_id").reindex(people)
-    rising = escalation(context, settings, prepared).set_index("person_id").reindex(people)
+    people = pd.Index(scored["person"], name="person")
+    pdp = potential_pdp_coded(context, settings, prepared, people).reindex(people)
+    rising = escalation_coded(settings, prepared, people).reindex(people)
     is_pdp = pdp["pdp"].fillna(False).astype(bool)
     is_rising = rising["escalating"].fillna(False).astype(bool)
     return pd.DataFrame({
@@ -84,13 +83,13 @@ def _measure_gaps(context: ScoringContext, scored: pd.DataFrame, prepared: Prepa
     ``bail_lapses_on`` (NaT unless pre-charge bail lapses within ``measures.bail_lapsing_days``),
     ``rui_without_conditions``, ``active_measures`` and its sentence, ``measure_reason``.
     """
-    from scoring.signals.measures import measure_status
+    from scoring.signals.measures import measure_status_coded
 
-    people = pd.Index(scored["person_id"])
-    status = measure_status(context, context.config.signals, prepared).set_index("person_id").reindex(people)
+    people = pd.Index(scored["person"], name="person")
+    status = measure_status_coded(context, context.config.signals, prepared, people)
     protected = set(active_measures(context)["subject_person_id"].dropna())
     return pd.DataFrame({
-        "protective_measure": people.isin(protected),
+        "protective_measure": scored["person_id"].isin(protected).to_numpy(),
         "breaches_not_charged": status["breaches_not_charged"].fillna(0).astype("int64").to_numpy(),
         "bail_lapses_on": pd.to_datetime(status["bail_lapses_on"]).to_numpy(),
         "rui_without_conditions": status["rui_without_conditions"].fillna(False).astype(bool).to_numpy(),
@@ -121,12 +120,12 @@ def _with_identity(context: ScoringContext, frame: pd.DataFrame) -> pd.DataFrame
     return lookup_join(frame, persons, "person_id", how="left")
 
 
-def _breach_counts(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
+def _breach_counts(scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
     """Per perpetrator: incidents in the window that are a breach offence or a recorded breach."""
-    incidents = prepared.window_perpetrators
-    breach = incidents["breach"] | incidents["incident_id"].isin(context.tables.breaches["incident_id"])
-    counts = breach.groupby(incidents["person_id"]).sum()
-    return scored["person_id"].map(counts).fillna(0).astype("int64")
+    pairs = prepared.window_perpetrators
+    breach = pairs[prepared.index.column("breach", pairs["row"].to_numpy())]
+    counts = breach.groupby("person").size()
+    return scored["person"].map(counts).fillna(0).astype("int64")
 
 
 def _with_rank_flags(context: ScoringContext, ranked: pd.DataFrame) -> pd.Series:
@@ -154,8 +153,9 @@ def rank_perpetrators(context: ScoringContext,
     women and girls.
     """
     prepared = Prepared(context)
-    scored = score_perpetrators(context, prepared)
-    scored["breaches"] = _breach_counts(context, scored, prepared)
+    scored = score_perpetrators_coded(context, prepared).reset_index()
+    scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
+    scored["breaches"] = _breach_counts(scored, prepared)
     if len(scored):
         scored = pd.concat([scored, _signals(context, scored, prepared), _measure_gaps(context, scored, prepared)],
                            axis=1)
@@ -167,12 +167,12 @@ def rank_perpetrators(context: ScoringContext,
     scored["reasons"] = perpetrator_reasons(scored, context.catalogue) if len(scored) else pd.Series(dtype=str)
     if which is PerpetratorList.DIFFERENT_VICTIMS:
         scored = scored[scored["female_victims"] > 0]
-        order = ["female_victims", "score", "victims", "harm", "last_incident", "person_id"]
+        order = ["female_victims", "score", "victims", "harm", "last_incident", "person"]
     else:
-        order = ["score", "victims", "harm", "last_incident", "person_id"]
+        order = ["score", "victims", "harm", "last_incident", "person"]  # a code orders like its id
     ascending = [False] * (len(order) - 1) + [True]
     ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
-    ranked = _with_identity(context, ranked)
+    ranked = _with_identity(context, ranked.drop(columns="person"))
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     ranked["flags"] = _with_rank_flags(context, ranked) if len(ranked) else ranked["flags"]
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from scoring.arrow_sort import sort_rows
 from scoring.bands import count_points, recency_points
 from scoring.catalogue import OffenceCatalogue
 from scoring.config import RFGV, ScoringConfig
@@ -16,6 +16,7 @@ from scoring.grouped_text import join_within
 from scoring.tables import ScoringTables
 
 if TYPE_CHECKING:
+    from scoring.index import ScoringIndex
     from scoring.prepared import Prepared
 
 # Outcomes grouped the way the evidence shows them: allegation, charge and conviction apart.
@@ -54,41 +55,95 @@ def _component_points(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFram
     return frame
 
 
-def _most_serious(incidents: pd.DataFrame) -> pd.DataFrame:
+def _most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     """Per person, the gravest offence by catalogue weight (ties: heavier after multipliers,
-    then the most recent)."""
-    ordered = sort_rows(incidents, ["person_id", "harm_days", "weighted_harm", "occurred_at", "incident_id"],
-                        ascending=[True, False, False, False, True])
-    top = ordered.drop_duplicates("person_id").set_index("person_id")
-    return pd.DataFrame({"most_serious_offence": top["offence"],
-                         "most_serious_at": top["occurred_at"],
-                         "most_serious_incident": top["incident_id"]})
+    then the most recent, then the lowest incident id)."""
+    person, row = rows["person"].to_numpy(), rows["row"].to_numpy()
+    occurred = index.occurred[row].view(np.int64)
+    # lexsort's last key sorts first; a row's code orders like its incident id.
+    order = np.lexsort((row, -occurred, -rows["weighted_harm"].to_numpy(), -rows["harm_days"].to_numpy(), person))
+    first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
+    top = row[first]
+    incidents = index.incidents
+    return pd.DataFrame({"most_serious_offence": incidents["offence"].take(top).array,
+                         "most_serious_at": incidents["occurred_at"].take(top).array,
+                         "most_serious_incident": incidents["incident_id"].take(top).array},
+                        index=pd.Index(person[first], name="person"))
 
 
-def _outcome_counts(incidents: pd.DataFrame) -> pd.Series:
+def _outcome_counts(rows: pd.DataFrame, index: ScoringIndex) -> pd.Series:
     """Per person, e.g. '1 convicted, 2 outcome 15/16' (allegations and convictions apart)."""
-    grouped = incidents.assign(group=incidents["outcome"].map(OUTCOME_GROUPS).fillna("outcome not recorded"))
-    counts = grouped.groupby(["person_id", "group"]).size().rename("n").reset_index()
+    outcome = index.incidents["outcome"].take(rows["row"].to_numpy())
+    group = outcome.map(OUTCOME_GROUPS).fillna("outcome not recorded").to_numpy()
+    counts = pd.DataFrame({"person": rows["person"].to_numpy(), "group": group}).groupby(
+        ["person", "group"]).size().rename("n").reset_index()
     counts["text"] = counts["n"].astype(str) + " " + counts["group"]
     order = {g: i for i, g in enumerate([*dict.fromkeys(OUTCOME_GROUPS.values()), "outcome not recorded"])}
     # join_within keeps row order inside each person, so ordering by group alone suffices.
     counts = counts.assign(order=counts["group"].map(order)).sort_values("order", kind="stable")
-    return join_within(counts["text"], counts["person_id"], ", ")
+    return join_within(counts["text"], counts["person"], ", ")
 
 
-def _victim_counts(context: ScoringContext, links: pd.DataFrame) -> pd.DataFrame:
-    persons, codes = context.tables.persons, context.config.female_sex_codes
-    if persons["person_id"].is_unique and all(isinstance(code, str) for code in codes):
-        # One isin against the women and girls (Arrow, in C) instead of a string-keyed map.
-        female = links["victim_id"].isin(persons.loc[persons["sex"].isin(codes), "person_id"])
-    else:
-        female = links["victim_id"].map(persons.set_index("person_id")["sex"]).isin(codes)
-    partner = links["relationship"].isin(["partner", "ex_partner"])
+def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
+    """Per person code: recorded as female (``female_sex_codes``), kept with the tables."""
+    codes = tuple(context.config.female_sex_codes)
+    key = ("female", codes)
+    found = context.tables.derived.get(key)
+    if found is None:
+        persons = context.tables.persons
+        female = persons["sex"].isin(list(codes)).to_numpy(dtype=bool)
+        found = np.zeros(len(index.people), dtype=bool)
+        at = index.codes(persons["person_id"])
+        # A person held twice counts as female when their first row says so, as a lookup would.
+        first = ~pd.Series(at).duplicated().to_numpy() & (at >= 0)
+        found[at[first]] = female[first]
+        context.tables.derived[key] = found
+    return found
+
+
+def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
+    distinct = links.drop_duplicates(["person", "victim"])
+    female = female_people(context, index)[distinct["victim"].to_numpy()]
+    partner_links = links[links["relationship"].isin(["partner", "ex_partner"]).to_numpy(dtype=bool)]
+    partner = partner_links.drop_duplicates(["person", "victim"])
     return pd.DataFrame({
-        "victims": links.groupby("person_id")["victim_id"].nunique(),
-        "female_victims": links[female].groupby("person_id")["victim_id"].nunique(),
-        "partner_victims": links[partner].groupby("person_id")["victim_id"].nunique(),
+        "victims": distinct.groupby("person").size(),
+        "female_victims": distinct[female].groupby("person").size(),
+        "partner_victims": partner.groupby("person").size(),
     })
+
+
+def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
+    """:func:`score_perpetrators` indexed by person code (see :mod:`scoring.prepared`)."""
+    index = prepared.index
+    pairs = prepared.window_perpetrators
+    row = pairs["row"].to_numpy()
+    rows = pd.DataFrame({
+        "person": pairs["person"].to_numpy(),
+        "row": row,
+        "occurred_at": index.incidents["occurred_at"].take(row).to_numpy(),
+        "harm_days": index.column("harm_days", row),
+        "weighted_harm": prepared.weighted_harm.to_numpy()[row],
+        "crime": ~index.column("non_crime", row),
+        "dash_high": index.column("dash_high", row),
+    })
+    grouped = rows.groupby("person")
+    frame = pd.DataFrame({
+        "incidents": grouped.size(),
+        "crimes": grouped["crime"].sum().astype("int64"),
+        "harm": grouped["weighted_harm"].sum().round(1),
+        "first_incident": grouped["occurred_at"].min(),
+        "last_incident": grouped["occurred_at"].max(),
+        "high_dash": grouped["dash_high"].any(),
+    })
+    frame = frame.join(_victim_counts(context, prepared.window_links, index)).fillna(
+        {"victims": 0, "female_victims": 0, "partner_victims": 0})
+    for column in ("victims", "female_victims", "partner_victims"):
+        frame[column] = frame[column].astype("int64")
+    as_of_day = pd.Timestamp(context.as_of).normalize()
+    frame["days_since_last"] = (as_of_day - frame["last_incident"].dt.normalize()).dt.days.clip(lower=0)
+    frame = frame.join(_most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))
+    return _component_points(frame, context.config)
 
 
 def score_perpetrators(context: ScoringContext, prepared: Prepared | None = None) -> pd.DataFrame:
@@ -102,22 +157,4 @@ def score_perpetrators(context: ScoringContext, prepared: Prepared | None = None
     from scoring.prepared import prepared_for
 
     prepared = prepared_for(context, prepared)
-    incidents = prepared.window_perpetrators
-    grouped = incidents.groupby("person_id")
-    frame = pd.DataFrame({
-        "incidents": grouped.size(),
-        "crimes": (~incidents["non_crime"]).groupby(incidents["person_id"]).sum().astype("int64"),
-        "harm": grouped["weighted_harm"].sum().round(1),
-        "first_incident": grouped["occurred_at"].min(),
-        "last_incident": grouped["occurred_at"].max(),
-        "high_dash": incidents["dash_risk"].eq("high").fillna(False).groupby(incidents["person_id"]).any(),
-    })
-    frame = frame.join(_victim_counts(context, prepared.window_links)).fillna(
-        {"victims": 0, "female_victims": 0, "partner_victims": 0})
-    for column in ("victims", "female_victims", "partner_victims"):
-        frame[column] = frame[column].astype("int64")
-    as_of_day = pd.Timestamp(context.as_of).normalize()
-    frame["days_since_last"] = (as_of_day - frame["last_incident"].dt.normalize()).dt.days.clip(lower=0)
-    frame = frame.join(_most_serious(incidents)).join(_outcome_counts(incidents).rename("outcomes"))
-    frame = _component_points(frame, context.config)
-    return frame.reset_index(names="person_id")
+    return prepared.decode(score_perpetrators_coded(context, prepared))

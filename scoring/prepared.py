@@ -1,10 +1,11 @@
-"""Intermediate tables one ranking reads many times, built once and shared.
+"""The rows one ranking reads many times, in coded form, built once per ranking and shared.
 
-A ranking reads the window's incidents, all history up to the as-of date, and the
-(perpetrator, incident) and (perpetrator, victim, incident) rows of both, from the RFGV
-score, the breach counts, PDP, escalation and measure status alike. Each used to rebuild
-them; on a force of a million incidents that was most of a ranking's time. A
-:class:`Prepared` builds each on first use and keeps it for the rest of that ranking.
+A ranking reads the (perpetrator, incident) and (perpetrator, victim, incident) rows of the
+scoring window and of all history up to the as-of date, from the RFGV score, the breach
+counts, PDP, escalation and measure status alike. A :class:`Prepared` selects each from the
+store's :class:`scoring.index.ScoringIndex` (kept across rankings) on first use and keeps it
+for the rest of that ranking. Rows hold integer codes: ``person`` and ``victim`` are person
+codes, ``row`` is the incident's row in :attr:`ScoringIndex.incidents`.
 
 The frames are shared: callers must not modify them in place (copy or derive new ones).
 """
@@ -16,11 +17,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from scoring.arrow_isin import arrow_text
+from scoring.index import ScoringIndex, scoring_index
 from scoring.perpetrators import ScoringContext
-from scoring.window import (LINK_COLUMNS, CodedRoles, code_roles, history_mask, incident_positions,
-                            incidents_in_window, join_at, join_incidents, perpetrator_pairs, victim_pairs,
-                            window_mask)
+from scoring.window import as_of_end, window_start
 
 
 class Prepared:
@@ -30,104 +29,84 @@ class Prepared:
         self.context = context
 
     @cached_property
-    def window(self) -> pd.DataFrame:
-        """:func:`scoring.window.incidents_in_window` for the context."""
+    def index(self) -> ScoringIndex:
         c = self.context
-        return incidents_in_window(c.tables.incidents, c.as_of, c.config, c.catalogue)
+        return scoring_index(c.tables, c.catalogue, c.config.perpetrator_roles)
 
     @cached_property
-    def history(self) -> pd.DataFrame:
-        """:func:`scoring.signals._history.history` for the context."""
-        from scoring.signals._history import history
-
-        return history(self.context)
+    def in_history(self) -> np.ndarray:
+        """Per incident row: on or before the as-of day."""
+        return self.index.occurred <= as_of_end(self.context.as_of).to_datetime64()
 
     @cached_property
-    def coded_roles(self) -> CodedRoles | None:
-        """The roles with integer ids, shared by both pair tables."""
-        return code_roles(self.context.tables.roles)
+    def in_window(self) -> np.ndarray:
+        """Per incident row: inside the look-back window ending on the as-of day."""
+        start = window_start(self.context.as_of, self.context.config).to_datetime64()
+        return self.in_history & (self.index.occurred >= start)
 
     @cached_property
-    def perpetrator_pairs(self) -> pd.DataFrame:
-        return perpetrator_pairs(self.context.tables.roles, self.context.config, self.coded_roles)
+    def weighted_harm(self) -> pd.Series:
+        """Per incident row: catalogue harm after the outcome and DASH multipliers (as
+        :func:`scoring.window.with_harm`)."""
+        incidents, config = self.index.incidents, self.context.config
+        outcome = incidents["outcome"].map(config.outcome_multipliers).astype("float64").fillna(1.0)
+        dash = incidents["dash_risk"].map(config.dash_multipliers).astype("float64").fillna(1.0)
+        return incidents["harm_days"] * outcome * dash
 
-    @cached_property
-    def victim_pairs(self) -> pd.DataFrame:
-        return victim_pairs(self.context.tables.roles, self.context.config, self.coded_roles)
-
-    @cached_property
-    def _perpetrator_positions(self) -> np.ndarray | None:
-        """Row of each perpetrator pair's incident in the incidents table (-1: none)."""
-        return incident_positions(self.perpetrator_pairs, self.context.tables.incidents)
-
-    @cached_property
-    def _victim_positions(self) -> np.ndarray | None:
-        """Row of each victim pair's incident in the incidents table (-1: none)."""
-        return incident_positions(self.victim_pairs, self.context.tables.incidents)
-
-    def _rows_of(self, frame: pd.DataFrame, mask: pd.Series) -> np.ndarray | None:
-        """For each row of the incidents table, its row in ``frame`` (-1: not there).
-
-        ``frame`` (history or window) is the masked incidents in table order; that is checked
-        by comparing the ids, and None is returned if it does not hold.
-        """
-        ids = arrow_text(self.context.tables.incidents["incident_id"])
-        rows = np.flatnonzero(mask.to_numpy(dtype=bool))
-        held = arrow_text(frame["incident_id"])
-        if ids is None or held is None or len(rows) != len(frame) or not ids.take(rows).equals(held):
-            return None
-        where = np.full(len(mask), -1, dtype=np.intp)
-        where[rows] = np.arange(len(rows))
-        return where
-
-    def _join(self, pairs: pd.DataFrame, positions: np.ndarray | None, frame: pd.DataFrame,
-              mask: pd.Series) -> pd.DataFrame:
-        """``join_incidents(pairs, frame)``, reusing the pairs' incident rows for each as-of view.
-
-        The pairs are looked up in the incidents table once; history and window are subsets of
-        it, so their rows follow from a mask instead of another string lookup.
-        """
-        shared = (set(pairs.columns) & set(frame.columns)) - {"incident_id"}
-        where = None if positions is None or shared else self._rows_of(frame, mask)
-        if where is None:
-            return join_incidents(pairs, frame)
-        at = np.where(positions >= 0, where[np.maximum(positions, 0)], -1)
-        return join_at(pairs, frame, "incident_id", at)
-
-    @cached_property
-    def _history_mask(self) -> pd.Series:
-        return history_mask(self.context.tables.incidents, self.context.as_of)
-
-    @cached_property
-    def _window_mask(self) -> pd.Series:
-        c = self.context
-        return window_mask(c.tables.incidents, c.as_of, c.config)
+    def _pairs_in(self, pairs: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+        return pairs[keep[pairs["row"].to_numpy()]].reset_index(drop=True)
 
     @cached_property
     def window_perpetrators(self) -> pd.DataFrame:
-        """(person, incident) rows in the window: ``perpetrator_incidents(window, ...)``."""
-        return self._join(self.perpetrator_pairs, self._perpetrator_positions, self.window, self._window_mask)
+        """(person, row) of suspects and offenders in the window, by row then person."""
+        return self._pairs_in(self.index.perpetrators, self.in_window)
 
     @cached_property
     def history_perpetrators(self) -> pd.DataFrame:
-        """(person, incident) rows up to as-of: ``perpetrator_history(context)``."""
-        return self._join(self.perpetrator_pairs, self._perpetrator_positions, self.history, self._history_mask)
+        """(person, row) of suspects and offenders up to the as-of date, by row then person."""
+        return self._pairs_in(self.index.perpetrators, self.in_history)
+
+    @cached_property
+    def history_by_time(self) -> pd.DataFrame:
+        """:attr:`history_perpetrators` by person, then time, then incident id."""
+        ordered = self.index.perpetrators.take(self.index.by_time)
+        return self._pairs_in(ordered, self.in_history)
 
     @cached_property
     def window_links(self) -> pd.DataFrame:
-        """(perpetrator, victim, incident) rows in the window: ``victim_links(window, ...)``."""
-        return self._join(self.victim_pairs, self._victim_positions, self.window[LINK_COLUMNS], self._window_mask)
-
-    def history_links_with(self, columns: list[str]) -> pd.DataFrame:
-        """``history_links`` with more incident columns after its own, as
-        ``join_incidents(history_links, history[["incident_id", *columns]])`` gives them."""
-        return self._join(self.victim_pairs, self._victim_positions, self.history[LINK_COLUMNS + columns],
-                          self._history_mask)
+        """(person, victim, row, relationship) in the window."""
+        return self._pairs_in(self.index.links, self.in_window)
 
     @cached_property
     def history_links(self) -> pd.DataFrame:
-        """(perpetrator, victim, incident) rows up to as-of: ``link_history(context)``."""
-        return self.history_links_with([])
+        """(person, victim, row, relationship) up to the as-of date."""
+        return self._pairs_in(self.index.links, self.in_history)
+
+    def people(self, codes: np.ndarray | pd.Series) -> pd.Index:
+        """Distinct person codes, sorted (so in id order), as an index named ``person``."""
+        seen = np.bincount(np.asarray(codes, dtype=np.int64), minlength=len(self.index.people))
+        return pd.Index(np.flatnonzero(seen), name="person")
+
+    def only(self, frame: pd.DataFrame, people: pd.Index | None, column: str = "person") -> pd.DataFrame:
+        """The rows of ``frame`` whose ``column`` is one of ``people`` (None: every row)."""
+        if people is None:
+            return frame
+        chosen = np.zeros(len(self.index.people), dtype=bool)
+        chosen[people.to_numpy()] = True
+        return frame[chosen[frame[column].to_numpy()]]
+
+    def pairs_among(self, links: pd.DataFrame, perpetrators: pd.DataFrame) -> np.ndarray:
+        """Per row of ``links``: whether its (person, incident) is one of ``perpetrators``' rows
+        (both carry ``pair``, the position in :attr:`ScoringIndex.perpetrators`)."""
+        held = np.zeros(len(self.index.perpetrators), dtype=bool)
+        held[perpetrators["pair"].to_numpy()] = True
+        return held[links["pair"].to_numpy()]
+
+    def decode(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A frame indexed by person code as ``person_id, <columns>`` with a fresh index."""
+        out = frame.reset_index(drop=True)
+        out.insert(0, "person_id", pd.Series(self.index.ids(frame.index.to_numpy()), dtype="string"))
+        return out
 
 
 def prepared_for(context: ScoringContext, prepared: Prepared | None) -> Prepared:

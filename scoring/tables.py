@@ -15,6 +15,8 @@ Columns (dtypes are normalised by :func:`normalise_tables` so both stores match 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -61,6 +63,12 @@ class ScoringTables:
     measures: pd.DataFrame
     breaches: pd.DataFrame
     referrals: pd.DataFrame
+
+    @cached_property
+    def derived(self) -> dict[tuple[Any, ...], Any]:
+        """What scoring derives from these tables alone, kept while they are loaded
+        (see :mod:`scoring.index`). The tables are never changed, so nothing here goes stale."""
+        return {}
 
 
 def _normalise(name: str, frame: pd.DataFrame) -> pd.DataFrame:

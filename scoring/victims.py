@@ -41,7 +41,7 @@ def score_victims(context: ScoringContext) -> pd.DataFrame:
         "harm": grouped["weighted_harm"].sum().round(1),
         "first_incident": grouped["occurred_at"].min(),
         "last_incident": grouped["occurred_at"].max(),
-        "high_dash": incidents["dash_risk"].eq("high").fillna(False).groupby(incidents["person_id"]).any(),
+        "high_dash": incidents["dash_risk"].eq("high").fillna(False).astype(bool).groupby(incidents["person_id"]).any(),
     })
     pairs = victim_offenders(context, incidents)
     partner = pairs["relationship"].isin(["partner", "ex_partner"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -74,57 +73,18 @@ def with_harm(incidents: pd.DataFrame, config: ScoringConfig, catalogue: Offence
     return frame.reset_index(drop=True)
 
 
-@dataclass(frozen=True)
-class CodedRoles:
-    """The roles table with incident and person ids replaced by integer codes.
-
-    Merging and de-duplicating on integers is several times faster than on Arrow strings
-    (pandas factorizes string keys on every merge); the pair tables below are built on codes
-    and decoded once at the end. Only for ids without missing values, where code equality is
-    exactly id equality.
-    """
-
-    roles: pd.DataFrame
-    incident_ids: pd.Index
-    person_ids: pd.Index
-
-
-def code_roles(roles: pd.DataFrame) -> CodedRoles | None:
-    """:class:`CodedRoles` for ``roles``, or None when an incident or person id is missing."""
-    if roles["incident_id"].hasnans or roles["person_id"].hasnans:
-        return None
-    incident_codes, incident_ids = pd.factorize(roles["incident_id"])
-    person_codes, person_ids = pd.factorize(roles["person_id"])
-    coded = roles.assign(incident_id=incident_codes, person_id=person_codes)
-    return CodedRoles(roles=coded, incident_ids=incident_ids, person_ids=person_ids)
-
-
-def _decode(frame: pd.DataFrame, coded: CodedRoles, people: tuple[str, ...]) -> pd.DataFrame:
-    """Put the ids back in place of their codes (same columns, order and index)."""
-    ids = {"incident_id": coded.incident_ids.take(frame["incident_id"].to_numpy()).array}
-    ids.update({column: coded.person_ids.take(frame[column].to_numpy()).array for column in people})
-    return frame.assign(**ids)
-
-
-def _perpetrator_pairs(roles: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+def perpetrator_pairs(roles: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """Distinct (incident, person) pairs where the person is a suspect or offender."""
     perpetrators = roles.loc[roles["role"].isin(config.perpetrator_roles), ["incident_id", "person_id"]]
     return perpetrators.drop_duplicates()
 
 
-def perpetrator_pairs(roles: pd.DataFrame, config: ScoringConfig,
-                      coded: CodedRoles | None = None) -> pd.DataFrame:
-    """Distinct (incident, person) pairs where the person is a suspect or offender.
+def victim_pairs(roles: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """(incident, perpetrator, victim, relationship) rows; nobody is their own victim.
 
-    Independent of the as-of date, so one ranking builds it once for the window and history.
-    ``coded`` (from :func:`code_roles` of these roles) makes it faster, same result.
+    Independent of the as-of date; :func:`victim_links` joins it to the incidents. Rankings
+    read the coded form kept in :class:`scoring.index.ScoringIndex`, built the same way.
     """
-    coded = coded or code_roles(roles)
-    if coded is None:
-        return _perpetrator_pairs(roles, config)
-    return _decode(_perpetrator_pairs(coded.roles, config), coded, ("person_id",))
-
-
-def _victim_pairs(roles: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     perpetrators = roles.loc[roles["role"].isin(config.perpetrator_roles), ["incident_id", "person_id"]]
     victims = roles.loc[roles["role"] == "victim", ["incident_id", "person_id", "relationship"]]
     relationship = roles.loc[roles["role"].isin(config.perpetrator_roles),
@@ -142,18 +102,6 @@ def _victim_pairs(roles: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
                         on=["incident_id", "victim_id"], how="left")
     pairs["relationship"] = pairs["relationship"].fillna(pairs["victim_side"])
     return pairs.drop(columns="victim_side")
-
-
-def victim_pairs(roles: pd.DataFrame, config: ScoringConfig, coded: CodedRoles | None = None) -> pd.DataFrame:
-    """(incident, perpetrator, victim, relationship) rows; nobody is their own victim.
-
-    Independent of the as-of date; :func:`victim_links` joins it to the incidents.
-    ``coded`` (from :func:`code_roles` of these roles) makes it faster, same result.
-    """
-    coded = coded or code_roles(roles)
-    if coded is None:
-        return _victim_pairs(roles, config)
-    return _decode(_victim_pairs(coded.roles, config), coded, ("person_id", "victim_id"))
 
 
 def _unique(ids: pa.ChunkedArray) -> bool:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow.compute as pc
-from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from scoring.perpetrators import ScoringContext
 from scoring.window import history_mask, perpetrator_incidents, victim_links
@@ -34,18 +32,6 @@ def link_history(context: ScoringContext, frame: pd.DataFrame | None = None) -> 
     """(perpetrator, victim, incident) triples up to as-of with the relationship."""
     frame = history(context) if frame is None else frame
     return victim_links(frame, context.tables.roles, context.config)
-
-
-def people_frame(people: pd.Series | list) -> pd.DataFrame:
-    """A sorted one-column frame of distinct person ids."""
-    ids = pd.Series(people, dtype="string")
-    if isinstance(ids.array, ArrowStringArray):
-        # Arrow's unique and sort give the same ids as pandas' dropna, drop_duplicates and
-        # sort_values, without factorizing millions of strings in pandas.
-        unique = pc.drop_null(pc.unique(ids.array._pa_array))
-        return pd.DataFrame({"person_id": pd.Series(ArrowStringArray(unique.take(pc.sort_indices(unique))))})
-    ids = ids.dropna().drop_duplicates().sort_values()
-    return pd.DataFrame({"person_id": ids.reset_index(drop=True)})
 
 
 def day(values: pd.Series) -> pd.Series:

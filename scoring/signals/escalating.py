@@ -2,78 +2,113 @@
 
 Reads all history up to the as-of date and keeps each person's last K incidents (settings
 ``escalation.last_incidents``), so an old, settled pattern does not look like escalation.
+Works on person codes and incident rows (:mod:`scoring.prepared`); ids return in the texts.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from scoring.arrow_isin import pairs_isin
-from scoring.arrow_sort import sort_rows
+from scoring.index import EPOCH
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
-from scoring.signals._history import day, people_frame
+from scoring.signals._history import day
 from scoring.signals.config import SignalConfig
 
 DAYS_PER_YEAR = 365.25
 SIGNAL_COLUMNS = ["gravity_rising", "intervals_shortening", "new_partner_soon", "breach_course_of_conduct"]
 
 
-def _last_incidents(perps: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Each person's last ``k`` incidents, oldest first, with position and time in days."""
-    ordered = sort_rows(perps.drop_duplicates(["person_id", "incident_id"]),
-                        ["person_id", "occurred_at", "incident_id"])
-    from_end = ordered.groupby("person_id").cumcount(ascending=False)
-    last = ordered[from_end < k].copy()
-    last["position"] = last.groupby("person_id").cumcount()
-    last["t"] = (last["occurred_at"] - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
-    return last.reset_index(drop=True)
+def _last_incidents(prepared: Prepared, k: int, people: pd.Index | None) -> pd.DataFrame:
+    """Each person's last ``k`` incidents, oldest first: person, row, pair, position (0 =
+    oldest kept), slot (the person's place among those here), occurred_at and t (days since
+    1970). Everyone up to the as-of date, or those among ``people``."""
+    ordered = prepared.only(prepared.history_by_time, people)
+    person = ordered["person"].to_numpy()
+    n = len(person)
+    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], n].astype(np.int64)
+    slot = np.repeat(np.arange(len(starts)), ends - starts)
+    keep = ends[slot] - np.arange(n) <= k
+    last = ordered[keep].reset_index(drop=True)
+    last["position"] = (np.arange(n) - np.maximum(starts, ends - k)[slot])[keep]
+    last["slot"] = slot[keep]
+    index = prepared.index
+    last["occurred_at"] = index.incidents["occurred_at"].take(last["row"].to_numpy()).to_numpy()
+    last["t"] = (last["occurred_at"] - EPOCH).dt.total_seconds() / 86400.0
+    return last
 
 
-def _gravity(last: pd.DataFrame, settings: SignalConfig) -> pd.DataFrame:
+def _dense(last: pd.DataFrame, values: np.ndarray, k: int) -> np.ndarray:
+    """One row per person, one column per position of their last ``k`` incidents (NaN: none)."""
+    out = np.full((int(last["slot"].max()) + 1 if len(last) else 0, k), np.nan)
+    out[last["slot"].to_numpy(), last["position"].to_numpy()] = values
+    return out
+
+
+def _row_medians(values: np.ndarray) -> np.ndarray:
+    """Median of each row's non-missing values (NaN when none), computed as pandas' groupby
+    median does: the middle value, or the mean of the two middle values."""
+    ordered = np.sort(values, axis=1)  # missing values sort last
+    count = (~np.isnan(values)).sum(axis=1)
+    upper = np.take_along_axis(ordered, np.clip(count // 2, 0, max(values.shape[1] - 1, 0))[:, None], 1)[:, 0]
+    lower = np.take_along_axis(ordered, np.clip((count - 1) // 2, 0, max(values.shape[1] - 1, 0))[:, None], 1)[:, 0]
+    median = np.where(count % 2 == 1, lower, (upper + lower) / 2)
+    return np.where(count > 0, median, np.nan)
+
+
+def _gravity(last: pd.DataFrame, people: pd.Index, settings: SignalConfig) -> pd.DataFrame:
     """Theil-Sen slope of harm days against time (median of pairwise slopes, per year)."""
     esc = settings.escalation
-    # Pair up and group on integer person codes (sorted like the ids), not on the id strings:
-    # the self-merge and the alignment of the four per-person series stay in integers.
-    code, people = pd.factorize(last["person_id"], sort=True)
-    base = pd.DataFrame({"person": code, "position": last["position"].to_numpy(), "t": last["t"].to_numpy(),
-                         "harm_days": last["harm_days"].to_numpy()})
-    pairs = base.merge(base, on="person", suffixes=("_a", "_b"))
-    pairs = pairs[(pairs["position_a"] < pairs["position_b"]) & (pairs["t_b"] > pairs["t_a"])]
-    slope = (pairs["harm_days_b"] - pairs["harm_days_a"]) / (pairs["t_b"] - pairs["t_a"]) * DAYS_PER_YEAR
-    grouped = base.groupby("person")
-    out = pd.DataFrame({"n": grouped.size(), "slope": slope.groupby(pairs["person"]).median(),
-                        "harm_first": grouped["harm_days"].first(), "harm_last": grouped["harm_days"].last()})
-    out.index = pd.Index(people.take(out.index.to_numpy()), name="person_id")
+    k = esc.last_incidents
+    t = _dense(last, last["t"].to_numpy(), k)
+    harm = _dense(last, last["harm_days"].to_numpy(), k)
+    earlier, later = np.triu_indices(k, 1)
+    span = t[:, later] - t[:, earlier]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # padding makes NaN, as it should
+        slopes = np.where(span > 0, (harm[:, later] - harm[:, earlier]) / span * DAYS_PER_YEAR, np.nan)
+    out = pd.DataFrame({"n": (~np.isnan(t)).sum(axis=1), "slope": _row_medians(slopes),
+                        "harm_first": harm[:, 0]}, index=people)
+    out["harm_last"] = harm[np.arange(len(out)), out["n"].to_numpy() - 1]
     out["gravity_rising"] = (out["n"] >= esc.min_incidents_for_trend) & (out["slope"] > esc.min_gravity_slope_per_year)
-    text = ("gravity rising over the last " + out["n"].astype(str) + " incidents (harm "
-            + out["harm_first"].round(1).astype(str) + " to " + out["harm_last"].round(1).astype(str)
-            + " days; trend " + out["slope"].round(1).map("{:+g}".format) + " harm days a year)")
-    out["gravity_text"] = text.where(out["gravity_rising"], "")
-    return out[["gravity_rising", "gravity_text"]]
+    rising = out[out["gravity_rising"]]
+    text = ("gravity rising over the last " + rising["n"].astype(str) + " incidents (harm "
+            + rising["harm_first"].round(1).astype(str) + " to " + rising["harm_last"].round(1).astype(str)
+            + " days; trend " + rising["slope"].round(1).map("{:+g}".format).astype(str) + " harm days a year)")
+    out["gravity_text"] = text.reindex(out.index).fillna("")
+    return out[["n", "gravity_rising", "gravity_text"]]
 
 
-def _intervals(last: pd.DataFrame, settings: SignalConfig) -> pd.DataFrame:
+def _intervals(last: pd.DataFrame, people: pd.Index, settings: SignalConfig) -> pd.DataFrame:
     """Median gap of the later half against the earlier half of the gaps."""
     esc = settings.escalation
-    gaps = last.assign(gap=last.groupby("person_id")["t"].diff()).dropna(subset=["gap"])
-    gaps = gaps.assign(index=gaps.groupby("person_id").cumcount())
-    count = gaps.groupby("person_id")["gap"].transform("size")
+    t = _dense(last, last["t"].to_numpy(), esc.last_incidents)
+    gaps = t[:, 1:] - t[:, :-1]
+    count = (~np.isnan(gaps)).sum(axis=1)
     half = count // 2
-    earlier = gaps[gaps["index"] < half].groupby("person_id")["gap"].median()
-    later = gaps[gaps["index"] >= count - half].groupby("person_id")["gap"].median()
-    out = pd.DataFrame({"gaps": gaps.groupby("person_id").size(), "earlier": earlier, "later": later})
-    enough = out["gaps"] + 1 >= esc.min_incidents_for_trend
+    at = np.arange(gaps.shape[1])[None, :]
+    earlier = _row_medians(np.where(at < half[:, None], gaps, np.nan))
+    later = _row_medians(np.where((at >= (count - half)[:, None]) & (at < count[:, None]), gaps, np.nan))
+    out = pd.DataFrame({"earlier": earlier, "later": later}, index=people)
+    enough = (count >= 1) & (count + 1 >= esc.min_incidents_for_trend)
     out["intervals_shortening"] = (enough & (out["earlier"] > 0)
                                    & (out["later"] * esc.interval_factor <= out["earlier"])).fillna(False)
-    text = ("intervals shortening (median gap " + out["earlier"].round(0).astype("Int64").astype(str)
-            + " days, then " + out["later"].round(0).astype("Int64").astype(str) + " days)")
-    out["intervals_text"] = text.where(out["intervals_shortening"], "")
+    shortening = out[out["intervals_shortening"]]
+    text = ("intervals shortening (median gap " + shortening["earlier"].round(0).astype("Int64").astype(str)
+            + " days, then " + shortening["later"].round(0).astype("Int64").astype(str) + " days)")
+    out["intervals_text"] = text.reindex(out.index).fillna("")
     return out[["intervals_shortening", "intervals_text"]]
 
 
-def _new_partner(last: pd.DataFrame, links: pd.DataFrame, settings: SignalConfig) -> pd.DataFrame:
+def _with_time(links: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
+    return links.assign(occurred_at=prepared.index.occurred[links["row"].to_numpy()])
+
+
+def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.DataFrame:
     """A new partner victimised soon after the abuse of the previous partner, or alongside it.
 
     Partners are victims whose relationship is in ``escalation.partner_relationships``, among
@@ -96,21 +131,19 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, settings: SignalConfig
     When several partners qualify, the reason describes the most recent one.
     """
     esc = settings.escalation
-    # An inner merge with ``last``, whose (person, incident) pairs are unique: a filter of the
-    # partner links, done as one Arrow lookup instead of a merge on two string keys.
-    partners = links[links["relationship"].isin(esc.partner_relationships)]
-    partners = partners[pairs_isin(partners["person_id"], partners["incident_id"],
-                                   last["person_id"], last["incident_id"])].reset_index(drop=True)
-    spans = partners.groupby(["person_id", "victim_id"])["occurred_at"].agg(["min", "max"]).reset_index()
-    spans = spans.sort_values(["person_id", "min", "victim_id"], kind="stable").reset_index(drop=True)
-    grouped = spans.groupby("person_id")
+    partners = links[links["relationship"].isin(esc.partner_relationships).to_numpy(dtype=bool)]
+    partners = _with_time(partners[prepared.pairs_among(partners, last)], prepared)
+    spans = partners.groupby(["person", "victim"])["occurred_at"].agg(["min", "max"]).reset_index()
+    spans = spans.sort_values(["person", "min", "victim"], kind="stable").reset_index(drop=True)
+    grouped = spans.groupby("person")
     # Among the partners whose abuse began earlier: the latest last incident, and whose it was.
     spans["running_end"] = grouped["max"].cummax()
-    spans["holder"] = spans["victim_id"].where(spans["max"] == spans["running_end"])
-    spans["holder"] = spans.groupby("person_id")["holder"].ffill()
-    spans["holder_first"] = spans["min"].where(spans["max"] == spans["running_end"])
-    spans["holder_first"] = spans.groupby("person_id")["holder_first"].ffill()
-    grouped = spans.groupby("person_id")
+    holds = spans["max"] == spans["running_end"]
+    spans["holder"] = spans["victim"].where(holds)
+    spans["holder"] = spans.groupby("person")["holder"].ffill()
+    spans["holder_first"] = spans["min"].where(holds)
+    spans["holder_first"] = spans.groupby("person")["holder_first"].ffill()
+    grouped = spans.groupby("person")
     spans["previous_victim"] = grouped["holder"].shift()
     spans["previous_first"] = grouped["holder_first"].shift()
     spans["previous_last"] = grouped["running_end"].shift()
@@ -120,48 +153,74 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, settings: SignalConfig
         spans["gap_days"] <= esc.new_partner_months * DAYS_PER_YEAR / 12)
     overlapping = has_previous & (spans["gap_days"] <= 0)
     spans["soon"] = spans["sequential"] | (overlapping & esc.count_overlapping_partners)
-    soon = spans[spans["soon"]].drop_duplicates("person_id", keep="last").set_index("person_id")
+    soon = spans[spans["soon"]].drop_duplicates("person", keep="last").set_index("person")
 
+    index = prepared.index
+    victim = pd.Series(index.ids(soon["victim"].to_numpy()), index=soon.index, dtype="string")
+    previous = pd.Series(index.ids(soon["previous_victim"].to_numpy(dtype=np.int64)), index=soon.index,
+                         dtype="string")
     months = (soon["gap_days"] / (DAYS_PER_YEAR / 12)).round(0).astype("int64")
     days = (soon["min"].dt.normalize() - soon["previous_last"].dt.normalize()).dt.days
     gap_text = np.where(months >= 1, months.astype(str) + " month(s) after",
                         np.where(days >= 1, days.astype(str) + " day(s) after", "later on the same day as"))
-    after = ("new partner " + soon["victim_id"] + " victimised " + gap_text
-             + " the last incident against previous partner " + soon["previous_victim"])
-    first_new = ("abused two partners at the same time: first incident against " + soon["victim_id"]
-                 + " on " + day(soon["min"]))
+    after = ("new partner " + victim + " victimised " + gap_text
+             + " the last incident against previous partner " + previous)
+    first_new = "abused two partners at the same time: first incident against " + victim + " on " + day(soon["min"])
     same_time = first_new + np.where(
         soon["previous_first"].dt.normalize() == soon["previous_last"].dt.normalize(),
-        ", the same day as incident(s) against " + soon["previous_victim"],
-        ", while incidents against " + soon["previous_victim"] + " ran from "
+        ", the same day as incident(s) against " + previous,
+        ", while incidents against " + previous + " ran from "
         + day(soon["previous_first"]) + " to " + day(soon["previous_last"]))
     text = pd.Series(np.where(soon["sequential"], after, same_time), index=soon.index, dtype=object)
     return pd.DataFrame({"new_partner_soon": True, "partner_text": text})
 
 
-def _breaches(context: ScoringContext, last: pd.DataFrame, links: pd.DataFrame,
-              settings: SignalConfig) -> pd.DataFrame:
+def _breaches(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.DataFrame:
     """A breach among the last incidents with earlier incidents against the same victim."""
     esc = settings.escalation
-    breach = last.loc[last["breach"], ["person_id", "incident_id", "occurred_at"]]
-    victims = links[["person_id", "incident_id", "victim_id"]]
-    protected = context.tables.breaches.merge(context.tables.measures, on="measure_id")[
-        ["subject_person_id", "incident_id", "protected_person_id"]].rename(
-        columns={"subject_person_id": "person_id", "protected_person_id": "victim_id"})
-    breach_victims = breach.merge(pd.concat([victims, protected.dropna()]), on=["person_id", "incident_id"])
-    breach_victims = breach_victims.drop_duplicates(["person_id", "incident_id", "victim_id"])
-    earlier = breach_victims.merge(
-        links[["person_id", "victim_id", "incident_id", "occurred_at"]],
-        on=["person_id", "victim_id"], suffixes=("", "_earlier"))
+    index = prepared.index
+    breach = last.loc[index.column("breach", last["row"].to_numpy()), ["person", "row", "occurred_at"]]
+    breached = prepared.index.breached
+    protected = breached[(breached >= 0).all(axis=1)]  # the subject, the breach, who the measure protects
+    victims = pd.concat([links[["person", "row", "victim"]], protected])
+    breach_victims = breach.merge(victims, on=["person", "row"]).drop_duplicates(["person", "row", "victim"])
+    earlier = breach_victims.merge(_with_time(links[["person", "victim", "row"]], prepared),
+                                   on=["person", "victim"], suffixes=("", "_earlier"))
     earlier = earlier[earlier["occurred_at_earlier"] < earlier["occurred_at"]]
-    counts = earlier.groupby(["person_id", "incident_id", "victim_id", "occurred_at"])[
-        "incident_id_earlier"].nunique().rename("earlier").reset_index()
-    counts = counts[counts["earlier"] >= esc.min_earlier_incidents].sort_values(["person_id", "occurred_at"])
-    top = counts.drop_duplicates("person_id", keep="last").set_index("person_id")
-    text = ("breach " + top["incident_id"] + " on " + day(top["occurred_at"]) + " follows "
-            + top["earlier"].astype(str) + " earlier incident(s) against " + top["victim_id"]
+    counts = earlier.groupby(["person", "row", "victim", "occurred_at"])[
+        "row_earlier"].nunique().rename("earlier").reset_index()
+    counts = counts[counts["earlier"] >= esc.min_earlier_incidents].sort_values(["person", "occurred_at"])
+    top = counts.drop_duplicates("person", keep="last").set_index("person")
+    incident = pd.Series(index.incidents["incident_id"].take(top["row"].to_numpy()).array, index=top.index)
+    victim = pd.Series(index.ids(top["victim"].to_numpy()), index=top.index, dtype="string")
+    text = ("breach " + incident + " on " + day(top["occurred_at"]) + " follows "
+            + top["earlier"].astype(str) + " earlier incident(s) against " + victim
             + ": possible stalking, harassment or coercive control course of conduct")
     return pd.DataFrame({"breach_course_of_conduct": True, "breach_text": text})
+
+
+def escalation_coded(settings: SignalConfig, prepared: Prepared, people: pd.Index | None = None) -> pd.DataFrame:
+    """:func:`escalation` indexed by person code, for every perpetrator up to the as-of date
+    or for those of them among ``people``."""
+    last = _last_incidents(prepared, settings.escalation.last_incidents, people)
+    last["harm_days"] = prepared.index.column("harm_days", last["row"].to_numpy())
+    first = np.r_[True, last["slot"].to_numpy()[1:] != last["slot"].to_numpy()[:-1]] if len(last) else []
+    people = pd.Index(last["person"].to_numpy()[first], name="person")
+    links = prepared.only(prepared.history_links, people)
+    gravity = _gravity(last, people, settings)
+    out = (gravity.drop(columns="n").join(_intervals(last, people, settings))
+           .join(_new_partner(last, links, prepared, settings))
+           .join(_breaches(last, links, prepared, settings)))
+    for column in SIGNAL_COLUMNS:
+        out[column] = out[column].fillna(False).astype(bool)
+    out["escalating"] = out[SIGNAL_COLUMNS].any(axis=1)
+    texts = out[["gravity_text", "intervals_text", "partner_text", "breach_text"]].fillna("")
+    joined = texts["gravity_text"]
+    for column in ("intervals_text", "partner_text", "breach_text"):
+        joined = joined + np.where((joined != "") & (texts[column] != ""), "; ", "") + texts[column]
+    out["reason"] = np.where(out["escalating"], "Escalating: " + joined,
+                             "No sign of escalation over the last " + gravity["n"].astype(str) + " incident(s)")
+    return out[["escalating", *SIGNAL_COLUMNS, "reason"]]
 
 
 def escalation(context: ScoringContext, settings: SignalConfig | None = None,
@@ -173,24 +232,8 @@ def escalation(context: ScoringContext, settings: SignalConfig | None = None,
     """
     settings = settings or SignalConfig()
     prepared = prepared_for(context, prepared)
-    perps = prepared.history_perpetrators
-    if perps.empty:
+    if prepared.history_perpetrators.empty:
         return pd.DataFrame({"person_id": pd.Series(dtype="string"),
                              **{c: pd.Series(dtype=bool) for c in ["escalating", *SIGNAL_COLUMNS]},
                              "reason": pd.Series(dtype="string")})
-    links = prepared.history_links
-    last = _last_incidents(perps, settings.escalation.last_incidents)
-    out = people_frame(perps["person_id"]).set_index("person_id")
-    out = (out.join(_gravity(last, settings)).join(_intervals(last, settings))
-           .join(_new_partner(last, links, settings)).join(_breaches(context, last, links, settings)))
-    for column in SIGNAL_COLUMNS:
-        out[column] = out[column].fillna(False).astype(bool)
-    out["escalating"] = out[SIGNAL_COLUMNS].any(axis=1)
-    texts = out[["gravity_text", "intervals_text", "partner_text", "breach_text"]].fillna("")
-    joined = texts["gravity_text"]
-    for column in ("intervals_text", "partner_text", "breach_text"):
-        joined = joined + np.where((joined != "") & (texts[column] != ""), "; ", "") + texts[column]
-    n = last.groupby("person_id").size().reindex(out.index).fillna(0).astype("int64")
-    out["reason"] = np.where(out["escalating"], "Escalating: " + joined,
-                             "No sign of escalation over the last " + n.astype(str) + " incident(s)")
-    return out.reset_index()[["person_id", "escalating", *SIGNAL_COLUMNS, "reason"]]
+    return prepared.decode(escalation_coded(settings, prepared))

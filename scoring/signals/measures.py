@@ -8,26 +8,79 @@ import pandas as pd
 from scoring.grouped_text import join_within
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
-from scoring.signals._history import day, people_frame
+from scoring.signals._history import day
 from scoring.status import PROTECTIVE_TYPES, measures_in_force
 from scoring.signals.config import SignalConfig
 
 
-def _breaches_not_charged(context: ScoringContext, settings: SignalConfig, frame: pd.DataFrame,
-                          perps: pd.DataFrame) -> pd.Series:
-    """Per subject: breach incidents up to as-of whose outcome is not a charge.
+def _breaches_not_charged(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.Series:
+    """Per subject code: breach incidents up to as-of whose outcome is not a charge.
 
     A breach is an incident with a breach offence where the person is a suspect or offender,
     or an incident recorded as breaching a measure the person is the subject of; all history
     up to the as-of date counts (not only the scoring window).
     """
-    recorded = context.tables.breaches.merge(context.tables.measures, on="measure_id")[
-        ["subject_person_id", "incident_id"]].rename(columns={"subject_person_id": "person_id"})
-    offences = perps.loc[perps["breach"], ["person_id", "incident_id"]]
-    both = pd.concat([recorded, offences]).drop_duplicates().merge(
-        frame[["incident_id", "outcome"]], on="incident_id")  # inner: drops incidents after as-of
-    uncharged = both[~both["outcome"].isin(settings.measures.charge_outcomes).fillna(False)]
-    return uncharged.groupby("person_id")["incident_id"].nunique()
+    index = prepared.index
+    recorded = index.breached[["person", "row"]]
+    recorded = prepared.only(recorded[(recorded["row"] >= 0) & (recorded["person"] >= 0)], people)
+    perps = prepared.only(prepared.history_perpetrators, people)
+    offences = perps[index.column("breach", perps["row"].to_numpy())]
+    both = pd.concat([recorded, offences[["person", "row"]]]).drop_duplicates()
+    row = both["row"].to_numpy()
+    charged = index.incidents["outcome"].take(row).isin(settings.measures.charge_outcomes).to_numpy(dtype=bool)
+    uncharged = both[prepared.in_history[row] & ~charged]  # nothing after the as-of date
+    return uncharged.groupby("person").size()
+
+
+def _active_text(active: pd.DataFrame) -> pd.Series:
+    """Per subject id: 'nmo protecting P-x until 2026-12-01; ...' of the measures in force."""
+    text = (active["type"] + np.where(active["protected_person_id"].notna(),
+                                      " protecting " + active["protected_person_id"].fillna(""), "")
+            + np.where(active["end_date"].notna(), " until " + day(active["end_date"]), " (no end date)"))
+    return join_within(text, active["subject_person_id"], "; ")
+
+
+def measure_status_coded(context: ScoringContext, settings: SignalConfig, prepared: Prepared,
+                         people: pd.Index | None = None) -> pd.DataFrame:
+    """:func:`measure_status` indexed by person code: every perpetrator up to the as-of date and
+    every measure subject, or ``people``."""
+    index = prepared.index
+    as_of = pd.Timestamp(context.as_of).normalize()
+    measures = context.tables.measures
+    active = measures_in_force(measures, as_of).sort_values(["subject_person_id", "start_date", "measure_id"])
+    if people is None:
+        subjects = index.measure_subjects
+        people = prepared.people(np.r_[prepared.history_perpetrators["person"].to_numpy(), subjects[subjects >= 0]])
+    out = pd.DataFrame(index=people)
+    by_id = pd.DataFrame(index=pd.Index(index.ids(out.index.to_numpy()), name="person_id"))
+
+    by_id["active_measures"] = _active_text(active)
+    out["active_measures"] = by_id["active_measures"].fillna("").array
+    out["breaches_not_charged"] = _breaches_not_charged(settings, prepared, people)
+    out["breaches_not_charged"] = out["breaches_not_charged"].fillna(0).astype("int64")
+
+    bail = active[(active["type"] == "pre_charge_bail") & active["end_date"].notna()
+                  & (active["end_date"] <= as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days))]
+    bail_end = bail.groupby("subject_person_id")["end_date"].min()
+    out["bail_lapsing"] = by_id.index.isin(bail_end.index)
+    out["bail_lapses_on"] = bail_end.reindex(by_id.index).to_numpy()
+    protective = set(active.loc[active["type"].isin(PROTECTIVE_TYPES), "subject_person_id"])
+    rui = set(active.loc[active["type"] == "rui", "subject_person_id"])
+    out["rui_without_conditions"] = by_id.index.isin(rui) & ~by_id.index.isin(protective)
+
+    parts = pd.DataFrame(index=out.index)
+    parts["a"] = np.where(out["active_measures"] != "", "active: " + out["active_measures"], "no active measures")
+    parts["b"] = np.where(out["breaches_not_charged"] > 0,
+                          out["breaches_not_charged"].astype(str) + " breach(es) not charged", "")
+    parts["c"] = np.where(out["bail_lapsing"], "pre-charge bail lapses on " + day(out["bail_lapses_on"]), "")
+    parts["d"] = np.where(out["rui_without_conditions"],
+                          "released under investigation with no protective conditions", "")
+    reason = parts["a"]
+    for column in ("b", "c", "d"):
+        reason = reason + np.where(parts[column] != "", "; " + parts[column], "")
+    out["reason"] = reason.str[:1].str.upper() + reason.str[1:]
+    return out[["active_measures", "breaches_not_charged", "bail_lapsing", "bail_lapses_on",
+                "rui_without_conditions", "reason"]]
 
 
 def measure_status(context: ScoringContext, settings: SignalConfig | None = None,
@@ -41,42 +94,5 @@ def measure_status(context: ScoringContext, settings: SignalConfig | None = None
     under investigation with no protective order or bail in force), reason.
     """
     settings = settings or SignalConfig()
-    as_of = pd.Timestamp(context.as_of).normalize()
-    measures = context.tables.measures
-    active = measures_in_force(measures, as_of).sort_values(["subject_person_id", "start_date", "measure_id"])
     prepared = prepared_for(context, prepared)
-    frame = prepared.history
-    perps = prepared.history_perpetrators
-    people = pd.concat([perps["person_id"], measures["subject_person_id"]])
-    out = people_frame(people).set_index("person_id")
-
-    text = (active["type"] + np.where(active["protected_person_id"].notna(),
-                                      " protecting " + active["protected_person_id"].fillna(""), "")
-            + np.where(active["end_date"].notna(), " until " + day(active["end_date"]), " (no end date)"))
-    out["active_measures"] = join_within(text, active["subject_person_id"], "; ")
-    out["active_measures"] = out["active_measures"].fillna("")
-    out["breaches_not_charged"] = _breaches_not_charged(context, settings, frame, perps)
-    out["breaches_not_charged"] = out["breaches_not_charged"].fillna(0).astype("int64")
-
-    bail = active[(active["type"] == "pre_charge_bail") & active["end_date"].notna()
-                  & (active["end_date"] <= as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days))]
-    bail_end = bail.groupby("subject_person_id")["end_date"].min()
-    out["bail_lapsing"] = out.index.isin(bail_end.index)
-    out["bail_lapses_on"] = bail_end.reindex(out.index)
-    protective = set(active.loc[active["type"].isin(PROTECTIVE_TYPES), "subject_person_id"])
-    rui = set(active.loc[active["type"] == "rui", "subject_person_id"])
-    out["rui_without_conditions"] = out.index.isin(rui) & ~out.index.isin(protective)
-
-    parts = pd.DataFrame(index=out.index)
-    parts["a"] = np.where(out["active_measures"] != "", "active: " + out["active_measures"], "no active measures")
-    parts["b"] = np.where(out["breaches_not_charged"] > 0,
-                          out["breaches_not_charged"].astype(str) + " breach(es) not charged", "")
-    parts["c"] = np.where(out["bail_lapsing"], "pre-charge bail lapses on " + day(out["bail_lapses_on"]), "")
-    parts["d"] = np.where(out["rui_without_conditions"],
-                          "released under investigation with no protective conditions", "")
-    reason = parts["a"]
-    for column in ("b", "c", "d"):
-        reason = reason + np.where(parts[column] != "", "; " + parts[column], "")
-    out["reason"] = reason.str[:1].str.upper() + reason.str[1:]
-    return out.reset_index()[["person_id", "active_measures", "breaches_not_charged", "bail_lapsing",
-                              "bail_lapses_on", "rui_without_conditions", "reason"]]
+    return prepared.decode(measure_status_coded(context, settings, prepared))

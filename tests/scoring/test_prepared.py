@@ -1,7 +1,8 @@
 """The fast paths behind a ranking give exactly what plain pandas gives.
 
-rank_perpetrators shares its intermediates (scoring.prepared) and replaces string-keyed merges,
-sorts and per-group joins with Arrow lookups; every one must return the very same frame.
+rank_perpetrators shares its intermediates (scoring.prepared, on the integer codes of
+scoring.index) and replaces string-keyed merges and per-group joins with lookups; every one
+must return the very same frame.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.arrow_sort import sort_rows
 from scoring.grouped_text import join_within
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
 from scoring.signals._history import history, link_history, perpetrator_history
 from scoring.tables import normalise_tables
-from scoring.window import (_victim_pairs, incidents_in_window, lookup_join, perpetrator_incidents, perpetrator_pairs,
-                            victim_links, victim_pairs)
+from scoring.window import incidents_in_window, lookup_join, perpetrator_incidents, victim_links
 
 
 def _text(values: list[object]) -> pd.Series:
@@ -35,20 +34,6 @@ def test_lookup_join_matches_merge() -> None:
     pd.testing.assert_frame_equal(lookup_join(found, right, "k", how="left"), found.merge(right, on="k", how="left"))
     repeated = pd.concat([right, right], ignore_index=True)  # not unique: pandas merges
     pd.testing.assert_frame_equal(lookup_join(left, repeated, "k"), left.merge(repeated, on="k"))
-
-
-def test_sort_rows_matches_sort_values() -> None:
-    rng = np.random.default_rng(1)
-    frame = pd.DataFrame({"p": _text(list(rng.choice(["b", "a", "É", "c"], 200))),
-                          "h": rng.choice([0.0, 1.5, 3.0], 200),
-                          "t": pd.to_datetime(rng.integers(0, 5, 200), unit="D"),
-                          "i": _text([f"I{n:03d}" for n in rng.permutation(200)])})
-    for by, ascending in ((["p", "t", "i"], [True] * 3), (["p", "h", "t", "i"], [True, False, False, True]),
-                          (["p", "h"], [True, False])):  # the last one has ties: both sorts are stable
-        pd.testing.assert_frame_equal(sort_rows(frame, by, ascending),
-                                      frame.sort_values(by, ascending=ascending, kind="stable"))
-    gappy = frame.assign(p=frame["p"].where(frame.index % 7 != 0))
-    pd.testing.assert_frame_equal(sort_rows(gappy, ["p", "i"]), gappy.sort_values(["p", "i"], kind="stable"))
 
 
 def test_join_within_matches_groupby_join() -> None:
@@ -82,28 +67,59 @@ def _context() -> ScoringContext:
     return ScoringContext(tables=tables, config=load_config(), catalogue=load_catalogue(), as_of=date(2026, 6, 1))
 
 
+def _decoded_pairs(prepared: Prepared, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Coded (person, row[, victim, relationship]) rows with their ids put back."""
+    index = prepared.index
+    out = pd.DataFrame({"incident_id": index.incidents["incident_id"].take(pairs["row"].to_numpy()).array,
+                        "person_id": index.ids(pairs["person"].to_numpy())})
+    if "victim" in pairs:
+        out["victim_id"] = index.ids(pairs["victim"].to_numpy())
+        out["relationship"] = pairs["relationship"].array
+    return out
+
+
+def _plain(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame[columns].dropna(subset=["person_id"]).reset_index(drop=True)
+
+
 def test_prepared_equals_standalone_functions() -> None:
     context = _context()
     prepared = Prepared(context)
     tables, config = context.tables, context.config
     window = incidents_in_window(tables.incidents, context.as_of, config, context.catalogue)
-    pd.testing.assert_frame_equal(prepared.window, window)
-    pd.testing.assert_frame_equal(prepared.history, history(context))
-    pd.testing.assert_frame_equal(prepared.window_perpetrators, perpetrator_incidents(window, tables.roles, config))
-    pd.testing.assert_frame_equal(prepared.history_perpetrators, perpetrator_history(context))
-    pd.testing.assert_frame_equal(prepared.window_links, victim_links(window, tables.roles, config))
-    pd.testing.assert_frame_equal(prepared.history_links, link_history(context))
-    # The coded pair tables equal the ones built on the strings themselves.
-    roles = tables.roles
-    with_gap = roles.assign(person_id=roles["person_id"].where(roles.index != 0))  # a missing id: no codes
-    for frame in (roles, with_gap):
-        pd.testing.assert_frame_equal(perpetrator_pairs(frame, config),
-                                      frame.loc[frame["role"].isin(config.perpetrator_roles),
-                                                ["incident_id", "person_id"]].drop_duplicates())
-    pd.testing.assert_frame_equal(victim_pairs(roles, config), _victim_pairs(roles, config))
-    # The small force takes the fast paths, so the comparisons above test them.
-    assert prepared.coded_roles is not None and prepared._perpetrator_positions is not None
-    assert prepared._rows_of(prepared.history, prepared._history_mask) is not None
+    pairs, links = ["incident_id", "person_id"], ["incident_id", "person_id", "victim_id", "relationship"]
+    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.window_perpetrators),
+                                  _plain(perpetrator_incidents(window, tables.roles, config), pairs))
+    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.history_perpetrators),
+                                  _plain(perpetrator_history(context), pairs))
+    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.window_links),
+                                  _plain(victim_links(window, tables.roles, config), links))
+    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.history_links),
+                                  _plain(link_history(context), links))
+    # Incident harm and flags are the window's and the history's.
+    in_window = np.flatnonzero(prepared.in_window)
+    np.testing.assert_array_equal(prepared.weighted_harm.to_numpy()[in_window], window["weighted_harm"].to_numpy())
+    full = history(context)
+    annotated = prepared.index.incidents.loc[prepared.in_history].reset_index(drop=True)
+    pd.testing.assert_frame_equal(annotated[full.columns.drop("weighted_harm")], full.drop(columns="weighted_harm"))
+    # Each person's history oldest first, ties by incident id.
+    by_time = _decoded_pairs(prepared, prepared.history_by_time).merge(full[["incident_id", "occurred_at"]])
+    pd.testing.assert_frame_equal(by_time, by_time.sort_values(["person_id", "occurred_at", "incident_id"]))
+
+
+def test_index_is_kept_with_the_tables_and_skips_unknown_people() -> None:
+    context = _context()
+    first, again = Prepared(context).index, Prepared(context).index
+    assert first is again
+    roles = context.tables.roles
+    gappy = normalise_tables(incidents=context.tables.incidents, roles=roles.assign(
+        person_id=roles["person_id"].where(roles.index != 0)), persons=context.tables.persons,
+        measures=pd.DataFrame(), breaches=pd.DataFrame(), referrals=pd.DataFrame())
+    gappy_context = ScoringContext(tables=gappy, config=context.config, catalogue=context.catalogue,
+                                   as_of=context.as_of)
+    prepared = Prepared(gappy_context)
+    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.history_perpetrators),
+                                  _plain(perpetrator_history(gappy_context), ["incident_id", "person_id"]))
 
 
 def test_prepared_belongs_to_one_context() -> None:
