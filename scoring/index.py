@@ -14,6 +14,7 @@ times faster than doing it on strings, and ids are put back only in what a ranki
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,8 @@ from scoring.catalogue import OffenceCatalogue
 from scoring.tables import ScoringTables
 
 EPOCH = pd.Timestamp("1970-01-01")
+# Incident text columns with few distinct values, looked up per value instead of per row.
+FACTORIZED = ("outcome", "dash_risk", "offence")
 
 
 def _text(values: pd.Series) -> pa.Array:
@@ -92,6 +95,7 @@ class ScoringIndex:
     measure_subjects: np.ndarray
     referral_people: np.ndarray
     persons_row: np.ndarray
+    factorized: dict[str, tuple[np.ndarray, pd.Index]]
 
     def codes(self, ids: pd.Series) -> np.ndarray:
         """The code of each person id (-1 when missing)."""
@@ -104,6 +108,18 @@ class ScoringIndex:
     def column(self, name: str, rows: np.ndarray) -> np.ndarray:
         """An incident column's values at ``rows``, as a NumPy array."""
         return self.incidents[name].to_numpy()[rows]
+
+    def mapped(self, name: str, mapping: Mapping[str, object], missing: object) -> np.ndarray:
+        """Per incident row: ``incidents[name].map(mapping)``, ``missing`` where that gives
+        nothing; looked up once per distinct value (``name`` must be in :data:`FACTORIZED`)."""
+        codes, values = self.factorized[name]
+        # The appended ``missing`` is what code -1 (a missing value) picks.
+        per_value = np.array([*(mapping.get(value, missing) for value in values), missing], dtype=object)
+        return per_value[codes]
+
+    def one_of(self, name: str, values: tuple[str, ...] | list[str]) -> np.ndarray:
+        """Per incident row: ``incidents[name].isin(values)`` (missing: False)."""
+        return self.mapped(name, dict.fromkeys(values, True), False).astype(bool)
 
 
 def _coded_roles(tables: ScoringTables, people: pd.Index) -> pd.DataFrame:
@@ -152,7 +168,8 @@ def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
                         by_time=by_time, links=links, breached=_breached(tables, people),
                         measure_subjects=positions(tables.measures["subject_person_id"], people),
                         referral_people=positions(tables.referrals["person_id"], people),
-                        persons_row=_persons_row(tables, people))
+                        persons_row=_persons_row(tables, people),
+                        factorized={name: pd.factorize(incidents[name]) for name in FACTORIZED})
 
 
 def _breached(tables: ScoringTables, people: pd.Index) -> pd.DataFrame:

@@ -46,14 +46,21 @@ class VictimList(str, Enum):
 def _join_flags(flags: dict[str, pd.Series]) -> pd.Series:
     """';'-joined names of the flags that are true, in the order given.
 
+    Each row's flags make one bit pattern; the text is built once per distinct pattern (a
+    few hundred at most), not once per row.
+
     >>> _join_flags({"a": pd.Series([True, False]), "b": pd.Series([True, False])}).tolist()
     ['a;b', '']
     """
     index = next(iter(flags.values())).index
-    joined = pd.Series("", index=index)
-    for name, on in flags.items():
-        joined = joined + np.where(on.to_numpy(dtype=bool), name + ";", "")
-    return joined.str.rstrip(";")
+    bits = np.zeros(len(index), dtype=np.int64)
+    for place, on in enumerate(flags.values()):
+        bits |= on.to_numpy(dtype=bool).astype(np.int64) << place
+    patterns, which = np.unique(bits, return_inverse=True)
+    names = list(flags)
+    texts = np.array([";".join(name for place, name in enumerate(names) if pattern >> place & 1)
+                      for pattern in patterns.tolist()], dtype=object)
+    return pd.Series(texts[which.reshape(-1)], index=index, dtype="str")
 
 
 def _signals(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
@@ -120,6 +127,15 @@ def _with_identity(context: ScoringContext, frame: pd.DataFrame) -> pd.DataFrame
     return lookup_join(frame, persons, "person_id", how="left")
 
 
+def _with_identity_of(context: ScoringContext, frame: pd.DataFrame, people: np.ndarray,
+                      prepared: Prepared) -> pd.DataFrame:
+    """``frame`` with each person's display name and record ids (``people``: their codes)."""
+    rows = prepared.index.persons_row[people]
+    persons = context.tables.persons
+    return frame.assign(display_name=persons["display_name"].array.take(rows, allow_fill=True),
+                        record_ids=persons["record_ids"].array.take(rows, allow_fill=True))
+
+
 def _breach_counts(scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
     """Per perpetrator: incidents in the window that are a breach offence or a recorded breach."""
     pairs = prepared.window_perpetrators
@@ -172,7 +188,7 @@ def rank_perpetrators(context: ScoringContext,
         order = ["score", "victims", "harm", "last_incident", "person"]  # a code orders like its id
     ascending = [False] * (len(order) - 1) + [True]
     ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
-    ranked = _with_identity(context, ranked.drop(columns="person"))
+    ranked = _with_identity_of(context, ranked.drop(columns="person"), ranked["person"].to_numpy(), prepared)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     ranked["flags"] = _with_rank_flags(context, ranked) if len(ranked) else ranked["flags"]
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"

@@ -73,15 +73,14 @@ def _most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
 
 def _outcome_counts(rows: pd.DataFrame, index: ScoringIndex) -> pd.Series:
     """Per person, e.g. '1 convicted, 2 outcome 15/16' (allegations and convictions apart)."""
-    outcome = index.incidents["outcome"].take(rows["row"].to_numpy())
-    group = outcome.map(OUTCOME_GROUPS).fillna("outcome not recorded").to_numpy()
+    names = [*dict.fromkeys(OUTCOME_GROUPS.values()), "outcome not recorded"]
+    place = {outcome: names.index(group) for outcome, group in OUTCOME_GROUPS.items()}
+    group = index.mapped("outcome", place, len(names) - 1).astype(np.int64)[rows["row"].to_numpy()]
+    # Grouped by person, then by the groups' order, so each person's texts come in that order.
     counts = pd.DataFrame({"person": rows["person"].to_numpy(), "group": group}).groupby(
         ["person", "group"]).size().rename("n").reset_index()
-    counts["text"] = counts["n"].astype(str) + " " + counts["group"]
-    order = {g: i for i, g in enumerate([*dict.fromkeys(OUTCOME_GROUPS.values()), "outcome not recorded"])}
-    # join_within keeps row order inside each person, so ordering by group alone suffices.
-    counts = counts.assign(order=counts["group"].map(order)).sort_values("order", kind="stable")
-    return join_within(counts["text"], counts["person"], ", ")
+    label = pd.Series(np.asarray(names, dtype=object)[counts["group"].to_numpy()], dtype="str")
+    return join_within(counts["n"].astype(str) + " " + label, counts["person"], ", ")
 
 
 def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
@@ -90,13 +89,8 @@ def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
     key = ("female", codes)
     found = context.tables.derived.get(key)
     if found is None:
-        persons = context.tables.persons
-        female = persons["sex"].isin(list(codes)).to_numpy(dtype=bool)
-        found = np.zeros(len(index.people), dtype=bool)
-        at = index.codes(persons["person_id"])
-        # A person held twice counts as female when their first row says so, as a lookup would.
-        first = ~pd.Series(at).duplicated().to_numpy() & (at >= 0)
-        found[at[first]] = female[first]
+        female = np.append(context.tables.persons["sex"].isin(list(codes)).to_numpy(dtype=bool), False)
+        found = female[index.persons_row]  # -1 (not in the persons table) takes the appended False
         context.tables.derived[key] = found
     return found
 
@@ -123,7 +117,7 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
         "row": row,
         "occurred_at": index.incidents["occurred_at"].take(row).to_numpy(),
         "harm_days": index.column("harm_days", row),
-        "weighted_harm": prepared.weighted_harm.to_numpy()[row],
+        "weighted_harm": prepared.weighted_harm[row],
         "crime": ~index.column("non_crime", row),
         "dash_high": index.column("dash_high", row),
     })

@@ -45,13 +45,13 @@ class Prepared:
         return self.in_history & (self.index.occurred >= start)
 
     @cached_property
-    def weighted_harm(self) -> pd.Series:
+    def weighted_harm(self) -> np.ndarray:
         """Per incident row: catalogue harm after the outcome and DASH multipliers (as
         :func:`scoring.window.with_harm`)."""
-        incidents, config = self.index.incidents, self.context.config
-        outcome = incidents["outcome"].map(config.outcome_multipliers).astype("float64").fillna(1.0)
-        dash = incidents["dash_risk"].map(config.dash_multipliers).astype("float64").fillna(1.0)
-        return incidents["harm_days"] * outcome * dash
+        index, config = self.index, self.context.config
+        outcome = index.mapped("outcome", config.outcome_multipliers, 1.0).astype("float64")
+        dash = index.mapped("dash_risk", config.dash_multipliers, 1.0).astype("float64")
+        return index.incidents["harm_days"].to_numpy() * outcome * dash
 
     def _pairs_in(self, pairs: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
         return pairs[keep[pairs["row"].to_numpy()]].reset_index(drop=True)

@@ -15,6 +15,7 @@ import pandas as pd
 from scoring.index import EPOCH
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
+from scoring.reasons import once_per_distinct
 from scoring.signals._history import day
 from scoring.signals.config import SignalConfig
 
@@ -214,12 +215,16 @@ def escalation_coded(settings: SignalConfig, prepared: Prepared, people: pd.Inde
     for column in SIGNAL_COLUMNS:
         out[column] = out[column].fillna(False).astype(bool)
     out["escalating"] = out[SIGNAL_COLUMNS].any(axis=1)
-    texts = out[["gravity_text", "intervals_text", "partner_text", "breach_text"]].fillna("")
+    # Sentences for the few who escalate; the rest differ only in how many incidents were read.
+    rising = out["escalating"].to_numpy()
+    reason = once_per_distinct(gravity[["n"]], lambda facts: "No sign of escalation over the last "
+                               + facts["n"].astype(str) + " incident(s)")
+    texts = out.loc[rising, ["gravity_text", "intervals_text", "partner_text", "breach_text"]].fillna("")
     joined = texts["gravity_text"]
     for column in ("intervals_text", "partner_text", "breach_text"):
         joined = joined + np.where((joined != "") & (texts[column] != ""), "; ", "") + texts[column]
-    out["reason"] = np.where(out["escalating"], "Escalating: " + joined,
-                             "No sign of escalation over the last " + gravity["n"].astype(str) + " incident(s)")
+    reason[rising] = ("Escalating: " + joined).to_numpy(dtype=object)
+    out["reason"] = reason
     return out[["escalating", *SIGNAL_COLUMNS, "reason"]]
 
 

@@ -27,7 +27,7 @@ def _breaches_not_charged(settings: SignalConfig, prepared: Prepared, people: pd
     offences = perps[index.column("breach", perps["row"].to_numpy())]
     both = pd.concat([recorded, offences[["person", "row"]]]).drop_duplicates()
     row = both["row"].to_numpy()
-    charged = index.incidents["outcome"].take(row).isin(settings.measures.charge_outcomes).to_numpy(dtype=bool)
+    charged = index.one_of("outcome", settings.measures.charge_outcomes)[row]
     uncharged = both[prepared.in_history[row] & ~charged]  # nothing after the as-of date
     return uncharged.groupby("person").size()
 
@@ -38,6 +38,28 @@ def _active_text(active: pd.DataFrame) -> pd.Series:
                                       " protecting " + active["protected_person_id"].fillna(""), "")
             + np.where(active["end_date"].notna(), " until " + day(active["end_date"]), " (no end date)"))
     return join_within(text, active["subject_person_id"], "; ")
+
+
+def _reasons(out: pd.DataFrame) -> np.ndarray:
+    """'Active: ...; 2 breach(es) not charged; ...' per person; most have nothing to say."""
+    quiet = ((out["active_measures"] == "") & (out["breaches_not_charged"] == 0) & ~out["bail_lapsing"]
+             & ~out["rui_without_conditions"]).to_numpy()
+    reason = np.full(len(out), "No active measures", dtype=object)
+    some = out[~quiet]
+    if some.empty:
+        return reason
+    parts = pd.DataFrame(index=some.index)
+    parts["a"] = np.where(some["active_measures"] != "", "active: " + some["active_measures"], "no active measures")
+    parts["b"] = np.where(some["breaches_not_charged"] > 0,
+                          some["breaches_not_charged"].astype(str) + " breach(es) not charged", "")
+    parts["c"] = np.where(some["bail_lapsing"], "pre-charge bail lapses on " + day(some["bail_lapses_on"]), "")
+    parts["d"] = np.where(some["rui_without_conditions"],
+                          "released under investigation with no protective conditions", "")
+    text = parts["a"]
+    for column in ("b", "c", "d"):
+        text = text + np.where(parts[column] != "", "; " + parts[column], "")
+    reason[~quiet] = (text.str[:1].str.upper() + text.str[1:]).to_numpy(dtype=object)
+    return reason
 
 
 def measure_status_coded(context: ScoringContext, settings: SignalConfig, prepared: Prepared,
@@ -68,17 +90,7 @@ def measure_status_coded(context: ScoringContext, settings: SignalConfig, prepar
     rui = set(active.loc[active["type"] == "rui", "subject_person_id"])
     out["rui_without_conditions"] = by_id.index.isin(rui) & ~by_id.index.isin(protective)
 
-    parts = pd.DataFrame(index=out.index)
-    parts["a"] = np.where(out["active_measures"] != "", "active: " + out["active_measures"], "no active measures")
-    parts["b"] = np.where(out["breaches_not_charged"] > 0,
-                          out["breaches_not_charged"].astype(str) + " breach(es) not charged", "")
-    parts["c"] = np.where(out["bail_lapsing"], "pre-charge bail lapses on " + day(out["bail_lapses_on"]), "")
-    parts["d"] = np.where(out["rui_without_conditions"],
-                          "released under investigation with no protective conditions", "")
-    reason = parts["a"]
-    for column in ("b", "c", "d"):
-        reason = reason + np.where(parts[column] != "", "; " + parts[column], "")
-    out["reason"] = reason.str[:1].str.upper() + reason.str[1:]
+    out["reason"] = _reasons(out)
     return out[["active_measures", "breaches_not_charged", "bail_lapsing", "bail_lapses_on",
                 "rui_without_conditions", "reason"]]
 

@@ -10,13 +10,16 @@ counts, and so do charges outside the window.
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
 from scoring.signals._history import day
-from scoring.signals.config import SignalConfig
+from scoring.reasons import once_per_distinct
+from scoring.signals.config import PdpSettings, SignalConfig
 
 
 def _counted_incidents(settings: SignalConfig, prepared: Prepared, perps: pd.DataFrame,
@@ -27,7 +30,7 @@ def _counted_incidents(settings: SignalConfig, prepared: Prepared, perps: pd.Dat
     partner_links = links[links["relationship"].isin(pdp.partner_relationships).to_numpy(dtype=bool)]
     row = perps["row"].to_numpy()
     counted_outcome = (np.ones(len(perps), dtype=bool) if pdp.count_allegations
-                       else index.incidents["outcome"].take(row).isin(pdp.charge_outcomes).to_numpy(dtype=bool))
+                       else index.one_of("outcome", pdp.charge_outcomes)[row])
     domestic = index.column("domestic", row) | prepared.pairs_among(perps, partner_links)
     counted = perps[counted_outcome & domestic & ~index.column("non_crime", row)]
     return counted, partner_links
@@ -35,17 +38,16 @@ def _counted_incidents(settings: SignalConfig, prepared: Prepared, perps: pd.Dat
 
 def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.Series:
     """Per person: 'label on day' of their latest conviction for a MAPPA-eligible offence."""
-    incidents = prepared.index.incidents.take(perps["row"].to_numpy())
-    convicted = (incidents["outcome"].eq("convicted").fillna(False).to_numpy(dtype=bool)
-                 & incidents["offence"].isin(settings.pdp.mappa_offences).to_numpy(dtype=bool))
-    found = pd.DataFrame({"person": perps["person"].to_numpy()[convicted],
-                          "row": perps["row"].to_numpy()[convicted],
-                          "occurred_at": incidents["occurred_at"].to_numpy()[convicted],
-                          "label": incidents["label"].array[convicted]})
+    index = prepared.index
+    row = perps["row"].to_numpy()
+    convicted = (index.one_of("outcome", ["convicted"]) & index.one_of("offence", settings.pdp.mappa_offences))[row]
+    found = pd.DataFrame({"person": perps["person"].to_numpy()[convicted], "row": row[convicted],
+                          "occurred_at": index.occurred[row[convicted]]})
     # Latest by time; two on the same day: the higher incident id.
     latest = found.sort_values(["person", "occurred_at", "row"]).drop_duplicates("person", keep="last")
     latest = latest.set_index("person")
-    return latest["label"] + " on " + day(latest["occurred_at"])
+    label = pd.Series(index.incidents["label"].array.take(latest["row"].to_numpy()), index=latest.index)
+    return label + " on " + day(latest["occurred_at"])
 
 
 def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalConfig) -> pd.Series:
@@ -79,23 +81,37 @@ def potential_pdp_coded(context: ScoringContext, settings: SignalConfig, prepare
     managed = out["mappa_since"].notna()
     out["pdp"] = enough & ~has_conviction & ~managed
 
-    what = "reported as a suspect in" if pdp.count_allegations else "charged with"
-    counts = (what + " domestic abuse on " + out["occasions"].astype(str) + " occasion(s) against "
-              + out["partners"].astype(str) + " different partner(s) or ex-partner(s)")
-    needs = f" (needs {pdp.min_occasions} against {pdp.min_partners})"
-    horizon = f" in all history up to {pd.Timestamp(context.as_of).date()}"
-    reason = np.select(
-        [out["pdp"], ~enough, has_conviction, managed],
-        ["Potential PDP: " + counts + horizon
-         + ", never convicted of a MAPPA-eligible offence and not managed under MAPPA",
-         "Not a potential PDP: " + counts + needs + horizon,
-         "Not a potential PDP: " + counts + ", but convicted of a MAPPA-eligible offence ("
-         + out["mappa_conviction"].fillna("") + ")",
-         "Not a potential PDP: " + counts + ", but managed under MAPPA (referral "
-         + out["mappa_since"].fillna("") + ")"],
-        default="")
-    out["reason"] = reason
+    out["reason"] = _reasons(out, enough, has_conviction, managed, pdp, pd.Timestamp(context.as_of).date())
     return out[["pdp", "reason", "occasions", "partners"]]
+
+
+def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, managed: pd.Series,
+             pdp: PdpSettings, as_of: date) -> np.ndarray:
+    """The sentence behind each person's PDP decision; the first case that holds decides."""
+    what = "reported as a suspect in" if pdp.count_allegations else "charged with"
+
+    def counts(facts: pd.DataFrame) -> pd.Series:
+        return (what + " domestic abuse on " + facts["occasions"].astype(str) + " occasion(s) against "
+                + facts["partners"].astype(str) + " different partner(s) or ex-partner(s)")
+
+    needs = f" (needs {pdp.min_occasions} against {pdp.min_partners})"
+    horizon = f" in all history up to {as_of}"
+
+    def by_counts(facts: pd.DataFrame) -> pd.Series:
+        return pd.Series(np.select(
+            [facts["case"] == 0, facts["case"] == 1],
+            ["Potential PDP: " + counts(facts) + horizon
+             + ", never convicted of a MAPPA-eligible offence and not managed under MAPPA",
+             "Not a potential PDP: " + counts(facts) + needs + horizon], default=""))
+
+    case = np.select([out["pdp"], ~enough, has_conviction, managed], [0, 1, 2, 3], default=4)
+    reason = once_per_distinct(out[["occasions", "partners"]].assign(case=case), by_counts)
+    convicted, referred = out[case == 2], out[case == 3]
+    reason[case == 2] = ("Not a potential PDP: " + counts(convicted) + ", but convicted of a MAPPA-eligible "
+                         "offence (" + convicted["mappa_conviction"].fillna("") + ")").to_numpy(dtype=object)
+    reason[case == 3] = ("Not a potential PDP: " + counts(referred) + ", but managed under MAPPA (referral "
+                         + referred["mappa_since"].fillna("") + ")").to_numpy(dtype=object)
+    return reason
 
 
 def potential_pdp(context: ScoringContext, settings: SignalConfig | None = None,

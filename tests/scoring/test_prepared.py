@@ -98,7 +98,7 @@ def test_prepared_equals_standalone_functions() -> None:
                                   _plain(link_history(context), links))
     # Incident harm and flags are the window's and the history's.
     in_window = np.flatnonzero(prepared.in_window)
-    np.testing.assert_array_equal(prepared.weighted_harm.to_numpy()[in_window], window["weighted_harm"].to_numpy())
+    np.testing.assert_array_equal(prepared.weighted_harm[in_window], window["weighted_harm"].to_numpy())
     full = history(context)
     annotated = prepared.index.incidents.loc[prepared.in_history].reset_index(drop=True)
     pd.testing.assert_frame_equal(annotated[full.columns.drop("weighted_harm")], full.drop(columns="weighted_harm"))
