@@ -9,17 +9,14 @@ from harmgraph.ui import data
 from harmgraph.ui.chrome import current_view, need_incidents, open_profile
 from harmgraph.ui.format import flag_chips, provenance_line
 from scoring.lists import PerpetratorList, VictimList
-from scoring.victims import victim_incidents, victim_offenders
+from scoring.victims import offenders_of as victim_offenders
 
 LISTS = {VictimList.MOST_OFFENCES.value: "Most offences", VictimList.MOST_OFFENDERS.value: "Most different offenders"}
 
 
 def offenders_of(key: data.ViewKey, victim_id: str) -> pd.DataFrame:
     """Every offender of one victim in the window, with the offender's overall rank."""
-    context = data.context(key)
-    pairs = victim_offenders(context, victim_incidents(context))
-    mine = pairs[pairs["person_id"] == victim_id]
-    counts = mine.groupby("offender_id").size().rename("shared_incidents").reset_index()
+    counts = victim_offenders(data.context(key), victim_id)
     ranking = data.perpetrators(key, PerpetratorList.OVERALL.value)
     out = counts.merge(ranking[["person_id", "rank", "display_name", "score", "victims", "flags"]],
                        left_on="offender_id", right_on="person_id", how="left")

@@ -76,6 +76,7 @@ class ScoringIndex:
     ``perpetrators``: distinct (person, row) pairs where the person is a suspect or offender,
     ordered by row then person, each with ``pair``, its own position. ``by_time``: the order of
     those pairs by person, occurrence and incident id (each person's incidents oldest first).
+    ``victims``: distinct (person, row) pairs where the person is a victim, by row then person.
     ``links``: (person, victim, row, relationship, pair) rows, one per perpetrator and victim of
     an incident, ``pair`` being the perpetrator's; nobody is their own victim; the relationship
     is the perpetrator's (to the victim), else the victim's. ``breached``: (person, row,
@@ -90,6 +91,7 @@ class ScoringIndex:
     occurred: np.ndarray
     perpetrators: pd.DataFrame
     by_time: np.ndarray
+    victims: pd.DataFrame
     links: pd.DataFrame
     breached: pd.DataFrame
     measure_subjects: np.ndarray
@@ -134,7 +136,7 @@ def _coded_roles(tables: ScoringTables, people: pd.Index) -> pd.DataFrame:
 
 
 def _pairs(roles: pd.DataFrame, perpetrator_roles: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Distinct perpetrator (person, row) pairs and the (person, victim, row, relationship) links."""
+    """Distinct perpetrator (person, row) pairs and the (person, victim, row, relationship, pair) links."""
     is_perpetrator = np.isin(roles["role"].to_numpy(), list(perpetrator_roles))
     perpetrators = roles[is_perpetrator]
     pairs = perpetrators[["person", "row"]].drop_duplicates().sort_values(["row", "person"], kind="stable")
@@ -161,11 +163,13 @@ def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
     occurred = incidents["occurred_at"].to_numpy()
     roles = _coded_roles(tables, people)
     perpetrators, links = _pairs(roles, perpetrator_roles)
+    victims = roles.loc[roles["role"].to_numpy() == "victim", ["person", "row"]].drop_duplicates()
+    victims = victims.sort_values(["row", "person"], kind="stable").reset_index(drop=True)
     person, row = perpetrators["person"].to_numpy(), perpetrators["row"].to_numpy()
     # Incidents without a time are in no window or history, so where they sort does not matter.
     by_time = np.lexsort((row, occurred[row].view(np.int64), person))
     return ScoringIndex(people=people, incidents=incidents, occurred=occurred, perpetrators=perpetrators,
-                        by_time=by_time, links=links, breached=_breached(tables, people),
+                        by_time=by_time, victims=victims, links=links, breached=_breached(tables, people),
                         measure_subjects=positions(tables.measures["subject_person_id"], people),
                         referral_people=positions(tables.referrals["person_id"], people),
                         persons_row=_persons_row(tables, people),

@@ -12,12 +12,12 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
+from scoring.grouped_text import join_within
 from scoring.perpetrators import ScoringContext, score_perpetrators_coded
 from scoring.prepared import Prepared
 from scoring.reasons import perpetrator_reasons, victim_reasons
 from scoring.status import active_measures, briefed_people, ever_referred, managed_people
-from scoring.window import lookup_join
-from scoring.victims import score_victims, victim_incidents, victim_offenders
+from scoring.victims import offender_pairs, score_victims_coded
 
 PERPETRATOR_COLUMNS = [
     "rank", "person_id", "display_name", "record_ids", "score", "recency", "frequency",
@@ -122,11 +122,6 @@ def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Seri
     })
 
 
-def _with_identity(context: ScoringContext, frame: pd.DataFrame) -> pd.DataFrame:
-    persons = context.tables.persons[["person_id", "display_name", "record_ids"]]
-    return lookup_join(frame, persons, "person_id", how="left")
-
-
 def _with_identity_of(context: ScoringContext, frame: pd.DataFrame, people: np.ndarray,
                       prepared: Prepared) -> pd.DataFrame:
     """``frame`` with each person's display name and record ids (``people``: their codes)."""
@@ -168,7 +163,11 @@ def rank_perpetrators(context: ScoringContext,
     victim and orders by distinct female victims, then score. In that list ``victims`` counts
     women and girls.
     """
-    prepared = Prepared(context)
+    return _ranked_perpetrators(context, which, Prepared(context)).drop(columns="person")
+
+
+def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepared: Prepared) -> pd.DataFrame:
+    """:func:`rank_perpetrators` with each person's code in a last column, ``person``."""
     scored = score_perpetrators_coded(context, prepared).reset_index()
     scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
     scored["breaches"] = _breach_counts(scored, prepared)
@@ -186,42 +185,55 @@ def rank_perpetrators(context: ScoringContext,
         order = ["female_victims", "score", "victims", "harm", "last_incident", "person"]
     else:
         order = ["score", "victims", "harm", "last_incident", "person"]  # a code orders like its id
-    ascending = [False] * (len(order) - 1) + [True]
-    ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
-    ranked = _with_identity_of(context, ranked.drop(columns="person"), ranked["person"].to_numpy(), prepared)
-    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    ranked = _ordered(scored, order, context, prepared)
     ranked["flags"] = _with_rank_flags(context, ranked) if len(ranked) else ranked["flags"]
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
     ranked = ranked.assign(recency=ranked["days_since_last"], frequency=ranked["incidents"],
                            gravity=ranked["harm"], victims_count=ranked[victims_shown])
     out = ranked.drop(columns=["victims"]).rename(columns={"victims_count": "victims"})
     out["all_victims"] = ranked["victims"]
-    extras = [c for c in out.columns if c not in PERPETRATOR_COLUMNS]
-    return out[PERPETRATOR_COLUMNS + extras]
+    extras = [c for c in out.columns if c not in PERPETRATOR_COLUMNS and c != "person"]
+    return out[PERPETRATOR_COLUMNS + extras + ["person"]]
 
 
-def _offender_ranks(context: ScoringContext, victims: pd.DataFrame) -> pd.Series:
+def _ordered(scored: pd.DataFrame, order: list[str], context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
+    """``scored`` sorted by ``order`` (the last key ascending, the others descending), with
+    display names and record ids, numbered from 1 in a first column, ``rank``."""
+    ascending = [False] * (len(order) - 1) + [True]
+    ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
+    people = ranked.pop("person")
+    ranked = _with_identity_of(context, ranked, people.to_numpy(), prepared).assign(person=people)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    return ranked
+
+
+def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Prepared) -> pd.Series:
     """Per victim, their offenders with the offenders' overall ranks (up to three shown)."""
-    ranking = rank_perpetrators(context)
-    rank_of = ranking.set_index("person_id")["rank"]
-    name_of = ranking.set_index("person_id")["display_name"]
-    pairs = victim_offenders(context, victim_incidents(context))[["person_id", "offender_id"]].drop_duplicates()
-    pairs = pairs.assign(rank=pairs["offender_id"].map(rank_of)).dropna(subset=["rank"])
-    pairs = pairs.sort_values(["person_id", "rank"]).groupby("person_id").head(3)
-    pairs["text"] = (pairs["offender_id"].map(name_of).fillna("") + " (" + pairs["offender_id"]
-                     + ", rank " + pairs["rank"].astype("int64").astype(str) + ")")
-    text = pairs.groupby("person_id")["text"].agg(", ".join)
-    return victims["person_id"].map(text)
+    ranking = _ranked_perpetrators(context, PerpetratorList.OVERALL, prepared)
+    place = np.full(len(prepared.index.people), -1, dtype=np.int64)
+    place[ranking["person"].to_numpy()] = np.arange(len(ranking))
+    pairs = offender_pairs(prepared)
+    pairs = pairs.assign(place=place[pairs["offender"].to_numpy()])
+    pairs = pairs[pairs["place"] >= 0].sort_values(["victim", "place"])
+    pairs = pairs[pairs.groupby("victim").cumcount() < 3]
+    shown = ranking.take(pairs["place"].to_numpy())
+    text = (shown["display_name"].fillna("") + " (" + shown["person_id"] + ", rank "
+            + shown["rank"].astype("int64").astype(str) + ")")
+    joined = join_within(text, pairs["victim"], ", ")
+    return victims["person"].map(joined)
 
 
-def _victim_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
+def _victim_flags(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
     people = scored["person_id"]
     protected = set(active_measures(context)["protected_person_id"].dropna())
-    pairs = victim_offenders(context, victim_incidents(context))
-    unmanaged_offender = pairs[~pairs["offender_id"].isin(managed_people(context))]
+    index = prepared.index
+    managed = np.zeros(len(index.people) + 1, dtype=bool)
+    managed[index.codes(pd.Series(sorted(managed_people(context)), dtype="string"))] = True  # -1 marks the spare
+    pairs = offender_pairs(prepared)
+    unmanaged_offender = pairs.loc[~managed[pairs["offender"].to_numpy()], "victim"].to_numpy()
     return _join_flags({
         "no_protective_measure": ~people.isin(protected),
-        "offender_unmanaged": people.isin(set(unmanaged_offender["person_id"])),
+        "offender_unmanaged": pd.Series(np.isin(scored["person"].to_numpy(), unmanaged_offender), index=scored.index),
         "not_referred_to_marac": ~people.isin(ever_referred(context, "marac")),
         "multiple_offenders": scored["offenders"] >= 2,
         "dash_high": scored["high_dash"],
@@ -230,21 +242,20 @@ def _victim_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
 
 def rank_victims(context: ScoringContext, which: VictimList = VictimList.MOST_OFFENCES) -> pd.DataFrame:
     """Rank repeat victims: by recorded offences, or by distinct offenders (best first)."""
-    scored = score_victims(context)
+    prepared = Prepared(context)
+    scored = score_victims_coded(context, prepared).reset_index()
+    scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
     scored["score"] = scored["harm"]
     if len(scored):
-        scored["offender_ranks"] = _offender_ranks(context, scored)
-        scored["flags"] = _victim_flags(context, scored)
+        scored["offender_ranks"] = _offender_ranks(context, scored, prepared)
+        scored["flags"] = _victim_flags(context, scored, prepared)
         scored["reasons"] = victim_reasons(scored, context.catalogue)
     else:
         scored = scored.assign(offender_ranks="", flags="", reasons="")
     if which is VictimList.MOST_OFFENDERS:
-        order = ["offenders", "offences", "incidents", "harm", "last_incident", "person_id"]
+        order = ["offenders", "offences", "incidents", "harm", "last_incident", "person"]
     else:
-        order = ["offences", "offenders", "incidents", "harm", "last_incident", "person_id"]
-    ascending = [False] * (len(order) - 1) + [True]
-    ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
-    ranked = _with_identity(context, ranked)
-    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+        order = ["offences", "offenders", "incidents", "harm", "last_incident", "person"]
+    ranked = _ordered(scored, order, context, prepared).drop(columns="person")
     extras = [c for c in ranked.columns if c not in VICTIM_COLUMNS]
     return ranked[VICTIM_COLUMNS + extras]

@@ -55,7 +55,7 @@ def _component_points(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFram
     return frame
 
 
-def _most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
+def most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     """Per person, the gravest offence by catalogue weight (ties: heavier after multipliers,
     then the most recent, then the lowest incident id)."""
     person, row = rows["person"].to_numpy(), rows["row"].to_numpy()
@@ -107,12 +107,12 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringI
     })
 
 
-def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
-    """:func:`score_perpetrators` indexed by person code (see :mod:`scoring.prepared`)."""
+def incident_rows(pairs: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
+    """(person, row) pairs with what a score reads of each incident: occurred_at, harm_days,
+    weighted_harm, crime (not a non-crime incident), dash_high."""
     index = prepared.index
-    pairs = prepared.window_perpetrators
     row = pairs["row"].to_numpy()
-    rows = pd.DataFrame({
+    return pd.DataFrame({
         "person": pairs["person"].to_numpy(),
         "row": row,
         "occurred_at": index.incidents["occurred_at"].take(row).to_numpy(),
@@ -121,22 +121,39 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
         "crime": ~index.column("non_crime", row),
         "dash_high": index.column("dash_high", row),
     })
+
+
+def incident_summary(rows: pd.DataFrame, crimes: str) -> pd.DataFrame:
+    """Per person of :func:`incident_rows`: incidents, ``crimes`` (recorded crimes), harm (after
+    multipliers, one decimal), first_incident, last_incident, high_dash."""
     grouped = rows.groupby("person")
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "incidents": grouped.size(),
-        "crimes": grouped["crime"].sum().astype("int64"),
+        crimes: grouped["crime"].sum().astype("int64"),
         "harm": grouped["weighted_harm"].sum().round(1),
         "first_incident": grouped["occurred_at"].min(),
         "last_incident": grouped["occurred_at"].max(),
         "high_dash": grouped["dash_high"].any(),
     })
+
+
+def days_since_last(frame: pd.DataFrame, as_of: date) -> pd.Series:
+    """Whole days from each ``last_incident`` to the as-of date (never negative)."""
+    as_of_day = pd.Timestamp(as_of).normalize()
+    return (as_of_day - frame["last_incident"].dt.normalize()).dt.days.clip(lower=0)
+
+
+def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
+    """:func:`score_perpetrators` indexed by person code (see :mod:`scoring.prepared`)."""
+    index = prepared.index
+    rows = incident_rows(prepared.window_perpetrators, prepared)
+    frame = incident_summary(rows, "crimes")
     frame = frame.join(_victim_counts(context, prepared.window_links, index)).fillna(
         {"victims": 0, "female_victims": 0, "partner_victims": 0})
     for column in ("victims", "female_victims", "partner_victims"):
         frame[column] = frame[column].astype("int64")
-    as_of_day = pd.Timestamp(context.as_of).normalize()
-    frame["days_since_last"] = (as_of_day - frame["last_incident"].dt.normalize()).dt.days.clip(lower=0)
-    frame = frame.join(_most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))
+    frame["days_since_last"] = days_since_last(frame, context.as_of)
+    frame = frame.join(most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))
     return _component_points(frame, context.config)
 
 

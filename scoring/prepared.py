@@ -73,6 +73,11 @@ class Prepared:
         return self._pairs_in(ordered, self.in_history)
 
     @cached_property
+    def window_victims(self) -> pd.DataFrame:
+        """(person, row) of victims in the window, by row then person."""
+        return self._pairs_in(self.index.victims, self.in_window)
+
+    @cached_property
     def window_links(self) -> pd.DataFrame:
         """(person, victim, row, relationship) in the window."""
         return self._pairs_in(self.index.links, self.in_window)

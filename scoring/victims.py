@@ -2,57 +2,57 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from scoring.perpetrators import ScoringContext
-from scoring.window import incidents_in_window
+from scoring.perpetrators import (ScoringContext, days_since_last, incident_rows, incident_summary,
+                                  most_serious)
+from scoring.prepared import Prepared, prepared_for
 
 
-def victim_incidents(context: ScoringContext) -> pd.DataFrame:
-    """One row per (victim person, incident) in the window, with the incident's harm."""
-    window = incidents_in_window(context.tables.incidents, context.as_of, context.config,
-                                 context.catalogue)
-    roles = context.tables.roles
-    victims = roles.loc[roles["role"] == "victim", ["incident_id", "person_id"]].drop_duplicates()
-    return victims.merge(window, on="incident_id", how="inner")
+def offender_pairs(prepared: Prepared) -> pd.DataFrame:
+    """Distinct (victim, offender) codes in the window, with whether the offender is recorded
+    as the victim's partner or ex-partner in any of their incidents there."""
+    links = prepared.window_links
+    partner = links["relationship"].isin(["partner", "ex_partner"]).to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"victim": links["victim"].to_numpy(), "offender": links["person"].to_numpy(),
+                          "partner": partner})
+    return pairs.groupby(["victim", "offender"], as_index=False)["partner"].any()
 
 
-def victim_offenders(context: ScoringContext, incidents: pd.DataFrame) -> pd.DataFrame:
-    """(victim, offender, relationship) pairs for the victims' incidents, no self-pairs."""
-    roles = context.tables.roles
-    perpetrators = roles.loc[roles["role"].isin(context.config.perpetrator_roles),
-                             ["incident_id", "person_id", "relationship"]]
-    pairs = incidents[["incident_id", "person_id"]].merge(
-        perpetrators.rename(columns={"person_id": "offender_id"}), on="incident_id")
-    return pairs[pairs["person_id"] != pairs["offender_id"]]
+def offenders_of(context: ScoringContext, victim_id: str, prepared: Prepared | None = None) -> pd.DataFrame:
+    """Every offender of one victim in the window: ``offender_id, shared_incidents`` (the
+    distinct incidents in the window where both were recorded), by offender id."""
+    prepared = prepared_for(context, prepared)
+    index = prepared.index
+    victim = index.codes(pd.Series([victim_id], dtype="string"))[0]
+    links = prepared.window_links
+    mine = links[links["victim"].to_numpy() == victim] if victim >= 0 else links.iloc[:0]
+    counts = mine.groupby("person").size()
+    return pd.DataFrame({"offender_id": pd.Series(index.ids(counts.index.to_numpy()), dtype="string"),
+                         "shared_incidents": counts.to_numpy(dtype=np.int64)})
 
 
-def score_victims(context: ScoringContext) -> pd.DataFrame:
+def score_victims_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
+    """:func:`score_victims` indexed by person code."""
+    rows = incident_rows(prepared.window_victims, prepared)
+    frame = incident_summary(rows, "offences")
+    pairs = offender_pairs(prepared)
+    frame["offenders"] = pairs.groupby("victim").size()
+    frame["partner_offenders"] = pairs[pairs["partner"]].groupby("victim").size()
+    frame[["offenders", "partner_offenders"]] = frame[["offenders", "partner_offenders"]].fillna(0).astype("int64")
+    frame = frame.join(most_serious(rows, prepared.index).drop(columns="most_serious_incident"))
+    frame["days_since_last"] = days_since_last(frame, context.as_of)
+    return frame
+
+
+def score_victims(context: ScoringContext, prepared: Prepared | None = None) -> pd.DataFrame:
     """One row per victim in the window: incidents, offences, offenders, harm suffered.
 
     ``offences`` counts recorded crimes (non-crime domestic incidents are in ``incidents``
-    only); ``offenders`` counts distinct people recorded as suspect or offender.
+    only); ``offenders`` counts distinct people recorded as suspect or offender, and
+    ``partner_offenders`` those of them recorded as the victim's partner or ex-partner (on the
+    suspect's record, else on the victim's, as for the perpetrator list).
     """
-    incidents = victim_incidents(context)
-    grouped = incidents.groupby("person_id")
-    frame = pd.DataFrame({
-        "incidents": grouped.size(),
-        "offences": (~incidents["non_crime"]).groupby(incidents["person_id"]).sum().astype("int64"),
-        "harm": grouped["weighted_harm"].sum().round(1),
-        "first_incident": grouped["occurred_at"].min(),
-        "last_incident": grouped["occurred_at"].max(),
-        "high_dash": incidents["dash_risk"].eq("high").fillna(False).astype(bool).groupby(incidents["person_id"]).any(),
-    })
-    pairs = victim_offenders(context, incidents)
-    partner = pairs["relationship"].isin(["partner", "ex_partner"])
-    frame["offenders"] = pairs.groupby("person_id")["offender_id"].nunique()
-    frame["partner_offenders"] = pairs[partner].groupby("person_id")["offender_id"].nunique()
-    frame[["offenders", "partner_offenders"]] = frame[["offenders", "partner_offenders"]].fillna(0).astype("int64")
-    ordered = incidents.sort_values(["person_id", "harm_days", "weighted_harm", "occurred_at"],
-                                    ascending=[True, False, False, False])
-    top = ordered.drop_duplicates("person_id").set_index("person_id")
-    frame["most_serious_offence"] = top["offence"]
-    frame["most_serious_at"] = top["occurred_at"]
-    as_of_day = pd.Timestamp(context.as_of).normalize()
-    frame["days_since_last"] = (as_of_day - frame["last_incident"].dt.normalize()).dt.days.clip(lower=0)
-    return frame.reset_index(names="person_id")
+    prepared = prepared_for(context, prepared)
+    return prepared.decode(score_victims_coded(context, prepared))

@@ -19,6 +19,7 @@ from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue, load_catalogue
 from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
 from scoring.perpetrators import ScoringContext
+from scoring.victims import offenders_of
 
 AS_OF = date(2026, 6, 30)
 TEST_WEIGHTS = {
@@ -172,6 +173,11 @@ def test_the_two_victim_lists_differ(tmp_path: Path, force_factory, round_catalo
     assert "rank" in w1["reasons"] and "Person O2" in w1["reasons"]
     w2 = by_offences.iloc[0]
     assert w2["score"] == 25.0  # five common assaults of 5 days; the non-crime incident adds 0
+    # One victim's offenders, with the distinct incidents each shares with her.
+    shared = offenders_of(context, w2["person_id"])
+    assert shared["shared_incidents"].tolist() == [6]  # five assaults and the non-crime incident
+    assert offenders_of(context, by_offenders.iloc[0]["person_id"])["shared_incidents"].tolist() == [1, 1, 1]
+    assert offenders_of(context, "P-nobody").empty
 
 
 def test_flags_follow_referrals_and_measures_as_of_the_date(tmp_path: Path, force_factory,
