@@ -67,10 +67,3 @@ def fast_isin(self: ArrowStringArray, values: Any) -> np.ndarray:
 def install() -> None:
     """Use :func:`fast_isin` for every Arrow string column in this process (idempotent)."""
     ArrowStringArray.isin = fast_isin  # type: ignore[method-assign]
-
-
-def arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
-    """The Arrow array behind a string column without nulls, else None."""
-    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow" or values.hasnans:
-        return None
-    return values.array._pa_array

@@ -57,7 +57,8 @@ def _incidents(context: ScoringContext, person_id: str) -> pd.DataFrame:
     incidents = own.merge(tables.incidents, on="incident_id")
     others = tables.roles[tables.roles["incident_id"].isin(incidents["incident_id"])
                           & (tables.roles["person_id"] != person_id)]
-    names = tables.persons.set_index("person_id")["display_name"]
+    persons = tables.persons[tables.persons["person_id"].isin(others["person_id"])]
+    names = persons.drop_duplicates("person_id").set_index("person_id")["display_name"]
     others = others.assign(who=others["person_id"] + " " + others["person_id"].map(names).fillna("")
                            + " [" + others["role"] + "]")
     incidents["others"] = incidents["incident_id"].map(others.groupby("incident_id")["who"].agg("; ".join))
@@ -127,14 +128,20 @@ def _row(frame: pd.DataFrame, person_id: str) -> pd.Series | None:
     return match.iloc[0] if len(match) else None
 
 
-def explain_person(context: ScoringContext, person_id: str) -> Evidence:
-    """Collect the identity, RFGV components, incidents, measures and referrals of a person."""
+def explain_person(context: ScoringContext, person_id: str, perpetrators: pd.DataFrame | None = None,
+                   victims: pd.DataFrame | None = None) -> Evidence:
+    """Collect the identity, RFGV components, incidents, measures and referrals of a person.
+
+    ``perpetrators`` and ``victims``: the overall offender list and the most-offences victim
+    list for this very context, when the caller holds them already (the app caches them);
+    otherwise they are ranked here.
+    """
     persons = context.tables.persons
     person = persons[persons["person_id"] == person_id]
     if person.empty:
         raise PersonNotFound(person_id)
-    perpetrator = _row(rank_perpetrators(context), person_id)
-    victim = _row(rank_victims(context), person_id)
+    perpetrator = _row(rank_perpetrators(context) if perpetrators is None else perpetrators, person_id)
+    victim = _row(rank_victims(context) if victims is None else victims, person_id)
     as_of = pd.Timestamp(context.as_of)
     measures = context.tables.measures
     mine = measures[((measures["subject_person_id"] == person_id)

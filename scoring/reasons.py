@@ -63,6 +63,11 @@ def span_phrase(first: pd.Series, last: pd.Series) -> pd.Series:
     return pd.Series(np.where(same_day, "on " + first.dt.strftime("%Y-%m-%d"), text), index=first.index)
 
 
+def day(values: pd.Series) -> pd.Series:
+    """Dates as 'YYYY-MM-DD' text ('' when missing)."""
+    return values.dt.strftime("%Y-%m-%d").fillna("")
+
+
 def recency_phrase(days: pd.Series) -> pd.Series:
     """'last incident 12 days before the as-of date' (or 'on the as-of date')."""
     return pd.Series(np.where(days == 0, "last incident on the as-of date",

@@ -119,7 +119,8 @@ def victims(key: ViewKey, which: str) -> pd.DataFrame:
 @st.cache_data(max_entries=64, show_spinner="Collecting the evidence…")
 def evidence(key: ViewKey, person_id: str) -> Evidence:
     """Identity, RFGV components, incidents, measures and referrals of one person."""
-    return explain_person(context(key), person_id)
+    return explain_person(context(key), person_id, perpetrators=perpetrators(key, PerpetratorList.OVERALL.value),
+                          victims=victims(key, VictimList.MOST_OFFENCES.value))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Building the incident graph…")

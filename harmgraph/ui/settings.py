@@ -7,7 +7,6 @@ the environment (HARMGRAPH_STORE, HARMGRAPH_CONFIG, HARMGRAPH_CATALOGUE), then t
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from scoring.perpetrators import ScoringContext
-from scoring.signals._history import history, link_history
+from scoring.prepared import Prepared
 from scoring.signals.config import SignalConfig
 
 DVDS_COLUMNS = ["date", "incident_id", "offence", "label", "victim_id", "victim_name", "relationship",
@@ -24,15 +24,22 @@ def dvds_history(context: ScoringContext, person_id: str,
     outcome, domestic_abuse (one row per incident and victim).
     """
     settings = settings or SignalConfig()
-    frame = history(context)
-    links = link_history(context, frame)
-    mine = links[(links["person_id"] == person_id)
-                 & links["relationship"].isin(settings.pdp.partner_relationships)]
-    mine = mine.merge(frame[["incident_id", "offence", "label", "outcome", "domestic_abuse"]], on="incident_id")
-    names = context.tables.persons.set_index("person_id")["display_name"]
-    mine = mine.assign(date=mine["occurred_at"], victim_name=mine["victim_id"].map(names))
-    mine = mine.sort_values(["date", "incident_id", "victim_id"], kind="stable")
-    return mine[DVDS_COLUMNS].reset_index(drop=True)
+    prepared = Prepared(context)
+    index = prepared.index
+    person = index.codes(pd.Series([person_id], dtype="string"))[0]
+    links = prepared.history_links
+    mine = links[(links["person"].to_numpy() == person)
+                 & links["relationship"].isin(settings.pdp.partner_relationships).to_numpy(dtype=bool)]
+    incidents = index.incidents.take(mine["row"].to_numpy()).reset_index(drop=True)
+    victims = mine["victim"].to_numpy()
+    names = context.tables.persons["display_name"].array.take(index.persons_row[victims], allow_fill=True)
+    found = pd.DataFrame({
+        "date": incidents["occurred_at"], "incident_id": incidents["incident_id"], "offence": incidents["offence"],
+        "label": incidents["label"], "victim_id": pd.Series(index.ids(victims), dtype="string"),
+        "victim_name": names, "relationship": mine["relationship"].array, "outcome": incidents["outcome"],
+        "domestic_abuse": incidents["domestic_abuse"],
+    })
+    return found.sort_values(["date", "incident_id", "victim_id"], kind="stable")[DVDS_COLUMNS].reset_index(drop=True)
 
 
 def dvds_summary(context: ScoringContext, person_id: str, settings: SignalConfig | None = None) -> str:

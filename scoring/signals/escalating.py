@@ -15,8 +15,7 @@ import pandas as pd
 from scoring.index import EPOCH
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
-from scoring.reasons import once_per_distinct
-from scoring.signals._history import day
+from scoring.reasons import day, once_per_distinct
 from scoring.signals.config import SignalConfig
 
 DAYS_PER_YEAR = 365.25

@@ -8,9 +8,9 @@ import pandas as pd
 from scoring.grouped_text import join_within
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
-from scoring.signals._history import day
-from scoring.status import PROTECTIVE_TYPES, measures_in_force
+from scoring.reasons import day
 from scoring.signals.config import SignalConfig
+from scoring.status import PROTECTIVE_TYPES, measures_in_force
 
 
 def _breaches_not_charged(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.Series:

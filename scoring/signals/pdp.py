@@ -17,8 +17,7 @@ import pandas as pd
 
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
-from scoring.signals._history import day
-from scoring.reasons import once_per_distinct
+from scoring.reasons import day, once_per_distinct
 from scoring.signals.config import PdpSettings, SignalConfig
 
 

@@ -16,24 +16,12 @@ import pytest
 from scoring.grouped_text import join_within
 from scoring.perpetrators import ScoringContext
 from scoring.prepared import Prepared, prepared_for
-from scoring.signals._history import history, link_history, perpetrator_history
 from scoring.tables import normalise_tables
-from scoring.window import incidents_in_window, lookup_join, perpetrator_incidents, victim_links
+from scoring.window import as_of_end, window_start, with_harm
 
 
 def _text(values: list[object]) -> pd.Series:
     return pd.Series(values, dtype="string")
-
-
-def test_lookup_join_matches_merge() -> None:
-    left = pd.DataFrame({"k": _text(["b", "a", "z", "b"]), "x": [1, 2, 3, 4]}, index=[9, 8, 7, 6])
-    right = pd.DataFrame({"k": _text(["a", "b", "c"]), "y": _text(["A", "B", None]), "f": [0.5, 1.5, 2.5]})
-    pd.testing.assert_frame_equal(lookup_join(left, right, "k"), left.merge(right, on="k"))
-    pd.testing.assert_frame_equal(lookup_join(left, right, "k", how="left"), left.merge(right, on="k", how="left"))
-    found = left[left["k"] != "z"]
-    pd.testing.assert_frame_equal(lookup_join(found, right, "k", how="left"), found.merge(right, on="k", how="left"))
-    repeated = pd.concat([right, right], ignore_index=True)  # not unique: pandas merges
-    pd.testing.assert_frame_equal(lookup_join(left, repeated, "k"), left.merge(repeated, on="k"))
 
 
 def test_join_within_matches_groupby_join() -> None:
@@ -43,6 +31,47 @@ def test_join_within_matches_groupby_join() -> None:
     pd.testing.assert_series_equal(join_within(text, keys, ", "), text.groupby(keys).agg(", ".join))
     empty = text.iloc[:0]
     pd.testing.assert_series_equal(join_within(empty, keys.iloc[:0], "; "), empty.groupby(keys.iloc[:0]).agg("; ".join))
+
+
+# Plain pandas on the id strings: what the coded rows must equal.
+def _window(context: ScoringContext) -> pd.DataFrame:
+    incidents = context.tables.incidents
+    occurred = incidents["occurred_at"]
+    inside = (occurred >= window_start(context.as_of, context.config)) & (occurred <= as_of_end(context.as_of))
+    return with_harm(incidents[inside], context.config, context.catalogue)
+
+
+def _history(context: ScoringContext) -> pd.DataFrame:
+    incidents, catalogue = context.tables.incidents, context.catalogue
+    frame = incidents[incidents["occurred_at"] <= as_of_end(context.as_of)].reset_index(drop=True)
+    return frame.assign(harm_days=catalogue.harm_days(frame["offence"]).fillna(0.0),
+                        label=frame["offence"].map(catalogue.table["label"]).fillna(frame["offence"]),
+                        non_crime=catalogue.flag(frame["offence"], "non_crime"),
+                        breach=catalogue.flag(frame["offence"], "breach")
+                        | frame["incident_id"].isin(context.tables.breaches["incident_id"]))
+
+
+def _perpetrators_in(frame: pd.DataFrame, context: ScoringContext) -> pd.DataFrame:
+    roles = context.tables.roles
+    pairs = roles.loc[roles["role"].isin(context.config.perpetrator_roles), ["incident_id", "person_id"]]
+    return pairs.drop_duplicates().merge(frame[["incident_id"]], on="incident_id")
+
+
+def _links_in(frame: pd.DataFrame, context: ScoringContext) -> pd.DataFrame:
+    """Perpetrator, victim and the relationship: the perpetrator's record of it, else the victim's."""
+    roles = context.tables.roles
+    perpetrators = roles[roles["role"].isin(context.config.perpetrator_roles)]
+    victims = roles[roles["role"] == "victim"]
+    pairs = perpetrators[["incident_id", "person_id"]].drop_duplicates().merge(
+        victims[["incident_id", "person_id"]].drop_duplicates().rename(columns={"person_id": "victim_id"}))
+    pairs = pairs[pairs["person_id"] != pairs["victim_id"]]
+    own = perpetrators.dropna(subset=["relationship"]).drop_duplicates(["incident_id", "person_id"])
+    theirs = victims.dropna(subset=["relationship"]).drop_duplicates(["incident_id", "person_id"])
+    pairs = pairs.merge(own[["incident_id", "person_id", "relationship"]], how="left").merge(
+        theirs[["incident_id", "person_id", "relationship"]].rename(
+            columns={"person_id": "victim_id", "relationship": "theirs"}), how="left")
+    pairs["relationship"] = pairs["relationship"].fillna(pairs["theirs"])
+    return pairs.drop(columns="theirs").merge(frame[["incident_id"]], on="incident_id")
 
 
 def _context() -> ScoringContext:
@@ -82,26 +111,23 @@ def _plain(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame[columns].dropna(subset=["person_id"]).reset_index(drop=True)
 
 
-def test_prepared_equals_standalone_functions() -> None:
+def test_prepared_equals_plain_pandas() -> None:
     context = _context()
     prepared = Prepared(context)
-    tables, config = context.tables, context.config
-    window = incidents_in_window(tables.incidents, context.as_of, config, context.catalogue)
+    window, full = _window(context), _history(context)
     pairs, links = ["incident_id", "person_id"], ["incident_id", "person_id", "victim_id", "relationship"]
-    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.window_perpetrators),
-                                  _plain(perpetrator_incidents(window, tables.roles, config), pairs))
-    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.history_perpetrators),
-                                  _plain(perpetrator_history(context), pairs))
-    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.window_links),
-                                  _plain(victim_links(window, tables.roles, config), links))
-    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.history_links),
-                                  _plain(link_history(context), links))
+    for coded, plain in ((prepared.window_perpetrators, _perpetrators_in(window, context)),
+                         (prepared.history_perpetrators, _perpetrators_in(full, context)),
+                         (prepared.window_links, _links_in(window, context)),
+                         (prepared.history_links, _links_in(full, context))):
+        columns = links if "victim" in coded else pairs
+        pd.testing.assert_frame_equal(_decoded_pairs(prepared, coded).sort_values(columns).reset_index(drop=True),
+                                      _plain(plain, columns).sort_values(columns).reset_index(drop=True))
     # Incident harm and flags are the window's and the history's.
     in_window = np.flatnonzero(prepared.in_window)
     np.testing.assert_array_equal(prepared.weighted_harm[in_window], window["weighted_harm"].to_numpy())
-    full = history(context)
     annotated = prepared.index.incidents.loc[prepared.in_history].reset_index(drop=True)
-    pd.testing.assert_frame_equal(annotated[full.columns.drop("weighted_harm")], full.drop(columns="weighted_harm"))
+    pd.testing.assert_frame_equal(annotated[full.columns], full)
     # Each person's history oldest first, ties by incident id.
     by_time = _decoded_pairs(prepared, prepared.history_by_time).merge(full[["incident_id", "occurred_at"]])
     pd.testing.assert_frame_equal(by_time, by_time.sort_values(["person_id", "occurred_at", "incident_id"]))
@@ -118,8 +144,9 @@ def test_index_is_kept_with_the_tables_and_skips_unknown_people() -> None:
     gappy_context = ScoringContext(tables=gappy, config=context.config, catalogue=context.catalogue,
                                    as_of=context.as_of)
     prepared = Prepared(gappy_context)
+    plain = _perpetrators_in(_history(gappy_context), gappy_context)
     pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.history_perpetrators),
-                                  _plain(perpetrator_history(gappy_context), ["incident_id", "person_id"]))
+                                  _plain(plain, ["incident_id", "person_id"]))
 
 
 def test_prepared_belongs_to_one_context() -> None:
