@@ -13,7 +13,8 @@ resident memory is its own (DuckDB runs in-process, so its memory is counted):
 * ``rank``: read the scoring tables from the store and build both offender lists with flags and
   reasons (what ``harmgraph rank`` does);
 * ``re-rank``: the loaded tables ranked again with an as-of date 30 days earlier and with
-  changed weights (what the app does on a filter change);
+  changed weights (what the app does on a filter change; the coded index built by the first
+  ranking is kept with the tables, as in the app);
 * ``ego network``: the network index built once, then depth-2 ego networks of the 10
   highest-ranked people and 10 others;
 * ``daily load``: 1,000 new incidents about people already held, ingested into the store;
@@ -108,7 +109,7 @@ def step_rank(store_path: Path) -> list[dict[str, Any]]:
     from datetime import timedelta
 
     from graph.network import ego_network, network_index
-    from scoring.lists import PerpetratorList, rank_perpetrators
+    from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
 
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
@@ -128,6 +129,9 @@ def step_rank(store_path: Path) -> list[dict[str, Any]]:
     started = time.perf_counter()
     rank_perpetrators(reweighted, PerpetratorList.OVERALL)
     _timed(rows, "re-rank: changed weights", len(overall), started)
+    started = time.perf_counter()
+    victims = rank_victims(earlier, VictimList.MOST_OFFENCES)
+    _timed(rows, "re-rank: repeat victims, as-of 30 days earlier", len(victims), started)
 
     rng = np.random.default_rng(1)
     others = overall["person_id"].iloc[10:].to_numpy()
@@ -201,21 +205,33 @@ def _best_of(runs: int, work):  # type: ignore[no-untyped-def]
 
 
 def step_baseline(store_path: Path) -> list[dict[str, Any]]:
-    """The project's RFGV scoring against a per-person loop over a networkx graph, best of 3 each."""
+    """The project's RFGV scoring against a per-person loop over a networkx graph, best of 3 each.
+
+    Both sides start from the loaded tables each time: the loop builds its graph, and ours
+    builds its coded index (kept between rankings in the app; its warm figure is shown too).
+    """
     from bench.naive_networkx import naive_rfgv
     from scoring.perpetrators import score_perpetrators
 
     context = _context(store_path)
-    ours_seconds, ours = _best_of(3, lambda: score_perpetrators(context))
+
+    def cold():  # type: ignore[no-untyped-def]
+        context.tables.derived.clear()
+        return score_perpetrators(context)
+
+    ours_seconds, ours = _best_of(3, cold)
+    warm_seconds, _ = _best_of(3, lambda: score_perpetrators(context))
     naive_seconds, theirs = _best_of(3, lambda: naive_rfgv(context))
     rss = round(peak_rss_mb())
     agree = ours.set_index("person_id")["score"].reindex(theirs.index).round(1).eq(theirs.round(1)).mean()
     return [
-        {"stage": "baseline: harmgraph RFGV (vectorised, best of 3)", "rows": len(ours),
+        {"stage": "baseline: harmgraph RFGV, index built in the call (best of 3)", "rows": len(ours),
          "seconds": round(ours_seconds, 3), "peak_rss_mb": rss},
-        {"stage": "baseline: per-person loop over networkx (best of 3)", "rows": len(theirs),
-         "seconds": round(naive_seconds, 3), "peak_rss_mb": rss},
-        {"stage": f"ratio (loop / harmgraph); scores agree for {agree:.1%}", "rows": len(ours),
+        {"stage": "baseline: harmgraph RFGV, index kept (best of 3)", "rows": len(ours),
+         "seconds": round(warm_seconds, 3), "peak_rss_mb": rss},
+        {"stage": "baseline: per-person loop over networkx, graph built in the call (best of 3)",
+         "rows": len(theirs), "seconds": round(naive_seconds, 3), "peak_rss_mb": rss},
+        {"stage": f"ratio (loop / harmgraph with its index built); scores agree for {agree:.1%}", "rows": len(ours),
          "seconds": round(naive_seconds / ours_seconds, 1), "peak_rss_mb": rss},
     ]
 

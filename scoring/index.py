@@ -35,14 +35,27 @@ def _text(values: pd.Series) -> pa.Array:
     return pa.array(values.astype("string").array, type=pa.large_string(), from_pandas=True)
 
 
-def _sorted_people(tables: ScoringTables) -> pd.Index:
-    """Every person id any table mentions, distinct and sorted."""
-    columns = [tables.roles["person_id"], tables.persons["person_id"], tables.measures["subject_person_id"],
-               tables.measures["protected_person_id"], tables.referrals["person_id"]]
-    every = pa.chunked_array([_text(column) for column in columns], type=pa.large_string())
-    unique = pc.drop_null(pc.unique(every))
-    ordered = unique.take(pc.sort_indices(unique))
-    return pd.Index(pd.array(ordered, dtype="string"), name="person_id")
+def _ascending(values: pa.Array) -> bool:
+    return len(values) < 2 or bool(pc.all(pc.less(values[:-1], values[1:])).as_py())
+
+
+def _code_people(columns: list[pd.Series]) -> tuple[pd.Index, list[np.ndarray]]:
+    """Every person id in ``columns``, distinct and sorted, and each column as codes into them
+    (-1: missing). One hashing pass over all the ids, then one sort of the distinct ones; none
+    when they come out sorted already (the persons table, sorted by id, goes first and usually
+    holds everyone)."""
+    arrays = [_text(column) for column in columns]
+    encoded = pc.dictionary_encode(pa.concat_arrays(arrays))
+    dictionary = encoded.dictionary
+    order = (np.arange(len(dictionary), dtype=np.int64) if _ascending(dictionary)
+             else np.asarray(pc.sort_indices(dictionary), dtype=np.int64))
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # what a missing id (index -1) looks up
+    codes = rank[np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)]
+    people = pd.Index(pd.array(dictionary.take(pa.array(order)), dtype="string"), name="person_id")
+    ends = np.cumsum([len(array) for array in arrays])
+    return people, np.split(codes, ends[:-1])
 
 
 def positions(values: pd.Series, held: pd.Series | pd.Index) -> np.ndarray:
@@ -51,18 +64,29 @@ def positions(values: pd.Series, held: pd.Series | pd.Index) -> np.ndarray:
     return np.asarray(pc.fill_null(looked_up, -1), dtype=np.int64)
 
 
-def _annotated_incidents(tables: ScoringTables, catalogue: OffenceCatalogue) -> pd.DataFrame:
+def _per_offence(codes: np.ndarray, offences: pd.Index, values: pd.Series, missing: object) -> np.ndarray:
+    """A catalogue column per incident, looked up once per distinct offence (-1 code: missing)."""
+    return np.append(values.reindex(offences).to_numpy(dtype=object), missing)[codes]
+
+
+def _annotated_incidents(tables: ScoringTables, catalogue: OffenceCatalogue,
+                         offence: tuple[np.ndarray, pd.Index]) -> pd.DataFrame:
     """The incidents table with the catalogue's harm, label and flags, and recorded breaches.
 
     ``breach_offence`` is the catalogue's breach flag; ``breach`` also counts incidents recorded
     as breaching a measure. ``domestic`` is the domestic abuse flag with missing as False.
+    ``offence``: the offence column factorized.
     """
     frame = tables.incidents.copy()
-    offence = frame["offence"]
-    frame["harm_days"] = catalogue.harm_days(offence).fillna(0.0)
-    frame["label"] = offence.map(catalogue.table["label"]).fillna(offence)
-    frame["non_crime"] = catalogue.flag(offence, "non_crime")
-    frame["breach_offence"] = catalogue.flag(offence, "breach")
+    codes, offences = offence
+    table = catalogue.table
+    frame["harm_days"] = pd.Series(_per_offence(codes, offences, table["harm_days"], np.nan),
+                                   dtype="float64").fillna(0.0).to_numpy()
+    labels = pd.Series(offences, dtype=frame["offence"].dtype)
+    labels = labels.map(table["label"]).fillna(labels)
+    frame["label"] = labels.array.take(codes, allow_fill=True)
+    for flag, column in (("non_crime", "non_crime"), ("breach", "breach_offence")):
+        frame[column] = pd.Series(_per_offence(codes, offences, table[flag], False)).fillna(False).astype(bool)
     frame["breach"] = frame["breach_offence"] | frame["incident_id"].isin(tables.breaches["incident_id"])
     frame["domestic"] = frame["domestic_abuse"].fillna(False).astype(bool)
     frame["dash_high"] = frame["dash_risk"].eq("high").fillna(False).astype(bool)
@@ -124,71 +148,74 @@ class ScoringIndex:
         return self.mapped(name, dict.fromkeys(values, True), False).astype(bool)
 
 
-def _coded_roles(tables: ScoringTables, people: pd.Index) -> pd.DataFrame:
-    """Roles as (row, person, role, relationship); roles of incidents not held are left out."""
-    roles = tables.roles
-    coded = pd.DataFrame({
-        "row": positions(roles["incident_id"], tables.incidents["incident_id"]),
-        "person": positions(roles["person_id"], people),
-        "role": roles["role"].to_numpy(), "relationship": roles["relationship"].array,
-    })
-    return coded[(coded["row"] >= 0) & (coded["person"] >= 0)]
+def _distinct_pairs(row: np.ndarray, person: np.ndarray, people: int) -> pd.DataFrame:
+    """Distinct (person, row) pairs ordered by row then person."""
+    keys = np.sort(row.astype(np.int64) * max(people, 1) + person)  # roles come nearly in this order
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    return pd.DataFrame({"person": keys % max(people, 1), "row": keys // max(people, 1)})
 
 
-def _pairs(roles: pd.DataFrame, perpetrator_roles: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Distinct perpetrator (person, row) pairs and the (person, victim, row, relationship, pair) links."""
-    is_perpetrator = np.isin(roles["role"].to_numpy(), list(perpetrator_roles))
-    perpetrators = roles[is_perpetrator]
-    pairs = perpetrators[["person", "row"]].drop_duplicates().sort_values(["row", "person"], kind="stable")
-    pairs = pairs.reset_index(drop=True).assign(pair=np.arange(len(pairs)))
-    victims = roles.loc[roles["role"].to_numpy() == "victim", ["row", "person", "relationship"]]
-    links = pairs.merge(victims[["row", "person"]].drop_duplicates().rename(columns={"person": "victim"}), on="row")
-    links = links[links["person"] != links["victim"]]
+def _pairs(roles: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
+           people: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Distinct perpetrator and victim (person, row) pairs, and the (person, victim, row,
+    relationship, pair) links; ``perpetrator`` and ``victim`` mark the roles' kinds."""
+    perpetrators = roles[perpetrator]
+    victims = roles[victim]
+    pairs = _distinct_pairs(perpetrators["row"].to_numpy(), perpetrators["person"].to_numpy(), people)
+    pairs["pair"] = np.arange(len(pairs))
+    victim_pairs = _distinct_pairs(victims["row"].to_numpy(), victims["person"].to_numpy(), people)
+    links = pairs.merge(victim_pairs.rename(columns={"person": "victim"}), on="row")
+    links = links[links["person"].to_numpy() != links["victim"].to_numpy()]
     # The relationship is recorded on the suspect's row (to the victim); fall back to the victim's.
     own = perpetrators.dropna(subset=["relationship"]).drop_duplicates(["row", "person"])
     theirs = victims.dropna(subset=["relationship"]).drop_duplicates(["row", "person"])
     links = links.merge(own[["row", "person", "relationship"]], on=["row", "person"], how="left")
-    links = links.merge(theirs.rename(columns={"person": "victim", "relationship": "victim_side"}),
-                        on=["row", "victim"], how="left")
+    links = links.merge(theirs[["row", "person", "relationship"]].rename(
+        columns={"person": "victim", "relationship": "victim_side"}), on=["row", "victim"], how="left")
     links["relationship"] = links["relationship"].fillna(links["victim_side"])
-    links = links.sort_values(["row", "person", "victim"], kind="stable")
-    return pairs, links[["person", "victim", "row", "relationship", "pair"]].reset_index(drop=True)
+    order = np.lexsort((links["victim"].to_numpy(), links["person"].to_numpy(), links["row"].to_numpy()))
+    links = links.take(order)[["person", "victim", "row", "relationship", "pair"]].reset_index(drop=True)
+    return pairs, victim_pairs, links
 
 
 def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
                 perpetrator_roles: tuple[str, ...]) -> ScoringIndex:
     """Code the tables (see :class:`ScoringIndex`); prefer :func:`scoring_index`, which keeps it."""
-    people = _sorted_people(tables)
-    incidents = _annotated_incidents(tables, catalogue)
+    roles, measures, persons = tables.roles, tables.measures, tables.persons
+    recorded = tables.breaches.merge(measures, on="measure_id")
+    people, (persons_at, role_people, subjects, _protected, referred, breach_subjects, breach_protected) = \
+        _code_people([persons["person_id"], roles["person_id"], measures["subject_person_id"],
+                      measures["protected_person_id"], tables.referrals["person_id"],
+                      recorded["subject_person_id"], recorded["protected_person_id"]])
+    # Roles and recorded breaches find their incidents in one lookup.
+    rows = positions(pd.concat([roles["incident_id"], recorded["incident_id"]], ignore_index=True),
+                     tables.incidents["incident_id"])
+    role_rows, breach_rows = rows[:len(roles)], rows[len(roles):]
+    factorized = {name: pd.factorize(tables.incidents[name]) for name in FACTORIZED}
+    incidents = _annotated_incidents(tables, catalogue, factorized["offence"])
     occurred = incidents["occurred_at"].to_numpy()
-    roles = _coded_roles(tables, people)
-    perpetrators, links = _pairs(roles, perpetrator_roles)
-    victims = roles.loc[roles["role"].to_numpy() == "victim", ["person", "row"]].drop_duplicates()
-    victims = victims.sort_values(["row", "person"], kind="stable").reset_index(drop=True)
+
+    coded = pd.DataFrame({"row": role_rows, "person": role_people, "relationship": roles["relationship"].array})
+    held = (role_rows >= 0) & (role_people >= 0)  # roles of incidents or people not held are left out
+    perpetrator = roles["role"].isin(list(perpetrator_roles)).to_numpy(dtype=bool) & held
+    victim = roles["role"].eq("victim").fillna(False).to_numpy(dtype=bool) & held
+    perpetrators, victims, links = _pairs(coded, perpetrator, victim, len(people))
     person, row = perpetrators["person"].to_numpy(), perpetrators["row"].to_numpy()
     # Incidents without a time are in no window or history, so where they sort does not matter.
     by_time = np.lexsort((row, occurred[row].view(np.int64), person))
-    return ScoringIndex(people=people, incidents=incidents, occurred=occurred, perpetrators=perpetrators,
-                        by_time=by_time, victims=victims, links=links, breached=_breached(tables, people),
-                        measure_subjects=positions(tables.measures["subject_person_id"], people),
-                        referral_people=positions(tables.referrals["person_id"], people),
-                        persons_row=_persons_row(tables, people),
-                        factorized={name: pd.factorize(incidents[name]) for name in FACTORIZED})
+    return ScoringIndex(
+        people=people, incidents=incidents, occurred=occurred, perpetrators=perpetrators, by_time=by_time,
+        victims=victims, links=links,
+        breached=pd.DataFrame({"person": breach_subjects, "row": breach_rows, "victim": breach_protected}),
+        measure_subjects=subjects, referral_people=referred, persons_row=_first_rows(persons_at, len(people)),
+        factorized=factorized)
 
 
-def _breached(tables: ScoringTables, people: pd.Index) -> pd.DataFrame:
-    recorded = tables.breaches.merge(tables.measures, on="measure_id")
-    return pd.DataFrame({"person": positions(recorded["subject_person_id"], people),
-                         "row": positions(recorded["incident_id"], tables.incidents["incident_id"]),
-                         "victim": positions(recorded["protected_person_id"], people)})
-
-
-def _persons_row(tables: ScoringTables, people: pd.Index) -> np.ndarray:
-    """Per person code, their first row in the persons table (-1: none)."""
-    at = positions(tables.persons["person_id"], people)
-    rows = np.full(len(people), -1, dtype=np.int64)
-    held = np.flatnonzero(at >= 0)
-    rows[at[held][::-1]] = held[::-1]  # the last write wins, so reversed: the first row
+def _first_rows(codes: np.ndarray, people: int) -> np.ndarray:
+    """Per person code, the first row holding it in ``codes`` (-1: none)."""
+    rows = np.full(people, -1, dtype=np.int64)
+    held = np.flatnonzero(codes >= 0)
+    rows[codes[held][::-1]] = held[::-1]  # the last write wins, so reversed: the first row
     return rows
 
 

@@ -133,20 +133,27 @@ def test_prepared_equals_plain_pandas() -> None:
     pd.testing.assert_frame_equal(by_time, by_time.sort_values(["person_id", "occurred_at", "incident_id"]))
 
 
-def test_index_is_kept_with_the_tables_and_skips_unknown_people() -> None:
+def test_index_is_kept_with_the_tables_and_codes_any_person_id() -> None:
     context = _context()
     first, again = Prepared(context).index, Prepared(context).index
     assert first is again
     roles = context.tables.roles
-    gappy = normalise_tables(incidents=context.tables.incidents, roles=roles.assign(
-        person_id=roles["person_id"].where(roles.index != 0)), persons=context.tables.persons,
-        measures=pd.DataFrame(), breaches=pd.DataFrame(), referrals=pd.DataFrame())
-    gappy_context = ScoringContext(tables=gappy, config=context.config, catalogue=context.catalogue,
-                                   as_of=context.as_of)
-    prepared = Prepared(gappy_context)
-    plain = _perpetrators_in(_history(gappy_context), gappy_context)
-    pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.history_perpetrators),
-                                  _plain(plain, ["incident_id", "person_id"]))
+    # A missing id is left out; an id the persons table lacks ("P0") still gets a code in id order.
+    for person_id in (roles["person_id"].where(roles.index != 0), roles["person_id"].where(roles.index != 1, "P0")):
+        tables = normalise_tables(incidents=context.tables.incidents, roles=roles.assign(person_id=person_id),
+                                  persons=context.tables.persons, measures=pd.DataFrame(), breaches=pd.DataFrame(),
+                                  referrals=pd.DataFrame())
+        changed = ScoringContext(tables=tables, config=context.config, catalogue=context.catalogue,
+                                 as_of=context.as_of)
+        prepared = Prepared(changed)
+        assert list(prepared.index.people) == sorted(set(person_id.dropna()) | {"P1", "P2", "P3"})
+        pd.testing.assert_frame_equal(_decoded_pairs(prepared, prepared.history_perpetrators),
+                                      _plain(_perpetrators_in(_history(changed), changed), ["incident_id", "person_id"]))
+        pd.testing.assert_frame_equal(
+            _decoded_pairs(prepared, prepared.history_links).sort_values(["incident_id", "person_id", "victim_id"],
+                                                                          ignore_index=True),
+            _plain(_links_in(_history(changed), changed), ["incident_id", "person_id", "victim_id", "relationship"])
+            .sort_values(["incident_id", "person_id", "victim_id"], ignore_index=True))
 
 
 def test_prepared_belongs_to_one_context() -> None:
