@@ -29,6 +29,10 @@ VICTIM_COLUMNS = [
 ]
 
 
+# The overall list's order: a person's code orders like their id, the final tie-break.
+OVERALL_ORDER = ["score", "victims", "harm", "last_incident", "person"]
+
+
 class PerpetratorList(str, Enum):
     """The two HMICFRS offender lists."""
 
@@ -184,7 +188,7 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
         scored = scored[scored["female_victims"] > 0]
         order = ["female_victims", "score", "victims", "harm", "last_incident", "person"]
     else:
-        order = ["score", "victims", "harm", "last_incident", "person"]  # a code orders like its id
+        order = OVERALL_ORDER
     ranked = _ordered(scored, order, context, prepared)
     ranked["flags"] = _with_rank_flags(context, ranked) if len(ranked) else ranked["flags"]
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
@@ -208,17 +212,25 @@ def _ordered(scored: pd.DataFrame, order: list[str], context: ScoringContext, pr
 
 
 def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Prepared) -> pd.Series:
-    """Per victim, their offenders with the offenders' overall ranks (up to three shown)."""
-    ranking = _ranked_perpetrators(context, PerpetratorList.OVERALL, prepared)
+    """Per victim, their offenders with the offenders' overall ranks (up to three shown).
+
+    A rank is a place in the overall list's order, so only the scores are needed, not the
+    whole list with its signals and reasons.
+    """
+    scored = score_perpetrators_coded(context, prepared).reset_index()
+    ranked = scored.sort_values(OVERALL_ORDER, ascending=[False] * (len(OVERALL_ORDER) - 1) + [True],
+                                kind="stable")["person"].to_numpy()
     place = np.full(len(prepared.index.people), -1, dtype=np.int64)
-    place[ranking["person"].to_numpy()] = np.arange(len(ranking))
+    place[ranked] = np.arange(len(ranked))
     pairs = offender_pairs(prepared)
     pairs = pairs.assign(place=place[pairs["offender"].to_numpy()])
     pairs = pairs[pairs["place"] >= 0].sort_values(["victim", "place"])
     pairs = pairs[pairs.groupby("victim").cumcount() < 3]
-    shown = ranking.take(pairs["place"].to_numpy())
-    text = (shown["display_name"].fillna("") + " (" + shown["person_id"] + ", rank "
-            + shown["rank"].astype("int64").astype(str) + ")")
+    offenders = pairs["offender"].to_numpy()
+    names = context.tables.persons["display_name"].array.take(prepared.index.persons_row[offenders], allow_fill=True)
+    text = (pd.Series(names, dtype="string").fillna("") + " ("
+            + pd.Series(prepared.index.ids(offenders), dtype="string") + ", rank "
+            + (pairs["place"].to_numpy() + 1).astype(str) + ")")
     joined = join_within(text, pairs["victim"], ", ")
     return victims["person"].map(joined)
 

@@ -21,10 +21,22 @@ def plural(count: pd.Series, singular: str, plural_form: str | None = None) -> p
     return count.astype("int64").astype(str) + " " + pd.Series(words, index=count.index)
 
 
-def _per_value(values: pd.Series, phrase: Callable[[pd.Series], pd.Series]) -> np.ndarray:
-    """``phrase(values)`` worked out once per distinct value (spans repeat a lot)."""
-    distinct, which = np.unique(values.to_numpy(), return_inverse=True)
-    return np.asarray(phrase(pd.Series(distinct)).to_numpy(dtype=object))[which.reshape(-1)]
+def _distinct_rows(facts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(which distinct row each row is, the first row of each distinct one) for integer facts."""
+    values = facts.to_numpy(dtype=np.int64)
+    key = np.zeros(len(facts), dtype=np.int64)
+    room = 1
+    for column in values.T:
+        low, span = (int(column.min()), int(column.max() - column.min()) + 1) if len(column) else (0, 1)
+        room *= span
+        if room >= 2**62:  # too many combinations for one integer: let NumPy compare whole rows
+            _, first, which = np.unique(values, axis=0, return_index=True, return_inverse=True)
+            return which.reshape(-1), first
+        key = key * span + (column - low)
+    which, distinct = pd.factorize(key)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[which[::-1]] = np.arange(len(which))[::-1]  # the last write wins, so reversed: the first row
+    return which, first
 
 
 def once_per_distinct(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd.Series]) -> np.ndarray:
@@ -35,9 +47,9 @@ def once_per_distinct(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd
     >>> once_per_distinct(pd.DataFrame({"n": [2, 1, 2]}), lambda f: "n=" + f["n"].astype(str)).tolist()
     ['n=2', 'n=1', 'n=2']
     """
-    distinct, which = np.unique(facts.to_numpy(dtype=np.int64), axis=0, return_inverse=True)
-    texts = sentence(pd.DataFrame(distinct, columns=facts.columns))
-    return np.asarray(pd.Series(texts).to_numpy(dtype=object))[which.reshape(-1)]
+    which, first = _distinct_rows(facts)
+    texts = sentence(facts.iloc[first].reset_index(drop=True))
+    return np.asarray(pd.Series(texts).to_numpy(dtype=object))[which]
 
 
 def _months_phrase(months: pd.Series) -> pd.Series:
@@ -57,8 +69,11 @@ def span_phrase(first: pd.Series, last: pd.Series) -> pd.Series:
     """
     months = ((last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month)
               - (last.dt.day < first.dt.day).astype(int)).clip(lower=0)
-    within = _per_value((last - first).dt.days + 1, lambda days: "within " + plural(days, "day"))
-    text = np.where(months >= 1, _per_value(months, _months_phrase), within)
+    # Spans repeat a lot: each distinct one is put in words once.
+    days = ((last - first).dt.days + 1).to_frame("days")
+    within = once_per_distinct(days, lambda facts: "within " + plural(facts["days"], "day"))
+    text = np.where(months >= 1, once_per_distinct(months.to_frame("months"),
+                                                   lambda facts: _months_phrase(facts["months"])), within)
     same_day = first.dt.normalize() == last.dt.normalize()
     return pd.Series(np.where(same_day, "on " + first.dt.strftime("%Y-%m-%d"), text), index=first.index)
 
@@ -81,28 +96,46 @@ def most_serious_phrase(offences: pd.Series, when: pd.Series, catalogue: Offence
     return "most serious: " + labels + " on " + when.dt.strftime("%Y-%m-%d")
 
 
-def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
-    """The sentence behind each perpetrator's score."""
-    victims = plural(scored["victims"], "victim")
-    women = np.where(scored["victims"] > 0,
-                     " (" + plural(scored["female_victims"], "woman or girl", "women or girls") + ")", "")
-    victims = np.where(scored["victims"] > 0, "against " + victims + women, "with no victim recorded")
-    return (plural(scored["incidents"], "incident") + " " + victims + " "
-            + span_phrase(scored["first_incident"], scored["last_incident"]) + "; "
+def _per_row(texts: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(texts, index=index, dtype="str")
+
+
+def _offender_head(facts: pd.DataFrame) -> pd.Series:
+    """'5 incidents against 2 victims (2 women or girls)'."""
+    victims = plural(facts["victims"], "victim")
+    women = np.where(facts["victims"] > 0,
+                     " (" + plural(facts["female_victims"], "woman or girl", "women or girls") + ")", "")
+    victims = np.where(facts["victims"] > 0, "against " + victims + women, "with no victim recorded")
+    return plural(facts["incidents"], "incident") + " " + victims
+
+
+def _victim_head(facts: pd.DataFrame) -> pd.Series:
+    """'3 incidents (3 recorded offences) by 2 different offenders (1 partner or ex-partner)'."""
+    partners = np.where(facts["partner_offenders"] > 0,
+                        " (" + facts["partner_offenders"].astype(str) + " partner or ex-partner)", "")
+    return (plural(facts["incidents"], "incident") + " (" + plural(facts["offences"], "recorded offence")
+            + ") by " + plural(facts["offenders"], "different offender") + partners)
+
+
+def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
+    """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date'."""
+    recency = once_per_distinct(scored[["days_since_last"]], lambda facts: recency_phrase(facts["days_since_last"]))
+    return (" " + span_phrase(scored["first_incident"], scored["last_incident"]) + "; "
             + most_serious_phrase(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
-            + "; " + recency_phrase(scored["days_since_last"])
+            + "; " + _per_row(recency, scored.index))
+
+
+def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
+    """The sentence behind each perpetrator's score (the counts' words built once per distinct
+    set of counts)."""
+    head = once_per_distinct(scored[["incidents", "victims", "female_victims"]], _offender_head)
+    return (_per_row(head, scored.index) + _history_tail(scored, catalogue)
             + "; outcomes: " + scored["outcomes"].fillna("none recorded") + ".")
 
 
 def victim_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
     """The sentence behind each repeat victim's place on the list."""
-    offenders = plural(scored["offenders"], "different offender")
-    partners = np.where(scored["partner_offenders"] > 0,
-                        " (" + scored["partner_offenders"].astype(str) + " partner or ex-partner)", "")
+    head = once_per_distinct(scored[["incidents", "offences", "offenders", "partner_offenders"]], _victim_head)
     named = np.where(scored["offender_ranks"].fillna("") != "",
                      "; offenders: " + scored["offender_ranks"].fillna(""), "")
-    return (plural(scored["incidents"], "incident") + " (" + plural(scored["offences"], "recorded offence")
-            + ") by " + offenders + partners + " "
-            + span_phrase(scored["first_incident"], scored["last_incident"]) + "; "
-            + most_serious_phrase(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
-            + "; " + recency_phrase(scored["days_since_last"]) + named + ".")
+    return _per_row(head, scored.index) + _history_tail(scored, catalogue) + named + "."
