@@ -162,3 +162,23 @@ def test_prepared_belongs_to_one_context() -> None:
     assert prepared_for(context, prepared) is prepared
     with pytest.raises(ValueError, match="different scoring context"):
         prepared_for(_context(), prepared)
+
+
+def test_a_kept_index_never_leaks_into_another_as_of_date_or_config() -> None:
+    """Re-ranking the same loaded tables gives what ranking fresh copies of them gives."""
+    from dataclasses import replace
+
+    from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
+
+    kept = _context()
+    rank_perpetrators(kept)  # fills the tables' kept index
+    offenders_only = kept.config.model_copy(update={"perpetrator_roles": ("offender",), "lookback_years": 10})
+    for changes in ({"as_of": date(2027, 6, 1)}, {"as_of": date(2020, 6, 1)}, {"config": offenders_only}):
+        again = replace(kept, **changes)
+        fresh = replace(_context(), **changes)
+        assert fresh.tables is not kept.tables
+        for which in PerpetratorList:
+            pd.testing.assert_frame_equal(rank_perpetrators(again, which), rank_perpetrators(fresh, which))
+        for which in VictimList:
+            pd.testing.assert_frame_equal(rank_victims(again, which), rank_victims(fresh, which))
+    assert len(kept.tables.derived) >= 2  # one index per set of perpetrator roles
