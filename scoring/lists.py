@@ -126,7 +126,7 @@ def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Seri
     })
 
 
-def _with_identity_of(context: ScoringContext, frame: pd.DataFrame, people: np.ndarray,
+def _with_identity(context: ScoringContext, frame: pd.DataFrame, people: np.ndarray,
                       prepared: Prepared) -> pd.DataFrame:
     """``frame`` with each person's display name and record ids (``people``: their codes)."""
     rows = prepared.index.persons_row[people]
@@ -206,7 +206,7 @@ def _ordered(scored: pd.DataFrame, order: list[str], context: ScoringContext, pr
     ascending = [False] * (len(order) - 1) + [True]
     ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
     people = ranked.pop("person")
-    ranked = _with_identity_of(context, ranked, people.to_numpy(), prepared).assign(person=people)
+    ranked = _with_identity(context, ranked, people.to_numpy(), prepared).assign(person=people)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     return ranked
 
