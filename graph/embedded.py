@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from graph import audit_chain
 from graph import batch as cols
@@ -25,7 +26,10 @@ from graph.batch import Identity, LoadBatch
 from graph.decisions import MatacDecision
 from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
 from harmgraph.errors import StoreError
-from scoring.tables import ScoringTables, normalise_tables
+from scoring.tables import SORT_KEYS, ScoringTables, normalise_tables
+
+# Arrow text read as pandas' Arrow-backed strings, the dtype the scoring tables use.
+_ARROW_TEXT = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
 
 SCHEMA_VERSION = "1"
 
@@ -311,34 +315,47 @@ class EmbeddedStore(GraphStore):
             self._bump_version()
 
     # --- reading ---------------------------------------------------------------------------
+    def _table(self, sql: str, order: list[str]) -> pd.DataFrame:
+        """A scoring table read through Arrow, text as Arrow-backed strings (no Python object
+        per value) and rows sorted by DuckDB in the order the scoring tables keep."""
+        ordered = f"{sql} ORDER BY {', '.join(order)}"
+        # One chunk per column (DuckDB hands over many, and every later string operation pays for
+        # each), text as large strings, as pandas makes them (mixing the two costs a cast each time).
+        table = self._con.sql(ordered).to_arrow_table().combine_chunks()
+        table = table.cast(pa.schema([field.with_type(pa.large_string()) if pa.types.is_string(field.type)
+                                      else field for field in table.schema]))
+        return table.to_pandas(types_mapper=_ARROW_TEXT.get, date_as_object=False)
+
     def scoring_tables(self) -> ScoringTables:
+        keys = SORT_KEYS
         return normalise_tables(
-            incidents=self._frame(
+            incidents=self._table(
                 "SELECT incident_id, occurred_at, offence, domestic_abuse, dash_risk, outcome, "
-                "postcode FROM incidents"
+                "postcode FROM incidents", keys["incidents"]
             ),
-            roles=self._frame(
+            roles=self._table(
                 "SELECT v.incident_id, rp.person_id, v.role, min(v.relationship) AS relationship "
                 "FROM involvements v JOIN record_person rp ON rp.record_id = v.record_id "
-                "GROUP BY v.incident_id, rp.person_id, v.role"
+                "GROUP BY v.incident_id, rp.person_id, v.role", keys["roles"]
             ),
-            persons=self._frame(
+            persons=self._table(
                 "SELECT p.person_id, p.display_name, "
                 "string_agg(rp.record_id, ';' ORDER BY rp.record_id) AS record_ids, p.sex, "
                 "p.date_of_birth, p.postcode, p.ethnicity FROM persons p "
                 "JOIN record_person rp ON rp.person_id = p.person_id "
-                "GROUP BY p.person_id, p.display_name, p.sex, p.date_of_birth, p.postcode, p.ethnicity"
+                "GROUP BY p.person_id, p.display_name, p.sex, p.date_of_birth, p.postcode, p.ethnicity",
+                keys["persons"],
             ),
-            measures=self._frame(
+            measures=self._table(
                 "SELECT m.measure_id, m.type, s.person_id AS subject_person_id, "
                 "p.person_id AS protected_person_id, m.start_date, m.end_date FROM measures m "
                 "JOIN record_person s ON s.record_id = m.subject_record_id "
-                "LEFT JOIN record_person p ON p.record_id = m.protected_record_id"
+                "LEFT JOIN record_person p ON p.record_id = m.protected_record_id", keys["measures"]
             ),
-            breaches=self._frame("SELECT DISTINCT measure_id, incident_id FROM measure_breaches"),
-            referrals=self._frame(
+            breaches=self._table("SELECT DISTINCT measure_id, incident_id FROM measure_breaches", keys["breaches"]),
+            referrals=self._table(
                 "SELECT r.referral_id, rp.person_id, r.type, r.date, r.detail FROM referrals r "
-                "JOIN record_person rp ON rp.record_id = r.record_id"
+                "JOIN record_person rp ON rp.record_id = r.record_id", keys["referrals"]
             ),
         )
 

@@ -32,7 +32,8 @@ FACTORIZED = ("outcome", "dash_risk", "offence")
 
 def _text(values: pd.Series) -> pa.Array:
     """A string column as one Arrow array (nulls kept)."""
-    return pa.array(values.astype("string").array, type=pa.large_string(), from_pandas=True)
+    array = pa.array(values.astype("string").array, type=pa.large_string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _ascending(values: pa.Array) -> bool:

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 COLUMNS: dict[str, dict[str, str]] = {
     "incidents": {
@@ -81,7 +84,27 @@ def _normalise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         else:
             values = values.astype(dtype)
         out[column] = values
+    if _in_order(out, SORT_KEYS[name]):  # a store that sorted already (sorting again costs seconds at 1M)
+        return out
     return out.sort_values(SORT_KEYS[name], kind="stable").reset_index(drop=True)
+
+
+def _in_order(frame: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether the rows already come in the order ``sort_values(keys)`` gives, for text keys
+    without missing values (anything else says False, and the caller sorts)."""
+    columns = [frame[key] for key in keys]
+    if len(frame) < 2:
+        return True
+    if any(not isinstance(c.dtype, pd.StringDtype) or c.dtype.storage != "pyarrow" or c.hasnans for c in columns):
+        return False
+    decided = pa.array(np.zeros(len(frame) - 1, dtype=bool))  # strictly before on an earlier key
+    for column in columns:
+        values = column.array._pa_array.combine_chunks()
+        earlier, later = values[:-1], values[1:]
+        if pc.any(pc.and_(pc.invert(decided), pc.greater(earlier, later))).as_py():
+            return False
+        decided = pc.or_(decided, pc.less(earlier, later))
+    return True
 
 
 def normalise_tables(**frames: pd.DataFrame) -> ScoringTables:

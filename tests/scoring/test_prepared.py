@@ -182,3 +182,17 @@ def test_a_kept_index_never_leaks_into_another_as_of_date_or_config() -> None:
         for which in VictimList:
             pd.testing.assert_frame_equal(rank_victims(again, which), rank_victims(fresh, which))
     assert len(kept.tables.derived) >= 2  # one index per set of perpetrator roles
+
+
+def test_normalised_tables_come_in_key_order_however_rows_arrive() -> None:
+    """A store that sorts already skips pandas' sort; any other order (or a missing key) is sorted."""
+    roles = pd.DataFrame({"incident_id": ["I1", "I1", "I2", "I2", "I10"], "person_id": ["P2", "P1", "P1", "P1", "P3"],
+                          "role": ["victim", "suspect", "victim", "offender", "suspect"], "relationship": None})
+    plain = roles.astype("string").sort_values(["incident_id", "person_id", "role"], kind="stable")
+    expected = plain.reset_index(drop=True)
+    empty = {name: pd.DataFrame() for name in ("incidents", "persons", "measures", "breaches", "referrals")}
+    for arriving in (roles, plain, plain.iloc[::-1], roles.assign(person_id=roles["person_id"].where(roles.index != 4))):
+        got = normalise_tables(roles=arriving, **empty).roles
+        want = arriving.astype("string").sort_values(["incident_id", "person_id", "role"], kind="stable")
+        pd.testing.assert_frame_equal(got, want.reset_index(drop=True))
+    pd.testing.assert_frame_equal(normalise_tables(roles=plain, **empty).roles, expected)
