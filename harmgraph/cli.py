@@ -419,6 +419,18 @@ EXTENSION_MODULES: tuple[str, ...] = ("harmgraph.cmd_graph", "harmgraph.cmd_iden
 _register_extensions()
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """click's usage-error classes: typer 0.2x vendors its own copy of click beside the package."""
+    import click
+
+    found: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as TyperClickException
+    except ImportError:  # a typer that uses the click package itself
+        return tuple(found)
+    return (*found, TyperClickException)
+
+
 def main() -> None:
     """Console entry point: run the app, turning our own errors into one sentence."""
     try:
@@ -432,10 +444,8 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         console.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # usage errors (unknown option, missing argument) arrive here
+        if isinstance(exc, _usage_errors()):
             exc.show()
             sys.exit(exc.exit_code)
         raise

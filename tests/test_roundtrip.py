@@ -90,6 +90,10 @@ def test_the_console_command_returns_the_exit_code_a_script_checks(tmp_path: Pat
                                  capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert unexplained.returncode != 0 and "--reason" in unexplained.stderr
     assert not (tmp_path / "x.csv").exists()
+    # A mistyped option is a one-line usage error with exit code 2, not a traceback.
+    mistyped = subprocess.run([*command, "rank", "--store", store, "--no-such-option"], capture_output=True, text=True)
+    assert mistyped.returncode == 2
+    assert "No such option: --no-such-option" in mistyped.stderr and "Traceback" not in mistyped.stderr
 
 
 def test_explain_prints_the_evidence_and_is_audit_logged(unfragmented_force: tuple[Path, Path]) -> None:
