@@ -208,13 +208,13 @@ def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
         people=people, incidents=incidents, occurred=occurred, perpetrators=perpetrators, by_time=by_time,
         victims=victims, links=links,
         breached=pd.DataFrame({"person": breach_subjects, "row": breach_rows, "victim": breach_protected}),
-        measure_subjects=subjects, referral_people=referred, persons_row=_first_rows(persons_at, len(people)),
+        measure_subjects=subjects, referral_people=referred, persons_row=first_rows(persons_at, len(people)),
         factorized=factorized)
 
 
-def _first_rows(codes: np.ndarray, people: int) -> np.ndarray:
-    """Per person code, the first row holding it in ``codes`` (-1: none)."""
-    rows = np.full(people, -1, dtype=np.int64)
+def first_rows(codes: np.ndarray, count: int) -> np.ndarray:
+    """Per code below ``count``, the first position holding it in ``codes`` (-1: none)."""
+    rows = np.full(count, -1, dtype=np.int64)
     held = np.flatnonzero(codes >= 0)
     rows[codes[held][::-1]] = held[::-1]  # the last write wins, so reversed: the first row
     return rows

@@ -17,7 +17,7 @@ from scoring.perpetrators import ScoringContext, score_perpetrators_coded
 from scoring.prepared import Prepared
 from scoring.reasons import perpetrator_reasons, victim_reasons
 from scoring.status import active_measures, briefed_people, ever_referred, managed_people
-from scoring.victims import offender_pairs, score_victims_coded
+from scoring.victims import score_victims_coded
 
 PERPETRATOR_COLUMNS = [
     "rank", "person_id", "display_name", "record_ids", "score", "recency", "frequency",
@@ -126,13 +126,10 @@ def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Seri
     })
 
 
-def _with_identity(context: ScoringContext, frame: pd.DataFrame, people: np.ndarray,
-                      prepared: Prepared) -> pd.DataFrame:
+def _with_identity(frame: pd.DataFrame, people: np.ndarray, prepared: Prepared) -> pd.DataFrame:
     """``frame`` with each person's display name and record ids (``people``: their codes)."""
-    rows = prepared.index.persons_row[people]
-    persons = context.tables.persons
-    return frame.assign(display_name=persons["display_name"].array.take(rows, allow_fill=True),
-                        record_ids=persons["record_ids"].array.take(rows, allow_fill=True))
+    return frame.assign(display_name=prepared.persons_at("display_name", people),
+                        record_ids=prepared.persons_at("record_ids", people))
 
 
 def _breach_counts(scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
@@ -189,7 +186,7 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
         order = ["female_victims", "score", "victims", "harm", "last_incident", "person"]
     else:
         order = OVERALL_ORDER
-    ranked = _ordered(scored, order, context, prepared)
+    ranked = _ordered(scored, order, prepared)
     ranked["flags"] = _with_rank_flags(context, ranked) if len(ranked) else ranked["flags"]
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
     ranked = ranked.assign(recency=ranked["days_since_last"], frequency=ranked["incidents"],
@@ -200,13 +197,13 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     return out[PERPETRATOR_COLUMNS + extras + ["person"]]
 
 
-def _ordered(scored: pd.DataFrame, order: list[str], context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
+def _ordered(scored: pd.DataFrame, order: list[str], prepared: Prepared) -> pd.DataFrame:
     """``scored`` sorted by ``order`` (the last key ascending, the others descending), with
     display names and record ids, numbered from 1 in a first column, ``rank``."""
     ascending = [False] * (len(order) - 1) + [True]
     ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
     people = ranked.pop("person")
-    ranked = _with_identity(context, ranked, people.to_numpy(), prepared).assign(person=people)
+    ranked = _with_identity(ranked, people.to_numpy(), prepared).assign(person=people)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     return ranked
 
@@ -222,12 +219,12 @@ def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Pr
                                 kind="stable")["person"].to_numpy()
     place = np.full(len(prepared.index.people), -1, dtype=np.int64)
     place[ranked] = np.arange(len(ranked))
-    pairs = offender_pairs(prepared)
+    pairs = prepared.window_offenders
     pairs = pairs.assign(place=place[pairs["offender"].to_numpy()])
     pairs = pairs[pairs["place"] >= 0].sort_values(["victim", "place"])
     pairs = pairs[pairs.groupby("victim").cumcount() < 3]
     offenders = pairs["offender"].to_numpy()
-    names = context.tables.persons["display_name"].array.take(prepared.index.persons_row[offenders], allow_fill=True)
+    names = prepared.persons_at("display_name", offenders)
     text = (pd.Series(names, dtype="string").fillna("") + " ("
             + pd.Series(prepared.index.ids(offenders), dtype="string") + ", rank "
             + (pairs["place"].to_numpy() + 1).astype(str) + ")")
@@ -238,11 +235,9 @@ def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Pr
 def _victim_flags(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
     people = scored["person_id"]
     protected = set(active_measures(context)["protected_person_id"].dropna())
-    index = prepared.index
-    managed = np.zeros(len(index.people) + 1, dtype=bool)
-    managed[index.codes(pd.Series(sorted(managed_people(context)), dtype="string"))] = True  # -1 marks the spare
-    pairs = offender_pairs(prepared)
-    unmanaged_offender = pairs.loc[~managed[pairs["offender"].to_numpy()], "victim"].to_numpy()
+    pairs = prepared.window_offenders
+    offenders = pd.Series(prepared.index.ids(pairs["offender"].to_numpy()), dtype="string")
+    unmanaged_offender = pairs.loc[~offenders.isin(managed_people(context)).to_numpy(), "victim"].to_numpy()
     return _join_flags({
         "no_protective_measure": ~people.isin(protected),
         "offender_unmanaged": pd.Series(np.isin(scored["person"].to_numpy(), unmanaged_offender), index=scored.index),
@@ -268,6 +263,6 @@ def rank_victims(context: ScoringContext, which: VictimList = VictimList.MOST_OF
         order = ["offenders", "offences", "incidents", "harm", "last_incident", "person"]
     else:
         order = ["offences", "offenders", "incidents", "harm", "last_incident", "person"]
-    ranked = _ordered(scored, order, context, prepared).drop(columns="person")
+    ranked = _ordered(scored, order, prepared).drop(columns="person")
     extras = [c for c in ranked.columns if c not in VICTIM_COLUMNS]
     return ranked[VICTIM_COLUMNS + extras]

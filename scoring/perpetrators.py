@@ -33,6 +33,10 @@ OUTCOME_GROUPS = {
 }
 
 
+# Relationships that make a victim a partner in the RFGV counts (partner_victims, partner_offenders).
+PARTNER_RELATIONSHIPS = ("partner", "ex_partner")
+
+
 @dataclass(frozen=True)
 class ScoringContext:
     """The inputs every score depends on, bundled so they travel together."""
@@ -98,7 +102,7 @@ def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
 def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     distinct = links.drop_duplicates(["person", "victim"])
     female = female_people(context, index)[distinct["victim"].to_numpy()]
-    partner_links = links[links["relationship"].isin(["partner", "ex_partner"]).to_numpy(dtype=bool)]
+    partner_links = links[links["relationship"].isin(PARTNER_RELATIONSHIPS).to_numpy(dtype=bool)]
     partner = partner_links.drop_duplicates(["person", "victim"])
     return pd.DataFrame({
         "victims": distinct.groupby("person").size(),
@@ -115,7 +119,7 @@ def incident_rows(pairs: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     return pd.DataFrame({
         "person": pairs["person"].to_numpy(),
         "row": row,
-        "occurred_at": index.incidents["occurred_at"].take(row).to_numpy(),
+        "occurred_at": index.occurred[row],
         "harm_days": index.column("harm_days", row),
         "weighted_harm": prepared.weighted_harm[row],
         "crime": ~index.column("non_crime", row),

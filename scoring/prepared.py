@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.index import ScoringIndex, scoring_index
-from scoring.perpetrators import ScoringContext
+from scoring.perpetrators import PARTNER_RELATIONSHIPS, ScoringContext
 from scoring.window import as_of_end, window_start
 
 
@@ -83,6 +83,15 @@ class Prepared:
         return self._pairs_in(self.index.links, self.in_window)
 
     @cached_property
+    def window_offenders(self) -> pd.DataFrame:
+        """Distinct (victim, offender) codes in the window, with ``partner``: whether the offender
+        is recorded as the victim's partner or ex-partner in any of their incidents there."""
+        links = self.window_links
+        pairs = pd.DataFrame({"victim": links["victim"].to_numpy(), "offender": links["person"].to_numpy(),
+                              "partner": links["relationship"].isin(PARTNER_RELATIONSHIPS).to_numpy(dtype=bool)})
+        return pairs.groupby(["victim", "offender"], as_index=False)["partner"].any()
+
+    @cached_property
     def history_links(self) -> pd.DataFrame:
         """(person, victim, row, relationship) up to the as-of date."""
         return self._pairs_in(self.index.links, self.in_history)
@@ -99,6 +108,11 @@ class Prepared:
         chosen = np.zeros(len(self.index.people), dtype=bool)
         chosen[people.to_numpy()] = True
         return frame[chosen[frame[column].to_numpy()]]
+
+    def persons_at(self, column: str, people: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """A persons-table column for each person code (missing where the table lacks them)."""
+        rows = self.index.persons_row[np.asarray(people, dtype=np.int64)]
+        return self.context.tables.persons[column].array.take(rows, allow_fill=True)
 
     def pairs_among(self, links: pd.DataFrame, perpetrators: pd.DataFrame) -> np.ndarray:
         """Per row of ``links``: whether its (person, incident) is one of ``perpetrators``' rows

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.catalogue import OffenceCatalogue
+from scoring.index import first_rows
 
 
 def plural(count: pd.Series, singular: str, plural_form: str | None = None) -> pd.Series:
@@ -34,9 +35,7 @@ def _distinct_rows(facts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             return which.reshape(-1), first
         key = key * span + (column - low)
     which, distinct = pd.factorize(key)
-    first = np.empty(len(distinct), dtype=np.int64)
-    first[which[::-1]] = np.arange(len(which))[::-1]  # the last write wins, so reversed: the first row
-    return which, first
+    return which, first_rows(which, len(distinct))
 
 
 def once_per_distinct(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd.Series]) -> np.ndarray:

@@ -10,16 +10,6 @@ from scoring.perpetrators import (ScoringContext, days_since_last, incident_rows
 from scoring.prepared import Prepared, prepared_for
 
 
-def offender_pairs(prepared: Prepared) -> pd.DataFrame:
-    """Distinct (victim, offender) codes in the window, with whether the offender is recorded
-    as the victim's partner or ex-partner in any of their incidents there."""
-    links = prepared.window_links
-    partner = links["relationship"].isin(["partner", "ex_partner"]).to_numpy(dtype=bool)
-    pairs = pd.DataFrame({"victim": links["victim"].to_numpy(), "offender": links["person"].to_numpy(),
-                          "partner": partner})
-    return pairs.groupby(["victim", "offender"], as_index=False)["partner"].any()
-
-
 def offenders_of(context: ScoringContext, victim_id: str, prepared: Prepared | None = None) -> pd.DataFrame:
     """Every offender of one victim in the window: ``offender_id, shared_incidents`` (the
     distinct incidents in the window where both were recorded), by offender id."""
@@ -37,7 +27,7 @@ def score_victims_coded(context: ScoringContext, prepared: Prepared) -> pd.DataF
     """:func:`score_victims` indexed by person code."""
     rows = incident_rows(prepared.window_victims, prepared)
     frame = incident_summary(rows, "offences")
-    pairs = offender_pairs(prepared)
+    pairs = prepared.window_offenders
     frame["offenders"] = pairs.groupby("victim").size()
     frame["partner_offenders"] = pairs[pairs["partner"]].groupby("victim").size()
     frame[["offenders", "partner_offenders"]] = frame[["offenders", "partner_offenders"]].fillna(0).astype("int64")

@@ -32,7 +32,7 @@ def dvds_history(context: ScoringContext, person_id: str,
                  & links["relationship"].isin(settings.pdp.partner_relationships).to_numpy(dtype=bool)]
     incidents = index.incidents.take(mine["row"].to_numpy()).reset_index(drop=True)
     victims = mine["victim"].to_numpy()
-    names = context.tables.persons["display_name"].array.take(index.persons_row[victims], allow_fill=True)
+    names = prepared.persons_at("display_name", victims)
     found = pd.DataFrame({
         "date": incidents["occurred_at"], "incident_id": incidents["incident_id"], "offence": incidents["offence"],
         "label": incidents["label"], "victim_id": pd.Series(index.ids(victims), dtype="string"),

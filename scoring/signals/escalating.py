@@ -37,7 +37,7 @@ def _last_incidents(prepared: Prepared, k: int, people: pd.Index | None) -> pd.D
     last["position"] = (np.arange(n) - np.maximum(starts, ends - k)[slot])[keep]
     last["slot"] = slot[keep]
     index = prepared.index
-    last["occurred_at"] = index.incidents["occurred_at"].take(last["row"].to_numpy()).to_numpy()
+    last["occurred_at"] = index.occurred[last["row"].to_numpy()]
     last["t"] = (last["occurred_at"] - EPOCH).dt.total_seconds() / 86400.0
     return last
 

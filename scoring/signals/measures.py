@@ -33,11 +33,11 @@ def _breaches_not_charged(settings: SignalConfig, prepared: Prepared, people: pd
 
 
 def _active_text(active: pd.DataFrame) -> pd.Series:
-    """Per subject id: 'nmo protecting P-x until 2026-12-01; ...' of the measures in force."""
+    """Per subject code: 'nmo protecting P-x until 2026-12-01; ...' of the measures in force."""
     text = (active["type"] + np.where(active["protected_person_id"].notna(),
                                       " protecting " + active["protected_person_id"].fillna(""), "")
             + np.where(active["end_date"].notna(), " until " + day(active["end_date"]), " (no end date)"))
-    return join_within(text, active["subject_person_id"], "; ")
+    return join_within(text, active["subject"], "; ")
 
 
 def _reasons(out: pd.DataFrame) -> np.ndarray:
@@ -68,27 +68,26 @@ def measure_status_coded(context: ScoringContext, settings: SignalConfig, prepar
     every measure subject, or ``people``."""
     index = prepared.index
     as_of = pd.Timestamp(context.as_of).normalize()
-    measures = context.tables.measures
-    active = measures_in_force(measures, as_of).sort_values(["subject_person_id", "start_date", "measure_id"])
+    measures = context.tables.measures.assign(subject=index.measure_subjects)
+    active = measures_in_force(measures, as_of)
+    active = active[active["subject"] >= 0].sort_values(["subject", "start_date", "measure_id"])
     if people is None:
         subjects = index.measure_subjects
         people = prepared.people(np.r_[prepared.history_perpetrators["person"].to_numpy(), subjects[subjects >= 0]])
     out = pd.DataFrame(index=people)
-    by_id = pd.DataFrame(index=pd.Index(index.ids(out.index.to_numpy()), name="person_id"))
 
-    by_id["active_measures"] = _active_text(active)
-    out["active_measures"] = by_id["active_measures"].fillna("").array
+    out["active_measures"] = _active_text(active).reindex(out.index).fillna("").array
     out["breaches_not_charged"] = _breaches_not_charged(settings, prepared, people)
     out["breaches_not_charged"] = out["breaches_not_charged"].fillna(0).astype("int64")
 
     bail = active[(active["type"] == "pre_charge_bail") & active["end_date"].notna()
                   & (active["end_date"] <= as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days))]
-    bail_end = bail.groupby("subject_person_id")["end_date"].min()
-    out["bail_lapsing"] = by_id.index.isin(bail_end.index)
-    out["bail_lapses_on"] = bail_end.reindex(by_id.index).to_numpy()
-    protective = set(active.loc[active["type"].isin(PROTECTIVE_TYPES), "subject_person_id"])
-    rui = set(active.loc[active["type"] == "rui", "subject_person_id"])
-    out["rui_without_conditions"] = by_id.index.isin(rui) & ~by_id.index.isin(protective)
+    bail_end = bail.groupby("subject")["end_date"].min()
+    out["bail_lapsing"] = out.index.isin(bail_end.index)
+    out["bail_lapses_on"] = bail_end.reindex(out.index).to_numpy()
+    protective = active.loc[active["type"].isin(PROTECTIVE_TYPES), "subject"]
+    rui = active.loc[active["type"] == "rui", "subject"]
+    out["rui_without_conditions"] = out.index.isin(rui) & ~out.index.isin(protective)
 
     out["reason"] = _reasons(out)
     return out[["active_measures", "breaches_not_charged", "bail_lapsing", "bail_lapses_on",
