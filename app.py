@@ -9,7 +9,7 @@ import sys
 
 import streamlit as st
 
-from harmgraph.errors import HarmgraphError
+from core.errors import HarmgraphError
 from harmgraph.ui.auth import allowed_pages, require_account
 from harmgraph.ui.chrome import PAGES, sidebar
 from harmgraph.ui.settings import settings_from

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from graph import open_store
 from graph.audit_chain import verify
 from harmgraph.ui.chrome import current_view
 
@@ -14,7 +13,7 @@ if not view.can("view_audit"):
     st.error(f"The {view.role} role may not read the access log.")
     st.stop()
 
-with open_store(view.settings.store) as store:
+with view.settings.open_store() as store:
     log = store.audit_log()
     store.record_audit(view.user, "view_audit", "audit_log", f"{len(log)} entries")
 report = verify(log)

@@ -28,7 +28,7 @@ if need_incidents(view):
                                  default=PerpetratorList.OVERALL.value) or PerpetratorList.OVERALL.value
     key = view.key
     ranked = data.perpetrators(key, which)
-    tables = data.tables(view.settings.store, view.version)
+    tables = data.tables(view.settings, view.version)
     districts = pd.Series(postcode_district(tables.persons["postcode"]).to_numpy(), index=tables.persons["person_id"])
 
     with st.container(border=True):

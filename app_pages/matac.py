@@ -7,9 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from graph import open_store
 from graph.decisions import DECISIONS, MATAC_DECISION_COLUMNS
-from harmgraph.errors import HarmgraphError
+from core.errors import HarmgraphError
 from harmgraph.matac import record_decision
 from harmgraph.ui import data
 from harmgraph.ui.chrome import View, current_view, need_incidents
@@ -20,7 +19,7 @@ DECISION_LABELS = {"adopt": "Adopt", "decline": "Decline", "defer": "Defer"}
 
 def decision_history(view: View) -> pd.DataFrame:
     """Every decision in the store, read fresh (it changes when the chair records one)."""
-    with open_store(view.settings.store) as store:
+    with view.settings.open_store() as store:
         return store.matac_decisions()
 
 
@@ -41,10 +40,10 @@ def decision_form(view: View) -> None:
         submitted = st.form_submit_button("Record decision", type="primary", key="matac_submit")
     if not submitted:
         return
-    latest = data.default_as_of(view.settings.store, view.version)
+    latest = data.default_as_of(view.settings, view.version)
     context = data.context(data.view_key(view.settings, view.version, latest, view.lookback_years))
     try:
-        with open_store(view.settings.store) as store:
+        with view.settings.open_store() as store:
             recorded = record_decision(store, context, person_id.strip(), str(decision), reason,
                                        meeting, view.user)
     except HarmgraphError as exc:
@@ -76,7 +75,7 @@ if need_incidents(view):
     ranked_now = data.perpetrators(view.key, "overall")
     ranked_then = (data.perpetrators(data.view_key(view.settings, view.version, since, view.lookback_years),
                                      "overall") if since else None)
-    names = data.tables(view.settings.store, view.version).persons.set_index("person_id")["display_name"]
+    names = data.tables(view.settings, view.version).persons.set_index("person_id")["display_name"]
 
     st.subheader("Adopted cohort")
     st.caption(f"Score at adoption against the score as of {view.as_of:%Y-%m-%d}; a fall in risk is a "

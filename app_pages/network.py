@@ -24,7 +24,7 @@ if need_incidents(view):
         st.info("Type a person id, or open the network from a profile.")
         st.stop()
     key = view.key
-    tables = data.tables(view.settings.store, view.version)
+    tables = data.tables(view.settings, view.version)
     graph = ego_network(tables, centre, depth=depth, max_nodes=int(cap),
                         offence_harm=data.offence_harm(view.settings), person_harm=data.person_harm(key),
                         index=data.ego_index(view.settings.store, view.version))

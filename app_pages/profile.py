@@ -5,13 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from graph import open_store
-from harmgraph.errors import PersonNotFound
+from core.errors import PersonNotFound
 from harmgraph.ui import data
 from harmgraph.ui.chrome import current_view, need_incidents, open_network
 from harmgraph.ui.format import FLAG_LABELS, flag_chips
 from harmgraph.ui.timeline import timeline_figure, timeline_rows
-from scoring.window import as_of_end, window_start
 
 view = current_view()
 st.title("Perpetrator profile")
@@ -29,7 +27,7 @@ if need_incidents(view):
     except PersonNotFound:
         st.error(f"No person {person_id} in the store.")
         st.stop()
-    with open_store(view.settings.store) as store:
+    with view.settings.open_store() as store:
         records = store.person_record_rows(person_id)
         links = store.identity_links(person_id)
         store.record_audit(view.user, "view_person", person_id, f"profile as of {view.as_of}, "
@@ -74,10 +72,10 @@ if need_incidents(view):
     if evidence.incidents.empty:
         st.caption("No incidents up to the as-of date.")
     else:
-        tables = data.tables(view.settings.store, view.version)
+        tables = data.tables(view.settings, view.version)
         rows = timeline_rows(evidence.incidents, tables, person_id)
         context = data.context(key)
-        st.plotly_chart(timeline_figure(rows, as_of_end(context.as_of), window_start(context.as_of, context.config)),
+        st.plotly_chart(timeline_figure(rows, context.as_of_end, context.window_start),
                         width="stretch", key="profile_timeline")
 
     victims_tab, incidents_tab, measures_tab, referrals_tab, identity_tab = st.tabs(
@@ -87,7 +85,7 @@ if need_incidents(view):
         if incidents.empty:
             st.caption("None.")
         else:
-            tables = data.tables(view.settings.store, view.version)
+            tables = data.tables(view.settings, view.version)
             rows = timeline_rows(incidents, tables, person_id)
             mine = rows[rows["role"].isin(("suspect", "offender")) & (rows["other_role"] == "victim")]
             summary = (mine.groupby("lane").agg(incidents=("incident_id", "nunique"), first=("occurred_at", "min"),
@@ -105,7 +103,7 @@ if need_incidents(view):
             st.caption("No protective measures recorded up to the as-of date.")
         else:
             st.dataframe(measures, hide_index=True, width="stretch")
-        breaches = data.tables(view.settings.store, view.version).breaches
+        breaches = data.tables(view.settings, view.version).breaches
         mine = breaches[breaches["measure_id"].isin(measures["measure_id"])]
         if len(mine):
             st.markdown(f"**Breaches recorded:** {len(mine)}")

@@ -8,7 +8,6 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from graph import open_store
 from harmgraph.ui.chrome import audit, current_view
 from harmgraph.ui.format import csv_bytes
 
@@ -38,7 +37,7 @@ def _rejects(frame: pd.DataFrame, view, reason: str) -> bytes:  # type: ignore[n
 
 view = current_view()
 st.title("Data quality")
-with open_store(view.settings.store) as store:
+with view.settings.open_store() as store:
     loads = store.loads()
     quarantined = store.quarantine()
     warnings = store.warnings()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from graph import open_store
 from harmgraph.access import ROLES
 from harmgraph.accounts import AccountError, add_user, set_active, user_listing
 from harmgraph.ui.chrome import current_view
@@ -15,7 +14,7 @@ if not view.can("manage_users"):
     st.error(f"The {view.role} role may not manage users.")
     st.stop()
 
-with open_store(view.settings.store) as store:
+with view.settings.open_store() as store:
     listing = user_listing(store)
 st.dataframe(listing, hide_index=True, width="stretch", key="users_table",
              column_config={"created_at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
@@ -30,7 +29,7 @@ with st.form("add_user", clear_on_submit=True):
     added = st.form_submit_button("Add user", key="add_user_submit")
 if added:
     try:
-        with open_store(view.settings.store) as store:
+        with view.settings.open_store() as store:
             add_user(store, name, str(role), password or None, view.user)
         st.success(f"Added {name.strip()} as {role}.")
         st.rerun()
@@ -46,6 +45,6 @@ if len(listing):
         if chosen == view.name and active:
             st.error("You cannot disable your own account.")
         else:
-            with open_store(view.settings.store) as store:
+            with view.settings.open_store() as store:
                 set_active(store, str(chosen), not active, view.user)
             st.rerun()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.window import as_of_end, window_start
 
 
@@ -48,8 +48,8 @@ def naive_rfgv(context: ScoringContext) -> pd.Series:
     """person_id -> RFGV score, by a Python loop over each person's neighbourhood."""
     config, catalogue = context.config, context.catalogue
     harm_days = catalogue.table["harm_days"].to_dict()
-    start, end = window_start(context.as_of, config), as_of_end(context.as_of)
-    as_of_day = pd.Timestamp(context.as_of).normalize()
+    start, end = window_start(context.as_of, config), context.as_of_end
+    as_of_day = context.as_of_day
     weights = config.weights.model_dump()
     best = sum(weights[c] * config.max_points(c) for c in ("recency", "frequency", "gravity", "victims"))
     graph = build_graph(context)

@@ -33,7 +33,7 @@ from graph.embedded import EmbeddedStore  # noqa: E402
 from harmgraph.context import build_context  # noqa: E402
 from ingest.resolve_synth import pairwise_accuracy  # noqa: E402
 from scoring.lists import PerpetratorList, rank_perpetrators  # noqa: E402
-from scoring.tables import ScoringTables, normalise_tables  # noqa: E402
+from core.tables import ScoringTables, normalise_tables  # noqa: E402
 
 
 def _load(folder: Path, store_path: Path) -> None:

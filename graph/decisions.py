@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from harmgraph.errors import HarmgraphError
+from core.errors import HarmgraphError
 
 DECISIONS = ("adopt", "decline", "defer")
 

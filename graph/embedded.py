@@ -25,8 +25,9 @@ from graph import batch as cols
 from graph.batch import Identity, LoadBatch
 from graph.decisions import MatacDecision
 from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
-from harmgraph.errors import StoreError
-from scoring.tables import SORT_KEYS, ScoringTables, normalise_tables
+from core.errors import StoreError
+from core.tables import SORT_KEYS, ScoringTables, normalise_tables
+from core.arrow_isin import isin
 
 # Arrow text read as pandas' Arrow-backed strings, the dtype the scoring tables use.
 _ARROW_TEXT = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
@@ -269,7 +270,7 @@ class EmbeddedStore(GraphStore):
             ).df()
         finally:
             self._con.unregister("probe_ids")
-        return pd.Series(ids.isin(set(found["id"])).to_numpy(), dtype=bool)
+        return pd.Series(isin(ids, set(found["id"])).to_numpy(), dtype=bool)
 
     # --- identity --------------------------------------------------------------------------
     def person_records(self) -> pd.DataFrame:

@@ -15,7 +15,6 @@ set to null is simply absent from its node.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -29,10 +28,12 @@ from graph import audit_chain
 from graph import batch as cols
 from graph import cypher
 from graph.batch import Identity, LoadBatch
+from graph.credentials import Neo4jCredentials
 from graph.decisions import MatacDecision
 from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
-from harmgraph.errors import StoreError
-from scoring.tables import ScoringTables, normalise_tables
+from core.errors import StoreError
+from core.tables import ScoringTables, normalise_tables
+from core.arrow_isin import isin
 
 SCHEMA_VERSION = "1"
 BATCH_ROWS = 5_000  # rows per UNWIND statement
@@ -127,14 +128,10 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"cannot open store {self.location}: {exc}") from exc
 
     @classmethod
-    def from_env(cls, uri: str | None = None) -> "Neo4jStore":
-        """Open ``uri`` (or NEO4J_URI) with NEO4J_USER / NEO4J_PASSWORD / NEO4J_DATABASE."""
-        target = uri or os.environ.get("NEO4J_URI")
-        if not target:
-            raise StoreError("no Neo4j URI given and NEO4J_URI is not set")
-        return cls(target, user=os.environ.get("NEO4J_USER", "neo4j"),
-                   password=os.environ.get("NEO4J_PASSWORD"),
-                   database=os.environ.get("NEO4J_DATABASE"))
+    def connect(cls, uri: str, credentials: Neo4jCredentials | None = None) -> "Neo4jStore":
+        """Open ``uri`` with the given credentials (user ``neo4j`` and no password by default)."""
+        chosen = credentials or Neo4jCredentials()
+        return cls(uri, user=chosen.user, password=chosen.password, database=chosen.database)
 
     # --- lifecycle -------------------------------------------------------------------------
     def _create_schema(self) -> None:
@@ -276,7 +273,7 @@ class Neo4jStore(GraphStore):
         found: set[object] = set()
         for chunk in _chunks(wanted):
             found.update(self._read(statement, ["id"], ids=chunk)["id"])
-        return pd.Series(ids.isin(found).to_numpy(), dtype=bool)
+        return pd.Series(isin(ids, found).to_numpy(), dtype=bool)
 
     # --- identity --------------------------------------------------------------------------
     def person_records(self) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from scoring.tables import ScoringTables
+from core.tables import ScoringTables
 
 PERPETRATOR_ROLES = ("suspect", "offender")
 # a person's role over all their involvements, indexed by 1 * perpetrator + 2 * victim
@@ -211,7 +211,7 @@ def ego_network(tables: ScoringTables, centre: str, depth: int = 1, max_nodes: i
     ``network_index(tables)``; pass it when drawing more than one network (without it each
     call builds one, which costs as much as the whole force).
 
-    >>> from scoring.tables import normalise_tables
+    >>> from core.tables import normalise_tables
     >>> t = normalise_tables(
     ...     incidents=pd.DataFrame({"incident_id": ["1"], "occurred_at": ["2025-01-01"],
     ...                             "offence": ["abh"], "postcode": ["NE1 4ST"]}),

@@ -17,7 +17,7 @@ from graph import audit_chain
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
 from graph.decisions import MATAC_DECISION_COLUMNS, MatacDecision
-from scoring.tables import ScoringTables
+from core.tables import ScoringTables
 
 
 ISSUE_TABLE_COLUMNS = ["load_id", *cols.ISSUE_COLUMNS]

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from graph.store import GraphStore
 from harmgraph.access import check_role
-from harmgraph.errors import HarmgraphError
+from core.errors import HarmgraphError
 
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()

@@ -22,30 +22,17 @@ from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColum
                            TimeElapsedColumn)
 from rich.table import Table
 
-from graph import DEFAULT_STORE, open_store
 from harmgraph import __version__
-from harmgraph.cmd_identity import ResolutionConfigOption
+from harmgraph.cli_common import (DEFAULT_STORE, AsOfOption, CatalogueOption, ConfigOption, OutputOption,
+                                  ReasonOption, ResolutionConfigOption, StoreOption, TopOption, as_date,
+                                  console, current_user, emit, export_reason, fail, open_store, out,
+                                  stage_progress)
 from harmgraph.context import build_context, provenance
-from harmgraph.errors import HarmgraphError
+from core.errors import HarmgraphError
 from harmgraph.export import to_csv, to_json
 
 app = typer.Typer(help="Find serial and potentially dangerous VAWG perpetrators in police records.",
                   no_args_is_help=True, add_completion=False)
-console = Console(stderr=True)
-out = Console(soft_wrap=True)
-
-StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE",
-                                          help="Store file (embedded) or bolt:// URI.")]
-AsOfOption = Annotated[Optional[datetime], typer.Option(
-    "--as-of", formats=["%Y-%m-%d"], help="Score as of this date (default: latest incident).")]
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Scoring config YAML.")]
-CatalogueOption = Annotated[Optional[Path], typer.Option("--catalogue", help="Offence catalogue CSV.")]
-TopOption = Annotated[int, typer.Option("--top", min=1, help="How many rows to show.")]
-OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file.")]
-ReasonOption = Annotated[str, typer.Option(
-    "--reason", help="Why this export is made (recorded in the access log; needed with --output).")]
-
-
 class Format(str, Enum):
     csv = "csv"
     table = "table"
@@ -62,68 +49,6 @@ class VictimListName(str, Enum):
     most_offenders = "most-offenders"
 
 
-def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _stage_progress(stages: int | None = None) -> Iterator[Callable[..., None]]:
-    """A progress bar over a job's stages, with the stage's name and the time elapsed.
-
-    ``tell(stage)`` moves the bar one stage on (``stages`` is how many are expected; more grow
-    the bar); ``tell(stage, fraction)`` sets it where the job knows its own share done.
-    """
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TaskProgressColumn(), TimeElapsedColumn(), console=console,
-                  transient=False) as progress:
-        task = progress.add_task("starting", total=float(stages or 1))
-        seen: list[str] = []
-
-        def tell(stage: str, fraction: float | None = None) -> None:
-            if fraction is not None:
-                progress.update(task, description=stage, total=1.0, completed=min(max(fraction, 0.0), 1.0))
-                return
-            if stage not in seen:
-                seen.append(stage)
-                total = max(progress.tasks[0].total or 1.0, float(len(seen)))
-                progress.update(task, total=total, completed=len(seen) - 1)
-            progress.update(task, description=stage)
-
-        yield tell
-        progress.update(task, description="done", completed=progress.tasks[0].total)
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
-
-
-def _user() -> str:
-    """Who is running the command, for the access log (the OS account name)."""
-    import getpass
-
-    return getpass.getuser()
-
-
-def export_reason(reason: str, output: Path | None) -> str:
-    """The reason for an export: required when writing a file (asked for at a terminal)."""
-    reason = reason.strip()
-    if reason or output is None:
-        return reason
-    if sys.stdin.isatty():
-        return typer.prompt("Reason for this export (recorded in the access log)").strip() or export_reason("", output)
-    _fail("writing an export to a file needs --reason (it is recorded in the access log)", 2)
-    return ""
-
-
-def _as_date(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
 # --- generate / ingest / demo ------------------------------------------------------------------
 @app.command()
 def generate(
@@ -136,7 +61,7 @@ def generate(
     """Write a synthetic force in the input contract, with ground-truth files."""
     from synth.generate import generate_force
 
-    with _stage_progress() as tell:
+    with stage_progress() as tell:
         summary = generate_force(out_dir, people=people, seed=seed, fragmentation=fragmentation,
                                  fmt=fmt, progress=lambda stage, fraction=None: tell(stage, fraction))
     counts = ", ".join(f"{rows:,} {stem}" for stem, rows in summary.counts.items())
@@ -166,10 +91,10 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # ty
 
     keys = load_catalogue(catalogue).keys
     settings = load_resolution_config(resolution_config)
-    with open_store(store_location) as store, _stage_progress(stages=14) as tell:
+    with open_store(store_location) as store, stage_progress(stages=14) as tell:
         resolver = make_splink_resolver(settings, progress=lambda stage: tell(f"resolving people: {stage}"))
         summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell)
-        store.record_audit(_user(), "load", summary.load_id,
+        store.record_audit(current_user(), "load", summary.load_id,
                            ("already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
                            + f"; resolution match_threshold {settings.match_threshold}"
                            + (f" from {resolution_config}" if resolution_config else " (default settings)"))
@@ -197,10 +122,10 @@ def ingest(
 def _show(frame: pd.DataFrame, columns: list[str], fmt: Format, prov: dict[str, object],
           output: Path | None, title: str) -> None:
     if fmt is Format.csv:
-        _emit(to_csv(frame[columns]), output)
+        emit(to_csv(frame[columns]), output)
         console.print(f"as of {prov['as_of']}; config {prov['config_version']} ({prov['config_fingerprint']})")
     elif fmt is Format.json:
-        _emit(to_json(frame, prov) + "\n", output)
+        emit(to_json(frame, prov) + "\n", output)
     else:
         _print_table(frame, columns, prov, title)
 
@@ -256,13 +181,13 @@ def rank(
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
 
     reason = export_reason(reason, output)
-    with open_store(store) as graph_store, _stage_progress(stages=2) as tell:
+    with open_store(store) as graph_store, stage_progress(stages=2) as tell:
         tell("reading the store")
-        context = build_context(graph_store, _as_date(as_of), config, catalogue)
+        context = build_context(graph_store, as_date(as_of), config, catalogue)
         tell("ranking")
         ranked = rank_perpetrators(context, PerpetratorList(which.value)).head(top)
         prov = provenance(context, f"perpetrators:{which.value}", graph_store)
-        graph_store.record_audit(_user(), "export" if output else "list", f"perpetrators:{which.value}",
+        graph_store.record_audit(current_user(), "export" if output else "list", f"perpetrators:{which.value}",
                                  f"top {top} as of {context.as_of} format {fmt.value}"
                                  + (f" to {output.name}" if output else ""), reason=reason)
     _show(ranked, PERPETRATOR_COLUMNS, fmt, prov, output, f"Highest risk: {which.value}")
@@ -284,13 +209,13 @@ def victims(
     from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims
 
     reason = export_reason(reason, output)
-    with open_store(store) as graph_store, _stage_progress(stages=2) as tell:
+    with open_store(store) as graph_store, stage_progress(stages=2) as tell:
         tell("reading the store")
-        context = build_context(graph_store, _as_date(as_of), config, catalogue)
+        context = build_context(graph_store, as_date(as_of), config, catalogue)
         tell("ranking victims")
         ranked = rank_victims(context, VictimList(which.value)).head(top)
         prov = provenance(context, f"victims:{which.value}", graph_store)
-        graph_store.record_audit(_user(), "export" if output else "list", f"victims:{which.value}",
+        graph_store.record_audit(current_user(), "export" if output else "list", f"victims:{which.value}",
                                  f"top {top} as of {context.as_of} format {fmt.value}"
                                  + (f" to {output.name}" if output else ""), reason=reason)
     _show(ranked, VICTIM_COLUMNS, fmt, prov, output, f"Repeat victims: {which.value}")
@@ -309,11 +234,11 @@ def explain(
     from scoring.explain import explain_person
 
     with open_store(store) as graph_store:
-        context = build_context(graph_store, _as_date(as_of), config, catalogue)
+        context = build_context(graph_store, as_date(as_of), config, catalogue)
         evidence = explain_person(context, person_id)
         records = graph_store.person_record_rows(person_id)
         links = graph_store.identity_links(person_id)
-        graph_store.record_audit(_user(), "view_person", person_id, f"explain as of {context.as_of}")
+        graph_store.record_audit(current_user(), "view_person", person_id, f"explain as of {context.as_of}")
     print_evidence(out, evidence, records, links, context)
 
 
@@ -328,12 +253,12 @@ def persons(
     reason = export_reason(reason, output)
     with open_store(store) as graph_store:
         frame = graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]]
-        graph_store.record_audit(_user(), "export", "persons", f"{len(frame)} persons"
+        graph_store.record_audit(current_user(), "export", "persons", f"{len(frame)} persons"
                                  + (f" to {output.name}" if output else ""), reason=reason)
     if fmt is Format.json:
-        _emit(to_json(frame, {"store": store}) + "\n", output)
+        emit(to_json(frame, {"store": store}) + "\n", output)
     elif fmt is Format.csv:
-        _emit(to_csv(frame), output)
+        emit(to_csv(frame), output)
     else:
         _show(frame, list(frame.columns), fmt, {"as_of": "-", "lookback_years": "-",
                                                  "config_version": "-", "config_fingerprint": "-"},
@@ -352,10 +277,10 @@ def quarantine(
     with open_store(store) as graph_store:
         frame = graph_store.quarantine(load_id)
         # The rejected values are source data about people: their export is logged too.
-        graph_store.record_audit(_user(), "export" if output else "list", "quarantine",
+        graph_store.record_audit(current_user(), "export" if output else "list", "quarantine",
                                  f"{len(frame)} row(s)" + (f" of load {load_id}" if load_id else "")
                                  + (f" to {output.name}" if output else ""), reason=reason)
-    _emit(to_csv(frame), output)
+    emit(to_csv(frame), output)
 
 
 @app.command()
@@ -371,7 +296,7 @@ def demo(
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
     from synth.generate import generate_force
 
-    with _stage_progress() as tell:
+    with stage_progress() as tell:
         generate_force(out_dir, people=people, seed=seed,
                        progress=lambda stage, fraction=None: tell(f"generating: {stage}", fraction))
     _print_load_summary(_run_ingest(out_dir, store, None))

@@ -12,13 +12,9 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from graph import DEFAULT_STORE, open_store
 from graph.audit_chain import verify
+from harmgraph.cli_common import PASSWORD_ENV, AsOfOption, DEFAULT_STORE, StoreOption, console, current_user, emit, export_reason, fail, open_store, out
 
-StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE",
-                                          help="Store file (embedded) or bolt:// URI.")]
-AsOfOption = Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"])]
-PASSWORD_ENV = "HARMGRAPH_PASSWORD"
 
 
 class Role(str, Enum):
@@ -53,7 +49,6 @@ def _table(frame: pd.DataFrame, title: str) -> Table:
 
 def _users_app() -> typer.Typer:
     from harmgraph.accounts import add_user, set_active, set_password, user_listing
-    from harmgraph.cli import _user, console, out
 
     users = typer.Typer(help="Local users of the app: add, list, disable, enable, set a password.",
                         no_args_is_help=True)
@@ -64,7 +59,7 @@ def _users_app() -> typer.Typer:
         """Add a user with a role (password from a prompt or HARMGRAPH_PASSWORD)."""
         password = _password(sso)
         with open_store(store) as graph_store:
-            add_user(graph_store, name, role.value, password, by=_user())
+            add_user(graph_store, name, role.value, password, by=current_user())
         console.print(f"added {name} as {role.value}")
 
     @users.command("list")
@@ -84,14 +79,14 @@ def _users_app() -> typer.Typer:
     def users_disable(name: str, store: StoreOption = DEFAULT_STORE) -> None:
         """Disable a user: they can no longer sign in (the row and its history stay)."""
         with open_store(store) as graph_store:
-            set_active(graph_store, name, False, by=_user())
+            set_active(graph_store, name, False, by=current_user())
         console.print(f"disabled {name}")
 
     @users.command("enable")
     def users_enable(name: str, store: StoreOption = DEFAULT_STORE) -> None:
         """Re-enable a disabled user."""
         with open_store(store) as graph_store:
-            set_active(graph_store, name, True, by=_user())
+            set_active(graph_store, name, True, by=current_user())
         console.print(f"enabled {name}")
 
     @users.command("password")
@@ -99,7 +94,7 @@ def _users_app() -> typer.Typer:
         """Set a new password (prompt or HARMGRAPH_PASSWORD)."""
         password = _password(False)
         with open_store(store) as graph_store:
-            set_password(graph_store, name, str(password), by=_user())
+            set_password(graph_store, name, str(password), by=current_user())
         console.print(f"password of {name} changed")
 
     return users
@@ -107,7 +102,6 @@ def _users_app() -> typer.Typer:
 
 def register(app: typer.Typer) -> None:
     """Add users, audit, share and retention to the CLI."""
-    from harmgraph.cli import _emit, _fail, _user, console, export_reason, out
     from harmgraph.export import to_csv
 
     app.add_typer(_users_app(), name="users")
@@ -124,14 +118,14 @@ def register(app: typer.Typer) -> None:
         with open_store(store) as graph_store:
             log = graph_store.audit_log()
             report = verify(log)
-            graph_store.record_audit(_user(), "audit_verify" if check else "view_audit", "audit_log",
+            graph_store.record_audit(current_user(), "audit_verify" if check else "view_audit", "audit_log",
                                      f"{report.entries} entries, chain {'intact' if report.ok else 'broken'}")
         if not check:
             shown = log[log["action"] == action] if action else log
             shown = shown.tail(last) if last else shown
             if fmt is ListFormat.csv:
                 # The log's times to the second: the export otherwise keeps only the day.
-                _emit(to_csv(shown.assign(at=shown["at"].dt.strftime("%Y-%m-%dT%H:%M:%S"))), None)
+                emit(to_csv(shown.assign(at=shown["at"].dt.strftime("%Y-%m-%dT%H:%M:%S"))), None)
             else:
                 out.print(_table(shown[["seq", "at", "who", "action", "subject", "detail", "reason"]],
                                  f"Access log ({len(shown)} of {len(log)} entries)"))
@@ -166,7 +160,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"wrote a new sharing key to {new_key} (owner-only); keep it inside the force")
             return
         if key_file is None or output is None:
-            _fail("share needs --key-file KEY and --output FILE (or --new-key KEY to make a key)", 2)
+            fail("share needs --key-file KEY and --output FILE (or --new-key KEY to make a key)", 2)
         assert key_file is not None and output is not None
         key = sharing.read_key(key_file)
         reason = export_reason(reason, output)
@@ -175,10 +169,10 @@ def register(app: typer.Typer) -> None:
             ranked = rank_perpetrators(context, PerpetratorList(which)).head(top)
             terms = sharing.identifying_terms(context.tables.persons, graph_store.person_records())
             shared = sharing.pseudonymise(ranked, key, terms)
-            graph_store.record_audit(_user(), "share", f"perpetrators:{which}",
+            graph_store.record_audit(current_user(), "share", f"perpetrators:{which}",
                                      f"{len(shared)} rows pseudonymised as of {context.as_of} with key "
                                      f"{sharing.key_fingerprint(key)} to {output.name}", reason=reason)
-        _emit(to_csv(shared), output)
+        emit(to_csv(shared), output)
 
     @app.command()
     def retention(
@@ -194,7 +188,7 @@ def register(app: typer.Typer) -> None:
         from harmgraph.retention import load_retention_config, past_review
 
         if not dry_run:
-            _fail("only --dry-run is available: harmgraph lists records past review and deletes nothing", 2)
+            fail("only --dry-run is available: harmgraph lists records past review and deletes nothing", 2)
         settings = load_retention_config(config)
         review_date: date = as_of.date() if as_of else date.today()
         with open_store(store) as graph_store:
@@ -203,7 +197,7 @@ def register(app: typer.Typer) -> None:
                               graph_store.export_table("referrals"), graph_store.clusters(),
                               review_date, settings)
             records = len(graph_store.person_records())
-            graph_store.record_audit(_user(), "retention_review", "person_records",
+            graph_store.record_audit(current_user(), "retention_review", "person_records",
                                      f"dry run as of {review_date}: {len(due)} of {records} records past "
                                      f"{settings.retention_review_years:g}-year review")
         persons = due.loc[due["whole_person_past_review"], "person_id"].nunique()
@@ -211,7 +205,7 @@ def register(app: typer.Typer) -> None:
                       f"{len(due)} of {records} person records past review; {persons} persons have every "
                       "record past review. Dry run: nothing was deleted.")
         if fmt is ListFormat.csv or output is not None:
-            _emit(to_csv(due), output)
+            emit(to_csv(due), output)
         else:
             out.print(_table(due, "Person records past review (ids only)"))
 

@@ -10,15 +10,11 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from graph import DEFAULT_STORE, open_store
 from harmgraph.context import build_context, latest_incident_date
 from scoring.learned import Target
+from harmgraph.cli_common import CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, console, current_user, open_store, out, stage_progress
 
-StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE",
-                                          help="Store file (embedded) or bolt:// URI.")]
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Scoring config YAML.")]
-CatalogueOption = Annotated[Optional[Path], typer.Option("--catalogue", help="Offence catalogue CSV.")]
-OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the results as CSV.")]
+ResultsOutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the results as CSV.")]
 
 SHARE_COLUMNS = ("share_", "best_possible_share", "precision_", "recall_")
 # Short headers so the back-test table fits an 80-column terminal.
@@ -59,7 +55,6 @@ def default_backtest_as_of(latest: date | None, horizon_days: int) -> date | Non
 
 def register(app: typer.Typer) -> None:
     """Add the backtest and fairness commands to the CLI."""
-    from harmgraph.cli import _stage_progress, _user, console, out
 
     @app.command()
     def backtest(
@@ -79,7 +74,7 @@ def register(app: typer.Typer) -> None:
                                                      help="harm: Poisson on later harm; again: logistic on harming again.")] = Target.HARM,
         config: ConfigOption = None,
         catalogue: CatalogueOption = None,
-        output: OutputOption = None,
+        output: ResultsOutputOption = None,
     ) -> None:
         """Rank as of past dates using only data up to each, then measure the harm that followed."""
         from harmgraph.export import to_csv
@@ -89,14 +84,14 @@ def register(app: typer.Typer) -> None:
 
         with open_store(store) as graph_store:
             context = build_context(graph_store, None, config, catalogue)
-            graph_store.record_audit(_user(), "backtest", "perpetrators:overall",
+            graph_store.record_audit(current_user(), "backtest", "perpetrators:overall",
                                      f"horizon {horizon} days, {times} date(s), learned {learned}")
         latest = latest_incident_date(context.tables)
         chosen = as_of.date() if as_of else default_backtest_as_of(latest, horizon)
         assert chosen is not None  # build_context refused an empty store
         dates = rolling_dates(chosen, every_months, times)
         fits = {}
-        with _stage_progress(stages=len(dates) + int(learned)) as tell:
+        with stage_progress(stages=len(dates) + int(learned)) as tell:
             if learned:
                 tell("learning weights and bands from earlier windows")
                 fits = learn_for_dates(context, dates, horizon, every_months, target=learn_target)
@@ -151,7 +146,7 @@ def register(app: typer.Typer) -> None:
             "--as-of", formats=["%Y-%m-%d"], help="Rank as of this date (default: latest incident).")] = None,
         config: ConfigOption = None,
         catalogue: CatalogueOption = None,
-        output: OutputOption = None,
+        output: ResultsOutputOption = None,
     ) -> None:
         """Compare the top of the list with everyone ranked by ethnicity, age band and area."""
         from harmgraph.export import to_csv
@@ -159,7 +154,7 @@ def register(app: typer.Typer) -> None:
 
         with open_store(store) as graph_store:
             context = build_context(graph_store, as_of.date() if as_of else None, config, catalogue)
-            graph_store.record_audit(_user(), "fairness", "perpetrators:overall",
+            graph_store.record_audit(current_user(), "fairness", "perpetrators:overall",
                                      f"top {top} as of {context.as_of}")
         report = fairness_report(context, top)
         shown = ["group", "top_count", "top_share", "top_low", "top_high", "all_count", "all_share",

@@ -12,10 +12,11 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from graph import audit_chain, is_bolt_uri, open_store
+from graph import audit_chain, is_bolt_uri
 from graph.batch import Identity, LoadBatch, LoadSummary
 from graph.store import GraphStore
-from harmgraph.errors import StoreError
+from core.errors import StoreError
+from harmgraph.cli_common import open_store
 
 SYNC_SOURCE_PREFIX = "sync from "
 

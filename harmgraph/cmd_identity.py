@@ -9,15 +9,11 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from graph import DEFAULT_STORE, open_store
 from graph.store import GraphStore
-from harmgraph.errors import HarmgraphError
+from core.errors import HarmgraphError
+from harmgraph.cli_common import DEFAULT_STORE, ResolutionConfigOption, StoreOption, console, current_user, open_store, stage_progress
 
 
-StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE")]
-ResolutionConfigOption = Annotated[Optional[Path], typer.Option(
-    "--resolution-config", envvar="HARMGRAPH_RESOLUTION_CONFIG",
-    help="Entity-resolution settings YAML (thresholds, blocking rules); default: built in.")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept with the override).")]
 
 
@@ -26,8 +22,8 @@ def _resolve(store: GraphStore, tell, config_path: Path | None = None) -> int:  
     from ingest.identity import make_splink_resolver
     from ingest.resolve_config import load_resolution_config
 
-    # Settings from $HARMGRAPH_RESOLUTION_CONFIG (or `resolve --resolution-config`), the same
-    # way ingest reads them, so an override re-resolves exactly as the last load did.
+    # The same settings option (or $HARMGRAPH_RESOLUTION_CONFIG) as ingest, so an override
+    # re-resolves exactly as the last load did.
     resolver = make_splink_resolver(load_resolution_config(config_path), progress=tell)
     identity = resolver(store.person_records(), store.clusters(), store.overrides())
     store.replace_identity(identity)
@@ -45,34 +41,34 @@ def _check_records(store: GraphStore, *record_ids: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add resolve, link and unlink to the CLI."""
-    from harmgraph.cli import _stage_progress, _user, console
 
 
     @app.command()
     def resolve(store: StoreOption = DEFAULT_STORE, resolution_config: ResolutionConfigOption = None) -> None:
         """Re-resolve person records into persons (splink + PNC ids + analyst overrides)."""
-        with open_store(store) as graph_store, _stage_progress(stages=7) as tell:
+        with open_store(store) as graph_store, stage_progress(stages=7) as tell:
             persons = _resolve(graph_store, tell, resolution_config)
-            graph_store.record_audit(_user(), "resolve", "persons", f"{persons} persons")
+            graph_store.record_audit(current_user(), "resolve", "persons", f"{persons} persons")
         console.print(f"{persons} persons resolved in {store}")
 
-    def _override(kind: str, record_a: str, record_b: str, store: str, reason: str) -> None:
+    def _override(kind: str, record_a: str, record_b: str, store: str, reason: str,
+                  resolution_config: Path | None) -> None:
         with open_store(store) as graph_store:
             _check_records(graph_store, record_a, record_b)
-            graph_store.add_override(kind, record_a, record_b, _user(), reason, datetime.now())
-            graph_store.record_audit(_user(), "override", f"{record_a}/{record_b}", f"{kind}: {reason}")
-            with _stage_progress(stages=7) as tell:
-                persons = _resolve(graph_store, tell)
+            graph_store.add_override(kind, record_a, record_b, current_user(), reason, datetime.now())
+            graph_store.record_audit(current_user(), "override", f"{record_a}/{record_b}", f"{kind}: {reason}")
+            with stage_progress(stages=7) as tell:
+                persons = _resolve(graph_store, tell, resolution_config)
         console.print(f"{kind} {record_a} / {record_b} stored; {persons} persons after re-resolving")
 
     @app.command()
     def link(record_a: str, record_b: str, store: StoreOption = DEFAULT_STORE,
-             reason: ReasonOption = "") -> None:
+             reason: ReasonOption = "", resolution_config: ResolutionConfigOption = None) -> None:
         """Must-link two person records: they are always the same person."""
-        _override("must_link", record_a, record_b, store, reason)
+        _override("must_link", record_a, record_b, store, reason, resolution_config)
 
     @app.command()
     def unlink(record_a: str, record_b: str, store: StoreOption = DEFAULT_STORE,
-               reason: ReasonOption = "") -> None:
+               reason: ReasonOption = "", resolution_config: ResolutionConfigOption = None) -> None:
         """Cannot-link two person records: they are never the same person."""
-        _override("cannot_link", record_a, record_b, store, reason)
+        _override("cannot_link", record_a, record_b, store, reason, resolution_config)

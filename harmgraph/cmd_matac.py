@@ -10,17 +10,11 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from graph import DEFAULT_STORE, open_store
 from graph.decisions import MATAC_DECISION_COLUMNS
 from harmgraph.context import build_context
+from harmgraph.cli_common import PASSWORD_ENV, CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, console, current_user, open_store, out
 
-StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE",
-                                          help="Store file (embedded) or bolt:// URI.")]
 DateFormats = ["%Y-%m-%d"]
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="Scoring config YAML.")]
-CatalogueOption = Annotated[Optional[Path], typer.Option("--catalogue", help="Offence catalogue CSV.")]
-
-
 class TableFormat(str, Enum):
     table = "table"
     csv = "csv"
@@ -28,7 +22,6 @@ class TableFormat(str, Enum):
 
 def _show(frame: pd.DataFrame, fmt: TableFormat, title: str) -> None:
     """Print ``frame`` as a rich table or as Excel-safe CSV on stdout."""
-    from harmgraph.cli import out
     from harmgraph.explain_view import frame_table
     from harmgraph.export import to_csv
 
@@ -45,8 +38,7 @@ def _signed_in_chair(store, name: str):  # type: ignore[no-untyped-def]
 
     from harmgraph.access import can
     from harmgraph.accounts import authenticate
-    from harmgraph.cmd_access import PASSWORD_ENV
-    from harmgraph.errors import HarmgraphError
+    from core.errors import HarmgraphError
 
     password = os.environ.get(PASSWORD_ENV) or typer.prompt(f"Password for {name}", hide_input=True)
     account = authenticate(store, name, password)
@@ -59,7 +51,6 @@ def _signed_in_chair(store, name: str):  # type: ignore[no-untyped-def]
 
 def register(app: typer.Typer) -> None:
     """Add the ``matac`` command group (record, history, cohort) to the CLI."""
-    from harmgraph.cli import _user, console
 
     matac = typer.Typer(help="MATAC decisions (append-only) and the adopted cohort.",
                         no_args_is_help=True)
@@ -101,7 +92,7 @@ def register(app: typer.Typer) -> None:
         """List every decision (oldest first); the latest per person is the current one."""
         with open_store(store) as graph_store:
             decisions = graph_store.matac_decisions()
-            graph_store.record_audit(_user(), "list", "matac:history", person_id or "everyone")
+            graph_store.record_audit(current_user(), "list", "matac:history", person_id or "everyone")
         if person_id is not None:
             decisions = decisions[decisions["person_id"] == person_id]
         decisions = decisions.assign(at=decisions["at"].dt.strftime("%Y-%m-%d %H:%M:%S UTC"))
@@ -128,7 +119,7 @@ def register(app: typer.Typer) -> None:
             context = build_context(graph_store, as_of.date() if as_of else None, config, catalogue)
             report = cohort_report(graph_store.matac_decisions(), context, top,
                                    since_meeting.date() if since_meeting else None)
-            graph_store.record_audit(_user(), "list", "matac:cohort",
+            graph_store.record_audit(current_user(), "list", "matac:cohort",
                                      f"as of {report.as_of} since {report.since_meeting} top {report.top}")
         since = f"{report.since_meeting:%Y-%m-%d}" if report.since_meeting else "no earlier meeting"
         console.print(f"as of {report.as_of:%Y-%m-%d}; last meeting {since}; top {report.top}; "

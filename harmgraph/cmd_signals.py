@@ -7,16 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from graph import DEFAULT_STORE, open_store
 from harmgraph.context import build_context
+from harmgraph.cli_common import AsOfOption, DEFAULT_STORE, StoreOption, current_user, open_store, out
 
-StoreOption = Annotated[str, typer.Option("--store", envvar="HARMGRAPH_STORE")]
-AsOfOption = Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"])]
 
 
 def register(app: typer.Typer) -> None:
     """Add the dvds command to the CLI."""
-    from harmgraph.cli import _user, out
     from harmgraph.explain_view import frame_table
 
     @app.command()
@@ -29,12 +26,12 @@ def register(app: typer.Typer) -> None:
             context = build_context(graph_store, as_of.date() if as_of else None)
             names = context.tables.persons.set_index("person_id")["display_name"]
             if person_id not in names.index:
-                from harmgraph.errors import PersonNotFound
+                from core.errors import PersonNotFound
 
                 raise PersonNotFound(person_id)
             history = dvds_history(context, person_id, context.config.signals)
             summary = dvds_summary(context, person_id, context.config.signals)
-            graph_store.record_audit(_user(), "dvds_check", person_id, f"DVDS history as of {context.as_of}",
+            graph_store.record_audit(current_user(), "dvds_check", person_id, f"DVDS history as of {context.as_of}",
                                      reason=reason or "no reason given")
         out.rule(f"DVDS history: {names[person_id]} ({person_id}) up to {context.as_of}")
         out.print(summary)

@@ -6,11 +6,11 @@ from datetime import date
 from pathlib import Path
 
 from graph.store import GraphStore
-from harmgraph.errors import HarmgraphError
+from core.errors import HarmgraphError
 from scoring.catalogue import load_catalogue
 from scoring.config import load_config
-from scoring.perpetrators import ScoringContext
-from scoring.tables import ScoringTables
+from scoring.context import ScoringContext
+from core.tables import ScoringTables
 
 
 def latest_incident_date(tables: ScoringTables) -> date | None:

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scoring.explain import Evidence
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 
 
 def _cell(value: object) -> str:

@@ -12,10 +12,10 @@ from datetime import date, datetime, timezone
 from graph.decisions import MatacDecision, check_decision
 from graph.store import GraphStore
 from harmgraph.context import latest_incident_date
-from harmgraph.errors import PersonNotFound
+from core.errors import PersonNotFound
 from scoring.lists import PerpetratorList, rank_perpetrators
 from scoring.matac import score_snapshot, snapshot_as_of
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 
 
 def _utc_now() -> datetime:

@@ -9,15 +9,13 @@ file (docs/access.md, "Retention"); nothing here deletes anything.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from harmgraph.errors import ConfigError
+from core.settings import load_yaml_settings
 
 RETENTION_COLUMNS = ["record_id", "person_id", "last_activity", "last_activity_kind",
                      "years_since", "whole_person_past_review"]
@@ -31,19 +29,10 @@ class RetentionConfig(BaseModel):
 
 
 def load_retention_config(path: Path | None = None) -> RetentionConfig:
-    """The config in ``path`` (or HARMGRAPH_RETENTION_CONFIG), else the default (6 years)."""
-    chosen = path or (Path(os.environ["HARMGRAPH_RETENTION_CONFIG"])
-                      if os.environ.get("HARMGRAPH_RETENTION_CONFIG") else None)
-    if chosen is None:
+    """The config in ``path``, else the default (6 years)."""
+    if path is None:
         return RetentionConfig()
-    try:
-        raw = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
-        return RetentionConfig.model_validate(raw)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{chosen}: cannot read the retention config: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{chosen}: {problems}") from exc
+    return load_yaml_settings(path, RetentionConfig, "retention config")
 
 
 def review_cutoff(as_of: date, years: float) -> pd.Timestamp:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harmgraph.errors import HarmgraphError
+from core.errors import HarmgraphError
 
 KEY_BYTES = 32
 PSEUDONYM_HEX = 20

@@ -22,6 +22,7 @@ from ingest.identity import resolve_by_pnc
 from ingest.parse import parse_table
 from ingest.read import ROW, RawTable, read_folder
 from ingest.validate import Rules, validate_table
+from core.arrow_isin import isin
 
 Resolver = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]
 Progress = Callable[[str], None]
@@ -112,7 +113,7 @@ def _check_duplicates(checked: CheckedTable) -> None:
 
 def _check_reference(checked: CheckedTable, column: str, known: pd.Series, target: str) -> None:
     values = checked.typed[column]
-    dangling = values.notna() & ~values.isin(known)
+    dangling = values.notna() & ~isin(values, known)
     reason = f"refers to {target} that is not loaded (absent from its file or quarantined)"
     if checked.raw.table.column(column).required:
         checked.reject(dangling, column, reason)
@@ -124,7 +125,7 @@ def _check_reference(checked: CheckedTable, column: str, known: pd.Series, targe
 def _known_ids(store: GraphStore, table: str, new_ids: pd.Series, referenced: list[pd.Series]) -> pd.Series:
     """New ids plus the referenced ids the store already holds."""
     wanted = pd.concat(referenced, ignore_index=True).dropna().drop_duplicates()
-    wanted = wanted[~wanted.isin(new_ids)]
+    wanted = wanted[~isin(wanted, new_ids)]
     stored = wanted[store.existing_ids(table, wanted).to_numpy()] if len(wanted) else wanted
     return pd.concat([new_ids, stored], ignore_index=True)
 
@@ -134,7 +135,7 @@ def _breaches(measures: CheckedTable, known_incidents: pd.Series) -> pd.DataFram
     exploded = frame.assign(incident_id=frame["breach_incident_ids"].str.split(";")).explode("incident_id")
     exploded["incident_id"] = exploded["incident_id"].str.strip()
     exploded = exploded[exploded["incident_id"].ne("") & exploded["incident_id"].notna()]
-    dangling = ~exploded["incident_id"].isin(known_incidents)
+    dangling = ~isin(exploded["incident_id"], known_incidents)
     if dangling.any():
         measures.warnings.append(pd.DataFrame({
             "file": measures.raw.file, "row": exploded.loc[dangling, ROW].to_numpy(),
@@ -210,9 +211,9 @@ def _records_already_resolved(stored: pd.DataFrame, clusters: pd.DataFrame,
     has a person: resolution is deterministic in (records, overrides, config), and overrides
     re-resolve when they are made, so the stored identity is exactly what a re-run would give.
     This is what keeps a daily load of new incidents about known people fast."""
-    if len(clusters) != len(stored) or not records["record_id"].isin(stored["record_id"]).all():
+    if len(clusters) != len(stored) or not isin(records["record_id"], stored["record_id"]).all():
         return False
-    theirs = _canonical_records(stored[stored["record_id"].isin(records["record_id"])])
+    theirs = _canonical_records(stored[isin(stored["record_id"], records["record_id"])])
     both = pd.concat([theirs, _canonical_records(records)], ignore_index=True)
     return len(both.drop_duplicates()) == len(theirs)
 
@@ -222,7 +223,7 @@ def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver) -> I
     stored, clusters = store.person_records(), store.clusters()
     if _records_already_resolved(stored, clusters, records):
         return None
-    stored = stored[~stored["record_id"].isin(records["record_id"])]
+    stored = stored[~isin(stored["record_id"], records["record_id"])]
     every_record = pd.concat([stored, records], ignore_index=True) if len(stored) else records
     return resolver(every_record.reset_index(drop=True), clusters, store.overrides())
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from harmgraph.errors import IngestError
+from core.errors import IngestError
 from ingest.contract import TABLES, Table
 
 ROW = "_row"  # the row number a person opening the file would see (header is row 1)

@@ -40,6 +40,7 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from core.arrow_isin import isin
 from ingest.resolve_config import ResolutionConfig
 from ingest.resolve_features import features_to_arrow, prepare_features
 from ingest.resolve_graph import (
@@ -320,8 +321,8 @@ def _edges(accepted: pd.DataFrame, forced: pd.DataFrame, pnc_pairs: pd.DataFrame
     edges = strongest[["record_id_l", "record_id_r", "method"]].merge(
         scored.drop(columns="method"), on=["record_id_l", "record_id_r"], how="left")
     pair = pd.MultiIndex.from_frame(edges[["record_id_l", "record_id_r"]])
-    decisive = np.where(pair.isin(must_set), "analyst must-link", "")
-    decisive = np.where(pair.isin(pnc_set),
+    decisive = np.where(isin(pair, must_set), "analyst must-link", "")
+    decisive = np.where(isin(pair, pnc_set),
                         np.where(decisive == "", "same PNC id (decisive)",
                                  decisive + "; same PNC id (decisive)"), decisive)
     reasons = edges["reasons"].fillna("not scored")
@@ -454,10 +455,10 @@ def explain_person(resolution: Resolution, person_id: str) -> pd.DataFrame:
                                           "record_id"])
     if not records:
         raise KeyError(f"no person {person_id!r} in this resolution")
-    inside = resolution.links[resolution.links["record_id_l"].isin(records)
-                              & resolution.links["record_id_r"].isin(records)]
-    touching_cut = resolution.cut_links[resolution.cut_links["record_id_l"].isin(records)
-                                        | resolution.cut_links["record_id_r"].isin(records)]
+    inside = resolution.links[isin(resolution.links["record_id_l"], records)
+                              & isin(resolution.links["record_id_r"], records)]
+    touching_cut = resolution.cut_links[isin(resolution.cut_links["record_id_l"], records)
+                                        | isin(resolution.cut_links["record_id_r"], records)]
     frame = pd.concat([inside.assign(status="merged"),
                        touching_cut[LINK_COLUMNS].assign(status="cut")], ignore_index=True)
     return frame.sort_values("match_weight", ascending=False).reset_index(drop=True)

@@ -14,13 +14,12 @@ The columns a rule may name are the derived columns of :mod:`ingest.resolve_feat
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scoring.config import load_yaml_settings
+from core.settings import load_yaml_settings
 from ingest.resolve_features import FEATURE_COLUMNS
 
 # A blocking rule: columns that must be equal, or an ANSI SQL condition over l./r. columns.
@@ -176,17 +175,14 @@ class ResolutionConfig(BaseModel):
         return self.model_dump(mode="json")
 
 
-RESOLUTION_CONFIG_ENV = "HARMGRAPH_RESOLUTION_CONFIG"
-
-
 def load_resolution_config(path: str | Path | None = None) -> ResolutionConfig:
-    """The force's resolution settings: ``path``, else $HARMGRAPH_RESOLUTION_CONFIG, else the
-    defaults. Every re-resolve (ingest, resolve, link, unlink) reads the same settings this way,
-    so an analyst's override never re-resolves with other thresholds than the last load.
+    """The force's resolution settings: ``path``, else the defaults. The CLI passes the same
+    file (its option, or $HARMGRAPH_RESOLUTION_CONFIG) to every re-resolve (ingest, resolve,
+    link, unlink), so an analyst's override never re-resolves with other thresholds than the
+    last load.
 
     A bad file is one sentence naming the file and each bad setting.
     """
-    source = path or os.environ.get(RESOLUTION_CONFIG_ENV)
-    if not source:
+    if not path:
         return ResolutionConfig()
-    return load_yaml_settings(source, ResolutionConfig, "resolution config")
+    return load_yaml_settings(path, ResolutionConfig, "resolution config")

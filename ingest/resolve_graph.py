@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 from splink.internals.database_api import DatabaseAPISubClass
+from core.arrow_isin import isin
 
 # Capacities in the min-cut: any splink link is cheaper than a PNC link, which is cheaper
 # than an analyst's must-link. Weights are added so equal-kind links still rank by evidence.
@@ -59,8 +60,8 @@ def clean_override_pairs(pairs: pd.DataFrame | None, known: pd.Index) -> pd.Data
                              "record_id_r": pd.Series(dtype=str)})
     left, right = ordered_pairs(pairs["record_id_l"], pairs["record_id_r"])
     clean = pd.DataFrame({"record_id_l": left, "record_id_r": right})
-    keep = (clean["record_id_l"] != clean["record_id_r"]) & clean["record_id_l"].isin(known) \
-        & clean["record_id_r"].isin(known)
+    keep = (clean["record_id_l"] != clean["record_id_r"]) & isin(clean["record_id_l"], known) \
+        & isin(clean["record_id_r"], known)
     return clean[keep].drop_duplicates().sort_values(["record_id_l", "record_id_r"]) \
         .reset_index(drop=True)
 
@@ -124,7 +125,7 @@ def enforce_cannot_links(components: pd.DataFrame, edges: pd.DataFrame,
     local = edges[np.isin(edge_component, list(affected))]
     local = local.assign(capacity=_capacity(local))
     graph = nx.Graph()
-    graph.add_nodes_from(sorted(components.loc[components["component"].isin(affected),
+    graph.add_nodes_from(sorted(components.loc[isin(components["component"], affected),
                                                "record_id"]))
     for row in local.sort_values(["record_id_l", "record_id_r"]).itertuples(index=False):
         graph.add_edge(row.record_id_l, row.record_id_r, capacity=row.capacity)
@@ -147,7 +148,7 @@ def enforce_cannot_links(components: pd.DataFrame, edges: pd.DataFrame,
         label = "split:" + min(part)
         relabel.update(dict.fromkeys(part, label))
     components = components.copy()
-    in_affected = components["component"].isin(affected)
+    in_affected = isin(components["component"], affected)
     components.loc[in_affected, "component"] = components.loc[in_affected, "record_id"].map(relabel)
 
     cut_keys = pd.DataFrame(cut_rows, columns=["record_id_l", "record_id_r", "cut_for"])

@@ -30,9 +30,10 @@ import pandas as pd
 
 from scoring.config import ScoringConfig, Weights
 from scoring.lists import PerpetratorList, rank_perpetrators
-from scoring.perpetrators import ScoringContext
-from scoring.tables import ScoringTables
+from scoring.context import ScoringContext
+from core.tables import ScoringTables
 from scoring.window import as_of_end, with_harm
+from core.arrow_isin import isin
 
 TOP_SHARES: tuple[float, ...] = (0.01, 0.02, 0.05)
 METHODS_BASELINE = ("frequency", "random")
@@ -45,7 +46,7 @@ def truncate_tables(tables: ScoringTables, as_of: date) -> ScoringTables:
     Incidents after the day go, with their roles and breaches; measures starting and
     referrals dated later go; persons keep only people who appear in what is left.
 
-    >>> from scoring.tables import normalise_tables
+    >>> from core.tables import normalise_tables
     >>> t = normalise_tables(
     ...     incidents=pd.DataFrame({"incident_id": ["a", "b"], "occurred_at": ["2024-01-01", "2025-01-01"]}),
     ...     roles=pd.DataFrame({"incident_id": ["a", "b"], "person_id": ["p", "q"], "role": "suspect"}),
@@ -58,14 +59,14 @@ def truncate_tables(tables: ScoringTables, as_of: date) -> ScoringTables:
     end = as_of_end(as_of)
     incidents = tables.incidents[tables.incidents["occurred_at"] <= end]
     kept = set(incidents["incident_id"])
-    roles = tables.roles[tables.roles["incident_id"].isin(kept)]
+    roles = tables.roles[isin(tables.roles["incident_id"], kept)]
     measures = tables.measures[tables.measures["start_date"] <= end]
     referrals = tables.referrals[tables.referrals["date"] <= end]
-    breaches = tables.breaches[tables.breaches["incident_id"].isin(kept)
-                               & tables.breaches["measure_id"].isin(set(measures["measure_id"]))]
+    breaches = tables.breaches[isin(tables.breaches["incident_id"], kept)
+                               & isin(tables.breaches["measure_id"], set(measures["measure_id"]))]
     people = (set(roles["person_id"]) | set(measures["subject_person_id"].dropna())
               | set(measures["protected_person_id"].dropna()) | set(referrals["person_id"].dropna()))
-    persons = tables.persons[tables.persons["person_id"].isin(people)]
+    persons = tables.persons[isin(tables.persons["person_id"], people)]
     return ScoringTables(*(frame.reset_index(drop=True) for frame in
                            (incidents, roles, persons, measures, breaches, referrals)))
 
@@ -120,7 +121,7 @@ def future_outcomes(context: ScoringContext, as_of: date, horizon_days: int) -> 
     later = perps.merge(future[["incident_id", "harm_days"]], on="incident_id")
     later["share"] = later["harm_days"] / later.groupby("incident_id")["person_id"].transform("size")
     harmful = later[later["harm_days"] > 0]
-    known = _victim_pairs(perps[perps["incident_id"].isin(set(incidents.loc[occurred <= start, "incident_id"]))],
+    known = _victim_pairs(perps[isin(perps["incident_id"], set(incidents.loc[occurred <= start, "incident_id"]))],
                           context.tables.roles)
     fresh = _victim_pairs(harmful, context.tables.roles).merge(known, how="left", indicator=True)
     grouped = later.groupby("person_id")

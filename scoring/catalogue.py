@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from harmgraph.errors import ConfigError
+from core.errors import ConfigError
 
 FLAG_COLUMNS = (
     "violent",

@@ -11,12 +11,11 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from harmgraph.errors import ConfigError
+from core.settings import load_yaml_settings
 from scoring.signals.config import SignalConfig
 
 RFGV = ("recency", "frequency", "gravity", "victims")
@@ -134,27 +133,6 @@ class ScoringConfig(_Strict):
 def default_config_path() -> Path:
     """Where the shipped default configuration lives."""
     return Path(str(resources.files("scoring") / "default_config.yaml"))
-
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def load_yaml_settings(source: str | Path, model: type[ModelT], what: str) -> ModelT:
-    """Read a YAML file of settings and validate it as ``model``; a bad file is one sentence
-    naming the file and every bad setting (``what`` says which config it is)."""
-    try:
-        raw = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{source}: cannot read {what}: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: {what} must be a mapping of settings")
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{source}: invalid {what}: {problems}") from exc
 
 
 def load_config(path: Path | None = None) -> ScoringConfig:

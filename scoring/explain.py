@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harmgraph.errors import PersonNotFound
+from core.errors import PersonNotFound
 from scoring.config import RFGV
 from scoring.lists import rank_perpetrators, rank_victims
-from scoring.perpetrators import ScoringContext
-from scoring.window import as_of_end, window_start
+from scoring.context import ScoringContext
+from core.arrow_isin import isin
 
 FLAG_REASON_COLUMNS = ["flag", "reason"]
 _MEASURES = {
@@ -55,9 +55,9 @@ def _incidents(context: ScoringContext, person_id: str) -> pd.DataFrame:
     tables = context.tables
     own = tables.roles[tables.roles["person_id"] == person_id][["incident_id", "role", "relationship"]]
     incidents = own.merge(tables.incidents, on="incident_id")
-    others = tables.roles[tables.roles["incident_id"].isin(incidents["incident_id"])
+    others = tables.roles[isin(tables.roles["incident_id"], incidents["incident_id"])
                           & (tables.roles["person_id"] != person_id)]
-    persons = tables.persons[tables.persons["person_id"].isin(others["person_id"])]
+    persons = tables.persons[isin(tables.persons["person_id"], others["person_id"])]
     names = persons.drop_duplicates("person_id").set_index("person_id")["display_name"]
     others = others.assign(who=others["person_id"] + " " + others["person_id"].map(names).fillna("")
                            + " [" + others["role"] + "]")
@@ -65,10 +65,10 @@ def _incidents(context: ScoringContext, person_id: str) -> pd.DataFrame:
     catalogue = context.catalogue.table
     incidents["label"] = incidents["offence"].map(catalogue["label"])
     incidents["harm_days"] = incidents["offence"].map(catalogue["harm_days"])
-    inside = (incidents["occurred_at"] >= window_start(context.as_of, context.config)) & (
-        incidents["occurred_at"] <= as_of_end(context.as_of))
+    inside = (incidents["occurred_at"] >= context.window_start) & (
+        incidents["occurred_at"] <= context.as_of_end)
     incidents["in_window"] = inside
-    incidents = incidents[incidents["occurred_at"] <= as_of_end(context.as_of)]
+    incidents = incidents[incidents["occurred_at"] <= context.as_of_end]
     columns = ["occurred_at", "incident_id", "role", "relationship", "offence", "label", "harm_days",
                "outcome", "dash_risk", "domestic_abuse", "in_window", "others"]
     return incidents[columns].sort_values(["occurred_at", "incident_id"]).reset_index(drop=True)

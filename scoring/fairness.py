@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.lists import PerpetratorList, rank_perpetrators
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 
 Z_95 = 1.959963984540054
 NOT_RECORDED = "not recorded"

@@ -4,7 +4,7 @@ A ranking depends on the as-of date and the config, but most of what it reads do
 is behind each suspect, offender and victim role, and each incident's catalogue harm, label
 and breach flags. Analysts re-rank the same store many times in a meeting (another as-of date,
 changed weights), so a :class:`ScoringIndex` is built on first use and kept with the tables
-(:attr:`scoring.tables.ScoringTables.derived`) for as long as they are loaded.
+(:attr:`core.tables.ScoringTables.derived`) for as long as they are loaded.
 
 Ids become integer codes. A person's code is their position among all person ids in sorted
 order, so ordering or grouping by code gives the same order as by id; an incident's code is
@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring.catalogue import OffenceCatalogue
-from scoring.tables import ScoringTables
+from core.tables import ScoringTables
+from core.arrow_isin import isin
 
 EPOCH = pd.Timestamp("1970-01-01")
 # Incident text columns with few distinct values, looked up per value instead of per row.
@@ -88,7 +89,7 @@ def _annotated_incidents(tables: ScoringTables, catalogue: OffenceCatalogue,
     frame["label"] = labels.array.take(codes, allow_fill=True)
     for flag, column in (("non_crime", "non_crime"), ("breach", "breach_offence")):
         frame[column] = pd.Series(_per_offence(codes, offences, table[flag], False)).fillna(False).astype(bool)
-    frame["breach"] = frame["breach_offence"] | frame["incident_id"].isin(tables.breaches["incident_id"])
+    frame["breach"] = frame["breach_offence"] | isin(frame["incident_id"], tables.breaches["incident_id"])
     frame["domestic"] = frame["domestic_abuse"].fillna(False).astype(bool)
     frame["dash_high"] = frame["dash_risk"].eq("high").fillna(False).astype(bool)
     return frame
@@ -145,7 +146,7 @@ class ScoringIndex:
         return per_value[codes]
 
     def one_of(self, name: str, values: tuple[str, ...] | list[str]) -> np.ndarray:
-        """Per incident row: ``incidents[name].isin(values)`` (missing: False)."""
+        """Per incident row: ``isin(incidents[name], values)`` (missing: False)."""
         return self.mapped(name, dict.fromkeys(values, True), False).astype(bool)
 
 

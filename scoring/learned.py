@@ -34,7 +34,7 @@ import pandas as pd
 from scoring.backtest import future_outcomes, rank_as_of, rolling_dates
 from scoring.bands import count_points, recency_points
 from scoring.config import RFGV, CountBand, RecencyBand, ScoringConfig, Weights
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 
 POINT_COLUMNS = [f"{component}_points" for component in RFGV]
 # The raw measure behind each component, as the ranked list shows it (recency = days since

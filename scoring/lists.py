@@ -18,6 +18,7 @@ from scoring.prepared import Prepared
 from scoring.reasons import perpetrator_reasons, victim_reasons
 from scoring.status import active_measures, briefed_people, ever_referred, managed_people
 from scoring.victims import score_victims_coded
+from core.arrow_isin import isin
 
 PERPETRATOR_COLUMNS = [
     "rank", "person_id", "display_name", "record_ids", "score", "recency", "frequency",
@@ -100,7 +101,7 @@ def _measure_gaps(context: ScoringContext, scored: pd.DataFrame, prepared: Prepa
     status = measure_status_coded(context, context.config.signals, prepared, people)
     protected = set(active_measures(context)["subject_person_id"].dropna())
     return pd.DataFrame({
-        "protective_measure": scored["person_id"].isin(protected).to_numpy(),
+        "protective_measure": isin(scored["person_id"], protected).to_numpy(),
         "breaches_not_charged": status["breaches_not_charged"].fillna(0).astype("int64").to_numpy(),
         "bail_lapses_on": pd.to_datetime(status["bail_lapses_on"]).to_numpy(),
         "rui_without_conditions": status["rui_without_conditions"].fillna(False).astype(bool).to_numpy(),
@@ -114,8 +115,8 @@ def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Seri
     return _join_flags({
         "pdp": scored["pdp"],
         "escalating": scored["escalating"],
-        "unmanaged": ~people.isin(managed_people(context)),
-        "not_on_briefing": ~people.isin(briefed_people(context)),
+        "unmanaged": ~isin(people, managed_people(context)),
+        "not_on_briefing": ~isin(people, briefed_people(context)),
         "no_protective_measure": ~scored["protective_measure"],
         "breach_not_charged": scored["breaches_not_charged"] > 0,
         "bail_lapsing": scored["bail_lapses_on"].notna(),
@@ -148,7 +149,7 @@ def _with_rank_flags(context: ScoringContext, ranked: pd.DataFrame) -> pd.Series
     pre-charge bail in force on the as-of date).
     """
     top = ranked["rank"] <= context.config.signals.unrecognised.top
-    unknown = ~ranked["person_id"].isin(managed_people(context) | briefed_people(context))
+    unknown = ~isin(ranked["person_id"], managed_people(context) | briefed_people(context))
     front = _join_flags({
         "unrecognised": top & unknown,
         "high_rank_no_measure": top & ~ranked["protective_measure"].astype(bool),
@@ -237,11 +238,11 @@ def _victim_flags(context: ScoringContext, scored: pd.DataFrame, prepared: Prepa
     protected = set(active_measures(context)["protected_person_id"].dropna())
     pairs = prepared.window_offenders
     offenders = pd.Series(prepared.index.ids(pairs["offender"].to_numpy()), dtype="string")
-    unmanaged_offender = pairs.loc[~offenders.isin(managed_people(context)).to_numpy(), "victim"].to_numpy()
+    unmanaged_offender = pairs.loc[~isin(offenders, managed_people(context)).to_numpy(), "victim"].to_numpy()
     return _join_flags({
-        "no_protective_measure": ~people.isin(protected),
+        "no_protective_measure": ~isin(people, protected),
         "offender_unmanaged": pd.Series(np.isin(scored["person"].to_numpy(), unmanaged_offender), index=scored.index),
-        "not_referred_to_marac": ~people.isin(ever_referred(context, "marac")),
+        "not_referred_to_marac": ~isin(people, ever_referred(context, "marac")),
         "multiple_offenders": scored["offenders"] >= 2,
         "dash_high": scored["high_dash"],
     })

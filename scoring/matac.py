@@ -14,7 +14,8 @@ from datetime import date
 import pandas as pd
 
 from scoring.lists import PerpetratorList, rank_perpetrators
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
+from core.arrow_isin import isin
 
 COHORT_COLUMNS = [
     "person_id", "display_name", "adopted_meeting", "score_at_adoption", "rank_at_adoption",
@@ -182,7 +183,7 @@ def new_since_last_meeting(ranked_now: pd.DataFrame, ranked_then: pd.DataFrame |
     """
     listed = ranked_now[ranked_now["rank"] <= top]
     decided = set() if since_meeting is None else set(_up_to(decisions, since_meeting)["person_id"])
-    fresh = listed[~listed["person_id"].isin(decided)]
+    fresh = listed[~isin(listed["person_id"], decided)]
     then = ranked_then if ranked_then is not None and since_meeting is not None else None
     ranks_then = (then.loc[then["rank"] <= top].set_index("person_id")["rank"] if then is not None
                   else pd.Series(dtype="Int64"))

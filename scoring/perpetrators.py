@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from scoring.bands import count_points, recency_points
-from scoring.catalogue import OffenceCatalogue
 from scoring.config import RFGV, ScoringConfig
 from scoring.grouped_text import join_within
-from scoring.tables import ScoringTables
+from scoring.context import PARTNER_RELATIONSHIPS, ScoringContext
+from scoring.index import ScoringIndex
+from scoring.prepared import Prepared, prepared_for
 
-if TYPE_CHECKING:
-    from scoring.index import ScoringIndex
-    from scoring.prepared import Prepared
 
 # Outcomes grouped the way the evidence shows them: allegation, charge and conviction apart.
 OUTCOME_GROUPS = {
@@ -31,20 +27,6 @@ OUTCOME_GROUPS = {
     "acquitted": "acquitted",
     "other": "other outcome",
 }
-
-
-# Relationships that make a victim a partner in the RFGV counts (partner_victims, partner_offenders).
-PARTNER_RELATIONSHIPS = ("partner", "ex_partner")
-
-
-@dataclass(frozen=True)
-class ScoringContext:
-    """The inputs every score depends on, bundled so they travel together."""
-
-    tables: ScoringTables
-    config: ScoringConfig
-    catalogue: OffenceCatalogue
-    as_of: date
 
 
 def _component_points(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
@@ -169,7 +151,5 @@ def score_perpetrators(context: ScoringContext, prepared: Prepared | None = None
     most_serious_offence/at/incident, outcomes, high_dash. ``prepared`` shares intermediates
     with the rest of a ranking (see :mod:`scoring.prepared`).
     """
-    from scoring.prepared import prepared_for
-
     prepared = prepared_for(context, prepared)
     return prepared.decode(score_perpetrators_coded(context, prepared))

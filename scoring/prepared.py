@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.index import ScoringIndex, scoring_index
-from scoring.perpetrators import PARTNER_RELATIONSHIPS, ScoringContext
-from scoring.window import as_of_end, window_start
+from scoring.context import PARTNER_RELATIONSHIPS, ScoringContext
 
 
 class Prepared:
@@ -36,12 +35,12 @@ class Prepared:
     @cached_property
     def in_history(self) -> np.ndarray:
         """Per incident row: on or before the as-of day."""
-        return self.index.occurred <= as_of_end(self.context.as_of).to_datetime64()
+        return self.index.occurred <= self.context.as_of_end.to_datetime64()
 
     @cached_property
     def in_window(self) -> np.ndarray:
         """Per incident row: inside the look-back window ending on the as-of day."""
-        start = window_start(self.context.as_of, self.context.config).to_datetime64()
+        start = self.context.window_start.to_datetime64()
         return self.in_history & (self.index.occurred >= start)
 
     @cached_property

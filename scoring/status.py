@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 
 # Referral types meaning a perpetrator is already managed by a multi-agency process.
 MANAGEMENT_TYPES = ("matac", "mappa", "iom", "pdp")
@@ -17,7 +17,7 @@ PROTECTIVE_TYPES = (
 
 def _recent_referrals(context: ScoringContext, types: tuple[str, ...], days: int) -> set[str]:
     referrals = context.tables.referrals
-    as_of = pd.Timestamp(context.as_of).normalize()
+    as_of = context.as_of_day
     recent = (referrals["type"].isin(types) & (referrals["date"] <= as_of)
               & (referrals["date"] >= as_of - pd.Timedelta(days=days)))
     return set(referrals.loc[recent, "person_id"].dropna())
@@ -49,7 +49,7 @@ def measures_in_force(measures: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFra
 
 def active_measures(context: ScoringContext) -> pd.DataFrame:
     """Protective measures in force on the as-of date."""
-    live = measures_in_force(context.tables.measures, pd.Timestamp(context.as_of).normalize())
+    live = measures_in_force(context.tables.measures, context.as_of_day)
     return live[live["type"].isin(PROTECTIVE_TYPES)]
 
 

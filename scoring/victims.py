@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring.perpetrators import (ScoringContext, days_since_last, incident_rows, incident_summary,
+from scoring.context import ScoringContext
+from scoring.perpetrators import (days_since_last, incident_rows, incident_summary,
                                   most_serious)
 from scoring.prepared import Prepared, prepared_for
 

@@ -15,7 +15,7 @@ from ingest.contract import TABLES_BY_NAME
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue, load_catalogue
 from scoring.config import ScoringConfig, load_config
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 
 
 @dataclass

@@ -19,7 +19,7 @@ from graph.decisions import InvalidDecision
 from graph.embedded import EmbeddedStore
 from harmgraph.cli import app
 from harmgraph.accounts import add_user
-from harmgraph.errors import HarmgraphError, PersonNotFound
+from core.errors import HarmgraphError, PersonNotFound
 
 PASSWORD = "a long chair passphrase"
 

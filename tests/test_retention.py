@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from graph.embedded import EmbeddedStore
 from harmgraph.cli import app
-from harmgraph.errors import ConfigError
+from core.errors import ConfigError
 from harmgraph.retention import RetentionConfig, load_retention_config, past_review
 
 runner = CliRunner()

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from graph import open_store
 from harmgraph.access import ROLES, can_see
 from harmgraph.accounts import Account, authenticate, known_account
 from harmgraph.ui.settings import Settings
@@ -68,7 +67,7 @@ def _password_form(settings: Settings) -> None:
         password = st.text_input("Password", type="password", key="signin_password")
         submitted = st.form_submit_button("Sign in", type="primary", key="signin_submit")
     if submitted:
-        with open_store(settings.store) as store:
+        with settings.open_store() as store:
             account = authenticate(store, name, password)
         if account is None:
             st.error("Wrong user name or password, or the account is disabled.")
@@ -87,7 +86,7 @@ def _single_sign_on(settings: Settings, name: str | None, how: str) -> None:
     if not name:
         st.error("The single sign-on did not say who you are. Ask the administrator to check the proxy.")
         return
-    with open_store(settings.store) as store:
+    with settings.open_store() as store:
         account = known_account(store, name, how)
     if account is None:
         st.error(f"{name} is not an active harmgraph user. Ask an administrator to add you.")
@@ -122,7 +121,7 @@ def sign_out(settings: Settings, environ: Mapping[str, str]) -> None:
     """Forget the signed-in account (and the SSO cookie in ``oidc`` mode), logged."""
     account = signed_in()
     if account is not None:
-        with open_store(settings.store) as store:
+        with settings.open_store() as store:
             store.record_audit(account.label, "sign_out", "app")
     st.session_state.pop(SESSION_KEY, None)
     if auth_mode(environ) == "oidc":

@@ -9,7 +9,6 @@ from datetime import date
 
 import streamlit as st
 
-from graph import open_store
 from harmgraph.context import provenance
 from harmgraph.ui import data
 from harmgraph.access import can
@@ -72,8 +71,8 @@ class _StoreFacts:
 
 def sidebar(settings: Settings, account: Account) -> View:
     """Draw the shared sidebar and return the view it selects for the signed-in ``account``."""
-    version = data.store_version(settings.store)
-    latest = data.default_as_of(settings.store, version)
+    version = data.store_version(settings)
+    latest = data.default_as_of(settings, version)
     base = data.config(settings)
     with st.sidebar:
         st.caption(f"Store: `{settings.store}` (version {version})")
@@ -95,7 +94,7 @@ def sidebar(settings: Settings, account: Account) -> View:
 
 def audit(view: View, action: str, subject: str, detail: str = "", reason: str = "") -> None:
     """Append one row to the store's access log (opened just for this write)."""
-    with open_store(view.settings.store) as store:
+    with view.settings.open_store() as store:
         store.record_audit(view.user, action, subject, detail, reason=reason)
 
 

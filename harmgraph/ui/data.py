@@ -1,6 +1,6 @@
 """Cached data for the app: every heavy call keyed on store, store version, config and as-of.
 
-The store is opened per request (``with open_store(...)``) and closed at once: DuckDB allows
+The store is opened per request (``with settings.open_store()``) and closed at once: DuckDB allows
 one writing process, and a load run from the command line must not find the app holding it.
 Large read-only objects (the scoring tables, the incident graph) are shared with
 ``st.cache_resource``; ranked lists and evidence are ``st.cache_data`` (each caller gets its
@@ -18,7 +18,6 @@ import networkx as nx
 import pandas as pd
 import streamlit as st
 
-from graph import open_store
 from graph.network import NetworkIndex, incident_graph, network_index
 from harmgraph.context import latest_incident_date
 from harmgraph.ui.settings import Settings
@@ -26,17 +25,15 @@ from scoring.catalogue import OffenceCatalogue, load_catalogue
 from scoring.config import ScoringConfig, load_config
 from scoring.explain import Evidence, explain_person
 from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
-from scoring.perpetrators import ScoringContext
-from scoring.tables import ScoringTables
+from scoring.context import ScoringContext
+from core.tables import ScoringTables
 
 
 class ViewKey(NamedTuple):
     """Everything a ranked list depends on; the cache key of every scoring call."""
 
-    store: str
+    settings: Settings
     version: int
-    config_path: str | None
-    catalogue_path: str | None
     config_fingerprint: str
     catalogue_fingerprint: str
     as_of: date
@@ -67,40 +64,39 @@ def catalogue(settings: Settings) -> OffenceCatalogue:
     return _catalogue(settings.catalogue_path, _mtime(settings.catalogue_path))
 
 
-def store_version(location: str) -> int:
+def store_version(settings: Settings) -> int:
     """The store's write counter, read with a short-lived connection."""
-    with open_store(location) as store:
+    with settings.open_store() as store:
         return store.version()
 
 
 @st.cache_resource(max_entries=2, show_spinner="Reading the store…")
-def tables(location: str, version: int) -> ScoringTables:
+def tables(settings: Settings, version: int) -> ScoringTables:
     """The person-level scoring tables of one store version (shared, treat as read-only)."""
-    with open_store(location) as store:
+    with settings.open_store() as store:
         return store.scoring_tables()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def default_as_of(location: str, version: int) -> date | None:
+def default_as_of(settings: Settings, version: int) -> date | None:
     """The day of the latest incident held (the default as-of date), None for an empty store."""
-    return latest_incident_date(tables(location, version))
+    return latest_incident_date(tables(settings, version))
 
 
 def view_key(settings: Settings, version: int, as_of: date, lookback_years: float | None) -> ViewKey:
     """Build the cache key for one view of the data."""
     base = config(settings)
     effective = base.model_copy(update={"lookback_years": lookback_years}) if lookback_years else base
-    return ViewKey(settings.store, version, settings.config_path, settings.catalogue_path,
-                   effective.fingerprint(), catalogue(settings).fingerprint, as_of,
+    return ViewKey(settings, version, effective.fingerprint(), catalogue(settings).fingerprint, as_of,
                    float(effective.lookback_years))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def context(key: ViewKey) -> ScoringContext:
     """The scoring context for a view (config with the chosen look-back window)."""
-    settings = Settings(key.store, key.config_path, key.catalogue_path)
+    settings = key.settings
     effective = config(settings).model_copy(update={"lookback_years": key.lookback_years})
-    return ScoringContext(tables=tables(key.store, key.version), config=effective,
+    return ScoringContext(tables=tables(key.settings, key.version), config=effective,
                           catalogue=catalogue(settings), as_of=key.as_of)
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.express as px
 from plotly.graph_objects import Figure
 
-from scoring.tables import ScoringTables
+from core.tables import ScoringTables
 
 PERPETRATOR_ROLES = ("suspect", "offender")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.prepared import Prepared
 from scoring.signals.config import SignalConfig
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.index import EPOCH
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.prepared import Prepared, prepared_for
 from scoring.reasons import day, once_per_distinct
 from scoring.signals.config import SignalConfig

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.grouped_text import join_within
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.prepared import Prepared, prepared_for
 from scoring.reasons import day
 from scoring.signals.config import SignalConfig
@@ -67,7 +67,7 @@ def measure_status_coded(context: ScoringContext, settings: SignalConfig, prepar
     """:func:`measure_status` indexed by person code: every perpetrator up to the as-of date and
     every measure subject, or ``people``."""
     index = prepared.index
-    as_of = pd.Timestamp(context.as_of).normalize()
+    as_of = context.as_of_day
     measures = context.tables.measures.assign(subject=index.measure_subjects)
     active = measures_in_force(measures, as_of)
     active = active[active["subject"] >= 0].sort_values(["subject", "start_date", "measure_id"])

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.prepared import Prepared, prepared_for
 from scoring.reasons import day, once_per_distinct
 from scoring.signals.config import PdpSettings, SignalConfig
@@ -52,7 +52,7 @@ def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, settings: 
 def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalConfig) -> pd.Series:
     """Per person code: day of their latest MAPPA referral within ``pdp.mappa_current_days``."""
     referrals = context.tables.referrals.assign(person=prepared.index.referral_people)
-    as_of = pd.Timestamp(context.as_of).normalize()
+    as_of = context.as_of_day
     mappa = referrals[(referrals["type"] == "mappa") & (referrals["date"] <= as_of)
                       & (referrals["date"] >= as_of - pd.Timedelta(days=settings.pdp.mappa_current_days))]
     latest = mappa.groupby("person")["date"].max()

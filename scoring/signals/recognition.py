@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.signals.config import SignalConfig
 from scoring.status import briefed_people, managed_people
+from core.arrow_isin import isin
 
 
 def unrecognised(context: ScoringContext, ranked: pd.DataFrame,
@@ -23,8 +24,8 @@ def unrecognised(context: ScoringContext, ranked: pd.DataFrame,
     people = ranked["person_id"].reset_index(drop=True)
     rank = ranked["rank"].reset_index(drop=True).astype("int64")
     in_top = rank <= top
-    is_managed = people.isin(managed)
-    is_briefed = people.isin(briefed)
+    is_managed = isin(people, managed)
+    is_briefed = isin(people, briefed)
     flag = in_top & ~is_managed & ~is_briefed
     status = np.select([is_managed & is_briefed, is_managed, is_briefed],
                        ["managed (MATAC/MAPPA/IOM/PDP) and on the daily briefing",

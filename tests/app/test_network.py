@@ -26,7 +26,7 @@ from graph.network import (
 from harmgraph.ui.network_view import elements, node_size
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue
-from scoring.tables import ScoringTables
+from core.tables import ScoringTables
 from synth.generate import generate_force
 
 

@@ -87,7 +87,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     The contract suite compares stores, not weights, so a stand-in catalogue is enough when
     the shipped CSV is absent from a checkout.
     """
-    from harmgraph.errors import ConfigError
+    from core.errors import ConfigError
     from scoring.catalogue import FLAG_COLUMNS, REQUIRED_KEYS, load_catalogue
 
     try:

@@ -13,7 +13,7 @@ from ingest.load import ingest_folder
 from scoring.config import load_config
 from scoring.explain import explain_person
 from scoring.lists import rank_perpetrators
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 
 HOSTILE = [
     "O'Brien",

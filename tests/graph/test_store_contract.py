@@ -17,7 +17,7 @@ from graph import batch as cols
 from graph.batch import Identity, LoadBatch, LoadSummary
 from graph.store import TABLE_COLUMNS, GraphStore
 from harmgraph.cmd_graph import SYNC_SOURCE_PREFIX, sync_stores
-from harmgraph.errors import StoreError
+from core.errors import StoreError
 from scoring.lists import rank_perpetrators
 
 HOSTILE = [
@@ -408,7 +408,7 @@ def test_a_generated_force_ranks_identically_on_both_stores(store, neo4j_store, 
     from ingest.identity import make_splink_resolver
     from ingest.load import ingest_folder
     from scoring.lists import PerpetratorList, VictimList, rank_victims
-    from scoring.perpetrators import ScoringContext
+    from scoring.context import ScoringContext
     from synth.generate import generate_force
     from scoring.config import load_config
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from graph.embedded import EmbeddedStore
-from harmgraph.errors import IngestError
+from core.errors import IngestError
 from ingest.load import ingest_folder
 
 

@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from graph.embedded import EmbeddedStore
-from harmgraph.errors import HarmgraphError, IngestError
+from core.errors import HarmgraphError, IngestError
 from ingest.contract import TABLES_BY_NAME, ColumnKind, Table
 from ingest.load import _check_duplicates, _check_rules, ingest_folder
 from ingest.parse import parse_table

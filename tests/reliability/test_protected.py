@@ -23,7 +23,7 @@ from ingest.load import ingest_folder
 from scoring.catalogue import load_catalogue
 from scoring.config import load_config
 from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from synth.generate import generate_force
 
 COMPARED = ["rank", "person_id", "score", "flags", "reasons"]

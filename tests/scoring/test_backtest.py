@@ -19,8 +19,8 @@ import pytest
 
 from scoring.backtest import (backtest, backtest_once, cut_sizes, frequency_order, future_outcomes,
                               rank_as_of, rolling_dates, summary_table, truncate_tables)
-from scoring.perpetrators import ScoringContext
-from scoring.tables import ScoringTables, normalise_tables
+from scoring.context import ScoringContext
+from core.tables import ScoringTables, normalise_tables
 
 AS_OF = date(2025, 6, 30)
 TOTAL = 1845.5

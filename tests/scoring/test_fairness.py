@@ -13,8 +13,8 @@ from scoring.fairness import (CAVEATS, NOT_RECORDED, age_band, fairness_report, 
                               representation, wilson_interval)
 from scoring.config import FairnessSettings
 from scoring.lists import rank_perpetrators
-from scoring.perpetrators import ScoringContext
-from scoring.tables import normalise_tables
+from scoring.context import ScoringContext
+from core.tables import normalise_tables
 
 AS_OF = date(2025, 6, 30)
 

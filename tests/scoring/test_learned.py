@@ -13,8 +13,8 @@ from scoring.config import RFGV, ScoringConfig, Weights
 from scoring.learned import (POINT_COLUMNS, VALUE_COLUMNS, Target, bands_table, fit_weights, learn_as_of,
                              learn_bands, learn_for_dates, training_dates, training_frame,
                              weights_from_coefficients, weights_table)
-from scoring.perpetrators import ScoringContext
-from scoring.tables import ScoringTables, normalise_tables
+from scoring.context import ScoringContext
+from core.tables import ScoringTables, normalise_tables
 
 TEST_AS_OF = date(2025, 6, 30)
 

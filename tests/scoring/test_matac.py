@@ -27,7 +27,7 @@ from graph.embedded import EmbeddedStore
 from scoring.lists import rank_perpetrators
 from scoring.matac import (IN_COHORT, adopted_cohort, cohort_report, current_decisions,
                            new_since_last_meeting, previous_meeting, score_snapshot)
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 
 FIRST_MEETING = date(2025, 3, 1)
 NOW = date(2025, 12, 1)

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from scoring.grouped_text import join_within
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.prepared import Prepared, prepared_for
-from scoring.tables import normalise_tables
+from core.tables import normalise_tables
 from scoring.window import as_of_end, window_start, with_harm
 
 
@@ -37,13 +37,13 @@ def test_join_within_matches_groupby_join() -> None:
 def _window(context: ScoringContext) -> pd.DataFrame:
     incidents = context.tables.incidents
     occurred = incidents["occurred_at"]
-    inside = (occurred >= window_start(context.as_of, context.config)) & (occurred <= as_of_end(context.as_of))
+    inside = (occurred >= context.window_start) & (occurred <= context.as_of_end)
     return with_harm(incidents[inside], context.config, context.catalogue)
 
 
 def _history(context: ScoringContext) -> pd.DataFrame:
     incidents, catalogue = context.tables.incidents, context.catalogue
-    frame = incidents[incidents["occurred_at"] <= as_of_end(context.as_of)].reset_index(drop=True)
+    frame = incidents[incidents["occurred_at"] <= context.as_of_end].reset_index(drop=True)
     return frame.assign(harm_days=catalogue.harm_days(frame["offence"]).fillna(0.0),
                         label=frame["offence"].map(catalogue.table["label"]).fillna(frame["offence"]),
                         non_crime=catalogue.flag(frame["offence"], "non_crime"),

@@ -18,7 +18,7 @@ from graph.embedded import EmbeddedStore
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue, load_catalogue
 from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.victims import offenders_of
 
 AS_OF = date(2026, 6, 30)

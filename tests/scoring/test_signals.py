@@ -16,7 +16,7 @@ from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue, load_catalogue
 from scoring.explain import explain_person
 from scoring.lists import PERPETRATOR_COLUMNS, rank_perpetrators
-from scoring.perpetrators import ScoringContext
+from scoring.context import ScoringContext
 from scoring.signals import (SignalConfig, dvds_history, dvds_summary, escalation, measure_status,
                              potential_pdp, unrecognised)
 

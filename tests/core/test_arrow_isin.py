@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.arrow_isin import _PANDAS_ISIN, fast_isin
+from core.arrow_isin import _PANDAS_ISIN, fast_isin, isin
 
 TEXT = st.one_of(st.none(), st.text(max_size=4))
 
@@ -30,9 +30,15 @@ def test_non_text_lookups_fall_back_to_pandas(values: list) -> None:
     assert np.array_equal(fast_isin(array, values), _PANDAS_ISIN(array, values))
 
 
-def test_it_is_what_series_isin_uses() -> None:
-    import scoring  # noqa: F401  (installs it)
-
+def test_isin_answers_as_pandas_on_many_ids() -> None:
     ids = pd.Series([f"I{n}" for n in range(200_000)], dtype="string")
     known = set(ids.iloc[::2])
-    assert ids.isin(known).sum() == 100_000
+    found = isin(ids, known)
+    assert isinstance(found, pd.Series) and found.sum() == 100_000
+    assert found.equals(ids.isin(known))
+
+
+def test_importing_scoring_leaves_pandas_alone() -> None:
+    import scoring  # noqa: F401
+
+    assert pd.arrays.ArrowStringArray.isin is _PANDAS_ISIN

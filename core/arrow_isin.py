@@ -9,8 +9,9 @@ reference check at ingest and every "is this person managed" test in scoring ask
 lookup values are converted in one call and ``pyarrow.compute.is_in`` runs as before, with
 pandas' own semantics (only string or missing values can match; a missing value matches a
 missing value; the answer is a NumPy bool array). It falls back to pandas' own method for
-anything it does not recognise. It is installed when ``scoring`` is imported, and scoring is
-imported by ingest, graph and the app, so every caller gets it without changing a line.
+anything it does not recognise.
+
+Nothing here changes pandas: the places that ask about many ids call :func:`isin` by name.
 """
 
 from __future__ import annotations
@@ -64,6 +65,17 @@ def fast_isin(self: ArrowStringArray, values: Any) -> np.ndarray:
     return np.asarray(pc.fill_null(result, False), dtype=np.bool_)
 
 
-def install() -> None:
-    """Use :func:`fast_isin` for every Arrow string column in this process (idempotent)."""
-    ArrowStringArray.isin = fast_isin  # type: ignore[method-assign]
+def isin(column: pd.Series | pd.Index, values: Any) -> pd.Series | np.ndarray:
+    """``column.isin(values)``, through :func:`fast_isin` when ``column`` holds Arrow strings.
+
+    The answer has pandas' own type: a Series on ``column``'s index, or an array for an Index.
+
+    >>> ids = pd.Series(["I1", "I2", None], dtype="string", index=[5, 6, 7])
+    >>> isin(ids, {"I2"}).tolist(), isin(pd.Index(["a", "b"]), ["b"]).tolist()
+    ([False, True, False], [False, True])
+    """
+    array = None if isinstance(column, pd.MultiIndex) else column.array
+    if not isinstance(array, ArrowStringArray):
+        return column.isin(values)
+    found = fast_isin(array, values)
+    return pd.Series(found, index=column.index, name=column.name) if isinstance(column, pd.Series) else found
