@@ -30,6 +30,21 @@ PERSON_COLUMNS = [
 LINK_COLUMNS = [
     "record_id_l", "record_id_r", "match_weight", "match_probability", "method", "reasons",
 ]
+# Person-id lineage (append-only): every id issued, merged into another, split or retired,
+# with the load or analyst that caused it. ``seq`` orders events; ``other_id`` is the id an
+# event points to (merged: the survivor; split: the part that got a new id; issued: the id it
+# was split from, if any); ``record_id`` is an issued id's anchor record.
+LINEAGE_COLUMNS = ["seq", "at", "event", "person_id", "other_id", "record_id", "cause"]
+# Identity review queue (replaced with every resolution): pairs an analyst should look at.
+REVIEW_COLUMNS = [
+    "item_id", "kind", "record_id_l", "record_id_r", "match_weight", "match_probability",
+    "evidence_for", "evidence_against", "note",
+]
+
+
+def empty_frame(columns: list[str]) -> pd.DataFrame:
+    """A frame with ``columns`` and no rows."""
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
 
 
 @dataclass
@@ -55,6 +70,11 @@ class Identity:
     clusters: pd.DataFrame  # CLUSTER_COLUMNS, every record exactly once
     persons: pd.DataFrame  # PERSON_COLUMNS
     links: pd.DataFrame  # LINK_COLUMNS, the evidence for each merge
+    # LINEAGE_COLUMNS: person-id events this resolution caused (appended, never replaced)
+    lineage: pd.DataFrame = field(default_factory=lambda: empty_frame(LINEAGE_COLUMNS))
+    # REVIEW_COLUMNS: what an analyst should check (replaced with the identity); None keeps
+    # the stored queue (a store copied without one)
+    review: pd.DataFrame | None = None
 
 
 @dataclass

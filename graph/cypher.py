@@ -129,6 +129,11 @@ CREATE_CLUSTERS = (
 )
 CREATE_LINKS = "UNWIND $rows AS row CREATE (l:IdentityLink) SET l = row"
 CREATE_OVERRIDES = "UNWIND $rows AS row CREATE (o:IdentityOverride) SET o = row"
+# Person-id lineage: append-only events (never updated or deleted).
+CREATE_LINEAGE = "UNWIND $rows AS row CREATE (e:PersonIdEvent) SET e = row"
+# The review queue is replaced with every resolution.
+DELETE_REVIEW = "MATCH (r:ReviewItem) DELETE r"
+CREATE_REVIEW = "UNWIND $rows AS row CREATE (r:ReviewItem) SET r = row"
 
 # --- load bookkeeping -------------------------------------------------------------------------
 MERGE_LOAD = "MERGE (l:Load {load_id: $load_id}) SET l += $props"
@@ -188,6 +193,16 @@ PERSON_LINKS = (
 OVERRIDES = (
     "MATCH (o:IdentityOverride) RETURN o.kind AS kind, o.record_id_l AS record_id_l, "
     "o.record_id_r AS record_id_r, o.`by` AS `by`, o.`at` AS `at`, o.reason AS reason"
+)
+LINEAGE = (
+    "MATCH (e:PersonIdEvent) RETURN e.seq AS seq, e.`at` AS `at`, e.event AS event, "
+    "e.person_id AS person_id, e.other_id AS other_id, e.record_id AS record_id, e.cause AS cause"
+)
+REVIEW = (
+    "MATCH (r:ReviewItem) RETURN r.item_id AS item_id, r.kind AS kind, "
+    "r.record_id_l AS record_id_l, r.record_id_r AS record_id_r, r.match_weight AS match_weight, "
+    "r.match_probability AS match_probability, r.evidence_for AS evidence_for, "
+    "r.evidence_against AS evidence_against, r.note AS note"
 )
 LOADS = (
     "MATCH (l:Load) RETURN l.load_id AS load_id, l.source AS source, "
@@ -266,6 +281,8 @@ COUNTS = {
     "audit_log": "MATCH (n:AuditEntry) RETURN count(n) AS n",
     "users": "MATCH (n:User) RETURN count(n) AS n",
     "matac_decisions": "MATCH (n:MatacDecision) RETURN count(n) AS n",
+    "person_lineage": "MATCH (n:PersonIdEvent) RETURN count(n) AS n",
+    "identity_review": "MATCH (n:ReviewItem) RETURN count(n) AS n",
 }
 
 # Tests and `harmgraph sync --replace` only: empty the whole database.

@@ -83,6 +83,14 @@ _DDL = [
         decision_id VARCHAR, person_id VARCHAR, meeting_date DATE, decision VARCHAR,
         reason VARCHAR, who VARCHAR, "at" TIMESTAMP, score DOUBLE, "rank" INTEGER, as_of DATE,
         config_version VARCHAR, config_fingerprint VARCHAR)""",
+    # Append-only: person ids once issued are never forgotten (merged ids redirect).
+    """CREATE TABLE IF NOT EXISTS person_lineage (
+        seq BIGINT, "at" TIMESTAMP, event VARCHAR, person_id VARCHAR, other_id VARCHAR,
+        record_id VARCHAR, cause VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS identity_review (
+        item_id VARCHAR, kind VARCHAR, record_id_l VARCHAR, record_id_r VARCHAR,
+        match_weight DOUBLE, match_probability DOUBLE, evidence_for VARCHAR,
+        evidence_against VARCHAR, note VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         load_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, reason VARCHAR,
         value VARCHAR)""",
@@ -103,7 +111,7 @@ _UPSERTS = [
 _COUNTED_TABLES = (
     "person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
     "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
-    "audit_log", "matac_decisions", "users",
+    "audit_log", "matac_decisions", "users", "person_lineage", "identity_review",
 )
 
 
@@ -282,16 +290,28 @@ class EmbeddedStore(GraphStore):
         return self._frame("SELECT record_id, person_id FROM record_person ORDER BY record_id")
 
     def _write_identity(self, identity: Identity) -> None:
-        for table in ("record_person", "persons", "identity_links"):
+        for table in ("record_person", "persons", "identity_links", "identity_review"):
             self._con.execute(f"DELETE FROM {table}")
         self._append("record_person", identity.clusters, cols.CLUSTER_COLUMNS)
         self._append("persons", identity.persons, cols.PERSON_COLUMNS)
         self._append("identity_links", identity.links, cols.LINK_COLUMNS)
+        if identity.review is not None and len(identity.review):
+            self._append("identity_review", identity.review, cols.REVIEW_COLUMNS)
+        if len(identity.lineage):
+            self._append("person_lineage", identity.lineage, cols.LINEAGE_COLUMNS)
 
     def replace_identity(self, identity: Identity) -> None:
         with self._transaction():
             self._write_identity(identity)
             self._bump_version()
+
+    def person_lineage(self) -> pd.DataFrame:
+        return self._frame(
+            f"SELECT {_column_list(cols.LINEAGE_COLUMNS)} FROM person_lineage ORDER BY seq")
+
+    def review_items(self) -> pd.DataFrame:
+        return self._frame(
+            f"SELECT {_column_list(cols.REVIEW_COLUMNS)} FROM identity_review ORDER BY item_id")
 
     def identity_links(self, person_id: str) -> pd.DataFrame:
         return self._frame(

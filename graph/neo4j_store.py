@@ -238,6 +238,11 @@ class Neo4jStore(GraphStore):
         self._unwind(tx, cypher.CREATE_PERSONS, _rows(identity.persons, cols.PERSON_COLUMNS))
         self._unwind(tx, cypher.CREATE_CLUSTERS, _rows(identity.clusters, cols.CLUSTER_COLUMNS))
         self._unwind(tx, cypher.CREATE_LINKS, _rows(identity.links, cols.LINK_COLUMNS))
+        tx.run(cypher.DELETE_REVIEW).consume()
+        if identity.review is not None and len(identity.review):
+            self._unwind(tx, cypher.CREATE_REVIEW, _rows(identity.review, cols.REVIEW_COLUMNS))
+        if len(identity.lineage):
+            self._unwind(tx, cypher.CREATE_LINEAGE, _rows(identity.lineage, cols.LINEAGE_COLUMNS))
 
     def _write_load_record(self, tx: ManagedTransaction, batch: LoadBatch, finished: datetime) -> None:
         summary = batch.summary
@@ -290,6 +295,14 @@ class Neo4jStore(GraphStore):
             tx.run(cypher.BUMP_VERSION).consume()
 
         self._write(work, "the new identity")
+
+    def person_lineage(self) -> pd.DataFrame:
+        frame = self._read(cypher.LINEAGE, cols.LINEAGE_COLUMNS)
+        return frame.sort_values("seq", kind="stable").reset_index(drop=True)
+
+    def review_items(self) -> pd.DataFrame:
+        frame = self._read(cypher.REVIEW, cols.REVIEW_COLUMNS)
+        return frame.sort_values("item_id", kind="stable").reset_index(drop=True)
 
     def identity_links(self, person_id: str) -> pd.DataFrame:
         frame = self._read(cypher.PERSON_LINKS, cols.LINK_COLUMNS, person_id=person_id)
@@ -413,6 +426,8 @@ class Neo4jStore(GraphStore):
             "audit_log": self.audit_log,
             "users": self.users,
             "matac_decisions": self.matac_decisions,
+            "person_lineage": self.person_lineage,
+            "identity_review": self.review_items,
         }
         if table not in readers:
             raise StoreError(f"no stored table {table!r}")
@@ -427,7 +442,8 @@ class Neo4jStore(GraphStore):
         statements = {"loads": cypher.CREATE_LOADS, "quarantine": cypher.CREATE_QUARANTINE,
                       "load_warnings": cypher.CREATE_WARNINGS,
                       "identity_overrides": cypher.CREATE_OVERRIDES, "audit_log": cypher.CREATE_AUDIT,
-                      "matac_decisions": cypher.CREATE_MATAC_DECISIONS}
+                      "matac_decisions": cypher.CREATE_MATAC_DECISIONS,
+                      "person_lineage": cypher.CREATE_LINEAGE}
         if table not in HISTORY_TABLES:
             raise StoreError(f"{table!r} is not a history table")
 

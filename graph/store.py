@@ -39,11 +39,13 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "audit_log": audit_chain.AUDIT_COLUMNS,  # at, who, action, subject, detail, reason + chain
     "users": ["name", "role", "password_hash", "active", "created_at", "updated_at"],
     "matac_decisions": MATAC_DECISION_COLUMNS,
+    "person_lineage": cols.LINEAGE_COLUMNS,
+    "identity_review": cols.REVIEW_COLUMNS,
 }
 # The bookkeeping tables append_history may write verbatim. The audit log is not among them:
 # its rows are only ever appended through the hash chain (record_audit, append_audit).
 HISTORY_TABLES = ("loads", "quarantine", "load_warnings", "identity_overrides",
-                  "matac_decisions")
+                  "matac_decisions", "person_lineage")
 
 
 class GraphStore(ABC):
@@ -93,7 +95,22 @@ class GraphStore(ABC):
 
     @abstractmethod
     def replace_identity(self, identity: Identity) -> None:
-        """Replace every cluster, person and link with a new resolution, atomically."""
+        """Replace every cluster, person, link and review item with a new resolution and
+        append its lineage events, atomically."""
+
+    @abstractmethod
+    def person_lineage(self) -> pd.DataFrame:
+        """Every person-id event (LINEAGE_COLUMNS: issued, merged, split, retired), by seq."""
+
+    @abstractmethod
+    def review_items(self) -> pd.DataFrame:
+        """The identity review queue of the current resolution (REVIEW_COLUMNS), by item_id."""
+
+    def current_person_id(self, person_id: str) -> str:
+        """``person_id`` as it is now: the survivor when it was merged into another person."""
+        from graph.lineage import current_id
+
+        return current_id(person_id, self.person_lineage())
 
     @abstractmethod
     def identity_links(self, person_id: str) -> pd.DataFrame:
@@ -185,6 +202,16 @@ class GraphStore(ABC):
     @abstractmethod
     def matac_decisions(self) -> pd.DataFrame:
         """Every MATAC decision (MATAC_DECISION_COLUMNS), oldest first (by ``at``)."""
+
+    def matac_decisions_now(self) -> pd.DataFrame:
+        """The MATAC decisions with each ``person_id`` as it is now (a decision about a person
+        since merged into another follows the redirect); the id the panel saw is kept in
+        ``decided_person_id``."""
+        from graph.lineage import current_ids
+
+        decisions = self.matac_decisions()
+        return decisions.assign(decided_person_id=decisions["person_id"],
+                                person_id=current_ids(decisions["person_id"], self.person_lineage()))
 
     @abstractmethod
     def counts(self) -> dict[str, int]:

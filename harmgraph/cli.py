@@ -234,12 +234,36 @@ def explain(
     from scoring.explain import explain_person
 
     with open_store(store) as graph_store:
+        notice, person_id = _identity_notice(graph_store, person_id)
         context = build_context(graph_store, as_date(as_of), config, catalogue)
         evidence = explain_person(context, person_id)
         records = graph_store.person_record_rows(person_id)
         links = graph_store.identity_links(person_id)
         graph_store.record_audit(current_user(), "view_person", person_id, f"explain as of {context.as_of}")
+    if notice:
+        out.print(notice, highlight=False)
     print_evidence(out, evidence, records, links, context)
+
+
+def _identity_notice(graph_store, person_id: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """What became of ``person_id`` (merged into / split into), and the id to show now."""
+    from graph.lineage import where_now
+
+    lineage = graph_store.person_lineage()
+    state, targets = where_now(lineage, person_id)
+    mine = lineage[lineage["person_id"] == person_id]
+    last = mine.iloc[-1] if len(mine) else None
+    when = (f" ({_text(last['at'])}, {last['cause']})" if last is not None and isinstance(last["cause"], str)
+            else "")
+    if state == "merged":
+        return (f"{person_id} was merged into {targets[0]}{when}; showing {targets[0]} "
+                f"(see 'harmgraph persons --history {person_id}')", targets[0])
+    if state == "split":
+        return (f"{person_id} was split: some of its records are now {', '.join(targets)}{when}; "
+                f"{person_id} keeps its earliest records", person_id)
+    if state == "retired":
+        raise HarmgraphError(f"{person_id} no longer exists: its records were removed{when}")
+    return "", person_id
 
 
 @app.command()
@@ -248,8 +272,13 @@ def persons(
     fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
     output: OutputOption = None,
     reason: ReasonOption = "",
+    history: Annotated[Optional[str], typer.Option(
+        "--history", help="Show the lineage of this person id (issued, merged, split) instead.")] = None,
 ) -> None:
     """Export every resolved person with the source records merged into it."""
+    if history is not None:
+        _person_history(store, history, fmt)
+        return
     reason = export_reason(reason, output)
     with open_store(store) as graph_store:
         frame = graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]]
@@ -263,6 +292,36 @@ def persons(
         _show(frame, list(frame.columns), fmt, {"as_of": "-", "lookback_years": "-",
                                                  "config_version": "-", "config_fingerprint": "-"},
               output, "Persons")
+
+
+def _person_history(store: str, person_id: str, fmt: Format) -> None:
+    """The lineage of one person id: when it was issued, what merged into it, what split off."""
+    from graph.lineage import history, where_now
+
+    with open_store(store) as graph_store:
+        lineage = graph_store.person_lineage()
+        events = history(lineage, person_id)
+        graph_store.record_audit(current_user(), "view_person", person_id, "identity history")
+    if events is None or events.empty:
+        raise HarmgraphError(f"no lineage recorded for {person_id!r} in {store}")
+    state, targets = where_now(lineage, person_id)
+    columns = ["seq", "at", "event", "person_id", "other_id", "record_id", "cause"]
+    if fmt is Format.csv:
+        emit(to_csv(events[columns]), None)
+    elif fmt is Format.json:
+        emit(to_json(events[columns], {"store": store, "person_id": person_id, "now": state,
+                                       "now_ids": targets}) + "\n", None)
+    else:
+        table = Table(title=f"Lineage of {person_id}", box=box.SIMPLE_HEAD)
+        for column in columns:
+            table.add_column(column, overflow="fold", no_wrap=column.endswith("_id"))
+        for row in events[columns].itertuples(index=False):
+            table.add_row(*(_text(v) for v in row))
+        out.width = max(out.width, LIST_TABLE_WIDTH)
+        out.print(table)
+    now = {"merged": f"now part of {', '.join(targets)}", "split": f"split; parts now {', '.join(targets)}",
+           "retired": "retired (no records left)", "current": "current"}.get(state, state)
+    console.print(f"{person_id}: {now}")
 
 
 @app.command()

@@ -70,7 +70,8 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
     tables = {name: source.export_table(name) for name in (
         "person_records", "incidents", "involvements", "measures", "measure_breaches",
         "referrals", "record_person", "persons", "identity_links", "identity_overrides",
-        "loads", "quarantine", "load_warnings", "audit_log", "matac_decisions")}
+        "loads", "quarantine", "load_warnings", "audit_log", "matac_decisions",
+        "person_lineage", "identity_review")}
     target_loads = target.loads()
     new_loads = tables["loads"][~tables["loads"]["load_id"].isin(target_loads["load_id"])]
     new_ids = set(new_loads["load_id"])
@@ -90,10 +91,17 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
     new_decisions = decisions[~decisions["decision_id"].isin(target.matac_decisions()["decision_id"])]
     if len(new_decisions):
         target.append_history("matac_decisions", new_decisions)
+    # Person-id lineage: events matched on (seq, event, person id), so old ids still redirect.
+    lineage = tables["person_lineage"]
+    key = ["seq", "event", "person_id"]
+    held = target.person_lineage()[key].astype(str).agg("|".join, axis=1)
+    new_events = lineage[~lineage[key].astype(str).agg("|".join, axis=1).isin(held)]
+    if len(new_events):
+        target.append_history("person_lineage", new_events)
 
     digest = hashlib.sha256()
     for name in sorted(tables):
-        if name not in ("audit_log", "matac_decisions"):
+        if name not in ("audit_log", "matac_decisions", "person_lineage"):
             digest.update(name.encode())
             digest.update(_comparable(tables[name]).to_csv(index=False).encode())
     content_hash = "sync:" + digest.hexdigest()
@@ -110,7 +118,7 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
             quarantine=pd.DataFrame(columns=tables["quarantine"].columns[1:]),
             warnings=pd.DataFrame(columns=tables["load_warnings"].columns[1:]),
             identity=Identity(clusters=tables["record_person"], persons=tables["persons"],
-                              links=tables["identity_links"])))
+                              links=tables["identity_links"], review=tables["identity_review"])))
     return target.counts()
 
 

@@ -17,16 +17,26 @@ from harmgraph.cli_common import DEFAULT_STORE, ResolutionConfigOption, StoreOpt
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept with the override).")]
 
 
-def _resolve(store: GraphStore, tell, config_path: Path | None = None) -> int:  # type: ignore[no-untyped-def]
-    """Re-resolve every stored record with the overrides; returns the number of persons."""
+def _resolve(store: GraphStore, tell, config_path: Path | None = None,  # type: ignore[no-untyped-def]
+             cause: str = "re-resolve") -> int:
+    """Re-resolve every stored record with the overrides; returns the number of persons.
+
+    Person ids carry over; the ids this re-resolution merged, split or issued are logged in
+    the lineage with ``cause`` and summed up in the access log."""
     from ingest.identity import make_splink_resolver
+    from ingest.load import resolve_stored
     from ingest.resolve_config import load_resolution_config
 
     # The same settings option (or $HARMGRAPH_RESOLUTION_CONFIG) as ingest, so an override
     # re-resolves exactly as the last load did.
     resolver = make_splink_resolver(load_resolution_config(config_path), progress=tell)
-    identity = resolver(store.person_records(), store.clusters(), store.overrides())
+    identity = resolve_stored(store, store.person_records(), resolver, cause)
     store.replace_identity(identity)
+    changes = identity.lineage["event"].value_counts()
+    if len(changes):
+        store.record_audit(current_user(), "identity_change", "persons",
+                           ", ".join(f"{n} {event}" for event, n in sorted(changes.items()))
+                           + f" ({cause})")
     return len(identity.persons)
 
 
@@ -47,7 +57,7 @@ def register(app: typer.Typer) -> None:
     def resolve(store: StoreOption = DEFAULT_STORE, resolution_config: ResolutionConfigOption = None) -> None:
         """Re-resolve person records into persons (splink + PNC ids + analyst overrides)."""
         with open_store(store) as graph_store, stage_progress(stages=7) as tell:
-            persons = _resolve(graph_store, tell, resolution_config)
+            persons = _resolve(graph_store, tell, resolution_config, cause=f"re-resolve by {current_user()}")
             graph_store.record_audit(current_user(), "resolve", "persons", f"{persons} persons")
         console.print(f"{persons} persons resolved in {store}")
 
@@ -58,7 +68,8 @@ def register(app: typer.Typer) -> None:
             graph_store.add_override(kind, record_a, record_b, current_user(), reason, datetime.now())
             graph_store.record_audit(current_user(), "override", f"{record_a}/{record_b}", f"{kind}: {reason}")
             with stage_progress(stages=7) as tell:
-                persons = _resolve(graph_store, tell, resolution_config)
+                persons = _resolve(graph_store, tell, resolution_config,
+                                   cause=f"{kind} {record_a}/{record_b} by {current_user()}: {reason}")
         console.print(f"{kind} {record_a} / {record_b} stored; {persons} persons after re-resolving")
 
     @app.command()

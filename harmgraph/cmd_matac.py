@@ -91,7 +91,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List every decision (oldest first); the latest per person is the current one."""
         with open_store(store) as graph_store:
-            decisions = graph_store.matac_decisions()
+            decisions = graph_store.matac_decisions_now()
+            if person_id is not None:  # an id since merged into another shows the survivor's
+                person_id = graph_store.current_person_id(person_id)
             graph_store.record_audit(current_user(), "list", "matac:history", person_id or "everyone")
         if person_id is not None:
             decisions = decisions[decisions["person_id"] == person_id]
@@ -117,7 +119,7 @@ def register(app: typer.Typer) -> None:
 
         with open_store(store) as graph_store:
             context = build_context(graph_store, as_of.date() if as_of else None, config, catalogue)
-            report = cohort_report(graph_store.matac_decisions(), context, top,
+            report = cohort_report(graph_store.matac_decisions_now(), context, top,
                                    since_meeting.date() if since_meeting else None)
             graph_store.record_audit(current_user(), "list", "matac:cohort",
                                      f"as of {report.as_of} since {report.since_meeting} top {report.top}")

@@ -31,6 +31,7 @@ def record_decision(store: GraphStore, context: ScoringContext, person_id: str, 
     meeting is later (``scoring.matac.snapshot_as_of``), with ``context``'s config.
     """
     check_decision(person_id, decision, reason)
+    person_id = store.current_person_id(person_id)  # an id merged since the list was printed
     if person_id not in set(context.tables.persons["person_id"]):
         raise PersonNotFound(person_id)
     latest = latest_incident_date(context.tables) or meeting

@@ -6,27 +6,17 @@ the person table is described the same way, so scoring sees one consistent shape
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import networkx as nx
 import pandas as pd
 
-from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, Identity
+from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
+from ingest.person_ids import assign_person_ids
 
 if TYPE_CHECKING:
     from ingest.resolve import ResolutionConfig
-
-
-def person_id_for(record_ids: Iterable[str]) -> str:
-    """A person's id, derived from the smallest record id in its cluster.
-
-    >>> person_id_for(["R2", "R1"])
-    'P-95ced8b121'
-    """
-    anchor = min(record_ids)
-    return "P-" + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:10]
 
 
 def _mode(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -75,25 +65,6 @@ def describe_persons(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFr
     return persons[PERSON_COLUMNS].sort_values("person_id").reset_index(drop=True)
 
 
-def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """Give each component (record_id, component) a person id, stable where unchanged.
-
-    A component whose exact record set had a person id last time keeps it; any other gets
-    the id derived from its smallest record.
-    """
-    members = components.groupby("component")["record_id"].agg(lambda s: tuple(sorted(s)))
-    ids = members.map(person_id_for)
-    if previous is not None and not previous.empty:
-        last = previous.groupby("person_id")["record_id"].agg(lambda s: tuple(sorted(s)))
-        kept = dict(zip(last.to_numpy(), last.index))
-        ids = members.map(lambda m: kept.get(m)).fillna(ids)
-    # A stable id can collide with a derived one when clusters split; derived ids then win
-    # uniqueness by falling back to the derived form, which is unique per smallest record.
-    duplicated = ids.duplicated(keep=False)
-    ids[duplicated] = members[duplicated].map(person_id_for)
-    return components.assign(person_id=components["component"].map(ids))[CLUSTER_COLUMNS]
-
-
 def components_from_links(record_ids: pd.Series, links: pd.DataFrame) -> pd.DataFrame:
     """Connected components of records joined by ``links`` (record_id_l, record_id_r)."""
     graph = nx.Graph()
@@ -121,13 +92,15 @@ def pnc_links(records: pd.DataFrame) -> pd.DataFrame:
     }, columns=LINK_COLUMNS)
 
 
-def resolve_by_pnc(records: pd.DataFrame, previous: pd.DataFrame | None = None) -> Identity:
+def resolve_by_pnc(records: pd.DataFrame, previous: pd.DataFrame | None = None,
+                   lineage: pd.DataFrame | None = None) -> Identity:
     """Deterministic resolution: records sharing a PNC id are one person, others alone."""
     links = pnc_links(records)
     components = components_from_links(records["record_id"], links)
-    clusters = assign_person_ids(components, previous)
+    clusters, events = assign_person_ids(components, previous, lineage)
     return Identity(clusters=clusters.sort_values("record_id").reset_index(drop=True),
-                    persons=describe_persons(records, clusters), links=links)
+                    persons=describe_persons(records, clusters), links=links, lineage=events,
+                    review=empty_frame(REVIEW_COLUMNS))
 
 
 def _resolution_input(records: pd.DataFrame) -> pd.DataFrame:
@@ -145,22 +118,24 @@ def _override_pairs(overrides: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 def make_splink_resolver(config: ResolutionConfig | None = None,
                          progress: Callable[[str], None] | None = None
-                         ) -> Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]:
+                         ) -> Callable[..., Identity]:
     """A resolver for ingest: splink + PNC ids + analyst overrides, returning an Identity."""
     from ingest.resolve import ResolutionConfig, resolve_records
 
     settings = config or ResolutionConfig()
 
-    def resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame) -> Identity:
+    def resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame,
+                 lineage: pd.DataFrame | None = None) -> Identity:
         resolution = resolve_records(
             _resolution_input(records), settings,
             must_link=_override_pairs(overrides, "must_link"),
             cannot_link=_override_pairs(overrides, "cannot_link"),
-            previous=previous if len(previous) else None, progress=progress)
+            previous=previous if len(previous) else None, progress=progress, lineage=lineage)
         links = pd.concat([resolution.links, resolution.cut_links.drop(columns="cut_for")],
                           ignore_index=True) if len(resolution.cut_links) else resolution.links
         return Identity(clusters=resolution.clusters[CLUSTER_COLUMNS],
                         persons=describe_persons(records, resolution.clusters),
-                        links=links[LINK_COLUMNS].reset_index(drop=True))
+                        links=links[LINK_COLUMNS].reset_index(drop=True),
+                        lineage=resolution.lineage)
 
     return resolver

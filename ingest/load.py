@@ -19,18 +19,21 @@ from graph import batch as cols
 from graph.batch import Identity, LoadBatch, LoadSummary
 from graph.store import GraphStore
 from ingest.identity import resolve_by_pnc
+from ingest.person_ids import stamp_lineage
 from ingest.parse import parse_table
 from ingest.read import ROW, RawTable, read_folder
 from ingest.validate import Rules, validate_table
 from core.arrow_isin import isin
 
-Resolver = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]
+# (records, previous clusters, overrides, person-id lineage) -> the new identity
+Resolver = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]
 Progress = Callable[[str], None]
 
 
-def pnc_resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame) -> Identity:
+def pnc_resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame,
+                 lineage: pd.DataFrame | None = None) -> Identity:
     """The resolver used when no probabilistic one is configured."""
-    return resolve_by_pnc(records, previous)
+    return resolve_by_pnc(records, previous, lineage)
 
 
 @dataclass
@@ -218,14 +221,24 @@ def _records_already_resolved(stored: pd.DataFrame, clusters: pd.DataFrame,
     return len(both.drop_duplicates()) == len(theirs)
 
 
-def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver) -> Identity | None:
+def resolve_stored(store: GraphStore, records: pd.DataFrame, resolver: Resolver, cause: str) -> Identity:
+    """Resolve ``records`` (every person record) against the stored identity: person ids
+    carry over (``ingest.person_ids``) and the lineage events are stamped with ``cause``
+    (the load, or the analyst's override)."""
+    identity = resolver(records, store.clusters(), store.overrides(), store.person_lineage())
+    identity.lineage = stamp_lineage(identity.lineage, cause)
+    return identity
+
+
+def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
+              load_id: str) -> Identity | None:
     """The new identity for this load, or None when the stored one stands unchanged."""
     stored, clusters = store.person_records(), store.clusters()
     if _records_already_resolved(stored, clusters, records):
         return None
     stored = stored[~isin(stored["record_id"], records["record_id"])]
     every_record = pd.concat([stored, records], ignore_index=True) if len(stored) else records
-    return resolver(every_record.reset_index(drop=True), clusters, store.overrides())
+    return resolve_stored(store, every_record.reset_index(drop=True), resolver, f"load {load_id}")
 
 
 def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
@@ -258,7 +271,7 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
                 else pd.DataFrame(columns=cols.BREACH_COLUMNS))
     records = _frame(checked, "people", cols.RECORD_COLUMNS)
     tell("resolving people")
-    identity = _identity(store, records, resolver)
+    identity = _identity(store, records, resolver, summary.load_id)
     summary.per_file = _summarise(checked)
     batch = LoadBatch(
         summary=summary, records=records,

@@ -41,16 +41,16 @@ from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from core.arrow_isin import isin
+from graph.batch import LINEAGE_COLUMNS, empty_frame
 from ingest.resolve_config import ResolutionConfig
 from ingest.resolve_features import features_to_arrow, prepare_features
+from ingest.person_ids import assign_person_ids, person_id_for
 from ingest.resolve_graph import (
     METHOD_RANK,
-    assign_person_ids,
     clean_override_pairs,
     connected_components,
     enforce_cannot_links,
     ordered_pairs,
-    person_id_for,
     pnc_chain_pairs,
 )
 from ingest.resolve_model import (
@@ -94,6 +94,8 @@ class Resolution:
     """The trained splink model (settings with m/u values), for audit and reproduction."""
     stats: dict[str, Any] = field(default_factory=dict)
     """Counts, timings per stage and how the model was fitted."""
+    lineage: pd.DataFrame = field(default_factory=lambda: empty_frame(LINEAGE_COLUMNS))
+    """Person-id events this resolution causes (issued, merged, split, retired)."""
 
 
 def _say(progress: Progress | None) -> Progress:
@@ -125,10 +127,11 @@ def _check_records(records: pd.DataFrame) -> None:
         raise ResolutionInputError(f"record_id {first!r} appears more than once")
 
 
-def _empty_resolution() -> Resolution:
-    return Resolution(clusters=pd.DataFrame({"record_id": pd.Series(dtype=str),
-                                             "person_id": pd.Series(dtype=str)}),
-                      links=pd.DataFrame(columns=LINK_COLUMNS), stats={"records": 0})
+def _empty_resolution(previous: pd.DataFrame | None, lineage: pd.DataFrame | None) -> Resolution:
+    nothing = pd.DataFrame({"record_id": pd.Series(dtype=str), "component": pd.Series(dtype=str)})
+    clusters, events = assign_person_ids(nothing, previous, lineage)
+    return Resolution(clusters=clusters.astype(str), links=pd.DataFrame(columns=LINK_COLUMNS),
+                      stats={"records": 0}, lineage=events)
 
 
 def _duckdb(config: ResolutionConfig) -> DuckDBAPI:
@@ -359,12 +362,15 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
                     must_link: pd.DataFrame | None = None,
                     cannot_link: pd.DataFrame | None = None,
                     previous: pd.DataFrame | None = None,
-                    progress: Progress | None = None) -> Resolution:
+                    progress: Progress | None = None,
+                    lineage: pd.DataFrame | None = None) -> Resolution:
     """Resolve person records into persons (see the module docstring for the steps).
 
     ``records`` has ``record_id`` and any of forename, surname, date_of_birth, sex, postcode,
     address, pnc_id (strings; missing as None/NaN). ``must_link`` / ``cannot_link`` are
-    (record_id_l, record_id_r) pairs; ``previous`` is the last (record_id, person_id).
+    (record_id_l, record_id_r) pairs; ``previous`` is the last (record_id, person_id) and
+    ``lineage`` the person-id events so far (``ingest.person_ids``): ids survive merges and
+    splits, and ``Resolution.lineage`` holds the events this resolution adds.
 
     >>> people = pd.DataFrame({"record_id": ["a", "b", "c"],
     ...     "forename": ["John", "Jon", "Mary"], "surname": ["Smith", "Smyth", "Jones"],
@@ -377,7 +383,7 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
     say = _say(progress)
     _check_records(records)
     if records.empty:
-        return _empty_resolution()
+        return _empty_resolution(previous, lineage)
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -416,7 +422,7 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
     components, cut = enforce_cannot_links(components, edges, cannot)
     for pair in sorted(set(cut.get("cut_for", []))):
         say(f"cannot-link {pair}: cut the weakest links between them")
-    clusters = assign_person_ids(components, previous)
+    clusters, events = assign_person_ids(components, previous, lineage)
     clusters = clusters.sort_values("record_id").reset_index(drop=True)
     timings["cluster"] = time.perf_counter() - stage
 
@@ -429,7 +435,7 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
         "seconds": {name: round(value, 3) for name, value in timings.items()},
     }
     return Resolution(clusters=clusters[CLUSTER_COLUMNS], links=links, cut_links=cut_links,
-                      model=model, stats=stats)
+                      model=model, stats=stats, lineage=events)
 
 
 def _split_links(edges: pd.DataFrame, cut: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,4 +1,5 @@
-"""From accepted links to persons: components, analyst cannot-links, stable person ids.
+"""From accepted links to persons: components and analyst cannot-links (person ids are given
+by ``ingest.person_ids``).
 
 A person is a connected component of the link graph (records joined by splink links at or
 above the threshold, by equal PNC ids, and by analyst must-links). Analyst cannot-links win
@@ -10,8 +11,6 @@ nothing else separates the pair).
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
 
 import networkx as nx
 import numpy as np
@@ -26,22 +25,6 @@ from core.arrow_isin import isin
 PNC_CAPACITY = 1e6
 MUST_LINK_CAPACITY = 1e9
 METHOD_RANK = {"splink": 0, "pnc": 1, "must_link": 2}
-
-
-def person_id_for(record_ids: Iterable[str]) -> str:
-    """A person's id, derived from the smallest record id in its cluster.
-
-    >>> person_id_for(["R2", "R1"])
-    'P-95ced8b121'
-    """
-    anchor = min(record_ids)
-    return "P-" + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:10]
-
-
-def _long_person_id(anchor: str) -> str:
-    """Fallback id when the short one is already taken (40-bit ids collide by chance among
-    millions of persons, and a kept id may equal a derived one)."""
-    return "P-" + hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:16]
 
 
 def ordered_pairs(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -154,57 +137,3 @@ def enforce_cannot_links(components: pd.DataFrame, edges: pd.DataFrame,
     cut_keys = pd.DataFrame(cut_rows, columns=["record_id_l", "record_id_r", "cut_for"])
     cut = edges.merge(cut_keys, on=["record_id_l", "record_id_r"], how="inner")
     return components, cut[cut_columns]
-
-
-def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """(record_id, person_id): a component whose record set is exactly a previous person's
-    keeps that id; any other gets ``person_id_for`` its records. Ids are unique.
-
-    >>> comps = pd.DataFrame({"record_id": ["a", "b", "c"], "component": ["1", "1", "2"]})
-    >>> prev = pd.DataFrame({"record_id": ["a", "b"], "person_id": ["P-kept", "P-kept"]})
-    >>> assign_person_ids(comps, prev)["person_id"].tolist()
-    ['P-kept', 'P-kept', 'P-84a516841b']
-    """
-    frame = components[["record_id", "component"]].sort_values(["component", "record_id"])
-    sizes = frame.groupby("component", sort=False).size()
-    anchors = frame.groupby("component", sort=False)["record_id"].first()
-    ids = pd.Series([person_id_for([anchor]) for anchor in anchors.to_numpy()],
-                    index=anchors.index, dtype=object)
-    kept = pd.Series(False, index=anchors.index)
-    if previous is not None and not previous.empty:
-        last = previous.drop_duplicates("record_id").set_index("record_id")["person_id"]
-        last_sizes = last.value_counts()
-        before = frame.assign(previous=last.reindex(frame["record_id"]).to_numpy())
-        grouped = before.groupby("component", sort=False)["previous"]
-        first = grouped.first()
-        same_everywhere = (grouped.nunique() == 1) & (grouped.count() == sizes)
-        same_size = last_sizes.reindex(first.to_numpy()).to_numpy() == sizes.to_numpy()
-        kept = same_everywhere & pd.Series(same_size, index=first.index)
-        ids[kept] = first[kept]
-    ids = _unique_ids(ids, kept, anchors)
-    frame["person_id"] = frame["component"].map(ids)
-    order = components["record_id"]
-    return frame.set_index("record_id").loc[order, ["person_id"]].reset_index()
-
-
-def _unique_ids(ids: pd.Series, kept: pd.Series, anchors: pd.Series) -> pd.Series:
-    """Resolve id clashes deterministically: kept ids win, then smaller anchors; losers get
-    the long form of their own anchor's hash (and a counter in the astronomically rare case
-    that clashes too)."""
-    order = pd.DataFrame({"id": ids, "kept": kept, "anchor": anchors})
-    order = order.sort_values(["kept", "anchor"], ascending=[False, True])
-    taken: set[str] = set()
-    duplicated = order["id"].duplicated(keep="first")
-    if not duplicated.any():
-        return ids
-    result = ids.copy()
-    taken.update(order.loc[~duplicated, "id"])
-    for component, anchor in order.loc[duplicated, "anchor"].items():
-        candidate = _long_person_id(anchor)
-        counter = 1
-        while candidate in taken:
-            candidate = f"{_long_person_id(anchor)}-{counter}"
-            counter += 1
-        taken.add(candidate)
-        result[component] = candidate
-    return result

@@ -188,6 +188,42 @@ def test_replace_identity_swaps_every_cluster_person_and_link(any_store, load, f
     assert counts["persons"] == 1 and counts["record_person"] == counts["person_records"]
 
 
+def test_lineage_is_appended_and_the_review_queue_replaced(any_store, load, force_factory) -> None:
+    load(small_force(force_factory), any_store)
+    loaded = any_store.person_lineage()  # the load issued an id per person
+    assert loaded["event"].eq("issued").all() and loaded["seq"].tolist() == list(range(1, len(loaded) + 1))
+    base, at = len(loaded), datetime(2026, 5, 1, 9, 30)
+    first = _identity(any_store.person_records())
+    first.lineage = pd.DataFrame([
+        {"seq": base + 1, "at": at, "event": "issued", "person_id": "P-all", "other_id": None,
+         "record_id": "R1", "cause": HOSTILE[0]},
+        {"seq": base + 2, "at": at, "event": "issued", "person_id": "P-old", "other_id": None,
+         "record_id": "R2", "cause": "load L-1"}])
+    first.review = pd.DataFrame([
+        {"item_id": "RV-1", "kind": "near_threshold", "record_id_l": "R1", "record_id_r": "R2",
+         "match_weight": 3.25, "match_probability": 0.6, "evidence_for": HOSTILE[1],
+         "evidence_against": "dob differs (-20.0)", "note": None}])
+    any_store.replace_identity(first)
+    second = _identity(any_store.person_records())
+    second.lineage = pd.DataFrame([
+        {"seq": base + 3, "at": at, "event": "merged", "person_id": "P-old", "other_id": "P-all",
+         "record_id": None, "cause": "must_link R1/R2 by analyst: same"}])
+    any_store.replace_identity(second)
+    every = any_store.person_lineage()
+    lineage = every[every["seq"] > base].reset_index(drop=True)
+    assert lineage["seq"].tolist() == [base + 1, base + 2, base + 3]
+    assert lineage.at[0, "cause"] == HOSTILE[0] and pd.isna(lineage.at[2, "record_id"])
+    assert lineage["at"].tolist() == [pd.Timestamp(at)] * 3
+    assert any_store.review_items().empty  # the second identity brought no queue
+    assert any_store.current_person_id("P-old") == "P-all"
+    assert any_store.counts()["person_lineage"] == base + 3
+    any_store.replace_identity(first.__class__(clusters=first.clusters, persons=first.persons,
+                                               links=first.links, review=first.review))
+    review = any_store.review_items()
+    assert review.at[0, "evidence_for"] == HOSTILE[1] and review.at[0, "match_weight"] == 3.25
+    assert_same(any_store.export_table("person_lineage"), every)
+
+
 def test_overrides_persist_with_their_reasons(any_store) -> None:
     at = datetime(2025, 3, 4, 5, 6, 7)
     any_store.add_override("cannot_link", "R1", HOSTILE[2], HOSTILE[0], HOSTILE[4], at)
