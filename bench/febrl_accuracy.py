@@ -38,7 +38,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.resolve import ResolutionConfig, resolve_records  # noqa: E402
-from ingest.resolve_synth import pairwise_accuracy  # noqa: E402
+from synth.person_records import pairwise_accuracy  # noqa: E402
 
 FILES = {
     "febrl1": ["dataset1.csv"],

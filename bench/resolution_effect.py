@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from graph.embedded import EmbeddedStore  # noqa: E402
 from harmgraph.context import build_context  # noqa: E402
-from ingest.resolve_synth import pairwise_accuracy  # noqa: E402
+from synth.person_records import pairwise_accuracy  # noqa: E402
 from scoring.lists import PerpetratorList, rank_perpetrators  # noqa: E402
 from core.tables import ScoringTables, normalise_tables  # noqa: E402
 

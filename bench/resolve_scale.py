@@ -1,6 +1,6 @@
 """How long person resolution takes, and how much memory, on a force-sized extract.
 
-Generates synthetic fragmented person records (``ingest.resolve_synth``: skewed name
+Generates synthetic fragmented person records (``synth.person_records``: skewed name
 frequencies, households, namesakes, typos, swapped fields and dates, moves, PNC ids on some
 records), resolves them with the default ``ResolutionConfig`` on splink's DuckDB backend, and
 prints seconds per stage, peak resident memory of the process (DuckDB runs in-process, so its
@@ -34,7 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.resolve import ResolutionConfig, resolve_records  # noqa: E402
-from ingest.resolve_synth import pairwise_accuracy, synthetic_records  # noqa: E402
+from synth.person_records import pairwise_accuracy, synthetic_records  # noqa: E402
 
 
 def peak_rss_mb() -> float:

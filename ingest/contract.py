@@ -1,13 +1,14 @@
-"""The input contract (shared/design/DATA_CONTRACT.md) as data.
+"""The input contract as data; docs/data-contract.md describes it for people.
 
 Every other module reads column names and allowed values from here, so the contract is
-written down once. A force's extract must provide the required columns; optional columns may
-be absent and are then treated as unknown.
+written down once (tests/ingest/test_contract_doc.py keeps the description in step). A force's
+extract must provide the required columns; optional columns may be absent and are then
+treated as unknown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -30,7 +31,7 @@ class Column:
     name: str
     kind: ColumnKind
     required: bool = False
-    # A required column whose cell may be empty (forename/surname: "yes (may be empty)").
+    # The column must be present but a cell may be blank (forename, surname).
     may_be_empty: bool = False
     codes: tuple[str, ...] = ()
     references: str | None = None  # "table.column" this id must exist in
@@ -44,7 +45,6 @@ class Table:
     key: str
     columns: tuple[Column, ...]
     optional_file: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
@@ -89,8 +89,6 @@ MEASURE_TYPES = (
     "sro",
     "cbo",
 )
-# Measures that restrict the subject's behaviour (RUI and voluntary attendance do not).
-PROTECTIVE_MEASURE_TYPES = tuple(t for t in MEASURE_TYPES if t not in ("rui", "voluntary_attendance"))
 REFERRAL_TYPES = (
     "marac",
     "matac",
@@ -102,8 +100,6 @@ REFERRAL_TYPES = (
     "programme",
     "daily_briefing",
 )
-# Referrals that mean a perpetrator is already managed by a multi-agency process.
-MANAGEMENT_REFERRAL_TYPES = ("matac", "mappa", "iom", "pdp")
 
 PEOPLE = Table(
     name="people",
@@ -129,7 +125,7 @@ INCIDENTS = Table(
         Column("incident_id", ColumnKind.ID, required=True),
         Column("occurred_at", ColumnKind.TIMESTAMP, required=True),
         Column("recorded_at", ColumnKind.TIMESTAMP),
-        Column("offence", ColumnKind.CODE, required=True),  # codes: the offence catalogue
+        Column("offence", ColumnKind.CODE, required=True),  # codes: scoring/offence_catalogue.csv
         Column("domestic_abuse", ColumnKind.BOOL),
         Column("dash_risk", ColumnKind.CODE, codes=DASH_RISKS),
         Column("outcome", ColumnKind.CODE, codes=OUTCOMES),

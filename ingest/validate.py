@@ -2,7 +2,7 @@
 
 A rule broken in a *required* column quarantines the row. A rule broken in an *optional*
 column blanks that value and logs a field-level warning; the row still loads, because
-dropping a person would orphan their incidents (DATA_CONTRACT.md, "Bad input").
+dropping a person would orphan their incidents (see docs/data-contract.md).
 """
 
 from __future__ import annotations

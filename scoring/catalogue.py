@@ -25,7 +25,7 @@ FLAG_COLUMNS = (
     "non_crime",
 )
 
-# The keys DATA_CONTRACT.md promises every catalogue holds.
+# The keys docs/data-contract.md promises every catalogue holds.
 REQUIRED_KEYS = frozenset(
     {
         "murder", "attempted_murder", "gbh_s18", "gbh_s20", "abh", "common_assault",

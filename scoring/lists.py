@@ -1,7 +1,7 @@
 """The ranked lists: highest risk overall, to different women and girls, and repeat victims.
 
 Each list is a DataFrame whose first columns are exactly the output contract
-(DATA_CONTRACT.md, "Output"); extra columns after them (points, counts) feed JSON, the
+(docs/data-contract.md, "Outputs"); extra columns after them (points, counts) feed JSON, the
 explain command and the app.
 """
 

@@ -2,7 +2,7 @@
 
 A real person recorded many times is more likely to have been recorded inconsistently, so the
 chance of extra records rises with the number of involvements. Record 0 of each person is the
-canonical one; extra records carry the errors DATA_CONTRACT.md lists: nicknames, typos,
+canonical one; extra records carry the errors real extracts hold: nicknames, typos,
 swapped forename/surname, a wrong digit or swapped day/month in the date of birth, a missing
 date of birth, a changed address, another source system. Typos are precomputed per vocabulary
 word (a loop over a few hundred names) so that applying them is plain array indexing.

@@ -21,7 +21,7 @@ from ingest.resolve import (
     person_id_for,
     resolve_records,
 )
-from ingest.resolve_synth import synthetic_records
+from synth.person_records import synthetic_records
 
 # A force-like background (enough records for EM to train) plus hand-made cases, prefixed T-.
 CASES = [

@@ -15,7 +15,7 @@ from ingest.contract import (
 )
 from synth import GenerationSummary, generate_force
 
-# The offence keys DATA_CONTRACT.md promises every catalogue holds.
+# The offence keys docs/data-contract.md promises every catalogue holds.
 CATALOGUE_KEYS = {
     "murder", "attempted_murder", "gbh_s18", "gbh_s20", "abh", "common_assault", "strangulation",
     "rape", "sexual_assault", "stalking", "harassment", "controlling_coercive", "threats_to_kill",
