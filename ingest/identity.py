@@ -136,6 +136,6 @@ def make_splink_resolver(config: ResolutionConfig | None = None,
         return Identity(clusters=resolution.clusters[CLUSTER_COLUMNS],
                         persons=describe_persons(records, resolution.clusters),
                         links=links[LINK_COLUMNS].reset_index(drop=True),
-                        lineage=resolution.lineage)
+                        lineage=resolution.lineage, review=resolution.review)
 
     return resolver

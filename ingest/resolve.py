@@ -25,6 +25,7 @@ which is the worse error; the analyst can lift the cannot-link).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +42,8 @@ from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from core.arrow_isin import isin
-from graph.batch import LINEAGE_COLUMNS, empty_frame
+from graph.batch import LINEAGE_COLUMNS, REVIEW_COLUMNS, empty_frame
+from ingest.resolve_cluster import recluster
 from ingest.resolve_config import ResolutionConfig
 from ingest.resolve_features import features_to_arrow, prepare_features
 from ingest.person_ids import assign_person_ids, person_id_for
@@ -49,7 +51,6 @@ from ingest.resolve_graph import (
     METHOD_RANK,
     clean_override_pairs,
     connected_components,
-    enforce_cannot_links,
     ordered_pairs,
     pnc_chain_pairs,
 )
@@ -60,7 +61,7 @@ from ingest.resolve_model import (
     comparison_specs,
     prior_match_probability,
 )
-from ingest.resolve_reasons import predictions_reasons, prefix_reasons
+from ingest.resolve_reasons import predictions_reasons, prefix_reasons, split_evidence
 
 __all__ = [
     "CLUSTER_COLUMNS", "LINK_COLUMNS", "Resolution", "ResolutionConfig", "ResolutionInputError",
@@ -96,6 +97,9 @@ class Resolution:
     """Counts, timings per stage and how the model was fitted."""
     lineage: pd.DataFrame = field(default_factory=lambda: empty_frame(LINEAGE_COLUMNS))
     """Person-id events this resolution causes (issued, merged, split, retired)."""
+    review: pd.DataFrame = field(default_factory=lambda: empty_frame(REVIEW_COLUMNS))
+    """Pairs an analyst should look at (REVIEW_COLUMNS): near the threshold, or kept apart by
+    a rule (conflicting dates of birth or PNC ids, a record close to two people)."""
 
 
 def _say(progress: Progress | None) -> Progress:
@@ -261,10 +265,11 @@ def _fetch(predictions: SplinkDataFrame) -> pd.DataFrame:
 
 
 def _score_candidates(linker: Linker, config: ResolutionConfig) -> pd.DataFrame:
-    """Pairs found by the blocking rules and scored at or above the threshold."""
+    """Pairs found by the blocking rules and scored at or above the review threshold (those
+    under ``match_threshold`` are only candidates for the review queue)."""
     chunks = config.predict_chunks
     predictions = linker.inference.predict(
-        threshold_match_probability=config.match_threshold,
+        threshold_match_probability=min(config.match_threshold, config.review_threshold),
         num_chunks_left=chunks if chunks > 1 else None,
         num_chunks_right=chunks if chunks > 1 else None,
         warning_mode="never")
@@ -337,13 +342,18 @@ def _edges(accepted: pd.DataFrame, forced: pd.DataFrame, pnc_pairs: pd.DataFrame
 
 
 def _scored_edges(linker: Linker, db_api: DuckDBAPI, config: ResolutionConfig,
-                  pnc_pairs: pd.DataFrame, must: pd.DataFrame) -> pd.DataFrame:
+                  pnc_pairs: pd.DataFrame, must: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every link: blocked pairs scored at or above the threshold, plus PNC and must-link
-    pairs whatever their score (scored too, so their explanations carry the evidence)."""
-    accepted = links_from_predictions(_score_candidates(linker, config), config)
+    pairs whatever their score (scored too, so their explanations carry the evidence); and
+    the scored pairs just under the threshold (raw predictions, for the review queue)."""
+    scored = _score_candidates(linker, config)
+    above = scored["match_probability"].to_numpy(dtype=float) >= config.match_threshold
+    near = scored[~above].reset_index(drop=True)
+    accepted = links_from_predictions(scored[above].reset_index(drop=True), config)
+    del scored
     forced_pairs = pd.concat([pnc_pairs, must], ignore_index=True).drop_duplicates()
     forced = links_from_predictions(_score_pairs(linker, db_api, forced_pairs), config)
-    return _edges(accepted, forced, pnc_pairs, must)
+    return _edges(accepted, forced, pnc_pairs, must), near
 
 
 def _contradictions(must: pd.DataFrame, cannot: pd.DataFrame, say: Progress) -> pd.DataFrame:
@@ -412,42 +422,135 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
 
         stage = time.perf_counter()
         say("scoring candidate pairs")
-        edges = _scored_edges(linker, db_api, config, pnc_pairs, must)
+        edges, near = _scored_edges(linker, db_api, config, pnc_pairs, must)
         timings["predict"] = time.perf_counter() - stage
 
         stage = time.perf_counter()
         say(f"clustering {n_records} records over {len(edges)} links")
         components = connected_components(record_ids, edges, db_api)
+        members = _component_members(db_api, components)
         model = linker.misc.save_model_to_json()
-    components, cut = enforce_cannot_links(components, edges, cannot)
-    for pair in sorted(set(cut.get("cut_for", []))):
+    reclustered = recluster(components, edges, members, cannot, config.ambiguity_margin_bits)
+    components, cut = reclustered.components, reclustered.cut
+    for pair in sorted(set(cut["cut_for"]) - {"rule"}):
         say(f"cannot-link {pair}: cut the weakest links between them")
+    if reclustered.stats.get("components_reclustered"):
+        say(f"{reclustered.stats['components_reclustered']} persons held records that cannot be "
+            f"one person: {reclustered.stats['links_cut']} links cut, "
+            f"{reclustered.stats['records_left_alone']} ambiguous records left alone")
     clusters, events = assign_person_ids(components, previous, lineage)
     clusters = clusters.sort_values("record_id").reset_index(drop=True)
     timings["cluster"] = time.perf_counter() - stage
 
     links, cut_links = _split_links(edges, cut)
+    review = review_queue(clusters, cut_links, near, config)
     stats = {
         "records": n_records, "persons": int(clusters["person_id"].nunique()),
         "links": len(links), "cut_links": len(cut_links), "fitted": fitted,
-        "term_frequencies": use_tf,
+        "term_frequencies": use_tf, **reclustered.stats,
         "probability_two_random_records_match": model.get("probability_two_random_records_match"),
         "seconds": {name: round(value, 3) for name, value in timings.items()},
     }
     return Resolution(clusters=clusters[CLUSTER_COLUMNS], links=links, cut_links=cut_links,
-                      model=model, stats=stats, lineage=events)
+                      model=model, stats=stats, lineage=events, review=review)
+
+
+def _review_kind(why: pd.Series) -> np.ndarray:
+    text = why.astype(str)
+    return np.where(text.str.startswith("dates of birth"), "dob_conflict",
+                    np.where(text.str.startswith("PNC"), "pnc_conflict", "ambiguous_record"))
+
+
+def review_queue(clusters: pd.DataFrame, cut_links: pd.DataFrame, near: pd.DataFrame,
+                 config: ResolutionConfig) -> pd.DataFrame:
+    """What an analyst should check (REVIEW_COLUMNS), each pair with the evidence for and
+    against it being one person: links the rules cut (not the analyst's own cannot-links),
+    and pairs scored just under the threshold that ended in different persons. Item ids are
+    derived from the kind and the pair, so a re-resolution gives an item the same id."""
+    person = clusters.set_index("record_id")["person_id"]
+    frames = []
+    if len(cut_links):
+        ruled = cut_links[cut_links["cut_for"] == "rule"]
+        if len(ruled):
+            why = ruled["reasons"].str.extract(r"^cut: ([^;]*);")[0].fillna("")
+            terms = ruled["reasons"].str.replace(r"^cut: [^;]*; ", "", regex=True)
+            frames.append(pd.DataFrame({
+                "kind": _review_kind(why), "record_id_l": ruled["record_id_l"].to_numpy(),
+                "record_id_r": ruled["record_id_r"].to_numpy(),
+                "match_weight": ruled["match_weight"].to_numpy(dtype=float),
+                "match_probability": ruled["match_probability"].to_numpy(dtype=float),
+                "terms": terms.to_numpy(), "why": why.to_numpy(),
+                "note": ("kept apart: " + why).to_numpy()}))
+    if len(near) and config.review_max_pairs:
+        left, right = ordered_pairs(near["record_id_l"], near["record_id_r"])
+        apart = person.reindex(left).to_numpy() != person.reindex(right).to_numpy()
+        chosen = near[apart].sort_values("match_probability", ascending=False) \
+            .head(config.review_max_pairs).reset_index(drop=True)
+        if len(chosen):
+            left, right = ordered_pairs(chosen["record_id_l"], chosen["record_id_r"])
+            terms = predictions_reasons(chosen, comparison_specs(config), max_terms=20)
+            frames.append(pd.DataFrame({
+                "kind": "near_threshold", "record_id_l": left, "record_id_r": right,
+                "match_weight": chosen["match_weight"].to_numpy(dtype=float).round(6),
+                "match_probability": chosen["match_probability"].to_numpy(dtype=float).round(9),
+                "terms": terms, "why": "",
+                "note": f"scored just under the match threshold ({config.match_threshold})"}))
+    if not frames:
+        return empty_frame(REVIEW_COLUMNS)
+    items = pd.concat(frames, ignore_index=True)
+    items = items.sort_values(["kind", "match_weight", "record_id_l", "record_id_r"],
+                              ascending=[True, False, True, True])
+    items = items.groupby("kind", sort=False).head(max(config.review_max_pairs, 1))
+    evidence = split_evidence(items["terms"])
+    items["evidence_for"], items["evidence_against"] = evidence
+    ruled = items["why"] != ""
+    items.loc[ruled, "evidence_against"] = (items.loc[ruled, "why"] + "; "
+                                            + items.loc[ruled, "evidence_against"]).str.removesuffix("; none")
+    items["item_id"] = [review_item_id(kind, left, right) for kind, left, right in
+                        zip(items["kind"], items["record_id_l"], items["record_id_r"])]
+    return items[REVIEW_COLUMNS].reset_index(drop=True)
+
+
+def review_item_id(kind: str, left: str, right: str) -> str:
+    """A review item's id: the same pair of the same kind always gets the same id.
+
+    >>> review_item_id("near_threshold", "R1", "R2") == review_item_id("near_threshold", "R1", "R2")
+    True
+    """
+    return "RV-" + hashlib.sha1(f"{kind}|{left}|{right}".encode("utf-8")).hexdigest()[:8]
+
+
+def _component_members(db_api: DuckDBAPI, components: pd.DataFrame) -> pd.DataFrame:
+    """record_id, component, dob, pnc of every record sharing its component with another
+    (a record alone cannot conflict with anyone), read from splink's feature table."""
+    con = db_api.duckdb_con
+    con.register("harmgraph_components", pa.table({
+        "record_id": pa.array(components["record_id"].to_numpy(), pa.string()),
+        "component": pa.array(components["component"].to_numpy(), pa.string())}))
+    try:
+        return con.execute(
+            "WITH shared AS (SELECT component FROM harmgraph_components GROUP BY component "
+            "HAVING count(*) > 1) "
+            "SELECT c.record_id, c.component, f.dob, f.pnc FROM harmgraph_components c "
+            "JOIN shared USING (component) JOIN harmgraph_features f ON f.record_id = c.record_id"
+        ).df()
+    finally:
+        con.unregister("harmgraph_components")
 
 
 def _split_links(edges: pd.DataFrame, cut: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Links that hold persons together, and links cut for a cannot-link (said in reasons)."""
+    """Links that hold persons together, and links cut by a cannot-link or by a rule (a
+    conflict of dates of birth or PNC ids, an ambiguous record), said in the reasons."""
     if cut.empty:
         return edges, pd.DataFrame(columns=CUT_LINK_COLUMNS)
     key = ["record_id_l", "record_id_r"]
-    marked = edges.merge(cut[[*key, "cut_for"]], on=key, how="left")
+    marked = edges.merge(cut[[*key, "cut_for", "why"]], on=key, how="left")
     is_cut = marked["cut_for"].notna().to_numpy()
     cut_links = marked[is_cut].copy()
-    cut_links["reasons"] = ("cut to keep " + cut_links["cut_for"]
-                            + " apart (analyst cannot-link); " + cut_links["reasons"])
+    by_analyst = cut_links["why"] == "analyst cannot-link"
+    cut_links["reasons"] = np.where(
+        by_analyst, "cut to keep " + cut_links["cut_for"] + " apart (analyst cannot-link); ",
+        "cut: " + cut_links["why"].astype(str) + "; ") + cut_links["reasons"]
     return (edges[~is_cut].reset_index(drop=True),
             cut_links[CUT_LINK_COLUMNS].reset_index(drop=True))
 

@@ -60,6 +60,17 @@ class ResolutionConfig(BaseModel):
     0.9 is about +3.2 bits after the prior; on Febrl and the synthetic benchmark 0.9 and 0.95
     differ by under 1 point of F1 (see docs/entity-resolution.md)."""
 
+    ambiguity_margin_bits: float = Field(default=5.0, ge=0.0)
+    """A record with no date of birth and no PNC id whose links reach two people who cannot be
+    one (their dates of birth or PNC ids conflict) joins the nearer only when its best link
+    there beats its best link to the other by more than this many bits; otherwise it is left
+    on its own and queued for review (ingest.resolve_cluster)."""
+    review_threshold: Probability = 0.5
+    """Pairs scored between this probability and ``match_threshold`` whose records end in
+    different persons are queued for an analyst's review, closest to the threshold first."""
+    review_max_pairs: int = Field(default=2_000, ge=0)
+    """At most this many near-threshold pairs in the review queue."""
+
     # --- training (unsupervised: no labels are ever needed) --------------------------------
     seed: int = 42
     """Seed for splink's random sampling of non-matching pairs (u estimation)."""

@@ -103,3 +103,19 @@ def prefix_reasons(reasons: pd.Series, prefix: pd.Series) -> pd.Series:
     """Put a decisive reason (PNC, analyst) in front of the splink terms."""
     has_prefix = prefix.fillna("") != ""
     return reasons.where(~has_prefix, prefix + "; " + reasons)
+
+
+def split_evidence(reasons: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The terms of each reasons text, split into evidence for (positive weight) and against
+    (negative weight), each as 'label (+w.w); ...'; decisive words (no weight) count for.
+
+    >>> split_evidence(pd.Series(["surname exact (+8.1); dob differs (-20.0); sex same (+1.0)"]))
+    (array(['surname exact (+8.1); sex same (+1.0)'], dtype=object), array(['dob differs (-20.0)'], dtype=object))
+    """
+    terms = reasons.fillna("").astype(str).str.split("; ")
+    pros, cons = [], []
+    for parts in terms:
+        against = [p for p in parts if p.endswith(")") and "(-" in p]
+        pros.append("; ".join(p for p in parts if p and p not in against) or "none")
+        cons.append("; ".join(against) or "none")
+    return np.array(pros, dtype=object), np.array(cons, dtype=object)

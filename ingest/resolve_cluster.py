@@ -1,0 +1,258 @@
+"""Clusters that do not chain: splink's links, grouped so that no person holds records that
+cannot be one man.
+
+Connected components over accepted links merge two different men as soon as one record links
+to both: *Steven Price 1999-08-21* and *Steven Price 1997-04-07* become one person through a
+*Steven Price* with no date of birth. Here components are only the first cut. A component is
+re-clustered when it holds
+
+* known dates of birth that cannot all be one man's: no one of them is a keying error away
+  from all the others (equal, day/month swapped, or one digit out: substituted or two
+  neighbours transposed), or
+* two different PNC ids, or
+* both records of an analyst's cannot-link.
+
+Re-clustering is greedy, strongest evidence first: must-links, then shared PNC ids, then
+splink links by match weight. A link joins two groups only if the joined group would still
+be possible (dates of birth compatible, at most one PNC id, no cannot-link inside); PNC and
+must-links skip the date-of-birth check (a shared PNC id or an analyst outranks a mistyped
+date) and must-links the PNC check. A link refused is *cut* and says why.
+
+A record with little evidence (no date of birth and no PNC id) must be close to the group it
+joins as a whole, not to one member: when its links reach groups that cannot join each other
+and its best link to another group is within ``ambiguity_margin_bits`` of its best link into
+its own, it is left on its own and queued for review rather than guessed.
+
+Only components with a conflict are touched, so this stays cheap on millions of records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+METHOD_PRIORITY = {"must_link": 0, "pnc": 1, "splink": 2}
+
+
+def dob_compatible(left: str, right: str) -> bool:
+    """Whether two ISO dates of birth could be one person's (a keying error apart).
+
+    >>> dob_compatible("1985-03-12", "1985-12-03"), dob_compatible("1985-03-12", "1958-03-12")
+    (True, True)
+    >>> dob_compatible("1985-03-12", "1985-03-17"), dob_compatible("1999-08-21", "1997-04-07")
+    (True, False)
+    """
+    if left == right:
+        return True
+    a, b = left.replace("-", ""), right.replace("-", "")
+    if len(a) != 8 or len(b) != 8:
+        return False
+    if a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
+        return True  # day and month swapped
+    differ = [i for i in range(8) if a[i] != b[i]]
+    if len(differ) == 1:
+        return True
+    return (len(differ) == 2 and differ[1] == differ[0] + 1
+            and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
+
+
+def _dobs_compatible(left: set[str], right: set[str]) -> tuple[str, str] | None:
+    """None when the dates of two groups could all be one man's, else a conflicting pair.
+
+    They could when one of them is a keying error away from every other (the true date,
+    keyed wrongly in different ways: swapped on one record, a digit out on another).
+    """
+    if not left or not right:
+        return None
+    dates = sorted(left | right)
+    if any(all(dob_compatible(centre, other) for other in dates) for centre in dates):
+        return None
+    for a in sorted(left):
+        for b in sorted(right):
+            if not dob_compatible(a, b):
+                return a, b
+    return dates[0], dates[-1]
+
+
+@dataclass
+class _Group:
+    members: list[str]
+    dobs: set[str]
+    pncs: set[str]
+
+
+@dataclass
+class Reclustered:
+    """Components after the rules: new component labels for the records that moved, the links
+    refused (with why), and the records left alone as ambiguous."""
+
+    components: pd.DataFrame
+    cut: pd.DataFrame  # record_id_l, record_id_r, cut_for, why
+    ambiguous: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["record_id", "groups", "best_own", "best_other"]))
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def conflicting_components(members: pd.DataFrame, cannot: pd.DataFrame) -> set[str]:
+    """Components (of ``members``: record_id, component, dob, pnc) holding two incompatible
+    dates of birth, two PNC ids or a cannot-link pair."""
+    known = members.dropna(subset=["dob"]).drop_duplicates(["component", "dob"])
+    several = known[known.duplicated("component", keep=False)]
+    found: set[str] = set()
+    if len(several):
+        pairs = several.merge(several, on="component", suffixes=("_a", "_b"))
+        pairs = pairs[pairs["dob_a"] < pairs["dob_b"]]
+        clash = np.fromiter((not dob_compatible(a, b) for a, b in
+                             zip(pairs["dob_a"].to_numpy(), pairs["dob_b"].to_numpy())),
+                            dtype=bool, count=len(pairs))
+        found |= set(pairs.loc[clash, "component"])
+    pncs = members.dropna(subset=["pnc"]).groupby("component")["pnc"].nunique()
+    found |= set(pncs.index[pncs > 1])
+    if len(cannot):
+        where = members.set_index("record_id")["component"]
+        left = where.reindex(cannot["record_id_l"]).to_numpy()
+        right = where.reindex(cannot["record_id_r"]).to_numpy()
+        same = (left == right) & pd.notna(left)
+        found |= set(left[same])
+    return found
+
+
+def _greedy(records: list[str], edges: pd.DataFrame, dob: dict[str, str], pnc: dict[str, str],
+            cannot: dict[str, set[str]], isolated: set[str]) -> tuple[dict[str, str], list[tuple]]:
+    """Group ``records`` along ``edges`` (sorted strongest first) under the rules; returns the
+    group of each record and the refused links (left, right, why, cannot pair or '')."""
+    parent = {r: r for r in records}
+    groups = {r: _Group([r], {dob[r]} if r in dob else set(), {pnc[r]} if r in pnc else set())
+              for r in records}
+
+    def root(node: str) -> str:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    refused: list[tuple] = []
+    for left, right, method in zip(edges["record_id_l"], edges["record_id_r"], edges["method"]):
+        if left in isolated or right in isolated:
+            if method == "splink":
+                refused.append((left, right, "left alone: close to two people who cannot be one", ""))
+                continue
+        a, b = root(left), root(right)
+        if a == b:
+            continue
+        ga, gb = groups[a], groups[b]
+        why, pair = "", ""
+        if cannot:
+            small, big = (ga, gb) if len(ga.members) <= len(gb.members) else (gb, ga)
+            big_set = set(big.members)
+            for member in small.members:
+                hit = cannot.get(member, set()) & big_set
+                if hit:
+                    other = min(hit)
+                    pair = "/".join(sorted((member, other)))
+                    why = "analyst cannot-link"
+                    break
+        if not why and method != "must_link" and ga.pncs and gb.pncs and ga.pncs != gb.pncs \
+                and len(ga.pncs | gb.pncs) > 1:
+            why = f"PNC ids differ ({' / '.join(sorted(ga.pncs | gb.pncs))})"
+        if not why and method == "splink":
+            clash = _dobs_compatible(ga.dobs, gb.dobs)
+            if clash:
+                why = f"dates of birth conflict ({clash[0]} / {clash[1]})"
+        if why:
+            refused.append((left, right, why, pair))
+            continue
+        if len(ga.members) < len(gb.members):
+            a, b, ga, gb = b, a, gb, ga
+        parent[b] = a
+        ga.members += gb.members
+        ga.dobs |= gb.dobs
+        ga.pncs |= gb.pncs
+        del groups[b]
+    return {r: root(r) for r in records}, refused
+
+
+def _ambiguous(records: list[str], group: dict[str, str], edges: pd.DataFrame,
+               dob: dict[str, str], pnc: dict[str, str], margin: float) -> list[tuple]:
+    """Weak records (no DOB, no PNC id) whose links reach another group nearly as strongly
+    as their own: (record, groups reached, best own weight, best other weight)."""
+    weak = [r for r in records if r not in dob and r not in pnc]
+    if not weak:
+        return []
+    splink = edges[edges["method"] == "splink"]
+    found = []
+    weak_set = set(weak)
+    best: dict[str, dict[str, float]] = {}
+    for left, right, weight in zip(splink["record_id_l"], splink["record_id_r"], splink["match_weight"]):
+        for me, other in ((left, right), (right, left)):
+            if me in weak_set:
+                reach = best.setdefault(me, {})
+                g = group[other]
+                reach[g] = max(reach.get(g, -np.inf), float(weight))
+    for record, reach in best.items():
+        own = reach.get(group[record], -np.inf)
+        others = [w for g, w in reach.items() if g != group[record]]
+        if others and max(others) >= own - margin:
+            found.append((record, len(reach) + (group[record] not in reach), own, max(others)))
+    return found
+
+
+def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFrame,
+              cannot: pd.DataFrame, margin: float, rounds: int = 3) -> Reclustered:
+    """Apply the rules to ``components`` (record_id, component) over ``edges`` (record_id_l,
+    record_id_r, match_weight, method); ``members`` gives record_id, component, dob, pnc for
+    records of multi-record components (others cannot conflict)."""
+    cannot = cannot if cannot is not None else pd.DataFrame(columns=["record_id_l", "record_id_r"])
+    conflicted = conflicting_components(members, cannot)
+    empty_cut = pd.DataFrame(columns=["record_id_l", "record_id_r", "cut_for", "why"])
+    if not conflicted:
+        return Reclustered(components, empty_cut, stats={"components_reclustered": 0})
+    local = members[members["component"].isin(conflicted)]
+    component_of = local.set_index("record_id")["component"]
+    edge_component = component_of.reindex(edges["record_id_l"]).to_numpy()
+    local_edges = edges[pd.notna(edge_component)].assign(
+        component=edge_component[pd.notna(edge_component)],
+        priority=lambda e: e["method"].map(METHOD_PRIORITY).fillna(2),
+        weight=lambda e: e["match_weight"].fillna(0.0))
+    local_edges = local_edges.sort_values(["component", "priority", "weight", "record_id_l", "record_id_r"],
+                                          ascending=[True, True, False, True, True])
+    dob = dict(zip(local["record_id"], local["dob"]))
+    dob = {k: v for k, v in dob.items() if isinstance(v, str)}
+    pnc = {k: v for k, v in zip(local["record_id"], local["pnc"]) if isinstance(v, str)}
+    cannot_of: dict[str, set[str]] = {}
+    for left, right in zip(cannot["record_id_l"], cannot["record_id_r"]):
+        cannot_of.setdefault(left, set()).add(right)
+        cannot_of.setdefault(right, set()).add(left)
+
+    relabel: dict[str, str] = {}
+    cut_rows: list[tuple] = []
+    ambiguous_rows: list[tuple] = []
+    by_component = dict(tuple(local.groupby("component", sort=True)["record_id"]))
+    edges_by_component = dict(tuple(local_edges.groupby("component", sort=False)))
+    for component, ids in by_component.items():
+        records = sorted(ids)
+        comp_edges = edges_by_component.get(component, local_edges.iloc[:0])
+        isolated: set[str] = set()
+        for _ in range(rounds):
+            group, refused = _greedy(records, comp_edges, dob, pnc, cannot_of, isolated)
+            doubtful = _ambiguous(records, group, comp_edges, dob, pnc, margin) if refused else []
+            fresh = {row[0] for row in doubtful} - isolated
+            if not fresh:
+                break
+            isolated |= fresh
+            ambiguous_rows += [row for row in doubtful if row[0] in fresh]
+        for record in records:
+            relabel[record] = "rule:" + min(r for r in records if group[r] == group[record])
+        cut_rows += [(min(l, r), max(l, r), pair or "rule", why) for l, r, why, pair in refused]
+
+    out = components.copy()
+    moved = out["record_id"].isin(relabel.keys())
+    out.loc[moved, "component"] = out.loc[moved, "record_id"].map(relabel)
+    cut = pd.DataFrame(cut_rows, columns=["record_id_l", "record_id_r", "cut_for", "why"]) \
+        .drop_duplicates(["record_id_l", "record_id_r"])
+    ambiguous = pd.DataFrame(ambiguous_rows, columns=["record_id", "groups", "best_own", "best_other"])
+    return Reclustered(out, cut, ambiguous, stats={"components_reclustered": len(conflicted),
+                                                   "links_cut": len(cut),
+                                                   "records_left_alone": len(ambiguous)})

@@ -1,0 +1,84 @@
+"""Resolution does not chain: records whose dates of birth or PNC ids cannot be one man's stay
+apart however many records bridge them, and what the rules cut is queued for review."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ingest.resolve import ResolutionConfig, resolve_records
+from ingest.resolve_cluster import dob_compatible
+
+COLUMNS = ["record_id", "forename", "surname", "date_of_birth", "sex", "postcode", "address", "pnc_id"]
+
+
+def _resolve(rows: list[tuple], **overrides: object):  # type: ignore[no-untyped-def]
+    return resolve_records(pd.DataFrame(rows, columns=COLUMNS), ResolutionConfig(), **overrides)
+
+
+def _groups(resolution) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    return sorted(sorted(g) for g in resolution.clusters.groupby("person_id")["record_id"].apply(list))
+
+
+def test_namesakes_are_not_chained_through_records_without_a_date_of_birth() -> None:
+    resolution = _resolve([
+        ("S1", "Steven", "Price", "1999-08-21", "M", "NE1 1AA", "1 High Street", None),
+        ("S2", "Steven", "Price", None, "M", "NE1 1AA", "1 High Street", None),
+        ("S3", "Steven", "Price", None, "M", "NE2 2BB", "9 Low Road", None),
+        ("S4", "Steven", "Price", "1997-04-07", "M", "NE2 2BB", "9 Low Road", None),
+        ("S5", "Steven", "Price", None, "M", "NE1 1AA", None, None),
+        ("S6", "Steven", "Price", "2002-10-31", "M", "NE1 1AA", "1 High Street", None),
+    ])
+    groups = _groups(resolution)
+    # No person holds two of the three dates of birth.
+    for dated in (("S1", "S4"), ("S1", "S6"), ("S4", "S6")):
+        assert not any(set(dated) <= set(g) for g in groups)
+    # S2 and S5 are as close to S1 as to S6 (same address): left alone, not guessed.
+    assert ["S2"] in groups and ["S5"] in groups
+    assert ["S3", "S4"] in groups
+    kinds = set(resolution.review["kind"])
+    assert {"dob_conflict", "ambiguous_record"} <= kinds
+    conflict = resolution.review[resolution.review["kind"] == "dob_conflict"].iloc[0]
+    assert conflict["evidence_against"].startswith("dates of birth conflict (1999-08-21 / 2002-10-31)")
+    assert "same address and postcode" in conflict["evidence_for"]
+    cut = resolution.cut_links.set_index(["record_id_l", "record_id_r"])
+    assert cut.loc[("S1", "S6"), "reasons"].startswith("cut: dates of birth conflict")
+
+
+def test_a_record_much_closer_to_one_man_still_joins_him() -> None:
+    resolution = _resolve([
+        ("S1", "Steven", "Price", "1999-08-21", "M", "NE1 1AA", "1 High Street", None),
+        ("S2", "Steven", "Price", None, "M", "NE1 1AA", "1 High Street", None),
+        ("S6", "Steven", "Price", "2002-10-31", "M", "NE3 4CC", None, None),
+    ])
+    groups = _groups(resolution)
+    assert ["S1", "S2"] in groups and ["S6"] in groups
+
+
+def test_different_pnc_ids_are_never_one_person() -> None:
+    resolution = _resolve([
+        ("P1", "Lee", "Ward", "1980-01-01", "M", "HU1 1AA", "2 Sea Road", "80/1A"),
+        ("P2", "Lee", "Ward", "1980-01-01", "M", "HU1 1AA", "2 Sea Road", None),
+        ("P3", "Lee", "Ward", "1980-01-01", "M", "HU1 1AA", "2 Sea Road", "81/2B"),
+    ])
+    groups = _groups(resolution)
+    assert not any({"P1", "P3"} <= set(g) for g in groups)
+    assert "pnc_conflict" in set(resolution.review["kind"])
+
+
+def test_a_typo_in_a_date_of_birth_is_not_a_conflict() -> None:
+    resolution = _resolve([
+        ("T1", "Kieran", "Walsh", "1979-04-09", "M", "LS6 2AB", "3 Otley Road", None),
+        ("T2", "Kieran", "Walsh", "1979-09-04", "M", "LS6 2AB", "3 Otley Road", None),
+        ("T3", "Kieran", "Walsh", None, "M", "LS6 2AB", "3 Otley Road", None),
+        ("T4", "Kieran", "Walsh", "1979-04-08", "M", "LS6 2AB", None, None),
+    ])
+    assert _groups(resolution) == [["T1", "T2", "T3", "T4"]]
+    assert resolution.review.empty or "dob_conflict" not in set(resolution.review["kind"])
+
+
+def test_dates_a_keying_error_apart() -> None:
+    assert dob_compatible("1985-03-12", "1985-12-03")  # day and month swapped
+    assert dob_compatible("1985-03-12", "1985-03-13")  # one digit
+    assert dob_compatible("1985-03-12", "1958-03-12")  # two neighbours transposed
+    assert not dob_compatible("1985-03-12", "1987-03-13")
+    assert not dob_compatible("1950-06-01", "1978-03-22")  # father and son
