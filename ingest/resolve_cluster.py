@@ -69,6 +69,12 @@ def _dobs_compatible(left: set[str], right: set[str]) -> tuple[str, str] | None:
     dates = sorted(left | right)
     if any(all(dob_compatible(centre, other) for other in dates) for centre in dates):
         return None
+    # A group whose own dates already disagree was put together by PNC ids or an analyst:
+    # the other group may join when each of its dates matches one of those.
+    for mixed, other in ((left, right), (right, left)):
+        if len(mixed) > 1 and not any(all(dob_compatible(c, o) for o in mixed) for c in mixed):
+            if all(any(dob_compatible(d, m) for m in mixed) for d in other):
+                return None
     for a in sorted(left):
         for b in sorted(right):
             if not dob_compatible(a, b):
