@@ -109,7 +109,12 @@ def _forename(config: ResolutionConfig) -> ComparisonSpec:
         LevelSpec(cll.CustomLevel("(LENGTH(forename_n_l) = 1 OR LENGTH(forename_n_r) = 1) "
                                   "AND forename_initial_l = forename_initial_r"),
                   "forename initial only", 0.03, 0.003),
-        LevelSpec(cll.ElseLevel(), "forename differs", 0.05, 0.915),
+        # Fixed (``forename_conflict_m``): two different forenames, neither an initial nor a
+        # typo of the other, are brothers, twins or partners at one address far more often
+        # than one person keyed twice; EM learns it too mildly from such households.
+        LevelSpec(cll.ElseLevel(), "forename differs",
+                  config.forename_conflict_m if config.forename_conflict_m is not None else 0.05,
+                  0.915, fixed_m=config.forename_conflict_m is not None),
     ]
     return ComparisonSpec("forename", tuple(levels))
 

@@ -115,8 +115,10 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
 
 
-def _people(rng: np.random.Generator, n_people: int) -> dict[str, np.ndarray]:
-    """The true population: one row per real person."""
+def _people(rng: np.random.Generator, n_people: int, hard_negatives: bool = False
+            ) -> dict[str, np.ndarray]:
+    """The true population: one row per real person (see ``synthetic_records`` for the hard
+    negatives)."""
     male_names, male_p = _vocabulary(rng, _COMMON_MALE, 2_500, 3.0, 1.3)
     female_names, female_p = _vocabulary(rng, _COMMON_FEMALE, 2_500, 3.0, 1.3)
     surnames, surname_p = _vocabulary(rng, _COMMON_SURNAMES, 60_000, 10.0, 1.0)
@@ -156,14 +158,58 @@ def _people(rng: np.random.Generator, n_people: int) -> dict[str, np.ndarray]:
     sex[junior] = sex[parent]
     born[junior] = born[parent] + rng.integers(20 * 365, 35 * 365, junior.sum())
 
+    sparse_dob = np.zeros(n_people, dtype=bool)
+    if hard_negatives:
+        sparse_dob = _hard_negatives(rng, n_people, sex, forename, surname_index, born, postcode,
+                                     address, partner | junior, male_names, junior)
+
     has_pnc = rng.random(n_people) < 0.35
     pnc = np.where(has_pnc, np.char.add(np.char.add(
         rng.integers(80, 99, n_people).astype(str), "/"),
         rng.integers(100_000, 999_999, n_people).astype(str)).astype(object) + "X", None)
     return {"sex": sex, "forename": forename.astype(object),
             "surname": surnames[surname_index].astype(object), "born": born,
-            "postcode": postcode, "address": address, "pnc": pnc,
+            "postcode": postcode, "address": address, "pnc": pnc, "sparse_dob": sparse_dob,
             "surnames": surnames, "surname_p": surname_p, "streets": streets}
+
+
+def _hard_negatives(rng: np.random.Generator, n_people: int, sex: np.ndarray,
+                    forename: np.ndarray, surname_index: np.ndarray, born: np.ndarray,
+                    postcode: np.ndarray, address: np.ndarray, taken: np.ndarray,
+                    male_names: np.ndarray, junior: np.ndarray) -> np.ndarray:
+    """Different people who look alike, changed in place; returns who is often recorded
+    without a date of birth.
+
+    * namesakes (4%): another person's forename and surname (so common names repeat even
+      more), half of them in the same postcode, a different date of birth;
+    * brothers (2%): the man before them's surname and home, another forename, born 1-8
+      years apart; a third of them twins (same date of birth);
+    * fathers and sons of one name (the 1% made above) are kept; both, and the namesakes,
+      are often recorded with no date of birth.
+    """
+    index = np.arange(n_people)
+    free = ~taken
+    free[0] = False
+    namesake = free & (rng.random(n_people) < 0.04)
+    source = rng.integers(0, n_people, n_people)
+    source = np.where(source == index, (source + 1) % n_people, source)
+    rows, of = index[namesake], source[namesake]
+    forename[rows], surname_index[rows], sex[rows] = forename[of], surname_index[of], sex[of]
+    close = rng.random(len(rows)) < 0.5
+    postcode[rows[close]] = postcode[of[close]]
+    brother = free & ~namesake & (rng.random(n_people) < 0.02) & (np.roll(sex, 1) == "M")
+    rows = index[brother]
+    elder = rows - 1
+    postcode[rows], address[rows], surname_index[rows] = postcode[elder], address[elder], surname_index[elder]
+    sex[rows] = "M"
+    other = male_names[rng.integers(0, min(len(male_names), 200), len(rows))]
+    forename[rows] = np.where(other == forename[elder], male_names[(rng.integers(0, 50, len(rows)) + 1)], other)
+    gap = rng.integers(365, 8 * 365, len(rows)) * np.where(rng.random(len(rows)) < 0.5, -1, 1)
+    twins = rng.random(len(rows)) < 1 / 3
+    born[rows] = born[elder] + np.where(twins, 0, gap)
+    sparse = namesake | junior
+    sparse[np.flatnonzero(junior) - 1] = True  # the fathers too
+    return sparse
 
 
 def _corrupt_names(rng: np.random.Generator, forename: np.ndarray, surname: np.ndarray,
@@ -195,6 +241,17 @@ def _corrupt_names(rng: np.random.Generator, forename: np.ndarray, surname: np.n
     return forename, surname
 
 
+def _second_typo(rng: np.random.Generator, forename: np.ndarray, surname: np.ndarray,
+                 mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One more keying error in the forename or the surname of the records in ``mask``."""
+    forename, surname = forename.copy(), surname.copy()
+    which = rng.random(len(mask)) < 0.5
+    for values, chosen in ((forename, mask & which), (surname, mask & ~which)):
+        rows = np.flatnonzero(chosen & pd.notna(values))
+        values[rows] = [_typo(str(values[row]), rng) for row in rows]
+    return forename, surname
+
+
 def _corrupt_dates(rng: np.random.Generator, born: np.ndarray, is_copy: np.ndarray
                    ) -> np.ndarray:
     """ISO dates of birth with day/month swaps, one-digit slips and gaps."""
@@ -217,11 +274,15 @@ def _corrupt_dates(rng: np.random.Generator, born: np.ndarray, is_copy: np.ndarr
     return np.where(missing, None, text)
 
 
-def synthetic_records(n_records: int, seed: int = 0, duplicate_share: float = 0.35
-                      ) -> tuple[pd.DataFrame, np.ndarray]:
+def synthetic_records(n_records: int, seed: int = 0, duplicate_share: float = 0.35,
+                      hard_negatives: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
     """``n_records`` person records and the true person index of each.
 
     About ``duplicate_share`` of people have extra records (two on average).
+    ``hard_negatives`` adds different people who look alike (namesakes, some recorded
+    without a date of birth; brothers and twins at one address; fathers and sons of one
+    name often without a date of birth) and women recorded several times with more typos
+    (a victim split into records): see ``_hard_negatives``.
 
     >>> records, truth = synthetic_records(500, seed=1)
     >>> len(records), len(truth), records["record_id"].is_unique
@@ -230,7 +291,7 @@ def synthetic_records(n_records: int, seed: int = 0, duplicate_share: float = 0.
     rng = np.random.default_rng(seed)
     mean_records = 1.0 + duplicate_share * 2.0
     n_people = max(1, int(np.ceil(n_records / mean_records * 1.02)))
-    people = _people(rng, n_people)
+    people = _people(rng, n_people, hard_negatives)
     extra = np.where(rng.random(n_people) < duplicate_share, rng.geometric(0.5, n_people), 0)
     person = np.repeat(np.arange(n_people), 1 + extra)[:n_records]
     n = len(person)
@@ -242,6 +303,11 @@ def synthetic_records(n_records: int, seed: int = 0, duplicate_share: float = 0.
                                        people["surname"][person], is_copy, sex == "F",
                                        people["surnames"], people["surname_p"])
     dob = _corrupt_dates(rng, people["born"][person], is_copy)
+    if hard_negatives:
+        # Victims split into records: a woman's later records carry a second typo more often.
+        forename, surname = _second_typo(rng, forename, surname,
+                                         is_copy & (sex == "F") & (rng.random(n) < 0.15))
+        dob = np.where(people["sparse_dob"][person] & (rng.random(n) < 0.4), None, dob)
 
     moved = is_copy & (rng.random(n) < 0.30)
     postcode = np.where(moved, _postcodes(rng, n), people["postcode"][person])

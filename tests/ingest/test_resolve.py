@@ -223,9 +223,13 @@ def test_person_ids_are_stable_where_the_cluster_did_not_change() -> None:
                                            "P-old-b"]})
     resolution = resolve_records(records, ResolutionConfig(), previous=previous)
     assert person_of(resolution, "A1") == "P-kept-a"  # same record set as before
-    # {B1, B2} was one person; now B1 and B2 are apart, so both get derived ids.
-    assert person_of(resolution, "B1") == person_id_for(["B1"])
+    # {B1, B2} was one person; now B1 and B2 are apart: the id stays with the part holding
+    # its earliest record (B1), B2 gets a new id whose lineage says where it came from.
+    assert person_of(resolution, "B1") == "P-old-b"
     assert person_of(resolution, "B2") == person_id_for(["B2"])
+    events = resolution.lineage.set_index("event")
+    assert events.loc["split", ["person_id", "other_id"]].tolist() == ["P-old-b", person_id_for(["B2"])]
+    assert events.loc["issued", "other_id"] == "P-old-b"
 
 
 def test_two_clusters_never_share_a_person_id() -> None:
