@@ -1,0 +1,70 @@
+"""The identity review queue through the real CLI: what the rules kept apart is listed with
+the evidence for and against, and a decision is a logged link or unlink."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from graph.embedded import EmbeddedStore
+from harmgraph.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _namesakes(force_factory):  # type: ignore[no-untyped-def]
+    force = force_factory()
+    force.person("S1", "Steven", "Price", "M", date_of_birth="1999-08-21", postcode="NE1 1AA",
+                 address="1 High Street")
+    force.person("S2", "Steven", "Price", "M", postcode="NE1 1AA", address="1 High Street")
+    force.person("S6", "Steven", "Price", "M", date_of_birth="2002-10-31", postcode="NE1 1AA",
+                 address="1 High Street")
+    force.person("V1", "Amy", "Clarke", "F", date_of_birth="1991-07-02", postcode="NE2 1AA")
+    force.incident("I1", "2026-01-05", "abh", "S1", ("V1",))
+    force.incident("I2", "2026-02-05", "abh", "S2", ("V1",))
+    force.incident("I3", "2026-03-05", "abh", "S6", ("V1",))
+    return force
+
+
+def test_review_lists_what_the_rules_kept_apart_and_a_decision_links(tmp_path: Path, force_factory) -> None:
+    store = tmp_path / "store.duckdb"
+    _run("ingest", str(_namesakes(force_factory).write(tmp_path / "force")), "--store", str(store))
+    items = json.loads(_run("review", "--store", str(store), "--format", "json"))
+    kinds = {item["kind"] for item in items}
+    assert {"dob_conflict", "ambiguous_record"} <= kinds
+    conflict = next(i for i in items if i["kind"] == "dob_conflict")
+    assert conflict["evidence_against"].startswith("dates of birth conflict")
+    assert "S1: Steven Price | 1999-08-21 | NE11AA" in (conflict["record_l"], conflict["record_r"])
+    shown = _run("review", "--store", str(store))
+    assert "to review" in shown and "against: dates of birth conflict" in shown
+
+    # The analyst knows S2 is the man born in 1999: one decision links them.
+    ambiguous = next(i for i in items if i["kind"] == "ambiguous_record"
+                     and {i["record_l"][:2], i["record_r"][:2]} == {"S1", "S2"})
+    _run("review", "--decide", ambiguous["item_id"], "--same", "--reason", "custody photo",
+         "--store", str(store))
+    with EmbeddedStore(store) as graph_store:
+        clusters = graph_store.clusters().set_index("record_id")["person_id"]
+        overrides = graph_store.overrides()
+        log = graph_store.audit_log()
+        lineage = graph_store.person_lineage()
+    assert clusters["S1"] == clusters["S2"] != clusters["S6"]
+    assert overrides[["kind", "record_id_l", "record_id_r"]].values.tolist() == [["must_link", "S1", "S2"]]
+    assert overrides["reason"].item() == f"review {ambiguous['item_id']}: custody photo"
+    assert "review_decision" in set(log["action"])
+    assert lineage["cause"].str.startswith("must_link S1/S2").any()
+
+
+def test_a_decision_needs_same_or_different(tmp_path: Path, force_factory) -> None:
+    store = tmp_path / "store.duckdb"
+    _run("ingest", str(_namesakes(force_factory).write(tmp_path / "force")), "--store", str(store))
+    result = runner.invoke(app, ["review", "--decide", "RV-00000000", "--store", str(store)])
+    assert result.exit_code != 0
