@@ -136,11 +136,3 @@ def verify(log: pd.DataFrame) -> ChainReport:
         seq, prev = int(stored_seq), str(entry["hash"])
     return ChainReport(entries=len(ordered), ok=True, head=ChainHead(seq, prev))
 
-
-def head_of(log: pd.DataFrame) -> ChainHead:
-    """The last chained entry of ``log`` (sequence number and hash)."""
-    chained = log.dropna(subset=["seq"]) if len(log) else log
-    if chained.empty:
-        return ChainHead()
-    last = chained.loc[pd.to_numeric(chained["seq"]).idxmax()]
-    return ChainHead(int(last["seq"]), str(last["hash"]))

@@ -43,23 +43,6 @@ def postcode_node(postcode: str) -> str:
     return f"PC:{postcode}"
 
 
-def person_roles(roles: pd.DataFrame) -> pd.Series:
-    """Per person: 'perpetrator', 'victim', 'both' or 'other' over all their involvements.
-
-    >>> r = pd.DataFrame({"incident_id": ["1", "1", "2"], "person_id": ["a", "b", "a"],
-    ...                   "role": ["suspect", "victim", "victim"]})
-    >>> person_roles(r).to_dict()
-    {'a': 'both', 'b': 'victim'}
-    """
-    perp = roles["role"].isin(PERPETRATOR_ROLES).groupby(roles["person_id"]).any()
-    vict = (roles["role"] == "victim").groupby(roles["person_id"]).any()
-    out = pd.Series("other", index=perp.index, dtype=object)
-    out[perp & ~vict] = "perpetrator"
-    out[vict & ~perp] = "victim"
-    out[perp & vict] = "both"
-    return out
-
-
 @dataclass(frozen=True)
 class NetworkIndex:
     """Lookups for ego networks over one set of scoring tables (build with :func:`network_index`).

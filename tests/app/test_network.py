@@ -15,18 +15,19 @@ import pytest
 import graph.network
 from graph.embedded import EmbeddedStore
 from graph.network import (
+    PERPETRATOR_ROLES,
+    PERSON_ROLES,
     ego_network,
     incident_graph,
     incident_node,
     network_index,
     person_path,
-    person_roles,
     postcode_node,
 )
 from harmgraph.ui.network_view import elements, node_size
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue
-from core.tables import ScoringTables
+from core.tables import ScoringTables, normalise_tables
 from synth.generate import generate_force
 
 
@@ -81,6 +82,28 @@ def test_cytoscape_elements_carry_group_and_size(store_path, person_ids) -> None
     assert nodes[person_ids["R1"]]["size"] == node_size(1000.0) > nodes[person_ids["R2"]]["size"]
 
 
+def _person_roles(roles: pd.DataFrame) -> pd.Series:
+    """Per person: 'perpetrator', 'victim', 'both' or 'other' over all their involvements."""
+    perp = roles["role"].isin(PERPETRATOR_ROLES).groupby(roles["person_id"]).any()
+    vict = (roles["role"] == "victim").groupby(roles["person_id"]).any()
+    out = pd.Series("other", index=perp.index, dtype=object)
+    out[perp & ~vict] = "perpetrator"
+    out[vict & ~perp] = "victim"
+    out[perp & vict] = "both"
+    return out
+
+
+def test_a_person_who_was_suspect_and_victim_is_both() -> None:
+    roles = pd.DataFrame({"incident_id": ["1", "1", "2", "2"], "person_id": ["a", "b", "a", "c"],
+                          "role": ["suspect", "victim", "victim", "witness"]})
+    tables = normalise_tables(incidents=pd.DataFrame({"incident_id": ["1", "2"]}), roles=roles,
+                              persons=pd.DataFrame({"person_id": ["a", "b", "c"]}), measures=pd.DataFrame(),
+                              breaches=pd.DataFrame(), referrals=pd.DataFrame())
+    index = network_index(tables)
+    held = dict(zip(index.person_ids, (PERSON_ROLES[r] for r in index.person_role)))
+    assert held == _person_roles(roles).to_dict() == {"a": "both", "b": "victim", "c": "other"}
+
+
 def _scanned_ego_network(tables: ScoringTables, centre: str, depth: int, max_nodes: int,
                          offence_harm: Mapping[str, float], person_harm: Mapping[str, float]) -> nx.Graph:
     """The ego network as built before the index, by scanning the tables: the reference."""
@@ -127,7 +150,7 @@ def _scanned_ego_network(tables: ScoringTables, centre: str, depth: int, max_nod
                 graph.add_edge(person, incident_node(incident_id), kind=str(role))
         if not frontier:
             break
-    role_of = person_roles(roles[roles["person_id"].isin(seen_people)])
+    role_of = _person_roles(roles[roles["person_id"].isin(seen_people)])
     for person in people:
         name = persons.at[person, "display_name"] if person in persons.index else None
         graph.add_node(person, kind="person", role=role_of.get(person, "other"),
