@@ -73,13 +73,22 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
     if summary.already_loaded:
         console.print(f"already loaded as {summary.load_id}: nothing changed")
         return
+    # "lines" are a CSV's physical lines (header included); every row read is loaded, merged
+    # or quarantined, which ingest checks before writing anything.
     table = Table(title=f"load {summary.load_id}")
-    for column in ("file", "read", "loaded", "quarantined", "warnings", "duplicates_merged"):
+    counted = ("lines", "read", "loaded", "duplicates_merged", "quarantined", "warnings")
+    for column in ("file", *counted):
         table.add_column(column, justify="left" if column == "file" else "right")
+    notes = []
     for file, counts in summary.per_file.items():
-        table.add_row(file, *(str(counts.get(c, 0)) for c in
-                              ("read", "loaded", "quarantined", "warnings", "duplicates_merged")))
+        table.add_row(file, *(str(counts[c]) if c in counts else "-" for c in counted))
+        if counts.get("read", 1) == 0:
+            notes.append(f"{file}: a header and no rows; nothing was loaded from it")
+        if counts.get("blank_lines"):
+            notes.append(f"{file}: {counts['blank_lines']} blank line(s) skipped")
     console.print(table)
+    for note in notes:
+        console.print(f"[yellow]warning:[/] {note}")
 
 
 def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # type: ignore[no-untyped-def]

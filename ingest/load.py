@@ -24,6 +24,7 @@ from ingest.parse import parse_table
 from ingest.read import ROW, RawTable, read_folder
 from ingest.validate import Rules, validate_table
 from core.arrow_isin import isin
+from core.errors import IngestError
 
 # (records, previous clusters, overrides, person-id lineage) -> the new identity
 Resolver = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]
@@ -82,9 +83,18 @@ def _problems_to_issues(checked: CheckedTable, problems: pd.DataFrame) -> pd.Dat
 
 def _check_rules(raw: RawTable, rules: Rules) -> CheckedTable:
     typed, parse_problems = parse_table(raw.table, raw.frame)
-    checked = CheckedTable(raw=raw, typed=typed, rows_read=len(raw.frame) + len(raw.unreadable_rows))
-    if not raw.unreadable_rows.empty:
-        checked.quarantine.append(raw.unreadable_rows.assign(file=raw.file, column=None))
+    unreadable = raw.unreadable_rows
+    checked = CheckedTable(raw=raw, typed=typed,
+                           rows_read=len(raw.frame) + (unreadable["row"].nunique() if len(unreadable) else 0))
+    if not unreadable.empty:
+        if "column" not in unreadable:
+            unreadable = unreadable.assign(column=None)
+        checked.quarantine.append(unreadable.assign(file=raw.file))
+    if checked.rows_read == 0:  # a file-level warning: a header alone is easy to miss
+        blank = f" (and {raw.blank_lines} blank line(s))" if raw.blank_lines else ""
+        checked.warnings.append(pd.DataFrame({
+            "file": [raw.file], "row": [1], "column": [None], "value": [None],
+            "reason": [f"has a header and no rows{blank}: nothing was loaded from this file"]}))
     row_errors, field_warnings = validate_table(raw.table, typed, parse_problems, rules)
     checked.warnings.append(_problems_to_issues(checked, field_warnings))
     if not row_errors.empty:
@@ -188,16 +198,27 @@ def _frame(checked: dict[str, CheckedTable], name: str, columns: list[str]) -> p
 
 
 def _summarise(checked: dict[str, CheckedTable]) -> dict[str, dict[str, int]]:
+    """Counts per file; stops the load (IngestError) when a row read is not accounted for."""
     summary = {}
     for name, table in checked.items():
         quarantine = table.issues("quarantine")
-        summary[table.raw.file] = {
+        counts = {
             "read": table.rows_read,
             "loaded": len(table.typed),
             "quarantined": int(quarantine["row"].nunique()) if len(quarantine) else 0,
             "warnings": len(table.issues("warnings")),
             "duplicates_merged": table.duplicates_merged,
         }
+        accounted = counts["loaded"] + counts["duplicates_merged"] + counts["quarantined"]
+        if accounted != counts["read"]:
+            raise IngestError(table.raw.file, (
+                f"{counts['read']} rows were read but {counts['loaded']} loaded + "
+                f"{counts['duplicates_merged']} merged + {counts['quarantined']} quarantined = {accounted}; "
+                "the load was stopped so that no row is lost"))
+        if table.raw.lines is not None:  # CSV: every physical line is the header, a row or blank
+            counts["lines"] = table.raw.lines
+            counts["blank_lines"] = table.raw.blank_lines
+        summary[table.raw.file] = counts
     return summary
 
 
@@ -270,9 +291,9 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
     breaches = (_breaches(checked["measures"], known_incidents) if "measures" in checked
                 else pd.DataFrame(columns=cols.BREACH_COLUMNS))
     records = _frame(checked, "people", cols.RECORD_COLUMNS)
+    summary.per_file = _summarise(checked)  # before resolving: a miscount stops the load at once
     tell("resolving people")
     identity = _identity(store, records, resolver, summary.load_id)
-    summary.per_file = _summarise(checked)
     batch = LoadBatch(
         summary=summary, records=records,
         incidents=_frame(checked, "incidents", cols.INCIDENT_COLUMNS),

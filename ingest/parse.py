@@ -7,7 +7,10 @@ column) or only blanks the value with a warning (an optional column).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.contract import ColumnKind, Table
 from ingest.read import ROW
@@ -22,18 +25,63 @@ def _blank_to_na(text: pd.Series) -> pd.Series:
     return text.astype("string").replace("", pd.NA)
 
 
+# A time followed by a UTC offset (Z, +HH, +HHMM or +HH:MM); a date alone has no offset.
+_HAS_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+_SIGNED_OFFSET = r"(?P<sign>[+-])(?P<hours>\d{2}):?(?P<minutes>\d{2})?$"
+
+
+def _offsets(text: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Which values carry a UTC offset, and each one's offset in minutes east of UTC (NaN for
+    an offset that cannot exist: beyond -12:00..+14:00, or minutes over 59); None if none do.
+
+    Arrow's regex engine, not pandas': a fraction of a second at a million rows, not seconds.
+    """
+    values = pa.array(text, type=pa.string(), from_pandas=True)
+    carries = pc.match_substring_regex(values, _HAS_OFFSET).fill_null(False)
+    if not pc.any(carries).as_py():
+        return None
+    parts = pc.extract_regex(values.filter(carries), _SIGNED_OFFSET)  # null for Z (= +00:00)
+
+    def number(name: str) -> np.ndarray:
+        field = pc.fill_null(parts.field(name), "0") if parts.null_count else parts.field(name)
+        return pc.cast(pc.if_else(pc.equal(field, ""), "0", field), pa.int32()).to_numpy(zero_copy_only=False)
+
+    hours, minutes = number("hours"), number("minutes")
+    west = pc.fill_null(pc.equal(parts.field("sign"), "-"), False).to_numpy(zero_copy_only=False)
+    possible = (minutes < 60) & np.where(west, hours <= 12, hours <= 14)
+    east_minutes = np.where(west, -1, 1) * (hours * 60 + minutes)
+    return carries.to_numpy(zero_copy_only=False), np.where(possible, east_minutes, np.nan)
+
+
 def parse_timestamps(text: pd.Series) -> pd.Series:
-    """ISO 8601 dates or timestamps; offsets are converted to UTC then dropped.
+    """ISO 8601 dates or timestamps. A UTC offset keeps the local date and time as recorded:
+    it is dropped, not applied.
+
+    An incident at 00:30 on the 10th recorded in British Summer Time (+01:00), or anywhere
+    east of UTC, happened on the 10th where it was recorded: converting it to UTC would date it
+    the 9th, silently, and recency, the as-of cut-off and every "in force on the day" check
+    would use the wrong day. An offset that cannot exist leaves the value unreadable.
 
     Only text starting with a four-digit year is parsed: pandas would otherwise read 'now' and
     'today' as the current time, silently dating an incident to the day of the load.
 
     >>> parse_timestamps(pd.Series(["2025-01-10", "today", "now"], dtype="string")).isna().tolist()
     [False, True, True]
+    >>> parse_timestamps(pd.Series(["2025-01-10T00:30:00+14:00", "2025-07-01T00:15:00+01:00",
+    ...                             "2025-07-01T23:15:00-05:00", "2025-07-01T10:00:00+99:00"],
+    ...                            dtype="string")).dt.strftime("%Y-%m-%d %H:%M").tolist()
+    ['2025-01-10 00:30', '2025-07-01 00:15', '2025-07-01 23:15', nan]
     """
     text = text.where(text.str.match(r"\d{4}").fillna(False).astype(bool))
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    return parsed.dt.tz_localize(None).astype("datetime64[us]")
+    local = parsed.dt.tz_localize(None).astype("datetime64[us]")
+    offsets = _offsets(text)
+    if offsets is not None:  # parsed as UTC: each offset added back gives the time as recorded
+        carries, east_minutes = offsets
+        shift = pd.to_timedelta(east_minutes, unit="min").to_numpy()
+        local = local.copy()
+        local[carries] = local[carries].to_numpy() + shift
+    return local
 
 
 def _parse_column(kind: ColumnKind, name: str, text: pd.Series) -> pd.Series:

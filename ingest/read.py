@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,8 +35,10 @@ class RawTable:
     table: Table
     file: str
     frame: pd.DataFrame
-    unreadable_rows: pd.DataFrame  # columns: row, reason, value
+    unreadable_rows: pd.DataFrame  # columns: row, column (or None), reason, value; one per row
     digest: str
+    lines: int | None = None  # a CSV's physical lines, the header's included (None: Parquet)
+    blank_lines: int = 0
 
 
 def find_file(folder: Path, table: Table) -> Path | None:
@@ -54,29 +59,171 @@ def _decode(path: Path, data: bytes) -> str:
         ) from exc
 
 
-def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
-    """Parse CSV text: the good rows, the rows with the wrong number of fields, and the row
-    number (as a spreadsheet shows it, header = 1) of each good row.
+# A quoted value may run across line breaks (an address, a note), but not without end: one
+# that runs on past this many physical lines is taken for an unclosed quote.
+MAX_LINES_IN_A_VALUE = 1_000
+_ISSUE_COLUMNS = ["row", "column", "reason", "value"]
+
+
+@dataclass
+class CsvText:
+    """What the careful reader made of a file: rows, rejected rows and how every line was used."""
+
+    frame: pd.DataFrame
+    unreadable: pd.DataFrame  # columns: row, column, reason, value
+    rows: list[int]  # each good row's number (as a spreadsheet shows it, header = 1)
+    lines: int  # physical lines in the file, the header's included
+    blank_lines: int
+
+
+class _RunsOn(Exception):
+    """A quoted value ran on into a line that reads as a row of its own (or too far)."""
+
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(why)
+        self.line, self.why = line, why
+
+
+def _physical_lines(text: str) -> tuple[list[str], str | None]:
+    """The file's lines, each with its own ending; and the stand-in used for bare CRs, if any.
+
+    A line ends at LF (or CRLF). A carriage return anywhere else is data and is kept: Python's
+    csv module would end the row there (cutting "W\rX" to "W"), so it is swapped for a
+    character absent from the file while parsing and swapped back in every cell afterwards.
+    A file with no LF at all but CRs (old Mac line ends) has its CRs taken as line ends.
+    """
+    if "\n" not in text and "\r" in text:
+        text = text.replace("\r", "\n")
+    stand_in = None
+    if text.count("\r") != text.count("\r\n"):
+        stand_in = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)
+        text = re.sub(r"\r(?!\n)", stand_in, text)
+    return io.StringIO(text, newline="\n").readlines(), stand_in
+
+
+def _fields_alone(line: str) -> int:
+    """How many fields a line has when read on its own (0 for a blank line)."""
+    line = line.rstrip("\r\n")
+    return len(next(csv.reader([line]))) if line.strip() else 0
+
+
+def _read_csv_text(path: Path, text: str) -> CsvText:
+    """Parse CSV text so that no line can be lost: every physical line ends up in a good row,
+    a reported row or a counted blank line, and the count is checked.
 
     Python's csv module is used rather than pandas' parser because pandas silently pads a
     short line with empty cells, turns a header one field shorter than every line into an
     index (shifting every column) and skips blank lines (shifting every later row number).
+    It runs in strict mode, one record at a time, and a record that spans several lines must
+    earn it: a quote that never closes, quotes that stop pairing up, a value that runs on into
+    a line that is a row by itself, or a multi-line row with the wrong number of fields, all
+    mean the quote on the opening line is unclosed. That line alone is reported (with its line
+    number) and reading resumes at the next line, so one stray quote costs one row, never the
+    rest of the file.
     """
     if not text.strip():
         raise IngestError(path.name, "is empty: a header row is required")
     csv.field_size_limit(_FIELD_SIZE_LIMIT)  # a huge cell is data, not a parser failure
-    records = csv.reader(io.StringIO(text, newline=""))
-    header = next(records)
-    good, rows, bad = [], [], []
-    for number, fields in enumerate(records, start=2):
-        if len(fields) == len(header):
-            good.append(fields)
-            rows.append(number)
-        elif fields and any(f.strip() for f in fields):  # a blank line is skipped, still counted
-            bad.append({"row": number, "reason": f"has {len(fields)} fields, header has {len(header)}",
-                        "value": ",".join(fields)[:200]})
+    lines, stand_in = _physical_lines(text)
+    total = len(lines)
+    try:
+        header_reader = csv.reader(iter(lines), strict=True)
+        header = next(header_reader)
+    except csv.Error as exc:
+        raise IngestError(path.name, f"the header row has a quote that does not pair up ({exc})", row=1) from exc
+    if header_reader.line_num != 1:
+        raise IngestError(path.name, f"the header row runs across {header_reader.line_num} lines "
+                          "(an unclosed quote?)", row=1)
+    if stand_in:
+        header = [h.replace(stand_in, "\r") for h in header]
+    width = len(header)
+    good: list[list[str]] = []
+    rows: list[int] = []
+    bad: list[dict[str, object]] = []
+    used = {"good": 0, "bad": 0, "blank": 0}  # physical lines per outcome
+    state = {"start": 1, "fed": 1}  # the line the current record opened on; lines handed out
+
+    def feed() -> Iterator[str]:
+        while state["fed"] < total:
+            at, start = state["fed"], state["start"]
+            if at > start + 1 and _fields_alone(lines[at - 1]) == width:
+                raise _RunsOn(at, f"runs on into line {at}, which reads as a row of its own")
+            if at - start >= MAX_LINES_IN_A_VALUE:
+                raise _RunsOn(at, f"runs on for more than {MAX_LINES_IN_A_VALUE:,} lines")
+            state["fed"] = at + 1
+            yield lines[at]
+
+    def restore(fields: list[str]) -> list[str]:
+        return [f.replace(stand_in, "\r") for f in fields] if stand_in else fields
+
+    number = 1  # the spreadsheet row of the latest record (header = 1)
+    while state["start"] < total:
+        reader = csv.reader(feed(), strict=True)
+        try:
+            for fields in reader:
+                start, end = state["start"], state["fed"]
+                number += 1
+                state["start"] = end
+                blank = not fields or not any(f.strip() for f in fields)
+                problem = None
+                if end - start > 1 and not blank:
+                    problem = _multiline_problem(fields, width, lines[end - 1], start, end)
+                elif len(fields) != width and not blank:
+                    problem = f"has {len(fields)} fields, header has {width}"
+                if problem:
+                    bad.append({"row": number, "column": None, "reason": problem,
+                                "value": ",".join(restore(fields))[:200]})
+                    used["bad"] += end - start
+                elif len(fields) == width:
+                    good.append(restore(fields))
+                    rows.append(number)
+                    used["good"] += end - start
+                else:  # a blank line is skipped, still counted
+                    used["blank"] += end - start
+        except (csv.Error, _RunsOn) as exc:
+            start = state["start"]
+            number += 1
+            bad.append({"row": number, "column": None, "reason": _unclosed_reason(exc, start, state["fed"]),
+                        "value": restore([lines[start].rstrip("\r\n")])[0][:200]})
+            used["bad"] += 1
+            state["start"] = state["fed"] = start + 1
+    if 1 + sum(used.values()) != total:
+        raise IngestError(path.name, f"has {total} lines but only {1 + sum(used.values())} were read as the "
+                          "header, rows or blank lines; the load was stopped so that no row is lost")
     frame = pd.DataFrame(good, columns=header, dtype=object)
-    return frame, pd.DataFrame(bad, columns=["row", "reason", "value"]), rows
+    return CsvText(frame=frame, unreadable=pd.DataFrame(bad, columns=_ISSUE_COLUMNS), rows=rows,
+                   lines=total, blank_lines=used["blank"])
+
+
+def _multiline_problem(fields: list[str], width: int, closing_line: str, start: int, end: int) -> str | None:
+    """Why a record read across lines ``start``..``end - 1`` (0-based) is set aside whole, or
+    None when it is a well-formed row whose value legitimately holds line breaks."""
+    # The closing line holds the end of the value that spans lines and the fields after it.
+    # Read alone it has a whole row's fields only when that value is the first field of a
+    # well-formed row. Otherwise the lines are either one row or a row whose unclosed quote
+    # swallowed the next: the text cannot tell, so both go to quarantine, together, with why.
+    spanning = max(i for i, f in enumerate(fields) if "\n" in f)
+    if (spanning > 0 or len(fields) != width) and _fields_alone(closing_line) == width:
+        return (f"quoting is ambiguous: lines {start + 1}-{end} are one row only if the quoted value "
+                f"opened on line {start + 1} runs on into line {end}, which reads as a row of its own "
+                "(an unclosed quote?); both lines are set aside")
+    if len(fields) != width:
+        return f"has {len(fields)} fields, header has {width} (lines {start + 1}-{end})"
+    return None
+
+
+def _unclosed_reason(exc: Exception, start: int, fed: int) -> str:
+    line = start + 1  # 1-based, as an editor shows it
+    if isinstance(exc, _RunsOn):
+        return (f"unclosed quote: a quoted value opened on line {line} {exc.why}; "
+                f"line {line} is set aside and reading resumes at line {line + 1}")
+    if "unexpected end of data" in str(exc):
+        return (f"unclosed quote: a quoted value opened on line {line} never closes; "
+                f"line {line} is set aside and reading resumes at line {line + 1}")
+    if fed - start <= 1:
+        return f"stray quote on line {line}: a quoted value is followed by more text before the next comma"
+    return (f"unclosed quote: a quoted value opened on line {line} runs on to line {fed}, where "
+            f"its quotes no longer pair up; line {line} is set aside and reading resumes at line {line + 1}")
 
 
 def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
@@ -118,17 +265,63 @@ def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
                          for name in header})
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+# Integers above this are not all exact in a double: such an id may not be the one written.
+_EXACT_IN_A_DOUBLE = 2**53
+
+
+def _float_ids(name: str, values: pd.Series, arrow_type: pa.DataType) -> tuple[pd.Series, pd.Series]:
+    """A float column as text: whole numbers without the '.0' (an id 2 written as 2.0 must
+    match the id 2 elsewhere), and for each other value the reason its row cannot be read."""
+    numbers = values.astype("float64")
+    missing = numbers.isna()
+    whole = ~missing & np.isfinite(numbers) & (numbers == np.round(numbers)) \
+        & (numbers.abs() < _EXACT_IN_A_DOUBLE)
+    text = pd.Series("", index=values.index, dtype=object)
+    text[whole] = numbers[whole].astype("int64").astype(str)
+    unreadable = ~missing & ~whole
+    reasons = pd.Series(pd.NA, index=values.index, dtype=object)
+    fraction = unreadable & ~(numbers == np.round(numbers))
+    reasons[unreadable] = (f"is a number of Parquet type {arrow_type} too large to be held exactly; "
+                           "write the column as text or integers")
+    reasons[fraction] = (f"is a number of Parquet type {arrow_type} that is not a whole number; "
+                         f"{name} must be text or integers")
+    text[unreadable] = numbers[unreadable].astype(str)
+    return text, reasons
+
+
+def _read_parquet(path: Path, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells as text, and the rows whose contract cells (``columns``) cannot be text
+    faithfully (one entry per row)."""
     try:
-        frame = pq.read_table(path).to_pandas()
+        table = pq.read_table(path)
+        frame = table.to_pandas()
     except Exception as exc:  # pyarrow raises many types for a damaged file
         raise IngestError(path.name, f"cannot be read as Parquet: {exc}") from exc
-    for column in frame.columns:
+    problems = []
+    for position, column in enumerate(frame.columns):
         series = frame[column]
+        arrow_type = table.schema.field(position).type
+        if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type) \
+                or pd.api.types.is_float_dtype(series):
+            # (an integer column with a missing value comes back from Arrow as floats too)
+            frame[column], reasons = _float_ids(str(column).strip().lower(), series, arrow_type)
+            if str(column).strip().lower() not in columns:
+                continue  # a column outside the contract is not read: nothing to set aside
+            problems.append(pd.DataFrame({"position": np.flatnonzero(reasons.notna().to_numpy()),
+                                          "column": str(column).strip().lower(),
+                                          "reason": reasons.dropna().to_numpy(),
+                                          "value": frame[column][reasons.notna()].to_numpy()}))
+            continue
         if pd.api.types.is_datetime64_any_dtype(series):
             series = series.dt.strftime("%Y-%m-%dT%H:%M:%S")
         frame[column] = series.astype("string").fillna("").astype(object)
-    return frame
+    found = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(
+        columns=["position", "column", "reason", "value"])
+    found = found.drop_duplicates("position")  # a row is set aside once, for its first problem
+    unreadable = pd.DataFrame({"row": found["position"].to_numpy(dtype="int64") + 1,
+                               "column": found["column"].to_numpy(), "reason": found["reason"].to_numpy(),
+                               "value": found["value"].to_numpy()}, columns=_ISSUE_COLUMNS)
+    return frame, unreadable
 
 
 def read_table(folder: Path, table: Table) -> RawTable | None:
@@ -139,6 +332,7 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
             return None
         raise IngestError(f"{table.name}.csv", f"is missing from {folder}; it is a required file")
     data = path.read_bytes()
+    lines, blank_lines = None, 0
     if path.suffix == ".csv":
         # Decoded first: a wrong encoding is named here, and Arrow only ever sees valid UTF-8
         # (its handler for an odd row cannot report a row it cannot decode).
@@ -146,13 +340,19 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
         frame = _read_clean_csv(data) if text.strip() else None
         stripped = frame is not None
         if frame is not None:
-            unreadable, rows = pd.DataFrame(columns=["row", "reason", "value"]), list(range(2, len(frame) + 2))
+            unreadable, rows = pd.DataFrame(columns=_ISSUE_COLUMNS), list(range(2, len(frame) + 2))
+            lines = len(frame) + 1
         else:
-            frame, unreadable, rows = _read_csv_text(path, text)
+            parsed = _read_csv_text(path, text)
+            frame, unreadable, rows = parsed.frame, parsed.unreadable, parsed.rows
+            lines, blank_lines = parsed.lines, parsed.blank_lines
     else:
         stripped = False
-        frame, unreadable = _read_parquet(path), pd.DataFrame(columns=["row", "reason", "value"])
+        frame, unreadable = _read_parquet(path, table.column_names)
         rows = list(range(1, 1 + len(frame)))
+        if len(unreadable):
+            keep = ~np.isin(np.arange(1, 1 + len(frame)), unreadable["row"].to_numpy())
+            frame, rows = frame[keep].reset_index(drop=True), [r for r, k in zip(rows, keep) if k]
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in table.required_columns if c not in frame.columns]
     if missing:
@@ -168,7 +368,7 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
             frame[column] = frame[column].astype(str).str.strip()
     frame[ROW] = rows
     return RawTable(table=table, file=path.name, frame=frame, unreadable_rows=unreadable,
-                    digest=hashlib.sha256(data).hexdigest())
+                    digest=hashlib.sha256(data).hexdigest(), lines=lines, blank_lines=blank_lines)
 
 
 def read_folder(folder: Path) -> dict[str, RawTable]:

@@ -37,7 +37,8 @@ def test_clean_force_loads_every_row(store: EmbeddedStore, load, force_factory) 
     assert counts["referrals"] == 1
     assert counts["quarantine"] == 0
     assert summary.per_file["people.csv"] == {"read": 3, "loaded": 3, "quarantined": 0,
-                                               "warnings": 0, "duplicates_merged": 0}
+                                               "warnings": 0, "duplicates_merged": 0,
+                                               "lines": 4, "blank_lines": 0}
 
 
 def test_values_are_normalised_on_load(store: EmbeddedStore, load, force_factory) -> None:
@@ -264,7 +265,8 @@ def test_the_fast_csv_reader_gives_what_the_careful_one_gives(rows, trailing_new
     end = "\r\n" if crlf else "\n"
     text = end.join([",".join(["a", "b", "c"]), *(",".join(r) for r in rows)]) + (end if trailing_newline else "")
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
-    careful, unreadable, numbers = _read_csv_text(Path("x.csv"), data.decode("utf-8-sig"))
+    parsed = _read_csv_text(Path("x.csv"), data.decode("utf-8-sig"))
+    careful, unreadable, numbers = parsed.frame, parsed.unreadable, parsed.rows
     fast = _read_clean_csv(data)
     if fast is None:  # declined: only for a header alone, or what the careful reader found irregular
         assert careful.empty or len(unreadable) or numbers != list(range(2, len(careful) + 2))
