@@ -8,6 +8,7 @@ from rich.table import Table
 
 from scoring.explain import Evidence
 from scoring.context import ScoringContext
+from scoring.signals import registry
 
 
 def _cell(value: object) -> str:
@@ -44,9 +45,9 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
         row = evidence.perpetrator
         console.print(f"[bold]Rank {row['rank']} overall, score {row['score']}[/]  flags: {row['flags'] or '-'}")
         console.print(f"Reason: {row['reasons']}")
-        for signal in ("pdp_reason", "escalation_reason"):
-            if isinstance(row.get(signal), str):
-                console.print(f"{signal.split('_')[0].upper()}: {row[signal]}")
+        for evidence_of in registry.evidence():  # the sentences some signals add to the list
+            if evidence_of.headline and isinstance(row.get(evidence_of.headline), str):
+                console.print(f"{evidence_of.name.upper()}: {row[evidence_of.headline]}")
         console.print(frame_table(evidence.components, "Score components (RFGV)"))
         if not evidence.flag_reasons.empty:
             console.print(frame_table(evidence.flag_reasons, "Why each flag"))

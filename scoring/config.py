@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.settings import load_yaml_settings
-from scoring.signals.config import SignalConfig
+from scoring.signals.settings import SignalConfig
 
 RFGV = ("recency", "frequency", "gravity", "victims")
 

@@ -10,6 +10,7 @@ from core.errors import PersonNotFound
 from scoring.config import RFGV
 from scoring.lists import rank_perpetrators, rank_victims
 from scoring.context import ScoringContext
+from scoring.signals import registry
 from core.arrow_isin import isin
 
 FLAG_REASON_COLUMNS = ["flag", "reason"]
@@ -74,53 +75,18 @@ def _incidents(context: ScoringContext, person_id: str) -> pd.DataFrame:
     return incidents[columns].sort_values(["occurred_at", "incident_id"]).reset_index(drop=True)
 
 
-def _day(value: object) -> str:
-    return f"{pd.Timestamp(value):%Y-%m-%d}"
-
-
-def _or(words: tuple[str, ...]) -> str:
-    """'a', 'a or b', 'a, b or c'."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
 def flag_reasons(context: ScoringContext, row: dict[str, object] | None) -> pd.DataFrame:
     """Why each flag on a perpetrator row (``rank_perpetrators``, overall list) is set.
 
-    One row per flag in ``row["flags"]``, in the same order, with a sentence a chair can read
-    out: the measure gaps say which measure and date, the rank flags which rank and top N.
+    One row per flag in ``row["flags"]``, in the same order, with the sentence its signal in
+    the registry (:mod:`scoring.signals.registry`) gives: the measure gaps say which measure
+    and date, the rank flags which rank and top N.
     """
     if row is None or not row.get("flags"):
         return pd.DataFrame(columns=FLAG_REASON_COLUMNS)
-    config, as_of = context.config, context.as_of
-    top = config.signals.unrecognised.top
-    in_force = str(row.get("active_measures") or "")
-    texts = {
-        "unrecognised": f"rank {row['rank']} in the top {top} with no MATAC, MAPPA, IOM or PDP referral in the "
-                        f"{config.flags.management_current_days} days up to {as_of} and not on the daily "
-                        f"briefing in the {config.flags.briefing_current_days} days up to {as_of}",
-        "high_rank_no_measure": f"rank {row['rank']} in the top {top} with no protective order or pre-charge "
-                                f"bail in force on {as_of}" + (f" (in force: {in_force})" if in_force else ""),
-        "pdp": row.get("pdp_reason"),
-        "escalating": row.get("escalation_reason"),
-        "unmanaged": f"no MATAC, MAPPA, IOM or PDP referral in the {config.flags.management_current_days} "
-                     f"days up to {as_of}",
-        "not_on_briefing": f"not on the daily briefing in the {config.flags.briefing_current_days} days up to {as_of}",
-        "no_protective_measure": f"no protective order or pre-charge bail in force on {as_of}",
-        "breach_not_charged": f"{row.get('breaches_not_charged')} breach(es) up to {as_of} (a breach offence, or "
-                              f"an incident recorded as breaching one of their measures) with no outcome of "
-                              f"{_or(tuple(config.signals.measures.charge_outcomes))}",
-        "bail_lapsing": (f"pre-charge bail lapses on {_day(row['bail_lapses_on'])}, within "
-                         f"{config.signals.measures.bail_lapsing_days} days of {as_of}"
-                         if pd.notna(row.get("bail_lapses_on")) else None),
-        "rui_no_conditions": f"released under investigation on {as_of} with no protective order or pre-charge "
-                             "bail in force",
-        "breach": f"{row.get('breaches')} incident(s) in the window that are a breach offence or a recorded "
-                  "breach of a measure",
-        "multiple_victims": f"{row.get('all_victims')} different victims in the window",
-        "dash_high": "a high DASH risk grading on at least one incident in the window",
-    }
     flags = [f for f in str(row["flags"]).split(";") if f]
-    return pd.DataFrame({"flag": flags, "reason": [texts.get(f) for f in flags]}, columns=FLAG_REASON_COLUMNS)
+    return pd.DataFrame({"flag": flags, "reason": [registry.reason(f, row, context) for f in flags]},
+                        columns=FLAG_REASON_COLUMNS)
 
 
 def _row(frame: pd.DataFrame, person_id: str) -> pd.Series | None:

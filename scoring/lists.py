@@ -16,9 +16,9 @@ from scoring.grouped_text import join_within
 from scoring.perpetrators import ScoringContext, score_perpetrators_coded
 from scoring.prepared import Prepared
 from scoring.reasons import perpetrator_reasons, victim_reasons
-from scoring.status import active_measures, briefed_people, ever_referred, managed_people
+from scoring.signals import registry
+from scoring.signals.base import ListKind, RankingData, Rule, Signal, flag_bits, flags_text
 from scoring.victims import score_victims_coded
-from core.arrow_isin import isin
 
 PERPETRATOR_COLUMNS = [
     "rank", "person_id", "display_name", "record_ids", "score", "recency", "frequency",
@@ -48,113 +48,39 @@ class VictimList(str, Enum):
     MOST_OFFENDERS = "most-offenders"
 
 
-def _join_flags(flags: dict[str, pd.Series]) -> pd.Series:
-    """';'-joined names of the flags that are true, in the order given.
+class _Flags:
+    """The flags of one list: the registry's signals on it, set before ordering (on the scored
+    rows) and after it (the rank-dependent ones), joined in the registry's order."""
 
-    Each row's flags make one bit pattern; the text is built once per distinct pattern (a
-    few hundred at most), not once per row.
+    def __init__(self, context: ScoringContext, prepared: Prepared, kind: ListKind) -> None:
+        self.data = RankingData(context, prepared)
+        self.chosen: list[tuple[Signal, Rule, object]] = registry.on(context.config, kind)
+        self.names = [signal.name for signal, _, _ in self.chosen]
 
-    >>> _join_flags({"a": pd.Series([True, False]), "b": pd.Series([True, False])}).tolist()
-    ['a;b', '']
-    """
-    index = next(iter(flags.values())).index
-    bits = np.zeros(len(index), dtype=np.int64)
-    for place, on in enumerate(flags.values()):
-        bits |= on.to_numpy(dtype=bool).astype(np.int64) << place
-    patterns, which = np.unique(bits, return_inverse=True)
-    names = list(flags)
-    texts = np.array([";".join(name for place, name in enumerate(names) if pattern >> place & 1)
-                      for pattern in patterns.tolist()], dtype=object)
-    return pd.Series(texts[which.reshape(-1)], index=index, dtype="str")
+    def with_evidence(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """``rows`` with the evidence columns the chosen signals read."""
+        needed = registry.evidence(rule for _, rule, _ in self.chosen)
+        if not len(rows):
+            return rows.assign(**{k: v for e in needed for k, v in e.empty.items()})
+        return pd.concat([rows, *(e.columns(self.data, rows) for e in needed)], axis=1)
 
+    def bits(self, rows: pd.DataFrame, ranked: bool) -> np.ndarray:
+        """Per row, the flags decided before (``ranked`` False) or after ordering, as bits."""
+        return flag_bits([(place, rule.flag(self.data, rows, settings))
+                          for place, (_, rule, settings) in enumerate(self.chosen) if rule.ranked is ranked],
+                         len(rows))
 
-def _signals(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
-    """PDP and escalation signals with their reasons, aligned to ``scored``."""
-    from scoring.signals.escalating import escalation_coded
-    from scoring.signals.pdp import potential_pdp_coded
-
-    settings = context.config.signals
-    people = pd.Index(scored["person"], name="person")
-    pdp = potential_pdp_coded(context, settings, prepared, people).reindex(people)
-    rising = escalation_coded(settings, prepared, people).reindex(people)
-    is_pdp = pdp["pdp"].fillna(False).astype(bool)
-    is_rising = rising["escalating"].fillna(False).astype(bool)
-    return pd.DataFrame({
-        "pdp": is_pdp.to_numpy(),
-        "pdp_reason": pdp["reason"].where(is_pdp).to_numpy(),
-        "escalating": is_rising.to_numpy(),
-        "escalation_reason": rising["reason"].where(is_rising).to_numpy(),
-    }, index=scored.index)
-
-
-def _measure_gaps(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
-    """Protective-measure status and gaps of everyone in ``scored``, one vectorised pass.
-
-    ``protective_measure``: a protective order or pre-charge bail in force on the as-of date.
-    From :func:`scoring.signals.measures.measure_status`: ``breaches_not_charged``,
-    ``bail_lapses_on`` (NaT unless pre-charge bail lapses within ``measures.bail_lapsing_days``),
-    ``rui_without_conditions``, ``active_measures`` and its sentence, ``measure_reason``.
-    """
-    from scoring.signals.measures import measure_status_coded
-
-    people = pd.Index(scored["person"], name="person")
-    status = measure_status_coded(context, context.config.signals, prepared, people)
-    protected = set(active_measures(context)["subject_person_id"].dropna())
-    return pd.DataFrame({
-        "protective_measure": isin(scored["person_id"], protected).to_numpy(),
-        "breaches_not_charged": status["breaches_not_charged"].fillna(0).astype("int64").to_numpy(),
-        "bail_lapses_on": pd.to_datetime(status["bail_lapses_on"]).to_numpy(),
-        "rui_without_conditions": status["rui_without_conditions"].fillna(False).astype(bool).to_numpy(),
-        "active_measures": status["active_measures"].fillna("").to_numpy(),
-        "measure_reason": status["reason"].fillna("No active measures").to_numpy(),
-    }, index=scored.index)
-
-
-def _perpetrator_flags(context: ScoringContext, scored: pd.DataFrame) -> pd.Series:
-    people = scored["person_id"]
-    return _join_flags({
-        "pdp": scored["pdp"],
-        "escalating": scored["escalating"],
-        "unmanaged": ~isin(people, managed_people(context)),
-        "not_on_briefing": ~isin(people, briefed_people(context)),
-        "no_protective_measure": ~scored["protective_measure"],
-        "breach_not_charged": scored["breaches_not_charged"] > 0,
-        "bail_lapsing": scored["bail_lapses_on"].notna(),
-        "rui_no_conditions": scored["rui_without_conditions"],
-        "breach": scored["breaches"] > 0,
-        "multiple_victims": scored["victims"] >= 2,
-        "dash_high": scored["high_dash"],
-    })
+    def text(self, ranked: pd.DataFrame) -> pd.Series:
+        """The ``flags`` column of the ordered list, which carries the earlier bits in ``_flags``."""
+        if not len(ranked):
+            return pd.Series(dtype=str)
+        return flags_text(ranked["_flags"].to_numpy() | self.bits(ranked, ranked=True), self.names, ranked.index)
 
 
 def _with_identity(frame: pd.DataFrame, people: np.ndarray, prepared: Prepared) -> pd.DataFrame:
     """``frame`` with each person's display name and record ids (``people``: their codes)."""
     return frame.assign(display_name=prepared.persons_at("display_name", people),
                         record_ids=prepared.persons_at("record_ids", people))
-
-
-def _breach_counts(scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
-    """Per perpetrator: incidents in the window that are a breach offence or a recorded breach."""
-    pairs = prepared.window_perpetrators
-    breach = pairs[prepared.index.column("breach", pairs["row"].to_numpy())]
-    counts = breach.groupby("person").size()
-    return scored["person"].map(counts).fillna(0).astype("int64")
-
-
-def _with_rank_flags(context: ScoringContext, ranked: pd.DataFrame) -> pd.Series:
-    """Put the flags that depend on rank in front of the others.
-
-    Both look at the top ``signals.unrecognised.top`` of this list: ``unrecognised`` (nobody
-    managing or briefing on them) and ``high_rank_no_measure`` (no protective order or
-    pre-charge bail in force on the as-of date).
-    """
-    top = ranked["rank"] <= context.config.signals.unrecognised.top
-    unknown = ~isin(ranked["person_id"], managed_people(context) | briefed_people(context))
-    front = _join_flags({
-        "unrecognised": top & unknown,
-        "high_rank_no_measure": top & ~ranked["protective_measure"].astype(bool),
-    })
-    return front + np.where(front.ne("") & ranked["flags"].ne(""), ";", "") + ranked["flags"]
 
 
 def rank_perpetrators(context: ScoringContext,
@@ -172,15 +98,9 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     """:func:`rank_perpetrators` with each person's code in a last column, ``person``."""
     scored = score_perpetrators_coded(context, prepared).reset_index()
     scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
-    scored["breaches"] = _breach_counts(scored, prepared)
-    if len(scored):
-        scored = pd.concat([scored, _signals(context, scored, prepared), _measure_gaps(context, scored, prepared)],
-                           axis=1)
-    else:
-        scored = scored.assign(pdp=False, pdp_reason=None, escalating=False, escalation_reason=None,
-                               protective_measure=False, breaches_not_charged=0, bail_lapses_on=pd.NaT,
-                               rui_without_conditions=False, active_measures="", measure_reason="")
-    scored["flags"] = _perpetrator_flags(context, scored) if len(scored) else pd.Series(dtype=str)
+    flags = _Flags(context, prepared, "perpetrators")
+    scored = flags.with_evidence(scored)
+    scored["_flags"] = flags.bits(scored, ranked=False)
     scored["reasons"] = perpetrator_reasons(scored, context.catalogue) if len(scored) else pd.Series(dtype=str)
     if which is PerpetratorList.DIFFERENT_VICTIMS:
         scored = scored[scored["female_victims"] > 0]
@@ -188,7 +108,8 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     else:
         order = OVERALL_ORDER
     ranked = _ordered(scored, order, prepared)
-    ranked["flags"] = _with_rank_flags(context, ranked) if len(ranked) else ranked["flags"]
+    ranked["flags"] = flags.text(ranked)
+    ranked = ranked.drop(columns="_flags")
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
     ranked = ranked.assign(recency=ranked["days_since_last"], frequency=ranked["incidents"],
                            gravity=ranked["harm"], victims_count=ranked[victims_shown])
@@ -233,37 +154,26 @@ def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Pr
     return victims["person"].map(joined)
 
 
-def _victim_flags(context: ScoringContext, scored: pd.DataFrame, prepared: Prepared) -> pd.Series:
-    people = scored["person_id"]
-    protected = set(active_measures(context)["protected_person_id"].dropna())
-    pairs = prepared.window_offenders
-    offenders = pd.Series(prepared.index.ids(pairs["offender"].to_numpy()), dtype="string")
-    unmanaged_offender = pairs.loc[~isin(offenders, managed_people(context)).to_numpy(), "victim"].to_numpy()
-    return _join_flags({
-        "no_protective_measure": ~isin(people, protected),
-        "offender_unmanaged": pd.Series(np.isin(scored["person"].to_numpy(), unmanaged_offender), index=scored.index),
-        "not_referred_to_marac": ~isin(people, ever_referred(context, "marac")),
-        "multiple_offenders": scored["offenders"] >= 2,
-        "dash_high": scored["high_dash"],
-    })
-
-
 def rank_victims(context: ScoringContext, which: VictimList = VictimList.MOST_OFFENCES) -> pd.DataFrame:
     """Rank repeat victims: by recorded offences, or by distinct offenders (best first)."""
     prepared = Prepared(context)
     scored = score_victims_coded(context, prepared).reset_index()
     scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
     scored["score"] = scored["harm"]
+    flags = _Flags(context, prepared, "victims")
+    scored = flags.with_evidence(scored)
+    scored["_flags"] = flags.bits(scored, ranked=False)
     if len(scored):
         scored["offender_ranks"] = _offender_ranks(context, scored, prepared)
-        scored["flags"] = _victim_flags(context, scored, prepared)
         scored["reasons"] = victim_reasons(scored, context.catalogue)
     else:
-        scored = scored.assign(offender_ranks="", flags="", reasons="")
+        scored = scored.assign(offender_ranks="", reasons="")
     if which is VictimList.MOST_OFFENDERS:
         order = ["offenders", "offences", "incidents", "harm", "last_incident", "person"]
     else:
         order = ["offences", "offenders", "incidents", "harm", "last_incident", "person"]
     ranked = _ordered(scored, order, prepared).drop(columns="person")
+    ranked["flags"] = flags.text(ranked) if len(ranked) else ""
+    ranked = ranked.drop(columns="_flags")
     extras = [c for c in ranked.columns if c not in VICTIM_COLUMNS]
     return ranked[VICTIM_COLUMNS + extras]

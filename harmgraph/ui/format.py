@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 import pandas as pd
@@ -16,28 +17,40 @@ import streamlit as st
 
 from harmgraph.export import neutralise_formulas, to_csv
 from scoring.config import RFGV, ScoringConfig
+from scoring.signals import registry
 
-FLAG_LABELS = {
-    "unrecognised": "unrecognised (high rank, nobody managing)",
-    "high_rank_no_measure": "high rank, no protective measure",
-    "pdp": "potential PDP",
-    "escalating": "escalating",
-    "unmanaged": "not managed (MATAC/MAPPA/IOM/PDP)",
-    "not_on_briefing": "not on briefing",
-    "no_protective_measure": "no protective measure",
-    "breach_not_charged": "breach not charged",
-    "bail_lapsing": "bail lapsing soon",
-    "rui_no_conditions": "released under investigation, no conditions",
-    "breach": "breach of an order",
-    "multiple_victims": "multiple victims",
-    "dash_high": "DASH high",
-    "offender_unmanaged": "an offender is not managed",
-    "not_referred_to_marac": "not referred to MARAC",
-    "multiple_offenders": "multiple offenders",
-}
 
-VICTIM_ONLY_FLAGS = ("offender_unmanaged", "not_referred_to_marac", "multiple_offenders")
-PERPETRATOR_FLAGS = [flag for flag in FLAG_LABELS if flag not in VICTIM_ONLY_FLAGS]
+class _Labels(Mapping[str, str]):
+    """Flag name -> label as shown to people, read from the signal registry on every use (so a
+    signal registered later shows its label too)."""
+
+    def __getitem__(self, name: str) -> str:
+        signal = registry.get(name)
+        if signal is None:
+            raise KeyError(name)
+        return signal.label
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([signal.name for signal in registry.signals()])
+
+    def __len__(self) -> int:
+        return len(registry.signals())
+
+
+def perpetrator_flags() -> list[str]:
+    """The flags of the offender lists, in flag order, as registered now."""
+    return [signal.name for signal in registry.signals("perpetrators")]
+
+
+def victim_only_flags() -> list[str]:
+    """The flags only the repeat-victim lists carry, in flag order, as registered now."""
+    return [signal.name for signal in registry.signals("victims") if signal.perpetrators is None]
+
+
+FLAG_LABELS: Mapping[str, str] = _Labels()
+# The registry's lists when the app started (the candidates page's filter offers these).
+PERPETRATOR_FLAGS: list[str] = perpetrator_flags()
+VICTIM_ONLY_FLAGS: tuple[str, ...] = tuple(victim_only_flags())
 
 
 def flag_names(flags: object) -> list[str]:
@@ -56,6 +69,8 @@ def flag_chips(flags: object) -> str:
 
     >>> flag_chips("unmanaged;breach")
     '⚑ not managed (MATAC/MAPPA/IOM/PDP) · ⚑ breach of an order'
+    >>> list(PERPETRATOR_FLAGS)[:3], list(VICTIM_ONLY_FLAGS)
+    (['unrecognised', 'high_rank_no_measure', 'pdp'], ['offender_unmanaged', 'not_referred_to_marac', 'multiple_offenders'])
     """
     return " · ".join(f"⚑ {FLAG_LABELS.get(f, f.replace('_', ' '))}" for f in flag_names(flags))
 

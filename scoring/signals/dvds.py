@@ -10,7 +10,7 @@ import pandas as pd
 
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
-from scoring.signals.config import SignalConfig
+from scoring.signals.settings import SignalConfig
 
 DVDS_COLUMNS = ["date", "incident_id", "offence", "label", "victim_id", "victim_name", "relationship",
                 "outcome", "domestic_abuse"]
@@ -22,6 +22,13 @@ def dvds_history(context: ScoringContext, person_id: str,
 
     Columns: date, incident_id, offence, label, victim_id, victim_name, relationship,
     outcome, domestic_abuse (one row per incident and victim).
+
+    >>> from scoring.signals.example import example_context
+    >>> dvds_history(example_context(), "P-1")[["date", "incident_id", "victim_id", "outcome"]]
+            date incident_id victim_id              outcome
+    0 2025-01-10         I-1       P-2              charged
+    1 2025-09-01         I-2       P-3              charged
+    2 2026-05-20         I-3       P-3  under_investigation
     """
     settings = settings or SignalConfig()
     prepared = Prepared(context)
@@ -43,7 +50,12 @@ def dvds_history(context: ScoringContext, person_id: str,
 
 
 def dvds_summary(context: ScoringContext, person_id: str, settings: SignalConfig | None = None) -> str:
-    """One sentence, e.g. '3 incidents against 2 partners or ex-partners between 2021 and 2025; 1 conviction'."""
+    """One sentence, e.g. '3 incidents against 2 partners or ex-partners between 2021 and 2025; 1 conviction'.
+
+    >>> from scoring.signals.example import example_context
+    >>> dvds_summary(example_context(), "P-1")
+    '3 incidents against 2 partners or ex-partners between 2025 and 2026; no convictions, 2 further charges or cautions'
+    """
     found = dvds_history(context, person_id, settings)
     if found.empty:
         return f"No recorded incidents against partners or ex-partners up to {context.as_of.isoformat()}"

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from scoring.index import EPOCH
-from scoring.context import ScoringContext
-from scoring.prepared import Prepared, prepared_for
+from scoring.prepared import Prepared
 from scoring.reasons import day, once_per_distinct
-from scoring.signals.config import SignalConfig
+from scoring.signals.base import Evidence, RankingData, Rule, Signal
+from scoring.signals.settings import EscalationSettings, SignalConfig
 
 DAYS_PER_YEAR = 365.25
 SIGNAL_COLUMNS = ["gravity_rising", "intervals_shortening", "new_partner_soon", "breach_course_of_conduct"]
@@ -199,9 +199,28 @@ def _breaches(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, setti
     return pd.DataFrame({"breach_course_of_conduct": True, "breach_text": text})
 
 
-def escalation_coded(settings: SignalConfig, prepared: Prepared, people: pd.Index | None = None) -> pd.DataFrame:
-    """:func:`escalation` indexed by person code, for every perpetrator up to the as-of date
-    or for those of them among ``people``."""
+def escalation(prepared: Prepared, people: pd.Index | None = None,
+               settings: SignalConfig | None = None) -> pd.DataFrame:
+    """Who is escalating over their last incidents, indexed by person code: ``escalating``,
+    the four signals behind it (``gravity_rising``, ``intervals_shortening``,
+    ``new_partner_soon``, ``breach_course_of_conduct``) and ``reason``. Everyone who was a
+    suspect or offender up to the as-of date, or those among ``people``; ``settings`` default
+    to the context's.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> found = prepared.decode(escalation(prepared))
+    >>> found[["person_id", "escalating", "gravity_rising", "new_partner_soon"]]
+      person_id  escalating  gravity_rising  new_partner_soon
+    0       P-1        True            True              True
+    1       P-4        True           False             False
+    2       P-6       False           False             False
+    >>> found["breach_course_of_conduct"].tolist()
+    [False, True, False]
+    >>> found["reason"][2]
+    'No sign of escalation over the last 1 incident(s)'
+    """
+    settings = settings or prepared.context.config.signals
     last = _last_incidents(prepared, settings.escalation.last_incidents, people)
     last["harm_days"] = prepared.index.column("harm_days", last["row"].to_numpy())
     first = np.r_[True, last["slot"].to_numpy()[1:] != last["slot"].to_numpy()[:-1]] if len(last) else []
@@ -227,17 +246,27 @@ def escalation_coded(settings: SignalConfig, prepared: Prepared, people: pd.Inde
     return out[["escalating", *SIGNAL_COLUMNS, "reason"]]
 
 
-def escalation(context: ScoringContext, settings: SignalConfig | None = None,
-               prepared: Prepared | None = None) -> pd.DataFrame:
-    """One row per perpetrator: ``person_id, escalating``, the four signals and ``reason``.
+def _escalation_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
+    """``escalating`` and ``escalation_reason`` (only where ``escalating``) of each row."""
+    people = pd.Index(rows["person"], name="person")
+    found = escalation(data.prepared, people).reindex(people)
+    rising = found["escalating"].fillna(False).astype(bool)
+    return pd.DataFrame({"escalating": rising.to_numpy(),
+                         "escalation_reason": found["reason"].where(rising).to_numpy()}, index=rows.index)
 
-    Example: harm 5 -> 10 -> 180 days with gaps of 200 then 20 days -> gravity_rising and
-    intervals_shortening, so escalating.
-    """
-    settings = settings or SignalConfig()
-    prepared = prepared_for(context, prepared)
-    if prepared.history_perpetrators.empty:
-        return pd.DataFrame({"person_id": pd.Series(dtype="string"),
-                             **{c: pd.Series(dtype=bool) for c in ["escalating", *SIGNAL_COLUMNS]},
-                             "reason": pd.Series(dtype="string")})
-    return prepared.decode(escalation_coded(settings, prepared))
+
+ESCALATION = Evidence("escalation", _escalation_columns, empty={"escalating": False, "escalation_reason": None},
+                      headline="escalation_reason")
+
+SIGNAL = Signal(
+    name="escalating", label="escalating", group="pattern", always_on=True,
+    settings_model=EscalationSettings, settings_key="escalation",
+    perpetrators=Rule(
+        flag=lambda data, rows, settings: rows["escalating"],
+        reason=lambda row, context, settings: row.get("escalation_reason"),
+        needs=(ESCALATION,),
+        description="rising gravity over the last five incidents by a Theil-Sen trend (one outlier does not "
+                    "make a trend), intervals shortening, a new partner victimised within 12 months of the "
+                    "last incident against an earlier one, or abused while an earlier partner's abuse was "
+                    "still going on (`count_overlapping_partners`), or a breach after earlier incidents "
+                    "against the same victim (a possible course of conduct)"))

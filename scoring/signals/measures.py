@@ -1,16 +1,21 @@
-"""Protective-measure status and gaps per person as of a date: orders, breaches, bail, RUI."""
+"""Protective-measure status and gaps per person as of a date: orders, breaches, bail, RUI.
+
+Signals: ``no_protective_measure`` (both lists), ``breach_not_charged``, ``bail_lapsing``,
+``rui_no_conditions`` and ``breach``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from core.arrow_isin import isin
 from scoring.grouped_text import join_within
-from scoring.context import ScoringContext
-from scoring.prepared import Prepared, prepared_for
+from scoring.prepared import Prepared
 from scoring.reasons import day
-from scoring.signals.config import SignalConfig
-from scoring.status import PROTECTIVE_TYPES, measures_in_force
+from scoring.signals.base import Evidence, RankingData, Rule, Signal
+from scoring.signals.settings import MeasureSettings, SignalConfig
+from scoring.status import PROTECTIVE_TYPES, active_measures, measures_in_force
 
 
 def _breaches_not_charged(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.Series:
@@ -62,10 +67,31 @@ def _reasons(out: pd.DataFrame) -> np.ndarray:
     return reason
 
 
-def measure_status_coded(context: ScoringContext, settings: SignalConfig, prepared: Prepared,
-                         people: pd.Index | None = None) -> pd.DataFrame:
-    """:func:`measure_status` indexed by person code: every perpetrator up to the as-of date and
-    every measure subject, or ``people``."""
+def measure_status(prepared: Prepared, people: pd.Index | None = None,
+                   settings: SignalConfig | None = None) -> pd.DataFrame:
+    """Protective measures and their gaps, indexed by person code: every suspect or offender up
+    to the as-of date and every measure subject, or those among ``people``.
+
+    Columns: ``active_measures`` ('nmo protecting P-x until 2026-12-01; ...'),
+    ``breaches_not_charged`` (breach incidents up to the as-of date with no charge outcome),
+    ``bail_lapsing`` (pre-charge bail in force that ends within ``measures.bail_lapsing_days``),
+    ``bail_lapses_on`` (the earliest such end date, else NaT), ``rui_without_conditions``
+    (released under investigation with no protective order or bail in force), ``reason``.
+    ``settings`` default to the context's.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> found = prepared.decode(measure_status(prepared))
+    >>> found[["person_id", "breaches_not_charged", "bail_lapses_on", "rui_without_conditions"]]
+      person_id  breaches_not_charged bail_lapses_on  rui_without_conditions
+    0       P-1                     0     2026-07-05                   False
+    1       P-4                     1            NaT                   False
+    2       P-6                     0            NaT                    True
+    >>> found["reason"][1]
+    'Active: nmo protecting P-5 until 2026-12-31; 1 breach(es) not charged'
+    """
+    context = prepared.context
+    settings = settings or context.config.signals
     index = prepared.index
     as_of = context.as_of_day
     measures = context.tables.measures.assign(subject=index.measure_subjects)
@@ -94,16 +120,108 @@ def measure_status_coded(context: ScoringContext, settings: SignalConfig, prepar
                 "rui_without_conditions", "reason"]]
 
 
-def measure_status(context: ScoringContext, settings: SignalConfig | None = None,
-                   prepared: Prepared | None = None) -> pd.DataFrame:
-    """One row per perpetrator or measure subject: active measures, breaches, bail, RUI gaps.
+def _measure_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
+    """Protective-measure status and gaps of each row, one vectorised pass.
 
-    Columns: person_id, active_measures ('nmo protecting P-x until 2026-12-01; ...'),
-    breaches_not_charged (breach incidents up to the as-of date with no charge outcome),
-    bail_lapsing (pre-charge bail in force that ends within ``measures.bail_lapsing_days``),
-    bail_lapses_on (the earliest such end date, else NaT), rui_without_conditions (released
-    under investigation with no protective order or bail in force), reason.
+    ``protective_measure``: a protective order or pre-charge bail in force on the as-of date.
+    From :func:`measure_status`: ``breaches_not_charged``, ``bail_lapses_on`` (NaT unless
+    pre-charge bail lapses within ``measures.bail_lapsing_days``), ``rui_without_conditions``,
+    ``active_measures`` and its sentence, ``measure_reason``.
     """
-    settings = settings or SignalConfig()
-    prepared = prepared_for(context, prepared)
-    return prepared.decode(measure_status_coded(context, settings, prepared))
+    people = pd.Index(rows["person"], name="person")
+    status = measure_status(data.prepared, people)
+    protected = set(active_measures(data.context)["subject_person_id"].dropna())
+    return pd.DataFrame({
+        "protective_measure": isin(rows["person_id"], protected).to_numpy(),
+        "breaches_not_charged": status["breaches_not_charged"].fillna(0).astype("int64").to_numpy(),
+        "bail_lapses_on": pd.to_datetime(status["bail_lapses_on"]).to_numpy(),
+        "rui_without_conditions": status["rui_without_conditions"].fillna(False).astype(bool).to_numpy(),
+        "active_measures": status["active_measures"].fillna("").to_numpy(),
+        "measure_reason": status["reason"].fillna("No active measures").to_numpy(),
+    }, index=rows.index)
+
+
+MEASURES = Evidence("measures", _measure_columns, empty={
+    "protective_measure": False, "breaches_not_charged": 0, "bail_lapses_on": pd.NaT,
+    "rui_without_conditions": False, "active_measures": "", "measure_reason": ""})
+
+
+def _breach_counts(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per row: incidents in the window that are a breach offence or a recorded breach."""
+    prepared = data.prepared
+    pairs = prepared.window_perpetrators
+    breach = pairs[prepared.index.column("breach", pairs["row"].to_numpy())]
+    counts = breach.groupby("person").size()
+    return pd.DataFrame({"breaches": rows["person"].map(counts).fillna(0).astype("int64")})
+
+
+BREACHES = Evidence("breaches", _breach_counts, empty={"breaches": 0})
+
+
+def _or(words: tuple[str, ...]) -> str:
+    """'a', 'a or b', 'a, b or c'.
+
+    >>> _or(("charged",)), _or(("charged", "convicted", "caution"))
+    ('charged', 'charged, convicted or caution')
+    """
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _protected_victims(data: RankingData, rows: pd.DataFrame, settings: None) -> pd.Series:
+    """Victims with no protective measure protecting them in force."""
+    protected = set(active_measures(data.context)["protected_person_id"].dropna())
+    return ~isin(rows["person_id"], protected)
+
+
+NO_PROTECTIVE_MEASURE = Signal(
+    name="no_protective_measure", label="no protective measure", group="measures", always_on=True,
+    perpetrators=Rule(
+        flag=lambda data, rows, settings: ~rows["protective_measure"],
+        reason=lambda row, context, settings: f"no protective order or pre-charge bail in force on {context.as_of}",
+        needs=(MEASURES,),
+        description="no protective order or bail in force on the as-of date, at any rank"),
+    victims=Rule(flag=_protected_victims,
+                 description="no protective order or notice protecting them in force on the as-of date"))
+
+BREACH_NOT_CHARGED = Signal(
+    name="breach_not_charged", label="breach not charged", group="measures", always_on=True,
+    settings_model=MeasureSettings, settings_key="measures",
+    perpetrators=Rule(
+        flag=lambda data, rows, settings: rows["breaches_not_charged"] > 0,
+        reason=lambda row, context, settings: (
+            f"{row.get('breaches_not_charged')} breach(es) up to {context.as_of} (a breach offence, or an "
+            f"incident recorded as breaching one of their measures) with no outcome of "
+            f"{_or(tuple(settings.charge_outcomes))}"),
+        needs=(MEASURES,),
+        description="a breach (a breach offence, or an incident recorded as breaching a measure against "
+                    "them) whose outcome is not a charge, caution or conviction"))
+
+BAIL_LAPSING = Signal(
+    name="bail_lapsing", label="bail lapsing soon", group="measures", always_on=True,
+    settings_model=MeasureSettings, settings_key="measures",
+    perpetrators=Rule(
+        flag=lambda data, rows, settings: rows["bail_lapses_on"].notna(),
+        reason=lambda row, context, settings: (
+            f"pre-charge bail lapses on {pd.Timestamp(row['bail_lapses_on']):%Y-%m-%d}, within "
+            f"{settings.bail_lapsing_days} days of {context.as_of}" if pd.notna(row.get("bail_lapses_on")) else None),
+        needs=(MEASURES,),
+        description="pre-charge bail in force that ends within 14 days of the as-of date"))
+
+RUI_NO_CONDITIONS = Signal(
+    name="rui_no_conditions", label="released under investigation, no conditions", group="measures",
+    always_on=True,
+    perpetrators=Rule(
+        flag=lambda data, rows, settings: rows["rui_without_conditions"],
+        reason=lambda row, context, settings: (f"released under investigation on {context.as_of} with no "
+                                               "protective order or pre-charge bail in force"),
+        needs=(MEASURES,),
+        description="released under investigation with no order or bail in force"))
+
+BREACH = Signal(
+    name="breach", label="breach of an order", group="measures", always_on=True,
+    perpetrators=Rule(
+        flag=lambda data, rows, settings: rows["breaches"] > 0,
+        reason=lambda row, context, settings: (f"{row.get('breaches')} incident(s) in the window that are a "
+                                               "breach offence or a recorded breach of a measure"),
+        needs=(BREACHES,),
+        description="a breach offence or a recorded breach of a measure in the window"))

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from scoring.context import ScoringContext
-from scoring.prepared import Prepared, prepared_for
+from scoring.prepared import Prepared
 from scoring.reasons import day, once_per_distinct
-from scoring.signals.config import PdpSettings, SignalConfig
+from scoring.signals.base import Evidence, RankingData, Rule, Signal
+from scoring.signals.settings import PdpSettings, SignalConfig
 
 
 def _counted_incidents(settings: SignalConfig, prepared: Prepared, perps: pd.DataFrame,
@@ -59,9 +60,26 @@ def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalCo
     return day(latest[latest.index >= 0])
 
 
-def potential_pdp_coded(context: ScoringContext, settings: SignalConfig, prepared: Prepared,
-                        people: pd.Index | None = None) -> pd.DataFrame:
-    """:func:`potential_pdp` indexed by person code, for everyone or those among ``people``."""
+def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
+                  settings: SignalConfig | None = None) -> pd.DataFrame:
+    """Who is a potential PDP, indexed by person code: ``pdp``, ``reason``, ``occasions``
+    (DA charges, or allegations when ``pdp.count_allegations``) and ``partners`` (different
+    partners or ex-partners among them). Everyone who was a suspect or offender up to the
+    as-of date, or those among ``people``; ``settings`` default to the context's.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> found = prepared.decode(potential_pdp(prepared))
+    >>> found[["person_id", "pdp", "occasions", "partners"]]
+      person_id    pdp  occasions  partners
+    0       P-1   True          2         2
+    1       P-4  False          0         0
+    2       P-6  False          0         0
+    >>> found["reason"][0]
+    'Potential PDP: charged with domestic abuse on 2 occasion(s) against 2 different partner(s) or ex-partner(s) in all history up to 2026-06-30, never convicted of a MAPPA-eligible offence and not managed under MAPPA'
+    """
+    context = prepared.context
+    settings = settings or context.config.signals
     pdp = settings.pdp
     perps = prepared.only(prepared.history_perpetrators, people)
     links = prepared.only(prepared.history_links, people)
@@ -113,13 +131,24 @@ def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, ma
     return reason
 
 
-def potential_pdp(context: ScoringContext, settings: SignalConfig | None = None,
-                  prepared: Prepared | None = None) -> pd.DataFrame:
-    """One row per perpetrator (all history to as-of): ``person_id, pdp, reason``.
+def _pdp_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
+    """``pdp`` and ``pdp_reason`` (only where ``pdp``) of each row."""
+    people = pd.Index(rows["person"], name="person")
+    found = potential_pdp(data.prepared, people).reindex(people)
+    is_pdp = found["pdp"].fillna(False).astype(bool)
+    return pd.DataFrame({"pdp": is_pdp.to_numpy(), "pdp_reason": found["reason"].where(is_pdp).to_numpy()},
+                        index=rows.index)
 
-    Example: two DA charges against two different ex-partners, no MAPPA-eligible conviction,
-    no MAPPA referral in the last year -> ``pdp`` True.
-    """
-    settings = settings or SignalConfig()
-    prepared = prepared_for(context, prepared)
-    return prepared.decode(potential_pdp_coded(context, settings, prepared))
+
+PDP = Evidence("pdp", _pdp_columns, empty={"pdp": False, "pdp_reason": None}, headline="pdp_reason")
+
+SIGNAL = Signal(
+    name="pdp", label="potential PDP", group="pattern", always_on=True,
+    settings_model=PdpSettings, settings_key="pdp",
+    perpetrators=Rule(
+        flag=lambda data, rows, settings: rows["pdp"],
+        reason=lambda row, context, settings: row.get("pdp_reason"),
+        needs=(PDP,),
+        description="charged with domestic abuse on 2+ occasions against 2+ different "
+                    "partners or ex-partners in all history, never convicted of a MAPPA-eligible offence, "
+                    "not managed under MAPPA"))

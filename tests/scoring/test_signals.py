@@ -17,8 +17,13 @@ from scoring.catalogue import OffenceCatalogue, load_catalogue
 from scoring.explain import explain_person
 from scoring.lists import PERPETRATOR_COLUMNS, rank_perpetrators
 from scoring.context import ScoringContext
-from scoring.signals import (SignalConfig, dvds_history, dvds_summary, escalation, measure_status,
-                             potential_pdp, unrecognised)
+from scoring.prepared import Prepared
+from scoring.signals.dvds import dvds_history, dvds_summary
+from scoring.signals.escalating import escalation
+from scoring.signals.measures import measure_status
+from scoring.signals.pdp import potential_pdp
+from scoring.signals.recognition import unrecognised
+from scoring.signals.settings import SignalConfig
 
 AS_OF = date(2026, 6, 30)
 TEST_WEIGHTS = {
@@ -65,6 +70,12 @@ def _people(force, *names: str, sex: str = "M") -> None:
         force.person(name, "Person", name, sex)
 
 
+def _everyone(signal, context: ScoringContext, settings: SignalConfig | None = None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """``signal`` (potential_pdp, escalation or measure_status) for everyone, by person id."""
+    prepared = Prepared(context)
+    return prepared.decode(signal(prepared, settings=settings))
+
+
 def _row(frame: pd.DataFrame, person_id: str) -> pd.Series:
     rows = frame[frame["person_id"] == person_id]
     assert len(rows) == 1, f"expected one row for {person_id}"
@@ -100,7 +111,7 @@ def pdp_force(force_factory):
 
 def test_pdp_fires_for_charges_against_two_different_partners(build, force_factory) -> None:
     context, ids = build(pdp_force(force_factory))
-    result = potential_pdp(context)
+    result = _everyone(potential_pdp, context)
     assert list(result.columns[:3]) == ["person_id", "pdp", "reason"]
     row = _row(result, ids["S1"])
     assert bool(row["pdp"]) and (row["occasions"], row["partners"]) == (2, 2)  # the stranger charge is not DA
@@ -110,36 +121,36 @@ def test_pdp_fires_for_charges_against_two_different_partners(build, force_facto
 
 def test_pdp_does_not_fire_after_a_mappa_eligible_conviction(build, force_factory) -> None:
     context, ids = build(pdp_force(force_factory))
-    row = _row(potential_pdp(context), ids["S2"])
+    row = _row(_everyone(potential_pdp, context), ids["S2"])
     assert not row["pdp"] and "convicted of a MAPPA-eligible offence (abh on 2025-01-01)" in row["reason"]
 
 
 def test_pdp_does_not_fire_when_managed_under_mappa(build, force_factory) -> None:
     context, ids = build(pdp_force(force_factory))
-    row = _row(potential_pdp(context), ids["S3"])
+    row = _row(_everyone(potential_pdp, context), ids["S3"])
     assert not row["pdp"] and "managed under MAPPA (referral 2026-03-01)" in row["reason"]
     # the referral after the as-of date does not count, and an older referral lapses
     settings = SignalConfig(pdp={"mappa_current_days": 30})
-    assert bool(_row(potential_pdp(context, settings), ids["S3"])["pdp"])
+    assert bool(_row(_everyone(potential_pdp, context, settings), ids["S3"])["pdp"])
 
 
 def test_pdp_does_not_fire_for_two_charges_against_the_same_partner(build, force_factory) -> None:
     context, ids = build(pdp_force(force_factory))
-    row = _row(potential_pdp(context), ids["S4"])
+    row = _row(_everyone(potential_pdp, context), ids["S4"])
     assert not row["pdp"] and (row["occasions"], row["partners"]) == (2, 1)
     assert "needs 2 against 2" in row["reason"]
 
 
 def test_pdp_counts_allegations_only_when_configured(build, force_factory) -> None:
     context, ids = build(pdp_force(force_factory))
-    assert not _row(potential_pdp(context), ids["S5"])["pdp"]
-    loose = _row(potential_pdp(context, SignalConfig(pdp={"count_allegations": True})), ids["S5"])
+    assert not _row(_everyone(potential_pdp, context), ids["S5"])["pdp"]
+    loose = _row(_everyone(potential_pdp, context, SignalConfig(pdp={"count_allegations": True})), ids["S5"])
     assert bool(loose["pdp"]) and loose["reason"].startswith("Potential PDP: reported as a suspect in")
 
 
 def test_pdp_ignores_charges_after_the_as_of_date(build, force_factory) -> None:
     context, ids = build(pdp_force(force_factory), as_of=date(2025, 1, 31))
-    assert not _row(potential_pdp(context), ids["S1"])["pdp"]  # A2 is later
+    assert not _row(_everyone(potential_pdp, context), ids["S1"])["pdp"]  # A2 is later
 
 
 def test_signal_config_is_strict_and_frozen() -> None:
@@ -188,7 +199,7 @@ def escalation_force(force_factory):
 
 def test_rising_gravity_and_shortening_intervals(build, force_factory) -> None:
     context, ids = build(escalation_force(force_factory))
-    result = escalation(context)
+    result = _everyone(escalation, context)
     assert list(result.columns) == ["person_id", "escalating", "gravity_rising", "intervals_shortening",
                                     "new_partner_soon", "breach_course_of_conduct", "reason"]
     row = _row(result, ids["E1"])
@@ -200,7 +211,7 @@ def test_rising_gravity_and_shortening_intervals(build, force_factory) -> None:
 
 def test_steady_pattern_is_not_escalation(build, force_factory) -> None:
     context, ids = build(escalation_force(force_factory))
-    row = _row(escalation(context), ids["E2"])
+    row = _row(_everyone(escalation, context), ids["E2"])
     assert not row["escalating"]
     assert row["reason"] == "No sign of escalation over the last 4 incident(s)"
 
@@ -208,20 +219,20 @@ def test_steady_pattern_is_not_escalation(build, force_factory) -> None:
 def test_only_the_last_k_incidents_count(build, force_factory) -> None:
     context, ids = build(escalation_force(force_factory))
     # the last two of E1's incidents alone are too few for a trend
-    row = _row(escalation(context, SignalConfig(escalation={"last_incidents": 2})), ids["E1"])
+    row = _row(_everyone(escalation, context, SignalConfig(escalation={"last_incidents": 2})), ids["E1"])
     assert not row["gravity_rising"] and not row["intervals_shortening"]
 
 
 def test_new_partner_soon_after_the_previous_one(build, force_factory) -> None:
     context, ids = build(escalation_force(force_factory))
-    result = escalation(context)
+    result = _everyone(escalation, context)
     soon = _row(result, ids["E3"])
     assert soon["new_partner_soon"] and soon["escalating"]
     assert f"new partner {ids['W4']} victimised 5 month(s) after the last incident against previous " \
            f"partner {ids['W3']}" in soon["reason"]
     assert not _row(result, ids["E4"])["new_partner_soon"]
     shorter = SignalConfig(escalation={"new_partner_months": 3})
-    assert not _row(escalation(context, shorter), ids["E3"])["new_partner_soon"]
+    assert not _row(_everyone(escalation, context, shorter), ids["E3"])["new_partner_soon"]
 
 
 def partner_force(force_factory):
@@ -251,7 +262,7 @@ def partner_force(force_factory):
 
 def test_new_partner_within_n_months_of_the_previous_partners_last_incident(build, force_factory) -> None:
     context, ids = build(partner_force(force_factory))
-    row = _row(escalation(context), ids["Q1"])
+    row = _row(_everyone(escalation, context), ids["Q1"])
     assert row["new_partner_soon"] and row["escalating"]
     assert (f"new partner {ids['K2']} victimised 9 month(s) after the last incident against previous "
             f"partner {ids['K1']}") in row["reason"]
@@ -259,14 +270,14 @@ def test_new_partner_within_n_months_of_the_previous_partners_last_incident(buil
 
 def test_new_partner_beyond_n_months_is_not_soon(build, force_factory) -> None:
     context, ids = build(partner_force(force_factory))
-    assert not _row(escalation(context), ids["Q2"])["new_partner_soon"]  # 13 months > 12
+    assert not _row(_everyone(escalation, context), ids["Q2"])["new_partner_soon"]  # 13 months > 12
     longer = SignalConfig(escalation={"new_partner_months": 14})
-    assert _row(escalation(context, longer), ids["Q2"])["new_partner_soon"]
+    assert _row(_everyone(escalation, context, longer), ids["Q2"])["new_partner_soon"]
 
 
 def test_two_partners_abused_at_the_same_time_is_said_so_not_months_after(build, force_factory) -> None:
     context, ids = build(partner_force(force_factory))
-    result = escalation(context)
+    result = _everyone(escalation, context)
     row = _row(result, ids["O1"])
     assert row["new_partner_soon"] and row["escalating"]
     assert (f"abused two partners at the same time: first incident against {ids['K6']} on 2025-03-01, "
@@ -279,7 +290,7 @@ def test_two_partners_abused_at_the_same_time_is_said_so_not_months_after(build,
             f"ran from 2024-01-01 to 2024-12-01") in nested["reason"]
     assert "month(s) after" not in nested["reason"]
     sequential_only = SignalConfig(escalation={"count_overlapping_partners": False})
-    strict = escalation(context, sequential_only)
+    strict = _everyone(escalation, context, sequential_only)
     assert not _row(strict, ids["O1"])["new_partner_soon"]
     assert _row(strict, ids["Q1"])["new_partner_soon"]
 
@@ -302,7 +313,7 @@ def gravity_force(force_factory):
 
 def test_one_extreme_incident_in_a_flat_series_is_not_rising_gravity(build, force_factory) -> None:
     context, ids = build(gravity_force(force_factory))
-    row = _row(escalation(context), ids["G1"])
+    row = _row(_everyone(escalation, context), ids["G1"])
     # Theil-Sen: of the ten pairwise slopes, six are 0, three rise to the GBH and one falls
     # from it, so the median is 0 (a least-squares line would rise)
     assert not row["gravity_rising"] and not row["escalating"]
@@ -311,17 +322,17 @@ def test_one_extreme_incident_in_a_flat_series_is_not_rising_gravity(build, forc
 
 def test_gravity_slope_must_exceed_the_threshold(build, force_factory) -> None:
     context, ids = build(gravity_force(force_factory))
-    row = _row(escalation(context), ids["G2"])
+    row = _row(_everyone(escalation, context), ids["G2"])
     assert row["gravity_rising"] and "trend +7.5 harm days a year" in row["reason"]
-    assert _row(escalation(context, SignalConfig(escalation={"min_gravity_slope_per_year": 7})),
+    assert _row(_everyone(escalation, context, SignalConfig(escalation={"min_gravity_slope_per_year": 7})),
                 ids["G2"])["gravity_rising"]
-    assert not _row(escalation(context, SignalConfig(escalation={"min_gravity_slope_per_year": 8})),
+    assert not _row(_everyone(escalation, context, SignalConfig(escalation={"min_gravity_slope_per_year": 8})),
                     ids["G2"])["gravity_rising"]
 
 
 def test_breach_after_earlier_abuse_is_a_course_of_conduct(build, force_factory) -> None:
     context, ids = build(escalation_force(force_factory))
-    result = escalation(context)
+    result = _everyone(escalation, context)
     offence = _row(result, ids["E5"])
     assert offence["breach_course_of_conduct"] and offence["escalating"]
     assert "possible stalking, harassment or coercive control course of conduct" in offence["reason"]
@@ -355,7 +366,7 @@ def measures_force(force_factory):
 
 def test_active_measures_and_uncharged_breaches(build, force_factory) -> None:
     context, ids = build(measures_force(force_factory))
-    result = measure_status(context)
+    result = _everyone(measure_status, context)
     assert list(result.columns) == ["person_id", "active_measures", "breaches_not_charged", "bail_lapsing",
                                     "bail_lapses_on", "rui_without_conditions", "reason"]
     row = _row(result, ids["M1"])
@@ -367,17 +378,18 @@ def test_active_measures_and_uncharged_breaches(build, force_factory) -> None:
 
 def test_pre_charge_bail_about_to_lapse(build, force_factory) -> None:
     context, ids = build(measures_force(force_factory))
-    result = measure_status(context)
+    result = _everyone(measure_status, context)
     lapsing = _row(result, ids["M2"])
     assert lapsing["bail_lapsing"] and "pre-charge bail lapses on 2026-07-05" in lapsing["reason"]
     assert lapsing["bail_lapses_on"] == pd.Timestamp(2026, 7, 5)
     assert not _row(result, ids["M3"])["bail_lapsing"] and pd.isna(_row(result, ids["M3"])["bail_lapses_on"])
-    assert not _row(measure_status(context, SignalConfig(measures={"bail_lapsing_days": 3})), ids["M2"])["bail_lapsing"]
+    shorter = SignalConfig(measures={"bail_lapsing_days": 3})
+    assert not _row(_everyone(measure_status, context, shorter), ids["M2"])["bail_lapsing"]
 
 
 def test_released_under_investigation_without_conditions(build, force_factory) -> None:
     context, ids = build(measures_force(force_factory))
-    result = measure_status(context)
+    result = _everyone(measure_status, context)
     bare = _row(result, ids["M4"])
     assert bare["rui_without_conditions"] and bare["active_measures"] == "rui (no end date)"
     assert "released under investigation with no protective conditions" in bare["reason"]
@@ -490,13 +502,21 @@ def test_unrecognised_top_offenders(build, force_factory) -> None:
     force.referrals.append({"referral_id": "R2", "record_id": "U3", "type": "iom", "date": "2026-01-01"})
     context, ids = build(force)
     ranked = rank_perpetrators(context)
-    result = unrecognised(context, ranked)
-    assert list(result.columns) == ["person_id", "unrecognised", "reason"]
+    found = unrecognised(context, ranked)
+    assert list(found.columns) == ["in_top", "managed", "briefed", "unrecognised"]
+    result = ranked[["rank", "person_id", "flags"]].join(found)
     top = _row(result, ids["U1"])
-    assert top["unrecognised"] and top["reason"].startswith("Unrecognised: rank 1 in the top 100")
-    briefed = _row(result, ids["U2"])
-    assert not briefed["unrecognised"] and briefed["reason"].endswith("on the daily briefing")
-    assert not _row(result, ids["U3"])["unrecognised"]
+    assert top["unrecognised"] and top["rank"] == 1 and top["in_top"]
+    # the sentence explain gives for the flag comes from the same signal
+    reason = explain_person(context, ids["U1"]).flag_reasons.set_index("flag")["reason"]["unrecognised"]
+    assert reason.startswith("rank 1 in the top 100 with no MATAC, MAPPA, IOM or PDP referral in the 365 days")
+    assert reason.endswith("and not on the daily briefing in the 90 days up to 2026-06-30")
+    briefed = _row(result, ids["U2"])  # recognised: in the top, on the daily briefing, not managed
+    assert not briefed["unrecognised"] and briefed["in_top"] and briefed["briefed"] and not briefed["managed"]
+    managed = _row(result, ids["U3"])
+    assert not managed["unrecognised"] and managed["managed"]
+    for row in result.itertuples():  # the list's flag is this rule
+        assert ("unrecognised" in row.flags.split(";")) == row.unrecognised
     only_top = unrecognised(context, ranked.iloc[::-1], SignalConfig(unrecognised={"top": 1}))
     assert only_top["unrecognised"].sum() == 1
 
@@ -508,9 +528,14 @@ def test_unrecognised_outside_the_top_is_not_flagged(build, force_factory) -> No
     force.incident("A1", "2026-06-01", "gbh_s18", "U1", ("X1",))
     force.incident("B1", "2024-01-01", "common_assault", "U2", ("X1",))
     context, ids = build(force)
-    result = unrecognised(context, rank_perpetrators(context), SignalConfig(unrecognised={"top": 1}))
-    row = _row(result, ids["U2"])
-    assert not row["unrecognised"] and row["reason"] == "rank 2, outside the top 1"
+    top_one = SignalConfig(unrecognised={"top": 1})
+    ranked = rank_perpetrators(context)
+    result = ranked[["rank", "person_id"]].join(unrecognised(context, ranked, top_one))
+    row = _row(result, ids["U2"])  # nobody manages or briefs on U2: only the rank keeps the flag off
+    assert not row["unrecognised"] and row["rank"] == 2 and not row["in_top"]
+    assert not row["managed"] and not row["briefed"]
+    narrow = rank_perpetrators(replace(context, config=context.config.model_copy(update={"signals": top_one})))
+    assert "unrecognised" in _flags(narrow, ids["U1"]) and "unrecognised" not in _flags(narrow, ids["U2"])
 
 
 # --- DVDS ----------------------------------------------------------------------------------
@@ -544,12 +569,13 @@ def test_signals_cope_with_a_tiny_force_without_measures_or_referrals(build, for
     _people(force, "T1")
     force.incident("Z1", "2026-01-01", "criminal_damage", "T1")  # no victim recorded
     context, ids = build(force)
-    assert not potential_pdp(context)["pdp"].any()
-    assert not escalation(context)["escalating"].any()
-    status = _row(measure_status(context), ids["T1"])
+    assert not _everyone(potential_pdp, context)["pdp"].any()
+    assert not _everyone(escalation, context)["escalating"].any()
+    status = _row(_everyone(measure_status, context), ids["T1"])
     assert status["reason"] == "No active measures" and status["breaches_not_charged"] == 0
     assert bool(unrecognised(context, rank_perpetrators(context))["unrecognised"].all())
     nobody = ScoringContext(context.tables, context.config, context.catalogue, date(2020, 1, 1))
-    for frame in (potential_pdp(nobody), escalation(nobody), unrecognised(nobody, rank_perpetrators(nobody))):
+    for frame in (_everyone(potential_pdp, nobody), _everyone(escalation, nobody),
+                  unrecognised(nobody, rank_perpetrators(nobody))):
         assert frame.empty
-    assert measure_status(nobody).empty
+    assert _everyone(measure_status, nobody).empty

@@ -1,14 +1,27 @@
-"""Settings for the perpetrator signals (PDP, escalation, measures, unrecognised).
+"""Settings of the signals, under ``signals:`` in the scoring config.
 
-A validated, frozen model with defaults; it is meant to sit under ``ScoringConfig`` later
-(e.g. as ``signals:``) so a force can tune thresholds in its YAML copy.
+A leaf module (pydantic only): :mod:`scoring.config` embeds :class:`SignalConfig` and the
+signal files read their settings from it, so neither imports the other.
+
+The shipped signals keep their settings in the four typed groups below (``pdp``,
+``escalation``, ``measures``, ``unrecognised``), each a validated, frozen model with defaults.
+Any other key names an added signal (see :mod:`scoring.signals`): its value holds that
+signal's settings (a mapping, or nothing when it has none) and naming it switches it on. The
+registry (:mod:`scoring.signals.registry`), which knows each added signal's settings model,
+validates those values wherever signals are computed, and the config fingerprint hashes them
+as written.
+
+>>> SignalConfig().unrecognised.top
+100
+>>> SignalConfig.model_validate({"many_incidents": None}).added()
+{'many_incidents': {}}
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Offences whose conviction would normally bring MAPPA management (violent and sexual
 # offences listed in Schedule 15 CJA 2003 and the DA-relevant ones used by this project).
@@ -18,11 +31,13 @@ MAPPA_OFFENCES = (
 )
 
 
-class _Strict(BaseModel):
+class SignalSettings(BaseModel):
+    """The base of every signal's settings: strict (an unknown key is an error) and frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PdpSettings(_Strict):
+class PdpSettings(SignalSettings):
     """Potential dangerous person: repeated DA charges against different partners."""
 
     min_occasions: Annotated[int, Field(ge=1)] = 2
@@ -37,7 +52,7 @@ class PdpSettings(_Strict):
     mappa_current_days: Annotated[int, Field(ge=0)] = 365
 
 
-class EscalationSettings(_Strict):
+class EscalationSettings(SignalSettings):
     """Rising gravity, shortening intervals, a new partner soon after, breaches as conduct."""
 
     last_incidents: Annotated[int, Field(ge=2)] = 5
@@ -55,7 +70,7 @@ class EscalationSettings(_Strict):
     min_earlier_incidents: Annotated[int, Field(ge=1)] = 1
 
 
-class MeasureSettings(_Strict):
+class MeasureSettings(SignalSettings):
     """Protective-measure status and gaps."""
 
     bail_lapsing_days: Annotated[int, Field(ge=0)] = 14
@@ -63,16 +78,39 @@ class MeasureSettings(_Strict):
     charge_outcomes: tuple[str, ...] = ("charged", "convicted", "caution")
 
 
-class UnrecognisedSettings(_Strict):
+class UnrecognisedSettings(SignalSettings):
     """Who near the top of a ranked list nobody is managing."""
 
     top: Annotated[int, Field(ge=1)] = 100
 
 
-class SignalConfig(_Strict):
-    """All signal settings, with defaults a force can override."""
+class SignalConfig(BaseModel):
+    """All signal settings, with defaults a force can override; other keys switch added
+    signals on (see the module docstring)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     pdp: PdpSettings = PdpSettings()
     escalation: EscalationSettings = EscalationSettings()
     measures: MeasureSettings = MeasureSettings()
     unrecognised: UnrecognisedSettings = UnrecognisedSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _added_signals_hold_settings(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            return raw
+        out = dict(raw)
+        for key, value in raw.items():
+            if key in cls.model_fields:
+                continue
+            if value is None:  # `many_incidents:` alone switches a signal without settings on
+                out[key] = {}
+            elif not isinstance(value, dict):
+                raise ValueError(f"{key}: an added signal's key holds its settings (a mapping), "
+                                 f"or nothing when it has none; got {value!r}")
+        return out
+
+    def added(self) -> dict[str, dict[str, Any]]:
+        """The added signals switched on here, each with its settings as written."""
+        return dict(self.model_extra or {})
