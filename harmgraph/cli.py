@@ -100,7 +100,7 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # ty
 
     keys = load_catalogue(catalogue).keys
     settings = load_resolution_config(resolution_config)
-    with open_store(store_location) as store, stage_progress(stages=14) as tell:
+    with open_store(store_location, create=True) as store, stage_progress(stages=14) as tell:
         resolver = make_splink_resolver(settings, progress=lambda stage: tell(f"resolving people: {stage}"))
         summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell)
         store.record_audit(current_user(), "load", summary.load_id,
@@ -384,7 +384,15 @@ def demo(
 @app.command("app")
 def run_app(store: StoreOption = DEFAULT_STORE) -> None:
     """Open the Streamlit app (MATAC list, profiles, network explorer) on the store."""
+    import os
     import subprocess
+
+    from harmgraph.ui.auth import auth_mode
+
+    try:  # a mistyped HARMGRAPH_AUTH is said here, not as a traceback in the browser
+        auth_mode(os.environ)
+    except ValueError as exc:
+        fail(str(exc), 2)
 
     app_path = Path(__file__).resolve().parent.parent / "app.py"
     subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path),

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn,
                            TimeElapsedColumn)
 
-from graph import EMBEDDED_DEFAULT, GraphStore, Neo4jCredentials
+from graph import EMBEDDED_DEFAULT, GraphStore, Neo4jCredentials, is_bolt_uri
 from graph import open_store as open_graph_store
 
 console = Console(stderr=True)
@@ -48,15 +48,23 @@ ResolutionConfigOption = Annotated[Optional[Path], typer.Option(
     help="Entity-resolution settings YAML (thresholds, blocking rules); default: built in.")]
 
 
-def open_store(location: str | Path | None) -> GraphStore:
+def open_store(location: str | Path | None, create: bool = False) -> GraphStore:
     """The store at ``location``, signed in to Neo4j with NEO4J_USER / NEO4J_PASSWORD /
-    NEO4J_DATABASE when it is a bolt:// URI."""
+    NEO4J_DATABASE when it is a bolt:// URI.
+
+    An embedded store file that does not exist is an error unless ``create`` (ingest, demo,
+    users add): a mistyped ``--store`` would otherwise open a new, empty store and every list
+    would silently come back empty.
+    """
+    target = str(location or EMBEDDED_DEFAULT)
+    if not create and not is_bolt_uri(target) and target != ":memory:" and not Path(target).exists():
+        fail(f"no store at {target} (check --store or HARMGRAPH_STORE; 'harmgraph ingest' creates one)")
     return open_graph_store(location, Neo4jCredentials.from_environ(os.environ))
 
 
 def fail(message: str, code: int = 1) -> None:
     """Print ``message`` as an error and stop the command with exit ``code``."""
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, however narrow
     raise typer.Exit(code)
 
 

@@ -58,7 +58,7 @@ def _users_app() -> typer.Typer:
                   sso: Annotated[bool, typer.Option("--sso", help="No password: signs in through single sign-on only.")] = False) -> None:
         """Add a user with a role (password from a prompt or HARMGRAPH_PASSWORD)."""
         password = _password(sso)
-        with open_store(store) as graph_store:
+        with open_store(store, create=True) as graph_store:
             add_user(graph_store, name, role.value, password, by=current_user())
         console.print(f"added {name} as {role.value}")
 
@@ -159,6 +159,9 @@ def register(app: typer.Typer) -> None:
             sharing.new_key(new_key)
             console.print(f"wrote a new sharing key to {new_key} (owner-only); keep it inside the force")
             return
+        if which not in {choice.value for choice in PerpetratorList}:
+            fail(f"--list {which!r} is not a list: use one of "
+                 f"{', '.join(choice.value for choice in PerpetratorList)}", 2)
         if key_file is None or output is None:
             fail("share needs --key-file KEY and --output FILE (or --new-key KEY to make a key)", 2)
         assert key_file is not None and output is not None

@@ -96,7 +96,12 @@ def _single_sign_on(settings: Settings, name: str | None, how: str) -> None:
 
 def require_account(settings: Settings, environ: Mapping[str, str]) -> Account:
     """The signed-in account; otherwise draw the sign-in and stop this run."""
-    mode = auth_mode(environ)
+    try:
+        mode = auth_mode(environ)
+    except ValueError as exc:  # a mistyped HARMGRAPH_AUTH: one line, not a traceback
+        st.error(str(exc))
+        st.stop()
+        raise AssertionError("unreachable") from exc  # st.stop() ends the run
     if mode == "none":
         return _dev_account(environ)
     account = signed_in()
