@@ -59,7 +59,7 @@ def main() -> None:
     with open_store(store) as opened:
         counts = opened.counts()
     print(f"store {store}: {counts.get('incidents', 0):,} incidents, {counts.get('person_records', 0):,} records")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at = AppTest.from_file(str(ROOT / "harmgraph" / "app.py"), default_timeout=600)
     results: list[tuple[str, float, float]] = []
     for page in PAGES:
         timings = []

@@ -394,7 +394,7 @@ def run_app(store: StoreOption = DEFAULT_STORE) -> None:
     except ValueError as exc:
         fail(str(exc), 2)
 
-    app_path = Path(__file__).resolve().parent.parent / "app.py"
+    app_path = Path(__file__).resolve().parent / "app.py"  # the packaged entry script, beside this module
     subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path),
                     "--browser.gatherUsageStats", "false", "--client.disableDataExport", "true",
                     "--", "--store", store], check=False)

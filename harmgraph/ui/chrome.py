@@ -6,6 +6,7 @@ import getpass
 import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
@@ -15,17 +16,10 @@ from harmgraph.access import can
 from harmgraph.accounts import Account
 from harmgraph.ui.settings import Settings
 
-PAGES = {
-    "candidates": "app_pages/candidates.py",
-    "profile": "app_pages/profile.py",
-    "victims": "app_pages/victims.py",
-    "network": "app_pages/network.py",
-    "quality": "app_pages/quality.py",
-    "matac": "app_pages/matac.py",
-    "evidence": "app_pages/evidence.py",
-    "users": "app_pages/users.py",
-    "audit": "app_pages/audit.py",
-}
+# The page scripts, found beside this package (so an installed wheel works from any directory).
+PAGES_DIR = Path(__file__).resolve().parent.parent / "app_pages"
+PAGES = {name: str(PAGES_DIR / f"{name}.py")
+         for name in ("candidates", "profile", "victims", "network", "quality", "matac", "evidence", "users", "audit")}
 
 
 @dataclass(frozen=True)
@@ -120,5 +114,5 @@ def need_incidents(view: View) -> bool:
 
 
 def current_view() -> View:
-    """The view the sidebar chose on this run (set by app.py before the page runs)."""
+    """The view the sidebar chose on this run (set by harmgraph/app.py before the page runs)."""
     return st.session_state["view"]

@@ -21,7 +21,7 @@ from harmgraph.accounts import add_user
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue, load_catalogue
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+APP = Path(__file__).resolve().parents[2] / "harmgraph" / "app.py"  # the packaged entry script
 PASSWORD = "correct horse battery staple"
 
 
@@ -99,7 +99,7 @@ def person_ids(store_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def app_as(store_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """``app_as(role)``: an AppTest of app.py on the small store, signed in as that role's user."""
+    """``app_as(role)``: an AppTest of harmgraph/app.py on the small store, signed in as that role's user."""
     monkeypatch.setenv("HARMGRAPH_STORE", str(store_path))
     monkeypatch.delenv("HARMGRAPH_AUTH", raising=False)
     import streamlit as st
@@ -114,5 +114,5 @@ def app_as(store_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
 
 @pytest.fixture
 def app(app_as):  # type: ignore[no-untyped-def]
-    """An AppTest of app.py reading the small store, signed in as an analyst."""
+    """An AppTest of harmgraph/app.py reading the small store, signed in as an analyst."""
     return app_as("analyst")

@@ -51,7 +51,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(store_path: Path, tmp_path: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on a free local port against the small store; yields its URL."""
+    """``streamlit run harmgraph/app.py`` on a free local port against the small store; yields its URL."""
     _need_browser()
     port = _free_port()
     log = (tmp_path / "streamlit.log").open("w")
