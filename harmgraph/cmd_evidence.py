@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from harmgraph.context import build_context, latest_incident_date
+from harmgraph.context import build_context
 from scoring.learned import Target
 from harmgraph.cli_common import CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, console, current_user, open_store, out, stage_progress
 
@@ -48,11 +48,6 @@ def _table(frame: pd.DataFrame, title: str, caption: str = "") -> Table:
     return table
 
 
-def default_backtest_as_of(latest: date | None, horizon_days: int) -> date | None:
-    """The latest as-of date whose whole horizon is held: latest incident minus the horizon."""
-    return None if latest is None else (pd.Timestamp(latest) - pd.Timedelta(days=horizon_days)).date()
-
-
 def register(app: typer.Typer) -> None:
     """Add the backtest and fairness commands to the CLI."""
 
@@ -78,36 +73,24 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Rank as of past dates using only data up to each, then measure the harm that followed."""
         from harmgraph.export import to_csv
-        from scoring.backtest import backtest as run_backtest
-        from scoring.backtest import rolling_dates, summary_table
-        from scoring.learned import bands_table, learn_for_dates, weights_table
+        from scoring.learned import run_backtest
 
         with open_store(store) as graph_store:
+            # As of the latest incident: the default back-test date is one horizon before it.
             context = build_context(graph_store, None, config, catalogue)
             graph_store.record_audit(current_user(), "backtest", "perpetrators:overall",
                                      f"horizon {horizon} days, {times} date(s), learned {learned}")
-        latest = latest_incident_date(context.tables)
-        chosen = as_of.date() if as_of else default_backtest_as_of(latest, horizon)
-        assert chosen is not None  # build_context refused an empty store
-        dates = rolling_dates(chosen, every_months, times)
-        fits = {}
-        with stage_progress(stages=len(dates) + int(learned)) as tell:
-            if learned:
-                tell("learning weights and bands from earlier windows")
-                fits = learn_for_dates(context, dates, horizon, every_months, target=learn_target)
-            results = run_backtest(context, dates, horizon, top_k,
-                                   weights_for=(lambda d: {"learned": fits[d].weights}) if learned else None,
-                                   progress=tell,
-                                   config_for=(lambda d: {"learned_bands": fits[d].config(context.config, True)})
-                                   if learned else None)
-        summary = summary_table(results)
+        with stage_progress(stages=times + int(learned)) as tell:
+            run = run_backtest(context, horizon, every_months, times, top_k, learned, learn_target,
+                               last_as_of=as_of.date() if as_of else None, progress=tell)
+        results, summary = run.results, run.summary
         incomplete = results.loc[~results["horizon_complete"], "as_of"].unique() if len(results) else []
         caption = (f"Share of all Crime Harm Index days on (as-of, as-of + {horizon} days] caused by the "
                    f"top of each ordering; hindsight = best possible; x = lift of RFGV; P/R = precision/"
                    f"recall of the list. Config {context.config.version} ({context.config.fingerprint()}); "
                    "random = expected value.")
         if len(summary):
-            summary["cut"] = summary["cut"] + " (" + summary["k"].astype(str) + ")"
+            summary = summary.assign(cut=summary["cut"] + " (" + summary["k"].astype(str) + ")")
         people = ["as_of", "cut", "precision_again", "recall_again", "precision_new_victim", "recall_new_victim"]
         learned_shares = ["share_learned", "share_learned_bands"]
         out.print(_table(summary.drop(columns=[*people[2:], *learned_shares, "k"], errors="ignore"),
@@ -123,14 +106,13 @@ def register(app: typer.Typer) -> None:
                          "P = precision (share of those listed who did), R = recall (share of all who did "
                          "that the list named); new vic = harmed someone they had not harmed before."))
         if len(incomplete):
-            console.print(f"[yellow]note:[/] data ends {latest}; the horizon after {', '.join(incomplete)} "
+            console.print(f"[yellow]note:[/] data ends {context.as_of}; the horizon after {', '.join(incomplete)} "
                           "is not fully observed, so its later harm is understated.")
         if learned:
-            weights = weights_table(context.config.weights, fits)
-            weights["trained_on"] = weights["trained_on"].str.split(", ").map(
-                lambda ds: f"{len(ds)} dates {ds[0]}..{ds[-1]}" if ds != [""] else "")
+            weights = run.weights.assign(trained_on=run.weights["trained_on"].str.split(", ").map(
+                lambda ds: f"{len(ds)} dates {ds[0]}..{ds[-1]}" if ds != [""] else ""))
             out.print(_table(weights, "Weights: default beside learned"))
-            out.print(_table(bands_table(context.config, fits), "Bands: default beside learned",
+            out.print(_table(run.bands, "Bands: default beside learned",
                              "recency <=days:points (first match); others >=value:points (highest match). "
                              "Edges from a regression tree per component on the same earlier windows; "
                              "refitted weights (R F G V) are fitted on the points the learned bands give."))

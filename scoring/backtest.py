@@ -72,7 +72,13 @@ def truncate_tables(tables: ScoringTables, as_of: date) -> ScoringTables:
 
 
 def context_as_of(context: ScoringContext, as_of: date) -> ScoringContext:
-    """A context for ``as_of`` holding only the truncated tables (what ranking may see)."""
+    """A context for ``as_of`` holding only the truncated tables (what ranking may see).
+
+    >>> from scoring.signals.example import example_context
+    >>> past = context_as_of(example_context(), date(2026, 3, 2))
+    >>> past.as_of, past.tables.incidents["incident_id"].tolist()
+    (datetime.date(2026, 3, 2), ['I-1', 'I-2', 'I-4'])
+    """
     return replace(context, tables=truncate_tables(context.tables, as_of), as_of=as_of)
 
 
@@ -81,6 +87,14 @@ def rank_as_of(context: ScoringContext, as_of: date, weights: Weights | ScoringC
 
     ``weights`` optionally scores with other weights, or with a whole other config (e.g.
     learned bands and weights); either way only the truncated tables are seen.
+
+    >>> from scoring.config import Weights
+    >>> from scoring.signals.example import example_context
+    >>> rank_as_of(example_context(), date(2026, 3, 2))[["person_id", "score"]].values.tolist()
+    [['P-1', 46.7], ['P-4', 37.8]]
+    >>> recency_only = Weights(recency=1, frequency=0, gravity=0, victims=0)
+    >>> rank_as_of(example_context(), date(2026, 3, 2), recency_only)["person_id"].tolist()
+    ['P-4', 'P-1']
     """
     past = context_as_of(context, as_of)
     if isinstance(weights, ScoringConfig):
@@ -111,6 +125,10 @@ def future_outcomes(context: ScoringContext, as_of: date, horizon_days: int) -> 
     Columns: person_id, future_harm (CHI days, split between co-perpetrators),
     future_incidents, harmed_again (a later incident with harm above zero), new_victim (harm
     above zero to someone they had no recorded incident with on or before ``as_of``).
+
+    >>> from scoring.signals.example import example_context
+    >>> future_outcomes(example_context(), date(2026, 3, 2), 120).values.tolist()
+    [['P-1', 365.0, 1, True, False], ['P-4', 10.5, 1, True, False], ['P-6', 3.5, 1, True, True]]
     """
     start = as_of_end(as_of)
     end = start + pd.Timedelta(days=horizon_days)
@@ -202,6 +220,12 @@ def backtest_once(context: ScoringContext, as_of: date, horizon_days: int = 365,
     the baseline's. ``ranked_harm_share`` is the share of all future harm caused by anyone on
     the list at all; ``best_possible_share`` what the same number of people would take with
     perfect hindsight (the ceiling for any ordering of the list).
+
+    >>> from scoring.signals.example import example_context
+    >>> results = backtest_once(example_context(), date(2026, 3, 2), horizon_days=120, top_k=1)
+    >>> top = results[results["cut"] == "top 1"].set_index("method")
+    >>> top["harm_share"].round(3).to_dict(), round(float(top.loc["rfgv", "lift_vs_random"]), 2)
+    ({'rfgv': 0.963, 'frequency': 0.963, 'random': 0.495}, 1.94)
     """
     ranked = rank_as_of(context, as_of)
     outcomes = future_outcomes(context, as_of, horizon_days)
@@ -234,6 +258,16 @@ def backtest_once(context: ScoringContext, as_of: date, horizon_days: int = 365,
                                               + pd.Timedelta(days=horizon_days) - pd.Timedelta(days=1)))
 
 
+def default_backtest_as_of(data_end: date, horizon_days: int) -> date:
+    """The latest as-of date whose whole horizon is held by data ending on ``data_end``: the
+    default (latest) back-test date, one horizon before the edge of what may be known.
+
+    >>> default_backtest_as_of(date(2026, 6, 30), 365)
+    datetime.date(2025, 6, 30)
+    """
+    return (pd.Timestamp(data_end) - pd.Timedelta(days=horizon_days)).date()
+
+
 def rolling_dates(latest: date, every_months: int, times: int) -> list[date]:
     """``times`` as-of dates, ``every_months`` apart, ending with ``latest`` (oldest first).
 
@@ -253,6 +287,11 @@ def backtest(context: ScoringContext, as_ofs: Sequence[date], horizon_days: int 
     ``weights_for(as_of)`` may give extra weightings to test beside the defaults (e.g. weights
     learned only from windows that ended by ``as_of``); ``config_for(as_of)`` whole configs
     (e.g. learned bands with weights refitted on them). Both map a method name to its setting.
+
+    >>> from scoring.signals.example import example_context
+    >>> results = backtest(example_context(), [date(2026, 3, 2), date(2026, 1, 1)], 120, top_k=1)
+    >>> results[["as_of", "ranked", "horizon_complete"]].drop_duplicates().values.tolist()
+    [['2026-01-01', 1, True], ['2026-03-02', 2, False]]
     """
     frames = []
     for as_of in sorted(as_ofs):

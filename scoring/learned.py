@@ -23,7 +23,7 @@ on the points those bands give. Same training windows, so the same never-leak gu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -31,7 +31,8 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from scoring.backtest import future_outcomes, rank_as_of, rolling_dates
+from scoring.backtest import (backtest, default_backtest_as_of, future_outcomes, rank_as_of, rolling_dates,
+                              summary_table)
 from scoring.bands import count_points, recency_points
 from scoring.config import RFGV, CountBand, RecencyBand, ScoringConfig, Weights
 from scoring.context import ScoringContext
@@ -366,3 +367,51 @@ def learn_for_dates(context: ScoringContext, test_dates: Sequence[date], horizon
     """Temporal cross-validation: for each test date, weights (and bands) learned from earlier windows only."""
     cache: dict[date, pd.DataFrame] = {}
     return {d: learn_as_of(context, d, horizon_days, every_months, times, target, cache, bands) for d in test_dates}
+
+
+@dataclass(frozen=True)
+class BacktestRun:
+    """One back-test as the CLI and the app show it: the results, their summary, and any
+    learned settings tested beside the default (``fits``, ``weights`` and ``bands`` are empty
+    unless learning was asked for)."""
+
+    as_ofs: tuple[date, ...]
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    fits: dict[date, LearnedWeights]
+    weights: pd.DataFrame
+    bands: pd.DataFrame
+
+
+def run_backtest(context: ScoringContext, horizon_days: int = 365, every_months: int = 6, times: int = 1,
+                 top_k: int = 50, learned: bool = False, target: Target = Target.HARM,
+                 last_as_of: date | None = None,
+                 progress: Callable[[str], None] | None = None) -> BacktestRun:
+    """Back-test ``times`` as-of dates ``every_months`` apart, the latest ``last_as_of``.
+
+    ``last_as_of`` defaults to :func:`scoring.backtest.default_backtest_as_of` of the
+    context's as-of date: the latest date whose whole horizon the context may know. With
+    ``learned``, weights (and bands with weights refitted on them) learned only from windows
+    that had ended by each date are tested too, as ``learned`` and ``learned_bands``.
+    ``progress`` hears each stage's name.
+
+    >>> from scoring.signals.example import example_context
+    >>> run = run_backtest(example_context(), horizon_days=120)
+    >>> run.as_ofs, run.summary["share_rfgv"].round(3).tolist(), run.weights.empty
+    ((datetime.date(2026, 3, 2),), [0.963, 0.963, 0.963, 0.991], True)
+    """
+    last = last_as_of or default_backtest_as_of(context.as_of, horizon_days)
+    dates = rolling_dates(last, every_months, times)
+    fits: dict[date, LearnedWeights] = {}
+    if learned:
+        if progress:
+            progress("learning weights and bands from earlier windows")
+        fits = learn_for_dates(context, dates, horizon_days, every_months, target=target)
+    results = backtest(context, dates, horizon_days, top_k,
+                       weights_for=(lambda d: {"learned": fits[d].weights}) if learned else None,
+                       progress=progress,
+                       config_for=(lambda d: {"learned_bands": fits[d].config(context.config, True)})
+                       if learned else None)
+    return BacktestRun(tuple(dates), results, summary_table(results), fits,
+                       weights_table(context.config.weights, fits) if learned else pd.DataFrame(),
+                       bands_table(context.config, fits) if learned else pd.DataFrame())

@@ -8,6 +8,7 @@ import streamlit as st
 
 from harmgraph.ui import evidence_data
 from harmgraph.ui.chrome import current_view, need_incidents
+from scoring.backtest import default_backtest_as_of
 from scoring.fairness import CAVEATS
 
 METHOD_LABELS = {"share_rfgv": "RFGV list", "share_learned": "learned weights",
@@ -68,7 +69,7 @@ if need_incidents(view):
     learned = middle.checkbox("Also test learned weights", key="evidence_learned",
                               help="Weights fitted (Poisson regression), and bands learned by a regression tree per "
                                    "component, only on windows that had ended by each date.")
-    last = evidence_data.last_backtest_date(view.as_of, horizon)
+    last = default_backtest_as_of(view.as_of, horizon)
     st.markdown(f"Ranked as of **{last}** (and earlier dates, every {every} months) using only data up to "
                 f"each date; harm measured over the next {horizon} days, up to {view.as_of}.")
     results, summary, weights, bands = evidence_data.backtest_results(view.key, horizon, every, times, top_k, learned)

@@ -6,24 +6,13 @@ Each result is keyed on the view (store version, config, as-of) and the page's c
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from scoring.backtest import backtest, rolling_dates, summary_table
+from scoring.backtest import context_as_of
 from scoring.fairness import fairness_report
-from scoring.learned import bands_table, learn_for_dates, weights_table
-
-
-def last_backtest_date(as_of: date, horizon_days: int) -> date:
-    """The latest as-of date whose whole horizon lies on or before the view's as-of date.
-
-    >>> last_backtest_date(date(2026, 6, 30), 365)
-    datetime.date(2025, 6, 30)
-    """
-    return (pd.Timestamp(as_of) - pd.Timedelta(days=horizon_days)).date()
+from scoring.learned import run_backtest
 
 
 @st.cache_data(max_entries=8, show_spinner="Back-testing the list against later harm…")
@@ -34,18 +23,9 @@ def backtest_results(key: data.ViewKey, horizon_days: int, every_months: int, ti
     Only incidents up to the view's as-of date are read at all, so the sidebar date is the
     edge of what the back-test may know.
     """
-    from scoring.backtest import context_as_of
-
-    context = context_as_of(data.context(key), key.as_of)
-    dates = rolling_dates(last_backtest_date(key.as_of, horizon_days), every_months, times)
-    fits = learn_for_dates(context, dates, horizon_days, every_months) if learned else {}
-    results = backtest(context, dates, horizon_days, top_k,
-                       weights_for=(lambda d: {"learned": fits[d].weights}) if learned else None,
-                       config_for=(lambda d: {"learned_bands": fits[d].config(context.config, True)})
-                       if learned else None)
-    weights = weights_table(context.config.weights, fits) if learned else pd.DataFrame()
-    bands = bands_table(context.config, fits) if learned else pd.DataFrame()
-    return results, summary_table(results), weights, bands
+    run = run_backtest(context_as_of(data.context(key), key.as_of), horizon_days, every_months, times, top_k,
+                       learned)
+    return run.results, run.summary, run.weights, run.bands
 
 
 @st.cache_data(max_entries=8, show_spinner="Comparing the top of the list with everyone ranked…")

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from scoring.config import RFGV, ScoringConfig, Weights
+from scoring.backtest import backtest, summary_table
 from scoring.learned import (POINT_COLUMNS, VALUE_COLUMNS, Target, bands_table, fit_weights, learn_as_of,
-                             learn_bands, learn_for_dates, training_dates, training_frame,
+                             learn_bands, learn_for_dates, run_backtest, training_dates, training_frame,
                              weights_from_coefficients, weights_table)
 from scoring.context import ScoringContext
 from core.tables import ScoringTables, normalise_tables
@@ -239,3 +240,32 @@ def test_bands_table_shows_learned_bands_beside_the_default(context) -> None:
     assert table.loc[1:, "note"].str.contains("no split found").all()
     no_bands = learn_for_dates(context, dates, horizon_days=180, every_months=3, times=2, bands=False)
     assert all(f.bands is None for f in no_bands.values()) and len(bands_table(context.config, no_bands)) == 1
+
+
+def test_the_back_test_by_default_ends_one_horizon_before_the_as_of_date(context) -> None:
+    run = run_backtest(context, horizon_days=180, every_months=3, times=2, top_k=5)
+    assert run.as_ofs == (date(2024, 10, 1), date(2025, 1, 1))  # 2025-06-30 - 180 days, and 3 months before
+    assert sorted(run.results["as_of"].unique()) == ["2024-10-01", "2025-01-01"]
+    assert run.fits == {} and run.weights.empty and run.bands.empty
+    pd.testing.assert_frame_equal(run.summary, summary_table(run.results))
+
+
+def test_a_chosen_last_date_replaces_the_default(context) -> None:
+    run = run_backtest(context, horizon_days=90, times=1, last_as_of=date(2024, 6, 30))
+    assert run.as_ofs == (date(2024, 6, 30),)
+
+
+def test_the_back_test_with_learning_tests_the_learned_weights_and_bands_beside_the_default(context) -> None:
+    stages: list[str] = []
+    run = run_backtest(context, horizon_days=180, every_months=3, times=2, top_k=5, learned=True,
+                       target=Target.AGAIN, progress=stages.append)
+    assert stages == ["learning weights and bands from earlier windows", "back-testing as of 2024-10-01",
+                      "back-testing as of 2025-01-01"]
+    fits = learn_for_dates(context, list(run.as_ofs), 180, 3, target=Target.AGAIN)
+    assert run.fits == fits
+    expected = backtest(context, list(run.as_ofs), 180, 5, weights_for=lambda d: {"learned": fits[d].weights},
+                        config_for=lambda d: {"learned_bands": fits[d].config(context.config, True)})
+    pd.testing.assert_frame_equal(run.results, expected)
+    assert {"learned", "learned_bands"} <= set(run.results["method"])
+    pd.testing.assert_frame_equal(run.weights, weights_table(context.config.weights, fits))
+    pd.testing.assert_frame_equal(run.bands, bands_table(context.config, fits))
