@@ -1,7 +1,7 @@
 """The RFGV score written the way an analyst with networkx would write it: build the graph,
 then loop over every person. Only the scale benchmark uses it, as the baseline to beat.
 
-It follows the same rules as ``scoring.perpetrators.score_perpetrators`` (window, perpetrator
+It follows the same rules as ``scoring.perpetrators.score_perpetrators_coded`` (window, perpetrator
 roles, outcome and DASH multipliers, bands, weights) so the two can be compared row for row.
 """
 

@@ -43,7 +43,14 @@ def _component_points(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFram
 
 def most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     """Per person, the gravest offence by catalogue weight (ties: heavier after multipliers,
-    then the most recent, then the lowest incident id)."""
+    then the most recent, then the lowest incident id).
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> rows = incident_rows(prepared.window_perpetrators, prepared)
+    >>> most_serious(rows, prepared.index)["most_serious_offence"].to_dict()  # by person code
+    {0: 'strangulation', 3: 'breach_nmo', 5: 'common_assault'}
+    """
     person, row = rows["person"].to_numpy(), rows["row"].to_numpy()
     occurred = index.occurred[row].view(np.int64)
     # lexsort's last key sorts first; a row's code orders like its incident id.
@@ -70,7 +77,13 @@ def _outcome_counts(rows: pd.DataFrame, index: ScoringIndex) -> pd.Series:
 
 
 def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
-    """Per person code: recorded as female (``female_sex_codes``), kept with the tables."""
+    """Per person code: recorded as female (``female_sex_codes``), kept with the tables.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> female_people(prepared.context, prepared.index).tolist()  # P-1 .. P-6
+    [False, True, True, False, True, False]
+    """
     codes = tuple(context.config.female_sex_codes)
     key = ("female", codes)
     found = context.tables.derived.get(key)
@@ -95,7 +108,16 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringI
 
 def incident_rows(pairs: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     """(person, row) pairs with what a score reads of each incident: occurred_at, harm_days,
-    weighted_harm, crime (not a non-crime incident), dash_high."""
+    weighted_harm, crime (not a non-crime incident), dash_high.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> incident_rows(prepared.window_perpetrators, prepared).head(3)
+       person  row occurred_at  harm_days  weighted_harm  crime  dash_high
+    0       0    0  2025-01-10        3.5            3.5   True      False
+    1       0    1  2025-09-01       10.0           12.5   True      False
+    2       0    2  2026-05-20      365.0          547.5   True       True
+    """
     index = prepared.index
     row = pairs["row"].to_numpy()
     return pd.DataFrame({
@@ -111,7 +133,17 @@ def incident_rows(pairs: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
 
 def incident_summary(rows: pd.DataFrame, crimes: str) -> pd.DataFrame:
     """Per person of :func:`incident_rows`: incidents, ``crimes`` (recorded crimes), harm (after
-    multipliers, one decimal), first_incident, last_incident, high_dash."""
+    multipliers, one decimal), first_incident, last_incident, high_dash.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> rows = incident_rows(prepared.window_perpetrators, prepared)
+    >>> incident_summary(rows, "crimes")[["incidents", "crimes", "harm", "high_dash"]].reset_index()
+       person  incidents  crimes   harm  high_dash
+    0       0          3       3  563.5       True
+    1       3          2       2   21.9      False
+    2       5          1       1    3.5      False
+    """
     grouped = rows.groupby("person")
     return pd.DataFrame({
         "incidents": grouped.size(),
@@ -124,13 +156,35 @@ def incident_summary(rows: pd.DataFrame, crimes: str) -> pd.DataFrame:
 
 
 def days_since_last(frame: pd.DataFrame, as_of: date) -> pd.Series:
-    """Whole days from each ``last_incident`` to the as-of date (never negative)."""
+    """Whole days from each ``last_incident`` to the as-of date (never negative).
+
+    >>> last = pd.to_datetime(["2026-06-20 23:30", "2026-06-30 00:00", "2026-07-02 09:15"])
+    >>> days_since_last(pd.DataFrame({"last_incident": last}), date(2026, 6, 30)).tolist()
+    [10, 0, 0]
+    """
     as_of_day = pd.Timestamp(as_of).normalize()
     return (as_of_day - frame["last_incident"].dt.normalize()).dt.days.clip(lower=0)
 
 
 def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
-    """:func:`score_perpetrators` indexed by person code (see :mod:`scoring.prepared`)."""
+    """One row per person who was a suspect or offender in the window, with RFGV, indexed by
+    person code: ``prepared`` (built for ``context``) shares intermediates with the rest of a
+    ranking, and ``prepared.decode`` puts the ids back (see :mod:`scoring.prepared`).
+
+    Columns: incidents, crimes, harm, first_incident, last_incident, high_dash, victims,
+    female_victims, partner_victims, days_since_last, most_serious_offence/at/incident,
+    outcomes, the four ``*_points`` and score.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> scored = prepared.decode(score_perpetrators_coded(prepared.context, prepared))
+    >>> scored[["person_id", "incidents", "victims", "partner_victims", "days_since_last", "score"]]
+      person_id  incidents  victims  partner_victims  days_since_last  score
+    0       P-1          3        2                2               41   68.9
+    1       P-4          2        1                1               29   42.2
+    2       P-6          1        1                0               20   37.8
+    """
+    prepared = prepared_for(context, prepared)
     index = prepared.index
     rows = incident_rows(prepared.window_perpetrators, prepared)
     frame = incident_summary(rows, "crimes")
@@ -141,15 +195,3 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     frame["days_since_last"] = days_since_last(frame, context.as_of)
     frame = frame.join(most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))
     return _component_points(frame, context.config)
-
-
-def score_perpetrators(context: ScoringContext, prepared: Prepared | None = None) -> pd.DataFrame:
-    """One row per person who was a suspect or offender in the window, with RFGV.
-
-    Columns: person_id, incidents, crimes, harm, days_since_last, first_incident,
-    last_incident, victims, female_victims, partner_victims, the four ``*_points``, score,
-    most_serious_offence/at/incident, outcomes, high_dash. ``prepared`` shares intermediates
-    with the rest of a ranking (see :mod:`scoring.prepared`).
-    """
-    prepared = prepared_for(context, prepared)
-    return prepared.decode(score_perpetrators_coded(context, prepared))

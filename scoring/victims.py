@@ -13,7 +13,12 @@ from scoring.prepared import Prepared, prepared_for
 
 def offenders_of(context: ScoringContext, victim_id: str, prepared: Prepared | None = None) -> pd.DataFrame:
     """Every offender of one victim in the window: ``offender_id, shared_incidents`` (the
-    distinct incidents in the window where both were recorded), by offender id."""
+    distinct incidents in the window where both were recorded), by offender id.
+
+    >>> from scoring.signals.example import example_context
+    >>> offenders_of(example_context(), "P-2").values.tolist()
+    [['P-1', 1], ['P-6', 1]]
+    """
     prepared = prepared_for(context, prepared)
     index = prepared.index
     victim = index.codes(pd.Series([victim_id], dtype="string"))[0]
@@ -25,7 +30,25 @@ def offenders_of(context: ScoringContext, victim_id: str, prepared: Prepared | N
 
 
 def score_victims_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
-    """:func:`score_victims` indexed by person code."""
+    """One row per victim in the window, indexed by person code (``prepared``, built for
+    ``context``, decodes them): incidents, offences, harm suffered, first_incident, last_incident, high_dash,
+    offenders, partner_offenders, most_serious_offence/at, days_since_last.
+
+    ``offences`` counts recorded crimes (non-crime domestic incidents are in ``incidents``
+    only); ``offenders`` counts distinct people recorded as suspect or offender, and
+    ``partner_offenders`` those of them recorded as the victim's partner or ex-partner (on the
+    suspect's record, else on the victim's, as for the perpetrator list).
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> scored = prepared.decode(score_victims_coded(prepared.context, prepared))
+    >>> scored[["person_id", "incidents", "offenders", "partner_offenders", "days_since_last"]]
+      person_id  incidents  offenders  partner_offenders  days_since_last
+    0       P-2          2          2                  1               20
+    1       P-3          2          1                  1               41
+    2       P-5          2          1                  1               29
+    """
+    prepared = prepared_for(context, prepared)
     rows = incident_rows(prepared.window_victims, prepared)
     frame = incident_summary(rows, "offences")
     pairs = prepared.window_offenders
@@ -35,15 +58,3 @@ def score_victims_coded(context: ScoringContext, prepared: Prepared) -> pd.DataF
     frame = frame.join(most_serious(rows, prepared.index).drop(columns="most_serious_incident"))
     frame["days_since_last"] = days_since_last(frame, context.as_of)
     return frame
-
-
-def score_victims(context: ScoringContext, prepared: Prepared | None = None) -> pd.DataFrame:
-    """One row per victim in the window: incidents, offences, offenders, harm suffered.
-
-    ``offences`` counts recorded crimes (non-crime domestic incidents are in ``incidents``
-    only); ``offenders`` counts distinct people recorded as suspect or offender, and
-    ``partner_offenders`` those of them recorded as the victim's partner or ex-partner (on the
-    suspect's record, else on the victim's, as for the perpetrator list).
-    """
-    prepared = prepared_for(context, prepared)
-    return prepared.decode(score_victims_coded(context, prepared))
