@@ -50,28 +50,48 @@ _SCHEMA = pa.DataFrameSchema(
 
 @dataclass(frozen=True)
 class OffenceCatalogue:
-    """The validated catalogue; ``table`` is indexed by offence key."""
+    """The validated catalogue; ``table`` is indexed by offence key.
+
+    >>> catalogue = load_catalogue()
+    >>> "rape" in catalogue.keys, catalogue.label("abh")
+    (True, 'Assault occasioning ABH (s47 OAPA 1861)')
+    """
 
     table: pd.DataFrame
     fingerprint: str
 
     @property
     def keys(self) -> frozenset[str]:
+        """Every offence key the catalogue holds."""
         return frozenset(self.table.index)
 
     def label(self, offence: str) -> str:
+        """The offence's readable label."""
         return str(self.table.at[offence, "label"])
 
     def harm_days(self, offences: pd.Series) -> pd.Series:
-        """Harm days for each offence key in ``offences`` (vectorised)."""
+        """Harm days for each offence key in ``offences`` (vectorised; NaN for an unknown key).
+
+        >>> load_catalogue().harm_days(pd.Series(["abh", "strangulation", "unknown"])).tolist()
+        [10.0, 365.0, nan]
+        """
         return offences.map(self.table["harm_days"]).astype("float64")
 
     def flag(self, offences: pd.Series, flag: str) -> pd.Series:
-        """Whether each offence carries ``flag`` (one of FLAG_COLUMNS)."""
+        """Whether each offence carries ``flag`` (one of FLAG_COLUMNS; an unknown key: False).
+
+        >>> load_catalogue().flag(pd.Series(["breach_nmo", "abh", "unknown"]), "breach").tolist()
+        [True, False, False]
+        """
         return offences.map(self.table[flag]).fillna(False).astype(bool)
 
 
 def default_catalogue_path() -> Path:
+    """Where the shipped catalogue lives (``offence_catalogue.csv`` beside this module).
+
+    >>> default_catalogue_path().name
+    'offence_catalogue.csv'
+    """
     return Path(str(resources.files("scoring") / "offence_catalogue.csv"))
 
 
@@ -85,7 +105,12 @@ def _parse_flags(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_catalogue(path: Path | None = None) -> OffenceCatalogue:
-    """Read and validate the offence catalogue (the shipped one when ``path`` is None)."""
+    """Read and validate the offence catalogue (the shipped one when ``path`` is None).
+
+    >>> rape = load_catalogue().table.loc["rape"]
+    >>> float(rape["harm_days"]), bool(rape["sexual"]), bool(rape["breach"])
+    (1825.0, True, False)
+    """
     source = Path(path or default_catalogue_path())
     try:
         raw_bytes = source.read_bytes()

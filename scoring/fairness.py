@@ -166,6 +166,11 @@ def fairness_report(context: ScoringContext, top_k: int = 50,
     Areas are the ``max_areas`` largest districts among everyone ranked (default: the
     config's ``fairness.areas``) and 'other districts' for the rest (:func:`area_groups`),
     chosen without looking at the top k.
+
+    >>> from scoring.signals.example import example_context
+    >>> report = fairness_report(example_context(), top_k=1)
+    >>> {name: frame[["group", "top_count", "all_count"]].values.tolist() for name, frame in report.items()}
+    {'ethnicity': [['not recorded', 1, 3]], 'age': [['not recorded', 1, 3]], 'area': [['not recorded', 1, 3]]}
     """
     keep = context.config.fairness.areas if max_areas is None else max_areas
     ranked = rank_perpetrators(context, PerpetratorList.OVERALL)[["rank", "person_id"]]

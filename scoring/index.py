@@ -61,7 +61,11 @@ def _code_people(columns: list[pd.Series]) -> tuple[pd.Index, list[np.ndarray]]:
 
 
 def positions(values: pd.Series, held: pd.Series | pd.Index) -> np.ndarray:
-    """Where each value sits in ``held`` (distinct), -1 when absent or missing."""
+    """Where each value sits in ``held`` (distinct), -1 when absent or missing.
+
+    >>> positions(pd.Series(["b", "z", None]), pd.Series(["a", "b"])).tolist()
+    [1, -1, -1]
+    """
     looked_up = pc.index_in(_text(pd.Series(values)), value_set=_text(pd.Series(held)))
     return np.asarray(pc.fill_null(looked_up, -1), dtype=np.int64)
 
@@ -110,6 +114,15 @@ class ScoringIndex:
     person the measure protects (-1 where not held). ``measure_subjects``,
     ``referral_people``: the person code of each row of those tables (-1: missing);
     ``persons_row``: per person code, their row in the persons table (-1: none).
+
+    >>> from scoring.signals.example import example_prepared
+    >>> index = example_prepared().index
+    >>> index.people.tolist()
+    ['P-1', 'P-2', 'P-3', 'P-4', 'P-5', 'P-6']
+    >>> index.links.values.tolist()[:2]  # P-1 (code 0) and his partners P-2 and P-3 (codes 1, 2)
+    [[0, 1, 0, 'partner', 0], [0, 2, 1, 'partner', 1]]
+    >>> index.breached.values.tolist()  # P-4 breached, in incident row 4, the order protecting P-5
+    [[3, 4, 4]]
     """
 
     people: pd.Index
@@ -126,27 +139,52 @@ class ScoringIndex:
     factorized: dict[str, tuple[np.ndarray, pd.Index]]
 
     def codes(self, ids: pd.Series) -> np.ndarray:
-        """The code of each person id (-1 when missing)."""
+        """The code of each person id (-1 when missing).
+
+        >>> from scoring.signals.example import example_prepared
+        >>> example_prepared().index.codes(pd.Series(["P-3", "P-9"])).tolist()
+        [2, -1]
+        """
         return positions(ids, self.people)
 
     def ids(self, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-        """The person ids of codes (all valid)."""
+        """The person ids of codes (all valid).
+
+        >>> from scoring.signals.example import example_prepared
+        >>> list(example_prepared().index.ids(np.array([0, 2])))
+        ['P-1', 'P-3']
+        """
         return self.people.array.take(np.asarray(codes, dtype=np.intp))
 
     def column(self, name: str, rows: np.ndarray) -> np.ndarray:
-        """An incident column's values at ``rows``, as a NumPy array."""
+        """An incident column's values at ``rows``, as a NumPy array.
+
+        >>> from scoring.signals.example import example_prepared
+        >>> example_prepared().index.column("harm_days", np.array([0, 2])).tolist()
+        [3.5, 365.0]
+        """
         return self.incidents[name].to_numpy()[rows]
 
     def mapped(self, name: str, mapping: Mapping[str, object], missing: object) -> np.ndarray:
         """Per incident row: ``incidents[name].map(mapping)``, ``missing`` where that gives
-        nothing; looked up once per distinct value (``name`` must be in :data:`FACTORIZED`)."""
+        nothing; looked up once per distinct value (``name`` must be in :data:`FACTORIZED`).
+
+        >>> from scoring.signals.example import example_prepared
+        >>> example_prepared().index.mapped("outcome", {"charged": 2.0}, 1.0).tolist()
+        [2.0, 2.0, 1.0, 1.0, 1.0, 1.0]
+        """
         codes, values = self.factorized[name]
         # The appended ``missing`` is what code -1 (a missing value) picks.
         per_value = np.array([*(mapping.get(value, missing) for value in values), missing], dtype=object)
         return per_value[codes]
 
     def one_of(self, name: str, values: tuple[str, ...] | list[str]) -> np.ndarray:
-        """Per incident row: ``isin(incidents[name], values)`` (missing: False)."""
+        """Per incident row: ``isin(incidents[name], values)`` (missing: False).
+
+        >>> from scoring.signals.example import example_prepared
+        >>> example_prepared().index.one_of("dash_risk", ["high", "medium"]).tolist()
+        [False, True, True, True, True, False]
+        """
         return self.mapped(name, dict.fromkeys(values, True), False).astype(bool)
 
 
@@ -182,7 +220,14 @@ def _pairs(roles: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
 
 def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
                 perpetrator_roles: tuple[str, ...]) -> ScoringIndex:
-    """Code the tables (see :class:`ScoringIndex`); prefer :func:`scoring_index`, which keeps it."""
+    """Code the tables (see :class:`ScoringIndex`); prefer :func:`scoring_index`, which keeps it.
+
+    >>> from scoring.signals.example import example_context
+    >>> context = example_context()
+    >>> index = build_index(context.tables, context.catalogue, ("suspect",))
+    >>> index.incidents[["incident_id", "harm_days", "breach"]].tail(2).values.tolist()
+    [['I-5', 10.5, True], ['I-6', 3.5, False]]
+    """
     roles, measures, persons = tables.roles, tables.measures, tables.persons
     recorded = tables.breaches.merge(measures, on="measure_id")
     people, (persons_at, role_people, subjects, _protected, referred, breach_subjects, breach_protected) = \
@@ -214,7 +259,11 @@ def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
 
 
 def first_rows(codes: np.ndarray, count: int) -> np.ndarray:
-    """Per code below ``count``, the first position holding it in ``codes`` (-1: none)."""
+    """Per code below ``count``, the first position holding it in ``codes`` (-1: none).
+
+    >>> first_rows(np.array([2, -1, 0, 2]), 4).tolist()
+    [2, -1, 0, -1]
+    """
     rows = np.full(count, -1, dtype=np.int64)
     held = np.flatnonzero(codes >= 0)
     rows[codes[held][::-1]] = held[::-1]  # the last write wins, so reversed: the first row
@@ -223,7 +272,14 @@ def first_rows(codes: np.ndarray, count: int) -> np.ndarray:
 
 def scoring_index(tables: ScoringTables, catalogue: OffenceCatalogue,
                   perpetrator_roles: tuple[str, ...]) -> ScoringIndex:
-    """The :class:`ScoringIndex` of these tables, built on first use and kept with them."""
+    """The :class:`ScoringIndex` of these tables, built on first use and kept with them.
+
+    >>> from scoring.signals.example import example_context
+    >>> context = example_context()
+    >>> first = scoring_index(context.tables, context.catalogue, ("suspect", "offender"))
+    >>> scoring_index(context.tables, context.catalogue, ("suspect", "offender")) is first
+    True
+    """
     key = ("scoring_index", catalogue.fingerprint, tuple(perpetrator_roles))
     found = tables.derived.get(key)
     if found is None:

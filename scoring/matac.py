@@ -200,7 +200,8 @@ def new_since_last_meeting(ranked_now: pd.DataFrame, ranked_then: pd.DataFrame |
 
 @dataclass(frozen=True)
 class CohortReport:
-    """The cohort and the people new since the last meeting, with the dates they rest on."""
+    """The cohort and the people new since the last meeting, with the dates they rest on
+    (built by :func:`cohort_report`)."""
 
     as_of: date
     since_meeting: date | None
@@ -215,6 +216,16 @@ def cohort_report(decisions: pd.DataFrame, context: ScoringContext, top: int | N
 
     ``top`` defaults to the config's ``matac.top``; ``since_meeting`` to the latest meeting
     with a decision before the as-of date.
+
+    >>> from scoring.signals.example import example_context
+    >>> history = pd.DataFrame({"person_id": ["P-4"], "decision": ["adopt"],
+    ...     "meeting_date": pd.to_datetime(["2026-03-02"]), "at": pd.to_datetime(["2026-03-02 10:00"]),
+    ...     "score": [37.8], "rank": [2]})
+    >>> report = cohort_report(history, example_context(), top=2)
+    >>> report.since_meeting, report.cohort[["person_id", "score_now", "change", "status"]].values.tolist()
+    (datetime.date(2026, 3, 2), [['P-4', 42.2, 4.4, 'in cohort']])
+    >>> report.new[["person_id", "rank_then", "why"]].values.tolist()
+    [['P-1', 1, 'on the list at the last meeting, no decision yet']]
     """
     chosen_top = top or context.config.matac.top
     since = since_meeting or previous_meeting(decisions, context.as_of)

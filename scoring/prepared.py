@@ -22,7 +22,15 @@ from scoring.context import PARTNER_RELATIONSHIPS, ScoringContext
 
 
 class Prepared:
-    """Lazily built, shared intermediates of one :class:`ScoringContext`."""
+    """Lazily built, shared intermediates of one :class:`ScoringContext`.
+
+    >>> from scoring.signals.example import example_context
+    >>> prepared = Prepared(example_context())
+    >>> prepared.window_perpetrators[["person", "row"]].values.tolist()  # P-1 (code 0) in rows 0-2
+    [[0, 0], [0, 1], [0, 2], [3, 3], [3, 4], [5, 5]]
+    >>> prepared.window_offenders.values.tolist()  # P-2 (code 1) harmed by P-1, a partner, and P-6
+    [[1, 0, True], [1, 5, False], [2, 0, True], [4, 3, True]]
+    """
 
     def __init__(self, context: ScoringContext) -> None:
         self.context = context
@@ -96,12 +104,23 @@ class Prepared:
         return self._pairs_in(self.index.links, self.in_history)
 
     def people(self, codes: np.ndarray | pd.Series) -> pd.Index:
-        """Distinct person codes, sorted (so in id order), as an index named ``person``."""
+        """Distinct person codes, sorted (so in id order), as an index named ``person``.
+
+        >>> from scoring.signals.example import example_prepared
+        >>> example_prepared().people(np.array([3, 0, 3])).tolist()
+        [0, 3]
+        """
         seen = np.bincount(np.asarray(codes, dtype=np.int64), minlength=len(self.index.people))
         return pd.Index(np.flatnonzero(seen), name="person")
 
     def only(self, frame: pd.DataFrame, people: pd.Index | None, column: str = "person") -> pd.DataFrame:
-        """The rows of ``frame`` whose ``column`` is one of ``people`` (None: every row)."""
+        """The rows of ``frame`` whose ``column`` is one of ``people`` (None: every row).
+
+        >>> from scoring.signals.example import example_prepared
+        >>> prepared = example_prepared()
+        >>> prepared.only(prepared.window_perpetrators, pd.Index([3]))["row"].tolist()
+        [3, 4]
+        """
         if people is None:
             return frame
         chosen = np.zeros(len(self.index.people), dtype=bool)
@@ -109,7 +128,12 @@ class Prepared:
         return frame[chosen[frame[column].to_numpy()]]
 
     def persons_at(self, column: str, people: np.ndarray) -> pd.api.extensions.ExtensionArray:
-        """A persons-table column for each person code (missing where the table lacks them)."""
+        """A persons-table column for each person code (missing where the table lacks them).
+
+        >>> from scoring.signals.example import example_prepared
+        >>> list(example_prepared().persons_at("display_name", np.array([0, 1])))
+        ['Adam Example', 'Beth Example']
+        """
         rows = self.index.persons_row[np.asarray(people, dtype=np.int64)]
         return self.context.tables.persons[column].array.take(rows, allow_fill=True)
 
@@ -121,14 +145,29 @@ class Prepared:
         return held[links["pair"].to_numpy()]
 
     def decode(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """A frame indexed by person code as ``person_id, <columns>`` with a fresh index."""
+        """A frame indexed by person code as ``person_id, <columns>`` with a fresh index.
+
+        >>> from scoring.signals.example import example_prepared
+        >>> example_prepared().decode(pd.DataFrame({"score": [9.5]}, index=[2])).values.tolist()
+        [['P-3', 9.5]]
+        """
         out = frame.reset_index(drop=True)
         out.insert(0, "person_id", pd.Series(self.index.ids(frame.index.to_numpy()), dtype="string"))
         return out
 
 
 def prepared_for(context: ScoringContext, prepared: Prepared | None) -> Prepared:
-    """``prepared`` when it was built for this very context, a fresh one when None."""
+    """``prepared`` when it was built for this very context, a fresh one when None.
+
+    >>> from dataclasses import replace
+    >>> from scoring.signals.example import example_context
+    >>> prepared = prepared_for(example_context(), None)
+    >>> prepared_for(prepared.context, prepared) is prepared
+    True
+    >>> prepared_for(replace(prepared.context, as_of="2026-01-01"), prepared)
+    Traceback (most recent call last):
+    ValueError: prepared intermediates belong to a different scoring context
+    """
     if prepared is None:
         return Prepared(context)
     if prepared.context is not context:

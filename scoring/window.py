@@ -27,7 +27,11 @@ def window_start(as_of: date, config: ScoringConfig) -> pd.Timestamp:
 
 
 def as_of_end(as_of: date) -> pd.Timestamp:
-    """The last instant of the as-of day: incidents later than this are in the future."""
+    """The last instant of the as-of day: incidents later than this are in the future.
+
+    >>> as_of_end(date(2026, 6, 30))
+    Timestamp('2026-06-30 23:59:59.999999')
+    """
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
 
@@ -36,6 +40,16 @@ def with_harm(incidents: pd.DataFrame, config: ScoringConfig, catalogue: Offence
 
     The one place incident harm is computed: the score's window and the back-test's future
     both weigh harm here, so the two can never disagree.
+
+    >>> from scoring.catalogue import load_catalogue
+    >>> from scoring.config import load_config
+    >>> incidents = pd.DataFrame({"offence": ["abh", "abh", "da_non_crime"],
+    ...                           "outcome": ["charged", "acquitted", None], "dash_risk": ["high", None, None]})
+    >>> with_harm(incidents, load_config(), load_catalogue())[["harm_days", "weighted_harm", "non_crime"]]
+       harm_days  weighted_harm  non_crime
+    0       10.0           15.0      False
+    1       10.0            5.0      False
+    2        0.0            0.0       True
     """
     frame = incidents.copy()
     frame["harm_days"] = catalogue.harm_days(frame["offence"]).fillna(0.0)
