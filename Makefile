@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test app clean
+.PHONY: setup demo test wheel-check app clean
 
 $(BIN)/harmgraph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,16 @@ setup: $(BIN)/harmgraph
 demo: setup
 	$(BIN)/harmgraph demo --out demo-force --store demo-force/harmgraph.duckdb
 
-# The whole test suite (unit, contract round-trip, doctests in scoring/).
+# The whole test suite (unit, contract round-trip, doctests in scoring/), then the wheel check.
 test: setup
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory wheel-check
+
+# Build the wheel, install it (not editable) in a fresh venv outside the checkout, and run the
+# demo and the app from that install (.ci/wheel_check.sh; needs the package index for the
+# dependencies).
+wheel-check: setup
+	PYTHON="$(abspath $(BIN))/python" bash .ci/wheel_check.sh
 
 app: setup
 	$(BIN)/harmgraph app --store demo-force/harmgraph.duckdb

@@ -382,7 +382,12 @@ def demo(
 
 
 @app.command("app")
-def run_app(store: StoreOption = DEFAULT_STORE) -> None:
+def run_app(
+    store: StoreOption = DEFAULT_STORE,
+    headless: Annotated[bool, typer.Option("--headless", help="Serve without opening a browser (servers, CI).")] = False,
+    port: Annotated[Optional[int], typer.Option(min=1, max=65535, help="Port to serve on (Streamlit's default: 8501).")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Address to listen on, e.g. 127.0.0.1 (default: all).")] = None,
+) -> None:
     """Open the Streamlit app (MATAC list, profiles, network explorer) on the store."""
     import os
     import subprocess
@@ -395,7 +400,10 @@ def run_app(store: StoreOption = DEFAULT_STORE) -> None:
         fail(str(exc), 2)
 
     app_path = Path(__file__).resolve().parent / "app.py"  # the packaged entry script, beside this module
-    subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path),
+    server = ["--server.headless", "true"] if headless else []
+    server += ["--server.port", str(port)] if port is not None else []
+    server += ["--server.address", address] if address else []
+    subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path), *server,
                     "--browser.gatherUsageStats", "false", "--client.disableDataExport", "true",
                     "--", "--store", store], check=False)
 
