@@ -27,7 +27,7 @@ if need_incidents(view):
     tables = data.tables(view.settings, view.version)
     graph = ego_network(tables, centre, depth=depth, max_nodes=int(cap),
                         offence_harm=data.offence_harm(view.settings), person_harm=data.person_harm(key),
-                        index=data.ego_index(view.settings.store, view.version))
+                        index=data.ego_index(view.settings, view.version))
     if graph.number_of_nodes() == 0:
         st.error(f"No person {centre} in the store.")
         st.stop()
@@ -71,7 +71,7 @@ if need_incidents(view):
     source = a.text_input("From", value=centre, key="path_from").strip()
     goal = b.text_input("To", key="path_to", placeholder="P-…").strip()
     if source and goal:
-        path = person_path(data.whole_graph(view.settings.store, view.version), source, goal)
+        path = person_path(data.whole_graph(view.settings, view.version), source, goal)
         audit(view, "view_path", f"{source}/{goal}", "path between two people")
         if path is None:
             st.info(f"No chain of shared incidents joins {source} and {goal}.")

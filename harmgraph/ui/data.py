@@ -120,16 +120,16 @@ def evidence(key: ViewKey, person_id: str) -> Evidence:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Building the incident graph…")
-def whole_graph(location: str, version: int) -> nx.Graph:
+def whole_graph(settings: Settings, version: int) -> nx.Graph:
     """The person-incident graph of the whole store (for paths between two people)."""
-    return incident_graph(tables(location, version))
+    return incident_graph(tables(settings, version))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Indexing the network…")
-def ego_index(location: str, version: int) -> NetworkIndex:
+def ego_index(settings: Settings, version: int) -> NetworkIndex:
     """Lookups for ego networks over one store version (shared, read-only), so that drawing a
     network costs in proportion to the neighbourhood, not the force."""
-    return network_index(tables(location, version))
+    return network_index(tables(settings, version))
 
 
 def person_harm(key: ViewKey) -> dict[str, float]:

@@ -28,6 +28,7 @@ from synth.generate import generate_force
 HARMGRAPH = str(Path(sys.executable).parent / "harmgraph")
 KILLS = int(os.environ.get("HARMGRAPH_NEO4J_KILLS", "6"))
 VOLATILE = {"load_id", "started_at", "finished_at", "at"}
+LOAD_ID = r"L-\d{14}-[0-9a-f]+"
 NOT_LOAD_STATE = {"audit_log", "users", "matac_decisions"}
 
 
@@ -42,7 +43,9 @@ def fingerprint(store: GraphStore) -> tuple[str, dict[str, int]]:
                 frame[column] = frame[column].round(6)
             elif pd.api.types.is_datetime64_any_dtype(frame[column]):
                 frame[column] = frame[column].astype("datetime64[us]")
-        rows = sorted(frame.astype("string").fillna("<NA>").itertuples(index=False, name=None))
+        # a load's id is random and may be quoted in text (the lineage's cause)
+        text = frame.astype("string").replace(LOAD_ID, "L-*", regex=True)
+        rows = sorted(text.fillna("<NA>").itertuples(index=False, name=None))
         digest.update(f"{table}:{len(rows)}:{rows!r};".encode())
     counts = {t: n for t, n in store.counts().items() if t not in NOT_LOAD_STATE}
     return digest.hexdigest(), counts

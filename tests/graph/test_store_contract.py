@@ -415,18 +415,21 @@ def test_a_server_error_mid_transaction_rolls_back_earlier_statements(neo4j_stor
 
 
 def test_open_store_picks_neo4j_for_bolt_uris(bolt_server, monkeypatch) -> None:
-    from graph import open_store
+    from graph import Neo4jCredentials, open_store
     from graph.neo4j_store import Neo4jStore
+    from harmgraph.cli_common import open_store as cli_open_store
 
+    credentials = Neo4jCredentials(user=bolt_server["user"] or "neo4j", password=bolt_server["password"],
+                                   database=bolt_server["database"])
+    with open_store(bolt_server["uri"], credentials) as opened:
+        assert isinstance(opened, Neo4jStore)
+        assert not bolt_server["password"] or bolt_server["password"] not in opened.location
+    # the CLI's edge reads the sign-in from the environment
     monkeypatch.setenv("NEO4J_USER", bolt_server["user"] or "")
     monkeypatch.setenv("NEO4J_PASSWORD", bolt_server["password"] or "")
     if bolt_server["database"]:
         monkeypatch.setenv("NEO4J_DATABASE", bolt_server["database"])
-    with open_store(bolt_server["uri"]) as opened:
-        assert isinstance(opened, Neo4jStore)
-        assert bolt_server["password"] not in opened.location
-    monkeypatch.setenv("NEO4J_URI", bolt_server["uri"])
-    with open_store() as opened:
+    with cli_open_store(bolt_server["uri"]) as opened:
         assert isinstance(opened, Neo4jStore)
 
 

@@ -34,6 +34,7 @@ from synth.generate import generate_force
 HARMGRAPH = str(Path(sys.executable).parent / "harmgraph")
 KILLS = int(os.environ.get("HARMGRAPH_KILLS", "16"))
 VOLATILE = {"load_id", "started_at", "finished_at", "at"}  # clock readings and random ids
+LOAD_ID = r"L-\d{14}-[0-9a-f]+"
 NOT_LOAD_STATE = {"audit_log"}
 
 
@@ -49,7 +50,9 @@ def fingerprint(path: Path) -> tuple[str, dict[str, int], int]:
             for column in frame.columns:
                 if pd.api.types.is_float_dtype(frame[column]):
                     frame[column] = frame[column].round(6)
-            rows = sorted(frame.astype("string").fillna("<NA>").itertuples(index=False, name=None))
+            # a load's id is random and may be quoted in text (the lineage's cause)
+            text = frame.astype("string").replace(LOAD_ID, "L-*", regex=True)
+            rows = sorted(text.fillna("<NA>").itertuples(index=False, name=None))
             digest.update(f"{table}:{len(rows)}:{rows!r};".encode())
         counts = {t: n for t, n in store.counts().items() if t not in NOT_LOAD_STATE}
         return digest.hexdigest(), counts, store.version()
