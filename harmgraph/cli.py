@@ -386,26 +386,34 @@ def run_app(
     store: StoreOption = DEFAULT_STORE,
     headless: Annotated[bool, typer.Option("--headless", help="Serve without opening a browser (servers, CI).")] = False,
     port: Annotated[Optional[int], typer.Option(min=1, max=65535, help="Port to serve on (Streamlit's default: 8501).")] = None,
-    address: Annotated[Optional[str], typer.Option(help="Address to listen on, e.g. 127.0.0.1 (default: all).")] = None,
+    address: Annotated[str, typer.Option(help="Address to listen on. Default 127.0.0.1 (this machine only); "
+                                               "a server behind the force's proxy names its own address.")] = "127.0.0.1",
 ) -> None:
     """Open the Streamlit app (MATAC list, profiles, network explorer) on the store."""
     import os
     import subprocess
 
-    from harmgraph.ui.auth import auth_mode
+    from harmgraph.ui.signon import SignOnError, check_launch
 
-    try:  # a mistyped HARMGRAPH_AUTH is said here, not as a traceback in the browser
-        auth_mode(os.environ)
-    except ValueError as exc:
+    try:  # a mistyped or unsafe sign-in set-up is said here, not as a traceback in the browser
+        mode = check_launch(os.environ, address)
+    except SignOnError as exc:
         fail(str(exc), 2)
+    if mode == "none" and Path(store).exists():
+        with open_store(store) as graph_store:
+            if len(graph_store.users()):
+                fail("HARMGRAPH_AUTH=none (no sign-in) is refused: this store has users, so it needs sign-in", 2)
 
     app_path = Path(__file__).resolve().parent / "app.py"  # the packaged entry script, beside this module
     server = ["--server.headless", "true"] if headless else []
     server += ["--server.port", str(port)] if port is not None else []
-    server += ["--server.address", address] if address else []
+    server += ["--server.address", address]
+    # Peer addresses are the TCP peer's: uvicorn would otherwise take X-Forwarded-For from a
+    # loopback peer, and the trusted-proxy check (harmgraph/ui/signon.py) would judge a claim.
+    environment = {**os.environ, "FORWARDED_ALLOW_IPS": ""}
     subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path), *server,
                     "--browser.gatherUsageStats", "false", "--client.disableDataExport", "true",
-                    "--", "--store", store], check=False)
+                    "--", "--store", store], check=False, env=environment)
 
 
 @app.command()

@@ -21,7 +21,14 @@ st.dataframe(listing, hide_index=True, width="stretch", key="users_table",
                             "updated_at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 st.subheader("Add a user")
-with st.form("add_user", clear_on_submit=True):
+# The form keeps what was typed when a check fails (a short password, a taken name), and is
+# emptied only once the user is added: clear_on_submit would empty it either way.
+added_message = st.session_state.pop("add_user_done", None)
+if added_message:
+    for key in ("new_user_name", "new_user_role", "new_user_password"):
+        st.session_state.pop(key, None)
+    st.success(added_message)
+with st.form("add_user"):
     name = st.text_input("User name (the e-mail address, for single sign-on)", key="new_user_name")
     role = st.selectbox("Role", ROLES, key="new_user_role")
     password = st.text_input("First password (blank: single sign-on only)", type="password",
@@ -31,7 +38,7 @@ if added:
     try:
         with view.settings.open_store() as store:
             add_user(store, name, str(role), password or None, view.user)
-        st.success(f"Added {name.strip()} as {role}.")
+        st.session_state["add_user_done"] = f"Added {name.strip()} as {role}."
         st.rerun()
     except AccountError as exc:
         st.error(str(exc))

@@ -56,16 +56,40 @@ def test_an_export_in_the_app_needs_a_reason(app) -> None:
     assert not {b.proto.label: b for b in app.get("download_button")}["CSV"].proto.disabled
 
 
-def test_dev_mode_needs_no_sign_in(store_path, monkeypatch) -> None:
+def test_dev_mode_needs_no_sign_in_on_a_store_without_users(tmp_path, force_factory, catalogue, monkeypatch) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from tests.app.conftest import APP
+    from graph.embedded import EmbeddedStore
+    from ingest.load import ingest_folder
+    from tests.app.conftest import APP, small_force
 
-    monkeypatch.setenv("HARMGRAPH_STORE", str(store_path))
+    path = tmp_path / "dev.duckdb"
+    with EmbeddedStore(path) as store:
+        ingest_folder(small_force(force_factory).write(tmp_path / "extract"), store, catalogue.keys)
+    monkeypatch.setenv("HARMGRAPH_STORE", str(path))
     monkeypatch.setenv("HARMGRAPH_AUTH", "none")
     monkeypatch.setenv("HARMGRAPH_ROLE", "detective")
     st.cache_data.clear()
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception and at.title[0].value == "Perpetrator profile"
     assert "Development mode" in at.sidebar.warning[0].value
+    assert "NO SIGN-IN" in at.error[0].value  # the banner above every page
+
+
+def test_the_add_user_form_keeps_its_values_when_a_check_fails_and_empties_once_added(app_as) -> None:
+    from harmgraph.access import ROLES
+
+    at = app_as("admin")
+    at.switch_page("app_pages/users.py").run()
+    at.text_input(key="new_user_name").input("new.analyst")
+    at.selectbox(key="new_user_role").select(ROLES[-1])
+    at.text_input(key="new_user_password").input("short")  # fails the length check
+    at.button(key="add_user_submit").click().run()
+    assert "at least" in at.error[0].value
+    assert at.text_input(key="new_user_name").value == "new.analyst"
+    assert at.selectbox(key="new_user_role").value == ROLES[-1]
+    at.text_input(key="new_user_password").input("a long enough password")
+    at.button(key="add_user_submit").click().run()
+    assert not at.error and "Added new.analyst" in at.success[0].value
+    assert at.text_input(key="new_user_name").value == ""
