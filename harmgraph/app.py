@@ -29,6 +29,7 @@ def main() -> None:
     # No "Download as CSV" or copy on tables: every export goes through the logged, formula-safe
     # export buttons that ask for a reason (harmgraph/ui/exports.py).
     st.set_option("client.disableDataExport", True)
+    st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button on a police server
 
     settings = settings_from(sys.argv[1:], os.environ)
     try:

@@ -1,4 +1,8 @@
-"""MATAC candidates: the people who pose the highest risk, overall or to different women and girls."""
+"""MATAC candidates: the people who pose the highest risk, overall or to different women and girls.
+
+The list is drawn as a table whose reason and flags wrap in full (harmgraph/ui/list_table.py);
+the same rows sit in a sortable grid below it, and the chosen row's details in the sidebar.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,56 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from harmgraph.ui.chrome import current_view, need_incidents, open_profile
+from harmgraph.ui.chrome import current_view, need_incidents, open_network, open_profile
 from harmgraph.ui.filters import filter_candidates
 from harmgraph.ui.exports import build_export
-from harmgraph.ui.format import FLAG_LABELS, PERPETRATOR_FLAGS, export_name, flag_chips, points_columns, postcode_district, provenance_line
+from harmgraph.ui.format import FLAG_LABELS, PERPETRATOR_FLAGS, export_name, full_flags, postcode_district, provenance_line
+from harmgraph.ui.list_table import candidate_table, day, grid_view, rfgv_bar, text
 from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList
 
 LISTS = {PerpetratorList.OVERALL.value: "Highest risk overall",
          PerpetratorList.DIFFERENT_VICTIMS.value: "Highest risk to different women and girls"}
-SHOWN = ["rank", "person_id", "display_name", "score", "recency_points", "frequency_points",
-         "gravity_points", "victims_points", "recency", "frequency", "gravity", "victims",
-         "last_incident", "district", "flag_chips", "reasons"]
+# The grid below the readable table: rank and name pinned, every other column a human header.
+GRID = {
+    "rank": st.column_config.NumberColumn("Rank", width="small", pinned=True),
+    "display_name": st.column_config.TextColumn("Name", pinned=True),
+    "score": st.column_config.NumberColumn("Score", format="%.1f", help="RFGV score, 0-100"),
+    "rfgv": st.column_config.TextColumn("RFGV points", help="Recency, frequency, gravity and victims points"),
+    "victims": st.column_config.NumberColumn("Victims"),
+    "frequency": st.column_config.NumberColumn("Incidents"),
+    "gravity": st.column_config.NumberColumn("Harm days", format="%.0f"),
+    "recency": st.column_config.NumberColumn("Days since last"),
+    "last_day": st.column_config.DateColumn("Last incident", format="YYYY-MM-DD"),
+    "district_text": st.column_config.TextColumn("District"),
+    "flag_text": st.column_config.TextColumn("Flags", width="medium"),
+    "reasons": st.column_config.TextColumn("Reason", width="large"),
+    "person_id": st.column_config.TextColumn("Person id"),
+}
+
+
+def detail_pane(row: pd.Series, config: object, offences: pd.Series, can_network: bool) -> None:
+    """The selected candidate in the sidebar: who, the score and its four parts, the counts, the
+    flags in full, and the way to the profile and the network."""
+    with st.sidebar.container(border=True):
+        st.markdown(f"**{text(row['display_name'])}** · `{row['person_id']}`  \n"
+                    f"Rank {int(row['rank'])} · score **{float(row['score']):.1f}**")
+        st.html(f"<div class='hg-list'>{rfgv_bar(row, config)}</div>")
+        st.markdown(
+            f"{int(row['frequency'])} incidents ({int(row['crimes'])} crimes) against {int(row['victims'])} "
+            f"victims ({int(row['female_victims'])} women or girls, {int(row['partner_victims'])} partners); "
+            f"{float(row['gravity']):,.0f} harm days.  \n"
+            f"Last incident {day(row['last_incident'])}, {int(row['recency'])} days before the as-of date; "
+            f"district {text(row.get('district')) or 'not recorded'}.  \n"
+            f"Most serious: {offences.get(row['most_serious_offence'], text(row['most_serious_offence']))} "
+            f"on {day(row['most_serious_at'])}.")
+        labels = full_flags(row["flags"])
+        if labels:
+            st.markdown("**Flags**\n" + "\n".join(f"- {label}" for label in labels))
+        if st.button("Open profile", type="primary", key="open_profile", width="stretch"):
+            open_profile(str(row["person_id"]))
+        if can_network and st.button("Explore network", key="candidate_network", icon=":material/hub:",
+                                     width="stretch"):
+            open_network(str(row["person_id"]))
 
 
 view = current_view()
@@ -31,49 +74,45 @@ if need_incidents(view):
     tables = data.tables(view.settings, view.version)
     districts = pd.Series(postcode_district(tables.persons["postcode"]).to_numpy(), index=tables.persons["person_id"])
 
-    with st.container(border=True):
-        left, middle, right = st.columns([1, 2, 1])
-        search = left.text_input("Search name or id", key="candidate_search", placeholder="e.g. Smith or P-1a2b…")
-        flags = middle.multiselect("Must have flags", PERPETRATOR_FLAGS, format_func=FLAG_LABELS.get,
-                                   key="candidate_flags")
-        area = right.text_input("Area (postcode district or area)", key="candidate_area", placeholder="e.g. NE1 or NE")
-        min_victims = left.number_input("Minimum victims", min_value=0, value=0, step=1, key="candidate_min_victims")
-        top = right.number_input("Show top", min_value=10, max_value=5000, value=100, step=10, key="candidate_top")
+    # One row of filters, so the list starts high on a 768-pixel screen.
+    search_col, flags_col, area_col, victims_col, top_col = st.columns([2, 3, 1.4, 1, 1])
+    search = search_col.text_input("Search name or id", key="candidate_search", placeholder="e.g. Smith or P-1a2b…")
+    flags = flags_col.multiselect("Must have flags", PERPETRATOR_FLAGS, format_func=FLAG_LABELS.get,
+                                  key="candidate_flags")
+    area = area_col.text_input("Area", key="candidate_area", placeholder="e.g. NE1 or NE",
+                               help="A postcode district (NE1) or area (NE)")
+    min_victims = victims_col.number_input("Min. victims", min_value=0, value=0, step=1, key="candidate_min_victims")
+    top = top_col.number_input("Show top", min_value=10, max_value=5000, value=100, step=10, key="candidate_top")
     shown = filter_candidates(ranked, districts, min_victims=int(min_victims), flags=tuple(flags),
                               area=area, search=search)
     prov = view.provenance(f"perpetrators:{which}")
     st.caption(f"{len(shown):,} of {len(ranked):,} people in the window match. " + provenance_line(prov))
 
-    table = shown.head(int(top)).assign(flag_chips=lambda f: f["flags"].map(flag_chips))
     config = data.context(key).config
-    event = st.dataframe(
-        table[SHOWN], key="candidate_table", on_select="rerun", selection_mode="single-row",
-        hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
-        column_config={
-            "rank": st.column_config.NumberColumn("Rank", width="small"),
-            "person_id": st.column_config.TextColumn("Person"),
-            "display_name": st.column_config.TextColumn("Name"),
-            "score": st.column_config.NumberColumn("Score", format="%.1f", help="RFGV score, 0-100"),
-            **points_columns(config),
-            "recency": st.column_config.NumberColumn("Days since last"),
-            "frequency": st.column_config.NumberColumn("Incidents"),
-            "gravity": st.column_config.NumberColumn("Harm days", format="%.0f"),
-            "victims": st.column_config.NumberColumn("Victims"),
-            "last_incident": st.column_config.DateColumn("Last incident", format="YYYY-MM-DD"),
-            "district": st.column_config.TextColumn("District"),
-            "flag_chips": st.column_config.TextColumn("Flags", width="medium"),
-            "reasons": st.column_config.TextColumn("Reason", width="large"),
-        },
-    )
+    table = grid_view(shown.head(int(top)), config)
+    list_slot = st.container()
+    with st.expander("Sort the list as a grid (select a row to see its details)"):
+        event = st.dataframe(table, key="candidate_table", on_select="rerun", selection_mode="single-row",
+                             hide_index=True, width="stretch", height=min(38 + 35 * len(table), 420),
+                             column_order=list(GRID), column_config=GRID)
+    with list_slot:
+        st.html(candidate_table(table, config))
+
+    ids = table["person_id"].astype(str).tolist()
     rows = event.selection.rows if event is not None else []
-    if rows:
-        chosen = table.iloc[rows[0]]
-        st.session_state["person_id"] = chosen["person_id"]
-        st.success(f"Selected {chosen['display_name']} ({chosen['person_id']}), rank {chosen['rank']}.")
-        if st.button("Open profile", type="primary", key="open_profile"):
-            open_profile(str(chosen["person_id"]))
-    else:
-        st.caption("Select a row to open the person's profile.")
+    # A row picked in the grid becomes the sidebar's choice once (the box can still change it).
+    if rows and ids[rows[0]] != st.session_state.get("candidate_grid_pick"):
+        st.session_state["candidate_grid_pick"] = st.session_state["candidate_pick"] = ids[rows[0]]
+    if st.session_state.get("candidate_pick") not in ids:
+        st.session_state.pop("candidate_pick", None)
+    if ids:
+        st.sidebar.subheader("Selected candidate")
+        by_id = table.set_index(table["person_id"].astype(str))
+        pick = st.sidebar.selectbox("Candidate", ids, key="candidate_pick",
+                                    format_func=lambda p: f"{by_id.at[p, 'rank']}. {text(by_id.at[p, 'display_name'])}")
+        st.session_state["person_id"] = pick
+        offences = data.catalogue(view.settings).table["label"]
+        detail_pane(by_id.loc[pick], config, offences, view.can("network"))
 
     st.subheader("Export this list")
     st.caption(f"{len(shown):,} rows with the contract columns; the as-of date and config fingerprint are "

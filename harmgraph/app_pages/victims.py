@@ -7,7 +7,8 @@ import streamlit as st
 
 from harmgraph.ui import data
 from harmgraph.ui.chrome import current_view, need_incidents, open_profile
-from harmgraph.ui.format import flag_chips, provenance_line
+from harmgraph.ui.format import flag_chips, provenance_line, short_flags
+from harmgraph.ui.list_table import victim_table
 from scoring.lists import PerpetratorList, VictimList
 from scoring.victims import offenders_of as victim_offenders
 
@@ -34,17 +35,28 @@ if need_incidents(view):
     ranked = data.victims(key, which)
     top = st.number_input("Show top", min_value=10, max_value=5000, value=100, step=10, key="victim_top")
     st.caption(f"{len(ranked):,} victims in the window. " + provenance_line(view.provenance(f"victims:{which}")))
-    table = ranked.head(int(top)).assign(flag_chips=lambda f: f["flags"].map(flag_chips))
-    event = st.dataframe(
-        table[["rank", "person_id", "display_name", "offences", "offenders", "offender_ranks",
-               "last_incident", "flag_chips", "reasons"]],
-        key="victim_table", on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch",
-        height=min(38 + 35 * len(table), 520),
-        column_config={"offender_ranks": st.column_config.TextColumn("Offenders (with their rank)", width="large"),
-                       "last_incident": st.column_config.DateColumn("Last incident", format="YYYY-MM-DD"),
-                       "flag_chips": st.column_config.TextColumn("Flags", width="medium"),
-                       "reasons": st.column_config.TextColumn("Reason", width="large")},
-    )
+    table = ranked.head(int(top)).assign(
+        flag_text=lambda f: f["flags"].map(lambda v: " · ".join(short_flags(v))),
+        last_day=lambda f: pd.to_datetime(f["last_incident"]).dt.date)
+    list_slot = st.container()
+    with st.expander("Sort the list as a grid (select a victim to list every offender)"):
+        event = st.dataframe(
+            table, key="victim_table", on_select="rerun", selection_mode="single-row", hide_index=True,
+            width="stretch", height=min(38 + 35 * len(table), 420),
+            column_order=["rank", "display_name", "offences", "offenders", "offender_ranks", "last_day",
+                          "flag_text", "reasons", "person_id"],
+            column_config={"rank": st.column_config.NumberColumn("Rank", width="small", pinned=True),
+                           "display_name": st.column_config.TextColumn("Name", pinned=True),
+                           "offences": st.column_config.NumberColumn("Offences"),
+                           "offenders": st.column_config.NumberColumn("Offenders"),
+                           "offender_ranks": st.column_config.TextColumn("Offenders (with their rank)", width="large"),
+                           "last_day": st.column_config.DateColumn("Last incident", format="YYYY-MM-DD"),
+                           "flag_text": st.column_config.TextColumn("Flags", width="medium"),
+                           "reasons": st.column_config.TextColumn("Reason", width="large"),
+                           "person_id": st.column_config.TextColumn("Person id")},
+        )
+    with list_slot:
+        st.html(victim_table(table))
     rows = event.selection.rows if event is not None else []
     if rows:
         victim = table.iloc[rows[0]]
@@ -53,7 +65,12 @@ if need_incidents(view):
         picked = st.dataframe(offenders, key="victim_offenders", on_select="rerun", selection_mode="single-row",
                               hide_index=True, width="stretch",
                               column_config={"rank": st.column_config.NumberColumn("Overall rank"),
-                                             "score": st.column_config.NumberColumn(format="%.1f")})
+                                             "offender_id": st.column_config.TextColumn("Offender id"),
+                                             "display_name": st.column_config.TextColumn("Name"),
+                                             "score": st.column_config.NumberColumn("Score", format="%.1f"),
+                                             "victims": st.column_config.NumberColumn("Victims"),
+                                             "shared_incidents": st.column_config.NumberColumn("Shared incidents"),
+                                             "flags": st.column_config.TextColumn("Flags")})
         if picked is not None and picked.selection.rows:
             offender = offenders.iloc[picked.selection.rows[0]]
             if st.button(f"Open profile of {offender['display_name']} ({offender['offender_id']})",

@@ -65,14 +65,32 @@ def flag_names(flags: object) -> list[str]:
 
 
 def flag_chips(flags: object) -> str:
-    """Flags as short chips of text for a table cell.
+    """Flags as short chips of text for a table cell (each signal's short label).
 
     >>> flag_chips("unmanaged;breach")
-    '⚑ not managed (MATAC/MAPPA/IOM/PDP) · ⚑ breach of an order'
+    '⚑ not managed · ⚑ breach of an order'
     >>> list(PERPETRATOR_FLAGS)[:3], list(VICTIM_ONLY_FLAGS)
     (['unrecognised', 'high_rank_no_measure', 'pdp'], ['offender_unmanaged', 'not_referred_to_marac', 'multiple_offenders'])
     """
-    return " · ".join(f"⚑ {FLAG_LABELS.get(f, f.replace('_', ' '))}" for f in flag_names(flags))
+    return " · ".join(f"⚑ {label}" for label in short_flags(flags))
+
+
+def short_flags(flags: object) -> list[str]:
+    """The short label of each flag in a ';'-joined flags cell (unknown names made readable).
+
+    >>> short_flags("unmanaged;rui_no_conditions;made_up_flag"), short_flags(None)
+    (['not managed', 'RUI, no conditions', 'made up flag'], [])
+    """
+    return [s.short_label if (s := registry.get(f)) is not None else f.replace("_", " ") for f in flag_names(flags)]
+
+
+def full_flags(flags: object) -> list[str]:
+    """The full label of each flag in a ';'-joined flags cell (tooltips, detail panes).
+
+    >>> full_flags("unmanaged;breach")
+    ['not managed (MATAC/MAPPA/IOM/PDP)', 'breach of an order']
+    """
+    return [FLAG_LABELS.get(f, f.replace("_", " ")) for f in flag_names(flags)]
 
 
 def postcode_district(postcode: pd.Series) -> pd.Series:

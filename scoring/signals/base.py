@@ -104,6 +104,8 @@ class Signal:
     settings_model: type[BaseModel] | None = None
     settings_key: str | None = None
     always_on: bool = False
+    # A few words for a table cell or a chip, where the label is too long (default: the label).
+    short: str = ""
     lists: tuple[ListKind, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +114,11 @@ class Signal:
             raise ValueError(f"signal {self.name!r} applies to no list")
         if self.settings_key is None:
             object.__setattr__(self, "settings_key", self.name)
+
+    @property
+    def short_label(self) -> str:
+        """The label in a few words (``short`` when given, else the label itself)."""
+        return self.short or self.label
 
     def rule(self, kind: ListKind) -> Rule | None:
         """The rule on ``kind`` lists (None: not on them)."""

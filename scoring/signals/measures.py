@@ -209,7 +209,7 @@ BAIL_LAPSING = Signal(
 
 RUI_NO_CONDITIONS = Signal(
     name="rui_no_conditions", label="released under investigation, no conditions", group="measures",
-    always_on=True,
+    always_on=True, short="RUI, no conditions",
     perpetrators=Rule(
         flag=lambda data, rows, settings: rows["rui_without_conditions"],
         reason=lambda row, context, settings: (f"released under investigation on {context.as_of} with no "

@@ -85,6 +85,7 @@ def _offender_unmanaged(data: RankingData, rows: pd.DataFrame, settings: None) -
 
 UNRECOGNISED = Signal(
     name="unrecognised", label="unrecognised (high rank, nobody managing)", group="recognition", always_on=True,
+    short="unrecognised",
     settings_model=UnrecognisedSettings, settings_key="unrecognised",
     perpetrators=Rule(
         flag=_unrecognised_flag, reason=_unrecognised_reason, ranked=True,
@@ -93,6 +94,7 @@ UNRECOGNISED = Signal(
 
 HIGH_RANK_NO_MEASURE = Signal(
     name="high_rank_no_measure", label="high rank, no protective measure", group="measures", always_on=True,
+    short="high rank, no measure",
     settings_model=UnrecognisedSettings, settings_key="unrecognised",
     perpetrators=Rule(
         flag=lambda data, rows, settings: (rows["rank"] <= settings.top) & ~rows["protective_measure"].astype(bool),
@@ -102,6 +104,7 @@ HIGH_RANK_NO_MEASURE = Signal(
 
 UNMANAGED = Signal(
     name="unmanaged", label="not managed (MATAC/MAPPA/IOM/PDP)", group="recognition", always_on=True,
+    short="not managed",
     perpetrators=Rule(
         flag=lambda data, rows, settings: ~isin(rows["person_id"], data.managed),
         reason=lambda row, context, settings: _management(context),
@@ -116,6 +119,7 @@ NOT_ON_BRIEFING = Signal(
 
 OFFENDER_UNMANAGED = Signal(
     name="offender_unmanaged", label="an offender is not managed", group="recognition", always_on=True,
+    short="offender not managed",
     victims=Rule(flag=_offender_unmanaged,
                  description="an offender of theirs in the window has no MATAC, MAPPA, IOM or PDP referral "
                              "in the last year"))

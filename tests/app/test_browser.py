@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.app.conftest import APP, PASSWORD, user_of
+from bench.screenshots import CHROMIUM, CHROMIUM_ARGS, serve, settle
+from tests.app.conftest import PASSWORD, user_of
 
-CHROMIUM = os.environ.get("HARMGRAPH_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def _need_browser() -> None:
@@ -43,52 +36,20 @@ def _need_browser() -> None:
         pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(store_path: Path, tmp_path: Path) -> Iterator[str]:
     """``streamlit run harmgraph/app.py`` on a free local port against the small store; yields its URL."""
     _need_browser()
-    port = _free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port),
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-               "--", "--store", str(store_path)]
-    process = subprocess.Popen(command, cwd=APP.parent, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
-            time.sleep(0.2)  # polling interval while the server starts, not an assertion
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        with serve(store_path, tmp_path / "streamlit.log") as url:
+            yield url
+    except RuntimeError as exc:  # the server did not start: its log says why
+        pytest.fail(str(exc))
 
 
 def _settle(page) -> None:  # type: ignore[no-untyped-def]
     """Wait for the app to be drawn and for the script run to finish."""
-    page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=30_000)
-    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=60_000)
+    settle(page)
 
 
 def test_candidates_profile_and_network_render_in_chromium(server: str, person_ids: dict[str, str]) -> None:
@@ -113,7 +74,7 @@ def test_candidates_profile_and_network_render_in_chromium(server: str, person_i
 
             # 1. The MATAC candidate list.
             expect(page.get_by_role("heading", name="MATAC candidates")).to_be_visible(timeout=30_000)
-            page.wait_for_selector("[data-testid=stDataFrame]", timeout=30_000)
+            page.wait_for_selector("[data-testid=candidate-list]", timeout=30_000)
             expect(page.get_by_text("2 of 2 people in the window match")).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "candidates.png"), full_page=True)
 

@@ -1,0 +1,74 @@
+"""The readable list tables (harmgraph/ui/list_table.py) on the small store's real rankings, and
+the candidates page's detail pane driven through AppTest."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+
+from graph.embedded import EmbeddedStore
+from harmgraph.context import build_context
+from harmgraph.ui.format import postcode_district
+from harmgraph.ui.list_table import candidate_table, grid_view, victim_table
+from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
+
+
+@pytest.fixture
+def ranked(store_path):  # type: ignore[no-untyped-def]
+    with EmbeddedStore(store_path) as store:
+        context = build_context(store)
+    persons = context.tables.persons
+    districts = dict(zip(persons["person_id"], postcode_district(persons["postcode"])))
+    perpetrators = rank_perpetrators(context, PerpetratorList.OVERALL)
+    perpetrators["district"] = perpetrators["person_id"].map(districts)
+    return perpetrators, rank_victims(context, VictimList.MOST_OFFENCES), context.config
+
+
+def _cells(markup: str, css: str) -> list[str]:
+    """The text of each ``<td class='css'>`` (tags removed, entities decoded)."""
+    found = re.findall(rf"<td class='{css}'>(.*?)</td>", markup, flags=re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", " ", cell)).strip() for cell in found]
+
+
+def test_candidate_table_shows_every_reason_in_full_with_short_flags_and_plain_dates(ranked) -> None:
+    perpetrators, _, config = ranked
+    markup = candidate_table(grid_view(perpetrators, config), config)
+    assert _cells(markup, "reason") == perpetrators["reasons"].tolist()  # whole sentences, never cut
+    smith = perpetrators.iloc[0]
+    assert "multiple_victims" in smith["flags"]
+    flags = _cells(markup, "flags")[0]
+    assert "multiple victims" in flags and "_" not in flags  # labels, not codes
+    assert "00:00:00" not in markup and "None" not in markup and "NaT" not in markup
+    assert _cells(markup, "pin name")[0].startswith(smith["display_name"])
+    # Dave Green lives in SR3; John Smith's district is NE1.
+    assert [c.split()[-1] for c in _cells(markup, "last")] == perpetrators["district"].tolist()
+
+
+def test_a_person_without_a_district_gets_a_blank_cell(ranked) -> None:
+    perpetrators, _, config = ranked
+    frame = grid_view(perpetrators.assign(district=[None] * len(perpetrators)), config)
+    assert frame["district_text"].tolist() == [""] * len(perpetrators)
+    days = [pd.Timestamp(v).strftime("%Y-%m-%d") for v in perpetrators["last_incident"]]
+    assert _cells(candidate_table(frame, config), "last") == days
+
+
+def test_victim_table_lists_offenders_with_ranks_and_reasons(ranked, person_ids) -> None:
+    _, victims, _ = ranked
+    markup = victim_table(victims)
+    assert _cells(markup, "reason") == victims["reasons"].tolist()
+    assert f"{person_ids['R1']}, rank 1" in _cells(markup, "offenders")[0]
+
+
+def test_the_detail_pane_shows_the_chosen_candidate(app, person_ids) -> None:
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="candidate_pick").value == person_ids["R1"]  # the top row by default
+    assert app.session_state["person_id"] == person_ids["R1"]
+    pane = " ".join(m.value for m in app.sidebar.markdown)
+    assert "Rank 1" in pane and "multiple victims" in pane
+    app.selectbox(key="candidate_pick").select(person_ids["R4"]).run()
+    assert app.session_state["person_id"] == person_ids["R4"]
+    assert "Rank 2" in " ".join(m.value for m in app.sidebar.markdown)
