@@ -171,11 +171,14 @@ def register(app: typer.Typer) -> None:
             context = build_context(graph_store, as_of.date() if as_of else None)
             ranked = rank_perpetrators(context, PerpetratorList(which)).head(top)
             terms = sharing.identifying_terms(context.tables.persons, graph_store.person_records())
-            shared = sharing.pseudonymise(ranked, key, terms)
+            shared, anonymity = sharing.pseudonymise(ranked, key, terms, context.catalogue)
             graph_store.record_audit(current_user(), "share", f"perpetrators:{which}",
                                      f"{len(shared)} rows pseudonymised as of {context.as_of} with key "
-                                     f"{sharing.key_fingerprint(key)} to {output.name}", reason=reason)
+                                     f"{sharing.key_fingerprint(key)} to {output.name}; {anonymity.k}-anonymous, "
+                                     f"dates by {anonymity.date_level}, {anonymity.withheld} withheld", reason=reason)
         emit(to_csv(shared), output)
+        console.print(f"shared {len(shared)} rows, {anonymity.k}-anonymous on {', '.join(sharing.QUASI_IDENTIFIERS)} "
+                      f"(last incident by {anonymity.date_level}; {anonymity.withheld} rows' details withheld)")
 
     @app.command()
     def retention(

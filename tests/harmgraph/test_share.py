@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from graph.embedded import EmbeddedStore
 from harmgraph.cli import app
-from harmgraph.share import SHARE_COLUMNS, ShareKeyError, new_key, pseudonym, read_key
+from harmgraph.share import SHARE_COLUMNS, ShareError, ShareKeyError, new_key, pseudonym, read_key
 
 runner = CliRunner()
 
@@ -30,6 +30,14 @@ def shop(tmp_path, force_factory, load):  # type: ignore[no-untyped-def]
     force.incident("I1", "2025-01-10", "common_assault", "R1", ("R2",), domestic_abuse="Y")
     force.incident("I2", "2025-06-01", "abh", "R1b", ("R3",), outcome="charged", domestic_abuse="Y")
     force.incident("I3", "2025-08-15", "stalking", "R4", ("R3",), relationship="ex_partner")
+    # Five alike (harassment in May 2025) and three that stand out, with the two above: a share
+    # needs K_ANONYMITY rows alike, and K_ANONYMITY rows to withhold together.
+    for number in range(5, 10):
+        force.person(f"R{number}", "Dan", f"Law{number}", "M")
+        force.incident(f"I{number}", f"2025-05-0{number}", "harassment", f"R{number}", ("R2",))
+    for number, offence in ((10, "abh"), (11, "criminal_damage"), (12, "rape")):
+        force.person(f"R{number}", "Ed", f"Law{number}", "M")
+        force.incident(f"I{number}", f"2024-0{number - 6}-11", offence, f"R{number}", ("R3",))
     with EmbeddedStore(path) as store:
         load(force, store)
     return path
@@ -60,13 +68,13 @@ def test_shared_list_holds_no_names_dobs_record_ids_or_addresses(shop, tmp_path)
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8-sig")
     frame = pd.read_csv(io.StringIO(text))
-    assert list(frame.columns) == SHARE_COLUMNS and len(frame) == 2
+    assert list(frame.columns) == SHARE_COLUMNS and len(frame) == 10
     assert frame["pseudonym"].str.match(r"^PS-[0-9a-f]{20}$").all()
     lowered = text.lower()
     for secret in ("john", "smith", "anne", "jones", "beth", "brown", "carl", "blackwood", "1985-03-12",
                    "1990-01-02", "1979-07-07", "r1b", "85/1234a", "high street", "ne1", "p-"):
         assert secret not in lowered, secret
-    assert frame["reasons"].str.contains("incident").all()
+    assert frame["reasons"].str.contains("incident").sum() == 5  # the other five stand out: withheld
 
 
 def test_same_key_same_pseudonyms_other_key_others(shop, tmp_path) -> None:
@@ -103,11 +111,31 @@ def test_a_short_or_missing_key_is_refused(shop, tmp_path) -> None:
     assert missing.exit_code == 1
 
 
-def test_any_name_in_a_reason_is_removed() -> None:
-    from harmgraph.share import pseudonymise
+def test_any_name_in_a_reason_is_removed_and_offence_labels_stay_whole() -> None:
+    from harmgraph.share import scrub
 
-    ranked = pd.DataFrame([{"rank": 1, "person_id": "P-1", "score": 50.0, "recency": 3, "frequency": 2,
-                            "gravity": 10.0, "victims": 2, "last_incident": "2025-01-01", "flags": "",
-                            "reasons": "2 incidents against Anne Jones and P-2"}])
-    shared = pseudonymise(ranked, bytes(32), {"anne jones", "jones", "p-2", "p-1"})
-    assert shared.at[0, "reasons"] == "2 incidents against [removed] and [removed]"
+    texts = pd.Series(["2 incidents against Anne Jones and P-2; breach (s42A Family Law Act 1996); Law seen"])
+    cleaned = scrub(texts, {"anne jones", "jones", "p-2", "p-1", "law"}, ["Breach (s42A Family Law Act 1996)"])
+    assert cleaned[0] == "2 incidents against [removed] and [removed]; breach (s42A Family Law Act 1996); [removed] seen"
+
+
+def test_the_shared_list_is_k_anonymous_and_says_so(shop, tmp_path) -> None:
+    from harmgraph.share import K_ANONYMITY, QUASI_IDENTIFIERS, smallest_class
+
+    key = tmp_path / "share.key"
+    new_key(key)
+    result = _share(shop, key, tmp_path / "k.csv")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(tmp_path / "k.csv", dtype=str, keep_default_na=False)
+    assert smallest_class(frame, QUASI_IDENTIFIERS) >= K_ANONYMITY
+    assert f"{K_ANONYMITY}-anonymous" in result.output
+    assert not frame["last_incident"].str.fullmatch(r"\d{4}-\d{2}-\d{2}.*").any()
+
+
+def test_too_few_rows_to_share_safely_is_one_line(shop, tmp_path) -> None:
+    key = tmp_path / "share.key"
+    new_key(key)
+    result = _share(shop, key, tmp_path / "few.csv", "--top", "3")
+    # CliRunner skips main(), which prints a HarmgraphError as one line: the error is the one main() shows.
+    assert isinstance(result.exception, ShareError) and "cannot be shared 5-anonymously" in str(result.exception)
+    assert not (tmp_path / "few.csv").exists()
