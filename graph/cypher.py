@@ -21,6 +21,7 @@ Schema (see docs/neo4j.md)::
     MATAC decisions: (:MatacDecision {decision_id, person_id, ...}), append-only. The person is
                  a ``person_id`` property, not an edge to (:Person): every re-resolve deletes and
                  recreates Person nodes, and a decision must outlive that.
+                 Meetings (:MatacMeeting) and action states (:MatacAction) likewise.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ SCHEMA = [
     "CREATE CONSTRAINT user_name IF NOT EXISTS FOR (n:User) REQUIRE n.name IS UNIQUE",
     "CREATE CONSTRAINT matac_decision_id IF NOT EXISTS FOR (n:MatacDecision) REQUIRE n.decision_id IS UNIQUE",
     "CREATE INDEX matac_decision_person IF NOT EXISTS FOR (n:MatacDecision) ON (n.person_id)",
+    "CREATE CONSTRAINT matac_meeting_id IF NOT EXISTS FOR (n:MatacMeeting) REQUIRE n.meeting_id IS UNIQUE",
+    "CREATE CONSTRAINT matac_action_entry IF NOT EXISTS FOR (n:MatacAction) REQUIRE n.entry_id IS UNIQUE",
 ]
 
 # --- meta / version ---------------------------------------------------------------------------
@@ -156,6 +159,8 @@ PUT_USER = (
 )
 # MATAC decisions are only ever created (append-only); no statement here updates or deletes one.
 CREATE_MATAC_DECISIONS = "UNWIND $rows AS row CREATE (d:MatacDecision) SET d = row"
+CREATE_MATAC_MEETINGS = "UNWIND $rows AS row CREATE (m:MatacMeeting) SET m = row"
+CREATE_MATAC_ACTIONS = "UNWIND $rows AS row CREATE (a:MatacAction) SET a = row"
 
 # --- reading ----------------------------------------------------------------------------------
 EXISTING_IDS = {
@@ -230,6 +235,16 @@ MATAC_DECISIONS = (
     "d.`at` AS `at`, d.score AS score, d.`rank` AS `rank`, d.as_of AS as_of, "
     "d.config_version AS config_version, d.config_fingerprint AS config_fingerprint"
 )
+MATAC_MEETINGS = (
+    "MATCH (m:MatacMeeting) RETURN m.meeting_id AS meeting_id, m.meeting_date AS meeting_date, "
+    "m.agencies AS agencies, m.note AS note, m.who AS who, m.`at` AS `at`"
+)
+MATAC_ACTIONS = (
+    "MATCH (a:MatacAction) RETURN a.entry_id AS entry_id, a.action_id AS action_id, "
+    "a.person_id AS person_id, a.meeting_date AS meeting_date, a.tactic AS tactic, "
+    "a.owner_agency AS owner_agency, a.due_date AS due_date, a.status AS status, "
+    "a.review_date AS review_date, a.note AS note, a.who AS who, a.`at` AS `at`"
+)
 
 INCIDENTS = (
     "MATCH (i:Incident) RETURN i.incident_id AS incident_id, i.occurred_at AS occurred_at, "
@@ -281,6 +296,8 @@ COUNTS = {
     "audit_log": "MATCH (n:AuditEntry) RETURN count(n) AS n",
     "users": "MATCH (n:User) RETURN count(n) AS n",
     "matac_decisions": "MATCH (n:MatacDecision) RETURN count(n) AS n",
+    "matac_meetings": "MATCH (n:MatacMeeting) RETURN count(n) AS n",
+    "matac_actions": "MATCH (n:MatacAction) RETURN count(n) AS n",
     "person_lineage": "MATCH (n:PersonIdEvent) RETURN count(n) AS n",
     "identity_review": "MATCH (n:ReviewItem) RETURN count(n) AS n",
 }

@@ -83,6 +83,13 @@ _DDL = [
         decision_id VARCHAR, person_id VARCHAR, meeting_date DATE, decision VARCHAR,
         reason VARCHAR, who VARCHAR, "at" TIMESTAMP, score DOUBLE, "rank" INTEGER, as_of DATE,
         config_version VARCHAR, config_fingerprint VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS matac_meetings (
+        meeting_id VARCHAR, meeting_date DATE, agencies VARCHAR, note VARCHAR, who VARCHAR,
+        "at" TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS matac_actions (
+        entry_id VARCHAR, action_id VARCHAR, person_id VARCHAR, meeting_date DATE, tactic VARCHAR,
+        owner_agency VARCHAR, due_date DATE, status VARCHAR, review_date DATE, note VARCHAR,
+        who VARCHAR, "at" TIMESTAMP)""",
     # Append-only: person ids once issued are never forgotten (merged ids redirect).
     """CREATE TABLE IF NOT EXISTS person_lineage (
         seq BIGINT, "at" TIMESTAMP, event VARCHAR, person_id VARCHAR, other_id VARCHAR,
@@ -111,7 +118,7 @@ _UPSERTS = [
 _COUNTED_TABLES = (
     "person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
     "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
-    "audit_log", "matac_decisions", "users", "person_lineage", "identity_review",
+    "audit_log", "matac_decisions", "matac_meetings", "matac_actions", "users", "person_lineage", "identity_review",
 )
 
 

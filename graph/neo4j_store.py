@@ -39,7 +39,8 @@ SCHEMA_VERSION = "1"
 BATCH_ROWS = 5_000  # rows per UNWIND statement
 
 # How each stored column travels: dates and timestamps need converting both ways.
-_DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date", "meeting_date", "as_of"})
+_DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date", "meeting_date", "as_of",
+                           "due_date", "review_date"})
 _DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at",
                                "created_at", "updated_at"})
 _INT_COLUMNS = frozenset({"row", "n_records", "rank", "seq"})
@@ -426,6 +427,8 @@ class Neo4jStore(GraphStore):
             "audit_log": self.audit_log,
             "users": self.users,
             "matac_decisions": self.matac_decisions,
+            "matac_meetings": lambda: self._read(cypher.MATAC_MEETINGS, TABLE_COLUMNS["matac_meetings"]),
+            "matac_actions": lambda: self._read(cypher.MATAC_ACTIONS, TABLE_COLUMNS["matac_actions"]),
             "person_lineage": self.person_lineage,
             "identity_review": self.review_items,
         }
@@ -443,6 +446,8 @@ class Neo4jStore(GraphStore):
                       "load_warnings": cypher.CREATE_WARNINGS,
                       "identity_overrides": cypher.CREATE_OVERRIDES, "audit_log": cypher.CREATE_AUDIT,
                       "matac_decisions": cypher.CREATE_MATAC_DECISIONS,
+                      "matac_meetings": cypher.CREATE_MATAC_MEETINGS,
+                      "matac_actions": cypher.CREATE_MATAC_ACTIONS,
                       "person_lineage": cypher.CREATE_LINEAGE}
         if table not in HISTORY_TABLES:
             raise StoreError(f"{table!r} is not a history table")

@@ -16,7 +16,8 @@ import pandas as pd
 from graph import audit_chain
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
-from graph.decisions import MATAC_DECISION_COLUMNS, MatacDecision
+from graph.decisions import (MATAC_ACTION_COLUMNS, MATAC_DECISION_COLUMNS, MATAC_MEETING_COLUMNS,
+                             MatacAction, MatacDecision, MatacMeeting)
 from core.tables import ScoringTables
 
 
@@ -39,13 +40,15 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "audit_log": audit_chain.AUDIT_COLUMNS,  # at, who, action, subject, detail, reason + chain
     "users": ["name", "role", "password_hash", "active", "created_at", "updated_at"],
     "matac_decisions": MATAC_DECISION_COLUMNS,
+    "matac_meetings": MATAC_MEETING_COLUMNS,
+    "matac_actions": MATAC_ACTION_COLUMNS,
     "person_lineage": cols.LINEAGE_COLUMNS,
     "identity_review": cols.REVIEW_COLUMNS,
 }
 # The bookkeeping tables append_history may write verbatim. The audit log is not among them:
 # its rows are only ever appended through the hash chain (record_audit, append_audit).
 HISTORY_TABLES = ("loads", "quarantine", "load_warnings", "identity_overrides",
-                  "matac_decisions", "person_lineage")
+                  "matac_decisions", "matac_meetings", "matac_actions", "person_lineage")
 
 
 class GraphStore(ABC):
@@ -212,6 +215,26 @@ class GraphStore(ABC):
         decisions = self.matac_decisions()
         return decisions.assign(decided_person_id=decisions["person_id"],
                                 person_id=current_ids(decisions["person_id"], self.person_lineage()))
+
+    # Meetings and actions are history tables: both stores append and read them through the
+    # same two generic calls, so they cannot be edited in place either.
+    def add_matac_meeting(self, meeting: MatacMeeting) -> None:
+        """Append one panel meeting (date, agencies present)."""
+        self.append_history("matac_meetings", meeting.as_frame())
+
+    def matac_meetings(self) -> pd.DataFrame:
+        """Every meeting (MATAC_MEETING_COLUMNS), by meeting date then entry time."""
+        meetings = self.export_table("matac_meetings")
+        return meetings.sort_values(["meeting_date", "at"], kind="stable").reset_index(drop=True)
+
+    def add_matac_action(self, action: MatacAction) -> None:
+        """Append one state of an action (a new action or a change of status or dates)."""
+        self.append_history("matac_actions", action.as_frame())
+
+    def matac_actions(self) -> pd.DataFrame:
+        """Every action state (MATAC_ACTION_COLUMNS), oldest first (by ``at``)."""
+        actions = self.export_table("matac_actions")
+        return actions.sort_values(["at", "entry_id"], kind="stable").reset_index(drop=True)
 
     @abstractmethod
     def counts(self) -> dict[str, int]:

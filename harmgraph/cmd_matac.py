@@ -1,23 +1,35 @@
-"""`harmgraph matac`: record panel decisions, list their history, show the adopted cohort."""
+"""`harmgraph matac`: meetings, decisions and actions of the panel; the cohort, the agenda, exports and the pack."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from collections.abc import Callable
+from typing import Annotated, Any, Optional, TypeVar
 
 import pandas as pd
 import typer
 
-from graph.decisions import MATAC_DECISION_COLUMNS
+from graph.decisions import MATAC_DECISION_COLUMNS, TACTICS
 from harmgraph.context import build_context
-from harmgraph.cli_common import PASSWORD_ENV, CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, console, current_user, open_store, out
+from harmgraph.cli_common import (PASSWORD_ENV, AsOfOption, CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, as_date,
+                                  console, current_user, export_reason, open_store, out)
 
+T = TypeVar("T")
 DateFormats = ["%Y-%m-%d"]
+ChairOption = Annotated[str, typer.Option("--chair", help="The MATAC chair's harmgraph user name; "
+                                          "password from HARMGRAPH_PASSWORD or asked for.")]
+ReviewOption = Annotated[Optional[datetime], typer.Option("--review", formats=DateFormats, help="Review date.")]
+NoteOption = Annotated[str, typer.Option("--note", help="Anything the minutes should carry.")]
 class TableFormat(str, Enum):
     table = "table"
     csv = "csv"
+
+
+FormatOption = Annotated[TableFormat, typer.Option("--format")]
+TopReviewedOption = Annotated[Optional[int], typer.Option("--top", min=1,
+                                                          help="Top N reviewed (default: config matac.top).")]
 
 
 def _show(frame: pd.DataFrame, fmt: TableFormat, title: str) -> None:
@@ -49,6 +61,13 @@ def _signed_in_chair(store, name: str):  # type: ignore[no-untyped-def]
     return account
 
 
+def _as_chair(store: str, chair: str, write: Callable[[Any, str], T]) -> T:
+    """Open the store, sign the chair in and run ``write(store, who)``."""
+    with open_store(store) as graph_store:
+        account = _signed_in_chair(graph_store, chair)
+        return write(graph_store, account.label)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``matac`` command group (record, history, cohort) to the CLI."""
 
@@ -64,8 +83,7 @@ def register(app: typer.Typer) -> None:
         reason: Annotated[str, typer.Option("--reason", help="Why (required; read out to the panel).")],
         meeting: Annotated[datetime, typer.Option("--meeting", formats=DateFormats,
                                                   help="The meeting date (YYYY-MM-DD).")],
-        chair: Annotated[str, typer.Option("--chair", help="The MATAC chair's harmgraph user name; "
-                                           "password from HARMGRAPH_PASSWORD or asked for.")],
+        chair: ChairOption,
         store: StoreOption = DEFAULT_STORE,
         config: ConfigOption = None,
         catalogue: CatalogueOption = None,
@@ -87,7 +105,7 @@ def register(app: typer.Typer) -> None:
     def history(
         person_id: Annotated[Optional[str], typer.Argument(help="Only this person.")] = None,
         store: StoreOption = DEFAULT_STORE,
-        fmt: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+        fmt: FormatOption = TableFormat.table,
     ) -> None:
         """List every decision (oldest first); the latest per person is the current one."""
         with open_store(store) as graph_store:
@@ -102,15 +120,13 @@ def register(app: typer.Typer) -> None:
 
     @matac.command()
     def cohort(
-        as_of: Annotated[Optional[datetime], typer.Option(
-            "--as-of", formats=DateFormats, help="Score now as of this date (default: latest incident).")] = None,
+        as_of: AsOfOption = None,
         since_meeting: Annotated[Optional[datetime], typer.Option(
             "--since-meeting", formats=DateFormats,
             help="The last meeting (default: latest meeting with a decision before --as-of).")] = None,
-        top: Annotated[Optional[int], typer.Option("--top", min=1,
-                                                   help="Top N reviewed (default: config matac.top).")] = None,
+        top: TopReviewedOption = None,
         store: StoreOption = DEFAULT_STORE,
-        fmt: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
+        fmt: FormatOption = TableFormat.table,
         config: ConfigOption = None,
         catalogue: CatalogueOption = None,
     ) -> None:
@@ -131,5 +147,119 @@ def register(app: typer.Typer) -> None:
                              ignore_index=True).astype({"rank": "Int64", "rank_then": "Int64"})
             _show(both[["section", *[c for c in both.columns if c != "section"]]], fmt, "")
             return
-        _show(report.cohort, fmt, f"Adopted cohort as of {report.as_of:%Y-%m-%d}")
+        _show(report.cohort, fmt, f"Adopted cohort as of {report.as_of:%Y-%m-%d}"
+              + (f" (scored on the extract's last incident, {report.scored_as_of:%Y-%m-%d})"
+                 if report.scored_as_of != report.as_of else ""))
         _show(report.new, fmt, f"New since the last meeting ({since}): top {report.top}")
+        _show(report.deferred, fmt, "Deferred: carried forward to the next agenda")
+
+    @matac.command()
+    def meeting(
+        meeting_date: Annotated[datetime, typer.Option("--date", formats=DateFormats, help="The meeting date.")],
+        agency: Annotated[list[str], typer.Option("--agency", help="An agency present (repeat the option).")],
+        chair: ChairOption,
+        note: NoteOption = "",
+        store: StoreOption = DEFAULT_STORE,
+    ) -> None:
+        """Record a panel meeting: its date and the agencies present (chair only)."""
+        from harmgraph.matac import record_meeting
+
+        recorded = _as_chair(store, chair, lambda graph_store, who: record_meeting(
+            graph_store, meeting_date.date(), agency, who, note))
+        console.print(f"recorded the meeting of {recorded.meeting_date:%Y-%m-%d} with {recorded.agencies}; "
+                      f"id {recorded.meeting_id}")
+
+    @matac.command()
+    def action(
+        person_id: Annotated[str, typer.Argument(help="The subject the action is for.")],
+        tactic: Annotated[str, typer.Option("--tactic", help="One of: " + ", ".join(TACTICS))],
+        owner: Annotated[str, typer.Option("--owner", help="The agency that owns the action.")],
+        meeting_date: Annotated[datetime, typer.Option("--meeting", formats=DateFormats,
+                                                       help="The meeting that agreed it.")],
+        chair: ChairOption,
+        due: Annotated[Optional[datetime], typer.Option("--due", formats=DateFormats, help="Due date.")] = None,
+        review: ReviewOption = None,
+        note: NoteOption = "",
+        store: StoreOption = DEFAULT_STORE,
+    ) -> None:
+        """Record an action agreed for a subject: tactic, owner agency, due and review dates (chair only)."""
+        from harmgraph.matac import record_action
+
+        recorded = _as_chair(store, chair, lambda graph_store, who: record_action(
+            graph_store, person_id, meeting_date.date(), tactic, owner, as_date(due), who, as_date(review), note))
+        console.print(f"recorded action {recorded.action_id}: {TACTICS[recorded.tactic]} for {recorded.person_id}, "
+                      f"owned by {recorded.owner_agency}, {recorded.status}")
+
+    @matac.command("update-action")
+    def update_action_command(
+        action_id: Annotated[str, typer.Argument(help="The action (A-...).")],
+        status: Annotated[str, typer.Option("--status", help="open, in_progress, done or cancelled.")],
+        chair: ChairOption,
+        store: StoreOption = DEFAULT_STORE,
+        review: ReviewOption = None,
+        note: NoteOption = "",
+    ) -> None:
+        """Record a new status (and review date) of an action; earlier states are kept (chair only)."""
+        from harmgraph.matac import update_action
+
+        recorded = _as_chair(store, chair, lambda graph_store, who: update_action(
+            graph_store, action_id, status, who, as_date(review), note))
+        console.print(f"action {recorded.action_id} is now {recorded.status}")
+
+    @matac.command()
+    def agenda(
+        meeting_date: Annotated[datetime, typer.Option("--meeting", formats=DateFormats,
+                                                       help="The meeting the agenda is for.")],
+        store: StoreOption = DEFAULT_STORE,
+        config: ConfigOption = None,
+        catalogue: CatalogueOption = None,
+        as_of: AsOfOption = None,
+        top: TopReviewedOption = None,
+        fmt: FormatOption = TableFormat.table,
+    ) -> None:
+        """The next meeting's agenda: new candidates, deferrals carried forward, actions due, discharges."""
+        from scoring.matac import meeting_agenda
+
+        with open_store(store) as graph_store:
+            context = build_context(graph_store, as_date(as_of), config, catalogue)
+            agenda_ = meeting_agenda(graph_store.matac_decisions_now(), graph_store.matac_actions(), context,
+                                     meeting_date.date(), top)
+            graph_store.record_audit(current_user(), "list", "matac:agenda",
+                                     f"meeting {meeting_date:%Y-%m-%d} as of {context.as_of}")
+        sections = {"new": agenda_.report.new, "deferred": agenda_.report.deferred,
+                    "actions_due": agenda_.actions_due, "discharge": agenda_.discharge}
+        if fmt is TableFormat.csv:
+            both = pd.concat([frame.assign(section=name) for name, frame in sections.items()], ignore_index=True)
+            _show(both[["section", "person_id", *[c for c in both.columns if c not in ("section", "person_id")]]],
+                  fmt, "")
+            return
+        titles = {"new": f"New candidates (top {agenda_.report.top})", "deferred": "Deferrals carried forward",
+                  "actions_due": "Actions due or for review", "discharge": "Subjects for discharge"}
+        for name, frame in sections.items():
+            _show(frame, fmt, f"{titles[name]}: meeting of {agenda_.meeting:%Y-%m-%d}")
+
+    @matac.command()
+    def export(
+        what: Annotated[str, typer.Argument(help="cohort, decisions or actions.")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="The CSV file to write.")],
+        reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the access log).")] = "",
+        decision: Annotated[Optional[str], typer.Option("--decision", help="Only this decision kind.")] = None,
+        since: Annotated[Optional[datetime], typer.Option("--since", formats=DateFormats,
+                                                          help="Meetings from this date.")] = None,
+        until: Annotated[Optional[datetime], typer.Option("--until", formats=DateFormats,
+                                                          help="Meetings up to this date.")] = None,
+        as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=DateFormats)] = None,
+        store: StoreOption = DEFAULT_STORE,
+        config: ConfigOption = None,
+        catalogue: CatalogueOption = None,
+    ) -> None:
+        """Export the cohort, the decisions or the actions as Excel-safe CSV (logged, with the filters)."""
+        from harmgraph.matac import panel_export
+
+        why = export_reason(reason, output)
+        with open_store(store) as graph_store:
+            context = build_context(graph_store, as_date(as_of), config, catalogue)
+            text = panel_export(graph_store, context, what, current_user(), why, decision,
+                                as_date(since), as_date(until))
+        output.write_text("\ufeff" + text, encoding="utf-8", newline="")
+        console.print(f"wrote {output}")

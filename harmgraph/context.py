@@ -10,6 +10,7 @@ from core.errors import HarmgraphError
 from scoring.catalogue import load_catalogue
 from scoring.config import load_config
 from scoring.context import ScoringContext
+from scoring.matac import with_panel_referrals
 from core.tables import ScoringTables
 
 
@@ -19,12 +20,18 @@ def latest_incident_date(tables: ScoringTables) -> date | None:
     return None if occurred.empty else occurred.max().date()
 
 
+def panel_tables(store: GraphStore) -> ScoringTables:
+    """The store's scoring tables with each MATAC adoption counted as a ``matac`` referral
+    (so an adopted subject is no longer flagged as not managed)."""
+    return with_panel_referrals(store.scoring_tables(), store.matac_decisions_now())
+
+
 def build_context(store: GraphStore, as_of: date | None = None, config_path: Path | None = None,
                   catalogue_path: Path | None = None) -> ScoringContext:
     """Read the store's tables and the validated config; default as-of = latest incident."""
     config = load_config(config_path)
     catalogue = load_catalogue(catalogue_path)
-    tables = store.scoring_tables()
+    tables = panel_tables(store)
     chosen = as_of or latest_incident_date(tables)
     if chosen is None:
         raise HarmgraphError(f"the store {store.location} holds no incidents yet; run 'harmgraph ingest' first")

@@ -1,4 +1,4 @@
-"""Recording a MATAC decision: the glue the CLI and the app share (store + scoring).
+"""Recording MATAC meetings, decisions and actions: the glue the CLI and the app share.
 
 A decision is stored with the RFGV score and rank the panel saw, so the cohort view can later
 show how the person's risk moved after adoption.
@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
-from graph.decisions import MatacDecision, check_decision
+import pandas as pd
+
+from graph.decisions import InvalidDecision, MatacAction, MatacDecision, MatacMeeting, agencies_text, check_decision, new_action_id
 from graph.store import GraphStore
 from harmgraph.context import latest_incident_date
 from core.errors import PersonNotFound
@@ -48,3 +50,91 @@ def record_decision(store: GraphStore, context: ScoringContext, person_id: str, 
                        f"{rank if rank is not None else '-'} as of {as_of:%Y-%m-%d}; "
                        f"{recorded.decision_id}; reason: {recorded.reason}")
     return recorded
+
+
+def record_meeting(store: GraphStore, meeting: date, agencies: list[str] | str, who: str,
+                   note: str = "") -> MatacMeeting:
+    """Store one panel meeting (its date and the agencies present) and log it."""
+    recorded = MatacMeeting(meeting_date=meeting, agencies=agencies_text(agencies), note=note.strip(),
+                            who=who, at=_utc_now())
+    store.add_matac_meeting(recorded)
+    store.record_audit(who, "matac_meeting", recorded.meeting_id,
+                       f"meeting of {meeting:%Y-%m-%d}; agencies: {recorded.agencies}")
+    return recorded
+
+
+def record_action(store: GraphStore, person_id: str, meeting: date, tactic: str, owner_agency: str,
+                  due: date | None, who: str, review: date | None = None, note: str = "",
+                  status: str = "open", action_id: str | None = None) -> MatacAction:
+    """Store an action agreed for a subject (or, with ``action_id``, a new state of one) and log it."""
+    person_id = store.current_person_id(person_id.strip())
+    if action_id is None and person_id not in set(store.scoring_tables().persons["person_id"]):
+        raise PersonNotFound(person_id)
+    recorded = MatacAction(action_id=action_id or new_action_id(), person_id=person_id, meeting_date=meeting,
+                           tactic=tactic, owner_agency=owner_agency.strip(), due_date=due, status=status,
+                           review_date=review, note=note.strip(), who=who, at=_utc_now())
+    store.add_matac_action(recorded)
+    store.record_audit(who, "matac_action", person_id,
+                       f"{recorded.action_id} {tactic} owned by {recorded.owner_agency}, {status}"
+                       + (f", due {due:%Y-%m-%d}" if due else "") + (f", review {review:%Y-%m-%d}" if review else ""))
+    return recorded
+
+
+def update_action(store: GraphStore, action_id: str, status: str, who: str, review: date | None = None,
+                  note: str = "") -> MatacAction:
+    """Append a new state of an existing action (status, review date, note); the rest carries over."""
+    from scoring.matac import current_actions
+
+    current = current_actions(store.matac_actions())
+    found = current[current["action_id"] == action_id]
+    if found.empty:
+        raise InvalidDecision(f"no MATAC action {action_id!r}")
+    row = found.iloc[0]
+    due = None if pd.isna(row["due_date"]) else pd.Timestamp(row["due_date"]).date()
+    kept_review = None if pd.isna(row["review_date"]) else pd.Timestamp(row["review_date"]).date()
+    return record_action(store, str(row["person_id"]), pd.Timestamp(row["meeting_date"]).date(), str(row["tactic"]),
+                         str(row["owner_agency"]), due, who, review or kept_review, note or str(row["note"] or ""),
+                         status, action_id)
+
+
+EXPORTS = ("cohort", "decisions", "actions")
+
+
+def panel_export(store: GraphStore, context: ScoringContext, what: str, who: str, reason: str,
+                 decision: str | None = None, since: date | None = None, until: date | None = None) -> str:
+    """Excel-safe CSV of the cohort, the decision history or the actions, filtered by decision
+    kind and meeting dates; every row carries the exporter, the time and the filters, and the
+    export is written to the access log with the reason given.
+    """
+    from harmgraph.export import to_csv
+    from scoring.matac import cohort_report, current_actions
+
+    if what not in EXPORTS:
+        raise InvalidDecision(f"export must be one of {', '.join(EXPORTS)}, got {what!r}")
+    if not reason or not reason.strip():
+        raise InvalidDecision("an export needs a reason (it is written to the access log)")
+    decisions = store.matac_decisions_now()
+    if what == "cohort":
+        frame = cohort_report(decisions, context).cohort
+        meetings = pd.to_datetime(frame["adopted_meeting"])
+    elif what == "decisions":
+        frame = decisions.drop(columns=["decided_person_id"])
+        if decision:
+            frame = frame[frame["decision"] == decision]
+        meetings = pd.to_datetime(frame["meeting_date"])
+    else:
+        frame = current_actions(store.matac_actions())
+        meetings = pd.to_datetime(frame["meeting_date"]) if len(frame) else pd.Series(dtype="datetime64[us]")
+    keep = pd.Series(True, index=frame.index)
+    if since is not None:
+        keep &= meetings >= pd.Timestamp(since)
+    if until is not None:
+        keep &= meetings <= pd.Timestamp(until)
+    frame = frame[keep.to_numpy()].reset_index(drop=True)
+    filters = "; ".join(part for part in (
+        f"as of {context.as_of:%Y-%m-%d}", f"decision {decision}" if decision else "",
+        f"meetings from {since:%Y-%m-%d}" if since else "", f"meetings to {until:%Y-%m-%d}" if until else "",
+        f"config {context.config.version} ({context.config.fingerprint()})") if part)
+    stamped = frame.assign(exported_by=who, exported_at=f"{_utc_now():%Y-%m-%d %H:%M} UTC", filters=filters)
+    store.record_audit(who, "export", f"matac:{what}", f"csv: {len(frame)} rows; {filters}", reason=reason.strip())
+    return to_csv(stamped)

@@ -16,6 +16,7 @@ import pandas as pd
 from scoring.lists import PerpetratorList, rank_perpetrators
 from scoring.context import ScoringContext
 from core.arrow_isin import isin
+from core.tables import COLUMNS as TABLE_DTYPES, ScoringTables
 
 COHORT_COLUMNS = [
     "person_id", "display_name", "adopted_meeting", "score_at_adoption", "rank_at_adoption",
@@ -54,8 +55,27 @@ def score_snapshot(ranked: pd.DataFrame, person_id: str) -> tuple[float, int | N
     return float(row["score"].iloc[0]), int(row["rank"].iloc[0])
 
 
+def effective_dates(decisions: pd.DataFrame) -> pd.Series:
+    """The day each decision counts from: the date its score was taken on (``as_of``: the
+    meeting, or the extract's last incident when the meeting came after it), else the meeting.
+
+    A meeting held after the newest extract still counts for a list as of that extract's last
+    day, so a subject adopted there is in the cohort and not listed as new.
+
+    >>> history = pd.DataFrame({"meeting_date": pd.to_datetime(["2026-03-01", "2026-01-05"]),
+    ...                         "as_of": pd.to_datetime(["2026-02-10", None])})
+    >>> [str(d.date()) for d in effective_dates(history)]
+    ['2026-02-10', '2026-01-05']
+    """
+    meetings = pd.to_datetime(decisions["meeting_date"])
+    if "as_of" not in decisions:
+        return meetings
+    return pd.to_datetime(decisions["as_of"]).fillna(meetings)
+
+
 def _up_to(decisions: pd.DataFrame, as_of: date | None) -> pd.DataFrame:
-    """Decisions taken at meetings on or before ``as_of`` (all when None), in meeting order.
+    """Decisions that count on ``as_of`` (all when None; see :func:`effective_dates`), in
+    meeting order.
 
     Ordered by meeting date, then by when the row was entered (``at``), so the last row per
     person is the decision of their latest meeting even when an earlier meeting's decision
@@ -64,7 +84,7 @@ def _up_to(decisions: pd.DataFrame, as_of: date | None) -> pd.DataFrame:
     meetings = pd.to_datetime(decisions["meeting_date"])
     kept = decisions.assign(_meeting=meetings, _at=pd.to_datetime(decisions["at"]))
     if as_of is not None:
-        kept = kept[meetings <= pd.Timestamp(as_of)]
+        kept = kept[(effective_dates(decisions) <= pd.Timestamp(as_of)).to_numpy()]
     ordered = kept.sort_values(["_meeting", "_at"], kind="stable")
     return ordered.drop(columns=["_meeting", "_at"])
 
@@ -95,21 +115,29 @@ def current_decisions(decisions: pd.DataFrame, as_of: date | None = None) -> pd.
 
 
 def previous_meeting(decisions: pd.DataFrame, before: date) -> date | None:
-    """The latest meeting with a recorded decision strictly before ``before`` (None if none).
+    """The latest meeting with a recorded decision that counts on ``before`` (None if none).
+
+    A meeting counts from its effective date (:func:`effective_dates`), so a meeting held
+    after the extract's last incident is the last meeting for a list as of that incident.
 
     >>> history = pd.DataFrame({"meeting_date": pd.to_datetime(["2026-01-05", "2026-02-02"])})
-    >>> previous_meeting(history, date(2026, 2, 2)), previous_meeting(history, date(2026, 1, 5))
+    >>> previous_meeting(history, date(2026, 2, 1)), previous_meeting(history, date(2026, 1, 4))
     (datetime.date(2026, 1, 5), None)
+    >>> after_extract = history.assign(as_of=pd.to_datetime(["2026-01-05", "2026-01-31"]))
+    >>> previous_meeting(after_extract, date(2026, 1, 31))
+    datetime.date(2026, 2, 2)
     """
-    meetings = pd.to_datetime(decisions["meeting_date"])
-    earlier = meetings[meetings < pd.Timestamp(before)]
-    return None if earlier.empty else earlier.max().date()
+    if decisions.empty:
+        return None
+    counted = effective_dates(decisions) <= pd.Timestamp(before)
+    meetings = pd.to_datetime(decisions["meeting_date"])[counted.to_numpy()]
+    return None if meetings.empty else meetings.max().date()
 
 
 def _status(current: pd.Series) -> str:
     if current["decision"] == "adopt":
         return IN_COHORT
-    word = "exited" if current["decision"] == "decline" else "deferred"
+    word = {"decline": "exited", "defer": "deferred", "discharge": "discharged"}[current["decision"]]
     return f"{word} at the {pd.Timestamp(current['meeting_date']):%Y-%m-%d} meeting"
 
 
@@ -198,24 +226,49 @@ def new_since_last_meeting(ranked_now: pd.DataFrame, ranked_then: pd.DataFrame |
     return new[NEW_COLUMNS].reset_index(drop=True)
 
 
+def latest_incident(context: ScoringContext) -> date | None:
+    """The day of the newest incident the context holds (None when it holds none)."""
+    occurred = context.tables.incidents["occurred_at"]
+    return None if occurred.empty else occurred.max().date()
+
+
+def data_as_of(context: ScoringContext) -> date:
+    """The as-of date capped at the extract's last incident: the day a cohort is scored on.
+
+    Beyond the newest incident there is no data, only days passing: scoring there would show
+    every adoptee's recency points, and so their risk, falling from the calendar alone.
+
+    >>> from scoring.signals.example import example_context
+    >>> context = example_context()
+    >>> data_as_of(replace(context, as_of=date(2031, 1, 1))) == latest_incident(context)
+    True
+    """
+    latest = latest_incident(context)
+    return context.as_of if latest is None else min(context.as_of, latest)
+
+
 @dataclass(frozen=True)
 class CohortReport:
     """The cohort and the people new since the last meeting, with the dates they rest on
-    (built by :func:`cohort_report`)."""
+    (built by :func:`cohort_report`). ``scored_as_of`` is the day the cohort was scored on
+    (``as_of`` capped at the extract's last incident)."""
 
     as_of: date
     since_meeting: date | None
     top: int
     cohort: pd.DataFrame
     new: pd.DataFrame
+    deferred: pd.DataFrame
+    scored_as_of: date
 
 
 def cohort_report(decisions: pd.DataFrame, context: ScoringContext, top: int | None = None,
                   since_meeting: date | None = None) -> CohortReport:
-    """Rank as of ``context.as_of`` (and as of the last meeting) and build both cohort tables.
+    """Rank as of ``context.as_of`` (and as of the last meeting) and build the cohort tables.
 
     ``top`` defaults to the config's ``matac.top``; ``since_meeting`` to the latest meeting
-    with a decision before the as-of date.
+    with a decision that counts on the as-of date. Both rankings are capped at the extract's
+    last incident (:func:`data_as_of`).
 
     >>> from scoring.signals.example import example_context
     >>> history = pd.DataFrame({"person_id": ["P-4"], "decision": ["adopt"],
@@ -223,18 +276,179 @@ def cohort_report(decisions: pd.DataFrame, context: ScoringContext, top: int | N
     ...     "score": [37.8], "rank": [2]})
     >>> report = cohort_report(history, example_context(), top=2)
     >>> report.since_meeting, report.cohort[["person_id", "score_now", "change", "status"]].values.tolist()
-    (datetime.date(2026, 3, 2), [['P-4', 42.2, 4.4, 'in cohort']])
+    (datetime.date(2026, 3, 2), [['P-4', 46.7, 8.9, 'in cohort']])
     >>> report.new[["person_id", "rank_then", "why"]].values.tolist()
     [['P-1', 1, 'on the list at the last meeting, no decision yet']]
     """
     chosen_top = top or context.config.matac.top
+    scored = data_as_of(context)
     since = since_meeting or previous_meeting(decisions, context.as_of)
-    ranked_now = rank_perpetrators(context, PerpetratorList.OVERALL)
-    ranked_then = (rank_perpetrators(replace(context, as_of=since), PerpetratorList.OVERALL)
-                   if since is not None else None)
+    ranked_now = rank_perpetrators(replace(context, as_of=scored), PerpetratorList.OVERALL)
+    then = min(since, scored) if since is not None else None
+    ranked_then = (rank_perpetrators(replace(context, as_of=then), PerpetratorList.OVERALL)
+                   if then is not None else None)
     names = context.tables.persons.set_index("person_id")["display_name"]
     return CohortReport(
         as_of=context.as_of, since_meeting=since, top=chosen_top,
         cohort=adopted_cohort(decisions, ranked_now, context.as_of, names),
         new=new_since_last_meeting(ranked_now, ranked_then, decisions, since, chosen_top),
+        deferred=carried_forward(decisions, context.as_of, names),
+        scored_as_of=scored,
     )
+
+
+DEFERRED_COLUMNS = ["person_id", "display_name", "deferred_at", "reason"]
+
+
+def carried_forward(decisions: pd.DataFrame, as_of: date | None = None,
+                    names: pd.Series | None = None) -> pd.DataFrame:
+    """People whose current decision is ``defer``: they go on the next agenda until decided.
+
+    >>> history = pd.DataFrame({"person_id": ["P-a", "P-b", "P-b"], "decision": ["defer", "defer", "adopt"],
+    ...     "meeting_date": pd.to_datetime(["2026-01-05", "2026-01-05", "2026-02-02"]),
+    ...     "at": pd.to_datetime(["2026-01-05", "2026-01-05", "2026-02-02"]),
+    ...     "reason": ["await MARAC minutes", "x", "y"]})
+    >>> carried_forward(history)[["person_id", "deferred_at", "reason"]].values.tolist()
+    [['P-a', datetime.date(2026, 1, 5), 'await MARAC minutes']]
+    """
+    current = current_decisions(decisions, as_of)
+    deferred = current[current["decision"] == "defer"]
+    known = names if names is not None else pd.Series(dtype=object)
+    return pd.DataFrame({
+        "person_id": deferred["person_id"].to_numpy(),
+        "display_name": deferred["person_id"].map(known).to_numpy(),
+        "deferred_at": pd.to_datetime(deferred["meeting_date"]).dt.date.to_numpy(),
+        "reason": (deferred["reason"] if "reason" in deferred else pd.Series("", index=deferred.index)).to_numpy(),
+    }, columns=DEFERRED_COLUMNS)
+
+
+OPEN_STATUSES = ("open", "in_progress")
+
+
+def current_actions(actions: pd.DataFrame) -> pd.DataFrame:
+    """Each action's latest state (rows are appended, one per change), oldest action first.
+
+    >>> states = pd.DataFrame({"action_id": ["A-1", "A-2", "A-1"], "status": ["open", "open", "done"],
+    ...     "at": pd.to_datetime(["2026-01-05 10:00", "2026-01-05 10:01", "2026-02-02 09:00"])})
+    >>> current_actions(states)[["action_id", "status"]].values.tolist()
+    [['A-1', 'done'], ['A-2', 'open']]
+    """
+    if actions.empty:
+        return actions.reset_index(drop=True)
+    ordered = actions.sort_values("at", kind="stable")
+    first_seen = ordered.groupby("action_id")["at"].transform("min")
+    latest = ordered.assign(_first=first_seen).groupby("action_id", sort=False).tail(1)
+    return latest.sort_values(["_first", "action_id"], kind="stable").drop(columns="_first").reset_index(drop=True)
+
+
+def actions_due(actions: pd.DataFrame, meeting: date) -> pd.DataFrame:
+    """Open actions due or up for review on or before ``meeting``, with ``why`` saying which.
+
+    >>> states = pd.DataFrame({"action_id": ["A-1", "A-2", "A-3"], "status": ["open", "done", "in_progress"],
+    ...     "at": pd.to_datetime(["2026-01-05"] * 3),
+    ...     "due_date": pd.to_datetime(["2026-01-30", "2026-01-30", None]),
+    ...     "review_date": pd.to_datetime([None, None, "2026-02-02"])})
+    >>> actions_due(states, date(2026, 2, 2))[["action_id", "why"]].values.tolist()
+    [['A-1', 'due 2026-01-30'], ['A-3', 'review 2026-02-02']]
+    """
+    current = current_actions(actions)
+    if current.empty:
+        return current.assign(why=pd.Series(dtype=object))
+    day = pd.Timestamp(meeting)
+    due = pd.to_datetime(current["due_date"])
+    review = pd.to_datetime(current["review_date"])
+    live = current["status"].isin(OPEN_STATUSES)
+    is_due = live & (due <= day)
+    is_review = live & (review <= day)
+    kept = current[(is_due | is_review).to_numpy()].copy()
+    whys = []
+    for row_due, row_review, d, r in zip(is_due[kept.index], is_review[kept.index],
+                                         due[kept.index], review[kept.index]):
+        parts = ([f"due {d:%Y-%m-%d}"] if row_due else []) + ([f"review {r:%Y-%m-%d}"] if row_review else [])
+        whys.append("; ".join(parts))
+    return kept.assign(why=whys).reset_index(drop=True)
+
+
+DISCHARGE_COLUMNS = ["person_id", "display_name", "adopted_meeting", "score_at_adoption", "score_now", "why"]
+
+
+def for_discharge(cohort: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
+    """Subjects in the cohort the panel may discharge: no incident left in the window (score
+    now 0), or every action agreed for them closed (done or cancelled).
+
+    >>> cohort = pd.DataFrame({"person_id": ["P-a", "P-b", "P-c"], "display_name": ["A", "B", "C"],
+    ...     "adopted_meeting": [date(2026, 1, 5)] * 3, "score_at_adoption": [60.0, 50.0, 40.0],
+    ...     "score_now": [0.0, 45.0, 41.0], "status": ["in cohort"] * 3})
+    >>> states = pd.DataFrame({"action_id": ["A-1", "A-2"], "person_id": ["P-b", "P-c"],
+    ...     "status": ["done", "open"], "at": pd.to_datetime(["2026-01-05", "2026-01-05"])})
+    >>> for_discharge(cohort, states)[["person_id", "why"]].values.tolist()
+    [['P-a', 'no incident left in the scoring window'], ['P-b', 'every agreed action is closed']]
+    """
+    live = cohort[cohort["status"] == IN_COHORT]
+    current = current_actions(actions)
+    open_people = set(current.loc[current["status"].isin(OPEN_STATUSES), "person_id"]) if len(current) else set()
+    any_people = set(current["person_id"]) if len(current) else set()
+    rows = []
+    for row in live.itertuples(index=False):
+        if float(row.score_now) == 0.0:
+            why = "no incident left in the scoring window"
+        elif row.person_id in any_people and row.person_id not in open_people:
+            why = "every agreed action is closed"
+        else:
+            continue
+        rows.append([row.person_id, row.display_name, row.adopted_meeting, row.score_at_adoption,
+                     row.score_now, why])
+    return pd.DataFrame(rows, columns=DISCHARGE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The next meeting's agenda: new candidates, deferrals carried forward, actions due or
+    for review, subjects for discharge (built by :func:`meeting_agenda`)."""
+
+    meeting: date
+    report: CohortReport
+    actions_due: pd.DataFrame
+    discharge: pd.DataFrame
+
+
+def meeting_agenda(decisions: pd.DataFrame, actions: pd.DataFrame, context: ScoringContext,
+                   meeting: date, top: int | None = None) -> Agenda:
+    """The agenda of the meeting on ``meeting``, from the data as of ``context.as_of``."""
+    report = cohort_report(decisions, context, top)
+    return Agenda(meeting=meeting, report=report, actions_due=actions_due(actions, meeting),
+                  discharge=for_discharge(report.cohort, actions))
+
+
+def panel_referrals(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Each adoption as a ``matac`` referral dated on the day it counts from, so an adopted
+    subject is managed (the ``unmanaged`` flag clears) like one a referral file names.
+
+    >>> history = pd.DataFrame({"decision_id": ["MD-1", "MD-2"], "person_id": ["P-a", "P-b"],
+    ...     "decision": ["adopt", "defer"], "meeting_date": pd.to_datetime(["2026-01-05"] * 2),
+    ...     "as_of": pd.to_datetime(["2026-01-02"] * 2)})
+    >>> panel_referrals(history)[["referral_id", "person_id", "type", "date"]].values.tolist()
+    [['panel:MD-1', 'P-a', 'matac', Timestamp('2026-01-02 00:00:00')]]
+    """
+    adopted = decisions[decisions["decision"] == "adopt"]
+    days = effective_dates(adopted)
+    return pd.DataFrame({
+        "referral_id": ("panel:" + adopted["decision_id"].astype(str)).to_numpy(),
+        "person_id": adopted["person_id"].to_numpy(),
+        "type": "matac",
+        "date": days.to_numpy(),
+        "detail": [f"adopted at the MATAC meeting of {pd.Timestamp(m):%Y-%m-%d}" for m in adopted["meeting_date"]],
+    }, columns=REFERRAL_COLUMNS)
+
+
+REFERRAL_COLUMNS = list(TABLE_DTYPES["referrals"])
+
+
+def with_panel_referrals(tables: ScoringTables, decisions: pd.DataFrame) -> ScoringTables:
+    """``tables`` with every adoption added as a ``matac`` referral (:func:`panel_referrals`)."""
+    extra = panel_referrals(decisions)
+    if extra.empty:
+        return tables
+    merged = pd.concat([tables.referrals, extra.astype(TABLE_DTYPES["referrals"])], ignore_index=True)
+    merged = merged.astype(TABLE_DTYPES["referrals"]).sort_values("referral_id", kind="stable")
+    return replace(tables, referrals=merged.reset_index(drop=True))

@@ -1,4 +1,5 @@
-"""MATAC decisions & cohort: the panel's decisions (append-only) and how adopted people's risk moved."""
+"""MATAC meetings: the next agenda, the panel's decisions and actions (append-only), the cohort,
+outcomes, exports and the meeting pack."""
 
 from __future__ import annotations
 
@@ -7,87 +8,194 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from graph.decisions import DECISIONS, MATAC_DECISION_COLUMNS
+from graph.decisions import ACTION_STATUSES, DECISIONS, MATAC_DECISION_COLUMNS, TACTICS
 from core.errors import HarmgraphError
-from harmgraph.matac import record_decision
+from harmgraph.matac import EXPORTS, panel_export, record_action, record_decision, record_meeting, update_action
 from harmgraph.ui import data
 from harmgraph.ui.chrome import View, current_view, need_incidents
-from scoring.matac import adopted_cohort, new_since_last_meeting, previous_meeting
+from scoring.matac import current_actions, meeting_agenda
 
-DECISION_LABELS = {"adopt": "Adopt", "decline": "Decline", "defer": "Defer"}
+DECISION_LABELS = {"adopt": "Adopt", "decline": "Decline", "defer": "Defer", "discharge": "Discharge"}
+# The date inputs that default to the latest meeting (set in session state before they are drawn).
+MEETING_KEYS = ("matac_meeting", "action_meeting")
+STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
 
 
-def decision_history(view: View) -> pd.DataFrame:
-    """Every decision in the store, read fresh (it changes when the chair records one)."""
+def panel_records(view: View) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Decisions, meetings and action states, read fresh (they change as the chair records)."""
     with view.settings.open_store() as store:
-        return store.matac_decisions()
+        return store.matac_decisions_now(), store.matac_meetings(), store.matac_actions()
 
 
-def may_record(view: View) -> bool:
-    """Only the MATAC chair records decisions (harmgraph.access: record_matac_decision)."""
-    return view.can("record_matac_decision")
+def latest_meeting(meetings: pd.DataFrame, decisions: pd.DataFrame) -> date:
+    """The date a new decision or action defaults to: the latest recorded meeting, else today."""
+    dates = pd.concat([pd.to_datetime(meetings["meeting_date"]), pd.to_datetime(decisions["meeting_date"])])
+    return date.today() if dates.dropna().empty else dates.max().date()
+
+
+def _run_recorded(view: View, write, success: str) -> None:  # type: ignore[no-untyped-def]
+    """Run one store write, ``write(store)``; show its sentence, or the refusal."""
+    try:
+        with view.settings.open_store() as store:
+            recorded = write(store)
+    except HarmgraphError as exc:
+        st.error(str(exc))
+        return
+    st.success(success.format(r=recorded))
+
+
+def meeting_form(view: View) -> None:
+    """The chair's record of a meeting: date and the agencies present."""
+    with st.form("matac_meeting_form", clear_on_submit=False):
+        when = st.date_input("Meeting date", value=date.today(), key="meeting_date", format="YYYY-MM-DD")
+        agencies = st.text_input("Agencies present (separated by ;)", key="meeting_agencies",
+                                 placeholder="Police; Probation; IDVA service; Children's services")
+        note = st.text_input("Note", key="meeting_note")
+        submitted = st.form_submit_button("Record meeting", key="meeting_submit")
+    if submitted:
+        _run_recorded(view, lambda store: record_meeting(store, when, agencies, view.user, note),
+                      "Recorded the meeting of {r.meeting_date:%Y-%m-%d} ({r.agencies}).")
+        # the decision and action forms below take this meeting from now on
+        for key in MEETING_KEYS:
+            st.session_state[key] = when
 
 
 def decision_form(view: View) -> None:
-    """The chair's form: person, decision, meeting, reason; stored with the score it was taken on."""
+    """The chair's decision: person, decision, meeting, reason; stored with the score it was taken on.
+
+    The meeting defaults to the latest recorded meeting; a meeting after the extract's last
+    incident counts from that incident (the cohort and the agenda take it in at once).
+    """
     with st.form("matac_form", clear_on_submit=False):
         person_id = st.text_input("Person id", value=st.session_state.get("person_id", ""),
                                   key="matac_person", placeholder="e.g. P-1a2b3c4d5e")
         decision = st.radio("Decision", DECISIONS, format_func=DECISION_LABELS.get, horizontal=True,
                             key="matac_decision")
-        meeting = st.date_input("Meeting date", value=date.today(), key="matac_meeting", format="YYYY-MM-DD")
+        meeting = st.date_input("Meeting date", key="matac_meeting", format="YYYY-MM-DD")
         reason = st.text_area("Reason (read out to the panel; required)", key="matac_reason")
         submitted = st.form_submit_button("Record decision", type="primary", key="matac_submit")
     if not submitted:
         return
     latest = data.default_as_of(view.settings, view.version)
     context = data.context(data.view_key(view.settings, view.version, latest, view.lookback_years))
-    try:
-        with view.settings.open_store() as store:
-            recorded = record_decision(store, context, person_id.strip(), str(decision), reason,
-                                       meeting, view.user)
-    except HarmgraphError as exc:
-        st.error(str(exc))
+
+    _run_recorded(view, lambda store: record_decision(store, context, person_id.strip(), str(decision), reason,
+                                                      meeting, view.user),
+                  "Recorded {r.decision} for {r.person_id} at the {r.meeting_date:%Y-%m-%d} meeting: "
+                  "score {r.score:g}, rank {r.rank} as of {r.as_of:%Y-%m-%d}.")
+
+
+def action_form(view: View) -> None:
+    """The chair's record of an action agreed for a subject."""
+    with st.form("matac_action_form", clear_on_submit=False):
+        person_id = st.text_input("Person id", value=st.session_state.get("person_id", ""), key="action_person")
+        tactic = st.selectbox("Tactic", list(TACTICS), format_func=TACTICS.get, key="action_tactic")
+        owner = st.text_input("Owner agency", key="action_owner", placeholder="e.g. Police")
+        left, middle, right = st.columns(3)
+        meeting = left.date_input("Agreed at the meeting of", key="action_meeting", format="YYYY-MM-DD")
+        due = middle.date_input("Due", value=None, key="action_due", format="YYYY-MM-DD")
+        review = right.date_input("Review", value=None, key="action_review", format="YYYY-MM-DD")
+        note = st.text_input("Note", key="action_note")
+        submitted = st.form_submit_button("Record action", key="action_submit")
+    if submitted:
+        _run_recorded(view, lambda store: record_action(store, person_id, meeting, str(tactic), owner, due,
+                                                        view.user, review, note),
+                      "Recorded action {r.action_id} for {r.person_id}, owned by {r.owner_agency}.")
+
+
+def action_update_form(view: View, actions: pd.DataFrame) -> None:
+    """The chair's change of an action's status (a new row; the earlier state is kept)."""
+    current = current_actions(actions)
+    if current.empty:
         return
-    rank = recorded.rank if recorded.rank is not None else "not ranked"
-    st.success(f"Recorded {recorded.decision} for {recorded.person_id} at the {recorded.meeting_date:%Y-%m-%d} "
-               f"meeting: score {recorded.score:g}, rank {rank} as of {recorded.as_of:%Y-%m-%d}.")
+    labels = {row.action_id: f"{row.action_id}: {TACTICS.get(row.tactic, row.tactic)} for {row.person_id} "
+                             f"({STATUS_LABELS.get(row.status, row.status)})"
+              for row in current.itertuples(index=False)}
+    with st.form("matac_action_update_form", clear_on_submit=False):
+        action_id = st.selectbox("Action", list(labels), format_func=labels.get, key="update_action")
+        status = st.radio("Status", ACTION_STATUSES, format_func=STATUS_LABELS.get, horizontal=True,
+                          key="update_status")
+        review = st.date_input("New review date", value=None, key="update_review", format="YYYY-MM-DD")
+        note = st.text_input("Note", key="update_note")
+        submitted = st.form_submit_button("Update action", key="update_submit")
+    if submitted:
+        _run_recorded(view, lambda store: update_action(store, str(action_id), str(status), view.user, review, note),
+                      "Action {r.action_id} is now {r.status}.")
+
+
+def exports(view: View, context) -> None:  # type: ignore[no-untyped-def]
+    """Cohort, decision and action CSVs (Excel-safe, stamped with exporter and filters, logged)."""
+    if not view.can("export"):
+        st.caption(f"The {view.role} role may not export panel records.")
+        return
+    reason = st.text_input("Reason for the export (recorded in the access log)", key="panel_export_reason").strip()
+    columns = st.columns(len(EXPORTS))
+    for column, what in zip(columns, EXPORTS):
+        def build(what: str = what) -> bytes:
+            with view.settings.open_store() as store:
+                return ("\ufeff" + panel_export(store, context, what, view.user, reason)).encode("utf-8")
+        column.download_button(f"{what.capitalize()} (CSV)", build, file_name=f"matac-{what}_as-of-{view.as_of}.csv",
+                               mime="text/csv", on_click="ignore", disabled=not reason, key=f"panel_export_{what}",
+                               icon=":material/download:")
 
 
 view = current_view()
-st.title("MATAC decisions & cohort")
+st.title("MATAC meetings")
 if need_incidents(view):
-    if may_record(view):
+    decisions, meetings, actions = panel_records(view)
+    for meeting_key in MEETING_KEYS:
+        st.session_state.setdefault(meeting_key, latest_meeting(meetings, decisions))
+    if view.can("record_matac_decision"):
+        with st.expander("Record a meeting", expanded=meetings.empty):
+            meeting_form(view)
         with st.expander("Record a decision", expanded=True):
             decision_form(view)
+        with st.expander("Record an action", expanded=False):
+            action_form(view)
+        with st.expander("Update an action", expanded=False):
+            action_update_form(view, actions)
+        decisions, meetings, actions = panel_records(view)  # what was just recorded shows below
     else:
         st.info(f"Only the MATAC chair records decisions; as {view.role} you see the history and "
                 "the cohort read-only.")
 
-    decisions = decision_history(view)
-    config = data.context(view.key).config
+    context = data.context(view.key)
+    config = context.config
     left, right = st.columns(2)
     top = int(left.number_input("Top N reviewed", min_value=1, max_value=5000, value=config.matac.top,
                                 key="matac_top", help="Config matac.top; 'new since last meeting' looks this far."))
-    since = previous_meeting(decisions, view.as_of)
-    since = right.date_input("Last meeting", value=since, key="matac_since", format="YYYY-MM-DD",
-                             help="Default: the latest meeting with a decision before the as-of date.")
-    ranked_now = data.perpetrators(view.key, "overall")
-    ranked_then = (data.perpetrators(data.view_key(view.settings, view.version, since, view.lookback_years),
-                                     "overall") if since else None)
-    names = data.tables(view.settings, view.version).persons.set_index("person_id")["display_name"]
+    next_meeting = right.date_input("Next meeting", value=max(date.today(), view.as_of), key="matac_next",
+                                    format="YYYY-MM-DD", help="Actions due or for review by this day are listed.")
+    agenda = meeting_agenda(decisions, actions, context, next_meeting, top)
+    report = agenda.report
 
     st.subheader("Adopted cohort")
-    st.caption(f"Score at adoption against the score as of {view.as_of:%Y-%m-%d}; a fall in risk is a "
-               "negative change (the outcome measure forces use).")
-    st.dataframe(adopted_cohort(decisions, ranked_now, view.as_of, names), hide_index=True, width="stretch")
+    st.caption(f"Score at adoption against the score as of {report.scored_as_of:%Y-%m-%d}; a fall in risk is a "
+               "negative change (the outcome measure forces use)."
+               + (f" The as-of date {view.as_of:%Y-%m-%d} is after the extract's last incident, so the cohort is "
+                  "scored on that incident's day: days without data do not lower anyone's risk."
+                  if report.scored_as_of != view.as_of else ""))
+    st.dataframe(report.cohort, hide_index=True, width="stretch")
 
-    st.subheader("New since the last meeting")
-    st.caption(f"In today's top {top} with no decision at or before the last meeting "
-               f"({since:%Y-%m-%d})." if since else f"In today's top {top}; no earlier meeting recorded.")
-    st.dataframe(new_since_last_meeting(ranked_now, ranked_then, decisions, since, top), hide_index=True,
-                 width="stretch")
+    st.subheader(f"Agenda for {next_meeting:%Y-%m-%d}")
+    since = report.since_meeting
+    st.markdown(f"**New candidates** (top {top} with no decision"
+                + (f" at or before the meeting of {since:%Y-%m-%d})" if since else "; no earlier meeting)"))
+    st.dataframe(report.new, hide_index=True, width="stretch")
+    st.markdown("**Deferrals carried forward**")
+    st.dataframe(report.deferred, hide_index=True, width="stretch")
+    st.markdown("**Actions due or for review**")
+    st.dataframe(agenda.actions_due, hide_index=True, width="stretch")
+    st.markdown("**Subjects for discharge**")
+    st.dataframe(agenda.discharge, hide_index=True, width="stretch")
 
     st.subheader("Decision history")
     st.caption("Append-only: a change of mind is a new row; the latest row per person is the current decision.")
     st.dataframe(decisions[MATAC_DECISION_COLUMNS].iloc[::-1], hide_index=True, width="stretch")
+    st.subheader("Actions")
+    st.dataframe(current_actions(actions), hide_index=True, width="stretch")
+    st.subheader("Meetings")
+    st.dataframe(meetings, hide_index=True, width="stretch")
+
+    st.subheader("Export panel records")
+    exports(view, context)

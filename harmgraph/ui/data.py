@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from graph.network import NetworkIndex, incident_graph, network_index
-from harmgraph.context import latest_incident_date
+from harmgraph.context import latest_incident_date, panel_tables
 from harmgraph.ui.settings import Settings
 from scoring.catalogue import OffenceCatalogue, load_catalogue
 from scoring.config import ScoringConfig, load_config
@@ -74,7 +74,7 @@ def store_version(settings: Settings) -> int:
 def tables(settings: Settings, version: int) -> ScoringTables:
     """The person-level scoring tables of one store version (shared, treat as read-only)."""
     with settings.open_store() as store:
-        return store.scoring_tables()
+        return panel_tables(store)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

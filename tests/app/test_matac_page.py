@@ -1,4 +1,4 @@
-"""The MATAC decisions & cohort page: only the chair records; everyone else reads."""
+"""The MATAC meetings page: only the chair records; everyone else reads; the chair's path end to end."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ def _no_errors(at) -> None:  # type: ignore[no-untyped-def]
 
 
 def _table(at, name: str):  # type: ignore[no-untyped-def]
-    """The page's tables, in the order drawn: cohort, new since last meeting, history."""
-    return at.dataframe[["cohort", "new", "history"].index(name)].value
+    """The page's tables, in the order drawn."""
+    order = ["cohort", "new", "deferred", "actions_due", "discharge", "history", "actions", "meetings"]
+    return at.dataframe[order.index(name)].value
 
 
 def _fill(at, person_id: str, reason: str) -> None:  # type: ignore[no-untyped-def]
@@ -67,3 +68,61 @@ def test_an_analyst_sees_the_cohort_read_only_without_the_form(app_as, person_id
     cohort = _table(at, "cohort")
     assert cohort["person_id"].tolist() == [person_ids["R1"]] and cohort.iloc[0]["score_at_adoption"] == 50.0
     assert person_ids["R1"] not in set(_table(at, "new")["person_id"])
+
+
+def test_the_chairs_path_from_decision_to_action_to_the_next_agenda(app_as, person_ids, store_path) -> None:
+    subject = person_ids["R1"]
+    at = app_as("matac_chair")
+    at.switch_page(PAGE).run()
+    at.date_input(key="meeting_date").set_value(date(2025, 10, 6))
+    at.text_input(key="meeting_agencies").input("Police; Probation; IDVA service")
+    at.button(key="meeting_submit").click().run()
+    _no_errors(at)
+    assert "Recorded the meeting of 2025-10-06" in at.success[0].value
+    # the decision form now defaults to that meeting, after the extract's last incident (2025-10-01)
+    at.run()
+    assert at.date_input(key="matac_meeting").value == date(2025, 10, 6)
+    at.text_input(key="matac_person").input(subject)
+    at.radio(key="matac_decision").set_value("adopt")
+    at.text_area(key="matac_reason").input("three partners in a year")
+    at.button(key="matac_submit").click().run()
+    _no_errors(at)
+    assert _table(at, "cohort")["person_id"].tolist() == [subject]
+    assert _table(at, "cohort")["status"].tolist() == ["in cohort"]
+    assert subject not in set(_table(at, "new")["person_id"])
+
+    at.text_input(key="action_person").input(subject)
+    at.selectbox(key="action_tactic").set_value("clares_law_right_to_know")
+    at.text_input(key="action_owner").input("Police")
+    at.date_input(key="action_due").set_value(date(2025, 10, 20))
+    at.date_input(key="action_review").set_value(date(2025, 11, 3))
+    at.button(key="action_submit").click().run()
+    _no_errors(at)
+    at.date_input(key="matac_next").set_value(date(2025, 11, 3)).run()
+    due = _table(at, "actions_due")
+    assert due["person_id"].tolist() == [subject] and due["why"].tolist() == ["due 2025-10-20; review 2025-11-03"]
+    assert _table(at, "discharge").empty
+
+    at.radio(key="update_status").set_value("done")
+    at.button(key="update_submit").click().run()
+    _no_errors(at)
+    assert _table(at, "actions_due").empty
+    assert _table(at, "discharge")["person_id"].tolist() == [subject]
+    with EmbeddedStore(store_path) as store:
+        log = store.audit_log()
+        assert store.matac_actions()["status"].tolist() == ["open", "done"]
+    assert {"matac_meeting", "matac_decision", "matac_action"} <= set(log["action"])
+
+
+def test_a_deferral_is_carried_forward_to_the_agenda(app_as, person_ids, store_path) -> None:
+    with EmbeddedStore(store_path) as store:
+        store.add_matac_decision(MatacDecision(
+            person_ids["R4"], date(2025, 10, 6), "defer", "await the MARAC minutes", "chair",
+            datetime(2025, 10, 6, 10), 30.0, 2, date(2025, 10, 1), "v", "f"))
+    at = app_as("analyst")
+    at.switch_page(PAGE).run()
+    _no_errors(at)
+    deferred = _table(at, "deferred")
+    assert deferred["person_id"].tolist() == [person_ids["R4"]]
+    assert deferred["reason"].tolist() == ["await the MARAC minutes"]
+    assert person_ids["R4"] not in set(_table(at, "new")["person_id"])

@@ -15,6 +15,7 @@ import pytest
 
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch, LoadSummary
+from graph.decisions import MatacAction, MatacMeeting
 from graph.store import TABLE_COLUMNS, GraphStore
 from harmgraph.cmd_graph import SYNC_SOURCE_PREFIX, sync_stores
 from core.errors import StoreError
@@ -271,6 +272,26 @@ def test_matac_decisions_are_append_only_and_round_trip(any_store) -> None:
     assert_same(any_store.export_table("matac_decisions"), after)
 
 
+def test_matac_meetings_and_action_states_are_appended_and_round_trip(any_store) -> None:
+    from graph.decisions import MatacAction, MatacMeeting
+
+    meeting = MatacMeeting(date(2025, 3, 3), "Police; " + HOSTILE[1], HOSTILE[2], HOSTILE[0], datetime(2025, 3, 3, 9))
+    any_store.add_matac_meeting(meeting)
+    opened = MatacAction("A-1", "P-1", date(2025, 3, 3), "dapo_dvpn", HOSTILE[3], date(2025, 3, 31), "open",
+                         None, HOSTILE[4], "chair", datetime(2025, 3, 3, 10))
+    done = MatacAction("A-1", "P-1", date(2025, 3, 3), "dapo_dvpn", HOSTILE[3], date(2025, 3, 31), "done",
+                       date(2025, 4, 28), "granted", "chair", datetime(2025, 3, 20, 10))
+    any_store.add_matac_action(done)
+    any_store.add_matac_action(opened)
+    assert_same(any_store.matac_meetings(), meeting.as_frame())
+    actions = any_store.matac_actions()
+    assert list(actions.columns) == TABLE_COLUMNS["matac_actions"]
+    assert_same(actions, pd.concat([opened.as_frame(), done.as_frame()], ignore_index=True))
+    assert pd.isna(actions.loc[0, "review_date"]) and actions.loc[1, "owner_agency"] == HOSTILE[3]
+    counts = any_store.counts()
+    assert counts["matac_meetings"] == 1 and counts["matac_actions"] == 2 and any_store.version() == 3
+
+
 def test_users_are_kept_by_both_stores_alike(any_store) -> None:
     from datetime import datetime
 
@@ -368,10 +389,13 @@ def test_sync_copies_an_embedded_store_into_neo4j(store, neo4j_store, load, forc
     store.add_override("must_link", "R2", HOSTILE[2], "analyst", HOSTILE[4], datetime(2025, 1, 2))
     store.record_audit("analyst", "export", HOSTILE[2])
     store.add_matac_decision(_decision("P-1", "adopt", HOSTILE[3], datetime(2025, 3, 1, 10), 1))
+    store.add_matac_meeting(MatacMeeting(date(2025, 3, 1), "Police; Probation", "", "chair", datetime(2025, 3, 1, 9)))
+    store.add_matac_action(MatacAction("A-1", "P-1", date(2025, 3, 1), "drive", "Police", None, "open", None, "",
+                                       "chair", datetime(2025, 3, 1, 10)))
     counts = sync_stores(store, neo4j_store)
     assert_same_scoring(store, neo4j_store)
     for table in ("person_records", "record_person", "identity_overrides", "audit_log", "quarantine",
-                  "matac_decisions"):
+                  "matac_decisions", "matac_meetings", "matac_actions"):
         ordered = TABLE_COLUMNS[table]
         left = store.export_table(table).sort_values(ordered, ignore_index=True)
         right = neo4j_store.export_table(table).sort_values(ordered, ignore_index=True)

@@ -147,3 +147,103 @@ def test_only_a_signed_in_chair_records_a_decision(store, person, monkeypatch, u
                                  "--meeting", "2025-03-01", "--store", store, "--chair", user])
     assert isinstance(result.exception, HarmgraphError) and refusal in str(result.exception)
     assert _history(store).empty
+
+
+def _agenda(store: str, meeting: str, *extra: str) -> pd.DataFrame:
+    return _csv(_run("matac", "agenda", "--meeting", meeting, "--store", store, "--format", "csv", *extra))
+
+
+def test_a_meeting_after_the_extract_counts_adoptees_are_not_new_and_deferrals_carry_forward(store, person) -> None:
+    # the last incident is 2025-12-01; the panel meets a week later
+    _record(store, person["S1"], "adopt", "2025-12-08", "two partners assaulted")
+    _record(store, person["S3"], "defer", "2025-12-08", "await the MARAC minutes")
+    cohort = _csv(_run("matac", "cohort", "--top", "3", "--store", store, "--format", "csv"))
+    adopted = cohort[cohort["section"] == "cohort"]
+    assert adopted["person_id"].tolist() == [person["S1"]] and adopted["status"].tolist() == ["in cohort"]
+    assert cohort[cohort["section"] == "new"]["person_id"].tolist() == [person["S2"]]
+    agenda = _agenda(store, "2026-01-05", "--top", "3")
+    deferred = agenda[agenda["section"] == "deferred"]
+    assert deferred["person_id"].tolist() == [person["S3"]]
+    assert deferred["reason"].tolist() == ["await the MARAC minutes"]
+    assert agenda[agenda["section"] == "new"]["person_id"].tolist() == [person["S2"]]
+
+
+def test_moving_the_as_of_date_past_the_extract_does_not_make_risk_fall(store, person) -> None:
+    _record(store, person["S1"], "adopt", "2025-12-08")
+    at_extract = _csv(_run("matac", "cohort", "--store", store, "--format", "csv"))
+    later = _csv(_run("matac", "cohort", "--as-of", "2026-09-01", "--store", store, "--format", "csv"))
+    for frame in (at_extract, later):
+        row = frame[frame["section"] == "cohort"].iloc[0]
+        assert (row["score_at_adoption"], row["score_now"], row["change"]) == ("46.7", "46.7", "0.0")
+
+
+def test_adoption_clears_the_not_managed_flag(store, person) -> None:
+    def flags() -> dict[str, str]:
+        ranked = _csv(_run("rank", "--store", store, "--format", "csv"))
+        return dict(zip(ranked["person_id"], ranked["flags"]))
+
+    before = flags()
+    assert "unmanaged" in before[person["S1"]].split(";") and "unmanaged" in before[person["S2"]].split(";")
+    _record(store, person["S1"], "adopt", "2025-12-08")
+    after = flags()
+    assert "unmanaged" not in after[person["S1"]].split(";")
+    assert "unmanaged" in after[person["S2"]].split(";")
+
+
+def test_the_chairs_path_from_list_to_decision_to_action_to_the_next_agenda(store, person) -> None:
+    listed = _csv(_run("rank", "--store", store, "--format", "csv", "--top", "3"))
+    first = listed.iloc[0]["person_id"]
+    assert first == person["S1"]
+    _run("matac", "meeting", "--date", "2025-12-08", "--agency", "Police", "--agency", "Probation",
+         "--agency", "IDVA service", "--chair", "chair", "--store", store)
+    _record(store, first, "adopt", "2025-12-08", "two partners assaulted in six weeks")
+    _run("matac", "action", first, "--tactic", "dapo_dvpn", "--owner", "Police", "--meeting", "2025-12-08",
+         "--due", "2025-12-20", "--review", "2026-01-05", "--chair", "chair", "--store", store)
+    agenda = _agenda(store, "2026-01-05")
+    due = agenda[agenda["section"] == "actions_due"]
+    assert due["person_id"].tolist() == [first] and due["tactic"].tolist() == ["dapo_dvpn"]
+    assert due["why"].tolist() == ["due 2025-12-20; review 2026-01-05"]
+    assert first not in set(agenda[agenda["section"] == "discharge"]["person_id"])
+    action_id = due["action_id"].iloc[0]
+    _run("matac", "update-action", action_id, "--status", "done", "--note", "DAPO granted", "--chair", "chair",
+         "--store", store)
+    agenda = _agenda(store, "2026-01-05")
+    assert agenda[agenda["section"] == "actions_due"].empty
+    discharge = agenda[agenda["section"] == "discharge"]
+    assert discharge["person_id"].tolist() == [first] and discharge["why"].tolist() == ["every agreed action is closed"]
+    _record(store, first, "discharge", "2026-01-05", "DAPO in force, no further incidents")
+    cohort = _csv(_run("matac", "cohort", "--store", store, "--format", "csv"))
+    assert cohort[cohort["section"] == "cohort"]["status"].tolist() == ["discharged at the 2026-01-05 meeting"]
+    with EmbeddedStore(store) as opened:
+        meetings, actions, log = opened.matac_meetings(), opened.matac_actions(), opened.audit_log()
+    assert meetings["agencies"].tolist() == ["Police; Probation; IDVA service"]
+    assert actions["status"].tolist() == ["open", "done"] and actions["action_id"].nunique() == 1
+    assert {"matac_meeting", "matac_decision", "matac_action"} <= set(log["action"])
+
+
+def test_an_action_with_an_unknown_tactic_or_no_owner_is_refused(store, person) -> None:
+    result = runner.invoke(app, ["matac", "action", person["S1"], "--tactic", "curfew", "--owner", "Police",
+                                 "--meeting", "2025-12-08", "--chair", "chair", "--store", store])
+    assert isinstance(result.exception, InvalidDecision) and "tactic must be one of" in str(result.exception)
+    result = runner.invoke(app, ["matac", "action", person["S1"], "--tactic", "iom", "--owner", " ",
+                                 "--meeting", "2025-12-08", "--chair", "chair", "--store", store])
+    assert isinstance(result.exception, InvalidDecision) and "owner agency" in str(result.exception)
+
+
+def test_the_decision_export_is_excel_safe_filtered_stamped_and_logged(store, person, tmp_path) -> None:
+    _record(store, person["S1"], "adopt", "2025-03-01", "=HYPERLINK(\"http://x\")")
+    _record(store, person["S3"], "defer", "2025-12-08", "await minutes")
+    target = tmp_path / "decisions.csv"
+    _run("matac", "export", "decisions", "-o", str(target), "--decision", "adopt", "--reason", "panel audit",
+         "--store", store)
+    raw = target.read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    rows = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert rows["person_id"].tolist() == [person["S1"]]
+    assert rows["reason"].tolist() == ["'=HYPERLINK(\"http://x\")"]
+    assert rows["exported_by"].iloc[0] and "decision adopt" in rows["filters"].iloc[0]
+    with EmbeddedStore(store) as opened:
+        log = opened.audit_log()
+    exported = log[log["action"] == "export"]
+    assert exported["subject"].tolist() == ["matac:decisions"] and exported["reason"].tolist() == ["panel audit"]
+    assert "1 rows" in exported["detail"].iloc[0]
