@@ -19,7 +19,7 @@ demo: setup
 
 # The whole test suite (unit, contract round-trip, doctests in scoring/), then the wheel check.
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 	$(MAKE) --no-print-directory wheel-check
 
 # Build the wheel, install it (not editable) in a fresh venv outside the checkout, and run the
