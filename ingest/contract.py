@@ -34,6 +34,8 @@ class Column:
     # The column must be present but a cell may be blank (forename, surname).
     may_be_empty: bool = False
     codes: tuple[str, ...] = ()
+    # Codes still accepted from older extracts, each read as the current code it maps to.
+    aliases: tuple[tuple[str, str], ...] = ()
     references: str | None = None  # "table.column" this id must exist in
 
 
@@ -73,7 +75,13 @@ OUTCOMES = (
 )
 ROLES = ("victim", "suspect", "offender", "witness")
 PERPETRATOR_ROLES = ("suspect", "offender")
-RELATIONSHIPS = ("partner", "ex_partner", "family", "acquaintance", "stranger", "unknown")
+# What the suspect is to the victim. "family" is the code older extracts use for every relative:
+# it is still accepted and read as "other_family" (RELATIONSHIP_ALIASES).
+RELATIONSHIPS = (
+    "partner", "ex_partner", "parent", "child", "sibling", "other_family", "acquaintance",
+    "stranger", "unknown", "family",
+)
+RELATIONSHIP_ALIASES = (("family", "other_family"),)
 MEASURE_TYPES = (
     "pre_charge_bail",
     "rui",
@@ -140,7 +148,7 @@ INVOLVEMENTS = Table(
         Column("incident_id", ColumnKind.ID, required=True, references="incidents.incident_id"),
         Column("record_id", ColumnKind.ID, required=True, references="people.record_id"),
         Column("role", ColumnKind.CODE, required=True, codes=ROLES),
-        Column("relationship", ColumnKind.CODE, codes=RELATIONSHIPS),
+        Column("relationship", ColumnKind.CODE, codes=RELATIONSHIPS, aliases=RELATIONSHIP_ALIASES),
     ),
 )
 

@@ -113,6 +113,8 @@ def parse_table(table: Table, text: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     for column in table.columns:
         raw = text[column.name]
         typed[column.name] = _parse_column(column.kind, column.name, raw)
+        if column.aliases:  # an older extract's code, read as the code that replaced it
+            typed[column.name] = typed[column.name].replace(dict(column.aliases))
         if column.kind in _UNREADABLE:
             unreadable = typed[column.name].isna() & raw.ne("")
             if unreadable.any():

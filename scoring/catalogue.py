@@ -33,6 +33,10 @@ REQUIRED_KEYS = frozenset(
         "controlling_coercive", "threats_to_kill", "criminal_damage",
         "malicious_communications", "breach_nmo", "breach_restraining_order", "breach_dvpo",
         "breach_spo", "breach_bail", "da_non_crime",
+        # Violence against women and girls beyond domestic abuse (issue 17).
+        "honour_based_abuse", "forced_marriage", "fgm", "rape_child_under_13",
+        "sexual_assault_child_under_13", "sexual_activity_with_child", "indecent_images_children",
+        "intimate_image_abuse", "breach_shpo", "breach_sro",
     }
 )
 

@@ -52,6 +52,23 @@ class Weights(_Strict):
         return self
 
 
+class RelationshipGroups(_Strict):
+    """Which ``involvements.relationship`` codes (what the suspect is to the victim) count as an
+    intimate partner and which as family on the lists; a code in neither group counts in neither."""
+
+    # Partner victims (perpetrator list) and partner offenders (victim lists).
+    intimate_partner: tuple[str, ...] = ("partner", "ex_partner")
+    # Family victims and family offenders.
+    family: tuple[str, ...] = ("parent", "child", "sibling", "other_family")
+
+    @model_validator(mode="after")
+    def _apart(self) -> "RelationshipGroups":
+        both = set(self.intimate_partner) & set(self.family)
+        if both:
+            raise ValueError(f"a relationship cannot be both intimate partner and family: {sorted(both)}")
+        return self
+
+
 class FlagSettings(_Strict):
     management_current_days: Annotated[int, Field(ge=0)] = 365
     briefing_current_days: Annotated[int, Field(ge=0)] = 90
@@ -84,6 +101,7 @@ class ScoringConfig(_Strict):
     lookback_years: Annotated[float, Field(gt=0, le=50)] = 3
     perpetrator_roles: tuple[str, ...] = ("suspect", "offender")
     female_sex_codes: tuple[str, ...] = ("F",)
+    relationships: RelationshipGroups = RelationshipGroups()
     outcome_multipliers: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     dash_multipliers: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     recency: tuple[RecencyBand, ...]

@@ -17,7 +17,8 @@ from scoring.catalogue import OffenceCatalogue
 from scoring.config import ScoringConfig
 from scoring.window import as_of_end, window_start
 
-# Relationships that make a victim a partner in the RFGV counts (partner_victims, partner_offenders).
+# The default of config ``relationships.intimate_partner``: scoring reads the config's, so a
+# force can change it.
 PARTNER_RELATIONSHIPS = ("partner", "ex_partner")
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from scoring.bands import count_points, recency_points
 from scoring.config import RFGV, ScoringConfig
 from scoring.grouped_text import join_within
-from scoring.context import PARTNER_RELATIONSHIPS, ScoringContext
+from scoring.context import ScoringContext
 from scoring.index import ScoringIndex
 from scoring.prepared import Prepared, prepared_for
 
@@ -97,12 +97,18 @@ def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
 def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     distinct = links.drop_duplicates(["person", "victim"])
     female = female_people(context, index)[distinct["victim"].to_numpy()]
-    partner_links = links[links["relationship"].isin(PARTNER_RELATIONSHIPS).to_numpy(dtype=bool)]
-    partner = partner_links.drop_duplicates(["person", "victim"])
+    groups = context.config.relationships
+
+    def related(codes: tuple[str, ...]) -> pd.Series:
+        """Per person, distinct victims recorded in one of ``codes`` at least once."""
+        return links[links["relationship"].isin(codes).to_numpy(dtype=bool)].drop_duplicates(
+            ["person", "victim"]).groupby("person").size()
+
     return pd.DataFrame({
         "victims": distinct.groupby("person").size(),
         "female_victims": distinct[female].groupby("person").size(),
-        "partner_victims": partner.groupby("person").size(),
+        "partner_victims": related(groups.intimate_partner),
+        "family_victims": related(groups.family),
     })
 
 
@@ -172,7 +178,7 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     ranking, and ``prepared.decode`` puts the ids back (see :mod:`scoring.prepared`).
 
     Columns: incidents, crimes, harm, first_incident, last_incident, high_dash, victims,
-    female_victims, partner_victims, days_since_last, most_serious_offence/at/incident,
+    female_victims, partner_victims, family_victims, days_since_last, most_serious_offence/at/incident,
     outcomes, the four ``*_points`` and score.
 
     >>> from scoring.signals.example import example_prepared
@@ -189,8 +195,8 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     rows = incident_rows(prepared.window_perpetrators, prepared)
     frame = incident_summary(rows, "crimes")
     frame = frame.join(_victim_counts(context, prepared.window_links, index)).fillna(
-        {"victims": 0, "female_victims": 0, "partner_victims": 0})
-    for column in ("victims", "female_victims", "partner_victims"):
+        {"victims": 0, "female_victims": 0, "partner_victims": 0, "family_victims": 0})
+    for column in ("victims", "female_victims", "partner_victims", "family_victims"):
         frame[column] = frame[column].astype("int64")
     frame["days_since_last"] = days_since_last(frame, context.as_of)
     frame = frame.join(most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.index import ScoringIndex, scoring_index
-from scoring.context import PARTNER_RELATIONSHIPS, ScoringContext
+from scoring.context import ScoringContext
 
 
 class Prepared:
@@ -29,7 +29,7 @@ class Prepared:
     >>> prepared.window_perpetrators[["person", "row"]].values.tolist()  # P-1 (code 0) in rows 0-2
     [[0, 0], [0, 1], [0, 2], [3, 3], [3, 4], [5, 5]]
     >>> prepared.window_offenders.values.tolist()  # P-2 (code 1) harmed by P-1, a partner, and P-6
-    [[1, 0, True], [1, 5, False], [2, 0, True], [4, 3, True]]
+    [[1, 0, True, False], [1, 5, False, False], [2, 0, True, False], [4, 3, True, False]]
     """
 
     def __init__(self, context: ScoringContext) -> None:
@@ -91,12 +91,15 @@ class Prepared:
 
     @cached_property
     def window_offenders(self) -> pd.DataFrame:
-        """Distinct (victim, offender) codes in the window, with ``partner``: whether the offender
-        is recorded as the victim's partner or ex-partner in any of their incidents there."""
+        """Distinct (victim, offender) codes in the window, with ``partner`` and ``family``: whether
+        the offender is recorded as the victim's intimate partner, or a relative, in any of their
+        incidents there (config ``relationships``)."""
         links = self.window_links
+        groups = self.context.config.relationships
         pairs = pd.DataFrame({"victim": links["victim"].to_numpy(), "offender": links["person"].to_numpy(),
-                              "partner": links["relationship"].isin(PARTNER_RELATIONSHIPS).to_numpy(dtype=bool)})
-        return pairs.groupby(["victim", "offender"], as_index=False)["partner"].any()
+                              "partner": links["relationship"].isin(groups.intimate_partner).to_numpy(dtype=bool),
+                              "family": links["relationship"].isin(groups.family).to_numpy(dtype=bool)})
+        return pairs.groupby(["victim", "offender"], as_index=False)[["partner", "family"]].any()
 
     @cached_property
     def history_links(self) -> pd.DataFrame:

@@ -32,12 +32,13 @@ def offenders_of(context: ScoringContext, victim_id: str, prepared: Prepared | N
 def score_victims_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
     """One row per victim in the window, indexed by person code (``prepared``, built for
     ``context``, decodes them): incidents, offences, harm suffered, first_incident, last_incident, high_dash,
-    offenders, partner_offenders, most_serious_offence/at, days_since_last.
+    offenders, partner_offenders, family_offenders, most_serious_offence/at, days_since_last.
 
     ``offences`` counts recorded crimes (non-crime domestic incidents are in ``incidents``
     only); ``offenders`` counts distinct people recorded as suspect or offender, and
-    ``partner_offenders`` those of them recorded as the victim's partner or ex-partner (on the
-    suspect's record, else on the victim's, as for the perpetrator list).
+    ``partner_offenders`` and ``family_offenders`` those of them recorded as the victim's intimate
+    partner or as a relative (config ``relationships``; on the suspect's record, else on the
+    victim's, as for the perpetrator list).
 
     >>> from scoring.signals.example import example_prepared
     >>> prepared = example_prepared()
@@ -54,7 +55,9 @@ def score_victims_coded(context: ScoringContext, prepared: Prepared) -> pd.DataF
     pairs = prepared.window_offenders
     frame["offenders"] = pairs.groupby("victim").size()
     frame["partner_offenders"] = pairs[pairs["partner"]].groupby("victim").size()
-    frame[["offenders", "partner_offenders"]] = frame[["offenders", "partner_offenders"]].fillna(0).astype("int64")
+    frame["family_offenders"] = pairs[pairs["family"]].groupby("victim").size()
+    counts = ["offenders", "partner_offenders", "family_offenders"]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
     frame = frame.join(most_serious(rows, prepared.index).drop(columns="most_serious_incident"))
     frame["days_since_last"] = days_since_last(frame, context.as_of)
     return frame

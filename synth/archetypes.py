@@ -38,10 +38,17 @@ PLANTED_SERIAL = (SERIAL, POWER)
 # scale the published concentration figures are measured on.
 PERPETRATOR_SHARES = {ONE_OFF: 0.797, REPEAT: 0.12, SERIAL: 0.065, POWER: 0.018}
 
-REL = {name: i for i, name in enumerate(RELATIONSHIPS)}
+# The generator's relationship codes (what the suspect is to the victim). Pairs are drawn as
+# "family" and each family pair is told apart as parent, child, sibling or other family by
+# synth.vawg once the force is drawn, so "family" itself is never written.
+RELATIONSHIP_CODES = ("partner", "ex_partner", "family", "acquaintance", "stranger", "unknown",
+                      "parent", "child", "sibling", "other_family")
+assert set(RELATIONSHIP_CODES) - {"family"} <= set(RELATIONSHIPS), "a generator code the contract lacks"
+REL = {name: i for i, name in enumerate(RELATIONSHIP_CODES)}
 PARTNER, EX_PARTNER, FAMILY, ACQUAINTANCE, STRANGER, UNKNOWN = (
     REL[k] for k in ("partner", "ex_partner", "family", "acquaintance", "stranger", "unknown")
 )
+PARENT, CHILD, SIBLING, OTHER_FAMILY = (REL[k] for k in ("parent", "child", "sibling", "other_family"))
 
 PAIR_COLUMNS = (
     "perp", "arch", "order", "rel", "start", "end", "rel_end", "n_inc", "career_start",

@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from ingest.contract import (
-    DASH_RISKS, INCIDENTS, INVOLVEMENTS, MEASURES, OUTCOMES, PEOPLE, REFERRALS, RELATIONSHIPS, ROLES,
+    DASH_RISKS, INCIDENTS, INVOLVEMENTS, MEASURES, OUTCOMES, PEOPLE, REFERRALS, ROLES,
 )
 from synth import archetypes as arc
-from synth import cast, incidents as inc, measures as msr, offences as off
+from synth import cast, incidents as inc, measures as msr, offences as off, vawg
 from synth.fragment import Records, make_records, pick_records
 from synth.identity import Identities, make_identities
 from synth.output import FORMATS, write_table
@@ -93,6 +93,7 @@ def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmenta
     force = _build_force(rng, people, window, report)
     report("identities", 0.6)
     ident = make_identities(rng["identity"], force.arch, force.involvements, force.incidents, force.pairs)
+    _add_vawg(rng["vawg"], force, ident, window.end)
     report("records", 0.7)
     counts = np.bincount(force.involvements["person"].to_numpy(), minlength=len(force.arch))
     records = make_records(rng["fragment"], ident, counts, fragmentation)
@@ -152,6 +153,16 @@ def _build_force(rng: dict[str, np.random.Generator], people: int, window: Windo
                   referrals=referrals, arch=arch)
 
 
+def _add_vawg(rng: np.random.Generator, force: _Force, ident: Identities, end: float) -> None:
+    """Family pairs told apart, children abused by a parent, and the VAWG offences (synth.vawg)."""
+    kinds = vawg.family_kinds(rng, force.pairs)
+    force.pairs["kind"] = kinds
+    vawg.young_victims(rng, ident, force.pairs, force.incidents, kinds)
+    vawg.relabel_offences(rng, force.incidents, force.pairs, kinds, ident)
+    force.measures = vawg.sexual_orders(rng, force.incidents, force.pairs, force.measures, end)
+    vawg.sexual_order_breaches(rng, force.incidents, force.measures)
+
+
 def _codes(values: np.ndarray, vocabulary: tuple[str, ...]) -> np.ndarray:
     """Integer codes -> strings; negative codes -> None (empty cell)."""
     names = np.asarray(vocabulary + (None,), dtype=object)
@@ -191,7 +202,8 @@ def _contract_tables(rng: np.random.Generator, force: _Force, ident: Identities,
         "incident_id": incident_id[inv["inc"].to_numpy()],
         "record_id": records.record_id[inv_record],
         "role": np.asarray(ROLES, dtype=object)[inv["role"].to_numpy()],
-        "relationship": _codes(inv["rel"].to_numpy(), RELATIONSHIPS),
+        "relationship": _codes(vawg.written_relationships(inv, incidents, force.pairs["kind"].to_numpy()),
+                               arc.RELATIONSHIP_CODES),
     }).iloc[inv_order]
     return {
         "people": (records.table, PEOPLE.column_names),

@@ -32,6 +32,18 @@ HARM_DAYS: dict[str, float] = {
     "breach_spo": 180.0,
     "breach_bail": 1.0,
     "da_non_crime": 0.0,
+    # Violence against women and girls beyond partner abuse. Never drawn from a mix: synth.vawg
+    # relabels incidents of family pairs, young victims and sexual-order subjects with them.
+    "honour_based_abuse": 365.0,
+    "forced_marriage": 730.0,
+    "fgm": 1825.0,
+    "rape_child_under_13": 2920.0,
+    "sexual_assault_child_under_13": 730.0,
+    "sexual_activity_with_child": 365.0,
+    "indecent_images_children": 180.0,
+    "intimate_image_abuse": 60.0,
+    "breach_shpo": 180.0,
+    "breach_sro": 180.0,
 }
 
 OFFENCE_KEYS: tuple[str, ...] = tuple(HARM_DAYS)

@@ -18,6 +18,7 @@ YEAR = 365.25  # days
 STREAMS = (
     "perpetrators", "pairs", "incidents", "victims", "offences", "attributes", "measures",
     "cast", "witnesses", "referrals", "identity", "fragment", "ids", "truth",
+    "vawg",  # last: a stream added at the end leaves every earlier stream as it was
 )
 
 

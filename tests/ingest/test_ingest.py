@@ -51,6 +51,19 @@ def test_values_are_normalised_on_load(store: EmbeddedStore, load, force_factory
     assert incidents.at["I1", "occurred_at"] == pd.Timestamp("2025-01-10 21:30:00")
 
 
+def test_the_older_family_code_is_read_as_other_family(store: EmbeddedStore, load, force_factory) -> None:
+    force = force_factory()
+    for record in ("S1", "S2", "V1", "V2"):
+        force.person(record, "Test", record)
+    force.incident("I1", "2025-01-10", "abh", "S1", ("V1",), relationship="FAMILY")
+    force.incident("I2", "2025-01-11", "abh", "S2", ("V2",), relationship="sibling")
+    summary = load(force, store)
+    assert summary.quarantined == 0
+    roles = store.scoring_tables().roles
+    suspects = roles[roles["role"] == "suspect"].set_index("incident_id")["relationship"]
+    assert suspects.to_dict() == {"I1": "other_family", "I2": "sibling"}
+
+
 QUARANTINE_CASES = [
     # (table, row to add, column, reason fragment)
     ("incidents", {"incident_id": "I9", "occurred_at": "", "offence": "abh"}, "occurred_at",

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from scoring.config import Weights
+from scoring.config import RelationshipGroups, Weights
 from scoring.context import ScoringContext
 from scoring.perpetrators import score_perpetrators_coded
 from scoring.prepared import Prepared
@@ -208,11 +208,32 @@ def test_the_configured_sex_codes_decide_who_is_a_woman(plain_force) -> None:
     assert scored(plain_force.context(AS_OF, female_sex_codes=("F", "2"))).loc["S", "female_victims"] == 2
 
 
-@pytest.mark.parametrize(("relationship", "partner"), [("partner", 1), ("ex_partner", 1), ("family", 0),
+@pytest.mark.parametrize(("relationship", "partner"), [("partner", 1), ("ex_partner", 1), ("other_family", 0),
                                                        ("acquaintance", 0), ("stranger", 0), (None, 0)])
 def test_partner_victims_are_partners_and_ex_partners(plain_force, relationship: str | None, partner: int) -> None:
     plain_force.incident("I1", days_before(10), "abh", "S", ("V",), relationship=relationship)
     assert scored(plain_force.context(AS_OF)).loc["S", "partner_victims"] == partner
+
+
+@pytest.mark.parametrize(("relationship", "family"), [("parent", 1), ("child", 1), ("sibling", 1), ("other_family", 1),
+                                                      ("partner", 0), ("acquaintance", 0), (None, 0)])
+def test_family_victims_are_parents_children_siblings_and_other_relatives(plain_force, relationship: str | None,
+                                                                          family: int) -> None:
+    plain_force.incident("I1", days_before(10), "abh", "S", ("V",), relationship=relationship)
+    assert scored(plain_force.context(AS_OF)).loc["S", "family_victims"] == family
+
+
+def test_the_partner_and_family_relationships_come_from_the_config(plain_force) -> None:
+    plain_force.incident("I1", days_before(20), "abh", "S", ("Ex",), relationship="ex_partner")
+    plain_force.incident("I2", days_before(10), "abh", "S", ("Son",), relationship="child")
+    groups = RelationshipGroups(intimate_partner=("partner",), family=("ex_partner", "parent"))
+    row = scored(plain_force.context(AS_OF, relationships=groups)).loc["S"]
+    assert (row["victims"], row["partner_victims"], row["family_victims"]) == (2, 0, 1)
+
+
+def test_a_relationship_cannot_be_both_partner_and_family() -> None:
+    with pytest.raises(ValueError, match="both intimate partner and family"):
+        RelationshipGroups(intimate_partner=("partner", "ex_partner"), family=("ex_partner",))
 
 
 def test_a_partner_harmed_twice_and_a_stranger_are_one_partner_victim(plain_force) -> None:

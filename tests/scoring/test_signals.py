@@ -32,6 +32,9 @@ TEST_WEIGHTS = {
     "harassment": 7, "controlling_coercive": 20, "threats_to_kill": 20, "criminal_damage": 3,
     "malicious_communications": 7, "breach_nmo": 10, "breach_restraining_order": 10,
     "breach_dvpo": 3, "breach_spo": 10, "breach_bail": 1, "da_non_crime": 0,
+    "honour_based_abuse": 20, "forced_marriage": 20, "fgm": 1460, "rape_child_under_13": 2920,
+    "sexual_assault_child_under_13": 180, "sexual_activity_with_child": 20, "indecent_images_children": 20,
+    "intimate_image_abuse": 7, "breach_shpo": 10, "breach_sro": 10,
 }
 
 

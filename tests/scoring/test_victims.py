@@ -55,9 +55,19 @@ def test_offenders_count_distinct_people_not_incidents(plain_force) -> None:
 def test_partner_offenders_are_those_recorded_as_partner_or_ex_partner(plain_force) -> None:
     plain_force.incident("I1", "2026-01-01", "abh", "Ex", ("V",), relationship="ex_partner")
     plain_force.incident("I2", "2026-02-01", "abh", "Now", ("V",), relationship="partner")
-    plain_force.incident("I3", "2026-03-01", "abh", "Brother", ("V",), relationship="family")
+    plain_force.incident("I3", "2026-03-01", "abh", "Brother", ("V",), relationship="sibling")
     row = scored(plain_force.context(AS_OF)).loc["V"]
     assert (row["offenders"], row["partner_offenders"]) == (3, 2)
+
+
+def test_family_offenders_are_those_recorded_as_a_relative(plain_force) -> None:
+    plain_force.incident("I1", "2026-01-01", "abh", "Father", ("V",), relationship="parent")
+    plain_force.incident("I2", "2026-02-01", "abh", "Brother", ("V",), relationship="sibling")
+    plain_force.incident("I3", "2026-03-01", "abh", "Brother", ("V",), relationship="sibling")
+    plain_force.incident("I4", "2026-04-01", "abh", "Ex", ("V",), relationship="ex_partner")
+    plain_force.incident("I5", "2026-05-01", "abh", "Friend", ("V",), relationship="acquaintance")
+    row = scored(plain_force.context(AS_OF)).loc["V"]
+    assert (row["offenders"], row["partner_offenders"], row["family_offenders"]) == (4, 1, 2)
 
 
 def test_an_offender_once_recorded_as_partner_is_a_partner_offender(plain_force) -> None:

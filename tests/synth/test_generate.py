@@ -13,15 +13,12 @@ from ingest.contract import (
     DASH_RISKS, MEASURE_TYPES, OUTCOMES, PERPETRATOR_ROLES, REFERRAL_TYPES, RELATIONSHIPS, ROLES,
     SEXES, TABLES,
 )
+from scoring.catalogue import REQUIRED_KEYS
 from synth import GenerationSummary, generate_force
+from synth.vawg import YOUNG_AGE
 
 # The offence keys docs/data-contract.md promises every catalogue holds.
-CATALOGUE_KEYS = {
-    "murder", "attempted_murder", "gbh_s18", "gbh_s20", "abh", "common_assault", "strangulation",
-    "rape", "sexual_assault", "stalking", "harassment", "controlling_coercive", "threats_to_kill",
-    "criminal_damage", "malicious_communications", "breach_nmo", "breach_restraining_order",
-    "breach_dvpo", "breach_spo", "breach_bail", "da_non_crime",
-}
+CATALOGUE_KEYS = REQUIRED_KEYS
 PERPETRATOR_ARCHETYPES = ["one_off", "repeat_single_victim", "serial_partner", "power_few"]
 PEOPLE = 6000
 END = date(2026, 10, 31)
@@ -156,13 +153,54 @@ def test_dates_are_iso_and_inside_the_window(force: Force) -> None:
     pd.to_datetime(force.referrals["date"], format="%Y-%m-%d")
 
 
-def test_ages_between_16_and_80_on_clean_records(flat_force: Force) -> None:
-    inv = flat_force.involvements.merge(flat_force.incidents[["incident_id", "occurred_at"]])
-    inv = inv.merge(flat_force.people[["record_id", "date_of_birth"]])
+def _ages(force: Force) -> pd.DataFrame:
+    """Involvements with a date of birth, with ``age`` at the incident and ``of_parent``: a
+    victim of an incident whose suspect is recorded as the victim's parent."""
+    inv = force.involvements.merge(force.incidents[["incident_id", "occurred_at", "offence"]])
+    inv = inv.merge(force.people[["record_id", "date_of_birth", "sex"]])
+    by_parent = set(inv.loc[inv["relationship"] == "parent", "incident_id"])
     inv = inv[inv["date_of_birth"] != ""]
     age = (pd.to_datetime(inv["occurred_at"]) - pd.to_datetime(inv["date_of_birth"])).dt.days / 365.25
-    assert age.min() >= 16
-    assert age.max() <= 81
+    return inv.assign(age=age, of_parent=(inv["role"] == "victim") & inv["incident_id"].isin(by_parent))
+
+
+def test_ages_between_16_and_80_on_clean_records_but_children_of_a_parent(flat_force: Force) -> None:
+    inv = _ages(flat_force)
+    assert inv.loc[~inv["of_parent"], "age"].min() >= 16
+    assert inv["age"].max() <= 81
+    children = inv.loc[inv["of_parent"], "age"]
+    assert children.min() >= YOUNG_AGE[0] and (children < 18).any(), "a parent's victims include children"
+
+
+def test_vawg_offences_and_family_relationships_are_generated(flat_force: Force) -> None:
+    offences = set(flat_force.incidents["offence"])
+    # Each group is rare in a small force; every group is there.
+    assert "intimate_image_abuse" in offences
+    assert offences & {"honour_based_abuse", "forced_marriage", "fgm"}
+    assert offences & {"rape_child_under_13", "sexual_assault_child_under_13", "sexual_activity_with_child",
+                       "indecent_images_children"}
+    assert offences & {"breach_shpo", "breach_sro"}
+    assert {"parent", "child", "sibling", "other_family"} <= set(flat_force.involvements["relationship"])
+    assert "family" not in set(flat_force.involvements["relationship"])  # the older code is never written
+    inv = _ages(flat_force)
+    victims = inv[inv["role"] == "victim"]
+    child_offences = victims[victims["offence"].isin(["rape_child_under_13", "sexual_assault_child_under_13",
+                                                      "sexual_activity_with_child"])]
+    assert (child_offences["age"] < 16).all()
+    under_13 = child_offences["offence"].str.endswith("under_13")
+    assert (child_offences.loc[under_13, "age"] < 13).all()
+    assert (victims.loc[victims["offence"].isin(["fgm", "honour_based_abuse", "forced_marriage"]), "sex"] == "F").all()
+
+
+def test_sexual_order_breaches_are_listed_on_an_order_of_the_suspect(flat_force: Force) -> None:
+    measures = flat_force.measures
+    listed = measures.assign(incident_id=measures["breach_incident_ids"].str.split(";")).explode("incident_id")
+    breaches = flat_force.incidents[flat_force.incidents["offence"].isin(["breach_shpo", "breach_sro"])]
+    suspects = flat_force.involvements[flat_force.involvements["role"].isin(PERPETRATOR_ROLES)]
+    found = breaches.merge(listed, on="incident_id").merge(suspects, on="incident_id")
+    assert set(found["incident_id"]) == set(breaches["incident_id"])
+    assert (found["type"] == found["offence"].str.removeprefix("breach_")).all()
+    assert (found["subject_record_id"] == found["record_id"]).all()
 
 
 def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
