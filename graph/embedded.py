@@ -12,6 +12,8 @@ DataFrames, never by string formatting.
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from graph import audit_chain
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
 from graph.decisions import MatacDecision
+from graph.load_lock import load_running
 from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
 from core.errors import StoreError
 from core.tables import SORT_KEYS, ScoringTables, normalise_tables
@@ -126,6 +129,24 @@ def _column_list(columns: list[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
+# How long an open waits for another process to let go of the file (a command's write, a
+# staged load's swap) before saying the store is busy. HARMGRAPH_STORE_WAIT overrides it.
+BUSY_WAIT_SECONDS = 30.0
+
+
+def connect_waiting(path: str, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-write DuckDB connection to ``path``, retrying while another process holds the file."""
+    limit = wait if wait is not None else float(os.environ.get("HARMGRAPH_STORE_WAIT") or BUSY_WAIT_SECONDS)
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)  # the holder is another command: they hold the file for moments
+
+
 class EmbeddedStore(GraphStore):
     """A GraphStore in one DuckDB file (or in memory for ``:memory:``)."""
 
@@ -134,7 +155,7 @@ class EmbeddedStore(GraphStore):
         try:
             if self._path != ":memory:":
                 Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-            self._con = duckdb.connect(self._path)
+            self._con = connect_waiting(self._path)
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open store {self._path}: {exc}") from exc
         self._create_schema()
@@ -263,6 +284,7 @@ class EmbeddedStore(GraphStore):
                              ["load_id", *cols.ISSUE_COLUMNS])
 
     def apply_load(self, batch: LoadBatch) -> None:
+        self._refuse_during_load(f"load {batch.summary.load_id} (loading into the store itself)")
         try:
             with self._transaction():
                 for table, keys, attribute, columns in _UPSERTS:
@@ -307,7 +329,13 @@ class EmbeddedStore(GraphStore):
         if len(identity.lineage):
             self._append("person_lineage", identity.lineage, cols.LINEAGE_COLUMNS)
 
+    def _refuse_during_load(self, what: str) -> None:
+        """Refuse a write a running staged load would drop when it swaps its copy in."""
+        if self._path != ":memory:" and load_running(self._path):
+            raise StoreError(f"a load is running on {self._path}: {what} waits until it has finished")
+
     def replace_identity(self, identity: Identity) -> None:
+        self._refuse_during_load("re-resolving identities")
         with self._transaction():
             self._write_identity(identity)
             self._bump_version()
@@ -335,6 +363,7 @@ class EmbeddedStore(GraphStore):
 
     def add_override(self, kind: str, record_id_l: str, record_id_r: str, by: str,
                      reason: str, at: datetime) -> None:
+        self._refuse_during_load("an identity override")
         with self._transaction():
             self._con.execute(
                 "INSERT INTO identity_overrides VALUES (?, ?, ?, ?, ?, ?)",
@@ -481,6 +510,7 @@ class EmbeddedStore(GraphStore):
     def append_history(self, table: str, frame: pd.DataFrame) -> None:
         if table not in HISTORY_TABLES:
             raise StoreError(f"{table!r} is not a history table")
+        self._refuse_during_load(f"copying {table}")
         try:
             with self._transaction():
                 self._append(table, frame, TABLE_COLUMNS[table])

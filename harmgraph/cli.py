@@ -25,7 +25,7 @@ from rich.table import Table
 from harmgraph import __version__
 from harmgraph.cli_common import (DEFAULT_STORE, AsOfOption, CatalogueOption, ConfigOption, OutputOption,
                                   ReasonOption, ResolutionConfigOption, StoreOption, TopOption, as_date,
-                                  console, current_user, emit, export_reason, fail, open_store, out,
+                                  console, current_user, emit, export_reason, fail, loading_store, open_store, out,
                                   stage_progress)
 from harmgraph.context import build_context, provenance
 from core.errors import HarmgraphError
@@ -100,9 +100,11 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # ty
 
     keys = load_catalogue(catalogue).keys
     settings = load_resolution_config(resolution_config)
-    with open_store(store_location, create=True) as store, stage_progress(stages=14) as tell:
+    with loading_store(store_location) as store, stage_progress(stages=14) as tell:
         resolver = make_splink_resolver(settings, progress=lambda stage: tell(f"resolving people: {stage}"))
         summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell)
+    # Logged in the store itself once the load is in (a staged load has just been swapped in).
+    with open_store(store_location) as store:
         store.record_audit(current_user(), "load", summary.load_id,
                            ("already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
                            + f"; resolution match_threshold {settings.match_threshold}"

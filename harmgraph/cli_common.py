@@ -62,6 +62,20 @@ def open_store(location: str | Path | None, create: bool = False) -> GraphStore:
     return open_graph_store(location, Neo4jCredentials.from_environ(os.environ))
 
 
+@contextmanager
+def loading_store(location: str) -> Iterator[GraphStore]:
+    """The store a load writes to: for an embedded file, a staging copy swapped in at the end
+    (graph/staging.py), so that rank, explain and the app keep reading the store meanwhile."""
+    if is_bolt_uri(location) or location == ":memory:":
+        with open_store(location, create=True) as store:
+            yield store
+        return
+    from graph.staging import staged_store
+
+    with staged_store(location) as store:
+        yield store
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print ``message`` as an error and stop the command with exit ``code``."""
     console.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, however narrow
