@@ -74,6 +74,7 @@ def register(app: typer.Typer) -> None:
     matac = typer.Typer(help="MATAC decisions (append-only) and the adopted cohort.",
                         no_args_is_help=True)
     app.add_typer(matac, name="matac")
+    register_pack(matac)
 
     @matac.command()
     def record(
@@ -263,3 +264,39 @@ def register(app: typer.Typer) -> None:
                                 as_date(since), as_date(until))
         output.write_text("\ufeff" + text, encoding="utf-8", newline="")
         console.print(f"wrote {output}")
+
+
+class ListName(str, Enum):
+    overall = "overall"
+    different_victims = "different-victims"
+
+
+def register_pack(matac: typer.Typer) -> None:
+    """Add ``matac pack``: the meeting pack as a PDF, for scheduled preparation."""
+
+    @matac.command()
+    def pack(
+        output: Annotated[Path, typer.Option("-o", "--output", help="The PDF file to write.")],
+        top: Annotated[int, typer.Option("--top", min=1, help="How many candidates get a page.")] = 20,
+        which: Annotated[ListName, typer.Option("--list", help="overall or different-victims.")] = ListName.overall,
+        meeting_date: Annotated[Optional[datetime], typer.Option(
+            "--meeting", formats=DateFormats, help="The meeting the pack is for (default: today).")] = None,
+        reason: Annotated[str, typer.Option("--reason", help="Why (printed on the cover and logged).")] = "",
+        as_of: AsOfOption = None,
+        store: StoreOption = DEFAULT_STORE,
+        config: ConfigOption = None,
+        catalogue: CatalogueOption = None,
+    ) -> None:
+        """The meeting pack as a PDF: cover, agenda, then one page per candidate (logged)."""
+        from harmgraph.pack import PackRequest, build_pack
+        from scoring.lists import PerpetratorList
+
+        why = export_reason(reason, output)
+        request = PackRequest(top=top, which=PerpetratorList(which.value),
+                              meeting=meeting_date.date() if meeting_date else datetime.now().date(),
+                              who=current_user(), reason=why)
+        with open_store(store) as graph_store:
+            context = build_context(graph_store, as_date(as_of), config, catalogue)
+            built = build_pack(graph_store, context, request)
+        output.write_bytes(built.pdf)
+        console.print(f"wrote {output}: {len(built.person_ids)} candidates, {len(built.person_ids) + 2} pages")

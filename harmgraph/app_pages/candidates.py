@@ -6,6 +6,7 @@ the same rows sit in a sortable grid below it, and the chosen row's details in t
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -14,7 +15,7 @@ import streamlit as st
 from harmgraph.ui import data
 from harmgraph.ui.chrome import current_view, need_incidents, open_network, open_profile
 from harmgraph.ui.filters import filter_candidates
-from harmgraph.ui.exports import build_export
+from harmgraph.ui.exports import build_export, meeting_pack
 from harmgraph.ui.format import FLAG_LABELS, PERPETRATOR_FLAGS, export_name, full_flags, postcode_district, provenance_line
 from harmgraph.ui.list_table import candidate_table, day, grid_view, rfgv_bar, text
 from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList
@@ -116,7 +117,8 @@ if need_incidents(view):
 
     st.subheader("Export this list")
     st.caption(f"{len(shown):,} rows with the contract columns; the as-of date and config fingerprint are "
-               "in the file name, the XLSX provenance sheet and the HTML pack. Every export is logged.")
+               "in the file name and the XLSX provenance sheet. The meeting pack (PDF) has a cover, the agenda and "
+               "one page for each candidate shown above (the top rows after the filters). Every export is logged.")
     title = f"MATAC candidates: {LISTS[which]}"
     reason = st.text_input("Reason for the export (recorded in the access log)", key="export_reason",
                            placeholder="e.g. MATAC meeting 3 November: referral list").strip()
@@ -132,6 +134,7 @@ if need_incidents(view):
                        file_name=export_name(prov, f"matac {which}", "xlsx"),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", disabled=blocked, icon=":material/table_view:", key="export_xlsx")
-    c3.download_button("Printable pack (HTML)", partial(build_export, "html", shown, PERPETRATOR_COLUMNS, prov, title, view, reason),
-                       file_name=export_name(prov, f"matac {which}", "html"), mime="text/html",
-                       on_click="ignore", disabled=blocked, icon=":material/print:", key="export_html")
+    c3.download_button("Meeting pack (PDF)",
+                       partial(meeting_pack, view, which, ids, max(date.today(), view.as_of), reason),
+                       file_name=export_name(prov, f"matac pack {which}", "pdf"), mime="application/pdf",
+                       on_click="ignore", disabled=blocked or not ids, icon=":material/print:", key="export_pack")

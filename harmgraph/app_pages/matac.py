@@ -4,6 +4,7 @@ outcomes, exports and the meeting pack."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +14,7 @@ from core.errors import HarmgraphError
 from harmgraph.matac import EXPORTS, panel_export, record_action, record_decision, record_meeting, update_action
 from harmgraph.ui import data
 from harmgraph.ui.chrome import View, current_view, need_incidents
+from harmgraph.ui.exports import meeting_pack
 from scoring.matac import current_actions, meeting_agenda
 
 DECISION_LABELS = {"adopt": "Adopt", "decline": "Decline", "defer": "Defer", "discharge": "Discharge"}
@@ -123,12 +125,19 @@ def action_update_form(view: View, actions: pd.DataFrame) -> None:
                       "Action {r.action_id} is now {r.status}.")
 
 
-def exports(view: View, context) -> None:  # type: ignore[no-untyped-def]
-    """Cohort, decision and action CSVs (Excel-safe, stamped with exporter and filters, logged)."""
+def exports(view: View, context, top: int, meeting: date) -> None:  # type: ignore[no-untyped-def]
+    """The meeting pack (PDF) and the cohort, decision and action CSVs (Excel-safe, stamped with
+    exporter and filters); every download is logged."""
     if not view.can("export"):
         st.caption(f"The {view.role} role may not export panel records.")
         return
     reason = st.text_input("Reason for the export (recorded in the access log)", key="panel_export_reason").strip()
+    ranked = data.perpetrators(view.key, "overall")
+    candidates = ranked.loc[ranked["rank"] <= top, "person_id"].astype(str).tolist()
+    st.download_button(f"Meeting pack (PDF): cover, agenda and the top {len(candidates)}",
+                       partial(meeting_pack, view, "overall", candidates, meeting, reason),
+                       file_name=f"matac-pack_{meeting:%Y-%m-%d}_as-of-{view.as_of}.pdf", mime="application/pdf",
+                       on_click="ignore", disabled=not reason, key="panel_pack", icon=":material/print:")
     columns = st.columns(len(EXPORTS))
     for column, what in zip(columns, EXPORTS):
         def build(what: str = what) -> bytes:
@@ -198,4 +207,4 @@ if need_incidents(view):
     st.dataframe(meetings, hide_index=True, width="stretch")
 
     st.subheader("Export panel records")
-    exports(view, context)
+    exports(view, context, top, next_meeting)

@@ -1,13 +1,15 @@
-"""Exports of a ranked list (CSV, XLSX, printable HTML), each written to the access log."""
+"""Exports of a ranked list (CSV, XLSX) and the meeting pack (PDF), each written to the access log."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 
 from harmgraph.ui.chrome import View, audit
-from harmgraph.ui.format import csv_bytes, html_pack, xlsx_bytes
+from harmgraph.ui.format import csv_bytes, xlsx_bytes
 
-KINDS = ("csv", "xlsx", "html")
+KINDS = ("csv", "xlsx")
 
 
 def build_export(kind: str, frame: pd.DataFrame, columns: list[str], prov: dict[str, object], title: str,
@@ -24,11 +26,24 @@ def build_export(kind: str, frame: pd.DataFrame, columns: list[str], prov: dict[
     contract = frame[columns]
     if kind == "csv":
         payload: bytes | str = csv_bytes(contract)
-    elif kind == "xlsx":
-        payload = xlsx_bytes(contract, prov, sheet=str(prov.get("list", "list")).replace(":", " "))
     else:
-        payload = html_pack(contract, prov, title, view.user)
+        payload = xlsx_bytes(contract, prov, sheet=str(prov.get("list", "list")).replace(":", " "))
     audit(view, "export", str(prov["list"]),
           f"{kind}: {len(contract)} rows as of {prov['as_of']} config {prov['config_version']} "
           f"({prov['config_fingerprint']})", reason=reason)
     return payload
+
+
+def meeting_pack(view: View, which: str, person_ids: list[str], meeting: date, reason: str) -> bytes:
+    """The meeting pack (PDF) of exactly the candidates a page shows, in its order; logged by
+    harmgraph.pack. Refused (PermissionError) for a role that may not export."""
+    from harmgraph.pack import PackRequest, build_pack
+    from harmgraph.ui import data
+    from scoring.lists import PerpetratorList
+
+    if not view.can("export"):
+        raise PermissionError(f"the {view.role} role may not export a meeting pack")
+    request = PackRequest(top=len(person_ids), which=PerpetratorList(which), meeting=meeting, who=view.user,
+                          reason=reason, person_ids=tuple(person_ids))
+    with view.settings.open_store() as store:
+        return build_pack(store, data.context(view.key), request).pdf

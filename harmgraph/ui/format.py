@@ -6,11 +6,9 @@ fingerprint, catalogue fingerprint, store version) and has spreadsheet formulas 
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -180,29 +178,3 @@ def xlsx_bytes(frame: pd.DataFrame, prov: dict[str, object], sheet: str = "list"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def html_pack(frame: pd.DataFrame, prov: dict[str, object], title: str, user: str) -> str:
-    """A printable, self-contained HTML pack (no external resources) with provenance."""
-    table = _plain(frame).to_html(index=False, escape=True, na_rep="", border=0, classes="list")
-    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: Arial, Helvetica, sans-serif; margin: 1.5cm; color: #111; }}
-h1 {{ font-size: 18pt; margin-bottom: 0; }}
-.prov {{ font-size: 9pt; color: #333; border-left: 3px solid #888; padding-left: 8px; }}
-.marking {{ font-weight: bold; text-transform: uppercase; letter-spacing: 1px; }}
-table.list {{ border-collapse: collapse; font-size: 8.5pt; width: 100%; }}
-table.list th, table.list td {{ border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; text-align: left; }}
-table.list th {{ background: #eee; }}
-@media print {{ body {{ margin: 0.8cm; }} tr {{ page-break-inside: avoid; }} }}
-</style></head><body>
-<p class="marking">Official-Sensitive: police use only</p>
-<h1>{html.escape(title)}</h1>
-<p class="prov">{html.escape(provenance_line(prov))}<br>
-Generated {html.escape(generated)} by {html.escape(user)}. Scores rank allegations as well as
-charges and convictions; each row's reason lists the outcomes separately.</p>
-{table}
-</body></html>
-"""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pandas as pd
+import pytest
 
 from graph.embedded import EmbeddedStore
 from scoring.lists import PERPETRATOR_COLUMNS
@@ -106,20 +108,45 @@ def test_exports_carry_the_contract_columns_provenance_and_are_logged(store_path
     meta = {row[0].value: row[1].value for row in book["provenance"].iter_rows(min_row=2)}
     assert meta["config_fingerprint"] == prov["config_fingerprint"] and meta["as_of"] == prov["as_of"]
 
-    page = build_export("html", ranked, PERPETRATOR_COLUMNS, prov, "MATAC", view)
-    assert str(prov["config_fingerprint"]) in page and str(prov["as_of"]) in page
-    assert "http" not in page.split("<body>")[0]  # no external stylesheet or script
-
     with EmbeddedStore(store_path) as store:
         log = store.audit_log()
     exports = log[log["action"] == "export"]
-    assert len(exports) == 3 and exports["detail"].str.contains(str(prov["config_fingerprint"])).all()
+    assert len(exports) == 2 and exports["detail"].str.contains(str(prov["config_fingerprint"])).all()
+
+
+def test_the_meeting_pack_has_a_page_for_each_candidate_shown_and_is_logged(store_path) -> None:
+    import os
+
+    from pypdf import PdfReader
+
+    from harmgraph.context import build_context
+    from harmgraph.ui.chrome import View
+    from harmgraph.ui.exports import meeting_pack
+    from harmgraph.ui.settings import Settings
+    from scoring.lists import rank_perpetrators
+
+    catalogue = os.environ.get("HARMGRAPH_CATALOGUE")
+    with EmbeddedStore(store_path) as store:
+        context = build_context(store, catalogue_path=catalogue)
+        version = store.version()
+    shown = rank_perpetrators(context)["person_id"].tolist()[::-1]  # as a filtered, re-sorted page shows them
+    chair = View(Settings(str(store_path), None, catalogue), version, context.as_of, 3.0, "matac_chair")
+    pages = PdfReader(io.BytesIO(meeting_pack(chair, "overall", shown, date(2025, 10, 6), "panel"))).pages
+    assert len(pages) == len(shown) + 2
+    for page, person_id in zip(pages[2:], shown):
+        assert f"({person_id})" in page.extract_text().split("\n")[2]
+    with pytest.raises(PermissionError):
+        meeting_pack(View(chair.settings, version, context.as_of, 3.0, "detective"), "overall", shown,
+                     date(2025, 10, 6), "panel")
+    with EmbeddedStore(store_path) as store:
+        log = store.audit_log()
+    assert log[log["action"] == "export"]["subject"].tolist() == ["matac:pack:overall"]
 
 
 def test_candidate_page_offers_the_three_exports(app) -> None:
     app.run()
     labels = [b.proto.label for b in app.get("download_button")]
-    assert labels == ["CSV", "Excel (XLSX)", "Printable pack (HTML)"]
+    assert labels == ["CSV", "Excel (XLSX)", "Meeting pack (PDF)"]
 
 
 def test_profile_shows_the_reason_and_logs_the_view(app, person_ids, store_path) -> None:
