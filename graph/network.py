@@ -134,6 +134,25 @@ def network_index(tables: ScoringTables) -> NetworkIndex:
     return index
 
 
+def in_window(at: np.ndarray, since: pd.Timestamp | None, until: pd.Timestamp | None) -> np.ndarray:
+    """Which of the datetimes ``at`` fall in [since, until] (all of them when both are None;
+    a missing date is in no window).
+
+    >>> at = np.array(["2025-01-01", "2025-06-01", "NaT"], dtype="datetime64[ns]")
+    >>> in_window(at, pd.Timestamp("2025-03-01"), None).tolist(), in_window(at, None, None).tolist()
+    ([False, True, False], [True, True, True])
+    """
+    keep = np.ones(len(at), dtype=bool)
+    if since is None and until is None:
+        return keep
+    keep &= ~np.isnat(at)
+    if since is not None:
+        keep &= at >= np.datetime64(pd.Timestamp(since))
+    if until is not None:
+        keep &= at <= np.datetime64(pd.Timestamp(until))
+    return keep
+
+
 def _number(ids: np.ndarray, key: str) -> int:
     """The number of ``key`` in the sorted ``ids``, -1 when absent."""
     at = int(np.searchsorted(ids, key))
@@ -184,8 +203,12 @@ def _add_people(graph: nx.Graph, index: NetworkIndex, tables: ScoringTables, peo
 def ego_network(tables: ScoringTables, centre: str, depth: int = 1, max_nodes: int = 150,
                 offence_harm: Mapping[str, float] | None = None,
                 person_harm: Mapping[str, float] | None = None,
-                postcodes: bool = True, index: NetworkIndex | None = None) -> nx.Graph:
+                postcodes: bool = True, index: NetworkIndex | None = None,
+                since: pd.Timestamp | None = None, until: pd.Timestamp | None = None) -> nx.Graph:
     """The people, incidents and postcodes within ``depth`` incident-hops of ``centre``.
+
+    With ``since`` / ``until`` only incidents that happened in that window (both ends
+    included) are shown or followed; an incident without a date is then left out.
 
     Depth 1 is the centre's incidents and everyone in them (victims, co-offenders, witnesses);
     depth 2 adds those people's incidents, and so on. Incidents are taken gravest first
@@ -224,6 +247,7 @@ def ego_network(tables: ScoringTables, centre: str, depth: int = 1, max_nodes: i
     for _level in range(max(1, depth)):
         reached = np.unique(_runs(index.person_start, index.person_incidents, np.array(frontier)))
         candidate = reached[~np.isin(reached, np.fromiter(seen_incidents, dtype=np.int64))]
+        candidate = candidate[in_window(index.incident_at[candidate], since, until)]
         if candidate.size == 0:
             break
         order = _gravest_first(index, candidate, offence_harm).tolist()
@@ -285,10 +309,19 @@ def _attach_postcodes(graph: nx.Graph, index: NetworkIndex, tables: ScoringTable
         graph.add_edge(source, node, kind=kind)
 
 
-def incident_graph(tables: ScoringTables) -> nx.Graph:
-    """Every person joined to every incident they are involved in (bipartite, for paths)."""
+def incident_graph(tables: ScoringTables, since: pd.Timestamp | None = None,
+                   until: pd.Timestamp | None = None) -> nx.Graph:
+    """Every person joined to every incident they are involved in (bipartite, for paths); each
+    edge's ``kind`` is the person's role in the incident. With ``since`` / ``until`` only the
+    incidents that happened in that window."""
+    roles = tables.roles
+    if since is not None or until is not None:
+        incidents = tables.incidents
+        dated = incidents.loc[in_window(incidents["occurred_at"].to_numpy(), since, until), "incident_id"]
+        roles = roles[roles["incident_id"].isin(dated)]
     graph = nx.Graph()
-    graph.add_edges_from(zip(tables.roles["person_id"], tables.roles["incident_id"].map(incident_node)))
+    graph.add_edges_from((person, incident_node(incident), {"kind": str(role)}) for person, incident, role
+                         in zip(roles["person_id"], roles["incident_id"], roles["role"]))
     return graph
 
 
@@ -307,3 +340,108 @@ def person_path(graph: nx.Graph, source: str, target: str) -> list[str] | None:
         return nx.shortest_path(graph, source, target)
     except nx.NetworkXNoPath:
         return None
+
+
+def path_steps(graph: nx.Graph, path: list[str]) -> list[tuple[str, str, str, str, str]]:
+    """Each incident of a person-incident-person... ``path`` as (person, role, incident,
+    role, next person): who was what in the incident that joins them.
+
+    >>> g = nx.Graph()
+    >>> g.add_edge("P-a", "I:1", kind="suspect"); g.add_edge("P-b", "I:1", kind="victim")
+    >>> path_steps(g, ["P-a", "I:1", "P-b"])
+    [('P-a', 'suspect', 'I:1', 'victim', 'P-b')]
+    """
+    return [(path[i], str(graph.edges[path[i], path[i + 1]].get("kind", "")), path[i + 1],
+             str(graph.edges[path[i + 1], path[i + 2]].get("kind", "")), path[i + 2])
+            for i in range(0, len(path) - 2, 2)]
+
+
+def person_links(graph: nx.Graph) -> nx.Graph:
+    """The people of an ego network joined directly, one edge per pair who share incidents.
+
+    Each edge holds ``incidents`` (incident node ids, newest first) and ``roles`` (per
+    incident, the two people's roles in the pair's order), and ``kind`` ``shared``. People's
+    homes are kept (``lives_at`` edges) where two or more of them live; incidents and incident
+    places are not.
+
+    >>> g = nx.Graph(centre="P-a")
+    >>> g.add_node("P-a", kind="person"); g.add_node("P-b", kind="person")
+    >>> g.add_node("I:1", kind="incident", occurred_at="2025-01-01"); g.add_node("PC:X", kind="postcode")
+    >>> g.add_edge("P-a", "I:1", kind="suspect"); g.add_edge("P-b", "I:1", kind="victim")
+    >>> g.add_edge("P-a", "PC:X", kind="lives_at"); g.add_edge("I:1", "PC:X", kind="occurred_at")
+    >>> g.add_edge("P-b", "PC:X", kind="lives_at")
+    >>> links = person_links(g)
+    >>> sorted(links.nodes), links.edges["P-a", "P-b"]["incidents"], links.graph["centre"]
+    (['P-a', 'P-b', 'PC:X'], ['I:1'], 'P-a')
+    >>> g.remove_edge("P-b", "PC:X"); sorted(person_links(g).nodes)
+    ['P-a', 'P-b']
+    """
+    links = nx.Graph(**graph.graph)
+    for node, attrs in graph.nodes(data=True):
+        if attrs.get("kind") in ("person", "postcode"):
+            links.add_node(node, **attrs)
+    incidents = sorted((n for n, a in graph.nodes(data=True) if a.get("kind") == "incident"),
+                       key=lambda n: str(graph.nodes[n].get("occurred_at", "")), reverse=True)
+    for incident in incidents:
+        people = sorted(p for p in graph.neighbors(incident) if graph.nodes[p].get("kind") == "person")
+        for i, first in enumerate(people):
+            for second in people[i + 1:]:
+                if not links.has_edge(first, second):
+                    links.add_edge(first, second, kind="shared", incidents=[], roles=[])
+                edge = links.edges[first, second]
+                edge["incidents"].append(incident)
+                edge["roles"].append({first: graph.edges[first, incident]["kind"],
+                                      second: graph.edges[second, incident]["kind"]})
+    for person, postcode, attrs in graph.edges(data=True):
+        if attrs.get("kind") == "lives_at":
+            links.add_edge(person, postcode, kind="lives_at")
+    links.remove_nodes_from([n for n, a in graph.nodes(data=True)
+                             if a.get("kind") == "postcode" and links.degree(n) < 2])
+    return links
+
+
+def co_offenders(graph: nx.Graph, person: str) -> pd.DataFrame:
+    """The people who were suspects or offenders in the same incidents as ``person`` (while
+    ``person`` was too), with the number of such incidents, most first.
+
+    >>> g = nx.Graph()
+    >>> for p, role in (("P-a", "suspect"), ("P-b", "offender"), ("P-c", "victim")):
+    ...     g.add_node(p, kind="person", label=p); g.add_edge(p, "I:1", kind=role)
+    >>> g.add_node("I:1", kind="incident")
+    >>> co_offenders(g, "P-a").to_dict("records")
+    [{'person_id': 'P-b', 'label': 'P-b', 'shared_incidents': 1}]
+    """
+    counts: dict[str, int] = {}
+    if person in graph:
+        for incident in graph.neighbors(person):
+            if (graph.nodes[incident].get("kind") != "incident"
+                    or graph.edges[person, incident].get("kind") not in PERPETRATOR_ROLES):
+                continue
+            for other in graph.neighbors(incident):
+                if other != person and graph.edges[other, incident].get("kind") in PERPETRATOR_ROLES:
+                    counts[other] = counts.get(other, 0) + 1
+    rows = [{"person_id": p, "label": graph.nodes[p].get("label", p), "shared_incidents": n} for p, n in counts.items()]
+    frame = pd.DataFrame(rows, columns=["person_id", "label", "shared_incidents"])
+    return frame.sort_values(["shared_incidents", "person_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def shared_addresses(graph: nx.Graph) -> pd.DataFrame:
+    """Postcodes in the network where two or more of its people live, with who lives there.
+
+    >>> g = nx.Graph()
+    >>> g.add_node("PC:X", kind="postcode", label="NE1 4ST")
+    >>> for p in ("P-a", "P-b"):
+    ...     g.add_node(p, kind="person", label=p); g.add_edge(p, "PC:X", kind="lives_at")
+    >>> shared_addresses(g).to_dict("records")
+    [{'postcode': 'NE1 4ST', 'people': 'P-a; P-b', 'count': 2}]
+    """
+    rows = []
+    for node, attrs in graph.nodes(data=True):
+        if attrs.get("kind") != "postcode":
+            continue
+        people = sorted(str(graph.nodes[p].get("label", p)) for p in graph.neighbors(node)
+                        if graph.edges[p, node].get("kind") == "lives_at")
+        if len(people) >= 2:
+            rows.append({"postcode": str(attrs.get("label", node)), "people": "; ".join(people), "count": len(people)})
+    frame = pd.DataFrame(rows, columns=["postcode", "people", "count"])
+    return frame.sort_values(["count", "postcode"], ascending=[False, True]).reset_index(drop=True)

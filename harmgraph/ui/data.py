@@ -120,9 +120,11 @@ def evidence(key: ViewKey, person_id: str) -> Evidence:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Building the incident graph…")
-def whole_graph(settings: Settings, version: int) -> nx.Graph:
-    """The person-incident graph of the whole store (for paths between two people)."""
-    return incident_graph(tables(settings, version))
+def whole_graph(settings: Settings, version: int, since: pd.Timestamp | None = None,
+                until: pd.Timestamp | None = None) -> nx.Graph:
+    """The person-incident graph of the whole store over the window [since, until] (for paths
+    between two people; each edge holds the person's role in the incident)."""
+    return incident_graph(tables(settings, version), since, until)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Indexing the network…")

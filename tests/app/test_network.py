@@ -24,7 +24,7 @@ from graph.network import (
     person_path,
     postcode_node,
 )
-from harmgraph.ui.network_view import elements, node_size
+from harmgraph.ui.network_view import CENTRE_SIZE, elements, node_size
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue
 from core.tables import ScoringTables, normalise_tables
@@ -79,7 +79,8 @@ def test_cytoscape_elements_carry_group_and_size(store_path, person_ids) -> None
     g = ego_network(_tables(store_path), person_ids["R1"], person_harm={person_ids["R1"]: 1000.0})
     nodes = {n["data"]["id"]: n["data"] for n in elements(g)["nodes"]}
     assert nodes[person_ids["R1"]]["label"] == "centre"
-    assert nodes[person_ids["R1"]]["size"] == node_size(1000.0) > nodes[person_ids["R2"]]["size"]
+    assert nodes[person_ids["R1"]]["size"] == CENTRE_SIZE > node_size(1000.0) > nodes[person_ids["R2"]]["size"]
+    assert nodes[person_ids["R1"]]["name"] == "John SMITH" or "(" not in nodes[person_ids["R1"]]["name"]
 
 
 def _person_roles(roles: pd.DataFrame) -> pd.Series:

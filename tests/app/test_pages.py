@@ -188,12 +188,45 @@ def test_network_explorer_draws_the_ego_network(app, person_ids) -> None:
     app.switch_page("app_pages/network.py").run()
     _no_errors(app)
     assert any("nodes" in c.value and "links" in c.value for c in app.caption)
+    beside = " ".join(m.value for m in app.markdown)
+    assert "**Co-offenders**" in beside and "John SMITH" in beside.split("**Co-offenders**")[1]
     app.text_input(key="path_to").input(person_ids["R2"]).run()
     path = app.success[0].value
     assert path.startswith("2 incident hop(s)")
     assert [person_ids["R4"], "I6", person_ids["R1"], "I1", person_ids["R2"]] == [
         part for part in path.replace("(", " ").replace(")", " ").split() if part.startswith(("P-", "I"))
         and part != "incident"]
+    steps = next(d.value for d in app.dataframe if "Their role" in d.value.columns)
+    assert steps[["Incident", "Role", "Their role"]].values.tolist() == [["I6", "suspect", "suspect"],
+                                                                        ["I1", "suspect", "victim"]]
+
+
+def test_network_centre_box_finds_people_by_name(app, person_ids) -> None:
+    app.session_state["network_centre"] = "smith"
+    app.switch_page("app_pages/network.py").run()
+    _no_errors(app)
+    assert app.session_state["network_last_centre"] == person_ids["R1"]  # one match: centred at once
+    app.text_input(key="network_centre").input("e").run()  # several names hold an 'e'
+    _no_errors(app)
+    box = app.selectbox(key="network_match:e")
+    assert person_ids["R4"] in box.options[0] or len(box.options) > 1
+    box.select(person_ids["R4"]).run()
+    assert app.session_state["network_last_centre"] == person_ids["R4"]
+    app.text_input(key="network_centre").input("nobody at all").run()
+    assert "No person named or numbered 'nobody at all'" in app.error[0].value
+
+
+def test_network_and_paths_keep_to_the_as_of_date(app, person_ids) -> None:
+    # As of 2025-08-10, Dave Green's shared incident I6 (2025-08-20) has not happened yet.
+    app.sidebar.date_input(key="as_of").set_value(pd.Timestamp("2025-08-10").date()).run()
+    app.session_state["network_centre"] = person_ids["R4"]
+    app.switch_page("app_pages/network.py").run()
+    _no_errors(app)
+    table = app.expander[-1].dataframe[0].value
+    assert "I:I5" in set(table["node"]) and "I:I6" not in set(table["node"])
+    assert person_ids["R1"] not in set(table["node"])
+    app.text_input(key="path_to").input(person_ids["R2"]).run()
+    assert "No chain of incidents between" in app.info[0].value
 
 
 def test_network_view_is_logged_and_re_centres_on_a_chosen_person(app, person_ids, store_path) -> None:
@@ -204,6 +237,7 @@ def test_network_view_is_logged_and_re_centres_on_a_chosen_person(app, person_id
     app.button(key="network_recentre_button").click().run()
     _no_errors(app)
     assert app.text_input(key="network_centre").value == person_ids["R1"]
+    assert app.text_input(key="path_from").value == person_ids["R1"]  # the pickers follow the centre
     with EmbeddedStore(store_path) as store:
         log = store.audit_log()
     viewed = log.loc[log["action"] == "view_network", "subject"].tolist()
