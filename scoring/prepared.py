@@ -140,6 +140,19 @@ class Prepared:
         rows = self.index.persons_row[np.asarray(people, dtype=np.int64)]
         return self.context.tables.persons[column].array.take(rows, allow_fill=True)
 
+    def names(self, people: np.ndarray) -> pd.Series:
+        """Each person's display name, their id where no name is held: how a sentence a panel
+        hears names a victim.
+
+        >>> from scoring.signals.example import example_prepared
+        >>> example_prepared().names(np.array([1, 2])).tolist()
+        ['Beth Example', 'Cara Example']
+        """
+        codes = np.asarray(people, dtype=np.int64)
+        names = pd.Series(self.persons_at("display_name", codes), dtype="string").str.strip()
+        ids = pd.Series(self.index.ids(codes), dtype="string")
+        return names.mask(names.isna() | (names == ""), ids)
+
     def pairs_among(self, links: pd.DataFrame, perpetrators: pd.DataFrame) -> np.ndarray:
         """Per row of ``links``: whether its (person, incident) is one of ``perpetrators``' rows
         (both carry ``pair``, the position in :attr:`ScoringIndex.perpetrators`)."""

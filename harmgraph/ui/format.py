@@ -66,7 +66,7 @@ def flag_chips(flags: object) -> str:
     """Flags as short chips of text for a table cell (each signal's short label).
 
     >>> flag_chips("unmanaged;breach")
-    '⚑ not managed · ⚑ breach of an order'
+    '⚑ not managed · ⚑ breach of an order or bail'
     >>> list(PERPETRATOR_FLAGS)[:3], list(VICTIM_ONLY_FLAGS)
     (['unrecognised', 'high_rank_no_measure', 'pdp'], ['offender_unmanaged', 'not_referred_to_marac', 'multiple_offenders'])
     """
@@ -86,7 +86,7 @@ def full_flags(flags: object) -> list[str]:
     """The full label of each flag in a ';'-joined flags cell (tooltips, detail panes).
 
     >>> full_flags("unmanaged;breach")
-    ['not managed (MATAC/MAPPA/IOM/PDP)', 'breach of an order']
+    ['not managed (MATAC/MAPPA/IOM/PDP)', 'breach of an order or bail']
     """
     return [FLAG_LABELS.get(f, f.replace("_", " ")) for f in flag_names(flags)]
 

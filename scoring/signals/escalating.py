@@ -2,7 +2,8 @@
 
 Reads all history up to the as-of date and keeps each person's last K incidents (settings
 ``escalation.last_incidents``), so an old, settled pattern does not look like escalation.
-Works on person codes and incident rows (:mod:`scoring.prepared`); ids return in the texts.
+Works on person codes and incident rows (:mod:`scoring.prepared`); the texts name victims by
+name (their id only where no name is held).
 """
 
 from __future__ import annotations
@@ -60,6 +61,20 @@ def _row_medians(values: np.ndarray) -> np.ndarray:
     return np.where(count > 0, median, np.nan)
 
 
+def _half_medians(values: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``values`` (its first ``count`` cells held): the median of the earlier half
+    and of the later half (each ``count // 2`` values; a middle one belongs to neither).
+
+    >>> _half_medians(np.array([[1.0, 5.0, 9.0, np.nan], [4.0, 4.0, 1.0, 1.0]]), np.array([3, 4]))
+    (array([1., 4.]), array([9., 1.]))
+    """
+    half = (count // 2)[:, None]
+    at = np.arange(values.shape[1])[None, :]
+    earlier = _row_medians(np.where(at < half, values, np.nan))
+    later = _row_medians(np.where((at >= count[:, None] - half) & (at < count[:, None]), values, np.nan))
+    return earlier, later
+
+
 def _gravity(last: pd.DataFrame, people: pd.Index, settings: SignalConfig) -> pd.DataFrame:
     """Theil-Sen slope of harm days against time (median of pairwise slopes, per year)."""
     esc = settings.escalation
@@ -74,7 +89,12 @@ def _gravity(last: pd.DataFrame, people: pd.Index, settings: SignalConfig) -> pd
     out = pd.DataFrame({"n": (~np.isnan(t)).sum(axis=1), "slope": _row_medians(slopes),
                         "harm_first": harm[:, 0]}, index=people)
     out["harm_last"] = harm[np.arange(len(out)), out["n"].to_numpy() - 1]
-    out["gravity_rising"] = (out["n"] >= esc.min_incidents_for_trend) & (out["slope"] > esc.min_gravity_slope_per_year)
+    earlier, later = _half_medians(harm, out["n"].to_numpy())
+    # A trend alone can be positive over a series that ends where it began, or lower (one
+    # grave incident in the middle): the harm must also end above where it began, and the
+    # later incidents weigh more than the earlier ones, before a panel is told it is rising.
+    out["gravity_rising"] = ((out["n"] >= esc.min_incidents_for_trend) & (out["slope"] > esc.min_gravity_slope_per_year)
+                             & (out["harm_last"] > out["harm_first"]) & (later > earlier))
     rising = out[out["gravity_rising"]]
     text = ("gravity rising over the last " + rising["n"].astype(str) + " incidents (harm "
             + rising["harm_first"].round(1).astype(str) + " to " + rising["harm_last"].round(1).astype(str)
@@ -155,10 +175,9 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, se
     spans["soon"] = spans["sequential"] | (overlapping & esc.count_overlapping_partners)
     soon = spans[spans["soon"]].drop_duplicates("person", keep="last").set_index("person")
 
-    index = prepared.index
-    victim = pd.Series(index.ids(soon["victim"].to_numpy()), index=soon.index, dtype="string")
-    previous = pd.Series(index.ids(soon["previous_victim"].to_numpy(dtype=np.int64)), index=soon.index,
-                         dtype="string")
+    victim = pd.Series(prepared.names(soon["victim"].to_numpy()).array, index=soon.index, dtype="string")
+    previous = pd.Series(prepared.names(soon["previous_victim"].to_numpy(dtype=np.int64)).array,
+                         index=soon.index, dtype="string")
     months = (soon["gap_days"] / (DAYS_PER_YEAR / 12)).round(0).astype("int64")
     days = (soon["min"].dt.normalize() - soon["previous_last"].dt.normalize()).dt.days
     gap_text = np.where(months >= 1, months.astype(str) + " month(s) after",
@@ -192,7 +211,7 @@ def _breaches(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, setti
     counts = counts[counts["earlier"] >= esc.min_earlier_incidents].sort_values(["person", "occurred_at"])
     top = counts.drop_duplicates("person", keep="last").set_index("person")
     incident = pd.Series(index.incidents["incident_id"].take(top["row"].to_numpy()).array, index=top.index)
-    victim = pd.Series(index.ids(top["victim"].to_numpy()), index=top.index, dtype="string")
+    victim = pd.Series(prepared.names(top["victim"].to_numpy()).array, index=top.index, dtype="string")
     text = ("breach " + incident + " on " + day(top["occurred_at"]) + " follows "
             + top["earlier"].astype(str) + " earlier incident(s) against " + victim
             + ": possible stalking, harassment or coercive control course of conduct")

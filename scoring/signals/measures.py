@@ -11,6 +11,7 @@ import pandas as pd
 
 from core.arrow_isin import isin
 from scoring.grouped_text import join_within
+from scoring.index import positions
 from scoring.prepared import Prepared
 from scoring.reasons import day
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
@@ -18,37 +19,94 @@ from scoring.signals.settings import MeasureSettings, SignalConfig
 from scoring.status import PROTECTIVE_TYPES, active_measures, measures_in_force
 
 
-def _breaches_not_charged(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.Series:
-    """Per subject code: breach incidents up to as-of whose outcome is not a charge.
+# How a breached measure is named (by its measure type, or the breach offence's code).
+NOT_OFFENCE_WORDS = {"pre_charge_bail": "pre-charge bail", "breach_bail": "bail conditions", "dvpn": "a DVPN",
+                     "dvpo": "a DVPO", "breach_dvpo": "a DVPO", "dapn": "a DAPN"}
+BREACH_WORDS = {**NOT_OFFENCE_WORDS, "nmo": "a non-molestation order", "breach_nmo": "a non-molestation order",
+                "restraining_order": "a restraining order", "breach_restraining_order": "a restraining order",
+                "spo": "a stalking protection order", "breach_spo": "a stalking protection order",
+                "dapo": "a DAPO", "breach_dapo": "a DAPO", "shpo": "an SHPO", "sro": "an SRO", "cbo": "a CBO"}
 
-    A breach is an incident with a breach offence where the person is a suspect or offender,
-    or an incident recorded as breaching a measure the person is the subject of; all history
-    up to the as-of date counts (not only the scoring window).
+
+def breach_words(kinds: pd.Series) -> pd.Series:
+    """What was breached, in words ('a non-molestation order', 'pre-charge bail').
+
+    >>> breach_words(pd.Series(["breach_nmo", "pre_charge_bail", "breach_shpo"])).tolist()
+    ['a non-molestation order', 'pre-charge bail', 'shpo']
     """
-    index = prepared.index
-    recorded = index.breached[["person", "row"]]
+    return kinds.map(lambda kind: BREACH_WORDS.get(kind, kind.removeprefix("breach_").replace("_", " ")))
+
+
+def _kinds_text(found: pd.DataFrame) -> pd.Series:
+    """Per person: '1 of a non-molestation order, 2 of pre-charge bail' of their breach rows."""
+    per_kind = pd.DataFrame({"person": found["person"].to_numpy(),
+                             "words": breach_words(found["kind"]).to_numpy()}).groupby(
+        ["person", "words"]).size().rename("n").reset_index()
+    return join_within(per_kind["n"].astype(str) + " of " + per_kind["words"], per_kind["person"], ", ")
+
+
+def breach_rows(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.DataFrame:
+    """(person, row, kind, offence) of every breach up to the as-of date, one row per breach
+    incident and subject: ``kind`` is the breached measure's type, or the breach offence's
+    code; ``offence`` whether breaking it is an offence at all (see
+    ``measures.not_offence_measures`` and ``measures.not_offence_breaches``). An incident that
+    both breaches a measure and is a breach offence is one breach; it is an offence when either
+    record says so.
+
+    All history up to the as-of date counts (not only the scoring window).
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> breach_rows(prepared.context.config.signals, prepared, None).values.tolist()  # P-4 (code 3)
+    [[3, 4, 'nmo', True]]
+    """
+    index, tables = prepared.index, prepared.context.tables
+    measures = settings.measures
+    recorded = tables.breaches.merge(tables.measures[["measure_id", "type", "subject_person_id"]], on="measure_id")
+    recorded = pd.DataFrame({"person": index.codes(recorded["subject_person_id"]),
+                             "row": positions(recorded["incident_id"], index.incidents["incident_id"]),
+                             "kind": recorded["type"].astype("str").to_numpy(dtype=object)})
     recorded = prepared.only(recorded[(recorded["row"] >= 0) & (recorded["person"] >= 0)], people)
+    recorded = recorded.assign(offence=~recorded["kind"].isin(measures.not_offence_measures).to_numpy(dtype=bool))
     perps = prepared.only(prepared.history_perpetrators, people)
-    offences = perps[index.column("breach", perps["row"].to_numpy())]
-    both = pd.concat([recorded, offences[["person", "row"]]]).drop_duplicates()
-    row = both["row"].to_numpy()
-    charged = index.one_of("outcome", settings.measures.charge_outcomes)[row]
-    uncharged = both[prepared.in_history[row] & ~charged]  # nothing after the as-of date
-    return uncharged.groupby("person").size()
+    offences = perps[index.column("breach_offence", perps["row"].to_numpy())]
+    code = index.incidents["offence"].astype("str").to_numpy(dtype=object)[offences["row"].to_numpy()]
+    offences = pd.DataFrame({"person": offences["person"].to_numpy(), "row": offences["row"].to_numpy(),
+                             "kind": code, "offence": ~np.isin(code, list(measures.not_offence_breaches))})
+    both = pd.concat([recorded, offences], ignore_index=True)
+    both = both[prepared.in_history[both["row"].to_numpy()]]  # nothing after the as-of date
+    # One row per breach: an offence when any record of it says so, named by that record.
+    both = both.sort_values(["person", "row", "offence"], ascending=[True, True, False], kind="stable")
+    return both.drop_duplicates(["person", "row"]).reset_index(drop=True)
 
 
-def _active_text(active: pd.DataFrame) -> pd.Series:
-    """Per subject code: 'nmo protecting P-x until 2026-12-01; ...' of the measures in force."""
-    text = (active["type"] + np.where(active["protected_person_id"].notna(),
-                                      " protecting " + active["protected_person_id"].fillna(""), "")
+def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.DataFrame:
+    """Per subject code: ``breaches_not_charged`` (breaches that are offences, with no outcome
+    in ``measures.charge_outcomes``), ``breaches_not_offences`` and ``not_offence_text`` ('1 of
+    pre-charge bail, 2 of a DVPO')."""
+    found = breach_rows(settings, prepared, people)
+    charged = prepared.index.one_of("outcome", settings.measures.charge_outcomes)[found["row"].to_numpy()]
+    uncharged = found[found["offence"].to_numpy() & ~charged].groupby("person").size()
+    others = found[~found["offence"].to_numpy()]
+    return pd.DataFrame({"breaches_not_charged": uncharged, "breaches_not_offences": others.groupby("person").size(),
+                         "not_offence_text": _kinds_text(others)})
+
+
+def _active_text(active: pd.DataFrame, prepared: Prepared) -> pd.Series:
+    """Per subject code: 'nmo protecting Jane Doe until 2026-12-01; ...' of the measures in force."""
+    protected = prepared.index.codes(active["protected_person_id"])
+    names = np.full(len(active), "", dtype=object)
+    names[protected >= 0] = prepared.names(protected[protected >= 0]).to_numpy(dtype=object)
+    names = np.where(protected >= 0, names, active["protected_person_id"].fillna("").to_numpy(dtype=object))
+    text = (active["type"] + np.where(active["protected_person_id"].notna(), " protecting " + names, "")
             + np.where(active["end_date"].notna(), " until " + day(active["end_date"]), " (no end date)"))
     return join_within(text, active["subject"], "; ")
 
 
 def _reasons(out: pd.DataFrame) -> np.ndarray:
     """'Active: ...; 2 breach(es) not charged; ...' per person; most have nothing to say."""
-    quiet = ((out["active_measures"] == "") & (out["breaches_not_charged"] == 0) & ~out["bail_lapsing"]
-             & ~out["rui_without_conditions"]).to_numpy()
+    quiet = ((out["active_measures"] == "") & (out["breaches_not_charged"] == 0)
+             & (out["breaches_not_offences"] == 0) & ~out["bail_lapsing"] & ~out["rui_without_conditions"]).to_numpy()
     reason = np.full(len(out), "No active measures", dtype=object)
     some = out[~quiet]
     if some.empty:
@@ -57,11 +115,13 @@ def _reasons(out: pd.DataFrame) -> np.ndarray:
     parts["a"] = np.where(some["active_measures"] != "", "active: " + some["active_measures"], "no active measures")
     parts["b"] = np.where(some["breaches_not_charged"] > 0,
                           some["breaches_not_charged"].astype(str) + " breach(es) not charged", "")
+    parts["b2"] = np.where(some["breaches_not_offences"] > 0,
+                           "breaches that are not offences (no charge possible): " + some["not_offence_text"], "")
     parts["c"] = np.where(some["bail_lapsing"], "pre-charge bail lapses on " + day(some["bail_lapses_on"]), "")
     parts["d"] = np.where(some["rui_without_conditions"],
                           "released under investigation with no protective conditions", "")
     text = parts["a"]
-    for column in ("b", "c", "d"):
+    for column in ("b", "b2", "c", "d"):
         text = text + np.where(parts[column] != "", "; " + parts[column], "")
     reason[~quiet] = (text.str[:1].str.upper() + text.str[1:]).to_numpy(dtype=object)
     return reason
@@ -88,7 +148,7 @@ def measure_status(prepared: Prepared, people: pd.Index | None = None,
     1       P-4                     1            NaT                   False
     2       P-6                     0            NaT                    True
     >>> found["reason"][1]
-    'Active: nmo protecting P-5 until 2026-12-31; 1 breach(es) not charged'
+    'Active: nmo protecting Eve Example until 2026-12-31; 1 breach(es) not charged'
     """
     context = prepared.context
     settings = settings or context.config.signals
@@ -102,9 +162,11 @@ def measure_status(prepared: Prepared, people: pd.Index | None = None,
         people = prepared.people(np.r_[prepared.history_perpetrators["person"].to_numpy(), subjects[subjects >= 0]])
     out = pd.DataFrame(index=people)
 
-    out["active_measures"] = _active_text(active).reindex(out.index).fillna("").array
-    out["breaches_not_charged"] = _breaches_not_charged(settings, prepared, people)
-    out["breaches_not_charged"] = out["breaches_not_charged"].fillna(0).astype("int64")
+    out["active_measures"] = _active_text(active, prepared).reindex(out.index).fillna("").array
+    breaches = _breach_counts_per_person(settings, prepared, people).reindex(out.index)
+    for column in ("breaches_not_charged", "breaches_not_offences"):
+        out[column] = breaches[column].fillna(0).astype("int64")
+    out["not_offence_text"] = breaches["not_offence_text"].fillna("").array
 
     bail = active[(active["type"] == "pre_charge_bail") & active["end_date"].notna()
                   & (active["end_date"] <= as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days))]
@@ -116,8 +178,8 @@ def measure_status(prepared: Prepared, people: pd.Index | None = None,
     out["rui_without_conditions"] = out.index.isin(rui) & ~out.index.isin(protective)
 
     out["reason"] = _reasons(out)
-    return out[["active_measures", "breaches_not_charged", "bail_lapsing", "bail_lapses_on",
-                "rui_without_conditions", "reason"]]
+    return out[["active_measures", "breaches_not_charged", "breaches_not_offences", "bail_lapsing",
+                "bail_lapses_on", "rui_without_conditions", "reason"]]
 
 
 def _measure_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
@@ -147,15 +209,19 @@ MEASURES = Evidence("measures", _measure_columns, empty={
 
 
 def _breach_counts(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
-    """Per row: incidents in the window that are a breach offence or a recorded breach."""
+    """Per row: ``breaches``, incidents in the window that are a breach offence or a recorded
+    breach of a measure they are subject to, and ``breach_kinds``, what they breached ('1 of a
+    non-molestation order, 1 of pre-charge bail')."""
     prepared = data.prepared
-    pairs = prepared.window_perpetrators
-    breach = pairs[prepared.index.column("breach", pairs["row"].to_numpy())]
-    counts = breach.groupby("person").size()
-    return pd.DataFrame({"breaches": rows["person"].map(counts).fillna(0).astype("int64")})
+    people = pd.Index(rows["person"], name="person")
+    found = breach_rows(data.context.config.signals, prepared, people)
+    found = found[prepared.in_window[found["row"].to_numpy()]]
+    counts = found.groupby("person").size()
+    return pd.DataFrame({"breaches": rows["person"].map(counts).fillna(0).astype("int64"),
+                         "breach_kinds": rows["person"].map(_kinds_text(found)).fillna("")}, index=rows.index)
 
 
-BREACHES = Evidence("breaches", _breach_counts, empty={"breaches": 0})
+BREACHES = Evidence("breaches", _breach_counts, empty={"breaches": 0, "breach_kinds": ""})
 
 
 def _or(words: tuple[str, ...]) -> str:
@@ -165,6 +231,16 @@ def _or(words: tuple[str, ...]) -> str:
     ('charged', 'charged, convicted or caution')
     """
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _not_offences(settings: MeasureSettings) -> tuple[str, ...]:
+    """The breaches that are not offences, in words, each once.
+
+    >>> _not_offences(MeasureSettings())
+    ('pre-charge bail', 'a DVPN', 'a DVPO', 'a DAPN', 'bail conditions')
+    """
+    kinds = pd.Series([*settings.not_offence_measures, *settings.not_offence_breaches], dtype=object)
+    return tuple(dict.fromkeys(breach_words(kinds)))
 
 
 def _protected_victims(data: RankingData, rows: pd.DataFrame, settings: None) -> pd.Series:
@@ -191,10 +267,12 @@ BREACH_NOT_CHARGED = Signal(
         reason=lambda row, context, settings: (
             f"{row.get('breaches_not_charged')} breach(es) up to {context.as_of} (a breach offence, or an "
             f"incident recorded as breaching one of their measures) with no outcome of "
-            f"{_or(tuple(settings.charge_outcomes))}"),
+            f"{_or(tuple(settings.charge_outcomes))}; breaches of {_or(_not_offences(settings))} are not "
+            f"offences and are not counted"),
         needs=(MEASURES,),
-        description="a breach (a breach offence, or an incident recorded as breaching a measure against "
-                    "them) whose outcome is not a charge, caution or conviction"))
+        description="a breach that is an offence (a breach offence, or an incident recorded as breaching a "
+                    "measure against them) whose outcome is not a charge, caution or conviction; breaches "
+                    "of bail, a DVPN, DVPO or DAPN are not offences and never count"))
 
 BAIL_LAPSING = Signal(
     name="bail_lapsing", label="bail lapsing soon", group="measures", always_on=True,
@@ -218,10 +296,10 @@ RUI_NO_CONDITIONS = Signal(
         description="released under investigation with no order or bail in force"))
 
 BREACH = Signal(
-    name="breach", label="breach of an order", group="measures", always_on=True,
+    name="breach", label="breach of an order or bail", group="measures", always_on=True,
     perpetrators=Rule(
         flag=lambda data, rows, settings: rows["breaches"] > 0,
-        reason=lambda row, context, settings: (f"{row.get('breaches')} incident(s) in the window that are a "
-                                               "breach offence or a recorded breach of a measure"),
+        reason=lambda row, context, settings: (f"{row.get('breaches')} breach(es) in the window: "
+                                               f"{row.get('breach_kinds')}"),
         needs=(BREACHES,),
         description="a breach offence or a recorded breach of a measure in the window"))

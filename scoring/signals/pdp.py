@@ -36,6 +36,40 @@ def _counted_incidents(settings: SignalConfig, prepared: Prepared, perps: pd.Dat
     return counted, partner_links
 
 
+# The counted outcomes as the evidence names them (a caution is not a charge), in this order.
+OUTCOME_WORDS = {"charged": ("charge", "charges"), "caution": ("caution", "cautions"),
+                 "convicted": ("conviction", "convictions")}
+OUTCOME_COLUMNS = [f"n_{outcome}" for outcome in OUTCOME_WORDS] + ["n_other"]
+
+
+def _outcome_counts(counted: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
+    """Per person: counted incidents by recorded outcome (``n_charged``, ``n_caution``,
+    ``n_convicted``, ``n_other`` for any other outcome or none)."""
+    place = {outcome: i for i, outcome in enumerate(OUTCOME_WORDS)}
+    which = prepared.index.mapped("outcome", place, len(place)).astype(np.int64)[counted["row"].to_numpy()]
+    table = pd.crosstab(counted["person"].to_numpy(), which).reindex(columns=range(len(OUTCOME_COLUMNS)), fill_value=0)
+    table.columns = OUTCOME_COLUMNS
+    table.index.name = "person"
+    return table
+
+
+def _outcome_phrase(facts: pd.DataFrame) -> pd.Series:
+    """'2 charges, 1 caution' from the ``n_*`` counts (other outcomes as 'N other').
+
+    >>> _outcome_phrase(pd.DataFrame({"n_charged": [2, 0], "n_caution": [1, 0], "n_convicted": [0, 1],
+    ...                               "n_other": [0, 3]})).tolist()
+    ['2 charges, 1 caution', '1 conviction, 3 other outcomes']
+    """
+    words = {**OUTCOME_WORDS, "other": ("other outcome", "other outcomes")}
+    parts = [np.where(facts[f"n_{key}"] > 0, facts[f"n_{key}"].astype(str) + " "
+                      + np.where(facts[f"n_{key}"] == 1, one, many), "")
+             for key, (one, many) in words.items()]
+    joined = pd.Series(parts[0], index=facts.index, dtype=object)
+    for part in parts[1:]:
+        joined = joined + np.where((joined != "") & (part != ""), ", ", "") + part
+    return joined.astype(str)
+
+
 def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.Series:
     """Per person: 'label on day' of their latest conviction for a MAPPA-eligible offence."""
     index = prepared.index
@@ -76,7 +110,7 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     1       P-4  False          0         0
     2       P-6  False          0         0
     >>> found["reason"][0]
-    'Potential PDP: charged with domestic abuse on 2 occasion(s) against 2 different partner(s) or ex-partner(s) in all history up to 2026-06-30, never convicted of a MAPPA-eligible offence and not managed under MAPPA'
+    'Potential PDP: domestic abuse with an outcome of charge, conviction or caution on 2 occasion(s) (2 charges) against 2 different partner(s) or ex-partner(s) in all history up to 2026-06-30, never convicted of a MAPPA-eligible offence and not managed under MAPPA'
     """
     context = prepared.context
     settings = settings or context.config.signals
@@ -88,8 +122,10 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
 
     out = pd.DataFrame(index=prepared.people(perps["person"]))
     out["occasions"] = counted.groupby("person").size()
+    out = out.join(_outcome_counts(counted, prepared))
     out["partners"] = partner_links.drop_duplicates(["person", "victim"]).groupby("person").size()
-    out[["occasions", "partners"]] = out[["occasions", "partners"]].fillna(0).astype("int64")
+    counts = ["occasions", "partners", *OUTCOME_COLUMNS]
+    out[counts] = out[counts].fillna(0).astype("int64")
     out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, settings)
     out["mappa_since"] = _mappa_since(context, prepared, settings)
 
@@ -102,13 +138,26 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     return out[["pdp", "reason", "occasions", "partners"]]
 
 
+def _or_words(outcomes: tuple[str, ...]) -> str:
+    """The counted outcomes as recorded, in words: 'charge, caution or conviction'.
+
+    >>> _or_words(("charged", "convicted", "caution"))
+    'charge, conviction or caution'
+    """
+    words = [OUTCOME_WORDS.get(outcome, (outcome.replace("_", " "),))[0] for outcome in outcomes]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, managed: pd.Series,
              pdp: PdpSettings, as_of: date) -> np.ndarray:
     """The sentence behind each person's PDP decision; the first case that holds decides."""
-    what = "reported as a suspect in" if pdp.count_allegations else "charged with"
+    what = ("reported as a suspect in domestic abuse" if pdp.count_allegations
+            else "domestic abuse with an outcome of " + _or_words(pdp.charge_outcomes))
 
     def counts(facts: pd.DataFrame) -> pd.Series:
-        return (what + " domestic abuse on " + facts["occasions"].astype(str) + " occasion(s) against "
+        outcomes = _outcome_phrase(facts)
+        return (what + " on " + facts["occasions"].astype(str) + " occasion(s)"
+                + np.where(outcomes != "", " (" + outcomes + ")", "") + " against "
                 + facts["partners"].astype(str) + " different partner(s) or ex-partner(s)")
 
     needs = f" (needs {pdp.min_occasions} against {pdp.min_partners})"
@@ -122,7 +171,7 @@ def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, ma
              "Not a potential PDP: " + counts(facts) + needs + horizon], default=""))
 
     case = np.select([out["pdp"], ~enough, has_conviction, managed], [0, 1, 2, 3], default=4)
-    reason = once_per_distinct(out[["occasions", "partners"]].assign(case=case), by_counts)
+    reason = once_per_distinct(out[["occasions", "partners", *OUTCOME_COLUMNS]].assign(case=case), by_counts)
     convicted, referred = out[case == 2], out[case == 3]
     reason[case == 2] = ("Not a potential PDP: " + counts(convicted) + ", but convicted of a MAPPA-eligible "
                          "offence (" + convicted["mappa_conviction"].fillna("") + ")").to_numpy(dtype=object)
@@ -149,6 +198,6 @@ SIGNAL = Signal(
         flag=lambda data, rows, settings: rows["pdp"],
         reason=lambda row, context, settings: row.get("pdp_reason"),
         needs=(PDP,),
-        description="charged with domestic abuse on 2+ occasions against 2+ different "
-                    "partners or ex-partners in all history, never convicted of a MAPPA-eligible offence, "
-                    "not managed under MAPPA"))
+        description="domestic abuse charged, cautioned or convicted (each named as recorded) on 2+ "
+                    "occasions against 2+ different partners or ex-partners in all history, never convicted "
+                    "of a MAPPA-eligible offence, not managed under MAPPA"))

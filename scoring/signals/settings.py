@@ -76,6 +76,12 @@ class MeasureSettings(SignalSettings):
     bail_lapsing_days: Annotated[int, Field(ge=0)] = 14
     # A breach incident with one of these outcomes counts as charged.
     charge_outcomes: tuple[str, ...] = ("charged", "convicted", "caution")
+    # Breaches that are not offences in themselves, so no charge can follow: breaking bail
+    # conditions is a power of arrest (s7 Bail Act 1976), a DVPN or DVPO breach is dealt with
+    # as civil contempt, a DAPN breach by arrest and a court hearing. They are described as
+    # what they are and never counted as a breach left uncharged.
+    not_offence_measures: tuple[str, ...] = ("pre_charge_bail", "dvpn", "dvpo", "dapn")
+    not_offence_breaches: tuple[str, ...] = ("breach_bail", "breach_dvpo")
 
 
 class UnrecognisedSettings(SignalSettings):

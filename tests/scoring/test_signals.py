@@ -118,8 +118,9 @@ def test_pdp_fires_for_charges_against_two_different_partners(build, force_facto
     assert list(result.columns[:3]) == ["person_id", "pdp", "reason"]
     row = _row(result, ids["S1"])
     assert bool(row["pdp"]) and (row["occasions"], row["partners"]) == (2, 2)  # the stranger charge is not DA
-    assert row["reason"].startswith("Potential PDP: charged with domestic abuse on 2 occasion(s) against 2 "
-                                    "different partner(s) or ex-partner(s) in all history up to 2026-06-30")
+    assert row["reason"].startswith("Potential PDP: domestic abuse with an outcome of charge, conviction or "
+                                    "caution on 2 occasion(s) (2 charges) against 2 different partner(s) or "
+                                    "ex-partner(s) in all history up to 2026-06-30")
 
 
 def test_pdp_does_not_fire_after_a_mappa_eligible_conviction(build, force_factory) -> None:
@@ -231,8 +232,8 @@ def test_new_partner_soon_after_the_previous_one(build, force_factory) -> None:
     result = _everyone(escalation, context)
     soon = _row(result, ids["E3"])
     assert soon["new_partner_soon"] and soon["escalating"]
-    assert f"new partner {ids['W4']} victimised 5 month(s) after the last incident against previous " \
-           f"partner {ids['W3']}" in soon["reason"]
+    assert "new partner Person W4 victimised 5 month(s) after the last incident against previous " \
+           "partner Person W3" in soon["reason"]
     assert not _row(result, ids["E4"])["new_partner_soon"]
     shorter = SignalConfig(escalation={"new_partner_months": 3})
     assert not _row(_everyone(escalation, context, shorter), ids["E3"])["new_partner_soon"]
@@ -267,8 +268,8 @@ def test_new_partner_within_n_months_of_the_previous_partners_last_incident(buil
     context, ids = build(partner_force(force_factory))
     row = _row(_everyone(escalation, context), ids["Q1"])
     assert row["new_partner_soon"] and row["escalating"]
-    assert (f"new partner {ids['K2']} victimised 9 month(s) after the last incident against previous "
-            f"partner {ids['K1']}") in row["reason"]
+    assert ("new partner Person K2 victimised 9 month(s) after the last incident against previous "
+            "partner Person K1") in row["reason"]
 
 
 def test_new_partner_beyond_n_months_is_not_soon(build, force_factory) -> None:
@@ -283,13 +284,13 @@ def test_two_partners_abused_at_the_same_time_is_said_so_not_months_after(build,
     result = _everyone(escalation, context)
     row = _row(result, ids["O1"])
     assert row["new_partner_soon"] and row["escalating"]
-    assert (f"abused two partners at the same time: first incident against {ids['K6']} on 2025-03-01, "
-            f"while incidents against {ids['K5']} ran from 2025-01-01 to 2025-08-01") in row["reason"]
+    assert ("abused two partners at the same time: first incident against Person K6 on 2025-03-01, "
+            "while incidents against Person K5 ran from 2025-01-01 to 2025-08-01") in row["reason"]
     assert "month(s) after" not in row["reason"] and "new partner" not in row["reason"]
     # K9 started during K7's abuse, not three months after K8's: the comparison is with every
     # earlier partner, not only the one whose abuse began last
     nested = _row(result, ids["O2"])
-    assert (f"first incident against {ids['K9']} on 2024-06-01, while incidents against {ids['K7']} "
+    assert ("first incident against Person K9 on 2024-06-01, while incidents against Person K7 "
             f"ran from 2024-01-01 to 2024-12-01") in nested["reason"]
     assert "month(s) after" not in nested["reason"]
     sequential_only = SignalConfig(escalation={"count_overlapping_partners": False})
@@ -333,6 +334,92 @@ def test_gravity_slope_must_exceed_the_threshold(build, force_factory) -> None:
                     ids["G2"])["gravity_rising"]
 
 
+def trend_force(force_factory):
+    force = force_factory()
+    _people(force, "T1", "T2", "T3")
+    _people(force, "Y1", "Y2", "Y3", sex="F")
+    # T1: harm 10 -> 1 -> 20 -> 20 -> 10 a day apart: ends where it began
+    for i, offence in enumerate(("abh", "breach_bail", "sexual_assault", "sexual_assault", "abh")):
+        force.incident(f"TA{i}", f"2025-01-0{i + 1}", offence, "T1", ("Y1",))
+    # T2: harm 7 -> 10 -> 10 -> 20 on four days, then 1 three months later: ends lower
+    for i, (when, offence) in enumerate(zip(("2025-02-01", "2025-02-02", "2025-02-03", "2025-02-04", "2025-05-12"),
+                                            ("harassment", "abh", "abh", "sexual_assault", "breach_bail"))):
+        force.incident(f"TB{i}", when, offence, "T2", ("Y2",))
+    # T3: harm 3 -> 5 -> 10 -> 20 a month apart: rising
+    for i, offence in enumerate(("criminal_damage", "common_assault", "abh", "sexual_assault")):
+        force.incident(f"TC{i}", f"2025-0{i + 1}-15", offence, "T3", ("Y3",))
+    return force
+
+
+def _theil_sen_per_year(harm: list[float], days: list[float]) -> float:
+    """The median pairwise slope alone, as a check that a series is one a trend would misread."""
+    slopes = [(harm[j] - harm[i]) / (days[j] - days[i]) * 365.25
+              for i in range(len(harm)) for j in range(i + 1, len(harm)) if days[j] > days[i]]
+    return float(pd.Series(slopes).median())
+
+
+def test_gravity_is_rising_only_when_the_harm_rises(build, force_factory) -> None:
+    context, ids = build(trend_force(force_factory))
+    result = _everyone(escalation, context)
+    # flat (10 to 10) and falling (7 to 1) series whose pairwise-slope trend alone is positive
+    assert _theil_sen_per_year([10, 1, 20, 20, 10], [0, 1, 2, 3, 4]) > 0
+    assert _theil_sen_per_year([7, 10, 10, 20, 1], [0, 1, 2, 3, 100]) > 0
+    for name in ("T1", "T2"):
+        row = _row(result, ids[name])
+        assert not row["gravity_rising"], name
+        assert "gravity rising" not in row["reason"], name
+    rising = _row(result, ids["T3"])
+    assert rising["gravity_rising"]
+    assert "gravity rising over the last 4 incidents (harm 3.0 to 20.0 days" in rising["reason"]
+
+
+def test_pdp_names_each_outcome_as_recorded(build, force_factory) -> None:
+    force = force_factory()
+    _people(force, "C1")
+    _people(force, "L1", "L2", "L3", sex="F")
+    force.incident("K1", "2024-01-01", "common_assault", "C1", ("L1",), outcome="caution")
+    force.incident("K2", "2025-01-01", "common_assault", "C1", ("L2",), outcome="charged")
+    force.incident("K3", "2025-03-01", "harassment", "C1", ("L3",), outcome="convicted")
+    context, ids = build(force)
+    row = _row(_everyone(potential_pdp, context), ids["C1"])
+    assert bool(row["pdp"]) and row["occasions"] == 3
+    assert "on 3 occasion(s) (1 charge, 1 caution, 1 conviction) against 3 different partner(s)" in row["reason"]
+    assert "charged with" not in row["reason"]
+
+
+def test_breaches_of_bail_or_a_dvpn_are_not_counted_as_uncharged(build, force_factory) -> None:
+    force = force_factory()
+    _people(force, "B1", "B2")
+    _people(force, "Z1", "Z2", sex="F")
+    measure = lambda mid, kind, subject, start, end="", protected="", breaches="": force.measures.append(  # noqa: E731
+        {"measure_id": mid, "type": kind, "subject_record_id": subject, "protected_record_id": protected,
+         "start_date": start, "end_date": end, "breach_incident_ids": breaches})
+    # B1: broke his bail conditions (a breach_bail record) and a DVPN (recorded on a criminal
+    # damage incident), neither charged: neither is an offence in itself
+    force.incident("Q1", "2026-01-01", "abh", "B1", ("Z1",))
+    force.incident("Q2", "2026-01-10", "breach_bail", "B1", ("Z1",), outcome="nfa")
+    force.incident("Q3", "2026-02-10", "criminal_damage", "B1", ("Z1",), outcome="nfa")
+    measure("BB", "pre_charge_bail", "B1", "2026-01-02", "2026-03-01", breaches="Q2")
+    measure("DN", "dvpn", "B1", "2026-02-01", "2026-02-03", "Z1", "Q3")
+    # B2: breached a non-molestation order (an offence), no further action
+    force.incident("Q4", "2026-01-01", "abh", "B2", ("Z2",))
+    force.incident("Q5", "2026-02-01", "criminal_damage", "B2", ("Z2",), outcome="nfa")
+    measure("NM", "nmo", "B2", "2026-01-05", "2026-12-01", "Z2", "Q5")
+    context, ids = build(force)
+    status = _everyone(measure_status, context)
+    bail = _row(status, ids["B1"])
+    assert (bail["breaches_not_charged"], bail["breaches_not_offences"]) == (0, 2)
+    assert ("breaches that are not offences (no charge possible): 1 of a DVPN, 1 of pre-charge bail"
+            in bail["reason"])
+    order = _row(status, ids["B2"])
+    assert (order["breaches_not_charged"], order["breaches_not_offences"]) == (1, 0)
+    ranked = rank_perpetrators(context)
+    assert "breach_not_charged" not in _flags(ranked, ids["B1"])
+    assert "breach_not_charged" in _flags(ranked, ids["B2"])
+    said = explain_person(context, ids["B1"]).flag_reasons.set_index("flag")["reason"]
+    assert said["breach"] == "2 breach(es) in the window: 1 of a DVPN, 1 of pre-charge bail"
+
+
 def test_breach_after_earlier_abuse_is_a_course_of_conduct(build, force_factory) -> None:
     context, ids = build(escalation_force(force_factory))
     result = _everyone(escalation, context)
@@ -340,7 +427,7 @@ def test_breach_after_earlier_abuse_is_a_course_of_conduct(build, force_factory)
     assert offence["breach_course_of_conduct"] and offence["escalating"]
     assert "possible stalking, harassment or coercive control course of conduct" in offence["reason"]
     recorded = _row(result, ids["E6"])  # the breach is known only from the measures table
-    assert recorded["breach_course_of_conduct"] and f"against {ids['W8']}" in recorded["reason"]
+    assert recorded["breach_course_of_conduct"] and "against Person W8" in recorded["reason"]
     assert not _row(result, ids["E7"])["breach_course_of_conduct"]
 
 
@@ -370,13 +457,13 @@ def measures_force(force_factory):
 def test_active_measures_and_uncharged_breaches(build, force_factory) -> None:
     context, ids = build(measures_force(force_factory))
     result = _everyone(measure_status, context)
-    assert list(result.columns) == ["person_id", "active_measures", "breaches_not_charged", "bail_lapsing",
-                                    "bail_lapses_on", "rui_without_conditions", "reason"]
+    assert list(result.columns) == ["person_id", "active_measures", "breaches_not_charged", "breaches_not_offences",
+                                    "bail_lapsing", "bail_lapses_on", "rui_without_conditions", "reason"]
     row = _row(result, ids["M1"])
-    assert row["active_measures"] == f"nmo protecting {ids['P1']} until 2026-12-01"
+    assert row["active_measures"] == "nmo protecting Person P1 until 2026-12-01"
     assert row["breaches_not_charged"] == 1  # I2 (nfa); I3 was charged; I4 is in the future
     assert not row["bail_lapsing"] and not row["rui_without_conditions"]
-    assert row["reason"] == f"Active: nmo protecting {ids['P1']} until 2026-12-01; 1 breach(es) not charged"
+    assert row["reason"] == "Active: nmo protecting Person P1 until 2026-12-01; 1 breach(es) not charged"
 
 
 def test_pre_charge_bail_about_to_lapse(build, force_factory) -> None:
@@ -480,7 +567,8 @@ def test_explain_gives_the_reason_for_each_flag(build, force_factory) -> None:
     reasons = {name: explain_person(context, ids[name]).flag_reasons.set_index("flag")["reason"]
                for name in ("G1", "G2", "G4")}
     assert reasons["G1"]["breach_not_charged"].startswith("1 breach(es) up to 2026-06-30")
-    assert reasons["G1"]["breach_not_charged"].endswith("with no outcome of charged, convicted or caution")
+    assert ("with no outcome of charged, convicted or caution; breaches of pre-charge bail, a DVPN, a DVPO, a "
+            "DAPN or bail conditions are not offences and are not counted") in reasons["G1"]["breach_not_charged"]
     assert reasons["G2"]["bail_lapsing"] == "pre-charge bail lapses on 2026-07-05, within 14 days of 2026-06-30"
     assert reasons["G4"]["rui_no_conditions"] == ("released under investigation on 2026-06-30 with no protective "
                                                   "order or pre-charge bail in force")
