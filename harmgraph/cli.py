@@ -134,7 +134,8 @@ def _show(frame: pd.DataFrame, columns: list[str], fmt: Format, prov: dict[str, 
           output: Path | None, title: str) -> None:
     if fmt is Format.csv:
         emit(to_csv(frame[columns]), output)
-        console.print(f"as of {prov['as_of']}; config {prov['config_version']} ({prov['config_fingerprint']})")
+        console.print(f"as of {prov['as_of']}; config {prov['config_version']} ({prov['config_fingerprint']})"
+                      + (f"; victims: {prov['victims']}" if "victims" in prov else ""))
     elif fmt is Format.json:
         emit(to_json(frame, prov) + "\n", output)
     else:
@@ -210,26 +211,33 @@ def victims(
     top: TopOption = 20,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
     which: Annotated[VictimListName, typer.Option("--list")] = VictimListName.most_offences,
+    all_victims: Annotated[bool, typer.Option(
+        "--all-victims", help="Rank every victim: men, boys and victims whose sex is not recorded too "
+                              "(by default only women and girls).")] = False,
+    under_18: Annotated[bool, typer.Option(
+        "--under-18", help="Only victims under 18 at an incident in the window (girls, or every child "
+                           "with --all-victims), by their date of birth.")] = False,
     as_of: AsOfOption = None,
     config: ConfigOption = None,
     catalogue: CatalogueOption = None,
     output: OutputOption = None,
     reason: ReasonOption = "",
 ) -> None:
-    """Rank repeat victims (most offences, or most different offenders)."""
-    from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims
+    """Rank repeat women and girl victims (most offences, or most different offenders)."""
+    from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims, victim_scope
 
     reason = export_reason(reason, output)
+    scope = victim_scope(all_victims, under_18)
     with open_store(store) as graph_store, stage_progress(stages=2) as tell:
         tell("reading the store")
         context = build_context(graph_store, as_date(as_of), config, catalogue)
         tell("ranking victims")
-        ranked = rank_victims(context, VictimList(which.value)).head(top)
-        prov = provenance(context, f"victims:{which.value}", graph_store)
+        ranked = rank_victims(context, VictimList(which.value), all_victims, under_18).head(top)
+        prov = {**provenance(context, f"victims:{which.value}", graph_store), "victims": scope}
         graph_store.record_audit(current_user(), "export" if output else "list", f"victims:{which.value}",
-                                 f"top {top} as of {context.as_of} format {fmt.value}"
+                                 f"top {top} {scope} as of {context.as_of} format {fmt.value}"
                                  + (f" to {output.name}" if output else ""), reason=reason)
-    _show(ranked, VICTIM_COLUMNS, fmt, prov, output, f"Repeat victims: {which.value}")
+    _show(ranked, VICTIM_COLUMNS, fmt, prov, output, f"Repeat victims ({scope}): {which.value}")
 
 
 @app.command()

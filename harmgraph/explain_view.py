@@ -54,7 +54,8 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
     else:
         console.print("Not a suspect or offender in the scoring window.")
     if evidence.victim:
-        console.print(f"[bold]As a victim: rank {evidence.victim['rank']}[/]  {evidence.victim['reasons']}")
+        console.print(f"[bold]As a victim: rank {evidence.victim['rank']} of all victims[/]  "
+                      f"{evidence.victim['reasons']}")
     console.print(frame_table(evidence.incidents, "Incidents (in_window = counted in the score)"))
     console.print(frame_table(evidence.measures, "Protective measures"))
     console.print(frame_table(evidence.referrals, "Referrals and management"))

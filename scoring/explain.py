@@ -99,15 +99,16 @@ def explain_person(context: ScoringContext, person_id: str, perpetrators: pd.Dat
     """Collect the identity, RFGV components, incidents, measures and referrals of a person.
 
     ``perpetrators`` and ``victims``: the overall offender list and the most-offences victim
-    list for this very context, when the caller holds them already (the app caches them);
-    otherwise they are ranked here.
+    list of all victims (not only women and girls, so anyone harmed has their victim row) for
+    this very context, when the caller holds them already (the app caches them); otherwise they
+    are ranked here.
     """
     persons = context.tables.persons
     person = persons[persons["person_id"] == person_id]
     if person.empty:
         raise PersonNotFound(person_id)
     perpetrator = _row(rank_perpetrators(context) if perpetrators is None else perpetrators, person_id)
-    victim = _row(rank_victims(context) if victims is None else victims, person_id)
+    victim = _row(rank_victims(context, all_victims=True) if victims is None else victims, person_id)
     as_of = pd.Timestamp(context.as_of)
     measures = context.tables.measures
     mine = measures[((measures["subject_person_id"] == person_id)

@@ -154,10 +154,29 @@ def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Pr
     return victims["person"].map(joined)
 
 
-def rank_victims(context: ScoringContext, which: VictimList = VictimList.MOST_OFFENCES) -> pd.DataFrame:
-    """Rank repeat victims: by recorded offences, or by distinct offenders (best first)."""
+def victim_scope(all_victims: bool, under_18: bool) -> str:
+    """Who a victim list holds, in words for its title and audit record.
+
+    >>> victim_scope(False, False), victim_scope(False, True), victim_scope(True, True)
+    ('women and girls', 'girls under 18', 'all victims under 18')
+    """
+    if all_victims:
+        return "all victims under 18" if under_18 else "all victims"
+    return "girls under 18" if under_18 else "women and girls"
+
+
+def rank_victims(context: ScoringContext, which: VictimList = VictimList.MOST_OFFENCES, all_victims: bool = False,
+                 under_18: bool = False) -> pd.DataFrame:
+    """Rank repeat victims: by recorded offences, or by distinct offenders (best first).
+
+    The lists are of women and girls (victims recorded with a sex in ``female_sex_codes``) unless
+    ``all_victims``, which adds men, boys and victims whose sex is not recorded. ``under_18``
+    keeps only victims who were under 18 at an incident in the window (by their date of birth):
+    girls, or with ``all_victims`` all children.
+    """
     prepared = Prepared(context)
     scored = score_victims_coded(context, prepared).reset_index()
+    scored = scored[(scored["female"] | all_victims) & (scored["under_18"] | (not under_18))].reset_index(drop=True)
     scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
     scored["score"] = scored["harm"]
     flags = _Flags(context, prepared, "victims")

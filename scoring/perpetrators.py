@@ -29,6 +29,16 @@ OUTCOME_GROUPS = {
 }
 
 
+# A child in England and Wales is under 18 (Children Act 1989 s105): a woman or girl younger
+# than this on the day of an incident, by her recorded date of birth, was a girl then.
+CHILD_UNDER = 18
+# Distinct victims of each perpetrator in the window: all, women and girls (config
+# female_sex_codes), girls (under CHILD_UNDER at an incident), victims whose sex is not
+# recorded (counted in neither), intimate partners and relatives (config relationships).
+VICTIM_COUNTS = ("victims", "female_victims", "girl_victims", "sex_unknown_victims", "partner_victims",
+                 "family_victims")
+
+
 def _component_points(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     frame["recency_points"] = recency_points(frame["days_since_last"], config.recency)
     frame["frequency_points"] = count_points(frame["incidents"], config.frequency)
@@ -94,9 +104,47 @@ def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
     return found
 
 
+def sex_recorded(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
+    """Per person code: a sex is recorded (blank and ``U``, not known, are not; ``X`` is).
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> sex_recorded(prepared.context, prepared.index).tolist()  # P-1 .. P-6
+    [True, True, True, True, True, True]
+    """
+    found = context.tables.derived.get(("sex_recorded",))
+    if found is None:
+        sex = context.tables.persons["sex"]
+        known = np.append((sex.notna() & (sex != "U")).to_numpy(dtype=bool), False)
+        found = known[index.persons_row]
+        context.tables.derived[("sex_recorded",)] = found
+    return found
+
+
+def ages_at(context: ScoringContext, index: ScoringIndex, people: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Whole years of age of each person code in ``people`` on the day of the incident in the
+    same place of ``rows`` (their date of birth from the persons table; NaN when not recorded).
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> ages_at(prepared.context, prepared.index, np.array([1, 2, 0]), np.array([0, 1, 0])).tolist()  # P-2, P-3, P-1
+    [34.0, 17.0, nan]
+    """
+    persons_row = index.persons_row[np.asarray(people, dtype=np.int64)]
+    born = pd.Series(context.tables.persons["date_of_birth"].array.take(persons_row, allow_fill=True))
+    when = pd.Series(index.occurred[np.asarray(rows, dtype=np.int64)]).dt.normalize()
+    years = when.dt.year - born.dt.year
+    before_birthday = (when.dt.month * 100 + when.dt.day) < (born.dt.month * 100 + born.dt.day)
+    return (years - before_birthday.astype("float64")).to_numpy(dtype="float64")
+
+
 def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     distinct = links.drop_duplicates(["person", "victim"])
     female = female_people(context, index)[distinct["victim"].to_numpy()]
+    unknown_sex = ~sex_recorded(context, index)[distinct["victim"].to_numpy()]
+    female_links = links[female_people(context, index)[links["victim"].to_numpy()]]
+    young = ages_at(context, index, female_links["victim"].to_numpy(), female_links["row"].to_numpy()) < CHILD_UNDER
+    girls = female_links[young].drop_duplicates(["person", "victim"])
     groups = context.config.relationships
 
     def related(codes: tuple[str, ...]) -> pd.Series:
@@ -107,6 +155,8 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringI
     return pd.DataFrame({
         "victims": distinct.groupby("person").size(),
         "female_victims": distinct[female].groupby("person").size(),
+        "girl_victims": girls.groupby("person").size(),
+        "sex_unknown_victims": distinct[unknown_sex].groupby("person").size(),
         "partner_victims": related(groups.intimate_partner),
         "family_victims": related(groups.family),
     })
@@ -178,7 +228,7 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     ranking, and ``prepared.decode`` puts the ids back (see :mod:`scoring.prepared`).
 
     Columns: incidents, crimes, harm, first_incident, last_incident, high_dash, victims,
-    female_victims, partner_victims, family_victims, days_since_last, most_serious_offence/at/incident,
+    female_victims, girl_victims, sex_unknown_victims, partner_victims, family_victims, days_since_last, most_serious_offence/at/incident,
     outcomes, the four ``*_points`` and score.
 
     >>> from scoring.signals.example import example_prepared
@@ -195,8 +245,8 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     rows = incident_rows(prepared.window_perpetrators, prepared)
     frame = incident_summary(rows, "crimes")
     frame = frame.join(_victim_counts(context, prepared.window_links, index)).fillna(
-        {"victims": 0, "female_victims": 0, "partner_victims": 0, "family_victims": 0})
-    for column in ("victims", "female_victims", "partner_victims", "family_victims"):
+        dict.fromkeys(VICTIM_COUNTS, 0))
+    for column in VICTIM_COUNTS:
         frame[column] = frame[column].astype("int64")
     frame["days_since_last"] = days_since_last(frame, context.as_of)
     frame = frame.join(most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))

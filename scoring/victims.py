@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from scoring.context import ScoringContext
-from scoring.perpetrators import (days_since_last, incident_rows, incident_summary,
-                                  most_serious)
+from scoring.perpetrators import (CHILD_UNDER, ages_at, days_since_last, female_people, incident_rows,
+                                  incident_summary, most_serious, sex_recorded)
 from scoring.prepared import Prepared, prepared_for
 
 
@@ -32,7 +32,8 @@ def offenders_of(context: ScoringContext, victim_id: str, prepared: Prepared | N
 def score_victims_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
     """One row per victim in the window, indexed by person code (``prepared``, built for
     ``context``, decodes them): incidents, offences, harm suffered, first_incident, last_incident, high_dash,
-    offenders, partner_offenders, family_offenders, most_serious_offence/at, days_since_last.
+    offenders, partner_offenders, family_offenders, most_serious_offence/at, days_since_last,
+    female, sex_recorded, age, under_18.
 
     ``offences`` counts recorded crimes (non-crime domestic incidents are in ``incidents``
     only); ``offenders`` counts distinct people recorded as suspect or offender, and
@@ -60,4 +61,17 @@ def score_victims_coded(context: ScoringContext, prepared: Prepared) -> pd.DataF
     frame[counts] = frame[counts].fillna(0).astype("int64")
     frame = frame.join(most_serious(rows, prepared.index).drop(columns="most_serious_incident"))
     frame["days_since_last"] = days_since_last(frame, context.as_of)
-    return frame
+    return frame.join(_who(context, prepared, rows))
+
+
+def _who(context: ScoringContext, prepared: Prepared, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per victim: female (config ``female_sex_codes``), sex_recorded, age (whole years at the
+    latest incident, NaN without a date of birth) and under_18 (under 18 at any incident)."""
+    index = prepared.index
+    ages = pd.Series(ages_at(context, index, rows["person"].to_numpy(), rows["row"].to_numpy())).groupby(
+        rows["person"].to_numpy())
+    people = ages.max().index.to_numpy()
+    return pd.DataFrame({"female": female_people(context, index)[people],
+                         "sex_recorded": sex_recorded(context, index)[people],
+                         "age": ages.max().to_numpy(), "under_18": (ages.min() < CHILD_UNDER).to_numpy()},
+                        index=pd.Index(people, name="person"))

@@ -9,7 +9,7 @@ from harmgraph.ui import data
 from harmgraph.ui.chrome import current_view, need_incidents, open_profile
 from harmgraph.ui.format import flag_chips, provenance_line, short_flags
 from harmgraph.ui.list_table import victim_table
-from scoring.lists import PerpetratorList, VictimList
+from scoring.lists import PerpetratorList, VictimList, victim_scope
 from scoring.victims import offenders_of as victim_offenders
 
 LISTS = {VictimList.MOST_OFFENCES.value: "Most offences", VictimList.MOST_OFFENDERS.value: "Most different offenders"}
@@ -32,9 +32,15 @@ if need_incidents(view):
     which = st.segmented_control("List", list(LISTS), format_func=LISTS.get, key="victim_list",
                                  default=VictimList.MOST_OFFENCES.value) or VictimList.MOST_OFFENCES.value
     key = view.key
-    ranked = data.victims(key, which)
+    all_victims = st.toggle("All victims", key="victim_all", value=False,
+                            help="By default the lists hold women and girls (victims recorded as female). "
+                                 "Switch on to add men, boys and victims whose sex is not recorded.")
+    under_18 = st.checkbox("Children only" if all_victims else "Girls under 18 only", key="victim_under_18",
+                           help="Only victims under 18 at an incident in the window, by their date of birth.")
+    ranked = data.victims(key, which, all_victims, under_18)
     top = st.number_input("Show top", min_value=10, max_value=5000, value=100, step=10, key="victim_top")
-    st.caption(f"{len(ranked):,} victims in the window. " + provenance_line(view.provenance(f"victims:{which}")))
+    st.caption(f"{len(ranked):,} victims in the window ({victim_scope(all_victims, under_18)}). "
+               + provenance_line(view.provenance(f"victims:{which}")))
     table = ranked.head(int(top)).assign(
         flag_text=lambda f: f["flags"].map(lambda v: " · ".join(short_flags(v))),
         last_day=lambda f: pd.to_datetime(f["last_incident"]).dt.date)
@@ -43,10 +49,12 @@ if need_incidents(view):
         event = st.dataframe(
             table, key="victim_table", on_select="rerun", selection_mode="single-row", hide_index=True,
             width="stretch", height=min(38 + 35 * len(table), 420),
-            column_order=["rank", "display_name", "offences", "offenders", "offender_ranks", "last_day",
+            column_order=["rank", "display_name", "age", "offences", "offenders", "offender_ranks", "last_day",
                           "flag_text", "reasons", "person_id"],
             column_config={"rank": st.column_config.NumberColumn("Rank", width="small", pinned=True),
                            "display_name": st.column_config.TextColumn("Name", pinned=True),
+                           "age": st.column_config.NumberColumn("Age", format="%d",
+                                                                help="Age at the latest incident, from the date of birth"),
                            "offences": st.column_config.NumberColumn("Offences"),
                            "offenders": st.column_config.NumberColumn("Offenders"),
                            "offender_ranks": st.column_config.TextColumn("Offenders (with their rank)", width="large"),

@@ -107,16 +107,17 @@ def perpetrators(key: ViewKey, which: str) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner="Ranking victims…")
-def victims(key: ViewKey, which: str) -> pd.DataFrame:
-    """The ranked repeat-victim list (contract columns first, offender_ranks among extras)."""
-    return rank_victims(context(key), VictimList(which))
+def victims(key: ViewKey, which: str, all_victims: bool = False, under_18: bool = False) -> pd.DataFrame:
+    """The ranked repeat-victim list (contract columns first, offender_ranks among extras): women
+    and girls unless ``all_victims``; ``under_18`` keeps those under 18 at an incident."""
+    return rank_victims(context(key), VictimList(which), all_victims, under_18)
 
 
 @st.cache_data(max_entries=64, show_spinner="Collecting the evidence…")
 def evidence(key: ViewKey, person_id: str) -> Evidence:
     """Identity, RFGV components, incidents, measures and referrals of one person."""
     return explain_person(context(key), person_id, perpetrators=perpetrators(key, PerpetratorList.OVERALL.value),
-                          victims=victims(key, VictimList.MOST_OFFENCES.value))
+                          victims=victims(key, VictimList.MOST_OFFENCES.value, all_victims=True))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Building the incident graph…")

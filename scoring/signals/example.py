@@ -1,7 +1,7 @@
 """A tiny force in memory, as of 2026-06-30, for the signals' docstring examples.
 
 - ``P-1`` (Adam) assaulted his partner ``P-2`` in January 2025 and was charged; in September
-  he assaulted (ABH) a new partner, ``P-3``, and was charged again; in May 2026 he strangled
+  he assaulted (ABH) a new partner, ``P-3``, then 17, and was charged again; in May 2026 he strangled
   her (high DASH risk) and is on pre-charge bail until 2026-07-05.
 - ``P-4`` (Dan) harassed his ex-partner ``P-5``, then breached the non-molestation order
   protecting her (no further action on either); he is on the daily briefing.
@@ -29,6 +29,8 @@ AS_OF = date(2026, 6, 30)
 
 _PERSONS = [("P-1", "Adam", "M"), ("P-2", "Beth", "F"), ("P-3", "Cara", "F"), ("P-4", "Dan", "M"),
             ("P-5", "Eve", "F"), ("P-6", "Finn", "M")]
+# Dates of birth where recorded: Cara was 17 when Adam first assaulted her.
+_BORN = {"P-2": "1990-05-04", "P-3": "2008-03-01"}
 # incident, when, offence, outcome, DASH risk, suspect, victim, relationship
 _INCIDENTS = [
     ("I-1", "2025-01-10", "common_assault", "charged", "standard", "P-1", "P-2", "partner"),
@@ -52,7 +54,8 @@ def example_context() -> ScoringContext:
     persons = pd.DataFrame({"person_id": [p for p, _, _ in _PERSONS],
                             "display_name": [f"{name} Example" for _, name, _ in _PERSONS],
                             "record_ids": [f"R{p[2:]}" for p, _, _ in _PERSONS],
-                            "sex": [sex for _, _, sex in _PERSONS]})
+                            "sex": [sex for _, _, sex in _PERSONS],
+                            "date_of_birth": [_BORN.get(p) for p, _, _ in _PERSONS]})
     incidents = pd.DataFrame([{"incident_id": i, "occurred_at": when, "offence": offence, "outcome": outcome,
                                "dash_risk": dash, "domestic_abuse": relationship != "acquaintance"}
                               for i, when, offence, outcome, dash, _, _, relationship in _INCIDENTS])

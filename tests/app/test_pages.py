@@ -183,6 +183,21 @@ def test_repeat_victims_show_offenders_with_their_ranks(app, person_ids) -> None
     assert anne["offences"] == 2 and f"{person_ids['R1']}, rank 1" in anne["offender_ranks"]
 
 
+def test_repeat_victims_are_women_and_girls_with_a_switch_for_all_and_a_girls_filter(app, person_ids) -> None:
+    app.switch_page("app_pages/victims.py").run()
+    _no_errors(app)
+    assert any("(women and girls)" in c.value for c in app.caption)
+    women = len(app.dataframe(key="victim_table").value)
+    app.checkbox(key="victim_under_18").check().run()
+    _no_errors(app)
+    assert any("0 victims in the window (girls under 18)" in c.value for c in app.caption)  # no dates of birth
+    app.checkbox(key="victim_under_18").uncheck().run()
+    app.toggle(key="victim_all").set_value(True).run()
+    _no_errors(app)
+    assert any("(all victims)" in c.value for c in app.caption)
+    assert len(app.dataframe(key="victim_table").value) == women  # every victim here is a woman
+
+
 def test_network_explorer_draws_the_ego_network(app, person_ids) -> None:
     app.session_state["network_centre"] = person_ids["R4"]
     app.switch_page("app_pages/network.py").run()

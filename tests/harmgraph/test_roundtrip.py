@@ -60,6 +60,25 @@ def test_the_different_victims_list_puts_multi_victim_perpetrators_first(
     assert victims == sorted(victims, reverse=True) and victims[0] >= 2
 
 
+def test_the_victim_lists_hold_women_and_girls_unless_all_victims_are_asked_for(
+        unfragmented_force: tuple[Path, Path]) -> None:
+    _, store = unfragmented_force
+
+    def victims(*options: str) -> dict:
+        return json.loads(_run("victims", "--store", str(store), "--top", "100000", "--format", "json", *options))
+
+    default, everyone, girls = victims(), victims("--all-victims"), victims("--under-18")
+    assert default["provenance"]["victims"] == "women and girls"
+    assert default["rows"] and all(row["female"] for row in default["rows"])
+    assert any(not row["female"] for row in everyone["rows"])
+    women = {row["person_id"] for row in default["rows"]}
+    assert women == {row["person_id"] for row in everyone["rows"] if row["female"]}
+    assert girls["rows"] and all(row["female"] and row["under_18"] for row in girls["rows"])
+    assert {row["person_id"] for row in girls["rows"]} < women
+    csv_text = _run("victims", "--store", str(store), "--format", "csv", "--all-victims")
+    assert csv_text.splitlines()[0] == "rank,person_id,display_name,record_ids,score,offences,offenders,last_incident,flags,reasons"
+
+
 def test_strict_ingest_exits_2_when_rows_are_quarantined(tmp_path: Path, force_factory) -> None:
     force = force_factory()
     force.person("R1", "Ann", "Lee", "F")

@@ -62,8 +62,8 @@ class PlainForce:
     roles: list[dict[str, object]] = field(default_factory=list)
     persons: list[dict[str, object]] = field(default_factory=list)
 
-    def person(self, person_id: str, sex: str | None = None) -> str:
-        self.persons.append({"person_id": person_id, "sex": sex})
+    def person(self, person_id: str, sex: str | None = None, date_of_birth: str | None = None) -> str:
+        self.persons.append({"person_id": person_id, "sex": sex, "date_of_birth": date_of_birth})
         return person_id
 
     def incident(self, incident_id: str, occurred_at: str, offence: str = "abh", suspect: str | None = None,

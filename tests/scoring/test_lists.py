@@ -1,0 +1,79 @@
+"""rank_victims' women-and-girls scope and the girls among victims, on plain tables.
+
+Catalogue and config as in tests/scoring/conftest.py (women are sex ``F``; a 3-year window).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from scoring.lists import VictimList, rank_victims
+from scoring.perpetrators import ages_at, score_perpetrators_coded
+from scoring.prepared import Prepared
+
+AS_OF = date(2026, 6, 30)
+
+
+def victims_of(plain_force) -> None:
+    """Five victims of S, each assaulted once: a woman, a girl of 17, a man, a boy of 15 and
+    someone whose sex is not recorded (no date of birth for the adults)."""
+    plain_force.person("Woman", "F")
+    plain_force.person("Girl", "F", "2009-01-01")
+    plain_force.person("Man", "M")
+    plain_force.person("Boy", "M", "2011-01-01")
+    plain_force.person("Unknown", "U")
+    for number, victim in enumerate(("Woman", "Girl", "Man", "Boy", "Unknown"), start=1):
+        plain_force.incident(f"I{number}", f"2026-0{number}-10", "abh", "S", (victim,))
+
+
+def test_the_victim_lists_hold_women_and_girls_by_default_and_everyone_when_asked(plain_force) -> None:
+    victims_of(plain_force)
+    context = plain_force.context(AS_OF)
+    for which in VictimList:
+        assert set(rank_victims(context, which)["person_id"]) == {"Woman", "Girl"}
+        assert set(rank_victims(context, which, all_victims=True)["person_id"]) == {
+            "Woman", "Girl", "Man", "Boy", "Unknown"}
+
+
+def test_the_under_18_filter_keeps_girls_or_with_all_victims_every_child(plain_force) -> None:
+    victims_of(plain_force)
+    context = plain_force.context(AS_OF)
+    girls = rank_victims(context, under_18=True)
+    assert girls[["person_id", "age", "under_18", "rank"]].values.tolist() == [["Girl", 17.0, True, 1]]
+    children = rank_victims(context, all_victims=True, under_18=True)
+    assert set(children["person_id"]) == {"Girl", "Boy"}
+
+
+def test_a_victim_without_a_date_of_birth_has_no_age_and_is_not_under_18(plain_force) -> None:
+    victims_of(plain_force)
+    everyone = rank_victims(plain_force.context(AS_OF), all_victims=True).set_index("person_id")
+    assert np.isnan(everyone.at["Woman", "age"]) and not everyone.at["Woman", "under_18"]
+    assert everyone.loc["Unknown", ["female", "sex_recorded"]].tolist() == [False, False]
+
+
+def test_a_girl_counts_as_under_18_when_she_was_at_any_incident_and_her_age_is_the_latest(plain_force) -> None:
+    plain_force.person("V", "F", "2008-03-01")
+    plain_force.incident("I1", "2026-02-28", "abh", "S", ("V",))  # the day before her 18th birthday
+    plain_force.incident("I2", "2026-03-01", "abh", "S", ("V",))  # her 18th birthday
+    row = rank_victims(plain_force.context(AS_OF), under_18=True).iloc[0]
+    assert (row["person_id"], row["age"], row["under_18"]) == ("V", 18.0, True)
+
+
+def test_on_her_18th_birthday_a_woman_is_no_longer_a_girl(plain_force) -> None:
+    plain_force.person("V", "F", "2008-03-01")
+    plain_force.incident("I1", "2026-03-01T08:00", "abh", "S", ("V",))
+    assert rank_victims(plain_force.context(AS_OF), under_18=True).empty
+    prepared = Prepared(plain_force.context(AS_OF))
+    victim = prepared.index.codes(pd.Series(["V"], dtype="string"))
+    assert ages_at(prepared.context, prepared.index, victim, np.array([0])).tolist() == [18.0]
+
+
+def test_the_offender_list_counts_girls_and_victims_of_unknown_sex_apart(plain_force) -> None:
+    victims_of(plain_force)
+    context = plain_force.context(AS_OF)
+    prepared = Prepared(context)
+    row = prepared.decode(score_perpetrators_coded(context, prepared)).set_index("person_id").loc["S"]
+    assert (row["victims"], row["female_victims"], row["girl_victims"], row["sex_unknown_victims"]) == (5, 2, 1, 1)
