@@ -17,6 +17,7 @@ import sys
 import streamlit as st
 
 from core.errors import HarmgraphError
+from harmgraph.ui import data
 from harmgraph.ui.auth import allowed_pages, require_account
 from harmgraph.ui.chrome import PAGES, sidebar
 from harmgraph.ui.settings import settings_from
@@ -32,11 +33,15 @@ def main() -> None:
     st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button on a police server
 
     settings = settings_from(sys.argv[1:], os.environ)
+    account = None
     try:
         account = require_account(settings, os.environ)  # the sign-in form stops the run until signed in
     except HarmgraphError as exc:
         st.error(str(exc))
         st.stop()
+    finally:
+        if account is None:  # the sign-in form is on screen: read and rank while the user types
+            data.warm(settings)
     # Only the pages the account's role may see (harmgraph/access.py) are offered.
     navigation = st.navigation(allowed_pages(account.role, [
         st.Page(PAGES["candidates"], title="MATAC candidates", default=True),

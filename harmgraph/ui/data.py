@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from graph.network import NetworkIndex, incident_graph, network_index
+from core.errors import HarmgraphError
 from harmgraph.context import latest_incident_date, panel_tables
 from harmgraph.ui.settings import Settings
 from scoring.catalogue import OffenceCatalogue, load_catalogue
@@ -144,3 +145,16 @@ def person_harm(key: ViewKey) -> dict[str, float]:
 def offence_harm(settings: Settings) -> dict[str, float]:
     """Catalogue harm days per offence key."""
     return catalogue(settings).table["harm_days"].astype(float).to_dict()
+
+
+def warm(settings: Settings) -> None:
+    """Fill the caches the first page after sign-in reads (the store's tables, the default view's
+    context and overall ranking), so that page opens at once. Called while the sign-in form is
+    on screen; a store that cannot be read now is left for the page to report."""
+    try:
+        version = store_version(settings)
+        as_of = default_as_of(settings, version)
+        if as_of is not None:
+            perpetrators(view_key(settings, version, as_of, None), PerpetratorList.OVERALL.value)
+    except HarmgraphError:
+        return
