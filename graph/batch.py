@@ -57,6 +57,8 @@ class LoadSummary:
     started_at: datetime
     per_file: dict[str, dict[str, int]] = field(default_factory=dict)
     already_loaded: bool = False
+    # Contract table -> stored ids the extract withdrew (removed with their links).
+    withdrawn: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def quarantined(self) -> int:

@@ -122,6 +122,19 @@ LINK_ABOUT = (
     "MATCH (r:PersonRecord {record_id: row.record_id}) MERGE (f)-[:ABOUT]->(r)"
 )
 
+# Records withdrawn upstream, by contract table: each goes with its links (DETACH DELETE); a
+# measure restricting or a referral about a withdrawn person record goes with it.
+WITHDRAW = {
+    "people": [
+        "UNWIND $ids AS id MATCH (m:Measure)-[:RESTRICTS]->(:PersonRecord {record_id: id}) DETACH DELETE m",
+        "UNWIND $ids AS id MATCH (f:Referral)-[:ABOUT]->(:PersonRecord {record_id: id}) DETACH DELETE f",
+        "UNWIND $ids AS id MATCH (r:PersonRecord {record_id: id}) DETACH DELETE r",
+    ],
+    "incidents": ["UNWIND $ids AS id MATCH (i:Incident {incident_id: id}) DETACH DELETE i"],
+    "measures": ["UNWIND $ids AS id MATCH (m:Measure {measure_id: id}) DETACH DELETE m"],
+    "referrals": ["UNWIND $ids AS id MATCH (f:Referral {referral_id: id}) DETACH DELETE f"],
+}
+
 # --- identity ---------------------------------------------------------------------------------
 DELETE_PERSONS = "MATCH (p:Person) DETACH DELETE p"
 DELETE_LINKS = "MATCH (l:IdentityLink) DELETE l"

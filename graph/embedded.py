@@ -118,6 +118,31 @@ _UPSERTS = [
     ("referrals", ["referral_id"], "referrals", cols.REFERRAL_COLUMNS),
 ]
 
+# What goes with a withdrawn record, by contract table (ids in the registered ``withdrawn_ids``).
+# A measure about a withdrawn person record goes with it; one protecting it loses the link.
+_GONE = "(SELECT id FROM withdrawn_ids)"
+_WITHDRAW: dict[str, list[str]] = {
+    "people": [
+        f"DELETE FROM involvements WHERE record_id IN {_GONE}",
+        f"DELETE FROM measure_breaches WHERE measure_id IN (SELECT measure_id FROM measures WHERE subject_record_id IN {_GONE})",
+        f"DELETE FROM measures WHERE subject_record_id IN {_GONE}",
+        f"UPDATE measures SET protected_record_id = NULL WHERE protected_record_id IN {_GONE}",
+        f"DELETE FROM referrals WHERE record_id IN {_GONE}",
+        f"DELETE FROM record_person WHERE record_id IN {_GONE}",
+        f"DELETE FROM person_records WHERE record_id IN {_GONE}",
+    ],
+    "incidents": [
+        f"DELETE FROM involvements WHERE incident_id IN {_GONE}",
+        f"DELETE FROM measure_breaches WHERE incident_id IN {_GONE}",
+        f"DELETE FROM incidents WHERE incident_id IN {_GONE}",
+    ],
+    "measures": [
+        f"DELETE FROM measure_breaches WHERE measure_id IN {_GONE}",
+        f"DELETE FROM measures WHERE measure_id IN {_GONE}",
+    ],
+    "referrals": [f"DELETE FROM referrals WHERE referral_id IN {_GONE}"],
+}
+
 _COUNTED_TABLES = (
     "person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
     "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
@@ -287,6 +312,7 @@ class EmbeddedStore(GraphStore):
         self._refuse_during_load(f"load {batch.summary.load_id} (loading into the store itself)")
         try:
             with self._transaction():
+                self._withdraw(batch.summary.withdrawn)
                 for table, keys, attribute, columns in _UPSERTS:
                     self._upsert(table, keys, getattr(batch, attribute), columns)
                 self._write_breaches(batch)
@@ -296,6 +322,19 @@ class EmbeddedStore(GraphStore):
                 self._bump_version()
         except duckdb.Error as exc:
             raise StoreError(f"load {batch.summary.load_id} was rolled back: {exc}") from exc
+
+    def _withdraw(self, withdrawn: dict[str, list[str]]) -> None:
+        """Delete withdrawn records with everything that links to them (in the load's transaction)."""
+        for name, statements in _WITHDRAW.items():
+            ids = withdrawn.get(name) or []
+            if not ids:
+                continue
+            self._con.register("withdrawn_ids", pd.DataFrame({"id": pd.Series(ids, dtype=object)}))
+            try:
+                for statement in statements:
+                    self._con.execute(statement)
+            finally:
+                self._con.unregister("withdrawn_ids")
 
     def existing_ids(self, table: str, ids: pd.Series) -> pd.Series:
         key = {"person_records": "record_id", "incidents": "incident_id"}[table]

@@ -265,6 +265,9 @@ class Neo4jStore(GraphStore):
         finished = datetime.now()
 
         def work(tx: ManagedTransaction) -> None:
+            for name, statements in cypher.WITHDRAW.items():
+                for statement in statements:
+                    self._unwind(tx, statement, list(batch.summary.withdrawn.get(name, [])), "ids")
             self._write_data(tx, batch)
             if batch.identity is not None:
                 self._write_identity(tx, batch.identity)

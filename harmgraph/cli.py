@@ -87,6 +87,9 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
         if counts.get("blank_lines"):
             notes.append(f"{file}: {counts['blank_lines']} blank line(s) skipped")
     console.print(table)
+    if summary.withdrawn:
+        console.print("withdrawn upstream, removed with their links: "
+                      + ", ".join(f"{len(ids)} from {name}" for name, ids in summary.withdrawn.items()))
     for note in notes:
         console.print(f"[yellow]warning:[/] {note}")
 
@@ -107,6 +110,8 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # ty
     with open_store(store_location) as store:
         store.record_audit(current_user(), "load", summary.load_id,
                            ("already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
+                           + "".join(f"; withdrew {len(ids)} {name}: {', '.join(ids[:20])}"
+                                     + (" ..." if len(ids) > 20 else "") for name, ids in summary.withdrawn.items())
                            + f"; resolution match_threshold {settings.match_threshold}"
                            + (f" from {resolution_config}" if resolution_config else " (default settings)"))
         return summary

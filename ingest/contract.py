@@ -180,6 +180,27 @@ REFERRALS = Table(
     ),
 )
 
+# Tables a load can withdraw records from (ingest/withdraw.py): those keyed by one id. An
+# involvement goes with its incident or person record.
+WITHDRAWABLE_TABLES = ("people", "incidents", "measures", "referrals")
+
+COMPLETE = Table(
+    name="complete",
+    key="table",
+    optional_file=True,
+    columns=(Column("table", ColumnKind.CODE, required=True, codes=WITHDRAWABLE_TABLES),),
+)
+
+WITHDRAWN = Table(
+    name="withdrawn",
+    key="table,id",
+    optional_file=True,
+    columns=(
+        Column("table", ColumnKind.CODE, required=True, codes=WITHDRAWABLE_TABLES),
+        Column("id", ColumnKind.ID, required=True),
+    ),
+)
+
 # Load order matters: references point only at tables earlier in this tuple.
-TABLES: tuple[Table, ...] = (PEOPLE, INCIDENTS, INVOLVEMENTS, MEASURES, REFERRALS)
+TABLES: tuple[Table, ...] = (PEOPLE, INCIDENTS, INVOLVEMENTS, MEASURES, REFERRALS, COMPLETE, WITHDRAWN)
 TABLES_BY_NAME = {t.name: t for t in TABLES}

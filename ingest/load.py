@@ -23,6 +23,7 @@ from ingest.person_ids import stamp_lineage
 from ingest.parse import parse_table
 from ingest.read import ROW, RawTable, read_folder
 from ingest.validate import Rules, validate_table
+from ingest.withdraw import carried_ids, withdrawals
 from core.arrow_isin import isin
 from core.errors import IngestError
 
@@ -251,12 +252,18 @@ def resolve_stored(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
     return identity
 
 
+def _typed(checked: dict[str, CheckedTable], name: str) -> pd.DataFrame | None:
+    return checked[name].typed if name in checked else None
+
+
 def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
-              load_id: str) -> Identity | None:
+              load_id: str, withdrawn_records: list[str] | None = None) -> Identity | None:
     """The new identity for this load, or None when the stored one stands unchanged."""
     stored, clusters = store.person_records(), store.clusters()
-    if _records_already_resolved(stored, clusters, records):
+    if not withdrawn_records and _records_already_resolved(stored, clusters, records):
         return None
+    if withdrawn_records:  # resolved without them: they leave the store with this load
+        stored = stored[~isin(stored["record_id"], pd.Series(withdrawn_records))]
     stored = stored[~isin(stored["record_id"], records["record_id"])]
     every_record = pd.concat([stored, records], ignore_index=True) if len(stored) else records
     return resolve_stored(store, every_record.reset_index(drop=True), resolver, f"load {load_id}")
@@ -278,6 +285,8 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
         summary.already_loaded, summary.load_id = True, earlier
         return summary
     rules = Rules(now=now or started, offence_keys=offence_keys)
+    carried = carried_ids({name: raw.frame for name, raw in raws.items()})  # before the text is let go
+    damaged = {name for name, raw in raws.items() if len(raw.unreadable_rows)}
     checked: dict[str, CheckedTable] = {}
     for name, raw in raws.items():
         tell(f"validating {raw.file}")
@@ -292,8 +301,9 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
                 else pd.DataFrame(columns=cols.BREACH_COLUMNS))
     records = _frame(checked, "people", cols.RECORD_COLUMNS)
     summary.per_file = _summarise(checked)  # before resolving: a miscount stops the load at once
+    summary.withdrawn = withdrawals(_typed(checked, "complete"), _typed(checked, "withdrawn"), carried, damaged, store)
     tell("resolving people")
-    identity = _identity(store, records, resolver, summary.load_id)
+    identity = _identity(store, records, resolver, summary.load_id, summary.withdrawn.get("people", []))
     batch = LoadBatch(
         summary=summary, records=records,
         incidents=_frame(checked, "incidents", cols.INCIDENT_COLUMNS),

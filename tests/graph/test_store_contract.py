@@ -516,3 +516,33 @@ def test_the_readme_cypher_runs_on_the_bolt_server(neo4j_store, load, force_fact
     assert victims_of_r1 == {clusters["R2"], clusters["R3"], clusters["R5"]}
     shared = {r["victim"] for r in answers[1]}
     assert shared == {clusters["R5"]}  # R1 and R4 both harmed Dee White
+
+
+# --- records withdrawn upstream ------------------------------------------------------------------
+def _without_r4(force_factory):  # type: ignore[no-untyped-def]
+    """The small force's next full extract: Carl Black (R4), his incident I4 and measure M2 are gone."""
+    force = small_force(force_factory)
+    force.people = [p for p in force.people if p["record_id"] != "R4"]
+    force.incidents = [i for i in force.incidents if i["incident_id"] != "I4"]
+    force.involvements = [v for v in force.involvements if v["incident_id"] != "I4"]
+    force.measures = [m for m in force.measures if m["measure_id"] != "M2"]
+    return force
+
+
+def test_a_complete_extract_withdraws_what_it_no_longer_carries_in_both_stores(
+        store, neo4j_store, force_factory, tmp_path, catalogue) -> None:
+    from ingest.load import ingest_folder
+
+    full = small_force(force_factory).write(tmp_path / "full")
+    later = _without_r4(force_factory).write(tmp_path / "later")
+    (later / "complete.csv").write_text("table\npeople\nincidents\nmeasures\n", encoding="utf-8")
+    for each in (store, neo4j_store):
+        ingest_folder(full, each, catalogue.keys)
+        summary = ingest_folder(later, each, catalogue.keys)
+        assert summary.withdrawn == {"incidents": ["I4"], "measures": ["M2"], "people": ["R4"]}
+        assert "R4" not in set(each.person_records()["record_id"]) and "R4" not in set(each.clusters()["record_id"])
+        tables = each.scoring_tables()
+        assert "I4" not in set(tables.incidents["incident_id"]) and "I4" not in set(tables.roles["incident_id"])
+        assert "M2" not in set(tables.measures["measure_id"])
+    assert_same_scoring(store, neo4j_store)
+    assert store.counts() == neo4j_store.counts()
