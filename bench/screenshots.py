@@ -33,7 +33,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "screens only, not a real password"
 # The navigation title of each page (harmgraph/app.py).
 TITLES = {"candidates": "MATAC candidates", "profile": "Perpetrator profile", "victims": "Repeat victims",
-          "network": "Network explorer", "quality": "Data quality", "matac": "MATAC decisions & cohort",
+          "network": "Network explorer", "quality": "Data quality", "matac": "MATAC meetings",
           "evidence": "Evidence: back-test & fairness", "users": "Users", "audit": "Access log"}
 
 

@@ -75,6 +75,7 @@ def register(app: typer.Typer) -> None:
                         no_args_is_help=True)
     app.add_typer(matac, name="matac")
     register_pack(matac)
+    register_outcomes(matac)
 
     @matac.command()
     def record(
@@ -300,3 +301,31 @@ def register_pack(matac: typer.Typer) -> None:
             built = build_pack(graph_store, context, request)
         output.write_bytes(built.pdf)
         console.print(f"wrote {output}: {len(built.person_ids)} candidates, {len(built.person_ids) + 2} pages")
+
+
+def register_outcomes(matac: typer.Typer) -> None:
+    """Add ``matac outcomes``: harm before and after adoption beside a comparison group."""
+
+    @matac.command()
+    def outcomes(
+        months: Annotated[int, typer.Option("--months", min=1, help="Months before and after adoption.")] = 12,
+        matches: Annotated[int, typer.Option("--matches", min=1,
+                                             help="Comparison people per adoptee (nearest score).")] = 3,
+        store: StoreOption = DEFAULT_STORE,
+        config: ConfigOption = None,
+        catalogue: CatalogueOption = None,
+        fmt: FormatOption = TableFormat.table,
+    ) -> None:
+        """Harm in the months before and after adoption, adopted beside similar scores not adopted (not causal)."""
+        from scoring.matac import outcome_comparison
+
+        with open_store(store) as graph_store:
+            context = build_context(graph_store, None, config, catalogue)
+            report = outcome_comparison(graph_store.matac_decisions_now(), context, months, matches)
+            graph_store.record_audit(current_user(), "list", "matac:outcomes", f"{months} months, {matches} matches")
+        console.print(report.note)
+        if fmt is TableFormat.csv:
+            _show(report.people, fmt, "")
+            return
+        _show(report.summary, fmt, f"Mean harm days, {months} months before and after adoption (not causal)")
+        _show(report.people, fmt, "Each adoptee and their comparison people")

@@ -14,6 +14,7 @@ from datetime import date
 import pandas as pd
 
 from scoring.lists import PerpetratorList, rank_perpetrators
+from scoring.window import with_harm
 from scoring.context import ScoringContext
 from core.arrow_isin import isin
 from core.tables import COLUMNS as TABLE_DTYPES, ScoringTables
@@ -452,3 +453,82 @@ def with_panel_referrals(tables: ScoringTables, decisions: pd.DataFrame) -> Scor
     merged = pd.concat([tables.referrals, extra.astype(TABLE_DTYPES["referrals"])], ignore_index=True)
     merged = merged.astype(TABLE_DTYPES["referrals"]).sort_values("referral_id", kind="stable")
     return replace(tables, referrals=merged.reset_index(drop=True))
+
+
+NOT_CAUSAL = ("Not causal: the comparison group are people with similar scores on the same day whom the "
+              "panel did not adopt. The panel chooses whom to adopt, so the two groups may differ in ways "
+              "the score does not show; a difference in harm is not proof that adoption caused it.")
+OUTCOME_COLUMNS = ["group", "person_id", "anchor", "score_at_anchor", "harm_before", "harm_after",
+                   "follow_up_days"]
+OUTCOME_SUMMARY_COLUMNS = ["group", "people", "harm_before", "harm_after", "change", "follow_up_days"]
+
+
+@dataclass(frozen=True)
+class OutcomeReport:
+    """Harm in the months before and after adoption, adopted against a comparison group
+    (built by :func:`outcome_comparison`); ``note`` says why it is not causal."""
+
+    people: pd.DataFrame
+    summary: pd.DataFrame
+    months: int
+    note: str = NOT_CAUSAL
+
+
+def _harm_between(harm: pd.DataFrame, person_id: str, after: pd.Timestamp, until: pd.Timestamp) -> float:
+    """Harm days of the person's incidents as a perpetrator in (after, until]."""
+    mine = harm[(harm["person_id"] == person_id) & (harm["occurred_at"] > after) & (harm["occurred_at"] <= until)]
+    return float(mine["harm_days"].sum())
+
+
+def outcome_comparison(decisions: pd.DataFrame, context: ScoringContext, months: int = 12,
+                       matches: int = 3) -> OutcomeReport:
+    """For each adopted person, harm (catalogue harm days, as a perpetrator) in the ``months``
+    before and after the day the adoption counts from, beside the ``matches`` people nearest
+    in score on that day who were never adopted. The follow-up stops at the extract's last
+    incident (``follow_up_days`` says how much there was). Not causal (``NOT_CAUSAL``).
+
+    >>> from scoring.signals.example import example_context
+    >>> history = pd.DataFrame({"decision_id": ["MD-1"], "person_id": ["P-4"], "decision": ["adopt"],
+    ...     "meeting_date": pd.to_datetime(["2026-03-02"]), "as_of": pd.to_datetime(["2026-03-02"]),
+    ...     "at": pd.to_datetime(["2026-03-02 10:00"]), "score": [37.8]})
+    >>> report = outcome_comparison(history, example_context(), matches=1)
+    >>> report.people[["group", "person_id", "follow_up_days"]].values.tolist()
+    [['adopted', 'P-4', 100], ['comparison', 'P-1', 100]]
+    """
+    adopted = decisions[decisions["decision"] == "adopt"]
+    latest = latest_incident(context)
+    if adopted.empty or latest is None:
+        return OutcomeReport(pd.DataFrame(columns=OUTCOME_COLUMNS), pd.DataFrame(columns=OUTCOME_SUMMARY_COLUMNS),
+                             months)
+    first = adopted.assign(_day=effective_dates(adopted)).sort_values("_day", kind="stable").groupby("person_id").head(1)
+    ever_adopted = set(adopted["person_id"])
+    tables = context.tables
+    perpetrators = tables.roles[tables.roles["role"].isin(context.config.perpetrator_roles)]
+    harm = with_harm(perpetrators[["incident_id", "person_id"]].merge(tables.incidents, on="incident_id"),
+                     context.config, context.catalogue)
+    end = pd.Timestamp(latest) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    span = pd.DateOffset(months=months)
+    rows = []
+    for day, group in first.groupby("_day", sort=True):
+        anchor = pd.Timestamp(day) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)  # the whole day counts
+        ranked = rank_perpetrators(replace(context, as_of=pd.Timestamp(day).date()), PerpetratorList.OVERALL)
+        pool = ranked[~isin(ranked["person_id"], ever_adopted)]
+        until = min(anchor + span, end)
+        follow = max(int((until.normalize() - anchor.normalize()).days), 0)
+        for person in group.itertuples(index=False):
+            score = float(person.score)
+            nearest = pool.assign(_gap=(pool["score"] - score).abs()).sort_values(["_gap", "rank"], kind="stable")
+            chosen = [("adopted", person.person_id, score)] + [
+                ("comparison", other, float(other_score))
+                for other, other_score in nearest[["person_id", "score"]].head(matches).itertuples(index=False)]
+            for label, who, at_anchor in chosen:
+                rows.append([label, who, pd.Timestamp(day).date(), at_anchor,
+                             _harm_between(harm, who, anchor - span, anchor), _harm_between(harm, who, anchor, until),
+                             follow])
+    people = pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+    summary = people.groupby("group", sort=True).agg(
+        people=("person_id", "nunique"), harm_before=("harm_before", "mean"), harm_after=("harm_after", "mean"),
+        follow_up_days=("follow_up_days", "median")).reset_index()
+    summary["change"] = summary["harm_after"] - summary["harm_before"]
+    summary = summary.round({"harm_before": 1, "harm_after": 1, "change": 1})
+    return OutcomeReport(people, summary[OUTCOME_SUMMARY_COLUMNS], months)

@@ -15,7 +15,7 @@ from harmgraph.matac import EXPORTS, panel_export, record_action, record_decisio
 from harmgraph.ui import data
 from harmgraph.ui.chrome import View, current_view, need_incidents
 from harmgraph.ui.exports import meeting_pack
-from scoring.matac import current_actions, meeting_agenda
+from scoring.matac import current_actions, meeting_agenda, outcome_comparison
 
 DECISION_LABELS = {"adopt": "Adopt", "decline": "Decline", "defer": "Defer", "discharge": "Discharge"}
 # The date inputs that default to the latest meeting (set in session state before they are drawn).
@@ -197,6 +197,12 @@ if need_incidents(view):
     st.dataframe(agenda.actions_due, hide_index=True, width="stretch")
     st.markdown("**Subjects for discharge**")
     st.dataframe(agenda.discharge, hide_index=True, width="stretch")
+
+    st.subheader("Outcomes (not causal)")
+    outcomes = outcome_comparison(decisions, context)
+    st.caption(f"Mean harm days in the {outcomes.months} months before and after each adoption, beside the "
+               "three people nearest in score that day who were never adopted. " + outcomes.note)
+    st.dataframe(outcomes.summary, hide_index=True, width="stretch")
 
     st.subheader("Decision history")
     st.caption("Append-only: a change of mind is a new row; the latest row per person is the current decision.")

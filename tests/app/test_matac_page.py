@@ -17,7 +17,7 @@ def _no_errors(at) -> None:  # type: ignore[no-untyped-def]
 
 def _table(at, name: str):  # type: ignore[no-untyped-def]
     """The page's tables, in the order drawn."""
-    order = ["cohort", "new", "deferred", "actions_due", "discharge", "history", "actions", "meetings"]
+    order = ["cohort", "new", "deferred", "actions_due", "discharge", "outcomes", "history", "actions", "meetings"]
     return at.dataframe[order.index(name)].value
 
 
@@ -58,8 +58,8 @@ def test_the_chair_is_told_a_reason_is_needed(app_as, person_ids, store_path) ->
 def test_an_analyst_sees_the_cohort_read_only_without_the_form(app_as, person_ids, store_path) -> None:
     with EmbeddedStore(store_path) as store:
         store.add_matac_decision(MatacDecision(
-            person_ids["R1"], date(2025, 6, 2), "adopt", "panel view", "chair", datetime(2025, 6, 2, 10),
-            50.0, 1, date(2025, 6, 2), "v", "f"))
+            person_ids["R1"], date(2025, 9, 2), "adopt", "panel view", "chair", datetime(2025, 9, 2, 10),
+            50.0, 1, date(2025, 9, 2), "v", "f"))
     at = app_as("analyst")
     at.switch_page(PAGE).run()
     _no_errors(at)
@@ -68,6 +68,9 @@ def test_an_analyst_sees_the_cohort_read_only_without_the_form(app_as, person_id
     cohort = _table(at, "cohort")
     assert cohort["person_id"].tolist() == [person_ids["R1"]] and cohort.iloc[0]["score_at_adoption"] == 50.0
     assert person_ids["R1"] not in set(_table(at, "new")["person_id"])
+    # Dave Green (R4), ranked that day and never adopted, is the comparison
+    assert _table(at, "outcomes")["group"].tolist() == ["adopted", "comparison"]
+    assert any("Not causal" in caption.value for caption in at.caption)
 
 
 def test_the_chairs_path_from_decision_to_action_to_the_next_agenda(app_as, person_ids, store_path) -> None:

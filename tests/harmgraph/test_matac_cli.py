@@ -247,3 +247,12 @@ def test_the_decision_export_is_excel_safe_filtered_stamped_and_logged(store, pe
     exported = log[log["action"] == "export"]
     assert exported["subject"].tolist() == ["matac:decisions"] and exported["reason"].tolist() == ["panel audit"]
     assert "1 rows" in exported["detail"].iloc[0]
+
+
+def test_outcomes_are_labelled_not_causal(store, person) -> None:
+    _record(store, person["S1"], "adopt", "2025-03-01")
+    result = runner.invoke(app, ["matac", "outcomes", "--store", store, "--format", "csv"], catch_exceptions=False)
+    assert result.exit_code == 0 and "Not causal" in result.stderr
+    rows = _csv(result.stdout)
+    assert rows["group"].tolist() == ["adopted", "comparison"]
+    assert rows["person_id"].tolist() == [person["S1"], person["S3"]]
