@@ -162,7 +162,7 @@ def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object
     """A compact table, then each row's reason as a numbered line (reasons are long)."""
     # Lists keep the long columns out of the table (reasons follow it); a persons export has
     # nothing else to show, so its record ids stay.
-    long_columns = ("reasons", "record_ids", "flags")
+    long_columns = ("reasons", "record_ids", "flags", "order_reason")
     shown = [c for c in columns if c not in long_columns or "reasons" not in columns]
     table = Table(title=title, box=box.SIMPLE_HEAD, caption=(
         f"as of {prov['as_of']}, {prov['lookback_years']}-year window; "
@@ -179,6 +179,8 @@ def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object
             flags = escape(f" [{row.flags.replace(';', ', ')}]") if isinstance(getattr(row, "flags", None), str) and row.flags else ""
             out.print(f"[bold]{row.rank}.[/] {row.display_name} ({row.person_id}){flags}: {row.reasons}",
                       highlight=False)
+            if isinstance(getattr(row, "order_reason", None), str):
+                out.print(f"   order: {escape(row.order_reason)}", highlight=False)
     out.print()
 
 

@@ -45,6 +45,7 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
         row = evidence.perpetrator
         console.print(f"[bold]Rank {row['rank']} overall, score {row['score']}[/]  flags: {row['flags'] or '-'}")
         console.print(f"Reason: {row['reasons']}")
+        console.print(f"Order: {row['order_reason']}", highlight=False)
         for evidence_of in registry.evidence():  # the sentences some signals add to the list
             if evidence_of.headline and isinstance(row.get(evidence_of.headline), str):
                 console.print(f"{evidence_of.name.upper()}: {row[evidence_of.headline]}")

@@ -91,7 +91,7 @@ def rank_as_of(context: ScoringContext, as_of: date, weights: Weights | ScoringC
     >>> from scoring.config import Weights
     >>> from scoring.signals.example import example_context
     >>> rank_as_of(example_context(), date(2026, 3, 2))[["person_id", "score"]].values.tolist()
-    [['P-1', 46.7], ['P-4', 37.8]]
+    [['P-1', 50.29], ['P-4', 43.66]]
     >>> recency_only = Weights(recency=1, frequency=0, gravity=0, victims=0)
     >>> rank_as_of(example_context(), date(2026, 3, 2), recency_only)["person_id"].tolist()
     ['P-4', 'P-1']

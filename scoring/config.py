@@ -11,7 +11,7 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -42,8 +42,8 @@ class CountBand(_Strict):
 class Weights(_Strict):
     recency: Annotated[float, Field(ge=0)] = 1.0
     frequency: Annotated[float, Field(ge=0)] = 1.0
-    gravity: Annotated[float, Field(ge=0)] = 1.0
-    victims: Annotated[float, Field(ge=0)] = 1.5
+    gravity: Annotated[float, Field(ge=0)] = 2.0
+    victims: Annotated[float, Field(ge=0)] = 1.0
 
     @model_validator(mode="after")
     def _not_all_zero(self) -> "Weights":
@@ -67,6 +67,20 @@ class RelationshipGroups(_Strict):
         if both:
             raise ValueError(f"a relationship cannot be both intimate partner and family: {sorted(both)}")
         return self
+
+
+class PointSettings(_Strict):
+    """How band points are read: ``graded`` (the default) or the classic step matrix, ``banded``.
+
+    Graded: between two band edges the points rise smoothly (with the logarithm of a count or
+    of harm days, with the days for recency), and past the top band of frequency, gravity and
+    victims they keep rising by ``per_doubling`` points each time the measure doubles, so the
+    people a force ranks first are still told apart (see :mod:`scoring.bands`). Banded: the
+    points of the band reached, never more than the top band's (people beyond it all tie).
+    """
+
+    style: Literal["graded", "banded"] = "graded"
+    per_doubling: Annotated[float, Field(ge=0)] = 1.0
 
 
 class FlagSettings(_Strict):
@@ -109,6 +123,7 @@ class ScoringConfig(_Strict):
     gravity: tuple[CountBand, ...]
     victims: tuple[CountBand, ...]
     weights: Weights = Weights()
+    points: PointSettings = PointSettings()
     flags: FlagSettings = FlagSettings()
     matac: MatacSettings = MatacSettings()
     fairness: FairnessSettings = FairnessSettings()
@@ -139,13 +154,31 @@ class ScoringConfig(_Strict):
         return roles
 
     def max_points(self, component: str) -> float:
-        """The most points a component can give."""
+        """The top band's points: the most a component gives when banded, and the points
+        that make a score of 100 (graded points go past it for the people beyond the top band)."""
         return max(b.points for b in getattr(self, component))
 
     def fingerprint(self) -> str:
         """A short hash of the effective settings, printed in exports to reproduce a list."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+# The weights of the classic RFGV matrix (before graded points): victims weighed most.
+CLASSIC_WEIGHTS = Weights(recency=1.0, frequency=1.0, gravity=1.0, victims=1.5)
+
+
+def classic_banded(config: ScoringConfig) -> ScoringConfig:
+    """``config`` scored the classic way: the same bands read as steps (``points.style:
+    banded``) with the classic weights R 1, F 1, G 1, V 1.5. The back-test compares it with
+    the graded default.
+
+    >>> classic = classic_banded(load_config())
+    >>> classic.points.style, classic.weights.victims
+    ('banded', 1.5)
+    """
+    return config.model_copy(update={"points": config.points.model_copy(update={"style": "banded"}),
+                                     "weights": CLASSIC_WEIGHTS})
 
 
 def default_config_path() -> Path:

@@ -317,7 +317,7 @@ def weights_table(default: Weights, learned: dict[date, LearnedWeights]) -> pd.D
     """Default weights and each as-of date's fitted weights, one row each, for display.
 
     >>> weights_table(Weights(), {})[["weights", "recency", "victims"]].to_dict("records")
-    [{'weights': 'default (points system)', 'recency': 1.0, 'victims': 1.5}]
+    [{'weights': 'default (points system)', 'recency': 1.0, 'victims': 1.0}]
     """
     rows = [{"weights": "default (points system)", **default.model_dump(), "trained_on": "", "rows": 0, "note": ""}]
     for as_of, fit in sorted(learned.items()):
@@ -347,7 +347,7 @@ def bands_table(default: ScoringConfig, learned: dict[date, LearnedWeights]) -> 
 
     >>> from scoring.config import load_config
     >>> bands_table(load_config(), {}).iloc[0][["bands", "victims", "refitted_weights"]].tolist()
-    ['default (points system)', '>=1:1 >=2:3 >=3:4 >=4:5', 'R 1 F 1 G 1 V 1.5']
+    ['default (points system)', '>=1:1 >=2:3 >=3:4 >=4:5', 'R 1 F 1 G 2 V 1']
     """
     rows = [{"bands": "default (points system)",
              **{c: describe_bands(getattr(default, c)) for c in RFGV},

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.grouped_text import join_within
+from scoring.order import order_reasons
 from scoring.perpetrators import ScoringContext, score_perpetrators_coded
 from scoring.prepared import Prepared
 from scoring.reasons import perpetrator_reasons, victim_reasons
@@ -22,7 +23,7 @@ from scoring.victims import score_victims_coded
 
 PERPETRATOR_COLUMNS = [
     "rank", "person_id", "display_name", "record_ids", "score", "recency", "frequency",
-    "gravity", "victims", "last_incident", "flags", "reasons",
+    "gravity", "victims", "last_incident", "flags", "reasons", "order_reason",
 ]
 VICTIM_COLUMNS = [
     "rank", "person_id", "display_name", "record_ids", "score", "offences", "offenders",
@@ -108,6 +109,7 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     else:
         order = OVERALL_ORDER
     ranked = _ordered(scored, order, prepared)
+    ranked["order_reason"] = order_reasons(ranked, order, context.config)
     ranked["flags"] = flags.text(ranked)
     ranked = ranked.drop(columns="_flags")
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"

@@ -182,7 +182,7 @@ def adopted_cohort(decisions: pd.DataFrame, ranked_now: pd.DataFrame,
         "rank_now": pd.array(people.map(now["rank"]), dtype="Int64"),
         "status": [_status(current.loc[p]) for p in people],
     })
-    cohort["change"] = (cohort["score_now"] - cohort["score_at_adoption"]).round(1)
+    cohort["change"] = (cohort["score_now"] - cohort["score_at_adoption"]).round(2)
     order = cohort.sort_values(["status", "change", "person_id"], key=_in_cohort_first, kind="stable")
     return order[COHORT_COLUMNS].reset_index(drop=True)
 
@@ -277,7 +277,7 @@ def cohort_report(decisions: pd.DataFrame, context: ScoringContext, top: int | N
     ...     "score": [37.8], "rank": [2]})
     >>> report = cohort_report(history, example_context(), top=2)
     >>> report.since_meeting, report.cohort[["person_id", "score_now", "change", "status"]].values.tolist()
-    (datetime.date(2026, 3, 2), [['P-4', 46.7, 8.9, 'in cohort']])
+    (datetime.date(2026, 3, 2), [['P-4', 51.9, 14.1, 'in cohort']])
     >>> report.new[["person_id", "rank_then", "why"]].values.tolist()
     [['P-1', 1, 'on the list at the last meeting, no decision yet']]
     """

@@ -7,12 +7,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from scoring.bands import count_points, recency_points
+from scoring.bands import count_points, graded_count_points, graded_recency_points, recency_points
 from scoring.config import RFGV, ScoringConfig
 from scoring.grouped_text import join_within
 from scoring.context import ScoringContext
 from scoring.index import ScoringIndex
 from scoring.prepared import Prepared, prepared_for
+from scoring.window import window_start
 
 
 # Outcomes grouped the way the evidence shows them: allegation, charge and conviction apart.
@@ -39,15 +40,40 @@ VICTIM_COUNTS = ("victims", "female_victims", "girl_victims", "sex_unknown_victi
                  "family_victims")
 
 
-def _component_points(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    frame["recency_points"] = recency_points(frame["days_since_last"], config.recency)
-    frame["frequency_points"] = count_points(frame["incidents"], config.frequency)
-    frame["gravity_points"] = count_points(frame["harm"], config.gravity)
-    frame["victims_points"] = count_points(frame["victims"], config.victims)
+def component_points(frame: pd.DataFrame, config: ScoringConfig, as_of: date) -> pd.DataFrame:
+    """The four ``*_points`` of each row (``days_since_last``, ``incidents``, ``harm``,
+    ``victims``) under ``config.points`` (graded or banded), and ``score``: the weighted points
+    over the top bands' weighted points, x 100, to two decimals.
+
+    >>> from scoring.config import load_config
+    >>> config = load_config()
+    >>> frame = pd.DataFrame({"days_since_last": [5, 5], "incidents": [8, 64], "harm": [1460.0, 1460.0],
+    ...                       "victims": [4, 4]})
+    >>> component_points(frame, config, date(2026, 6, 30))[["frequency_points", "score"]].values.tolist()
+    [[5.0, 100.0], [8.0, 112.0]]
+    >>> banded = config.model_copy(update={"points": config.points.model_copy(update={"style": "banded"})})
+    >>> component_points(frame, banded, date(2026, 6, 30))["score"].tolist()  # the step matrix ties them
+    [100.0, 100.0]
+    """
+    frame = frame.copy()
+    if config.points.style == "graded":
+        window_days = (pd.Timestamp(as_of) - window_start(as_of, config)).days
+        per_doubling = config.points.per_doubling
+        frame["recency_points"] = graded_recency_points(frame["days_since_last"], config.recency, window_days)
+        frame["frequency_points"] = graded_count_points(frame["incidents"], config.frequency, per_doubling)
+        frame["gravity_points"] = graded_count_points(frame["harm"], config.gravity, per_doubling)
+        frame["victims_points"] = graded_count_points(frame["victims"], config.victims, per_doubling)
+    else:
+        frame["recency_points"] = recency_points(frame["days_since_last"], config.recency)
+        frame["frequency_points"] = count_points(frame["incidents"], config.frequency)
+        frame["gravity_points"] = count_points(frame["harm"], config.gravity)
+        frame["victims_points"] = count_points(frame["victims"], config.victims)
     weights = config.weights.model_dump()
     best = sum(weights[c] * config.max_points(c) for c in RFGV)
     total = sum(weights[c] * frame[f"{c}_points"] for c in RFGV)
-    frame["score"] = (100.0 * total / best).round(1)
+    # Two decimals: graded scores are near-continuous, and one decimal would make chance ties
+    # among the people a panel compares (the order reason says which component parts them).
+    frame["score"] = (100.0 * total / best).round(2)
     return frame
 
 
@@ -236,9 +262,9 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     >>> scored = prepared.decode(score_perpetrators_coded(prepared.context, prepared))
     >>> scored[["person_id", "incidents", "victims", "partner_victims", "days_since_last", "score"]]
       person_id  incidents  victims  partner_victims  days_since_last  score
-    0       P-1          3        2                2               41   68.9
-    1       P-4          2        1                1               29   42.2
-    2       P-6          1        1                0               20   37.8
+    0       P-1          3        2                2               41  77.67
+    1       P-4          2        1                1               29  51.83
+    2       P-6          1        1                0               20  41.20
     """
     prepared = prepared_for(context, prepared)
     index = prepared.index
@@ -250,4 +276,4 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
         frame[column] = frame[column].astype("int64")
     frame["days_since_last"] = days_since_last(frame, context.as_of)
     frame = frame.join(most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))
-    return _component_points(frame, context.config)
+    return component_points(frame, context.config, context.as_of)

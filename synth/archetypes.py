@@ -109,6 +109,23 @@ def make_pairs(rng: np.random.Generator, perp_arch: np.ndarray, window: Window) 
     return pairs[list(PAIR_COLUMNS)]
 
 
+def independent_danger(rng: np.random.Generator, pairs: pd.DataFrame) -> np.ndarray:
+    """Per pair: a persistent *danger* of its perpetrator drawn apart from their intensity.
+
+    The same gamma frailty (mean 1, each archetype's shape) as the intensity, but a second
+    draw: it sets how likely each incident is grave while the intensity keeps setting how
+    often they offend, so a person can be rare and grave, or frequent and minor (the
+    generator's ``harm_follows_frequency=False`` setting). One-off perpetrators keep 1.
+    """
+    perps, first = np.unique(pairs["perp"].to_numpy(), return_index=True)
+    arch = pairs["arch"].to_numpy()[first]
+    danger = np.ones(len(perps))
+    for code, shape in INTENSITY_SHAPE.items():
+        mask = arch == code
+        danger[mask] = rng.gamma(shape, 1.0 / shape, int(mask.sum()))
+    return danger[np.searchsorted(perps, pairs["perp"].to_numpy())]
+
+
 def _frame(perp, order, rel, start, end, rel_end, n_inc, career_start, career_span) -> pd.DataFrame:
     return pd.DataFrame({
         "perp": perp, "order": order, "rel": rel, "start": start, "end": end,

@@ -78,8 +78,17 @@ class _Force:
 
 def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmentation: bool = True,
                    end_date: date = date(2026, 10, 31), years: int = 10, fmt: str = "csv",
-                   progress: Progress | None = None) -> GenerationSummary:
-    """Write a synthetic force (contract files plus ground truth) to ``out_dir``."""
+                   progress: Progress | None = None, harm_follows_frequency: bool = True) -> GenerationSummary:
+    """Write a synthetic force (contract files plus ground truth) to ``out_dir``.
+
+    ``harm_follows_frequency`` (the default, the demo force): one persistent intensity per
+    perpetrator drives both how often and how gravely they offend, so counting incidents finds
+    the harmful. False: how gravely comes from a second persistent draw, apart from how often
+    (:func:`synth.archetypes.independent_danger`): a force where frequency alone misses the
+    rare but grave, for testing whether a score finds harm beyond counting. The same seed gives
+    the same perpetrators and courses of conduct; the offences, and what follows from them
+    (killings, breaches, measures), differ.
+    """
     if people < MIN_PEOPLE:
         raise ValueError(f"people must be at least {MIN_PEOPLE}, got {people}")
     if years < 1:
@@ -90,7 +99,7 @@ def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmenta
     report = progress or (lambda stage, fraction: None)
     rng = streams(seed)
     window = Window.ending(end_date, years)
-    force = _build_force(rng, people, window, report)
+    force = _build_force(rng, people, window, report, harm_follows_frequency)
     report("identities", 0.6)
     ident = make_identities(rng["identity"], force.arch, force.involvements, force.incidents, force.pairs)
     _add_vawg(rng["vawg"], force, ident, window.end)
@@ -113,7 +122,7 @@ def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmenta
 
 
 def _build_force(rng: dict[str, np.random.Generator], people: int, window: Window,
-                 report: Progress) -> _Force:
+                 report: Progress, harm_follows_frequency: bool = True) -> _Force:
     """Stages 1-6 at person level (integer person ids, float-day times)."""
     report("perpetrators", 0.0)
     n_perp = max(1, round(people * PERPETRATOR_SHARE))
@@ -122,6 +131,8 @@ def _build_force(rng: dict[str, np.random.Generator], people: int, window: Windo
     report("incidents", 0.1)
     base = inc.base_incidents(rng["incidents"], pairs)
     base["time"] = inc.time_of_day(rng["incidents"], base["time"].to_numpy())
+    if not harm_follows_frequency:
+        base["danger"] = arc.independent_danger(rng["danger"], pairs)[base["pair"].to_numpy()]
     offence = inc.draw_offences(rng["offences"], base)
     killed_pairs = inc.plant_killings(rng["offences"], base, offence)
     base["offence"] = offence

@@ -80,6 +80,15 @@ def base_incidents(rng: np.random.Generator, pairs: pd.DataFrame) -> pd.DataFram
                          "intensity": pairs["intensity"].to_numpy()[pair]})
 
 
+def _danger(incidents: pd.DataFrame, rows: int) -> np.ndarray:
+    """What makes an incident likely to be grave: the perpetrator's ``danger`` when drawn apart
+    (``archetypes.independent_danger``), else their intensity (1 when neither is held)."""
+    for column in ("danger", "intensity"):
+        if column in incidents:
+            return incidents[column].to_numpy()
+    return np.ones(rows)
+
+
 def draw_offences(rng: np.random.Generator, incidents: pd.DataFrame) -> np.ndarray:
     """Offence code per incident from the mix that fits its archetype and relationship."""
     arch = incidents["arch"].to_numpy()
@@ -96,7 +105,7 @@ def draw_offences(rng: np.random.Generator, incidents: pd.DataFrame) -> np.ndarr
     # uniformly: each mix's grave share is scaled by the perpetrator's intensity, so they
     # cluster in the people who commit them again (partner rape and strangulation are
     # typically repeated within one relationship, and predict later serious harm).
-    intensity = incidents["intensity"].to_numpy() if "intensity" in incidents else np.ones(len(arch))
+    intensity = _danger(incidents, len(arch))
     codes = np.empty(len(arch), dtype=np.int64)
     for name in off.MIXES:
         where = np.flatnonzero(mix == name)
@@ -127,7 +136,7 @@ def plant_killings(rng: np.random.Generator, incidents: pd.DataFrame, offence: n
     last = order[np.r_[perp[order][1:] != perp[order][:-1], True]]
     # The most intense (those with the gravest records) are the likeliest to kill; the mean
     # intensity is 1, so the overall shares stay as set.
-    intensity = incidents["intensity"].to_numpy()[last] if "intensity" in incidents else 1.0
+    intensity = _danger(incidents, len(incidents))[last]
     u = rng.random(len(last)) / intensity
     murdered = u < MURDER_SHARE
     offence[last[murdered]] = off.OFFENCE_INDEX["murder"]

@@ -19,6 +19,8 @@ STREAMS = (
     "perpetrators", "pairs", "incidents", "victims", "offences", "attributes", "measures",
     "cast", "witnesses", "referrals", "identity", "fragment", "ids", "truth",
     "vawg",  # last: a stream added at the end leaves every earlier stream as it was
+    # Appended last: a stream's draws depend only on its place, so the others stay as they were.
+    "danger",
 )
 
 

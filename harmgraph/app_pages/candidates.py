@@ -26,7 +26,8 @@ LISTS = {PerpetratorList.OVERALL.value: "Highest risk overall",
 GRID = {
     "rank": st.column_config.NumberColumn("Rank", width="small", pinned=True),
     "display_name": st.column_config.TextColumn("Name", pinned=True),
-    "score": st.column_config.NumberColumn("Score", format="%.1f", help="RFGV score, 0-100"),
+    "score": st.column_config.NumberColumn("Score", format="%.2f", help="RFGV score: 100 = the top band of every "
+                                           "component; graded points go past it for people beyond the top bands"),
     "rfgv": st.column_config.TextColumn("RFGV points", help="Recency, frequency, gravity and victims points"),
     "victims": st.column_config.NumberColumn("Victims"),
     "frequency": st.column_config.NumberColumn("Incidents"),
@@ -36,6 +37,7 @@ GRID = {
     "district_text": st.column_config.TextColumn("District"),
     "flag_text": st.column_config.TextColumn("Flags", width="medium"),
     "reasons": st.column_config.TextColumn("Reason", width="large"),
+    "order_reason": st.column_config.TextColumn("Above the next because", width="large"),
     "person_id": st.column_config.TextColumn("Person id"),
 }
 
@@ -45,7 +47,8 @@ def detail_pane(row: pd.Series, config: object, offences: pd.Series, can_network
     flags in full, and the way to the profile and the network."""
     with st.sidebar.container(border=True):
         st.markdown(f"**{text(row['display_name'])}** · `{row['person_id']}`  \n"
-                    f"Rank {int(row['rank'])} · score **{float(row['score']):.1f}**")
+                    f"Rank {int(row['rank'])} · score **{float(row['score']):.2f}**  \n"
+                    f"{text(row.get('order_reason'))}")
         st.html(f"<div class='hg-list'>{rfgv_bar(row, config)}</div>")
         st.markdown(
             f"{int(row['frequency'])} incidents ({int(row['crimes'])} crimes) against {int(row['victims'])} "

@@ -42,9 +42,10 @@ if need_incidents(view):
 
     if perp is not None:
         st.markdown(f"**Reason:** {perp['reasons']}")
+        st.markdown(f"**Order:** {perp['order_reason']}")
         m1, m2, m3, m4, m5 = st.columns(5)
         m1.metric("Rank (overall)", f"{perp['rank']}")
-        m2.metric("Score", f"{perp['score']:.1f}")
+        m2.metric("Score", f"{perp['score']:.2f}")
         m3.metric("Incidents in window", f"{perp['frequency']}")
         m4.metric("Victims in window", f"{perp['victims']}")
         m5.metric("Harm days", f"{perp['gravity']:.0f}")

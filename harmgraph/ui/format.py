@@ -123,8 +123,9 @@ def points_columns(config: ScoringConfig) -> dict[str, object]:
     """Column config showing each RFGV component's points as a small bar."""
     return {
         f"{c}_points": st.column_config.ProgressColumn(
-            c[0].upper() + " pts", help=f"{c} points (0 to {config.max_points(c):g})",
-            min_value=0.0, max_value=float(config.max_points(c)), format="%.0f")
+            c[0].upper() + " pts", help=f"{c} points (the top band gives {config.max_points(c):g}; graded "
+                                        "points keep rising past it)",
+            min_value=0.0, max_value=float(config.max_points(c)), format="%.1f")
         for c in RFGV
     }
 

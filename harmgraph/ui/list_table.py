@@ -69,7 +69,7 @@ def rfgv_text(row: pd.Series | dict, config: ScoringConfig) -> str:
     ...            "victims_points": 3.0}, load_config())
     'R 5 · F 4 · G 5 · V 3'
     """
-    return " · ".join(f"{c[0].upper()} {float(row[f'{c}_points']):g}" for c in RFGV)
+    return " · ".join(f"{c[0].upper()} {round(float(row[f'{c}_points']), 1):g}" for c in RFGV)
 
 
 def rfgv_bar(row: pd.Series | dict, config: ScoringConfig) -> str:
@@ -79,7 +79,8 @@ def rfgv_bar(row: pd.Series | dict, config: ScoringConfig) -> str:
     segments = "".join(
         f"<span style='width:{100.0 * float(row[f'{c}_points']) / total:.1f}%;background:{colour}'></span>"
         for c, colour in zip(RFGV, RFGV_COLOURS))
-    tip = "; ".join(f"{c} {float(row[f'{c}_points']):g} of {config.max_points(c):g} points" for c in RFGV)
+    tip = "; ".join(f"{c} {round(float(row[f'{c}_points']), 1):g} points (top band {config.max_points(c):g})"
+                    for c in RFGV)
     return (f"<div class='bar' title='{html.escape(tip)}'>{segments}</div>"
             f"<span class='muted' title='{html.escape(tip)}'>{html.escape(rfgv_text(row, config))}</span>")
 
@@ -111,6 +112,12 @@ CANDIDATE_HEADERS = (("#", "pin rank", "38px"), ("Name", "pin name", "150px"), (
                      ("Last incident, district", "last", "92px"))
 
 
+def _order_line(row: pd.Series) -> str:
+    """What puts the row above the next (``order_reason``), as a muted second line."""
+    reason = text(row.get("order_reason"))
+    return f"<br><span class='muted' data-order>Order: {html.escape(reason)}</span>" if reason else ""
+
+
 def candidate_table(frame: pd.DataFrame, config: ScoringConfig) -> str:
     """The candidate list as HTML: rank and name pinned, the RFGV points as one small bar, the
     reason and short flags wrapped in full, the last incident's day and the district.
@@ -131,8 +138,8 @@ def candidate_table(frame: pd.DataFrame, config: ScoringConfig) -> str:
         rows.append(
             _person_cells(row, f"<br><span class='muted'>{int(row['victims'])} victims · "
                                  f"{int(row['frequency'])} incidents</span>") +
-            f"<td class='score'><b>{float(row['score']):.1f}</b>{rfgv_bar(row, config)}</td>"
-            f"<td class='reason'>{html.escape(text(row['reasons']))}</td>"
+            f"<td class='score'><b>{float(row['score']):.2f}</b>{rfgv_bar(row, config)}</td>"
+            f"<td class='reason'>{html.escape(text(row['reasons']))}{_order_line(row)}</td>"
             f"<td class='flags'>{chips(row['flags'])}</td>"
             f"<td class='last'>{day(row['last_incident'])}<br>"
             f"<span class='muted'>{html.escape(text(row.get('district')))}</span></td></tr>")

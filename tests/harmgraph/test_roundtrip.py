@@ -46,7 +46,7 @@ def test_planted_serial_perpetrators_fill_the_top_of_the_list(unfragmented_force
     csv_text = _run("rank", "--store", str(store), "--top", "20", "--format", "csv")
     top = pd.read_csv(pd.io.common.StringIO(csv_text), dtype=str)
     assert list(top.columns) == ["rank", "person_id", "display_name", "record_ids", "score", "recency",
-                                 "frequency", "gravity", "victims", "last_incident", "flags", "reasons"]
+                                 "frequency", "gravity", "victims", "last_incident", "flags", "reasons", "order_reason"]
     share = top["record_ids"].isin(planted).mean()
     assert share >= 0.75, f"only {share:.0%} of the top 20 are planted serial perpetrators"
 

@@ -10,8 +10,9 @@ Config: a 3-year window; suspects and offenders are perpetrators; women are sex 
 acquitted halves the harm, DASH medium x1.25 and high x1.5; recency <=28 days 5 points,
 <=90 4, <=180 3, <=365 2, <=100000 1; frequency >=1 incident 1, 2 -> 2, 3 -> 3, 5 -> 4,
 8 -> 5; gravity >=0.5 harm days 1, 10 -> 2, 50 -> 3, 365 -> 4, 1460 -> 5; victims >=1 1,
-2 -> 3, 3 -> 4, 4 -> 5; weights R 1, F 1, G 1, V 1.5, so the best total is
-5 + 5 + 5 + 7.5 = 22.5 points = a score of 100.
+2 -> 3, 3 -> 4, 4 -> 5, read as steps (``points.style: banded``, the classic matrix; graded
+points have their own tests in test_graded.py); weights R 1, F 1, G 1, V 1.5, so the best
+total is 5 + 5 + 5 + 7.5 = 22.5 points = a score of 100.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pytest
 
 from core.tables import ScoringTables, normalise_tables
 from scoring.catalogue import FLAG_COLUMNS, OffenceCatalogue
-from scoring.config import CountBand, RecencyBand, ScoringConfig
+from scoring.config import CLASSIC_WEIGHTS, CountBand, PointSettings, RecencyBand, ScoringConfig
 from scoring.context import ScoringContext
 
 HARM_DAYS = {"abh": 10.0, "common_assault": 1.0, "rape": 2000.0, "breach_nmo": 10.0, "da_non_crime": 0.0}
@@ -51,6 +52,7 @@ def plain_config() -> ScoringConfig:
         frequency=counts((1, 1), (2, 2), (3, 3), (5, 4), (8, 5)),
         gravity=counts((0.5, 1), (10, 2), (50, 3), (365, 4), (1460, 5)),
         victims=counts((1, 1), (2, 3), (3, 4), (4, 5)),
+        points=PointSettings(style="banded"), weights=CLASSIC_WEIGHTS,
     )
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from scoring.backtest import (backtest, backtest_once, cut_sizes, frequency_order, future_outcomes,
                               rank_as_of, rolling_dates, summary_table, truncate_tables)
+from scoring.config import classic_banded
 from scoring.context import ScoringContext
 from core.tables import ScoringTables, normalise_tables
 
@@ -64,7 +65,9 @@ def build_tables(incidents: list[Incident], referrals: list[dict[str, str]] | No
 
 @pytest.fixture
 def context(config, catalogue) -> ScoringContext:
-    return ScoringContext(tables=build_tables(HISTORY + FUTURE), config=config, catalogue=catalogue, as_of=AS_OF)
+    # Scored the classic way (steps, R1 F1 G1 V1.5), as the hand-worked orders below assume.
+    return ScoringContext(tables=build_tables(HISTORY + FUTURE), config=classic_banded(config), catalogue=catalogue,
+                          as_of=AS_OF)
 
 
 def _row(results: pd.DataFrame, method: str, cut: str) -> pd.Series:

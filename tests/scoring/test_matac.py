@@ -1,6 +1,7 @@
-"""The MATAC cohort on a hand-built force, scored by hand with the shipped config and catalogue.
+"""The MATAC cohort on a hand-built force, scored by hand with the shipped bands read the classic
+way (``scoring.config.classic_banded``) and the shipped catalogue.
 
-Default config: recency <=28d 5, <=90 4, <=180 3, <=365 2, else 1; frequency 1/2/3/5/8 ->
+Classic config: recency <=28d 5, <=90 4, <=180 3, <=365 2, else 1; frequency 1/2/3/5/8 ->
 1..5; gravity >=0.5/10/50/365/1460 -> 1..5; victims 1/2/3/4 -> 1/3/4/5; weights R1 F1 G1
 V1.5, best total 22.5 points = 100. Catalogue: abh 10 harm days, common assault 3.5.
 
@@ -8,9 +9,9 @@ S1 assaults two partners (I1 2025-01-10 abh, I2 2025-02-20 abh); S3 one (I4 2025
 common assault); S2 appears later (I3 2025-12-01 common assault).
 
 - First meeting, 2025-03-01: S1 9 days, 2 incidents, 20 harm days, 2 victims
-  -> 5+2+2+1.5*3 = 13.5 -> 60.0, rank 1; S3 4 days, 1, 3.5, 1 -> 5+1+1+1.5 = 8.5 -> 37.8, rank 2.
-- As of 2025-12-01: S1 284 days -> 2+2+2+4.5 = 10.5 -> 46.7 (change -13.3), rank 1;
-  S2 0 days -> 8.5 -> 37.8, rank 2; S3 279 days -> 2+1+1+1.5 = 5.5 -> 24.4, rank 3.
+  -> 5+2+2+1.5*3 = 13.5 -> 60.0, rank 1; S3 4 days, 1, 3.5, 1 -> 5+1+1+1.5 = 8.5 -> 37.78, rank 2.
+- As of 2025-12-01: S1 284 days -> 2+2+2+4.5 = 10.5 -> 46.67 (change -13.33), rank 1;
+  S2 0 days -> 8.5 -> 37.78, rank 2; S3 279 days -> 2+1+1+1.5 = 5.5 -> 24.44, rank 3.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ from graph.embedded import EmbeddedStore
 from scoring.lists import rank_perpetrators
 from scoring.matac import (IN_COHORT, adopted_cohort, cohort_report, current_decisions,
                            new_since_last_meeting, previous_meeting, score_snapshot)
+from scoring.config import classic_banded, load_config
 from scoring.context import ScoringContext
+
+# The classic reading of the shipped bands, as config changes for the context_of fixture.
+CLASSIC = {k: getattr(classic_banded(load_config()), k) for k in ("points", "weights")}
 
 FIRST_MEETING = date(2025, 3, 1)
 NOW = date(2025, 12, 1)
@@ -62,7 +67,7 @@ def person(cohort_store: EmbeddedStore) -> dict[str, str]:
 
 @pytest.fixture
 def now_context(cohort_store: EmbeddedStore, context_of) -> ScoringContext:  # type: ignore[no-untyped-def]
-    return context_of(cohort_store, NOW)
+    return context_of(cohort_store, NOW, **CLASSIC)
 
 
 def decide(store: EmbeddedStore, context: ScoringContext, person_id: str, decision: str,
@@ -90,13 +95,13 @@ def test_cohort_score_change_is_now_minus_at_adoption_across_two_as_of_dates(
     assert len(cohort) == 1
     row = cohort.iloc[0]
     assert row["person_id"] == person["S1"] and row["adopted_meeting"] == FIRST_MEETING
-    assert (row["score_at_adoption"], row["score_now"], row["change"]) == (60.0, 46.7, -13.3)
+    assert (row["score_at_adoption"], row["score_now"], row["change"]) == (60.0, 46.67, -13.33)
     assert (row["rank_at_adoption"], row["rank_now"]) == (1, 1)
     assert row["status"] == IN_COHORT
 
 
 def test_a_person_who_leaves_the_window_scores_zero_now(cohort_store, context_of, person) -> None:
-    later = context_of(cohort_store, date(2028, 6, 1))  # S1's incidents are beyond the 3-year window
+    later = context_of(cohort_store, date(2028, 6, 1), **CLASSIC)  # S1's incidents are beyond the 3-year window
     decide(cohort_store, later, person["S1"], "adopt", FIRST_MEETING, datetime(2025, 3, 1, 10))
     cohort = adopted_cohort(cohort_store.matac_decisions(), rank_perpetrators(later), later.as_of)
     assert cohort.iloc[0]["score_now"] == 0.0 and pd.isna(cohort.iloc[0]["rank_now"])
@@ -152,7 +157,7 @@ def test_cohort_report_finds_the_last_meeting_and_uses_config_top(cohort_store, 
     assert previous_meeting(history, NOW) == FIRST_MEETING
     report = cohort_report(history, now_context)
     assert report.since_meeting == FIRST_MEETING and report.top == now_context.config.matac.top
-    assert report.cohort["change"].tolist() == [-13.3]
+    assert report.cohort["change"].tolist() == [-13.33]
     assert set(report.new["person_id"]) == {person["S2"], person["S3"]}
 
 

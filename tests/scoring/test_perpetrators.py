@@ -38,7 +38,7 @@ def test_one_recent_assault_on_one_woman_scores_each_component_by_its_band(plain
     assert (row["incidents"], row["crimes"], row["harm"], row["days_since_last"]) == (1, 1, 10.0, 10)
     assert (row["victims"], row["female_victims"], row["partner_victims"]) == (1, 1, 1)
     assert (row["recency_points"], row["frequency_points"], row["gravity_points"], row["victims_points"]) == (5, 1, 2, 1)
-    assert row["score"] == round(100 * (5 + 1 + 2 + 1.5 * 1) / 22.5, 1) == 42.2
+    assert row["score"] == round(100 * (5 + 1 + 2 + 1.5 * 1) / 22.5, 2) == 42.22
 
 
 def test_the_highest_band_of_every_component_scores_100(plain_force) -> None:

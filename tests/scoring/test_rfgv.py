@@ -1,6 +1,7 @@
 """Hand-computed RFGV scores on small forces, with a test catalogue of round weights.
 
-Default config: recency <=28d 5, <=90 4, <=180 3, <=365 2, else 1; frequency 1/2/3/5/8 ->
+The shipped bands read the classic way (``scoring.config.classic_banded``: steps, weights
+R1 F1 G1 V1.5; graded points have their own tests in test_graded.py): recency <=28d 5, <=90 4, <=180 3, <=365 2, else 1; frequency 1/2/3/5/8 ->
 1..5; gravity >=0.5/10/50/365/1460 -> 1..5; victims 1/2/3/4 -> 1/3/4/5; weights R1 F1 G1
 V1.5, so the best possible total is 5+5+5+7.5 = 22.5 points = 100.
 """
@@ -18,6 +19,7 @@ from graph.embedded import EmbeddedStore
 from ingest.load import ingest_folder
 from scoring.catalogue import OffenceCatalogue, load_catalogue
 from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
+from scoring.config import classic_banded
 from scoring.context import ScoringContext
 from scoring.victims import offenders_of
 
@@ -73,6 +75,8 @@ def serial_force(force_factory):
 
 @pytest.fixture
 def serial_context(tmp_path: Path, force_factory, round_catalogue, config):
+    config = classic_banded(config)
+
     def build(as_of: date = AS_OF, **changes: object) -> ScoringContext:
         effective = config.model_copy(update=changes) if changes else config
         return ScoringContext(tables=tables, config=effective, catalogue=round_catalogue, as_of=as_of)
@@ -93,7 +97,7 @@ def test_serial_partner_abuser_scores_by_hand(serial_context) -> None:
     # 3 incidents in window (A0 too old, A4 in the future); harm 5 + 10 + 7*1.5 = 25.5
     assert (row["frequency"], row["gravity"], row["victims"], row["recency"]) == (3, 25.5, 3, 12)
     assert (row["recency_points"], row["frequency_points"], row["gravity_points"], row["victims_points"]) == (5, 3, 2, 4)
-    assert row["score"] == round(100 * (5 + 3 + 2 + 4 * 1.5) / 22.5, 1) == 71.1
+    assert row["score"] == round(100 * (5 + 3 + 2 + 4 * 1.5) / 22.5, 2) == 71.11
     assert row["last_incident"] == pd.Timestamp("2026-06-18 23:10:00")
 
 
@@ -101,19 +105,19 @@ def test_acquittal_halves_the_harm_of_a_grave_allegation(serial_context) -> None
     row = _by_surname(rank_perpetrators(serial_context())).loc["S2"]
     assert row["gravity"] == 912.5  # rape 1825 days x 0.5 for acquittal
     assert (row["recency"], row["recency_points"], row["gravity_points"]) == (171, 3, 4)
-    assert row["score"] == round(100 * (3 + 1 + 4 + 1.5) / 22.5, 1) == 42.2
+    assert row["score"] == round(100 * (3 + 1 + 4 + 1.5) / 22.5, 2) == 42.22
     assert "1 acquitted" in row["reasons"]
 
 
 def test_non_crime_incidents_count_for_frequency_but_carry_no_gravity(serial_context) -> None:
     row = _by_surname(rank_perpetrators(serial_context())).loc["S3"]
     assert (row["frequency"], row["gravity"], row["gravity_points"]) == (8, 0.0, 0)
-    assert row["score"] == round(100 * (5 + 5 + 0 + 1.5) / 22.5, 1) == 51.1
+    assert row["score"] == round(100 * (5 + 5 + 0 + 1.5) / 22.5, 2) == 51.11
 
 
 def test_old_history_scores_low_and_history_outside_the_window_not_at_all(serial_context) -> None:
     ranked = _by_surname(rank_perpetrators(serial_context()))
-    assert ranked.loc["S5", "score"] == round(100 * (1 + 2 + 0 + 3 * 1.5) / 22.5, 1) == 33.3
+    assert ranked.loc["S5", "score"] == round(100 * (1 + 2 + 0 + 3 * 1.5) / 22.5, 2) == 33.33
     assert "S4" not in ranked.index
 
 

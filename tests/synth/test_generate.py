@@ -391,3 +391,22 @@ def test_parquet_has_the_same_tables(tmp_path: Path) -> None:
 def test_rejects_bad_arguments(tmp_path: Path, kwargs: dict) -> None:
     with pytest.raises(ValueError):
         generate_force(tmp_path, **kwargs)
+
+
+def test_harm_apart_from_frequency_changes_only_how_grave(tmp_path: Path) -> None:
+    """harm_follows_frequency=False keeps the perpetrators and their courses of conduct and redraws
+    the offences (and what follows from them): how gravely a person offends no longer rises with
+    how often."""
+    together = Force(tmp_path / "a", generate_force(tmp_path / "a", people=3000, seed=5))
+    apart = Force(tmp_path / "b", generate_force(tmp_path / "b", people=3000, seed=5, harm_follows_frequency=False))
+    assert (together.ground_truth_perpetrators["archetype"].value_counts()
+            .equals(apart.ground_truth_perpetrators["archetype"].value_counts()))
+    assert not together.incidents["offence"].equals(apart.incidents["offence"])
+
+    def grave_against_frequency(force: Force) -> float:
+        truth = force.ground_truth_perpetrators.astype({"n_incidents": int, "total_harm_days": float})
+        several = truth[truth["n_incidents"] >= 2]
+        per_incident = several["total_harm_days"] / several["n_incidents"]
+        return float(per_incident.corr(several["n_incidents"], method="spearman"))
+
+    assert grave_against_frequency(apart) < grave_against_frequency(together)

@@ -1,0 +1,110 @@
+"""What puts each person on an ordered offender list above the next one: ``order_reason``.
+
+A list is ordered by several keys (the overall list: score, then victims, harm, the most
+recent incident and the person id). Each row's reason names the first key on which it differs
+from the row below and both values, so a panel sees why two people are in that order: on
+score, the component that gave the most of the gap; on a tie-break, which tie-break decided.
+Built once per list, column by column (no loop over rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from scoring.config import RFGV, ScoringConfig
+
+# How each ordering key is named in "same ... as rank N".
+_SAME = {"score": "score", "female_victims": "women and girls harmed", "victims": "victims", "harm": "harm",
+         "last_incident": "last incident"}
+
+
+def _number(values: pd.Series, decimals: int = 0) -> pd.Series:
+    """'1,234' or '1,234.5' for each value."""
+    return values.map(("{:,.%df}" % decimals).format).astype(str)
+
+
+def _versus(this: pd.Series, below: pd.Series, decimals: int = 0) -> pd.Series:
+    return _number(this, decimals) + " vs " + _number(below, decimals)
+
+
+def _component_phrases(this: pd.DataFrame, below: pd.DataFrame) -> dict[str, pd.Series]:
+    """The measure behind each component, this row against the one below."""
+    return {
+        "recency": "last incident " + _versus(this["days_since_last"], below["days_since_last"]) + " days ago",
+        "frequency": _versus(this["incidents"], below["incidents"]) + " incidents",
+        "gravity": _versus(this["harm"], below["harm"], 1) + " harm days",
+        "victims": _versus(this["victims"], below["victims"]) + " victims",
+    }
+
+
+def _by_score(this: pd.DataFrame, below: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    """'higher score (91.20 vs 88.05), mostly gravity: 1,203.0 vs 890.0 harm days'."""
+    weights = config.weights.model_dump()
+    gains = np.column_stack([weights[c] * (this[f"{c}_points"].to_numpy(dtype="float64")
+                                           - below[f"{c}_points"].to_numpy(dtype="float64")) for c in RFGV])
+    most = gains.argmax(axis=1) if len(gains) else np.zeros(0, dtype=np.int64)
+    phrases = _component_phrases(this, below)
+    named = pd.Series(np.select([most == i for i in range(len(RFGV))],
+                                [RFGV[i] + ": " + phrases[RFGV[i]] for i in range(len(RFGV))], default=""),
+                      index=this.index)
+    return "higher score (" + _versus(this["score"], below["score"], 2) + "), mostly " + named
+
+
+def _by_key(key: str, this: pd.DataFrame, below: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    if key == "score":
+        return _by_score(this, below, config)
+    if key == "female_victims":
+        return "more women and girls harmed (" + _versus(this[key], below[key]) + ")"
+    if key == "victims":
+        return "more victims (" + _versus(this[key], below[key]) + ")"
+    if key == "harm":
+        return "more harm (" + _versus(this[key], below[key], 1) + " harm days)"
+    if key == "last_incident":
+        return ("a more recent last incident (" + this[key].dt.strftime("%Y-%m-%d") + " vs "
+                + below[key].dt.strftime("%Y-%m-%d") + ")")
+    return pd.Series("earlier in person id order (nothing in the evidence tells them apart)", index=this.index)
+
+
+def order_reasons(ranked: pd.DataFrame, order: Sequence[str], config: ScoringConfig) -> pd.Series:
+    """Per row of a list already sorted by ``order`` (the last key, the person code, ascending;
+    the others descending): why it is above the next row.
+
+    ``ranked`` carries ``rank``, the ordering keys and, for score, the four ``*_points``,
+    ``days_since_last``, ``incidents``, ``harm`` and ``victims``.
+
+    >>> from scoring.config import load_config
+    >>> ranked = pd.DataFrame({"rank": [1, 2, 3], "score": [80.0, 70.0, 70.0], "victims": [3, 2, 2],
+    ...     "harm": [500.0, 40.0, 40.0], "last_incident": pd.to_datetime(["2026-01-02"] * 3),
+    ...     "person": [4, 2, 9], "days_since_last": [10, 10, 10], "incidents": [5, 5, 5],
+    ...     "recency_points": [5.0] * 3, "frequency_points": [4.0] * 3,
+    ...     "gravity_points": [4.2, 2.8, 2.8], "victims_points": [4.0, 3.0, 3.0]})
+    >>> for reason in order_reasons(ranked, ["score", "victims", "harm", "last_incident", "person"], load_config()):
+    ...     print(reason)
+    above rank 2: higher score (80.00 vs 70.00), mostly gravity: 500.0 vs 40.0 harm days
+    above rank 3: same score, victims, harm and last incident; earlier in person id order (nothing in the evidence tells them apart)
+    last on the list
+    """
+    out = pd.Series("last on the list", index=ranked.index, dtype=object)
+    if len(ranked) < 2:
+        return out.astype(str)
+    this = ranked.iloc[:-1]
+    below = ranked.iloc[1:].set_axis(this.index)
+    decided = np.full(len(this), -1)
+    for place, key in enumerate(order):
+        differs = (this[key].to_numpy() != below[key].to_numpy()) & (decided < 0)
+        decided[differs] = place
+    texts = pd.Series("", index=this.index, dtype=object)
+    for place, key in enumerate(order):
+        rows = decided == place
+        if not rows.any():
+            continue
+        same = [_SAME[k] for k in order[:place] if k in _SAME]
+        prefix = ("same " + (", ".join(same[:-1]) + " and " + same[-1] if len(same) > 1 else same[0]) + "; "
+                  if same else "")
+        texts[rows] = prefix + _by_key(key, this[rows], below[rows], config)
+    lead = "above rank " + below["rank"].astype(str) + ": "
+    out.iloc[:-1] = (lead + texts.astype(str)).to_numpy(dtype=object)
+    return out.astype(str)
