@@ -191,11 +191,11 @@ if need_incidents(view):
     st.markdown(f"**New candidates** (top {top} with no decision"
                 + (f" at or before the meeting of {since:%Y-%m-%d})" if since else "; no earlier meeting)"))
     st.dataframe(report.new, hide_index=True, width="stretch")
-    st.markdown("**Deferrals carried forward**")
+    st.markdown(f"**Deferrals carried forward** ({len(report.deferred)})")
     st.dataframe(report.deferred, hide_index=True, width="stretch")
-    st.markdown("**Actions due or for review**")
+    st.markdown(f"**Actions due or for review** ({len(agenda.actions_due)})")
     st.dataframe(agenda.actions_due, hide_index=True, width="stretch")
-    st.markdown("**Subjects for discharge**")
+    st.markdown(f"**Subjects for discharge** ({len(agenda.discharge)})")
     st.dataframe(agenda.discharge, hide_index=True, width="stretch")
 
     st.subheader("Outcomes (not causal)")
