@@ -10,6 +10,7 @@ declaration deletes nothing.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,11 +42,22 @@ def _force(force_factory, with_carl: bool = True):  # type: ignore[no-untyped-de
     return force
 
 
-@pytest.fixture
-def loaded(tmp_path: Path, force_factory) -> Path:  # type: ignore[no-untyped-def]
-    store = tmp_path / "s.duckdb"
-    done = _ingest(_force(force_factory).write(tmp_path / "first"), store)
+@pytest.fixture(scope="module")
+def first_load(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the first extract, loaded once; each test works on a copy."""
+    from tests.conftest import Force
+
+    folder = tmp_path_factory.mktemp("withdrawn")
+    store = folder / "s.duckdb"
+    done = _ingest(_force(Force).write(folder / "first"), store)
     assert done.returncode == 0, done.stdout + done.stderr
+    return store
+
+
+@pytest.fixture
+def loaded(first_load: Path, tmp_path: Path) -> Path:
+    store = tmp_path / "s.duckdb"
+    shutil.copyfile(first_load, store)
     return store
 
 
