@@ -24,10 +24,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Offences whose conviction would normally bring MAPPA management (violent and sexual
-# offences listed in Schedule 15 CJA 2003 and the DA-relevant ones used by this project).
+# offences listed in Schedule 15 CJA 2003 and the DA-relevant ones used by this project; the
+# child sexual offences bring sex offender notification, MAPPA category 1).
 MAPPA_OFFENCES = (
     "murder", "attempted_murder", "gbh_s18", "gbh_s20", "abh", "rape", "sexual_assault",
-    "strangulation", "stalking", "controlling_coercive", "threats_to_kill",
+    "strangulation", "stalking", "controlling_coercive", "threats_to_kill", "fgm", "rape_child_under_13",
+    "sexual_assault_child_under_13", "sexual_activity_with_child", "indecent_images_children",
 )
 
 

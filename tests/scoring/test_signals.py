@@ -129,6 +129,20 @@ def test_pdp_does_not_fire_after_a_mappa_eligible_conviction(build, force_factor
     assert not row["pdp"] and "convicted of a MAPPA-eligible offence (abh on 2025-01-01)" in row["reason"]
 
 
+@pytest.mark.parametrize("offence", ["fgm", "sexual_activity_with_child"])
+def test_a_conviction_for_a_vawg_offence_against_a_child_is_mappa_eligible(build, force_factory, offence: str) -> None:
+    force = force_factory()
+    for record, sex in (("S", "M"), ("V1", "F"), ("V2", "F"), ("D", "F")):
+        force.person(record, "Test", record, sex)
+    force.incident("A1", "2024-01-01", "common_assault", "S", ("V1",), outcome="charged")
+    force.incident("A2", "2025-01-01", "common_assault", "S", ("V2",), outcome="charged")
+    force.incident("A3", "2025-03-01", offence, "S", ("D",), relationship="parent", outcome="convicted")
+    context, ids = build(force)
+    row = _row(_everyone(potential_pdp, context), ids["S"])
+    label = offence.replace("_", " ")  # the test catalogue labels each key so
+    assert not row["pdp"] and f"convicted of a MAPPA-eligible offence ({label} on 2025-03-01)" in row["reason"]
+
+
 def test_pdp_does_not_fire_when_managed_under_mappa(build, force_factory) -> None:
     context, ids = build(pdp_force(force_factory))
     row = _row(_everyone(potential_pdp, context), ids["S3"])
