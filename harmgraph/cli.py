@@ -95,7 +95,7 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
 
 
 def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # type: ignore[no-untyped-def]
-                resolution_config: Path | None = None):
+                resolution_config: Path | None = None, allow_withdrawing_most: bool = False):
     from ingest.identity import make_splink_resolver
     from ingest.load import ingest_folder
     from ingest.resolve_config import load_resolution_config
@@ -105,7 +105,8 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # ty
     settings = load_resolution_config(resolution_config)
     with loading_store(store_location) as store, stage_progress(stages=14) as tell:
         resolver = make_splink_resolver(settings, progress=lambda stage: tell(f"resolving people: {stage}"))
-        summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell)
+        summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell,
+                                allow_withdrawing_most=allow_withdrawing_most)
     # Logged in the store itself once the load is in (a staged load has just been swapped in).
     with open_store(store_location) as store:
         store.record_audit(current_user(), "load", summary.load_id,
@@ -124,9 +125,12 @@ def ingest(
     strict: Annotated[bool, typer.Option(help="Exit 2 when any row was quarantined.")] = False,
     catalogue: CatalogueOption = None,
     resolution_config: ResolutionConfigOption = None,
+    allow_withdrawing_most: Annotated[bool, typer.Option(
+        "--allow-withdrawing-most", help="Let a file declared complete remove more than half of the stored "
+                                         "records of its table (a partial file is refused otherwise).")] = False,
 ) -> None:
     """Validate and load an extract; bad rows go to quarantine with a reason."""
-    summary = _run_ingest(folder, store, catalogue, resolution_config)
+    summary = _run_ingest(folder, store, catalogue, resolution_config, allow_withdrawing_most)
     _print_load_summary(summary)
     if summary.quarantined:
         console.print(f"{summary.quarantined} row(s) quarantined: see 'harmgraph quarantine --store {store}'")

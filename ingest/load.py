@@ -271,8 +271,11 @@ def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
 
 def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
                   resolver: Resolver = pnc_resolver, now: datetime | None = None,
-                  progress: Progress | None = None) -> LoadSummary:
-    """Load one extract folder into ``store``; returns the per-file summary."""
+                  progress: Progress | None = None, allow_withdrawing_most: bool = False) -> LoadSummary:
+    """Load one extract folder into ``store``; returns the per-file summary.
+
+    ``allow_withdrawing_most`` lets a ``complete`` declaration remove more than half of a
+    stored table (ingest/withdraw.py)."""
     tell = progress or (lambda stage: None)
     started = datetime.now()
     tell("reading files")
@@ -301,7 +304,8 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
                 else pd.DataFrame(columns=cols.BREACH_COLUMNS))
     records = _frame(checked, "people", cols.RECORD_COLUMNS)
     summary.per_file = _summarise(checked)  # before resolving: a miscount stops the load at once
-    summary.withdrawn = withdrawals(_typed(checked, "complete"), _typed(checked, "withdrawn"), carried, damaged, store)
+    summary.withdrawn = withdrawals(_typed(checked, "complete"), _typed(checked, "withdrawn"), carried, damaged,
+                                    store, allow_withdrawing_most)
     tell("resolving people")
     identity = _identity(store, records, resolver, summary.load_id, summary.withdrawn.get("people", []))
     batch = LoadBatch(

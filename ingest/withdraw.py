@@ -9,7 +9,8 @@ Ingest otherwise only inserts or updates. An extract says what has gone in one o
 
 A table is only judged complete from a file every line of which could be read: a damaged file
 must never delete what it failed to show. An id both withdrawn and carried is a contradiction
-that stops the load. The store removes each withdrawn record with its links (involvements,
+that stops the load, and so does a declaration that would remove more than MOST_OF_A_TABLE of
+a stored table (a partial file sent as a full one) unless the load allows it. The store removes each withdrawn record with its links (involvements,
 breaches, measures and referrals of a withdrawn person record) in the load's transaction, and
 the identities are re-resolved without the withdrawn person records.
 """
@@ -20,6 +21,8 @@ import pandas as pd
 
 from core.errors import IngestError
 from graph.store import GraphStore
+
+MOST_OF_A_TABLE = 0.5  # a larger share withdrawn at once needs the load's explicit consent
 
 # Contract table -> (stored table, key). An involvement goes with its incident or record.
 WITHDRAWABLE: dict[str, tuple[str, str]] = {
@@ -43,11 +46,12 @@ def _declared(frame: pd.DataFrame | None, column: str) -> pd.Series:
 
 
 def withdrawals(complete: pd.DataFrame | None, withdrawn: pd.DataFrame | None, carried: dict[str, set[str]],
-                damaged: set[str], store: GraphStore) -> dict[str, list[str]]:
+                damaged: set[str], store: GraphStore, allow_most: bool = False) -> dict[str, list[str]]:
     """The stored ids this extract withdraws, by contract table (only tables with any).
 
     ``complete`` and ``withdrawn`` are the checked rows of those files (or None), ``carried``
-    the ids each file holds, ``damaged`` the files with unreadable lines.
+    the ids each file holds, ``damaged`` the files with unreadable lines; ``allow_most`` lets
+    a load withdraw more than MOST_OF_A_TABLE of a stored table.
     """
     gone: dict[str, set[str]] = {}
     for name in sorted(set(_declared(complete, "table"))):
@@ -59,6 +63,10 @@ def withdrawals(complete: pd.DataFrame | None, withdrawn: pd.DataFrame | None, c
         stored_table, key = WITHDRAWABLE[name]
         stored = set(store.export_table(stored_table)[key].dropna().astype(str))
         gone[name] = stored - carried[name]
+        if not allow_most and stored and len(gone[name]) > MOST_OF_A_TABLE * len(stored):
+            raise IngestError(name, f"is declared complete but would withdraw {len(gone[name])} of the "
+                                    f"{len(stored)} stored records; if that is right, load with "
+                                    "--allow-withdrawing-most (nothing was changed)")
     if withdrawn is not None and len(withdrawn):
         for name, ids in withdrawn.groupby(withdrawn["table"].astype(str))["id"]:
             listed = set(ids.astype(str))

@@ -22,8 +22,8 @@ from graph.embedded import EmbeddedStore
 HARMGRAPH = str(Path(sys.executable).parent / "harmgraph")
 
 
-def _ingest(folder: Path, store: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([HARMGRAPH, "ingest", str(folder), "--store", str(store)], capture_output=True,
+def _ingest(folder: Path, store: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([HARMGRAPH, "ingest", str(folder), "--store", str(store), *extra], capture_output=True,
                           text=True, timeout=600, env={"COLUMNS": "200", "TERM": "dumb", "PATH": "/usr/bin:/bin"})
 
 
@@ -118,3 +118,19 @@ def test_withdrawing_an_id_the_extract_carries_stops_the_load(loaded: Path, tmp_
     done = _ingest(later, loaded)
     assert done.returncode != 0 and "also carries" in done.stdout + done.stderr
     assert _held(loaded) == before
+
+
+def test_a_partial_file_declared_complete_needs_consent_to_withdraw_most(loaded: Path, tmp_path: Path,
+                                                                        force_factory) -> None:  # type: ignore[no-untyped-def]
+    before = _held(loaded)
+    later = _force(force_factory, with_carl=False).write(tmp_path / "later")
+    (later / "incidents.csv").write_text("incident_id,occurred_at,recorded_at,offence,domestic_abuse,dash_risk,"
+                                         "outcome,postcode\n", encoding="utf-8")
+    (later / "involvements.csv").write_text("incident_id,record_id,role,relationship\n", encoding="utf-8")
+    (later / "complete.csv").write_text("table\nincidents\n", encoding="utf-8")
+    done = _ingest(later, loaded)
+    assert done.returncode != 0 and "would withdraw 3 of the 3" in done.stdout + done.stderr
+    assert _held(loaded) == before
+    done = _ingest(later, loaded, "--allow-withdrawing-most")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not _held(loaded)["incidents"]
