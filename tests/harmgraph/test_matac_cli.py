@@ -1,9 +1,10 @@
 """`harmgraph matac record / history / cohort` through the real CLI on a real embedded store.
 
-The force (shipped config and catalogue): S1 assaults two partners (abh 2025-01-10 and
+The force (the shipped bands read the classic way, ``scoring.config.classic_banded``, written to
+a config file every scoring command is given; the shipped catalogue): S1 assaults two partners (abh 2025-01-10 and
 2025-02-20), S3 one (common assault 2025-02-25), S2 appears on 2025-12-01 (common assault).
-As of 2025-03-01 S1 scores 60.0 (rank 1), S3 37.8 (rank 2); as of 2025-12-01 S1 46.7 (rank
-1), S2 37.8 (rank 2), S3 24.4 (rank 3). Hand-worked in tests/scoring/test_matac.py.
+As of 2025-03-01 S1 scores 60.0 (rank 1), S3 37.78 (rank 2); as of 2025-12-01 S1 46.67 (rank
+1), S2 37.78 (rank 2), S3 24.44 (rank 3). Hand-worked in tests/scoring/test_matac.py.
 """
 
 from __future__ import annotations
@@ -24,10 +25,31 @@ from core.errors import HarmgraphError, PersonNotFound
 PASSWORD = "a long chair passphrase"
 
 runner = CliRunner()
+# The commands that score take the classic config (set once per session by classic_config).
+SCORING = {("matac", "record"), ("matac", "cohort"), ("matac", "agenda"), ("matac", "outcomes"),
+           ("matac", "export"), ("rank",)}
+CLASSIC_CONFIG: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def classic_config(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import yaml
+
+    from scoring.config import classic_banded, load_config
+
+    path = tmp_path_factory.mktemp("config") / "classic.yaml"
+    path.write_text(yaml.safe_dump(classic_banded(load_config()).model_dump(mode="json")), encoding="utf-8")
+    CLASSIC_CONFIG[:] = ["--config", str(path)]
+
+
+def _args(args: tuple[str, ...]) -> list[str]:
+    """``args`` with the classic config added for a scoring command."""
+    scoring = tuple(args[:2]) in SCORING or tuple(args[:1]) in SCORING
+    return [*args, *CLASSIC_CONFIG] if scoring else list(args)
 
 
 def _run(*args: str) -> str:
-    result = runner.invoke(app, list(args), catch_exceptions=False)
+    result = runner.invoke(app, _args(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -85,7 +107,7 @@ def test_recording_twice_appends_and_leaves_the_first_decision_unchanged(store, 
     pd.testing.assert_frame_equal(both.iloc[[0]], first)
     assert both["decision"].tolist() == ["defer", "adopt"]
     row = first.iloc[0]
-    assert (row["score"], row["rank"], row["as_of"]) == ("60.0", "1", "2025-03-01")
+    assert (row["score"], row["rank"], row["as_of"]) == ("60.0", "1", "2025-03-01")  # classic: 13.5 of 22.5
     assert row["reason"] == "await the MARAC minutes" and row["who"] == "chair (matac_chair)" and row["at"].endswith("UTC")
     assert row["config_version"] and row["config_fingerprint"]
 
@@ -103,7 +125,7 @@ def test_each_decision_writes_one_audit_row(store, person) -> None:
 def test_a_meeting_after_the_latest_incident_scores_as_of_the_latest_incident(store, person) -> None:
     _record(store, person["S1"], "adopt", "2026-01-15")
     row = _history(store).iloc[0]
-    assert (row["meeting_date"], row["as_of"], row["score"]) == ("2026-01-15", "2025-12-01", "46.7")
+    assert (row["meeting_date"], row["as_of"], row["score"]) == ("2026-01-15", "2025-12-01", "46.67")
 
 
 def test_an_unknown_person_or_an_empty_reason_is_refused_with_a_sentence(store) -> None:
@@ -122,7 +144,7 @@ def test_cohort_shows_the_score_change_and_who_is_new_since_the_last_meeting(sto
                        "--format", "csv"))
     adopted = cohort[cohort["section"] == "cohort"].iloc[0]
     assert adopted["person_id"] == person["S1"]
-    assert (adopted["score_at_adoption"], adopted["score_now"], adopted["change"]) == ("60.0", "46.7", "-13.3")
+    assert (adopted["score_at_adoption"], adopted["score_now"], adopted["change"]) == ("60.0", "46.67", "-13.33")
     assert adopted["status"] == "in cohort"
     new = cohort[cohort["section"] == "new"]
     assert new["person_id"].tolist() == [person["S2"], person["S3"]]
@@ -131,7 +153,7 @@ def test_cohort_shows_the_score_change_and_who_is_new_since_the_last_meeting(sto
 
 def test_cohort_table_names_the_last_meeting(store, person) -> None:
     _record(store, person["S1"], "adopt", "2025-03-01")
-    result = runner.invoke(app, ["matac", "cohort", "--store", store], catch_exceptions=False)
+    result = runner.invoke(app, _args(("matac", "cohort", "--store", store)), catch_exceptions=False)
     assert result.exit_code == 0
     assert "last meeting 2025-03-01" in result.stderr and "Adopted cohort" in result.stdout
 
@@ -174,7 +196,7 @@ def test_moving_the_as_of_date_past_the_extract_does_not_make_risk_fall(store, p
     later = _csv(_run("matac", "cohort", "--as-of", "2026-09-01", "--store", store, "--format", "csv"))
     for frame in (at_extract, later):
         row = frame[frame["section"] == "cohort"].iloc[0]
-        assert (row["score_at_adoption"], row["score_now"], row["change"]) == ("46.7", "46.7", "0.0")
+        assert (row["score_at_adoption"], row["score_now"], row["change"]) == ("46.67", "46.67", "0.0")
 
 
 def test_adoption_clears_the_not_managed_flag(store, person) -> None:
@@ -251,7 +273,8 @@ def test_the_decision_export_is_excel_safe_filtered_stamped_and_logged(store, pe
 
 def test_outcomes_are_labelled_not_causal(store, person) -> None:
     _record(store, person["S1"], "adopt", "2025-03-01")
-    result = runner.invoke(app, ["matac", "outcomes", "--store", store, "--format", "csv"], catch_exceptions=False)
+    result = runner.invoke(app, _args(("matac", "outcomes", "--store", store, "--format", "csv")),
+                           catch_exceptions=False)
     assert result.exit_code == 0 and "Not causal" in result.stderr
     rows = _csv(result.stdout)
     assert rows["group"].tolist() == ["adopted", "comparison"]

@@ -209,17 +209,17 @@ def test_outcomes_set_harm_before_and_after_adoption_beside_similar_scores_not_a
     with EmbeddedStore(tmp_path / "outcomes.duckdb") as store:
         load(force, store)
         ids = dict(zip(store.clusters()["record_id"], store.clusters()["person_id"]))
-        context = context_of(store, NOW)
+        context = context_of(store, NOW, **CLASSIC)
         decide(store, context, ids["S1"], "adopt", FIRST_MEETING, datetime(2025, 3, 1, 10))
         report = outcome_comparison(store.matac_decisions(), context, months=12, matches=3)
     people = report.people.set_index("person_id")
-    # on 2025-03-01 only S3 (37.8) was ranked and never adopted; S2 had no incident yet
+    # on 2025-03-01 only S3 (37.78) was ranked and never adopted; S2 had no incident yet
     assert people["group"].to_dict() == {ids["S1"]: "adopted", ids["S3"]: "comparison"}
     # S1: abh 2025-01-10 and 2025-02-20 (10 harm days each) before, nothing after;
     # S3: common assault 2025-02-25 (3.5) before, 2025-06-01 (3.5) after
     assert (people.at[ids["S1"], "harm_before"], people.at[ids["S1"], "harm_after"]) == (20.0, 0.0)
     assert (people.at[ids["S3"], "harm_before"], people.at[ids["S3"], "harm_after"]) == (3.5, 3.5)
-    assert people.at[ids["S3"], "score_at_anchor"] == 37.8
+    assert people.at[ids["S3"], "score_at_anchor"] == 37.78
     assert set(people["follow_up_days"]) == {(NOW - FIRST_MEETING).days}  # the extract ends 2025-12-01
     summary = report.summary.set_index("group")
     assert summary.at["adopted", "change"] == -20.0 and summary.at["comparison", "change"] == 0.0
