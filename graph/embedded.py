@@ -27,7 +27,7 @@ from graph import batch as cols
 from graph.batch import Identity, LoadBatch
 from graph.decisions import MatacDecision
 from graph.load_lock import load_running
-from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
+from graph.store import HISTORY_TABLES, READER_WRITTEN_TABLES, TABLE_COLUMNS, GraphStore
 from core.errors import StoreError
 from core.tables import SORT_KEYS, ScoringTables, normalise_tables
 from core.arrow_isin import isin
@@ -549,7 +549,8 @@ class EmbeddedStore(GraphStore):
     def append_history(self, table: str, frame: pd.DataFrame) -> None:
         if table not in HISTORY_TABLES:
             raise StoreError(f"{table!r} is not a history table")
-        self._refuse_during_load(f"copying {table}")
+        if table not in READER_WRITTEN_TABLES:  # those a running load carries over at its swap
+            self._refuse_during_load(f"copying {table}")
         try:
             with self._transaction():
                 self._append(table, frame, TABLE_COLUMNS[table])

@@ -30,10 +30,11 @@ import duckdb
 from core.errors import StoreError
 from graph.embedded import EmbeddedStore, connect_waiting
 from graph.load_lock import load_lock
-from graph.store import TABLE_COLUMNS
+from graph.store import READER_WRITTEN_TABLES, TABLE_COLUMNS
 
-# Written by readers and administrators while a load runs; the load itself never writes them.
-CARRIED_TABLES = ("audit_log", "users", "matac_decisions")
+# Written by readers, administrators and the MATAC chair while a load runs; the load itself
+# never writes them, so the swap carries them over from the live store.
+CARRIED_TABLES = READER_WRITTEN_TABLES
 
 
 def staging_path(store: str | Path) -> Path:

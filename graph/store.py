@@ -45,6 +45,10 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "person_lineage": cols.LINEAGE_COLUMNS,
     "identity_review": cols.REVIEW_COLUMNS,
 }
+
+# Tables written by readers, administrators and the MATAC chair, never by a load: they may be
+# written while a staged load runs, and its swap carries them over (graph/staging.py).
+READER_WRITTEN_TABLES = ("audit_log", "users", "matac_decisions", "matac_meetings", "matac_actions")
 # The bookkeeping tables append_history may write verbatim. The audit log is not among them:
 # its rows are only ever appended through the hash chain (record_audit, append_audit).
 HISTORY_TABLES = ("loads", "quarantine", "load_warnings", "identity_overrides",

@@ -204,3 +204,7 @@ WITHDRAWN = Table(
 # Load order matters: references point only at tables earlier in this tuple.
 TABLES: tuple[Table, ...] = (PEOPLE, INCIDENTS, INVOLVEMENTS, MEASURES, REFERRALS, COMPLETE, WITHDRAWN)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+# The files of records (what a generator or an RMS export writes); the rest declare how to
+# read them (complete.csv, withdrawn.csv).
+CONTROL_TABLES: tuple[Table, ...] = (COMPLETE, WITHDRAWN)
+DATA_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if t not in CONTROL_TABLES)

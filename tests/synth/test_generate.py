@@ -11,8 +11,9 @@ import pytest
 
 from ingest.contract import (
     DASH_RISKS, MEASURE_TYPES, OUTCOMES, PERPETRATOR_ROLES, REFERRAL_TYPES, RELATIONSHIPS, ROLES,
-    SEXES, TABLES,
+    SEXES,
 )
+from ingest.contract import DATA_TABLES as TABLES  # the generator writes records, not control files
 from scoring.catalogue import REQUIRED_KEYS
 from synth import GenerationSummary, generate_force
 from synth.vawg import YOUNG_AGE
