@@ -10,11 +10,13 @@ Columns (dtypes are normalised by :func:`normalise_tables` so both stores match 
 - ``measures``: measure_id, type, subject_person_id, protected_person_id, start_date, end_date
 - ``breaches``: measure_id, incident_id
 - ``referrals``: referral_id, person_id, type, date, detail
+- ``kept_apart``: person_id_l, person_id_r: persons an analyst said are two people (their
+  records' cannot-links), so scoring never counts them as one; optional (empty by default)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -44,7 +46,10 @@ COLUMNS: dict[str, dict[str, str]] = {
     "breaches": {"measure_id": "string", "incident_id": "string"},
     "referrals": {"referral_id": "string", "person_id": "string", "type": "string",
                   "date": "datetime64[us]", "detail": "string"},
+    "kept_apart": {"person_id_l": "string", "person_id_r": "string"},
 }
+# Tables a store may leave out (they start empty).
+OPTIONAL = ("kept_apart",)
 
 SORT_KEYS = {
     "incidents": ["incident_id"],
@@ -53,6 +58,7 @@ SORT_KEYS = {
     "measures": ["measure_id"],
     "breaches": ["measure_id", "incident_id"],
     "referrals": ["referral_id"],
+    "kept_apart": ["person_id_l", "person_id_r"],
 }
 
 
@@ -66,12 +72,17 @@ class ScoringTables:
     measures: pd.DataFrame
     breaches: pd.DataFrame
     referrals: pd.DataFrame
+    kept_apart: pd.DataFrame = field(default_factory=lambda: _empty("kept_apart"))
 
     @cached_property
     def derived(self) -> dict[tuple[Any, ...], Any]:
         """What scoring derives from these tables alone, kept while they are loaded
         (see :mod:`scoring.index`). The tables are never changed, so nothing here goes stale."""
         return {}
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS[name].items()})
 
 
 def _normalise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +120,8 @@ def _in_order(frame: pd.DataFrame, keys: list[str]) -> bool:
 
 def normalise_tables(**frames: pd.DataFrame) -> ScoringTables:
     """Give each table exactly the documented columns, dtypes and row order."""
-    missing = set(COLUMNS) - set(frames)
+    missing = set(COLUMNS) - set(frames) - set(OPTIONAL)
     if missing:
         raise ValueError(f"missing scoring tables: {sorted(missing)}")
-    return ScoringTables(**{name: _normalise(name, frames[name]) for name in COLUMNS})
+    return ScoringTables(**{name: _normalise(name, frames[name] if name in frames else _empty(name))
+                            for name in COLUMNS})

@@ -453,6 +453,13 @@ class EmbeddedStore(GraphStore):
                 "SELECT r.referral_id, rp.person_id, r.type, r.date, r.detail FROM referrals r "
                 "JOIN record_person rp ON rp.record_id = r.record_id", keys["referrals"]
             ),
+            kept_apart=self._table(
+                "SELECT DISTINCT least(a.person_id, b.person_id) AS person_id_l, "
+                "greatest(a.person_id, b.person_id) AS person_id_r FROM identity_overrides o "
+                "JOIN record_person a ON a.record_id = o.record_id_l "
+                "JOIN record_person b ON b.record_id = o.record_id_r "
+                "WHERE o.kind = 'cannot_link' AND a.person_id <> b.person_id", keys["kept_apart"]
+            ),
         )
 
     def person_record_rows(self, person_id: str) -> pd.DataFrame:

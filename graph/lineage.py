@@ -87,3 +87,24 @@ def history(lineage: pd.DataFrame, person_id: str) -> pd.DataFrame:
     rows = lineage[lineage["person_id"].isin(related)
                    & ~((lineage["event"] == "issued") & ~lineage["person_id"].isin(related))]
     return rows.sort_values("seq").reset_index(drop=True)
+
+
+def ids_of_person(lineage: pd.DataFrame, person_id: str) -> set[str]:
+    """Every id under which what is now ``person_id``'s was recorded: its current id, each id
+    merged into it, and the id any part of it was split from (for an audit trail or an export
+    about one person that must follow redirects).
+
+    >>> lineage = pd.DataFrame({"seq": [1, 2, 3, 4], "event": ["issued", "issued", "merged", "split"],
+    ...     "person_id": ["P-a", "P-b", "P-b", "P-a"], "other_id": [None, None, "P-a", "P-c"]})
+    >>> sorted(ids_of_person(lineage, "P-b")), sorted(ids_of_person(lineage, "P-c"))
+    (['P-a', 'P-b'], ['P-a', 'P-b', 'P-c'])
+    """
+    now = current_id(person_id, lineage)
+    if lineage is None or lineage.empty:
+        return {now}
+    moves = redirects(lineage)
+    found = {now, *(old for old, new in moves.items() if new == now)}
+    split = lineage[(lineage["event"] == "split") & lineage["other_id"].isin(found)]
+    for parent in split["person_id"].dropna().astype(str):
+        found |= ids_of_person(lineage, parent) if parent not in found else set()
+    return found

@@ -30,7 +30,7 @@ from graph import cypher
 from graph.batch import Identity, LoadBatch
 from graph.credentials import Neo4jCredentials
 from graph.decisions import MatacDecision
-from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore
+from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore, kept_apart
 from core.errors import StoreError
 from core.tables import ScoringTables, normalise_tables
 from core.arrow_isin import isin
@@ -356,6 +356,7 @@ class Neo4jStore(GraphStore):
             measures=measures,
             breaches=self._read(cypher.BREACHES, cols.BREACH_COLUMNS),
             referrals=referrals,
+            kept_apart=kept_apart(self.overrides(), clusters),
         )
 
     def person_record_rows(self, person_id: str) -> pd.DataFrame:

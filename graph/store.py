@@ -55,6 +55,27 @@ HISTORY_TABLES = ("loads", "quarantine", "load_warnings", "identity_overrides",
                   "matac_decisions", "matac_meetings", "matac_actions", "person_lineage")
 
 
+def kept_apart(overrides: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of persons (person_id_l < person_id_r) an analyst said are two people: the
+    persons now holding the records of each cannot-link.
+
+    >>> overrides = pd.DataFrame({"kind": ["cannot_link", "must_link"], "record_id_l": ["A", "A"],
+    ...                           "record_id_r": ["B", "C"]})
+    >>> clusters = pd.DataFrame({"record_id": ["A", "B", "C"], "person_id": ["P-2", "P-1", "P-2"]})
+    >>> kept_apart(overrides, clusters).values.tolist()
+    [['P-1', 'P-2']]
+    """
+    person = clusters.set_index("record_id")["person_id"]
+    cannot = overrides[overrides["kind"] == "cannot_link"]
+    left = cannot["record_id_l"].map(person)
+    right = cannot["record_id_r"].map(person)
+    held = left.notna() & right.notna() & (left != right)
+    left, right = left[held].astype(str), right[held].astype(str)
+    pairs = pd.DataFrame({"person_id_l": left.where(left < right, right).to_numpy(),
+                          "person_id_r": right.where(left < right, left).to_numpy()})
+    return pairs.drop_duplicates().reset_index(drop=True)
+
+
 class GraphStore(ABC):
     """A victim-offender-incident graph with its load history, quarantine and identities."""
 

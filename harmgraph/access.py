@@ -21,7 +21,7 @@ from dataclasses import dataclass
 ROLES = ("analyst", "matac_chair", "detective", "admin")
 
 # The pages of the app (app_pages/<name>.py).
-PAGE_NAMES = ("candidates", "profile", "victims", "network", "quality", "matac", "evidence",
+PAGE_NAMES = ("candidates", "profile", "victims", "network", "quality", "review", "matac", "evidence",
               "users", "audit")
 # What a role may do beyond seeing a page.
 ACTIONS = {
@@ -33,6 +33,7 @@ ACTIONS = {
     "share": "write the pseudonymised list for multi-agency sharing",
     "manage_users": "add, disable and re-enable users",
     "view_audit": "read and verify the access log",
+    "decide_identity": "decide an identity review item: link (same person) or unlink (two people)",
 }
 
 
@@ -45,10 +46,12 @@ class Permissions:
 
 
 PERMISSIONS: dict[str, Permissions] = {
-    # Builds the lists, works the data: every data page and export, no decisions, no users.
+    # Builds the lists, works the data: every data page and export, who is who (the identity
+    # review queue), no MATAC decisions, no users.
     "analyst": Permissions(
-        pages=frozenset({"candidates", "profile", "victims", "network", "quality", "matac", "evidence"}),
-        actions=frozenset({"view_person", "network", "export", "quarantine_download", "share"})),
+        pages=frozenset({"candidates", "profile", "victims", "network", "quality", "review", "matac", "evidence"}),
+        actions=frozenset({"view_person", "network", "export", "quarantine_download", "share",
+                           "decide_identity"})),
     # Chairs the MATAC meeting: the lists and profiles, and the only role that records decisions.
     "matac_chair": Permissions(
         pages=frozenset({"candidates", "profile", "victims", "network", "matac", "evidence"}),

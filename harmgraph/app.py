@@ -49,6 +49,7 @@ def main() -> None:
         st.Page(PAGES["victims"], title="Repeat victims"),
         st.Page(PAGES["network"], title="Network explorer"),
         st.Page(PAGES["quality"], title="Data quality"),
+        st.Page(PAGES["review"], title="Identity review"),
         st.Page(PAGES["matac"], title="MATAC meetings"),
         st.Page(PAGES["evidence"], title="Evidence: back-test & fairness"),
         st.Page(PAGES["users"], title="Users"),

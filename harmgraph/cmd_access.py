@@ -112,22 +112,32 @@ def register(app: typer.Typer) -> None:
         check: Annotated[bool, typer.Option("--verify", help="Verify the hash chain; exit 1 if broken.")] = False,
         last: Annotated[int, typer.Option("--last", min=0, help="Show only the last N entries (0: all).")] = 50,
         action: Annotated[Optional[str], typer.Option("--action", help="Only entries of this action.")] = None,
+        person: Annotated[Optional[str], typer.Option(
+            "--person", help="Only entries about this person, under any id they have had (merged, split).")] = None,
         fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
     ) -> None:
-        """List the access log and, with --verify, check its hash chain (naming the first broken entry)."""
+        """List the access log and, with --verify, check its hash chain (naming the first broken entry).
+        Entries keep the person id they were written with; ``person_now`` is the id it redirects to."""
+        from graph.lineage import current_ids, ids_of_person
+
         with open_store(store) as graph_store:
             log = graph_store.audit_log()
+            lineage = graph_store.person_lineage()
             report = verify(log)
-            graph_store.record_audit(current_user(), "audit_verify" if check else "view_audit", "audit_log",
+            graph_store.record_audit(current_user(), "audit_verify" if check else "view_audit",
+                                     person or "audit_log",
                                      f"{report.entries} entries, chain {'intact' if report.ok else 'broken'}")
         if not check:
+            log = log.assign(person_now=current_ids(log["subject"], lineage))
             shown = log[log["action"] == action] if action else log
+            if person:
+                shown = shown[shown["subject"].isin(ids_of_person(lineage, person))]
             shown = shown.tail(last) if last else shown
             if fmt is ListFormat.csv:
                 # The log's times to the second: the export otherwise keeps only the day.
                 emit(to_csv(shown.assign(at=shown["at"].dt.strftime("%Y-%m-%dT%H:%M:%S"))), None)
             else:
-                out.print(_table(shown[["seq", "at", "who", "action", "subject", "detail", "reason"]],
+                out.print(_table(shown[["seq", "at", "who", "action", "subject", "person_now", "detail", "reason"]],
                                  f"Access log ({len(shown)} of {len(log)} entries)"))
             return
         if report.ok:

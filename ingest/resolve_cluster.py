@@ -33,29 +33,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.keying import dob_compatible
+
 METHOD_PRIORITY = {"must_link": 0, "pnc": 1, "splink": 2}
-
-
-def dob_compatible(left: str, right: str) -> bool:
-    """Whether two ISO dates of birth could be one person's (a keying error apart).
-
-    >>> dob_compatible("1985-03-12", "1985-12-03"), dob_compatible("1985-03-12", "1958-03-12")
-    (True, True)
-    >>> dob_compatible("1985-03-12", "1985-03-17"), dob_compatible("1999-08-21", "1997-04-07")
-    (True, False)
-    """
-    if left == right:
-        return True
-    a, b = left.replace("-", ""), right.replace("-", "")
-    if len(a) != 8 or len(b) != 8:
-        return False
-    if a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
-        return True  # day and month swapped
-    differ = [i for i in range(8) if a[i] != b[i]]
-    if len(differ) == 1:
-        return True
-    return (len(differ) == 2 and differ[1] == differ[0] + 1
-            and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
 
 
 def _dobs_compatible(left: set[str], right: set[str]) -> tuple[str, str] | None:

@@ -68,7 +68,8 @@ def truncate_tables(tables: ScoringTables, as_of: date) -> ScoringTables:
               | set(measures["protected_person_id"].dropna()) | set(referrals["person_id"].dropna()))
     persons = tables.persons[isin(tables.persons["person_id"], people)]
     return ScoringTables(*(frame.reset_index(drop=True) for frame in
-                           (incidents, roles, persons, measures, breaches, referrals)))
+                           (incidents, roles, persons, measures, breaches, referrals)),
+                         kept_apart=tables.kept_apart)
 
 
 def context_as_of(context: ScoringContext, as_of: date) -> ScoringContext:

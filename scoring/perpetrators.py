@@ -37,7 +37,7 @@ CHILD_UNDER = 18
 # female_sex_codes), girls (under CHILD_UNDER at an incident), victims whose sex is not
 # recorded (counted in neither), intimate partners and relatives (config relationships).
 VICTIM_COUNTS = ("victims", "female_victims", "girl_victims", "sex_unknown_victims", "partner_victims",
-                 "family_victims")
+                 "family_victims", "victim_records", "doubtful")
 
 
 def component_points(frame: pd.DataFrame, config: ScoringConfig, as_of: date) -> pd.DataFrame:
@@ -164,18 +164,36 @@ def ages_at(context: ScoringContext, index: ScoringIndex, people: np.ndarray, ro
     return (years - before_birthday.astype("float64")).to_numpy(dtype="float64")
 
 
-def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
-    distinct = links.drop_duplicates(["person", "victim"])
-    female = female_people(context, index)[distinct["victim"].to_numpy()]
-    unknown_sex = ~sex_recorded(context, index)[distinct["victim"].to_numpy()]
-    female_links = links[female_people(context, index)[links["victim"].to_numpy()]]
+def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
+    """Distinct victims per person, victim records that are probably one person counted once
+    (:mod:`scoring.victim_identity`); ``victim_records`` counts them apart, and ``doubtful``
+    is how many pairs of the counted victims may still be one person."""
+    index = prepared.index
+    identity = prepared.victims_as
+    records = links.drop_duplicates(["person", "victim"])
+    counted = links.assign(victim=identity.counted(links["victim"].to_numpy()))
+    distinct = counted.drop_duplicates(["person", "victim"])
+
+    def any_record(per_person: np.ndarray) -> np.ndarray:
+        """Per counted code: whether any record counted as that person says so (one record of
+        a woman may lack the sex)."""
+        out = np.zeros(len(identity.same_as), dtype=bool)
+        np.logical_or.at(out, identity.same_as, per_person)
+        return out
+
+    female_any = any_record(female_people(context, index))
+    female = female_any[distinct["victim"].to_numpy()]
+    unknown_sex = ~any_record(sex_recorded(context, index))[distinct["victim"].to_numpy()]
+    female_links = links[female_any[counted["victim"].to_numpy()]]
+    # Age from the record's own date of birth, then counted once per woman or girl.
     young = ages_at(context, index, female_links["victim"].to_numpy(), female_links["row"].to_numpy()) < CHILD_UNDER
-    girls = female_links[young].drop_duplicates(["person", "victim"])
+    girls = female_links[young]
+    girls = girls.assign(victim=identity.counted(girls["victim"].to_numpy())).drop_duplicates(["person", "victim"])
     groups = context.config.relationships
 
     def related(codes: tuple[str, ...]) -> pd.Series:
         """Per person, distinct victims recorded in one of ``codes`` at least once."""
-        return links[links["relationship"].isin(codes).to_numpy(dtype=bool)].drop_duplicates(
+        return counted[counted["relationship"].isin(codes).to_numpy(dtype=bool)].drop_duplicates(
             ["person", "victim"]).groupby("person").size()
 
     return pd.DataFrame({
@@ -185,6 +203,8 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, index: ScoringI
         "sex_unknown_victims": distinct[unknown_sex].groupby("person").size(),
         "partner_victims": related(groups.intimate_partner),
         "family_victims": related(groups.family),
+        "victim_records": records.groupby("person").size(),
+        "doubtful": identity.doubtful_pairs(distinct)["doubtful"],
     })
 
 
@@ -254,7 +274,9 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     ranking, and ``prepared.decode`` puts the ids back (see :mod:`scoring.prepared`).
 
     Columns: incidents, crimes, harm, first_incident, last_incident, high_dash, victims,
-    female_victims, girl_victims, sex_unknown_victims, partner_victims, family_victims, days_since_last, most_serious_offence/at/incident,
+    female_victims, girl_victims, sex_unknown_victims, partner_victims, family_victims (victim
+    records that are probably one person counted once), victim_records (counted apart), doubtful
+    (pairs of counted victims that may be one person), days_since_last, most_serious_offence/at/incident,
     outcomes, the four ``*_points`` and score.
 
     >>> from scoring.signals.example import example_prepared
@@ -270,7 +292,7 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     index = prepared.index
     rows = incident_rows(prepared.window_perpetrators, prepared)
     frame = incident_summary(rows, "crimes")
-    frame = frame.join(_victim_counts(context, prepared.window_links, index)).fillna(
+    frame = frame.join(_victim_counts(context, prepared.window_links, prepared)).fillna(
         dict.fromkeys(VICTIM_COUNTS, 0))
     for column in VICTIM_COUNTS:
         frame[column] = frame[column].astype("int64")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from scoring.index import ScoringIndex, scoring_index
 from scoring.context import ScoringContext
+from scoring.victim_identity import VictimIdentity, victim_identity
 
 
 class Prepared:
@@ -39,6 +40,12 @@ class Prepared:
     def index(self) -> ScoringIndex:
         c = self.context
         return scoring_index(c.tables, c.catalogue, c.config.perpetrator_roles)
+
+    @cached_property
+    def victims_as(self) -> VictimIdentity:
+        """Which victim records are probably, or possibly, one person (kept with the tables)."""
+        c = self.context
+        return victim_identity(c.tables, self.index, (c.catalogue.fingerprint, tuple(c.config.perpetrator_roles)))
 
     @cached_property
     def in_history(self) -> np.ndarray:
@@ -152,6 +159,16 @@ class Prepared:
         names = pd.Series(self.persons_at("display_name", codes), dtype="string").str.strip()
         ids = pd.Series(self.index.ids(codes), dtype="string")
         return names.mask(names.isna() | (names == ""), ids)
+
+    def named(self, people: np.ndarray) -> pd.Series:
+        """Each person's name and id, 'Beth Example (P-2)', where two records must be told apart.
+
+        >>> from scoring.signals.example import example_prepared
+        >>> example_prepared().named(np.array([1])).tolist()
+        ['Beth Example (P-2)']
+        """
+        codes = np.asarray(people, dtype=np.int64)
+        return self.names(codes) + " (" + pd.Series(self.index.ids(codes), dtype="string") + ")"
 
     def pairs_among(self, links: pd.DataFrame, perpetrators: pd.DataFrame) -> np.ndarray:
         """Per row of ``links``: whether its (person, incident) is one of ``perpetrators``' rows

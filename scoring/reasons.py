@@ -100,11 +100,22 @@ def _per_row(texts: np.ndarray, index: pd.Index) -> pd.Series:
 
 
 def _offender_head(facts: pd.DataFrame) -> pd.Series:
-    """'5 incidents against 2 victims (2 women or girls)'."""
+    """'5 incidents against 2 victims (2 women or girls)', saying when victim records that are
+    probably one person were counted once, and when two victims counted apart may be one.
+
+    >>> _offender_head(pd.DataFrame({"incidents": [5, 3], "victims": [2, 2], "female_victims": [2, 1],
+    ...     "victim_records": [3, 2], "doubtful": [0, 1]})).tolist()[0]
+    '5 incidents against 2 victims (2 women or girls; 3 victim records, probable duplicates counted once)'
+    """
     victims = plural(facts["victims"], "victim")
+    merged = np.where(facts["victim_records"] > facts["victims"],
+                      "; " + facts["victim_records"].astype(str) + " victim records, probable duplicates counted once",
+                      "")
     women = np.where(facts["victims"] > 0,
-                     " (" + plural(facts["female_victims"], "woman or girl", "women or girls") + ")", "")
-    victims = np.where(facts["victims"] > 0, "against " + victims + women, "with no victim recorded")
+                     " (" + plural(facts["female_victims"], "woman or girl", "women or girls") + merged + ")", "")
+    doubt = np.where(facts["doubtful"] > 0, "; uncertain: " + plural(facts["doubtful"], "pair")
+                     + " of these victims may be one person recorded twice", "")
+    victims = np.where(facts["victims"] > 0, "against " + victims + women + doubt, "with no victim recorded")
     return plural(facts["incidents"], "incident") + " " + victims
 
 
@@ -127,7 +138,8 @@ def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Serie
 def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
     """The sentence behind each perpetrator's score (the counts' words built once per distinct
     set of counts)."""
-    head = once_per_distinct(scored[["incidents", "victims", "female_victims"]], _offender_head)
+    head = once_per_distinct(scored[["incidents", "victims", "female_victims", "victim_records", "doubtful"]],
+                             _offender_head)
     return (_per_row(head, scored.index) + _history_tail(scored, catalogue)
             + "; outcomes: " + scored["outcomes"].fillna("none recorded") + ".")
 

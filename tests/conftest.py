@@ -66,6 +66,21 @@ def force_factory() -> type[Force]:
     return Force
 
 
+@pytest.fixture
+def duplicate_victim_force(force_factory: type[Force]) -> Force:
+    """S abused Cheryl Wells (V1) twice, then 'Cheril Wellls' (V2, no date of birth, another
+    postcode): a record resolution keeps apart that may be the same woman, behind S's
+    "new partner" (tests of the identity review queue)."""
+    force = force_factory()
+    force.person("S", "Steven", "Price", "M", date_of_birth="1984-05-05", postcode="NE1 1AA")
+    force.person("V1", "Cheryl", "Wells", "F", date_of_birth="1986-09-01", postcode="SR26 5BY")
+    force.person("V2", "Cheril", "Wellls", "F", postcode="DH47 4QS")
+    force.incident("I1", "2025-01-10", "abh", "S", ("V1",), outcome="charged")
+    force.incident("I2", "2025-03-01", "abh", "S", ("V1",), outcome="charged")
+    force.incident("I3", "2025-09-01", "abh", "S", ("V2",), outcome="charged")
+    return force
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> OffenceCatalogue:
     return load_catalogue()

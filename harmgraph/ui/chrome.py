@@ -19,7 +19,8 @@ from harmgraph.ui.settings import Settings
 # The page scripts, found beside this package (so an installed wheel works from any directory).
 PAGES_DIR = Path(__file__).resolve().parent.parent / "app_pages"
 PAGES = {name: str(PAGES_DIR / f"{name}.py")
-         for name in ("candidates", "profile", "victims", "network", "quality", "matac", "evidence", "users", "audit")}
+         for name in ("candidates", "profile", "victims", "network", "quality", "review", "matac", "evidence", "users",
+                      "audit")}
 
 
 @dataclass(frozen=True)

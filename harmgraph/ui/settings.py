@@ -23,6 +23,8 @@ class Settings:
     config_path: str | None = None
     catalogue_path: str | None = None
     neo4j: Neo4jCredentials = Neo4jCredentials()
+    # Entity-resolution settings a review decision re-resolves with (as `harmgraph review`).
+    resolution_config_path: str | None = None
 
     def open_store(self) -> GraphStore:
         """The store the app reads, signed in to Neo4j with the credentials given at start-up."""
@@ -51,4 +53,5 @@ def settings_from(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
         config_path=known.config or environ.get("HARMGRAPH_CONFIG") or None,
         catalogue_path=known.catalogue or environ.get("HARMGRAPH_CATALOGUE") or None,
         neo4j=Neo4jCredentials.from_environ(environ),
+        resolution_config_path=environ.get("HARMGRAPH_RESOLUTION_CONFIG") or None,
     )

@@ -148,11 +148,15 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, se
       default: a new partner abused while the previous abuse goes on is at least as
       concerning as one abused soon after it); set it false to fire only on sequential ones.
 
+    Victim records that are probably one woman are one partner (:mod:`scoring.victim_identity`);
+    when the new and the previous partner may be one woman the reason says it is uncertain.
     When several partners qualify, the reason describes the most recent one.
     """
     esc = settings.escalation
     partners = links[links["relationship"].isin(esc.partner_relationships).to_numpy(dtype=bool)]
     partners = _with_time(partners[prepared.pairs_among(partners, last)], prepared)
+    # Records that are probably one woman are one partner, never "a new partner".
+    partners = partners.assign(victim=prepared.victims_as.counted(partners["victim"].to_numpy()))
     spans = partners.groupby(["person", "victim"])["occurred_at"].agg(["min", "max"]).reset_index()
     spans = spans.sort_values(["person", "min", "victim"], kind="stable").reset_index(drop=True)
     grouped = spans.groupby("person")
@@ -191,6 +195,9 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, se
         ", while incidents against " + previous + " ran from "
         + day(soon["previous_first"]) + " to " + day(soon["previous_last"]))
     text = pd.Series(np.where(soon["sequential"], after, same_time), index=soon.index, dtype=object)
+    doubt = prepared.victims_as.doubt(soon["victim"].to_numpy(np.int64),
+                                      soon["previous_victim"].to_numpy(dtype=np.int64), prepared.named)
+    text = text + np.where(doubt != "", " (uncertain: " + doubt + ")", "")
     return pd.DataFrame({"new_partner_soon": True, "partner_text": text})
 
 

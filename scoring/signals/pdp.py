@@ -120,10 +120,14 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     counted, partner_links = _counted_incidents(settings, prepared, perps, links)
     partner_links = partner_links[prepared.pairs_among(partner_links, counted)]
 
+    # Partner records that are probably one woman are one partner (scoring.victim_identity).
+    identity = prepared.victims_as
+    partners = partner_links.assign(victim=identity.counted(partner_links["victim"].to_numpy()))
+    partners = partners.drop_duplicates(["person", "victim"])
     out = pd.DataFrame(index=prepared.people(perps["person"]))
     out["occasions"] = counted.groupby("person").size()
     out = out.join(_outcome_counts(counted, prepared))
-    out["partners"] = partner_links.drop_duplicates(["person", "victim"]).groupby("person").size()
+    out["partners"] = partners.groupby("person").size()
     counts = ["occasions", "partners", *OUTCOME_COLUMNS]
     out[counts] = out[counts].fillna(0).astype("int64")
     out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, settings)
@@ -135,6 +139,7 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     out["pdp"] = enough & ~has_conviction & ~managed
 
     out["reason"] = _reasons(out, enough, has_conviction, managed, pdp, pd.Timestamp(context.as_of).date())
+    out["reason"] = _with_doubt(out, identity.doubtful_pairs(partners), prepared)
     return out[["pdp", "reason", "occasions", "partners"]]
 
 
@@ -146,6 +151,20 @@ def _or_words(outcomes: tuple[str, ...]) -> str:
     """
     words = [OUTCOME_WORDS.get(outcome, (outcome.replace("_", " "),))[0] for outcome in outcomes]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _with_doubt(out: pd.DataFrame, doubtful: pd.DataFrame, prepared: Prepared) -> pd.Series:
+    """Each reason, with 'uncertain: P-1 and P-2 may be one person recorded twice (...)' where
+    two of the partners counted as different may be one woman."""
+    reason = out["reason"].copy()
+    doubtful = doubtful.reindex(out.index).dropna()
+    if doubtful.empty:
+        return reason
+    said = prepared.victims_as.doubt(doubtful["doubt_left"].to_numpy(np.int64),
+                                     doubtful["doubt_right"].to_numpy(np.int64), prepared.named)
+    reason.loc[doubtful.index] = (reason.loc[doubtful.index].to_numpy(dtype=object)
+                                  + "; uncertain: 'different partners' rests on two records, " + said)
+    return reason
 
 
 def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, managed: pd.Series,

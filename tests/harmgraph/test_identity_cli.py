@@ -91,3 +91,28 @@ def test_a_force_resolution_config_is_read_and_a_bad_one_is_named(tmp_path: Path
     assert result.exit_code != 0
     assert "bad.yaml: invalid resolution config: match_threshold" in " ".join(str(result.exception).split())
     assert "blocking_rulez" in str(result.exception)
+
+
+def test_the_access_log_of_a_person_follows_a_merge(tmp_path: Path, force_factory) -> None:
+    store = tmp_path / "store.duckdb"
+    force = force_factory()
+    force.person("S1", "Steven", "Price", "M", date_of_birth="1984-05-05", postcode="NE1 1AA")
+    force.person("S2", "Steve", "Pryce", "M", date_of_birth="1990-11-23", postcode="SR2 3AF")
+    force.person("V1", "Amy", "Clarke", "F", date_of_birth="1991-07-02", postcode="NE2 1AA")
+    force.incident("I1", "2026-01-05", "abh", "S1", ("V1",))
+    force.incident("I2", "2026-03-05", "abh", "S2", ("V1",))
+    _run("ingest", str(force.write(tmp_path / "force")), "--store", str(store))
+    before = _persons(store).set_index("record_ids")["person_id"]
+    _run("explain", before["S1"], "--store", str(store))
+    _run("explain", before["S2"], "--store", str(store))
+    _run("link", "S1", "S2", "--reason", "same custody photo", "--store", str(store))
+    after = _persons(store).set_index("person_id")["record_ids"]
+    survivor = next(pid for pid, records in after.items() if records == "S1;S2")
+    gone = ({before["S1"], before["S2"]} - {survivor}).pop()
+
+    log = pd.read_csv(pd.io.common.StringIO(_run("audit", "--person", gone, "--format", "csv", "--last", "0",
+                                                 "--store", str(store))), dtype=str)
+    views = log[log["action"] == "view_person"]
+    # Both views, each under the id it was written with, and the id they mean now.
+    assert sorted(views["subject"]) == sorted([before["S1"], before["S2"]])
+    assert set(views["person_now"]) == {survivor}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ingest.resolve import ResolutionConfig, resolve_records
-from ingest.resolve_cluster import dob_compatible
+from core.keying import dob_compatible
 
 COLUMNS = ["record_id", "forename", "surname", "date_of_birth", "sex", "postcode", "address", "pnc_id"]
 

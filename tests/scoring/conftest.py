@@ -63,9 +63,11 @@ class PlainForce:
     incidents: list[dict[str, object]] = field(default_factory=list)
     roles: list[dict[str, object]] = field(default_factory=list)
     persons: list[dict[str, object]] = field(default_factory=list)
+    kept_apart: list[dict[str, object]] = field(default_factory=list)
 
-    def person(self, person_id: str, sex: str | None = None, date_of_birth: str | None = None) -> str:
-        self.persons.append({"person_id": person_id, "sex": sex, "date_of_birth": date_of_birth})
+    def person(self, person_id: str, sex: str | None = None, **details: object) -> str:
+        """A person; ``details``: display_name ('Forename SURNAME'), date_of_birth, postcode."""
+        self.persons.append({"person_id": person_id, "sex": sex, **details})
         return person_id
 
     def incident(self, incident_id: str, occurred_at: str, offence: str = "abh", suspect: str | None = None,
@@ -90,7 +92,8 @@ class PlainForce:
                 persons.append({"person_id": role["person_id"]})
         return normalise_tables(incidents=pd.DataFrame(self.incidents), roles=pd.DataFrame(self.roles),
                                 persons=pd.DataFrame(persons), measures=pd.DataFrame(),
-                                breaches=pd.DataFrame(), referrals=pd.DataFrame())
+                                breaches=pd.DataFrame(), referrals=pd.DataFrame(),
+                                kept_apart=pd.DataFrame(self.kept_apart, columns=["person_id_l", "person_id_r"]))
 
     def context(self, as_of: date, **config_changes: object) -> ScoringContext:
         config = plain_config()

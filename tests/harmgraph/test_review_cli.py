@@ -68,3 +68,38 @@ def test_a_decision_needs_same_or_different(tmp_path: Path, force_factory) -> No
     _run("ingest", str(_namesakes(force_factory).write(tmp_path / "force")), "--store", str(store))
     result = runner.invoke(app, ["review", "--decide", "RV-00000000", "--store", str(store)])
     assert result.exit_code != 0
+
+
+def test_a_possible_duplicate_victim_behind_a_new_partner_claim_is_queued_and_decided(
+        tmp_path: Path, duplicate_victim_force) -> None:
+    store = tmp_path / "store.duckdb"
+    _run("ingest", str(duplicate_victim_force.write(tmp_path / "force")), "--store", str(store))
+    with EmbeddedStore(store) as graph_store:
+        person = graph_store.clusters().set_index("record_id")["person_id"]
+    assert person["V1"] != person["V2"]  # resolution alone keeps them apart
+    items = json.loads(_run("review", "--store", str(store), "--kind", "duplicate_victim", "--format", "json"))
+    assert len(items) == 1
+    item = items[0]
+    assert {item["record_l"], item["record_r"]} == {"V1: Cheryl Wells | 1986-09-01 | SR265BY",
+                                                   "V2: Cheril Wellls | no DOB | DH474QS"}
+    assert item["evidence_for"] == "names a keying error apart"
+    assert "date of birth missing on one record" in item["evidence_against"]
+    assert item["note"].startswith(f"possible duplicate victim of {person['S']}")
+    ranked = json.loads(_run("rank", "--store", str(store), "--format", "json"))
+    steven = next(row for row in ranked["rows"] if row["person_id"] == person["S"])
+    assert "uncertain: 1 pair of these victims may be one person recorded twice" in steven["reasons"]
+
+    _run("review", "--decide", item["item_id"], "--different", "--reason", "spoke to both",
+         "--store", str(store))
+    assert json.loads(_run("review", "--store", str(store), "--kind", "duplicate_victim",
+                           "--format", "json")) == []
+    ranked = json.loads(_run("rank", "--store", str(store), "--format", "json"))
+    steven = next(row for row in ranked["rows"] if row["person_id"] == person["S"])
+    assert "uncertain" not in steven["reasons"] and steven["victims"] == 2
+    with EmbeddedStore(store) as graph_store:
+        log = graph_store.audit_log()
+        overrides = graph_store.overrides()
+    assert overrides[["kind", "record_id_l", "record_id_r"]].values.tolist() == [["cannot_link", "V1", "V2"]]
+    decision = log[log["action"] == "review_decision"]
+    assert decision[["subject", "detail", "reason"]].values.tolist() == [
+        [item["item_id"], "different person", "spoke to both"]]

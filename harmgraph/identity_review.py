@@ -1,0 +1,168 @@
+"""The identity review queue an analyst works through, for the CLI and the app alike.
+
+Two sources: the items the last resolution stored (pairs near the match threshold, links cut
+by a rule, records left alone: ``ingest.resolve``), and victims held as two persons who are
+probably or possibly one woman behind a claim about a perpetrator's partners
+(``duplicate_victim``, judged by :mod:`scoring.victim_identity` from the current persons, so
+they leave the queue as soon as a decision links them or keeps them apart). A decision is a
+must-link (same person) or cannot-link (different people) of the pair's records: it is logged
+in the access log, stored as an override and the records are re-resolved, which logs the ids
+it merged or split in the lineage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import HarmgraphError
+from graph.batch import REVIEW_COLUMNS
+from graph.store import GraphStore
+from harmgraph.context import build_context
+from ingest.resolve import review_item_id
+from scoring.context import ScoringContext
+from scoring.prepared import Prepared
+from scoring.victim_identity import PROBABLE
+
+DUPLICATE_VICTIM = "duplicate_victim"
+KINDS = ("near_threshold", "dob_conflict", "pnc_conflict", "ambiguous_record", DUPLICATE_VICTIM)
+SHOWN_COLUMNS = ["item_id", "kind", "record_l", "person_l", "record_r", "person_r", "match_weight",
+                 "evidence_for", "evidence_against", "note"]
+
+
+def duplicate_victim_items(context: ScoringContext) -> pd.DataFrame:
+    """Victim pairs probably or possibly one person who share a perpetrator recorded as the
+    partner or ex-partner of both, i.e. pairs a "new partner", "two partners at the same time"
+    or PDP's "different partners" claim could rest on (REVIEW_COLUMNS). Each names the first
+    record of either person; ``note`` says how scoring treats the pair meanwhile."""
+    prepared = Prepared(context)
+    index = prepared.index
+    pairs = prepared.victims_as.pairs
+    partners = context.config.signals.escalation.partner_relationships
+    links = index.links[index.links["relationship"].isin(list(partners)).to_numpy(dtype=bool)]
+    size = len(index.people) + 1
+    held = np.unique(links["person"].to_numpy(np.int64) * size + links["victim"].to_numpy(np.int64))
+    shared = links[["person", "victim"]].drop_duplicates().rename(columns={"victim": "victim_l"})
+    behind = pairs.merge(shared, on="victim_l")
+    behind = behind[np.isin(behind["person"].to_numpy(np.int64) * size + behind["victim_r"].to_numpy(np.int64),
+                            held)]
+    behind = behind.drop_duplicates(["victim_l", "victim_r"])
+    if behind.empty:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in REVIEW_COLUMNS})
+    first_record = pd.Series(prepared.persons_at("record_ids", np.arange(len(index.people))),
+                             dtype="string").str.split(";").str[0].to_numpy(dtype=object)
+    first_l = first_record[behind["victim_l"].to_numpy()]
+    first_r = first_record[behind["victim_r"].to_numpy()]
+    # The record ids in order, as the stored items keep them (the item id reads them so).
+    left, right = np.where(first_l <= first_r, first_l, first_r), np.where(first_l <= first_r, first_r, first_l)
+    offender = np.asarray(index.ids(behind["person"].to_numpy()), dtype=object)
+    meanwhile = np.where(behind["likeness"] == PROBABLE, "counted as one victim meanwhile",
+                         "counted apart meanwhile; claims resting on them say they are uncertain")
+    items = pd.DataFrame({
+        "kind": DUPLICATE_VICTIM, "record_id_l": left, "record_id_r": right,
+        "match_weight": np.nan, "match_probability": np.nan,
+        "evidence_for": behind["evidence_for"].to_numpy(), "evidence_against": behind["evidence_against"].to_numpy(),
+        "note": (behind["likeness"].to_numpy(dtype=object) + " duplicate victim of " + offender
+                 + " (recorded as partner of both): " + meanwhile)})
+    items["item_id"] = [review_item_id(DUPLICATE_VICTIM, a, b) for a, b in zip(left, right)]
+    return items[REVIEW_COLUMNS].reset_index(drop=True)
+
+
+def review_items(store: GraphStore, context: ScoringContext | None = None) -> pd.DataFrame:
+    """The stored queue and the duplicate victims (REVIEW_COLUMNS), stored items first.
+    ``context``: the scoring context of this store when the caller holds it."""
+    stored = store.review_items()
+    if context is None:
+        try:
+            context = build_context(store)
+        except HarmgraphError:  # no incidents yet: no victims to compare
+            return stored
+    victims = duplicate_victim_items(context)
+    return pd.concat([stored, victims], ignore_index=True) if len(victims) else stored
+
+
+def review_rows(store: GraphStore, kind: str | None = None,
+                context: ScoringContext | None = None) -> pd.DataFrame:
+    """The review queue with each side's person id and what its record says (name, date of
+    birth, postcode), for a person to judge."""
+    items = review_items(store, context)
+    if kind:
+        items = items[items["kind"] == kind]
+    if items.empty:
+        return items.assign(person_l=pd.Series(dtype=object), person_r=pd.Series(dtype=object),
+                            record_l=pd.Series(dtype=object), record_r=pd.Series(dtype=object))
+    records = store.person_records().set_index("record_id")
+    person = store.clusters().set_index("record_id")["person_id"]
+    dob = pd.to_datetime(records["date_of_birth"], errors="coerce").dt.strftime("%Y-%m-%d")
+    said = (records["forename"].fillna("").astype(str) + " " + records["surname"].fillna("").astype(str)
+            + " | " + dob.fillna("no DOB") + " | " + records["postcode"].fillna("no postcode").astype(str))
+    out = items.assign(
+        person_l=person.reindex(items["record_id_l"]).to_numpy(),
+        person_r=person.reindex(items["record_id_r"]).to_numpy(),
+        record_l=items["record_id_l"] + ": " + said.reindex(items["record_id_l"]).fillna("?").to_numpy(),
+        record_r=items["record_id_r"] + ": " + said.reindex(items["record_id_r"]).fillna("?").to_numpy())
+    return out.reset_index(drop=True)
+
+
+def check_records(store: GraphStore, *record_ids: str) -> None:
+    """Both records exist and differ, else a clear error."""
+    known = store.existing_ids("person_records", pd.Series(list(record_ids), dtype="string"))
+    missing = [r for r, found in zip(record_ids, known) if not found]
+    if missing:
+        raise HarmgraphError(f"no person record with id {', '.join(repr(m) for m in missing)} in {store.location}")
+    if record_ids[0] == record_ids[1]:
+        raise HarmgraphError("a record cannot be linked to or unlinked from itself")
+
+
+def resolve_stored_records(store: GraphStore, user: str, tell: Callable[..., None],
+                           config_path: Path | None = None, cause: str = "re-resolve") -> int:
+    """Re-resolve every stored record with the overrides; returns the number of persons.
+
+    Person ids carry over; the ids this re-resolution merged, split or issued are logged in
+    the lineage with ``cause`` and summed up in the access log."""
+    from ingest.identity import make_splink_resolver
+    from ingest.load import resolve_stored
+    from ingest.resolve_config import load_resolution_config
+
+    # The same settings option (or $HARMGRAPH_RESOLUTION_CONFIG) as ingest, so an override
+    # re-resolves exactly as the last load did.
+    resolver = make_splink_resolver(load_resolution_config(config_path), progress=tell)
+    identity = resolve_stored(store, store.person_records(), resolver, cause)
+    store.replace_identity(identity)
+    changes = identity.lineage["event"].value_counts()
+    if len(changes):
+        store.record_audit(user, "identity_change", "persons",
+                           ", ".join(f"{n} {event}" for event, n in sorted(changes.items())) + f" ({cause})")
+    return len(identity.persons)
+
+
+def override(store: GraphStore, kind: str, record_a: str, record_b: str, user: str, reason: str,
+             tell: Callable[..., None], config_path: Path | None = None) -> int:
+    """Store a must-link or cannot-link (logged) and re-resolve; returns the number of persons."""
+    check_records(store, record_a, record_b)
+    store.add_override(kind, record_a, record_b, user, reason, datetime.now())
+    store.record_audit(user, "override", f"{record_a}/{record_b}", f"{kind}: {reason}")
+    return resolve_stored_records(store, user, tell, config_path,
+                                  cause=f"{kind} {record_a}/{record_b} by {user}: {reason}")
+
+
+def decide(store: GraphStore, item_id: str, same: bool, user: str, reason: str, tell: Callable[..., None],
+           config_path: Path | None = None, context: ScoringContext | None = None) -> tuple[str, int]:
+    """Decide one review item: the pair is one person (must-link) or two (cannot-link).
+    Logged in the access log (the decision) and the lineage (what re-resolving changed).
+    Returns (the override kind, persons after re-resolving)."""
+    items = review_items(store, context)
+    found = items[items["item_id"] == item_id]
+    if found.empty:
+        raise HarmgraphError(f"no review item {item_id!r} in {store.location} (list the queue again)")
+    store.record_audit(user, "review_decision", item_id, f"{'same' if same else 'different'} person",
+                       reason=reason)
+    row = found.iloc[0]
+    kind = "must_link" if same else "cannot_link"
+    persons = override(store, kind, row["record_id_l"], row["record_id_r"], user,
+                       f"review {item_id}: {reason}".strip(": "), tell, config_path)
+    return kind, persons
