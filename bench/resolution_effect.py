@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/resolution_effect.py                   # 20,000 people, seed 7
     .venv/bin/python bench/resolution_effect.py --people 50000 --top 50
+    .venv/bin/python bench/resolution_effect.py --hard-negatives       # namesakes, brothers, fathers/sons
 
 Generates a force whose people are recorded under name variants, swapped names, DOB typos and
 changed postcodes, loads it (which resolves records into persons with splink), then ranks the
@@ -12,7 +13,9 @@ same incidents three ways:
 * **truth**: the generator's true identities (the best any resolution could do).
 
 For each it prints how many of the planted serial perpetrators (ground truth) appear in the top
-N of the overall list, and for splink the pairwise and cluster-level accuracy of resolution.
+N of the overall list, and for splink the pairwise and cluster-level accuracy of resolution and,
+in the top N of both offender lists, the rows that merge two or more real people and the rows
+that count more victims than the real person has.
 """
 
 from __future__ import annotations
@@ -95,12 +98,30 @@ def cluster_accuracy(truth: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, f
             "true_people": int(len(per_true)), "multi_record_people": int(multi.sum())}
 
 
+def identity_errors(ranked: pd.DataFrame, truth_ranked: pd.DataFrame, truth: pd.DataFrame,
+                    top: int) -> tuple[int, int]:
+    """In the top ``top`` rows of a list ranked on resolved persons: (rows that merge two or more
+    real people, rows that count more victims than the real person has). A row's real person
+    is the one most of its records belong to; what he really has is his ``victims`` in the same
+    list ranked on the true identities (0 when he is not on it)."""
+    true_of = truth.set_index("record_id")["true_person_id"]
+    head = ranked.head(top)
+    owners = head["record_ids"].str.split(";").map(lambda ids: pd.Series(ids).map(true_of))
+    merged = int(sum(owner.nunique() > 1 for owner in owners))
+    main = owners.map(lambda owner: owner.mode().iloc[0])
+    really = truth_ranked.set_index("person_id")["victims"]
+    over = int((head["victims"].to_numpy() > main.map(really).fillna(0).to_numpy()).sum())
+    return merged, over
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--top", type=int, default=50)
     parser.add_argument("--keep", type=Path, help="Keep the force and store in this folder.")
+    parser.add_argument("--hard-negatives", action="store_true",
+                        help="Plant namesakes, brothers and fathers/sons of repeat and serial perpetrators.")
     args = parser.parse_args(argv)
     from synth.generate import generate_force
 
@@ -108,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.keep or Path(scratch)
         force, store_path = folder / "force", folder / "store.duckdb"
         started = time.perf_counter()
-        generate_force(force, people=args.people, seed=args.seed, fragmentation=True)
-        _load(force, store_path)
+        if not (force / "people.csv").exists():
+            generate_force(force, people=args.people, seed=args.seed, fragmentation=True,
+                           hard_negatives=args.hard_negatives)
+        if not store_path.exists():
+            _load(force, store_path)
         print(f"generated and loaded {args.people:,} people in {time.perf_counter() - started:.0f} s")
         truth = pd.read_csv(force / "ground_truth_people.csv", dtype=str)
         with EmbeddedStore(store_path) as store:
@@ -124,19 +148,29 @@ def main(argv: list[str] | None = None) -> int:
                 "splink (what harmgraph stores)": clusters.set_index("record_id")["person_id"],
                 "truth (perfect resolution)": truth.set_index("record_id")["true_person_id"],
             }
-            rows = []
+            rows, lists = [], {}
             for label, person_of in variants.items():
                 tables = context.tables if label.startswith("splink") else \
                     tables_with_identity(store, person_of, display)
-                ranked = rank_perpetrators(replace(context, tables=tables), PerpetratorList.OVERALL)
+                for which in PerpetratorList:
+                    lists[label, which] = rank_perpetrators(replace(context, tables=tables), which)
+                ranked = lists[label, PerpetratorList.OVERALL]
                 found, possible = planted_in_top(ranked, truth, args.top)
                 rows.append({"identity": label, "persons": tables.persons.shape[0],
                              f"planted in top {args.top}": f"{found} / {possible}",
                              "recall": round(found / possible, 3) if possible else float("nan")})
+            errors = []
+            for which in PerpetratorList:
+                merged, over = identity_errors(lists["splink (what harmgraph stores)", which],
+                                               lists["truth (perfect resolution)", which], truth, args.top)
+                errors.append({"list": which.value, f"rows merging 2+ real people (top {args.top})": merged,
+                               f"rows counting more victims than the person has (top {args.top})": over})
         scores = pairwise_accuracy(truth.set_index("record_id").loc[clusters["record_id"], "true_person_id"]
                                    .to_numpy(), clusters["person_id"].to_numpy())
     print(f"\nas of {context.as_of}; planted serial perpetrators = the generator's ground truth\n")
     print(pd.DataFrame(rows).to_string(index=False))
+    print(f"\nidentity errors in the top {args.top} of each offender list (splink vs truth):\n")
+    print(pd.DataFrame(errors).to_string(index=False))
     print("\nresolution accuracy (splink vs truth):")
     print("  pairwise:", {k: scores[k] for k in ("precision", "recall", "f1")})
     print("  cluster-level:", cluster_accuracy(truth, clusters))

@@ -30,6 +30,7 @@ from ingest.contract import (
 from synth import archetypes as arc
 from synth import cast, incidents as inc, measures as msr, offences as off, vawg
 from synth.fragment import Records, make_records, pick_records
+from synth.hard_negatives import plant_hard_negatives, sparse_dates_of_birth
 from synth.identity import Identities, make_identities
 from synth.output import FORMATS, write_table
 from synth.referrals import make_referrals
@@ -78,7 +79,8 @@ class _Force:
 
 def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmentation: bool = True,
                    end_date: date = date(2026, 10, 31), years: int = 10, fmt: str = "csv",
-                   progress: Progress | None = None, harm_follows_frequency: bool = True) -> GenerationSummary:
+                   progress: Progress | None = None, harm_follows_frequency: bool = True,
+                   hard_negatives: bool = False) -> GenerationSummary:
     """Write a synthetic force (contract files plus ground truth) to ``out_dir``.
 
     ``harm_follows_frequency`` (the default, the demo force): one persistent intensity per
@@ -88,6 +90,10 @@ def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmenta
     rare but grave, for testing whether a score finds harm beyond counting. The same seed gives
     the same perpetrators and courses of conduct; the offences, and what follows from them
     (killings, breaches, measures), differ.
+
+    ``hard_negatives``: namesakes, brothers and fathers or sons of repeat and serial
+    perpetrators among the force's men, often without a date of birth
+    (:mod:`synth.hard_negatives`); off, the force is exactly as before.
     """
     if people < MIN_PEOPLE:
         raise ValueError(f"people must be at least {MIN_PEOPLE}, got {people}")
@@ -105,7 +111,12 @@ def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmenta
     _add_vawg(rng["vawg"], force, ident, window.end)
     report("records", 0.7)
     counts = np.bincount(force.involvements["person"].to_numpy(), minlength=len(force.arch))
+    sparse = plant_hard_negatives(rng["hard_negatives"], ident) if hard_negatives else None
     records = make_records(rng["fragment"], ident, counts, fragmentation)
+    if sparse is not None:
+        owner = pd.Series(records.owner, index=records.record_id).reindex(records.table["record_id"]).to_numpy()
+        records.table["date_of_birth"] = sparse_dates_of_birth(
+            rng["hard_negatives"], records.table["date_of_birth"].to_numpy(dtype=object), owner, sparse)
     report("writing", 0.8)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

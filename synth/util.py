@@ -21,6 +21,7 @@ STREAMS = (
     "vawg",  # last: a stream added at the end leaves every earlier stream as it was
     # Appended last: a stream's draws depend only on its place, so the others stay as they were.
     "danger",
+    "hard_negatives",
 )
 
 
