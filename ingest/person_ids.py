@@ -124,9 +124,10 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     # New persons: derived ids, vectorised; the rare clash is settled one by one.
     fresh_anchors = anchors[fresh].sort_values()
     derived = pd.Series(["P-" + hashlib.sha1(a.encode("utf-8")).hexdigest()[:10]
-                         for a in fresh_anchors.to_numpy()], index=fresh_anchors.index, dtype=object)
+                         for a in fresh_anchors.to_numpy(dtype=object).tolist()], index=fresh_anchors.index,
+                        dtype=object)
     clash = derived.duplicated(keep="first").to_numpy() | np.isin(derived.to_numpy(), list(taken))
-    taken.update(derived[~clash])
+    taken.update(derived[~clash].tolist())
     for component in derived.index[clash]:
         derived[component] = ids.new(fresh_anchors[component])
     chosen[derived.index] = derived
@@ -137,8 +138,15 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
         new_issues += _settle(frame, complex_components, anchors, registry, ids, chosen, events)
 
     # Issued events for every new id, in anchor order (deterministic), then the rest.
-    issued = sorted(((anchors[c], chosen[c], parent) for c, parent in new_issues))
-    rows = [("issued", pid, parent, anchor) for anchor, pid, parent in issued]
+    # Looked up for all at once: one Series lookup per new person cost a minute at 2M records.
+    # Anchors are distinct record ids, so ordering by anchor alone is the deterministic order.
+    issue_components = [component for component, _ in new_issues]
+    issued_anchor = anchors.reindex(issue_components).to_numpy(dtype=object)
+    order = np.argsort(issued_anchor.astype(str), kind="stable")
+    issued_pid = chosen.reindex(issue_components).to_numpy(dtype=object)[order].tolist()
+    issued_parent = np.asarray([parent for _, parent in new_issues], dtype=object)[order].tolist()
+    rows = [("issued", pid, parent, anchor) for pid, parent, anchor in
+            zip(issued_pid, issued_parent, issued_anchor[order].tolist())]
     rows += [(event, pid, other, record) for event, pid, other, record in events]
     retired = sorted(set(previous["person_id"].dropna()) - set(frame["prev"].dropna()))
     rows += [("retired", pid, None, None) for pid in retired]

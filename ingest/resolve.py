@@ -254,14 +254,30 @@ def _train(linker: Linker, config: ResolutionConfig, training_pairs: dict[str, i
     return "em" if fitted else "priors"
 
 
-def _fetch(predictions: SplinkDataFrame) -> pd.DataFrame:
+# Pairs under the match threshold fetched per review item the queue may hold.
+NEAR_CANDIDATES_PER_ITEM = 4
+
+
+def _fetch(predictions: SplinkDataFrame, threshold: float | None = None, near: int = 0) -> pd.DataFrame:
     """A splink prediction table as pandas: ids, scores and the gamma_/mw_ columns that
-    explanations need (not the tf_ and value columns, which would only cost memory)."""
+    explanations need (not the tf_ and value columns, which would only cost memory).
+
+    With ``threshold``: the pairs at or above it, and of those under it only the ``near``
+    most probable (all a review queue of ``near`` items can use; fetching every pair down to
+    the review threshold into pandas cost as much as the links themselves)."""
     table = predictions.as_duckdbpyrelation()
     wanted = [name for name in table.columns
               if name in ("record_id_l", "record_id_r", "match_weight", "match_probability")
               or name.startswith(("gamma_", "mw_"))]
-    return table.select(*[f'"{name}"' for name in wanted]).df()
+    table = table.select(*[f'"{name}"' for name in wanted])
+    if threshold is None:
+        return table.df()
+    above = table.filter(f"match_probability >= {float(threshold)!r}").df()
+    if not near:
+        return above
+    under = (table.filter(f"match_probability < {float(threshold)!r}")
+             .order("match_probability DESC, record_id_l, record_id_r").limit(near).df())
+    return pd.concat([above, under], ignore_index=True)
 
 
 def _score_candidates(linker: Linker, config: ResolutionConfig) -> pd.DataFrame:
@@ -273,7 +289,9 @@ def _score_candidates(linker: Linker, config: ResolutionConfig) -> pd.DataFrame:
         num_chunks_left=chunks if chunks > 1 else None,
         num_chunks_right=chunks if chunks > 1 else None,
         warning_mode="never")
-    frame = _fetch(predictions)
+    # The queue keeps the review_max_pairs closest pairs that end in different persons; a few
+    # times as many candidates leave room for those that end in one person after all.
+    frame = _fetch(predictions, config.match_threshold, NEAR_CANDIDATES_PER_ITEM * config.review_max_pairs)
     predictions.drop_table_from_database_and_remove_from_cache()
     return frame
 
