@@ -42,6 +42,7 @@ class Format(str, Enum):
 class PerpetratorListName(str, Enum):
     overall = "overall"
     different_victims = "different-victims"
+    serial_history = "serial-history"
 
 
 class VictimListName(str, Enum):
@@ -200,7 +201,8 @@ def rank(
     output: OutputOption = None,
     reason: ReasonOption = "",
 ) -> None:
-    """Rank the people who pose the highest risk (overall, or to different women and girls)."""
+    """Rank the people who pose the highest risk (overall, or to different women and girls), or
+    those with a serial history who are quiet in the window (--list serial-history)."""
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
 
     reason = export_reason(reason, output)

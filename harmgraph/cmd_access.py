@@ -156,7 +156,7 @@ def register(app: typer.Typer) -> None:
         new_key: Annotated[Optional[Path], typer.Option("--new-key", help="Create a new key in this file and stop.")] = None,
         output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the CSV here.")] = None,
         top: Annotated[int, typer.Option("--top", min=1)] = 100,
-        which: Annotated[str, typer.Option("--list", help="overall or different-victims")] = "overall",
+        which: Annotated[str, typer.Option("--list", help="overall, different-victims or serial-history")] = "overall",
         as_of: AsOfOption = None,
         reason: Annotated[str, typer.Option("--reason", help="Why it is shared, and with whom (logged).")] = "",
     ) -> None:

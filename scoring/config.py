@@ -95,6 +95,14 @@ class MatacSettings(_Strict):
     top: Annotated[int, Field(ge=1)] = 20
 
 
+class SerialHistorySettings(_Strict):
+    """The serial-history list: people the window hides (``harmgraph rank --list serial-history``)."""
+
+    # Distinct victims over the whole record (up to the as-of date) that make a serial history;
+    # someone with fewer than this many victims inside the window is "quiet in the window".
+    min_victims: Annotated[int, Field(ge=2)] = 3
+
+
 class FairnessSettings(_Strict):
     """The fairness report (``harmgraph fairness``)."""
 
@@ -126,6 +134,7 @@ class ScoringConfig(_Strict):
     points: PointSettings = PointSettings()
     flags: FlagSettings = FlagSettings()
     matac: MatacSettings = MatacSettings()
+    serial_history: SerialHistorySettings = SerialHistorySettings()
     fairness: FairnessSettings = FairnessSettings()
     signals: SignalConfig = SignalConfig()
 

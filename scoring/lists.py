@@ -14,10 +14,11 @@ import pandas as pd
 
 from scoring.grouped_text import join_within
 from scoring.order import order_reasons
-from scoring.perpetrators import ScoringContext, score_perpetrators_coded
+from scoring.perpetrators import ScoringContext, score_history_coded, score_perpetrators_coded
 from scoring.prepared import Prepared
-from scoring.reasons import perpetrator_reasons, victim_reasons
+from scoring.reasons import perpetrator_reasons, plural, victim_reasons
 from scoring.signals import registry
+from scoring.signals.pdp import potential_pdp
 from scoring.signals.base import ListKind, RankingData, Rule, Signal, flag_bits, flags_text
 from scoring.victims import score_victims_coded
 
@@ -36,10 +37,11 @@ OVERALL_ORDER = ["score", "victims", "harm", "last_incident", "person"]
 
 
 class PerpetratorList(str, Enum):
-    """The two HMICFRS offender lists."""
+    """The two HMICFRS offender lists, and the people with a serial history the window hides."""
 
     OVERALL = "overall"
     DIFFERENT_VICTIMS = "different-victims"
+    SERIAL_HISTORY = "serial-history"
 
 
 class VictimList(str, Enum):
@@ -90,14 +92,22 @@ def rank_perpetrators(context: ScoringContext,
 
     ``overall`` orders by score; ``different-victims`` keeps people with at least one female
     victim and orders by distinct female victims, then score. In that list ``victims`` counts
-    women and girls.
+    women and girls. ``serial-history`` keeps people with at least
+    ``serial_history.min_victims`` distinct victims over their whole record up to the as-of
+    date but fewer than that inside the window (quiet there, or absent), and every potential
+    PDP with no incident in the window, ordered by victims
+    over the whole record; its ``frequency``, ``gravity``, ``victims`` and ``recency`` read the
+    whole record, ``score`` stays the window's (0 with no incident in it), and every signal
+    (PDP included) is worked out for them as for anyone.
     """
     return _ranked_perpetrators(context, which, Prepared(context)).drop(columns="person")
 
 
 def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepared: Prepared) -> pd.DataFrame:
     """:func:`rank_perpetrators` with each person's code in a last column, ``person``."""
-    scored = score_perpetrators_coded(context, prepared).reset_index()
+    serial = which is PerpetratorList.SERIAL_HISTORY
+    scored = (_serial_history(context, prepared) if serial
+              else score_perpetrators_coded(context, prepared).reset_index())
     scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
     flags = _Flags(context, prepared, "perpetrators")
     scored = flags.with_evidence(scored)
@@ -106,6 +116,10 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     if which is PerpetratorList.DIFFERENT_VICTIMS:
         scored = scored[scored["female_victims"] > 0]
         order = ["female_victims", "score", "victims", "harm", "last_incident", "person"]
+    elif serial:
+        if len(scored):
+            scored["reasons"] = "Whole record: " + scored["reasons"] + " " + _window_phrase(scored)
+        order = ["victims", "female_victims", "harm", "last_incident", "person"]
     else:
         order = OVERALL_ORDER
     ranked = _ordered(scored, order, prepared)
@@ -119,6 +133,32 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     out["all_victims"] = ranked["victims"]
     extras = [c for c in out.columns if c not in PERPETRATOR_COLUMNS and c != "person"]
     return out[PERPETRATOR_COLUMNS + extras + ["person"]]
+
+
+def _serial_history(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
+    """Whole-record rows (:func:`scoring.perpetrators.score_history_coded`) of people with a
+    serial history who are quiet in the window, with ``window_incidents``, ``window_victims``
+    and ``score`` (the window's RFGV score, 0 when they have no incident there)."""
+    least = context.config.serial_history.min_victims
+    history = score_history_coded(context, prepared)
+    window = score_perpetrators_coded(context, prepared)
+    history["window_incidents"] = window["incidents"].reindex(history.index).fillna(0).astype("int64")
+    history["window_victims"] = window["victims"].reindex(history.index).fillna(0).astype("int64")
+    history["score"] = window["score"].reindex(history.index).fillna(0.0)
+    keep = (history["victims"] >= least) & (history["window_victims"] < least)
+    # PDP is tested for everyone: a potential PDP with no incident in the window is on no other
+    # list, so this one shows them whatever their number of victims.
+    absent = pd.Index(history.index[history["window_incidents"] == 0], name="person")
+    found = potential_pdp(prepared, absent)["pdp"]
+    keep |= history.index.isin(found.index[found.to_numpy(dtype=bool)])
+    return history[keep].reset_index()
+
+
+def _window_phrase(rows: pd.DataFrame) -> pd.Series:
+    """'In the window: 3 incidents against 1 victim.' or 'No incident in the window.'"""
+    inside = ("In the window: " + plural(rows["window_incidents"], "incident") + " against "
+              + plural(rows["window_victims"], "victim") + ".")
+    return pd.Series(np.where(rows["window_incidents"] > 0, inside, "No incident in the window."), index=rows.index)
 
 
 def _ordered(scored: pd.DataFrame, order: list[str], prepared: Prepared) -> pd.DataFrame:

@@ -289,10 +289,30 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     2       P-6          1        1                0               20  41.20
     """
     prepared = prepared_for(context, prepared)
+    return _scored(context, prepared, prepared.window_perpetrators, prepared.window_links)
+
+
+def score_history_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
+    """:func:`score_perpetrators_coded` over each person's whole record up to the as-of date
+    (not only the window): one row per person who was ever a suspect or offender, with the same
+    columns, the points and score read on the same bands.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> scored = prepared.decode(score_history_coded(prepared.context, prepared))
+    >>> scored[["person_id", "incidents", "victims"]].values.tolist()
+    [['P-1', 3, 2], ['P-4', 2, 1], ['P-6', 1, 1]]
+    """
+    prepared = prepared_for(context, prepared)
+    return _scored(context, prepared, prepared.history_perpetrators, prepared.history_links)
+
+
+def _scored(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """RFGV and its evidence for the (person, row) ``pairs`` and their victim ``links``."""
     index = prepared.index
-    rows = incident_rows(prepared.window_perpetrators, prepared)
+    rows = incident_rows(pairs, prepared)
     frame = incident_summary(rows, "crimes")
-    frame = frame.join(_victim_counts(context, prepared.window_links, prepared)).fillna(
+    frame = frame.join(_victim_counts(context, links, prepared)).fillna(
         dict.fromkeys(VICTIM_COUNTS, 0))
     for column in VICTIM_COUNTS:
         frame[column] = frame[column].astype("int64")

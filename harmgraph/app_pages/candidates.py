@@ -21,7 +21,8 @@ from harmgraph.ui.list_table import candidate_table, day, grid_view, rfgv_bar, t
 from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList
 
 LISTS = {PerpetratorList.OVERALL.value: "Highest risk overall",
-         PerpetratorList.DIFFERENT_VICTIMS.value: "Highest risk to different women and girls"}
+         PerpetratorList.DIFFERENT_VICTIMS.value: "Highest risk to different women and girls",
+         PerpetratorList.SERIAL_HISTORY.value: "Serial history, quiet in the window"}
 # The grid below the readable table: rank and name pinned, every other column a human header.
 GRID = {
     "rank": st.column_config.NumberColumn("Rank", width="small", pinned=True),

@@ -75,6 +75,18 @@ def test_different_victims_list_is_offered(app, person_ids) -> None:
     assert _candidates(app).iloc[0]["person_id"] == person_ids["R1"]
 
 
+def test_serial_history_list_is_offered(app, person_ids) -> None:
+    app.run()
+    # Half a year back from 2026-09-01 nobody has an incident; John Smith harmed four people before.
+    app.sidebar.number_input(key="lookback_years").set_value(0.5).run()
+    app.sidebar.date_input(key="as_of").set_value(pd.Timestamp("2026-09-01").date()).run()
+    app.button_group(key="candidate_list").set_value("serial-history").run()
+    _no_errors(app)
+    table = _candidates(app)
+    assert list(table["person_id"]) == [person_ids["R1"]]
+    assert table.iloc[0]["reasons"].startswith("Whole record: ")
+
+
 def test_exports_carry_the_contract_columns_provenance_and_are_logged(store_path, monkeypatch) -> None:
     import openpyxl
 
