@@ -8,6 +8,7 @@ and ranked lists (``scoring.lists.rank_perpetrators``); no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -263,13 +264,24 @@ class CohortReport:
     scored_as_of: date
 
 
+# The overall list as of a day; the app passes its cached ranking, everyone else ranks afresh.
+Ranker = Callable[[date], pd.DataFrame]
+
+
+def _ranker(context: ScoringContext, ranker: Ranker | None) -> Ranker:
+    if ranker is not None:
+        return ranker
+    return lambda day: rank_perpetrators(replace(context, as_of=day), PerpetratorList.OVERALL)
+
+
 def cohort_report(decisions: pd.DataFrame, context: ScoringContext, top: int | None = None,
-                  since_meeting: date | None = None) -> CohortReport:
+                  since_meeting: date | None = None, ranker: Ranker | None = None) -> CohortReport:
     """Rank as of ``context.as_of`` (and as of the last meeting) and build the cohort tables.
 
     ``top`` defaults to the config's ``matac.top``; ``since_meeting`` to the latest meeting
     with a decision that counts on the as-of date. Both rankings are capped at the extract's
-    last incident (:func:`data_as_of`).
+    last incident (:func:`data_as_of`). ``ranker`` gives the overall list as of a day (default:
+    rank with ``context``).
 
     >>> from scoring.signals.example import example_context
     >>> history = pd.DataFrame({"person_id": ["P-4"], "decision": ["adopt"],
@@ -284,10 +296,10 @@ def cohort_report(decisions: pd.DataFrame, context: ScoringContext, top: int | N
     chosen_top = top or context.config.matac.top
     scored = data_as_of(context)
     since = since_meeting or previous_meeting(decisions, context.as_of)
-    ranked_now = rank_perpetrators(replace(context, as_of=scored), PerpetratorList.OVERALL)
+    rank = _ranker(context, ranker)
+    ranked_now = rank(scored)
     then = min(since, scored) if since is not None else None
-    ranked_then = (rank_perpetrators(replace(context, as_of=then), PerpetratorList.OVERALL)
-                   if then is not None else None)
+    ranked_then = rank(then) if then is not None else None
     names = context.tables.persons.set_index("person_id")["display_name"]
     return CohortReport(
         as_of=context.as_of, since_meeting=since, top=chosen_top,
@@ -414,9 +426,9 @@ class Agenda:
 
 
 def meeting_agenda(decisions: pd.DataFrame, actions: pd.DataFrame, context: ScoringContext,
-                   meeting: date, top: int | None = None) -> Agenda:
+                   meeting: date, top: int | None = None, ranker: Ranker | None = None) -> Agenda:
     """The agenda of the meeting on ``meeting``, from the data as of ``context.as_of``."""
-    report = cohort_report(decisions, context, top)
+    report = cohort_report(decisions, context, top, ranker=ranker)
     return Agenda(meeting=meeting, report=report, actions_due=actions_due(actions, meeting),
                   discharge=for_discharge(report.cohort, actions))
 
@@ -481,7 +493,7 @@ def _harm_between(harm: pd.DataFrame, person_id: str, after: pd.Timestamp, until
 
 
 def outcome_comparison(decisions: pd.DataFrame, context: ScoringContext, months: int = 12,
-                       matches: int = 3) -> OutcomeReport:
+                       matches: int = 3, ranker: Ranker | None = None) -> OutcomeReport:
     """For each adopted person, harm (catalogue harm days, as a perpetrator) in the ``months``
     before and after the day the adoption counts from, beside the ``matches`` people nearest
     in score on that day who were never adopted. The follow-up stops at the extract's last
@@ -502,6 +514,7 @@ def outcome_comparison(decisions: pd.DataFrame, context: ScoringContext, months:
                              months)
     first = adopted.assign(_day=effective_dates(adopted)).sort_values("_day", kind="stable").groupby("person_id").head(1)
     ever_adopted = set(adopted["person_id"])
+    rank = _ranker(context, ranker)
     tables = context.tables
     perpetrators = tables.roles[tables.roles["role"].isin(context.config.perpetrator_roles)]
     harm = with_harm(perpetrators[["incident_id", "person_id"]].merge(tables.incidents, on="incident_id"),
@@ -511,7 +524,7 @@ def outcome_comparison(decisions: pd.DataFrame, context: ScoringContext, months:
     rows = []
     for day, group in first.groupby("_day", sort=True):
         anchor = pd.Timestamp(day) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)  # the whole day counts
-        ranked = rank_perpetrators(replace(context, as_of=pd.Timestamp(day).date()), PerpetratorList.OVERALL)
+        ranked = rank(pd.Timestamp(day).date())
         pool = ranked[~isin(ranked["person_id"], ever_adopted)]
         until = min(anchor + span, end)
         follow = max(int((until.normalize() - anchor.normalize()).days), 0)

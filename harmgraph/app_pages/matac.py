@@ -29,6 +29,12 @@ def panel_records(view: View) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
         return store.matac_decisions_now(), store.matac_meetings(), store.matac_actions()
 
 
+def cached_ranker(view: View):  # type: ignore[no-untyped-def]
+    """The overall list as of a day, from the app's cache (the page asks for a few days on every run)."""
+    return lambda day: data.perpetrators(data.view_key(view.settings, view.version, day, view.lookback_years),
+                                         "overall")
+
+
 def latest_meeting(meetings: pd.DataFrame, decisions: pd.DataFrame) -> date:
     """The date a new decision or action defaults to: the latest recorded meeting, else today."""
     dates = pd.concat([pd.to_datetime(meetings["meeting_date"]), pd.to_datetime(decisions["meeting_date"])])
@@ -175,7 +181,7 @@ if need_incidents(view):
                                 key="matac_top", help="Config matac.top; 'new since last meeting' looks this far."))
     next_meeting = right.date_input("Next meeting", value=max(date.today(), view.as_of), key="matac_next",
                                     format="YYYY-MM-DD", help="Actions due or for review by this day are listed.")
-    agenda = meeting_agenda(decisions, actions, context, next_meeting, top)
+    agenda = meeting_agenda(decisions, actions, context, next_meeting, top, ranker=cached_ranker(view))
     report = agenda.report
 
     st.subheader("Adopted cohort")
@@ -199,7 +205,7 @@ if need_incidents(view):
     st.dataframe(agenda.discharge, hide_index=True, width="stretch")
 
     st.subheader("Outcomes (not causal)")
-    outcomes = outcome_comparison(decisions, context)
+    outcomes = outcome_comparison(decisions, context, ranker=cached_ranker(view))
     st.caption(f"Mean harm days in the {outcomes.months} months before and after each adoption, beside the "
                "three people nearest in score that day who were never adopted. " + outcomes.note)
     st.dataframe(outcomes.summary, hide_index=True, width="stretch")
