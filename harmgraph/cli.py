@@ -142,13 +142,20 @@ def ingest(
 # --- lists -------------------------------------------------------------------------------------
 def _show(frame: pd.DataFrame, columns: list[str], fmt: Format, prov: dict[str, object],
           output: Path | None, title: str) -> None:
+    from scoring.lists import list_notes
+
+    notes = list_notes(frame)
     if fmt is Format.csv:
         emit(to_csv(frame[columns]), output)
         console.print(f"as of {prov['as_of']}; config {prov['config_version']} ({prov['config_fingerprint']})"
                       + (f"; victims: {prov['victims']}" if "victims" in prov else ""))
+        for note in notes:  # said once for the whole list (standard error, beside the provenance)
+            console.print(f"note: {note}", highlight=False)
     elif fmt is Format.json:
-        emit(to_json(frame, prov) + "\n", output)
+        emit(to_json(frame, {**prov, "notes": notes} if notes else prov) + "\n", output)
     else:
+        for note in notes:
+            out.print(f"[bold]Note:[/] {escape(note)}", highlight=False)
         _print_table(frame, columns, prov, title)
 
 

@@ -43,7 +43,7 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
         console.print(frame_table(links, "Why the records were linked"))
     if evidence.perpetrator:
         row = evidence.perpetrator
-        console.print(f"[bold]Rank {row['rank']} overall, score {row['score']}[/]  flags: {row['flags'] or '-'}")
+        console.print(f"[bold]Rank {row['rank']} overall, score {row['score']}[/]  flags: {row.get('all_flags', row['flags']) or '-'}")
         console.print(f"Reason: {row['reasons']}")
         console.print(f"Order: {row['order_reason']}", highlight=False)
         for evidence_of in registry.evidence():  # the sentences some signals add to the list

@@ -29,7 +29,7 @@ from graph.decisions import TACTICS
 from graph.store import GraphStore
 from scoring.context import ScoringContext
 from scoring.explain import Evidence, explain_person
-from scoring.lists import PerpetratorList, rank_perpetrators, rank_victims
+from scoring.lists import PerpetratorList, list_notes, rank_perpetrators, rank_victims
 from scoring.matac import Agenda, current_actions, data_as_of, meeting_agenda
 from scoring.signals import registry
 from scoring.status import ever_referred
@@ -155,6 +155,8 @@ def _cover(request: PackRequest, context: ScoringContext, candidates: pd.DataFra
         ("Exported by", request.who),
         ("Exported at", f"{generated:%Y-%m-%d %H:%M} UTC"),
         ("Reason", request.reason),
+        # Flags common to most of the list are said once, here, not on each candidate's page.
+        *(("Whole list", note) for note in list_notes(candidates)),
     ]
     rows = [[_para(f"<b>{_plain_text(k)}</b>"), _para(_plain_text(v))] for k, v in lines]
     table = Table(rows, colWidths=[4 * cm, FRAME_WIDTH - 4 * cm], hAlign="LEFT")

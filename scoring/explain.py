@@ -78,13 +78,16 @@ def _incidents(context: ScoringContext, person_id: str) -> pd.DataFrame:
 def flag_reasons(context: ScoringContext, row: dict[str, object] | None) -> pd.DataFrame:
     """Why each flag on a perpetrator row (``rank_perpetrators``, overall list) is set.
 
-    One row per flag in ``row["flags"]``, in the same order, with the sentence its signal in
+    One row per flag in ``row["all_flags"]`` (every flag, including those the list says once in
+    its notes; ``row["flags"]`` when absent), in the same order, with the sentence its signal in
     the registry (:mod:`scoring.signals.registry`) gives: the measure gaps say which measure
     and date, the rank flags which rank and top N.
     """
-    if row is None or not row.get("flags"):
+    # Every flag of the row, including those the list says once in its notes.
+    carried = row.get("all_flags", row.get("flags")) if row is not None else None
+    if not carried:
         return pd.DataFrame(columns=FLAG_REASON_COLUMNS)
-    flags = [f for f in str(row["flags"]).split(";") if f]
+    flags = [f for f in str(carried).split(";") if f]
     return pd.DataFrame({"flag": flags, "reason": [registry.reason(f, row, context) for f in flags]},
                         columns=FLAG_REASON_COLUMNS)
 

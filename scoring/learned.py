@@ -34,7 +34,7 @@ import pandas as pd
 from scoring.backtest import (backtest, default_backtest_as_of, future_outcomes, rank_as_of, rolling_dates,
                               summary_table)
 from scoring.bands import count_points, recency_points
-from scoring.config import RFGV, CountBand, RecencyBand, ScoringConfig, Weights
+from scoring.config import RFGV, CountBand, RecencyBand, ScoringConfig, Weights, classic_banded
 from scoring.context import ScoringContext
 
 POINT_COLUMNS = [f"{component}_points" for component in RFGV]
@@ -393,7 +393,8 @@ def run_backtest(context: ScoringContext, horizon_days: int = 365, every_months:
     context's as-of date: the latest date whose whole horizon the context may know. With
     ``learned``, weights (and bands with weights refitted on them) learned only from windows
     that had ended by each date are tested too, as ``learned`` and ``learned_bands``.
-    ``progress`` hears each stage's name.
+    ``progress`` hears each stage's name. With graded points (the default) the classic banded
+    matrix (:func:`scoring.config.classic_banded`) is tested beside them as ``rfgv_banded``.
 
     >>> from scoring.signals.example import example_context
     >>> run = run_backtest(example_context(), horizon_days=120)
@@ -407,11 +408,13 @@ def run_backtest(context: ScoringContext, horizon_days: int = 365, every_months:
         if progress:
             progress("learning weights and bands from earlier windows")
         fits = learn_for_dates(context, dates, horizon_days, every_months, target=target)
+    # The classic banded matrix beside the graded default, so a force sees what grading buys.
+    classic = ({"rfgv_banded": classic_banded(context.config)} if context.config.points.style == "graded" else {})
     results = backtest(context, dates, horizon_days, top_k,
                        weights_for=(lambda d: {"learned": fits[d].weights}) if learned else None,
                        progress=progress,
-                       config_for=(lambda d: {"learned_bands": fits[d].config(context.config, True)})
-                       if learned else None)
+                       config_for=lambda d: {**classic, **({"learned_bands": fits[d].config(context.config, True)}
+                                                           if learned else {})})
     return BacktestRun(tuple(dates), results, summary_table(results), fits,
                        weights_table(context.config.weights, fits) if learned else pd.DataFrame(),
                        bands_table(context.config, fits) if learned else pd.DataFrame())

@@ -73,11 +73,55 @@ class _Flags:
                           for place, (_, rule, settings) in enumerate(self.chosen) if rule.ranked is ranked],
                          len(rows))
 
-    def text(self, ranked: pd.DataFrame) -> pd.Series:
-        """The ``flags`` column of the ordered list, which carries the earlier bits in ``_flags``."""
+    def text(self, ranked: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """The ``flags`` column of the ordered list (which carries the earlier bits in
+        ``_flags``), and ``all_flags``: every flag of each row, for filters.
+
+        A flag on more than ``signals.notes.share`` of the list's first rows, at the widest of
+        ``signals.notes.tops`` (the top 20 a panel reviews, the top 100; lists of at least
+        ``signals.notes.min_rows``), is taken off those rows' ``flags`` and said once in the
+        list's notes (``ranked.attrs["notes"]``, read with :func:`list_notes`): a fact true of
+        most of the people a chair reads tells them nothing row by row. Rows below that top keep it.
+        """
+        ranked.attrs["notes"] = []
         if not len(ranked):
-            return pd.Series(dtype=str)
-        return flags_text(ranked["_flags"].to_numpy() | self.bits(ranked, ranked=True), self.names, ranked.index)
+            return pd.Series(dtype=str), pd.Series(dtype=str)
+        bits = ranked["_flags"].to_numpy() | self.bits(ranked, ranked=True)
+        every = flags_text(bits, self.names, ranked.index)
+        settings = self.data.context.config.signals.notes
+        ranks = ranked["rank"].to_numpy()
+        if len(ranked) >= settings.min_rows:
+            for place, (signal, rule, _) in enumerate(self.chosen):
+                for top in sorted(set(settings.tops), reverse=True):
+                    carried = ((bits[:top] >> place) & 1).astype(bool)
+                    if carried.sum() <= settings.share * len(carried):
+                        continue
+                    bits[:top] &= ~np.int64(1 << place)
+                    ranked.attrs["notes"].append(_note(signal.label, rule.description, carried, ranks[:top]))
+                    break
+        return flags_text(bits, self.names, ranked.index), every
+
+
+def _note(label: str, description: str, carried: np.ndarray, ranks: np.ndarray) -> str:
+    """'97 of the top 100 are "not managed" (all but ranks 3, 41 and 77), ...: <meaning>.'"""
+    missing = ranks[~carried]
+    but = ""
+    if 0 < len(missing) <= 5:
+        listed = ", ".join(str(r) for r in missing[:-1]) + (" and " if len(missing) > 1 else "") + str(missing[-1])
+        but = f" (all but rank{'s' if len(missing) > 1 else ''} {listed})"
+    return (f"{int(carried.sum())} of the top {len(carried)} are \"{label}\"{but}, so it is said here once, not on "
+            f"their rows: {description}.")
+
+
+def list_notes(ranked: pd.DataFrame) -> list[str]:
+    """The notes said once above a ranked list (flags common to most of its top rows).
+
+    >>> noted = pd.DataFrame({"rank": [1]})
+    >>> noted.attrs["notes"] = ["a note"]
+    >>> list_notes(noted.head(1)), list_notes(pd.DataFrame())
+    (['a note'], [])
+    """
+    return list(ranked.attrs.get("notes", []))
 
 
 def _with_identity(frame: pd.DataFrame, people: np.ndarray, prepared: Prepared) -> pd.DataFrame:
@@ -124,7 +168,7 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
         order = OVERALL_ORDER
     ranked = _ordered(scored, order, prepared)
     ranked["order_reason"] = order_reasons(ranked, order, context.config)
-    ranked["flags"] = flags.text(ranked)
+    ranked["flags"], ranked["all_flags"] = flags.text(ranked)
     ranked = ranked.drop(columns="_flags")
     victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
     ranked = ranked.assign(recency=ranked["days_since_last"], frequency=ranked["incidents"],
@@ -234,7 +278,7 @@ def rank_victims(context: ScoringContext, which: VictimList = VictimList.MOST_OF
     else:
         order = ["offences", "offenders", "incidents", "harm", "last_incident", "person"]
     ranked = _ordered(scored, order, prepared).drop(columns="person")
-    ranked["flags"] = flags.text(ranked) if len(ranked) else ""
+    ranked["flags"], ranked["all_flags"] = flags.text(ranked) if len(ranked) else ("", "")
     ranked = ranked.drop(columns="_flags")
     extras = [c for c in ranked.columns if c not in VICTIM_COLUMNS]
     return ranked[VICTIM_COLUMNS + extras]

@@ -435,7 +435,7 @@ def meeting_agenda(decisions: pd.DataFrame, actions: pd.DataFrame, context: Scor
 
 def panel_referrals(decisions: pd.DataFrame) -> pd.DataFrame:
     """Each adoption as a ``matac`` referral dated on the day it counts from, so an adopted
-    subject is managed (the ``unmanaged`` flag clears) like one a referral file names.
+    subject is managed (the ``not_managed`` flag clears) like one a referral file names.
 
     >>> history = pd.DataFrame({"decision_id": ["MD-1", "MD-2"], "person_id": ["P-a", "P-b"],
     ...     "decision": ["adopt", "defer"], "meeting_date": pd.to_datetime(["2026-01-05"] * 2),

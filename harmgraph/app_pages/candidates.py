@@ -18,7 +18,7 @@ from harmgraph.ui.filters import filter_candidates
 from harmgraph.ui.exports import build_export, meeting_pack
 from harmgraph.ui.format import FLAG_LABELS, PERPETRATOR_FLAGS, export_name, full_flags, postcode_district, provenance_line
 from harmgraph.ui.list_table import candidate_table, day, grid_view, rfgv_bar, text
-from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList
+from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, list_notes
 
 LISTS = {PerpetratorList.OVERALL.value: "Highest risk overall",
          PerpetratorList.DIFFERENT_VICTIMS.value: "Highest risk to different women and girls",
@@ -93,6 +93,8 @@ if need_incidents(view):
     prov = view.provenance(f"perpetrators:{which}")
     st.caption(f"{len(shown):,} of {len(ranked):,} people in the window match. " + provenance_line(prov))
 
+    for note in list_notes(ranked):  # said once for the whole list, not on each row
+        st.info(note, icon=":material/info:")
     config = data.context(key).config
     table = grid_view(shown.head(int(top)), config)
     list_slot = st.container()

@@ -8,6 +8,7 @@ import pandas as pd
 
 from harmgraph.ui.chrome import View, audit
 from harmgraph.ui.format import csv_bytes, xlsx_bytes
+from scoring.lists import list_notes
 
 KINDS = ("csv", "xlsx")
 
@@ -27,7 +28,8 @@ def build_export(kind: str, frame: pd.DataFrame, columns: list[str], prov: dict[
     if kind == "csv":
         payload: bytes | str = csv_bytes(contract)
     else:
-        payload = xlsx_bytes(contract, prov, sheet=str(prov.get("list", "list")).replace(":", " "))
+        notes = {f"note {n}": note for n, note in enumerate(list_notes(frame), start=1)}
+        payload = xlsx_bytes(contract, {**prov, **notes}, sheet=str(prov.get("list", "list")).replace(":", " "))
     audit(view, "export", str(prov["list"]),
           f"{kind}: {len(contract)} rows as of {prov['as_of']} config {prov['config_version']} "
           f"({prov['config_fingerprint']})", reason=reason)

@@ -16,7 +16,9 @@ def filter_candidates(ranked: pd.DataFrame, districts: pd.Series, *, min_victims
     """
     frame = ranked.assign(district=ranked["person_id"].map(districts))
     keep = frame["victims"].fillna(0) >= min_victims
-    wrapped = ";" + frame["flags"].fillna("").astype(str) + ";"
+    # Every flag a row has, including those the list says once in its notes instead of on each row.
+    carried = frame["all_flags"] if "all_flags" in frame else frame["flags"]
+    wrapped = ";" + carried.fillna("").astype(str) + ";"
     for flag in flags:
         keep &= wrapped.str.contains(f";{flag};", regex=False)
     if area.strip():

@@ -54,8 +54,8 @@ VICTIM_ONLY_FLAGS: tuple[str, ...] = tuple(victim_only_flags())
 def flag_names(flags: object) -> list[str]:
     """The flag names in a ';'-joined flags cell.
 
-    >>> flag_names("unmanaged;dash_high"), flag_names(None)
-    (['unmanaged', 'dash_high'], [])
+    >>> flag_names("not_managed;dash_high"), flag_names(None)
+    (['not_managed', 'dash_high'], [])
     """
     if not isinstance(flags, str) or not flags:
         return []
@@ -65,10 +65,10 @@ def flag_names(flags: object) -> list[str]:
 def flag_chips(flags: object) -> str:
     """Flags as short chips of text for a table cell (each signal's short label).
 
-    >>> flag_chips("unmanaged;breach")
+    >>> flag_chips("not_managed;breach")
     '⚑ not managed · ⚑ breach of an order or bail'
     >>> list(PERPETRATOR_FLAGS)[:3], list(VICTIM_ONLY_FLAGS)
-    (['unrecognised', 'high_rank_no_measure', 'pdp'], ['offender_unmanaged', 'not_referred_to_marac', 'multiple_offenders'])
+    (['not_managed', 'pdp', 'no_protective_measure'], ['offender_unmanaged', 'not_referred_to_marac', 'multiple_offenders'])
     """
     return " · ".join(f"⚑ {label}" for label in short_flags(flags))
 
@@ -76,7 +76,7 @@ def flag_chips(flags: object) -> str:
 def short_flags(flags: object) -> list[str]:
     """The short label of each flag in a ';'-joined flags cell (unknown names made readable).
 
-    >>> short_flags("unmanaged;rui_no_conditions;made_up_flag"), short_flags(None)
+    >>> short_flags("not_managed;rui_no_conditions;made_up_flag"), short_flags(None)
     (['not managed', 'RUI, no conditions', 'made up flag'], [])
     """
     return [s.short_label if (s := registry.get(f)) is not None else f.replace("_", " ") for f in flag_names(flags)]
@@ -85,8 +85,8 @@ def short_flags(flags: object) -> list[str]:
 def full_flags(flags: object) -> list[str]:
     """The full label of each flag in a ';'-joined flags cell (tooltips, detail panes).
 
-    >>> full_flags("unmanaged;breach")
-    ['not managed (MATAC/MAPPA/IOM/PDP)', 'breach of an order or bail']
+    >>> full_flags("not_managed;breach")
+    ['not managed', 'breach of an order or bail']
     """
     return [FLAG_LABELS.get(f, f.replace("_", " ")) for f in flag_names(flags)]
 

@@ -127,7 +127,7 @@ def candidate_table(frame: pd.DataFrame, config: ScoringConfig) -> str:
     >>> from scoring.config import load_config
     >>> row = {"rank": 1, "person_id": "P-1", "display_name": "Omar <WATTS>", "score": 62.5,
     ...        "recency_points": 5.0, "frequency_points": 4.0, "gravity_points": 5.0, "victims_points": 3.0,
-    ...        "reasons": "3 incidents", "flags": "unmanaged", "last_incident": pd.Timestamp("2026-10-26 14:21"),
+    ...        "reasons": "3 incidents", "flags": "not_managed", "last_incident": pd.Timestamp("2026-10-26 14:21"),
     ...        "district": None, "victims": 3, "frequency": 3}
     >>> out = candidate_table(pd.DataFrame([row]), load_config())
     >>> "Omar &lt;WATTS&gt;" in out, "00:00:00" in out, "None" in out, "not managed" in out
@@ -171,7 +171,7 @@ def grid_view(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
 
     >>> from scoring.config import load_config
     >>> row = {"recency_points": 5.0, "frequency_points": 4.0, "gravity_points": 5.0, "victims_points": 3.0,
-    ...        "flags": "unmanaged", "last_incident": pd.Timestamp("2026-10-26 14:21"), "district": None}
+    ...        "flags": "not_managed", "last_incident": pd.Timestamp("2026-10-26 14:21"), "district": None}
     >>> grid_view(pd.DataFrame([row]), load_config())[["rfgv", "last_day", "district_text", "flag_text"]].iloc[0].tolist()
     ['R 5 · F 4 · G 5 · V 3', datetime.date(2026, 10, 26), '', 'not managed']
     """

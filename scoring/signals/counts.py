@@ -24,7 +24,7 @@ def _dash_high(data: RankingData, rows: pd.DataFrame, settings: None) -> pd.Seri
 
 
 DASH_HIGH = Signal(
-    name="dash_high", label="DASH high", group="extent", always_on=True,
+    name="dash_high", label="DASH high", group="risk", always_on=True,
     perpetrators=Rule(
         flag=_dash_high,
         reason=lambda row, context, settings: "a high DASH risk grading on at least one incident in the window",

@@ -285,7 +285,7 @@ ESCALATION = Evidence("escalation", _escalation_columns, empty={"escalating": Fa
                       headline="escalation_reason")
 
 SIGNAL = Signal(
-    name="escalating", label="escalating", group="pattern", always_on=True,
+    name="escalating", label="escalating", group="risk", always_on=True,
     settings_model=EscalationSettings, settings_key="escalation",
     perpetrators=Rule(
         flag=lambda data, rows, settings: rows["escalating"],

@@ -250,7 +250,7 @@ def _protected_victims(data: RankingData, rows: pd.DataFrame, settings: None) ->
 
 
 NO_PROTECTIVE_MEASURE = Signal(
-    name="no_protective_measure", label="no protective measure", group="measures", always_on=True,
+    name="no_protective_measure", label="no protective measure", group="protection", always_on=True,
     perpetrators=Rule(
         flag=lambda data, rows, settings: ~rows["protective_measure"],
         reason=lambda row, context, settings: f"no protective order or pre-charge bail in force on {context.as_of}",
@@ -260,7 +260,7 @@ NO_PROTECTIVE_MEASURE = Signal(
                  description="no protective order or notice protecting them in force on the as-of date"))
 
 BREACH_NOT_CHARGED = Signal(
-    name="breach_not_charged", label="breach not charged", group="measures", always_on=True,
+    name="breach_not_charged", label="breach not charged", group="protection", always_on=True,
     settings_model=MeasureSettings, settings_key="measures",
     perpetrators=Rule(
         flag=lambda data, rows, settings: rows["breaches_not_charged"] > 0,
@@ -275,7 +275,7 @@ BREACH_NOT_CHARGED = Signal(
                     "of bail, a DVPN, DVPO or DAPN are not offences and never count"))
 
 BAIL_LAPSING = Signal(
-    name="bail_lapsing", label="bail lapsing soon", group="measures", always_on=True,
+    name="bail_lapsing", label="bail lapsing soon", group="protection", always_on=True,
     settings_model=MeasureSettings, settings_key="measures",
     perpetrators=Rule(
         flag=lambda data, rows, settings: rows["bail_lapses_on"].notna(),
@@ -286,7 +286,7 @@ BAIL_LAPSING = Signal(
         description="pre-charge bail in force that ends within 14 days of the as-of date"))
 
 RUI_NO_CONDITIONS = Signal(
-    name="rui_no_conditions", label="released under investigation, no conditions", group="measures",
+    name="rui_no_conditions", label="released under investigation, no conditions", group="protection",
     always_on=True, short="RUI, no conditions",
     perpetrators=Rule(
         flag=lambda data, rows, settings: rows["rui_without_conditions"],
@@ -296,7 +296,7 @@ RUI_NO_CONDITIONS = Signal(
         description="released under investigation with no order or bail in force"))
 
 BREACH = Signal(
-    name="breach", label="breach of an order or bail", group="measures", always_on=True,
+    name="breach", label="breach of an order or bail", group="protection", always_on=True,
     perpetrators=Rule(
         flag=lambda data, rows, settings: rows["breaches"] > 0,
         reason=lambda row, context, settings: (f"{row.get('breaches')} breach(es) in the window: "

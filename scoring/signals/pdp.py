@@ -211,7 +211,7 @@ def _pdp_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
 PDP = Evidence("pdp", _pdp_columns, empty={"pdp": False, "pdp_reason": None}, headline="pdp_reason")
 
 SIGNAL = Signal(
-    name="pdp", label="potential PDP", group="pattern", always_on=True,
+    name="pdp", label="potential PDP", group="management", always_on=True,
     settings_model=PdpSettings, settings_key="pdp",
     perpetrators=Rule(
         flag=lambda data, rows, settings: rows["pdp"],

@@ -1,8 +1,8 @@
 """Who is known to the agencies: management referrals, the daily briefing and MARAC.
 
-Signals: ``unrecognised`` and ``high_rank_no_measure`` (both decided from rank: in the top
-``signals.unrecognised.top`` of the list), ``unmanaged``, ``not_on_briefing``, and on the
-victim lists ``offender_unmanaged`` and ``not_referred_to_marac``.
+Signals: ``not_managed`` on the offender lists (no management referral and not on the
+briefing), and on the victim lists ``offender_unmanaged`` and ``not_referred_to_marac``.
+:func:`unrecognised` says who near the top of a ranked list nobody is managing.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import pandas as pd
 from core.arrow_isin import isin
 from scoring.context import ScoringContext
 from scoring.signals.base import RankingData, Rule, Signal
-from scoring.signals.measures import MEASURES
-from scoring.signals.settings import SignalConfig, UnrecognisedSettings
+from scoring.signals.settings import SignalConfig
 from scoring.status import briefed_people, ever_referred, managed_people
 
 
@@ -50,10 +49,6 @@ def unrecognised(context: ScoringContext, ranked: pd.DataFrame, settings: Signal
                          "unrecognised": in_top & ~is_managed & ~is_briefed}, index=ranked.index)
 
 
-def _unrecognised_flag(data: RankingData, rows: pd.DataFrame, settings: UnrecognisedSettings) -> pd.Series:
-    return unrecognised(data.context, rows, managed=data.managed, briefed=data.briefed)["unrecognised"]
-
-
 def _management(context: ScoringContext) -> str:
     return (f"no MATAC, MAPPA, IOM or PDP referral in the {context.config.flags.management_current_days} "
             f"days up to {context.as_of}")
@@ -61,17 +56,6 @@ def _management(context: ScoringContext) -> str:
 
 def _briefing(context: ScoringContext) -> str:
     return f"not on the daily briefing in the {context.config.flags.briefing_current_days} days up to {context.as_of}"
-
-
-def _unrecognised_reason(row: Mapping[str, Any], context: ScoringContext, settings: UnrecognisedSettings) -> str:
-    return (f"rank {row['rank']} in the top {settings.top} with {_management(context)} and "
-            f"{_briefing(context)}")
-
-
-def _high_rank_reason(row: Mapping[str, Any], context: ScoringContext, settings: UnrecognisedSettings) -> str:
-    in_force = str(row.get("active_measures") or "")
-    return (f"rank {row['rank']} in the top {settings.top} with no protective order or pre-charge bail in force "
-            f"on {context.as_of}" + (f" (in force: {in_force})" if in_force else ""))
 
 
 def _offender_unmanaged(data: RankingData, rows: pd.DataFrame, settings: None) -> pd.Series:
@@ -83,48 +67,32 @@ def _offender_unmanaged(data: RankingData, rows: pd.DataFrame, settings: None) -
     return pd.Series(np.isin(rows["person"].to_numpy(), unmanaged_offender), index=rows.index)
 
 
-UNRECOGNISED = Signal(
-    name="unrecognised", label="unrecognised (high rank, nobody managing)", group="recognition", always_on=True,
-    short="unrecognised",
-    settings_model=UnrecognisedSettings, settings_key="unrecognised",
-    perpetrators=Rule(
-        flag=_unrecognised_flag, reason=_unrecognised_reason, ranked=True,
-        description="in the top 100 with no current MATAC, MAPPA, IOM or PDP management and not on the "
-                    "daily briefing"))
+def _not_managed(data: RankingData, rows: pd.DataFrame, settings: None) -> np.ndarray:
+    return (~isin(rows["person_id"], data.managed) & ~isin(rows["person_id"], data.briefed)).to_numpy()
 
-HIGH_RANK_NO_MEASURE = Signal(
-    name="high_rank_no_measure", label="high rank, no protective measure", group="measures", always_on=True,
-    short="high rank, no measure",
-    settings_model=UnrecognisedSettings, settings_key="unrecognised",
-    perpetrators=Rule(
-        flag=lambda data, rows, settings: (rows["rank"] <= settings.top) & ~rows["protective_measure"].astype(bool),
-        reason=_high_rank_reason, needs=(MEASURES,), ranked=True,
-        description="in the top 100 with no protective order, notice or pre-charge bail in force on the "
-                    "as-of date"))
 
-UNMANAGED = Signal(
-    name="unmanaged", label="not managed (MATAC/MAPPA/IOM/PDP)", group="recognition", always_on=True,
-    short="not managed",
-    perpetrators=Rule(
-        flag=lambda data, rows, settings: ~isin(rows["person_id"], data.managed),
-        reason=lambda row, context, settings: _management(context),
-        description="no MATAC, MAPPA, IOM or PDP referral in the last year"))
+def _not_managed_reason(row: Mapping[str, Any], context: ScoringContext, settings: None) -> str:
+    return f"{_management(context)}, and {_briefing(context)}"
 
-NOT_ON_BRIEFING = Signal(
-    name="not_on_briefing", label="not on briefing", group="recognition", always_on=True,
+
+# One flag for "nobody is managing them": no management referral of any kind and not on the
+# briefing (these were three flags that nearly always came together).
+NOT_MANAGED = Signal(
+    name="not_managed", label="not managed", group="management", always_on=True,
     perpetrators=Rule(
-        flag=lambda data, rows, settings: ~isin(rows["person_id"], data.briefed),
-        reason=lambda row, context, settings: _briefing(context),
-        description="not on the daily briefing in the last 90 days"))
+        flag=_not_managed, reason=_not_managed_reason,
+        description="no current MATAC, MAPPA, IOM or PDP referral (`flags.management_current_days`, a year) "
+                    "and not on the daily briefing (`flags.briefing_current_days`, 90 days): nobody is "
+                    "managing them"))
 
 OFFENDER_UNMANAGED = Signal(
-    name="offender_unmanaged", label="an offender is not managed", group="recognition", always_on=True,
+    name="offender_unmanaged", label="an offender is not managed", group="management", always_on=True,
     short="offender not managed",
     victims=Rule(flag=_offender_unmanaged,
                  description="an offender of theirs in the window has no MATAC, MAPPA, IOM or PDP referral "
                              "in the last year"))
 
 NOT_REFERRED_TO_MARAC = Signal(
-    name="not_referred_to_marac", label="not referred to MARAC", group="recognition", always_on=True,
+    name="not_referred_to_marac", label="not referred to MARAC", group="protection", always_on=True,
     victims=Rule(flag=lambda data, rows, settings: ~isin(rows["person_id"], ever_referred(data.context, "marac")),
                  description="never referred to MARAC up to the as-of date"))

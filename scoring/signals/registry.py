@@ -5,9 +5,9 @@ The lists (:mod:`scoring.lists`), explain (:mod:`scoring.explain`), the app
 (:mod:`harmgraph.ui.format`, the profile page) and the README's table of flags read this.
 
 >>> [signal.name for signal in signals("perpetrators")][:4]
-['unrecognised', 'high_rank_no_measure', 'pdp', 'escalating']
+['not_managed', 'pdp', 'no_protective_measure', 'breach_not_charged']
 >>> [signal.name for signal in signals("victims")]
-['no_protective_measure', 'offender_unmanaged', 'not_referred_to_marac', 'multiple_offenders', 'dash_high']
+['no_protective_measure', 'offender_unmanaged', 'not_referred_to_marac', 'dash_high', 'multiple_offenders']
 >>> get("bail_lapsing").label
 'bail lapsing soon'
 """
@@ -23,18 +23,16 @@ from pydantic import BaseModel, ValidationError
 from core.errors import ConfigError
 from scoring.config import ScoringConfig
 from scoring.context import ScoringContext
-from scoring.signals import counts, escalating, measures, pdp, recognition
+from scoring.signals import counts, escalating, markers, measures, pdp, recognition
 from scoring.signals.base import Evidence, ListKind, Rule, Signal
 from scoring.signals.settings import SignalConfig
 
-# The order of the flags on the lists. The rank-dependent ones come first.
+# The order of the flags on the lists: three groups a chair reads at a glance. Management (is
+# anyone managing them), protection (what restrains them now, and its gaps), risk markers (what
+# their record warns of); then the extent of the harm.
 SHIPPED: tuple[Signal, ...] = (
-    recognition.UNRECOGNISED,
-    recognition.HIGH_RANK_NO_MEASURE,
+    recognition.NOT_MANAGED,
     pdp.SIGNAL,
-    escalating.SIGNAL,
-    recognition.UNMANAGED,
-    recognition.NOT_ON_BRIEFING,
     measures.NO_PROTECTIVE_MEASURE,
     recognition.OFFENDER_UNMANAGED,
     recognition.NOT_REFERRED_TO_MARAC,
@@ -42,13 +40,16 @@ SHIPPED: tuple[Signal, ...] = (
     measures.BAIL_LAPSING,
     measures.RUI_NO_CONDITIONS,
     measures.BREACH,
+    *markers.SIGNALS,
+    counts.DASH_HIGH,
+    escalating.SIGNAL,
     counts.MULTIPLE_VICTIMS,
     counts.MULTIPLE_OFFENDERS,
-    counts.DASH_HIGH,
 )
 # The order of the evidence columns on the perpetrator list (after the RFGV columns); an
 # added signal's evidence follows these, in the order of its signal.
-EVIDENCE_ORDER: tuple[Evidence, ...] = (measures.BREACHES, pdp.PDP, escalating.ESCALATION, measures.MEASURES)
+EVIDENCE_ORDER: tuple[Evidence, ...] = (measures.BREACHES, pdp.PDP, escalating.ESCALATION, measures.MEASURES,
+                                         markers.RISK_MARKERS)
 
 _signals: list[Signal] = list(SHIPPED)
 
@@ -70,7 +71,7 @@ def register(signal: Signal, *, after: str | None = None) -> None:
     >>> extra = Signal("example", "example", "extent", victims=Rule(lambda d, rows, s: rows["offenders"] > 0, "any"))
     >>> register(extra, after="multiple_offenders")
     >>> [s.name for s in signals("victims")][-2:]
-    ['example', 'dash_high']
+    ['multiple_offenders', 'example']
     >>> unregister("example")
     """
     if get(signal.name) is not None:
@@ -168,20 +169,40 @@ def _item(signal: Signal, rule: Rule) -> str:
                          initial_indent="   ", subsequent_indent="     ", break_on_hyphens=False)
 
 
+# The groups a chair reads the flags in, in order, with their headings in the README.
+GROUP_HEADINGS = {"management": "Management (is anyone managing them)",
+                  "protection": "Protection (what restrains them now, and its gaps)",
+                  "risk": "Risk markers (what their record warns of)",
+                  "extent": "Extent of the harm"}
+
+
+def _grouped(kind: ListKind) -> list[str]:
+    """The ``kind`` list's flags under their group's heading, groups in :data:`GROUP_HEADINGS` order."""
+    chosen = [s for s in signals(kind) if s.rule(kind) is not None]
+    groups = [*GROUP_HEADINGS, *dict.fromkeys(s.group for s in chosen if s.group not in GROUP_HEADINGS)]
+    lines = []
+    for group in groups:
+        members = [s for s in chosen if s.group == group]
+        if members:
+            lines.append(f"   - *{GROUP_HEADINGS.get(group, group)}*")
+            lines += ["  " + line for s in members for line in _item(s, s.rule(kind)).splitlines()]  # type: ignore[arg-type]
+    return lines
+
+
 def flags_markdown() -> str:
     """The README's list of flags (item 6 of "How scoring works"), written from the registry:
-    each list's flags in their order, with label, meaning and settings key.
+    each list's flags by group (management, protection, risk markers, extent), in their order,
+    with label, meaning and settings key.
 
-    >>> for line in flags_markdown().splitlines()[2:5]:
+    >>> for line in flags_markdown().splitlines()[2:6]:
     ...     print(line)
-       - `unrecognised` (shown as "unrecognised (high rank, nobody managing)"): in the top 100 with
-         no current MATAC, MAPPA, IOM or PDP management and not on the daily briefing; settings
-         `signals.unrecognised`.
+       - *Management (is anyone managing them)*
+         - `not_managed`: no current MATAC, MAPPA, IOM or PDP referral
+           (`flags.management_current_days`, a year) and not on the daily briefing
+           (`flags.briefing_current_days`, 90 days): nobody is managing them.
     """
-    lines = ["   " + README_BEGIN, "   On the offender lists:"]
-    lines += [_item(s, s.perpetrators) for s in signals("perpetrators") if s.perpetrators is not None]
-    lines += ["", "   On the repeat-victim lists:"]
-    lines += [_item(s, s.victims) for s in signals("victims") if s.victims is not None]
+    lines = ["   " + README_BEGIN, "   On the offender lists:", *_grouped("perpetrators"),
+             "", "   On the repeat-victim lists:", *_grouped("victims")]
     return "\n".join([*lines, "   " + README_END])
 
 

@@ -4,7 +4,8 @@ A leaf module (pydantic only): :mod:`scoring.config` embeds :class:`SignalConfig
 signal files read their settings from it, so neither imports the other.
 
 The shipped signals keep their settings in the four typed groups below (``pdp``,
-``escalation``, ``measures``, ``unrecognised``), each a validated, frozen model with defaults.
+``escalation``, ``measures``, ``unrecognised``, ``risk_markers``, ``notes``), each a validated, frozen model
+with defaults.
 Any other key names an added signal (see :mod:`scoring.signals`): its value holds that
 signal's settings (a mapping, or nothing when it has none) and naming it switches it on. The
 registry (:mod:`scoring.signals.registry`), which knows each added signal's settings model,
@@ -92,6 +93,28 @@ class UnrecognisedSettings(SignalSettings):
     top: Annotated[int, Field(ge=1)] = 100
 
 
+class RiskMarkerSettings(SignalSettings):
+    """The offences behind each risk-marker flag (:mod:`scoring.signals.markers`)."""
+
+    strangulation: tuple[str, ...] = ("strangulation",)
+    # Empty: every offence the catalogue marks ``sexual``.
+    sexual_violence: tuple[str, ...] = ()
+    stalking: tuple[str, ...] = ("stalking", "stalking_fear_violence", "breach_spo")
+    threats_to_kill: tuple[str, ...] = ("threats_to_kill",)
+
+
+class NoteSettings(SignalSettings):
+    """A flag on more than ``share`` of the list's first rows, at the widest of ``tops`` where it
+    is, is said once above the list (a list note) instead of on those rows: a fact true of most of
+    the people a chair reads tells them little row by row."""
+
+    # The top a MATAC panel reviews (matac.top) and the top a list shows by default.
+    tops: tuple[Annotated[int, Field(ge=1)], ...] = (20, 100)
+    share: Annotated[float, Field(gt=0, le=1)] = 0.5
+    # A shorter list keeps every flag on its rows: a share of a handful of people says little.
+    min_rows: Annotated[int, Field(ge=1)] = 20
+
+
 class SignalConfig(BaseModel):
     """All signal settings, with defaults a force can override; other keys switch added
     signals on (see the module docstring)."""
@@ -102,6 +125,8 @@ class SignalConfig(BaseModel):
     escalation: EscalationSettings = EscalationSettings()
     measures: MeasureSettings = MeasureSettings()
     unrecognised: UnrecognisedSettings = UnrecognisedSettings()
+    risk_markers: RiskMarkerSettings = RiskMarkerSettings()
+    notes: NoteSettings = NoteSettings()
 
     @model_validator(mode="before")
     @classmethod

@@ -205,11 +205,11 @@ def test_adoption_clears_the_not_managed_flag(store, person) -> None:
         return dict(zip(ranked["person_id"], ranked["flags"]))
 
     before = flags()
-    assert "unmanaged" in before[person["S1"]].split(";") and "unmanaged" in before[person["S2"]].split(";")
+    assert "not_managed" in before[person["S1"]].split(";") and "not_managed" in before[person["S2"]].split(";")
     _record(store, person["S1"], "adopt", "2025-12-08")
     after = flags()
-    assert "unmanaged" not in after[person["S1"]].split(";")
-    assert "unmanaged" in after[person["S2"]].split(";")
+    assert "not_managed" not in after[person["S1"]].split(";")
+    assert "not_managed" in after[person["S2"]].split(";")
 
 
 def test_the_chairs_path_from_list_to_decision_to_action_to_the_next_agenda(store, person) -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.config import RFGV, ScoringConfig, Weights
-from scoring.backtest import backtest, summary_table
+from scoring.config import RFGV, PointSettings, ScoringConfig, Weights, classic_banded
+from scoring.backtest import backtest, future_outcomes, rank_as_of, summary_table
 from scoring.learned import (POINT_COLUMNS, VALUE_COLUMNS, Target, bands_table, fit_weights, learn_as_of,
                              learn_bands, learn_for_dates, run_backtest, training_dates, training_frame,
                              weights_from_coefficients, weights_table)
@@ -250,6 +250,25 @@ def test_the_back_test_by_default_ends_one_horizon_before_the_as_of_date(context
     pd.testing.assert_frame_equal(run.summary, summary_table(run.results))
 
 
+def test_the_back_test_sets_the_classic_banded_matrix_beside_graded_points(context) -> None:
+    graded = context.config.model_copy(update={"points": PointSettings(style="graded")})
+    run = run_backtest(replace(context, config=graded), horizon_days=365, times=1, top_k=5,
+                       last_as_of=date(2024, 1, 1))
+    assert set(run.results["method"]) == {"rfgv", "rfgv_banded", "frequency", "random"}
+    as_of = run.as_ofs[0]
+    classic = rank_as_of(context, as_of, classic_banded(graded))["person_id"]
+    k = int(run.results.loc[run.results["cut"] == "top 5", "k"].iloc[0])
+    outcomes = future_outcomes(context, as_of, 365).set_index("person_id")["future_harm"]
+    expected = classic.head(k).map(outcomes).fillna(0).sum() / outcomes.sum()
+    assert expected > 0
+    banded = run.results[(run.results["method"] == "rfgv_banded") & (run.results["cut"] == "top 5")]
+    assert banded["harm_share"].iloc[0] == pytest.approx(expected)
+    assert "share_rfgv_banded" in run.summary.columns
+    already = context.config.model_copy(update={"points": PointSettings(style="banded")})
+    assert "rfgv_banded" not in set(run_backtest(replace(context, config=already), horizon_days=180,
+                                                 times=1, top_k=5).results["method"])
+
+
 def test_a_chosen_last_date_replaces_the_default(context) -> None:
     run = run_backtest(context, horizon_days=90, times=1, last_as_of=date(2024, 6, 30))
     assert run.as_ofs == (date(2024, 6, 30),)
@@ -264,7 +283,8 @@ def test_the_back_test_with_learning_tests_the_learned_weights_and_bands_beside_
     fits = learn_for_dates(context, list(run.as_ofs), 180, 3, target=Target.AGAIN)
     assert run.fits == fits
     expected = backtest(context, list(run.as_ofs), 180, 5, weights_for=lambda d: {"learned": fits[d].weights},
-                        config_for=lambda d: {"learned_bands": fits[d].config(context.config, True)})
+                        config_for=lambda d: {"rfgv_banded": classic_banded(context.config),
+                                              "learned_bands": fits[d].config(context.config, True)})
     pd.testing.assert_frame_equal(run.results, expected)
     assert {"learned", "learned_bands"} <= set(run.results["method"])
     pd.testing.assert_frame_equal(run.weights, weights_table(context.config.weights, fits))

@@ -200,8 +200,8 @@ def test_flags_follow_referrals_and_measures_as_of_the_date(tmp_path: Path, forc
         ingest_folder(folder, store, round_catalogue.keys)
         context = ScoringContext(store.scoring_tables(), config, round_catalogue, AS_OF)
     flags = _by_surname(rank_perpetrators(context))["flags"].str.split(";")
-    assert "unmanaged" not in flags["S1"]  # MATAC referral five months before
-    assert "unmanaged" in flags["S2"]  # the MAPPA referral is after the as-of date
+    assert "not_managed" not in flags["S1"]  # MATAC referral five months before
+    assert "not_managed" in flags["S2"]  # the MAPPA referral is after the as-of date
     assert "no_protective_measure" not in flags["S3"] and "breach" in flags["S3"]
     assert "no_protective_measure" in flags["S1"] and "multiple_victims" in flags["S1"]
     assert "dash_high" in flags["S1"]

@@ -21,9 +21,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def test_one_record_per_flag_in_the_lists_order() -> None:
     names = [s.name for s in registry.signals()]
     assert len(names) == len(set(names))
-    assert names[:2] == ["unrecognised", "high_rank_no_measure"]  # the rank-dependent ones first
-    assert all(s.perpetrators.ranked for s in registry.signals()[:2])  # type: ignore[union-attr]
-    assert not any(rule.ranked for s in registry.signals()[2:] for rule in (s.perpetrators, s.victims) if rule)
+    assert names[:2] == ["not_managed", "pdp"]  # management first, then protection, then risk markers
+    groups = [s.group for s in registry.signals("perpetrators")]
+    assert groups == sorted(groups, key=list(registry.GROUP_HEADINGS).index)  # each group together, in order
+    assert not any(rule.ranked for s in registry.signals() for rule in (s.perpetrators, s.victims) if rule)
     context = example_context()
     for kind, frame in (("perpetrators", rank_perpetrators(context)),
                         ("victims", rank_victims(context, VictimList.MOST_OFFENDERS))):
@@ -37,6 +38,7 @@ def test_the_app_reads_labels_and_lists_from_the_registry() -> None:
     assert dict(FLAG_LABELS) == registry.labels()
     assert list(PERPETRATOR_FLAGS) == [s.name for s in registry.signals("perpetrators")]
     assert list(VICTIM_ONLY_FLAGS) == ["offender_unmanaged", "not_referred_to_marac", "multiple_offenders"]
+    assert {s.group for s in registry.signals()} <= set(registry.GROUP_HEADINGS)
     assert perpetrator_flags() == list(PERPETRATOR_FLAGS) and victim_only_flags() == list(VICTIM_ONLY_FLAGS)
 
 

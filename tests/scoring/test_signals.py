@@ -542,7 +542,7 @@ def _flags(ranked: pd.DataFrame, person_id: str) -> list[str]:
 def test_measure_gap_flags_on_the_list(build, force_factory) -> None:
     context, ids = build(gaps_force(force_factory))
     ranked = rank_perpetrators(context)
-    assert list(ranked.columns[:12]) == PERPETRATOR_COLUMNS  # the CSV columns are unchanged
+    assert list(ranked.columns[:len(PERPETRATOR_COLUMNS)]) == PERPETRATOR_COLUMNS  # the CSV columns come first
     assert ranked["person_id"].iloc[0] == ids["G4"] and ranked["person_id"].iloc[-1] == ids["G6"]
     flagged = {name: {f for f in ("breach_not_charged", "bail_lapsing", "rui_no_conditions")
                       if f in _flags(ranked, ids[name])} for name in ("G1", "G2", "G3", "G4", "G5", "G6", "G7")}
@@ -551,8 +551,8 @@ def test_measure_gap_flags_on_the_list(build, force_factory) -> None:
     g1 = _row(ranked, ids["G1"])
     assert g1["breaches_not_charged"] == 1 and "breach" in g1["flags"].split(";")
     assert _row(ranked, ids["G2"])["bail_lapses_on"] == pd.Timestamp(2026, 7, 5)
-    assert _flags(ranked, ids["G4"]) == ["unrecognised", "high_rank_no_measure", "escalating", "unmanaged",
-                                         "not_on_briefing", "no_protective_measure", "rui_no_conditions",
+    # one flag for nobody managing them, one for no measure in force; by group, in the registry's order
+    assert _flags(ranked, ids["G4"]) == ["not_managed", "no_protective_measure", "rui_no_conditions", "escalating",
                                          "multiple_victims"]
     # a shorter lapsing window, and a breach counted as charged once NFA counts as a charge
     settings = SignalConfig(measures={"bail_lapsing_days": 3, "charge_outcomes": ("charged", "nfa")})
@@ -560,19 +560,18 @@ def test_measure_gap_flags_on_the_list(build, force_factory) -> None:
     assert "bail_lapsing" not in _flags(strict, ids["G2"]) and "breach_not_charged" not in _flags(strict, ids["G1"])
 
 
-def test_high_rank_no_measure_only_within_the_top_n(build, force_factory) -> None:
+def test_no_protective_measure_is_one_flag_at_any_rank(build, force_factory) -> None:
+    """No measure in force is one fact, so one flag (there was a second for the top 100)."""
     context, ids = build(gaps_force(force_factory))
     ranked = rank_perpetrators(context)
     unprotected = {"G4", "G6", "G7"}  # RUI only, nothing, bail that ended in March
     for name in ("G1", "G2", "G3", "G4", "G5", "G6", "G7"):
         flags = _flags(ranked, ids[name])
         assert ("no_protective_measure" in flags) == (name in unprotected), name
-        assert ("high_rank_no_measure" in flags) == (name in unprotected), name  # all are in the top 100
+    assert not ranked["all_flags"].str.contains("high_rank").any()
     top_one = SignalConfig(unrecognised={"top": 1})
     narrow = rank_perpetrators(replace(context, config=context.config.model_copy(update={"signals": top_one})))
-    assert "high_rank_no_measure" in _flags(narrow, ids["G4"])  # rank 1
-    for name in ("G6", "G7"):  # still no measure, but outside the top 1
-        assert "high_rank_no_measure" not in _flags(narrow, ids[name])
+    for name in ("G4", "G6", "G7"):  # the rank does not change the fact
         assert "no_protective_measure" in _flags(narrow, ids[name])
 
 
@@ -586,8 +585,7 @@ def test_explain_gives_the_reason_for_each_flag(build, force_factory) -> None:
     assert reasons["G2"]["bail_lapsing"] == "pre-charge bail lapses on 2026-07-05, within 14 days of 2026-06-30"
     assert reasons["G4"]["rui_no_conditions"] == ("released under investigation on 2026-06-30 with no protective "
                                                   "order or pre-charge bail in force")
-    assert reasons["G4"]["high_rank_no_measure"] == ("rank 1 in the top 100 with no protective order or "
-                                                     "pre-charge bail in force on 2026-06-30 (in force: rui (no end date))")
+    assert reasons["G4"]["no_protective_measure"] == "no protective order or pre-charge bail in force on 2026-06-30"
     g4 = explain_person(context, ids["G4"])
     assert g4.flag_reasons["flag"].tolist() == g4.perpetrator["flags"].split(";")
     assert g4.flag_reasons["reason"].notna().all()
@@ -612,16 +610,16 @@ def test_unrecognised_top_offenders(build, force_factory) -> None:
     result = ranked[["rank", "person_id", "flags"]].join(found)
     top = _row(result, ids["U1"])
     assert top["unrecognised"] and top["rank"] == 1 and top["in_top"]
-    # the sentence explain gives for the flag comes from the same signal
-    reason = explain_person(context, ids["U1"]).flag_reasons.set_index("flag")["reason"]["unrecognised"]
-    assert reason.startswith("rank 1 in the top 100 with no MATAC, MAPPA, IOM or PDP referral in the 365 days")
+    # on the list, the one flag for nobody managing them, with its sentence in explain
+    reason = explain_person(context, ids["U1"]).flag_reasons.set_index("flag")["reason"]["not_managed"]
+    assert reason.startswith("no MATAC, MAPPA, IOM or PDP referral in the 365 days up to 2026-06-30")
     assert reason.endswith("and not on the daily briefing in the 90 days up to 2026-06-30")
     briefed = _row(result, ids["U2"])  # recognised: in the top, on the daily briefing, not managed
     assert not briefed["unrecognised"] and briefed["in_top"] and briefed["briefed"] and not briefed["managed"]
     managed = _row(result, ids["U3"])
     assert not managed["unrecognised"] and managed["managed"]
-    for row in result.itertuples():  # the list's flag is this rule
-        assert ("unrecognised" in row.flags.split(";")) == row.unrecognised
+    for row in result.itertuples():  # the list's flag: neither managed nor briefed, at any rank
+        assert ("not_managed" in row.flags.split(";")) == (not row.managed and not row.briefed)
     only_top = unrecognised(context, ranked.iloc[::-1], SignalConfig(unrecognised={"top": 1}))
     assert only_top["unrecognised"].sum() == 1
 
@@ -640,7 +638,7 @@ def test_unrecognised_outside_the_top_is_not_flagged(build, force_factory) -> No
     assert not row["unrecognised"] and row["rank"] == 2 and not row["in_top"]
     assert not row["managed"] and not row["briefed"]
     narrow = rank_perpetrators(replace(context, config=context.config.model_copy(update={"signals": top_one})))
-    assert "unrecognised" in _flags(narrow, ids["U1"]) and "unrecognised" not in _flags(narrow, ids["U2"])
+    assert "not_managed" in _flags(narrow, ids["U1"]) and "not_managed" in _flags(narrow, ids["U2"])
 
 
 # --- DVDS ----------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""Risk markers: offences in a person's record that the risk-assessment literature treats as
+warnings of serious harm (non-fatal strangulation, sexual violence, stalking, threats to kill).
+
+Each is one flag: the person was a suspect or offender in such an incident at any time up to
+the as-of date (not only in the scoring window: a strangulation four years ago is still a
+warning). The reason names how many, the latest and its outcome as recorded. Which offences
+count is in the config (``signals.risk_markers``); sexual violence defaults to every offence
+the catalogue marks ``sexual``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from scoring.context import ScoringContext
+from scoring.prepared import Prepared
+from scoring.reasons import day
+from scoring.signals.base import Evidence, RankingData, Rule, Signal
+from scoring.signals.settings import RiskMarkerSettings
+
+MARKERS = ("strangulation", "sexual_violence", "stalking", "threats_to_kill")
+
+
+def marker_offences(prepared: Prepared, settings: RiskMarkerSettings) -> dict[str, tuple[str, ...]]:
+    """The offence keys behind each marker (sexual violence: the catalogue's ``sexual`` offences
+    unless the settings list them).
+
+    >>> from scoring.signals.example import example_prepared
+    >>> marker_offences(example_prepared(), RiskMarkerSettings())["strangulation"]
+    ('strangulation',)
+    """
+    table = prepared.context.catalogue.table
+    sexual = tuple(settings.sexual_violence) or tuple(table.index[table["sexual"].astype(bool)])
+    return {"strangulation": tuple(settings.strangulation), "sexual_violence": sexual,
+            "stalking": tuple(settings.stalking), "threats_to_kill": tuple(settings.threats_to_kill)}
+
+
+def _marker_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per row and marker: ``<marker>_count`` (incidents up to the as-of date) and
+    ``<marker>_latest`` ('Label on YYYY-MM-DD (outcome)' of the latest, or None)."""
+    prepared = data.prepared
+    index = prepared.index
+    settings = data.context.config.signals.risk_markers
+    pairs = prepared.only(prepared.history_perpetrators, pd.Index(rows["person"].unique(), name="person"))
+    row = pairs["row"].to_numpy()
+    out = {}
+    for marker, offences in marker_offences(prepared, settings).items():
+        hit = pairs[index.one_of("offence", offences)[row]]
+        hit = hit.assign(occurred_at=index.occurred[hit["row"].to_numpy()])
+        counts = hit.groupby("person").size()
+        latest = hit.sort_values(["person", "occurred_at", "row"]).drop_duplicates("person", keep="last")
+        latest = latest.set_index("person")
+        incidents = index.incidents
+        label = pd.Series(incidents["label"].array.take(latest["row"].to_numpy()), index=latest.index, dtype=object)
+        outcome = pd.Series(incidents["outcome"].array.take(latest["row"].to_numpy()), index=latest.index,
+                            dtype=object).fillna("outcome not recorded").astype(str).str.replace("_", " ")
+        text = label.astype(str) + " on " + day(latest["occurred_at"]) + " (" + outcome + ")"
+        out[f"{marker}_count"] = rows["person"].map(counts).fillna(0).astype("int64").to_numpy()
+        out[f"{marker}_latest"] = rows["person"].map(text).to_numpy(dtype=object)
+    return pd.DataFrame(out, index=rows.index)
+
+
+RISK_MARKERS = Evidence("risk_markers", _marker_columns, empty={
+    **{f"{m}_count": 0 for m in MARKERS}, **{f"{m}_latest": None for m in MARKERS}})
+
+
+def _reason(marker: str, words: str):  # type: ignore[no-untyped-def]
+    def reason(row: Mapping[str, Any], context: ScoringContext, settings: Any) -> str | None:
+        count = int(row.get(f"{marker}_count") or 0)
+        if not count:
+            return None
+        times = "1 incident" if count == 1 else f"{count} incidents"
+        return f"{words}: {times} up to {context.as_of} as suspect or offender; latest {row.get(f'{marker}_latest')}"
+    return reason
+
+
+def _marker(marker: str, label: str, words: str, description: str) -> Signal:
+    return Signal(
+        name=marker, label=label, group="risk", always_on=True,
+        settings_model=RiskMarkerSettings, settings_key="risk_markers",
+        perpetrators=Rule(flag=lambda data, rows, settings: rows[f"{marker}_count"].to_numpy() > 0,
+                          reason=_reason(marker, words), needs=(RISK_MARKERS,),
+                          description=description + " at any time up to the as-of date (not only in the window)"))
+
+
+STRANGULATION = _marker("strangulation", "strangulation", "non-fatal strangulation or suffocation",
+                        "a non-fatal strangulation or suffocation as suspect or offender")
+SEXUAL_VIOLENCE = _marker("sexual_violence", "sexual violence", "sexual violence",
+                          "a sexual offence (the catalogue's `sexual` offences) as suspect or offender")
+STALKING = _marker("stalking", "stalking", "stalking", "stalking, or breach of a stalking protection order, "
+                                                       "as suspect or offender")
+THREATS_TO_KILL = _marker("threats_to_kill", "threats to kill", "threats to kill",
+                          "threats to kill as suspect or offender")
+SIGNALS = (STRANGULATION, SEXUAL_VIOLENCE, STALKING, THREATS_TO_KILL)
+
