@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui.chrome import audit, current_view
-from harmgraph.ui.format import csv_bytes
+from harmgraph.ui.format import csv_bytes, human_headers
 
 
 def load_summary(loads: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +48,8 @@ last = loads.iloc[-1]
 st.subheader("Last load")
 st.markdown(f"**{last['load_id']}** from `{last['source']}`, finished {last['finished_at']}. "
             f"{len(loads)} load(s) held in all.")
-st.dataframe(load_summary(loads), hide_index=True, width="stretch")
+summary = load_summary(loads)
+st.dataframe(summary, hide_index=True, width="stretch", column_config=human_headers(summary.columns))
 
 st.subheader("Quarantine")
 st.caption("Rows that broke a rule of the data contract were not loaded. Row numbers are as a spreadsheet "
@@ -62,7 +63,8 @@ else:
     reasons = shown.assign(kind=shown["reason"].str.replace(r"\s*\(.*\)$", "", regex=True))
     st.dataframe(reasons.groupby(["file", "column", "kind"]).size().rename("rows").reset_index()
                  .sort_values("rows", ascending=False), hide_index=True, width="stretch")
-    st.dataframe(shown, hide_index=True, width="stretch", key="quarantine_table")
+    st.dataframe(shown, hide_index=True, width="stretch", key="quarantine_table",
+                 column_config=human_headers(shown.columns))
     if view.can("quarantine_download"):  # raw input values: harmgraph/access.py decides
         reason = st.text_input("Reason for the download (recorded in the access log)",
                                key="quarantine_reason").strip()
@@ -71,4 +73,4 @@ else:
                            icon=":material/download:", key="quarantine_csv")
 with st.expander(f"Field-level warnings ({len(warnings)})"):
     st.caption("Values blanked on load (the row itself loaded).")
-    st.dataframe(warnings, hide_index=True, width="stretch")
+    st.dataframe(warnings, hide_index=True, width="stretch", column_config=human_headers(warnings.columns))

@@ -7,6 +7,7 @@ import streamlit as st
 from harmgraph.access import ROLES
 from harmgraph.accounts import AccountError, add_user, set_active, user_listing
 from harmgraph.ui.chrome import current_view
+from harmgraph.ui.format import human_headers
 
 view = current_view()
 st.title("Users")
@@ -17,8 +18,9 @@ if not view.can("manage_users"):
 with view.settings.open_store() as store:
     listing = user_listing(store)
 st.dataframe(listing, hide_index=True, width="stretch", key="users_table",
-             column_config={"created_at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                            "updated_at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+             column_config=human_headers(
+                 listing.columns, created_at=st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
+                 updated_at=st.column_config.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm")))
 
 st.subheader("Add a user")
 # The form keeps what was typed when a check fails (a short password, a taken name), and is

@@ -38,7 +38,8 @@ if need_incidents(view):
     under_18 = st.checkbox("Children only" if all_victims else "Girls under 18 only", key="victim_under_18",
                            help="Only victims under 18 at an incident in the window, by their date of birth.")
     ranked = data.victims(key, which, all_victims, under_18)
-    top = st.number_input("Show top", min_value=10, max_value=5000, value=100, step=10, key="victim_top")
+    top = st.columns([1, 5])[0].number_input("Show top", min_value=10, max_value=5000, value=100, step=10,
+                                             key="victim_top")
     st.caption(f"{len(ranked):,} victims in the window ({victim_scope(all_victims, under_18)}). "
                + provenance_line(view.provenance(f"victims:{which}")))
     table = ranked.head(int(top)).assign(

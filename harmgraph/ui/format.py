@@ -119,6 +119,21 @@ def in_area(district: pd.Series, area: str) -> pd.Series:
     return hit.fillna(False).astype(bool)
 
 
+def header(column: str) -> str:
+    """A column name as a header people read.
+
+    >>> header("duplicates_merged"), header("person_id"), header("at")
+    ('Duplicates merged', 'Person id', 'At')
+    """
+    return column.replace("_", " ").strip().capitalize()
+
+
+def human_headers(columns: object, **configs: object) -> dict[str, object]:
+    """Column config giving every column of ``columns`` a readable header; ``configs`` (column ->
+    a column config with its own label) replace the plain one for those columns."""
+    return {str(c): configs.get(str(c), st.column_config.Column(header(str(c)))) for c in columns}
+
+
 def points_columns(config: ScoringConfig) -> dict[str, object]:
     """Column config showing each RFGV component's points as a small bar."""
     return {

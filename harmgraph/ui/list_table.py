@@ -91,6 +91,11 @@ def chips(flags: object) -> str:
                    for short, full in zip(short_flags(flags), full_flags(flags)))
 
 
+def _count(number: int, noun: str) -> str:
+    """'1 offender', '2 offenders'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _person_cells(row: pd.Series, more: str = "") -> str:
     """The row's opening tag, the pinned rank cell and the pinned name cell (name, id, ``more``)."""
     return (f"<tr data-person='{html.escape(str(row['person_id']))}'>"
@@ -136,8 +141,8 @@ def candidate_table(frame: pd.DataFrame, config: ScoringConfig) -> str:
     rows = []
     for _, row in frame.iterrows():
         rows.append(
-            _person_cells(row, f"<br><span class='muted'>{int(row['victims'])} victims · "
-                                 f"{int(row['frequency'])} incidents</span>") +
+            _person_cells(row, f"<br><span class='muted'>{_count(int(row['victims']), 'victim')} · "
+                                 f"{_count(int(row['frequency']), 'incident')}</span>") +
             f"<td class='score'><b>{float(row['score']):.2f}</b>{rfgv_bar(row, config)}</td>"
             f"<td class='reason'>{html.escape(text(row['reasons']))}{_order_line(row)}</td>"
             f"<td class='flags'>{chips(row['flags'])}</td>"
@@ -157,7 +162,7 @@ def victim_table(frame: pd.DataFrame) -> str:
     for _, row in frame.iterrows():
         rows.append(
             _person_cells(row) +
-            f"<td class='counts'>{int(row['offences'])} offences<br>{int(row['offenders'])} offenders</td>"
+            f"<td class='counts'>{_count(int(row['offences']), 'offence')}<br>{_count(int(row['offenders']), 'offender')}</td>"
             f"<td class='offenders'>{html.escape(text(row['offender_ranks']))}</td>"
             f"<td class='reason'>{html.escape(text(row['reasons']))}</td>"
             f"<td class='flags'>{chips(row['flags'])}</td>"
