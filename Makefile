@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test wheel-check app clean
+.PHONY: setup demo test wheel-check app screenshots clean
 
 $(BIN)/harmgraph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: setup
 # dependencies).
 wheel-check: setup
 	PYTHON="$(abspath $(BIN))/python" bash .ci/wheel_check.sh
+
+# Every page for each role in headless Chromium at 1,366 x 768 into docs/screenshots/ (the demo
+# force, generated once into bench/results/screens/; needs /usr/bin/chromium and playwright).
+screenshots: setup
+	$(BIN)/python -m bench.screenshots --out docs/screenshots
 
 app: setup
 	$(BIN)/harmgraph app --store demo-force/harmgraph.duckdb

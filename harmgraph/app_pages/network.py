@@ -87,10 +87,9 @@ if need_incidents(view):
 
     st.markdown(" ".join(f"<span style='color:{c}'>&#9632;</span>&nbsp;{g}" for g, c in ROLE_COLOURS.items()
                          if show_incidents or g != "incident")
-                + " &nbsp;— size grows with harm days; tap a person to re-centre; a path is drawn in red.",
+                + " &nbsp;— size grows with harm days; tap a person to re-centre, a link to read it; a path is "
+                f"drawn in red. Incidents from {since:%Y-%m-%d} to {view.as_of:%Y-%m-%d} only.",
                 unsafe_allow_html=True)
-    st.caption(f"Incidents from {since:%Y-%m-%d} to {view.as_of:%Y-%m-%d} only (the look-back window "
-               "up to the as-of date).")
     if graph.graph["capped"]:
         st.warning(f"Capped at {int(cap)} nodes: {graph.graph['left_out']} incident(s) not shown "
                    "(the gravest and newest are kept). Raise 'Most nodes' or lower the depth.")
@@ -130,7 +129,7 @@ if need_incidents(view):
     shown = graph if show_incidents else person_links(graph)
     with drawing:
         st.caption(f"{shown.number_of_nodes()} nodes, {shown.number_of_edges()} links.")
-        event = draw(shown, key=f"net-{centre}-{depth}-{cap}-{show_incidents}", path=path,
+        event = draw(shown, key=f"net-{centre}-{depth}-{cap}-{show_incidents}", path=path, height=600,
                      source=None if show_incidents else graph)
     if isinstance(event, dict) and event.get("action") == "tap_node":
         tapped = (event.get("data") or {}).get("target_id")

@@ -130,6 +130,12 @@ STYLES: list[dict[str, Any]] = [
     {"selector": "node[onpath = 1]", "style": {"border-width": 6, "border-color": "#d50000"}},
     {"selector": "edge[onpath = 1]", "style": {"line-color": "#d50000", "width": 6, "z-index": 10}},
 ]
+# A force layout spread wider than the component's default, so that names do not sit on each other.
+LAYOUT = {"name": "fcose", "quality": "default", "randomize": True, "animate": False, "fit": True, "padding": 24,
+          "nodeDimensionsIncludeLabels": True, "nodeRepulsion": 30000, "idealEdgeLength": 110,
+          "nodeSeparation": 90, "numIter": 2500}
+# Above this many nodes the links' captions are left for the info panel (tap a link to read it).
+EDGE_CAPTIONS_UP_TO = 30
 EDGE_KINDS = ("suspect", "offender", "victim", "witness", "lives_at", "occurred_at")
 
 
@@ -164,14 +170,15 @@ def draw(graph: nx.Graph, key: str, height: int = 560, path: list[str] | None = 
 
     import streamlit.components.v1 as components
     from st_link_analysis import EdgeStyle, Event, NodeStyle
-    from st_link_analysis.component.layouts import LAYOUTS
 
     node_styles = [NodeStyle(group, colour, "name", ROLE_ICONS[group]) for group, colour in ROLE_COLOURS.items()]
     with warnings.catch_warnings():  # st-link-analysis 0.4 warns about its own default argument
         warnings.simplefilter("ignore")
         edge_styles = [EdgeStyle(kind, caption="label") for kind in EDGE_KINDS]
     component = components.declare_component("link_analysis", path=str(_component_dir()))
+    quiet = [] if graph.number_of_nodes() <= EDGE_CAPTIONS_UP_TO else [
+        {"selector": "edge", "style": {"label": ""}}, {"selector": "edge[onpath = 1]", "style": {"label": "data(caption)"}}]
     return component(elements=elements(graph, path, source),
-                     style=[s.dump() for s in node_styles] + [e.dump() for e in edge_styles] + STYLES,
-                     layout=LAYOUTS["cose"], height=f"{height}px", key=key, default=None,
+                     style=[s.dump() for s in node_styles] + [e.dump() for e in edge_styles] + STYLES + quiet,
+                     layout=LAYOUT, height=f"{height}px", key=key, default=None,
                      nodeActions=[], events=[Event("tap_node", "tap", "node").dump()])
