@@ -143,7 +143,9 @@ READABLE_ROWS = """() => {
           const c = chip.getBoundingClientRect();
           return c.left >= box.left - 1 && c.right <= box.right + 1 && chip.scrollWidth <= chip.clientWidth + 1;
         });
-        cells[name] = {text: cell.innerText.trim(), left: box.left, right: box.right,
+        const own = Array.from(cell.childNodes).filter(n => n.nodeType === Node.TEXT_NODE)
+          .map(n => n.textContent).join('').trim();
+        cells[name] = {text: name === 'reason' ? own : cell.innerText.trim(), left: box.left, right: box.right,
                        onTop: cell.contains(top), fits: cell.scrollWidth <= cell.clientWidth + 1
                          && cell.scrollHeight <= cell.clientHeight + 1, chips: chips,
                        ellipsis: getComputedStyle(cell).textOverflow === 'ellipsis'};

@@ -36,7 +36,9 @@ def _cells(markup: str, css: str) -> list[str]:
 def test_candidate_table_shows_every_reason_in_full_with_short_flags_and_plain_dates(ranked) -> None:
     perpetrators, _, config = ranked
     markup = candidate_table(grid_view(perpetrators, config), config)
-    assert _cells(markup, "reason") == perpetrators["reasons"].tolist()  # whole sentences, never cut
+    # whole sentences, never cut, then what orders the row above the next
+    assert _cells(markup, "reason") == [f"{r}  Order: {o}" if o else r for r, o in
+                                        zip(perpetrators["reasons"], perpetrators["order_reason"].fillna(""))]
     smith = perpetrators.iloc[0]
     assert "multiple_victims" in smith["flags"]
     flags = _cells(markup, "flags")[0]
