@@ -34,6 +34,7 @@ STYLE = """<style>
 .hg-list .name { left: 38px; }
 .hg-list .name b { font-size: 13.5px; }
 .hg-list .muted { color: #5a5a5a; font-size: 11.5px; }
+.hg-list .score .muted { white-space: pre-wrap; }
 .hg-list .score b { font-size: 14px; font-variant-numeric: tabular-nums; }
 .hg-list .bar { display: flex; height: 7px; width: 100%; background: #eceff1; border-radius: 2px;
   margin: 3px 0 2px; overflow: hidden; }
@@ -62,14 +63,14 @@ def text(value: object) -> str:
 
 
 def rfgv_text(row: pd.Series | dict, config: ScoringConfig) -> str:
-    """The four RFGV points in one short line, e.g. 'R 5 · F 4 · G 5 · V 3'.
+    """The four RFGV points in one short line, e.g. 'R 5  F 4  G 5  V 3'.
 
     >>> from scoring.config import load_config
     >>> rfgv_text({"recency_points": 5.0, "frequency_points": 4.0, "gravity_points": 5.0,
     ...            "victims_points": 3.0}, load_config())
-    'R 5 · F 4 · G 5 · V 3'
+    'R 5  F 4  G 5  V 3'
     """
-    return " · ".join(f"{c[0].upper()} {round(float(row[f'{c}_points']), 1):g}" for c in RFGV)
+    return "  ".join(f"{c[0].upper()} {round(float(row[f'{c}_points']), 1):g}" for c in RFGV)
 
 
 def rfgv_bar(row: pd.Series | dict, config: ScoringConfig) -> str:
@@ -81,8 +82,10 @@ def rfgv_bar(row: pd.Series | dict, config: ScoringConfig) -> str:
         for c, colour in zip(RFGV, RFGV_COLOURS))
     tip = "; ".join(f"{c} {round(float(row[f'{c}_points']), 1):g} points (top band {config.max_points(c):g})"
                     for c in RFGV)
+    # a no-break space holds each letter to its points; the line may wrap between components
+    points = "  ".join(f"{c[0].upper()}&nbsp;{round(float(row[f'{c}_points']), 1):g}" for c in RFGV)
     return (f"<div class='bar' title='{html.escape(tip)}'>{segments}</div>"
-            f"<span class='muted' title='{html.escape(tip)}'>{html.escape(rfgv_text(row, config))}</span>")
+            f"<span class='muted' title='{html.escape(tip)}'>{points}</span>")
 
 
 def chips(flags: object) -> str:
@@ -112,7 +115,7 @@ def _table(headers: Sequence[tuple[str, str, str]], rows: Iterable[str], testid:
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
-CANDIDATE_HEADERS = (("#", "pin rank", "38px"), ("Name", "pin name", "150px"), ("Score (RFGV)", "score", "118px"),
+CANDIDATE_HEADERS = (("#", "pin rank", "38px"), ("Name", "pin name", "150px"), ("Score (RFGV)", "score", "132px"),
                      ("Reason", "reason", "auto"), ("Flags", "flags", "190px"),
                      ("Last incident, district", "last", "92px"))
 
@@ -178,7 +181,7 @@ def grid_view(frame: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     >>> row = {"recency_points": 5.0, "frequency_points": 4.0, "gravity_points": 5.0, "victims_points": 3.0,
     ...        "flags": "not_managed", "last_incident": pd.Timestamp("2026-10-26 14:21"), "district": None}
     >>> grid_view(pd.DataFrame([row]), load_config())[["rfgv", "last_day", "district_text", "flag_text"]].iloc[0].tolist()
-    ['R 5 · F 4 · G 5 · V 3', datetime.date(2026, 10, 26), '', 'not managed']
+    ['R 5  F 4  G 5  V 3', datetime.date(2026, 10, 26), '', 'not managed']
     """
     out = frame.copy()
     out["rfgv"] = [rfgv_text(row, config) for _, row in frame.iterrows()]
