@@ -21,9 +21,9 @@ def victims_of(plain_force) -> None:
     """Five victims of S, each assaulted once: a woman, a girl of 17, a man, a boy of 15 and
     someone whose sex is not recorded (no date of birth for the adults)."""
     plain_force.person("Woman", "F")
-    plain_force.person("Girl", "F", "2009-01-01")
+    plain_force.person("Girl", "F", date_of_birth="2009-01-01")
     plain_force.person("Man", "M")
-    plain_force.person("Boy", "M", "2011-01-01")
+    plain_force.person("Boy", "M", date_of_birth="2011-01-01")
     plain_force.person("Unknown", "U")
     for number, victim in enumerate(("Woman", "Girl", "Man", "Boy", "Unknown"), start=1):
         plain_force.incident(f"I{number}", f"2026-0{number}-10", "abh", "S", (victim,))
@@ -55,7 +55,7 @@ def test_a_victim_without_a_date_of_birth_has_no_age_and_is_not_under_18(plain_f
 
 
 def test_a_girl_counts_as_under_18_when_she_was_at_any_incident_and_her_age_is_the_latest(plain_force) -> None:
-    plain_force.person("V", "F", "2008-03-01")
+    plain_force.person("V", "F", date_of_birth="2008-03-01")
     plain_force.incident("I1", "2026-02-28", "abh", "S", ("V",))  # the day before her 18th birthday
     plain_force.incident("I2", "2026-03-01", "abh", "S", ("V",))  # her 18th birthday
     row = rank_victims(plain_force.context(AS_OF), under_18=True).iloc[0]
@@ -63,7 +63,7 @@ def test_a_girl_counts_as_under_18_when_she_was_at_any_incident_and_her_age_is_t
 
 
 def test_on_her_18th_birthday_a_woman_is_no_longer_a_girl(plain_force) -> None:
-    plain_force.person("V", "F", "2008-03-01")
+    plain_force.person("V", "F", date_of_birth="2008-03-01")
     plain_force.incident("I1", "2026-03-01T08:00", "abh", "S", ("V",))
     assert rank_victims(plain_force.context(AS_OF), under_18=True).empty
     prepared = Prepared(plain_force.context(AS_OF))
