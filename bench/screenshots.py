@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -31,10 +32,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "screens only, not a real password"
-# The navigation title of each page (harmgraph/app.py).
-TITLES = {"candidates": "MATAC candidates", "profile": "Perpetrator profile", "victims": "Repeat victims",
-          "network": "Network explorer", "quality": "Data quality", "matac": "MATAC meetings",
-          "evidence": "Evidence: back-test & fairness", "users": "Users", "audit": "Access log"}
+# The navigation title of each page, read from the entry script (so a page added there is shot
+# with the title it has).
+TITLES = dict(re.findall(r'st\.Page\(PAGES\["(\w+)"\], title="([^"]+)"', APP.read_text(encoding="utf-8")))
 
 
 def free_port() -> int:
