@@ -70,11 +70,11 @@ def _outcome_phrase(facts: pd.DataFrame) -> pd.Series:
     return joined.astype(str)
 
 
-def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.Series:
-    """Per person: 'label on day' of their latest conviction for a MAPPA-eligible offence."""
+def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, offences: tuple[str, ...]) -> pd.Series:
+    """Per person: 'label on day' of their latest conviction for one of ``offences``."""
     index = prepared.index
     row = perps["row"].to_numpy()
-    convicted = (index.one_of("outcome", ["convicted"]) & index.one_of("offence", settings.pdp.mappa_offences))[row]
+    convicted = (index.one_of("outcome", ["convicted"]) & index.one_of("offence", offences))[row]
     found = pd.DataFrame({"person": perps["person"].to_numpy()[convicted], "row": row[convicted],
                           "occurred_at": index.occurred[row[convicted]]})
     # Latest by time; two on the same day: the higher incident id.
@@ -110,7 +110,7 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     1       P-4  False          0         0
     2       P-6  False          0         0
     >>> found["reason"][0]
-    'Potential PDP: domestic abuse with an outcome of charge, conviction or caution on 2 occasion(s) (2 charges) against 2 different partner(s) or ex-partner(s) in all history up to 2026-06-30, never convicted of a MAPPA-eligible offence and not managed under MAPPA'
+    'Potential PDP: domestic abuse with an outcome of charge, conviction or caution on 2 occasion(s) (2 charges) against 2 different partner(s) or ex-partner(s) in all history up to 2026-06-30, with no conviction known to bring MAPPA and not managed under MAPPA'
     """
     context = prepared.context
     settings = settings or context.config.signals
@@ -130,7 +130,10 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     out["partners"] = partners.groupby("person").size()
     counts = ["occasions", "partners", *OUTCOME_COLUMNS]
     out[counts] = out[counts].fillna(0).astype("int64")
-    out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, settings)
+    on_conviction = tuple(o for o in pdp.mappa_offences if o in pdp.mappa_on_conviction)
+    needs_sentence = tuple(o for o in pdp.mappa_offences if o not in pdp.mappa_on_conviction)
+    out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, on_conviction)
+    out["sentence_unknown"] = _latest_mappa_conviction(perps, prepared, needs_sentence)
     out["mappa_since"] = _mappa_since(context, prepared, settings)
 
     enough = (out["occasions"] >= pdp.min_occasions) & (out["partners"] >= pdp.min_partners)
@@ -139,6 +142,10 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     out["pdp"] = enough & ~has_conviction & ~managed
 
     out["reason"] = _reasons(out, enough, has_conviction, managed, pdp, pd.Timestamp(context.as_of).date())
+    unknown = out["pdp"] & out["sentence_unknown"].notna()
+    out.loc[unknown, "reason"] = (out.loc[unknown, "reason"] + "; convicted of " + out.loc[unknown, "sentence_unknown"]
+                                  + ", which brings MAPPA only with 12 months' custody or more, and the sentence "
+                                  "is not recorded: check it")
     out["reason"] = _with_doubt(out, identity.doubtful_pairs(partners), prepared)
     return out[["pdp", "reason", "occasions", "partners"]]
 
@@ -186,7 +193,7 @@ def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, ma
         return pd.Series(np.select(
             [facts["case"] == 0, facts["case"] == 1],
             ["Potential PDP: " + counts(facts) + horizon
-             + ", never convicted of a MAPPA-eligible offence and not managed under MAPPA",
+             + ", with no conviction known to bring MAPPA and not managed under MAPPA",
              "Not a potential PDP: " + counts(facts) + needs + horizon], default=""))
 
     case = np.select([out["pdp"], ~enough, has_conviction, managed], [0, 1, 2, 3], default=4)
@@ -218,5 +225,7 @@ SIGNAL = Signal(
         reason=lambda row, context, settings: row.get("pdp_reason"),
         needs=(PDP,),
         description="domestic abuse charged, cautioned or convicted (each named as recorded) on 2+ "
-                    "occasions against 2+ different partners or ex-partners in all history, never convicted "
-                    "of a MAPPA-eligible offence, not managed under MAPPA"))
+                    "occasions against 2+ different partners or ex-partners in all history, no conviction "
+                    "known to bring MAPPA (a sexual offence needing notification; a violent offence counts only "
+                    "with 12 months' custody, a sentence the data does not record, so the reason asks for it to "
+                    "be checked), not managed under MAPPA"))

@@ -33,6 +33,12 @@ MAPPA_OFFENCES = (
     "sexual_assault_child_under_13", "sexual_activity_with_child", "indecent_images_children",
 )
 
+# Sexual offences whose conviction brings sex offender notification (MAPPA category 1).
+MAPPA_ON_CONVICTION = (
+    "rape", "sexual_assault", "rape_child_under_13", "sexual_assault_child_under_13", "sexual_activity_with_child",
+    "indecent_images_children",
+)
+
 
 class SignalSettings(BaseModel):
     """The base of every signal's settings: strict (an unknown key is an error) and frozen."""
@@ -51,6 +57,11 @@ class PdpSettings(SignalSettings):
     count_allegations: bool = False
     partner_relationships: tuple[str, ...] = ("partner", "ex_partner")
     mappa_offences: tuple[str, ...] = MAPPA_OFFENCES
+    # Of those, the ones whose conviction alone brings MAPPA (category 1: sex offender
+    # notification follows conviction). The others (category 2) need a custodial sentence of 12
+    # months or more, which the data contract does not record: a conviction for one is never
+    # read as MAPPA eligibility; the PDP reason names it and asks for the sentence to be checked.
+    mappa_on_conviction: tuple[str, ...] = MAPPA_ON_CONVICTION
     # A MAPPA referral at most this many days before the as-of date means "currently managed".
     mappa_current_days: Annotated[int, Field(ge=0)] = 365
 
