@@ -483,7 +483,8 @@ def test_a_generated_force_ranks_identically_on_both_stores(store, neo4j_store, 
                 for s in (store, neo4j_store)]
     for which in PerpetratorList:
         embedded, neo4j = (rank_perpetrators(c, which) for c in contexts)
-        assert len(embedded) > 20
+        # the serial-history list holds the few quiet in the window with a serial record
+        assert len(embedded) > (0 if which is PerpetratorList.SERIAL_HISTORY else 20)
         pd.testing.assert_frame_equal(embedded, neo4j)
     for which in VictimList:
         pd.testing.assert_frame_equal(*(rank_victims(c, which) for c in contexts))

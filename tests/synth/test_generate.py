@@ -400,8 +400,13 @@ def test_harm_apart_from_frequency_changes_only_how_grave(tmp_path: Path) -> Non
     how often."""
     together = Force(tmp_path / "a", generate_force(tmp_path / "a", people=3000, seed=5))
     apart = Force(tmp_path / "b", generate_force(tmp_path / "b", people=3000, seed=5, harm_follows_frequency=False))
-    assert (together.ground_truth_perpetrators["archetype"].value_counts()
-            .equals(apart.ground_truth_perpetrators["archetype"].value_counts()))
+    # co-suspects are cast per incident, and breach incidents follow the redrawn offences, so
+    # only the perpetrators' own archetypes are the same
+    def archetypes(force: Force) -> pd.Series:
+        truth = force.ground_truth_perpetrators
+        return truth.loc[truth["archetype"] != "co_suspect", "archetype"].value_counts()
+
+    assert archetypes(together).equals(archetypes(apart))
     assert not together.incidents["offence"].equals(apart.incidents["offence"])
 
     def grave_against_frequency(force: Force) -> float:
