@@ -14,7 +14,9 @@ $(BIN)/harmgraph: pyproject.toml
 setup: $(BIN)/harmgraph
 
 # Generate a synthetic force, load it into the embedded store and print both offender lists.
+# A new demo store gets its own users (demo-force/demo-sign-in.env); a second run signs in with them.
 demo: setup
+	@if [ -f demo-force/demo-sign-in.env ]; then set -a; . ./demo-force/demo-sign-in.env; set +a; fi; \
 	$(BIN)/harmgraph demo --out demo-force --store demo-force/harmgraph.duckdb
 
 # The whole test suite (unit, contract round-trip, doctests in scoring/), then the wheel check.

@@ -56,7 +56,7 @@ RUN="$WORK/run"
 mkdir -p "$RUN"
 cd "$RUN"
 unset HARMGRAPH_STORE HARMGRAPH_AUTH HARMGRAPH_AUTH_HEADER HARMGRAPH_CATALOGUE HARMGRAPH_CONFIG \
-    HARMGRAPH_RESOLUTION_CONFIG HARMGRAPH_PASSWORD NEO4J_URI PYTHONPATH || true
+    HARMGRAPH_RESOLUTION_CONFIG HARMGRAPH_PASSWORD HARMGRAPH_USER HARMGRAPH_NEW_PASSWORD NEO4J_URI PYTHONPATH || true
 export STREAMLIT_LOGGER_LEVEL=error  # no "missing ScriptRunContext" chatter from the checks below
 
 "$VENV/python" - "$ROOT" <<'EOF'
@@ -85,9 +85,15 @@ grep -q "Highest risk" "$RUN/demo.log" || { cat "$RUN/demo.log"; say "FAILED: de
 say "harmgraph demo loaded and ranked 300 people ($((SECONDS - started)) s)"
 
 PASSWORD="wheel check password"
-for role in analyst admin; do
-    HARMGRAPH_PASSWORD="$PASSWORD" "$VENV/harmgraph" users add "check-$role" --role "$role" --store "$STORE"
-done
+# The demo gave its store a first admin (demo-admin) and an analyst, with the password in
+# demo-sign-in.env; signed in as that admin, the check adds its own users.
+(
+    set -a; . "$RUN/force/demo-sign-in.env"; set +a
+    for role in analyst admin; do
+        HARMGRAPH_USER=demo-admin HARMGRAPH_NEW_PASSWORD="$PASSWORD" \
+            "$VENV/harmgraph" users add "check-$role" --role "$role" --store "$STORE"
+    done
+) || { say "FAILED: harmgraph users add"; exit 1; }
 
 # Every page each role may see, run from the installed entry script: together the analyst and
 # the admin see all of them.

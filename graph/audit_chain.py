@@ -106,13 +106,80 @@ def chain(entries: pd.DataFrame, head: ChainHead = ChainHead()) -> pd.DataFrame:
     return out[AUDIT_COLUMNS]
 
 
-def verify(log: pd.DataFrame) -> ChainReport:
+def head_text(head: ChainHead) -> str:
+    """The head as one token, ``SEQ:HASH``, to record outside the store (``audit --head``).
+
+    >>> head_text(ChainHead(3, "ab" * 32))[:8]
+    '3:ababab'
+    """
+    return f"{head.seq}:{head.hash}"
+
+
+def parse_head(text: str) -> ChainHead:
+    """A head recorded with ``head_text`` (a ValueError says what is wrong with it).
+
+    >>> parse_head(" 3:" + "AB" * 32).seq
+    3
+    >>> parse_head("3:xyz")
+    Traceback (most recent call last):
+    ...
+    ValueError: a recorded head is SEQ:HASH (a number, a colon, 64 hex digits), not '3:xyz'
+    """
+    seq, _, digest = text.strip().partition(":")
+    digest = digest.strip().lower()
+    if not seq.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"a recorded head is SEQ:HASH (a number, a colon, 64 hex digits), not {text.strip()!r}")
+    return ChainHead(int(seq), digest)
+
+
+def may_chain_unchained(had_chain_columns: bool, chain_recorded: bool) -> bool:
+    """Whether a store may chain the entries of its log when it opens: only a log written
+    before the chain existed (its table had no chain columns and the store never recorded a
+    chain). Anywhere else an entry without a chain is tampering, never a reason to re-chain:
+    deleting entries and blanking the chain columns must not come back as an intact log.
+
+    >>> may_chain_unchained(had_chain_columns=False, chain_recorded=False)
+    True
+    >>> may_chain_unchained(had_chain_columns=True, chain_recorded=False)
+    False
+    >>> may_chain_unchained(had_chain_columns=False, chain_recorded=True)
+    False
+    """
+    return not had_chain_columns and not chain_recorded
+
+
+def _against_recorded(report: ChainReport, log: pd.DataFrame, recorded: ChainHead) -> ChainReport:
+    """``report`` of an intact chain, failed when it does not hold the head recorded outside."""
+    if recorded.seq == 0:
+        return report
+    seqs = pd.to_numeric(log["seq"], errors="coerce")
+    found = log.loc[seqs == recorded.seq, "hash"]
+    if found.empty:
+        problem = (f"the log ends at entry {report.head.seq}, but entry {recorded.seq} was recorded outside "
+                   "the store (entries were removed and the chain rebuilt)")
+    elif str(found.iloc[0]) != recorded.hash:
+        problem = (f"entry {recorded.seq} does not have the hash recorded outside the store (the log was "
+                   "rewritten up to there)")
+    else:
+        return report
+    return ChainReport(entries=report.entries, ok=False, head=report.head, broken_seq=recorded.seq,
+                       broken_position=None, problem=problem)
+
+
+def verify(log: pd.DataFrame, recorded: ChainHead | None = None) -> ChainReport:
     """Walk the chain in ``seq`` order and name the first entry that does not fit.
 
     An entry fails when its sequence number is not the next one (an entry was deleted or
     inserted), its ``prev_hash`` is not the previous entry's hash, or its ``hash`` does not
-    match its content (it was edited).
+    match its content (it was edited); an entry without a chain was written outside it, or
+    the chain was erased. ``recorded`` is a head kept outside the store (``head_text``): the
+    chain must still hold that entry with that hash, which catches a log rebuilt from scratch.
     """
+    report = _walk(log)
+    return _against_recorded(report, log, recorded) if report.ok and recorded is not None else report
+
+
+def _walk(log: pd.DataFrame) -> ChainReport:
     if log.empty:
         return ChainReport(entries=0, ok=True, head=ChainHead())
     ordered = log.assign(_order=pd.to_numeric(log["seq"], errors="coerce")).sort_values(
@@ -122,7 +189,9 @@ def verify(log: pd.DataFrame) -> ChainReport:
         stored_seq = entry.get("_order")
         problem = ""
         if stored_seq is None or pd.isna(stored_seq):
-            problem = "it has no sequence number (written outside the chain)"
+            erased = bool(ordered["seq"].isna().all())
+            problem = ("no entry has a chain: the chain was erased, or the log written outside harmgraph"
+                       if erased else "it has no sequence number (written outside the chain, or its chain was erased)")
         elif int(stored_seq) != seq + 1:
             problem = f"its sequence number {int(stored_seq)} should be {seq + 1} (an entry is missing or was added)"
         elif entry.get("prev_hash") != prev:

@@ -177,6 +177,7 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: str | Path) -> None:
         self._path = str(path)
+        created = self._path != ":memory:" and not Path(self._path).exists()
         try:
             if self._path != ":memory:":
                 Path(self._path).parent.mkdir(parents=True, exist_ok=True)
@@ -184,10 +185,15 @@ class EmbeddedStore(GraphStore):
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open store {self._path}: {exc}") from exc
         self._create_schema()
+        if created:
+            self._owner_only()
 
     # --- lifecycle -------------------------------------------------------------------------
     def _create_schema(self) -> None:
         with self._transaction():
+            had_chain_columns = bool(self._con.execute(
+                "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'audit_log' AND column_name = 'hash' "
+                "AND database_name = current_database()").fetchall()[0][0])
             for statement in _DDL:
                 self._con.execute(statement)
             self._con.execute(
@@ -199,15 +205,24 @@ class EmbeddedStore(GraphStore):
                 "INSERT INTO meta SELECT 'version', '0' WHERE NOT EXISTS "
                 "(SELECT 1 FROM meta WHERE key = 'version')"
             )
-            self._chain_legacy_audit()
+            recorded = bool(self._con.execute("SELECT count(*) FROM meta WHERE key = 'audit_chain'").fetchall()[0][0])
+            if audit_chain.may_chain_unchained(had_chain_columns, recorded):
+                self._chain_legacy_audit()
+            if not recorded:  # from now on a log without its chain is tampering, never re-chained
+                self._con.execute("INSERT INTO meta VALUES ('audit_chain', ?)", [datetime.now().isoformat()])
+
+    def _owner_only(self) -> None:
+        """A store this open created: the file and its write-ahead log readable by their owner
+        only (0600), whatever the umask (the CLI also sets one, harmgraph/cli.py)."""
+        for path in (Path(self._path), Path(self._path + ".wal")):
+            if path.exists():
+                path.chmod(0o600)
 
     def _chain_legacy_audit(self) -> None:
         """Chain the entries of a log written before the hash chain existed (once, on open)."""
-        unchained = self._con.execute("SELECT count(*) FROM audit_log WHERE hash IS NULL").fetchall()[0][0]
-        chained = self._con.execute("SELECT count(*) FROM audit_log WHERE hash IS NOT NULL").fetchall()[0][0]
-        if not unchained or chained:
-            return  # nothing to do, or a chain exists: unchained rows then fail verification
         legacy = self._frame(f'SELECT {_column_list(audit_chain.CONTENT_COLUMNS)} FROM audit_log ORDER BY "at"')
+        if legacy.empty:
+            return
         self._con.execute("DELETE FROM audit_log")
         self._append("audit_log", audit_chain.chain(legacy), audit_chain.AUDIT_COLUMNS)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("analyst", "matac_chair", "detective", "admin")
+ROLES = ("analyst", "matac_chair", "detective", "admin", "loader")
 
 # The pages of the app (app_pages/<name>.py).
 PAGE_NAMES = ("candidates", "profile", "victims", "network", "quality", "review", "matac", "evidence",
@@ -34,6 +34,11 @@ ACTIONS = {
     "manage_users": "add, disable and re-enable users",
     "view_audit": "read and verify the access log",
     "decide_identity": "decide an identity review item: link (same person) or unlink (two people)",
+    # What the command line does beyond the app's pages (harmgraph/cli_common.py checks these).
+    "view_list": "see the ranked lists, the MATAC history and cohort, and the evidence figures",
+    "load": "load an extract into the store (ingest, demo)",
+    "review_retention": "list the records past their review date (ids only)",
+    "sync": "copy the whole store into Neo4j",
 }
 
 
@@ -51,11 +56,11 @@ PERMISSIONS: dict[str, Permissions] = {
     "analyst": Permissions(
         pages=frozenset({"candidates", "profile", "victims", "network", "quality", "review", "matac", "evidence"}),
         actions=frozenset({"view_person", "network", "export", "quarantine_download", "share",
-                           "decide_identity"})),
+                           "decide_identity", "view_list", "load"})),
     # Chairs the MATAC meeting: the lists and profiles, and the only role that records decisions.
     "matac_chair": Permissions(
         pages=frozenset({"candidates", "profile", "victims", "network", "matac", "evidence"}),
-        actions=frozenset({"view_person", "network", "export", "record_matac_decision"})),
+        actions=frozenset({"view_person", "network", "export", "record_matac_decision", "view_list"})),
     # Works one case: one person's profile and network, never the force-wide list or an export.
     "detective": Permissions(
         pages=frozenset({"profile", "network"}),
@@ -63,7 +68,12 @@ PERMISSIONS: dict[str, Permissions] = {
     # Runs the system: users, the access log, data quality; no person-level pages.
     "admin": Permissions(
         pages=frozenset({"quality", "users", "audit"}),
-        actions=frozenset({"manage_users", "view_audit", "quarantine_download"})),
+        actions=frozenset({"manage_users", "view_audit", "quarantine_download", "load",
+                           "review_retention", "sync"})),
+    # The account a scheduled load runs as: loads, and sees what the load quarantined; nothing else.
+    "loader": Permissions(
+        pages=frozenset({"quality"}),
+        actions=frozenset({"load"})),
 }
 
 

@@ -99,16 +99,30 @@ def _hash_or_none(user: dict[str, object]) -> str | None:
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def authenticate(store: GraphStore, name: str, password: str) -> Account | None:
-    """The account for a correct name and password of an active user, else None (logged)."""
+def authenticate(store: GraphStore, name: str, password: str, where: str = "app") -> Account | None:
+    """The account for a correct name and password of an active user, else None (logged, with
+    ``where``: the app or the command line)."""
     user = store.user(name.strip())
     ok = user is not None and bool(user["active"]) and password_matches(_hash_or_none(user), password)
     if not ok:
-        store.record_audit(name.strip()[:200] or "(blank)", "sign_in_failed", "app", "wrong name or password, or disabled")
+        store.record_audit(name.strip()[:200] or "(blank)", "sign_in_failed", where, "wrong name or password, or disabled")
         return None
     account = Account(str(user["name"]), str(user["role"]))
-    store.record_audit(account.label, "sign_in", "app", "password")
+    store.record_audit(account.label, "sign_in", where, "password")
     return account
+
+
+BOOTSTRAP_WHO = "(bootstrap)"
+
+
+def add_first_admin(store: GraphStore, name: str, password: str | None, os_account: str) -> None:
+    """The first user of a store with none: an admin added without signing in (there is no one
+    to sign in as). Refused once any user exists, so it cannot be used to add another admin."""
+    if not store.users().empty:
+        raise AccountError("the store has users already: sign in as an admin to add one")
+    add_user(store, name, "admin", password, by=BOOTSTRAP_WHO)
+    store.record_audit(BOOTSTRAP_WHO, "bootstrap", _check_name(name),
+                       f"first admin of the store, added from the OS account {os_account}")
 
 
 def known_account(store: GraphStore, name: str, how: str) -> Account | None:

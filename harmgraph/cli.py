@@ -5,10 +5,9 @@ Errors of our own (HarmgraphError) are caught once here and shown as a sentence.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,23 +15,30 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn,
-                           TimeElapsedColumn)
 from rich.table import Table
 
 from harmgraph import __version__
-from harmgraph.cli_common import (DEFAULT_STORE, AsOfOption, CatalogueOption, ConfigOption, OutputOption,
-                                  ReasonOption, ResolutionConfigOption, StoreOption, TopOption, as_date,
-                                  console, current_user, emit, export_reason, fail, loading_store, open_store, out,
+from harmgraph.accounts import Account
+from harmgraph.cli_common import (DEFAULT_STORE, USER_ENV, AsOfOption, CatalogueOption, ConfigOption,
+                                  OutputOption, ReasonOption, ResolutionConfigOption, StoreOption, TopOption,
+                                  as_date, console, emit, export_reason, fail, loading_store, open_store, out,
+                                  sign_in,
                                   stage_progress)
+from harmgraph.terminal import clean, styled
 from harmgraph.context import build_context, provenance
 from core.errors import HarmgraphError
 from harmgraph.export import to_csv, to_json
 
 app = typer.Typer(help="Find serial and potentially dangerous VAWG perpetrators in police records.",
                   no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _owner_only_files() -> None:
+    # Every file a command creates (the store and its write-ahead log, exports, a demo force)
+    # is readable by its owner only: the umask is set before any command runs.
+    os.umask(0o077)
+
 class Format(str, Enum):
     csv = "csv"
     table = "table"
@@ -92,11 +98,14 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
         console.print("withdrawn upstream, removed with their links: "
                       + ", ".join(f"{len(ids)} from {name}" for name, ids in summary.withdrawn.items()))
     for note in notes:
-        console.print(f"[yellow]warning:[/] {note}")
+        console.print(styled(("warning:", "yellow"), f" {note}"))
 
 
 def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # type: ignore[no-untyped-def]
-                resolution_config: Path | None = None, allow_withdrawing_most: bool = False):
+                resolution_config: Path | None = None, allow_withdrawing_most: bool = False,
+                account: Account | None = None):
+    """Load ``folder`` into the store as ``account`` (signed in here, with the right to load,
+    when not given: the demo passes the user it just made)."""
     from ingest.identity import make_splink_resolver
     from ingest.load import ingest_folder
     from ingest.resolve_config import load_resolution_config
@@ -104,13 +113,16 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # ty
 
     keys = load_catalogue(catalogue).keys
     settings = load_resolution_config(resolution_config)
+    if account is None:  # signed in on the store itself (a staged load works on a copy of it)
+        with open_store(store_location, create=True) as store:
+            account = sign_in(store, "load")
     with loading_store(store_location) as store, stage_progress(stages=14) as tell:
         resolver = make_splink_resolver(settings, progress=lambda stage: tell(f"resolving people: {stage}"))
         summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell,
                                 allow_withdrawing_most=allow_withdrawing_most)
     # Logged in the store itself once the load is in (a staged load has just been swapped in).
     with open_store(store_location) as store:
-        store.record_audit(current_user(), "load", summary.load_id,
+        store.record_audit(account.label, "load", summary.load_id,
                            ("already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
                            + "".join(f"; withdrew {len(ids)} {name}: {', '.join(ids[:20])}"
                                      + (" ..." if len(ids) > 20 else "") for name, ids in summary.withdrawn.items())
@@ -140,6 +152,40 @@ def ingest(
 
 
 # --- lists -------------------------------------------------------------------------------------
+def _list_format(fmt: Format | None, output: Path | None) -> Format:
+    """The format asked for; without one, a table on screen and CSV in a file (a table is never
+    written to a file, so ``-o f.csv`` alone writes the CSV it names)."""
+    return fmt if fmt is not None else (Format.csv if output is not None else Format.table)
+
+
+def _list_action(fmt: Format, output: Path | None) -> str:
+    """``export`` for a file or a machine-readable format (``--format csv > file`` is an export
+    too), ``view_list`` for a table on screen: what the user must be allowed to do."""
+    return "export" if output is not None or fmt is not Format.table else "view_list"
+
+
+def _deliver(graph_store, who: Account, subject: str, detail: str, reason: str,  # type: ignore[no-untyped-def]
+             frame: pd.DataFrame, columns: list[str], fmt: Format, prov: dict[str, object],
+             output: Path | None, title: str) -> None:
+    """Show or write a list and log what happened: a file is logged as an export once it is
+    written (a write that fails logs nothing); a list on screen or standard output is logged
+    before it is shown (a log that cannot be written shows nothing)."""
+    action = "export" if _list_action(fmt, output) == "export" else "list"
+    where = f" to {output.name}" if output is not None else (" to standard output" if action == "export" else "")
+    entry = dict(who=who.label, action=action, subject=subject,
+                 detail=f"{detail} format {fmt.value}{where}", reason=reason)
+    if output is None:
+        graph_store.record_audit(**entry)
+        _show(frame, columns, fmt, prov, None, title)
+        return
+    _show(frame, columns, fmt, prov, output, title)
+    try:
+        graph_store.record_audit(**entry)
+    except Exception:
+        output.unlink(missing_ok=True)  # an export the log does not hold must not stay behind
+        raise
+
+
 def _show(frame: pd.DataFrame, columns: list[str], fmt: Format, prov: dict[str, object],
           output: Path | None, title: str) -> None:
     from scoring.lists import list_notes
@@ -188,11 +234,11 @@ def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object
     out.print(table)
     if "reasons" in columns:
         for row in frame.itertuples(index=False):
-            flags = escape(f" [{row.flags.replace(';', ', ')}]") if isinstance(getattr(row, "flags", None), str) and row.flags else ""
-            out.print(f"[bold]{row.rank}.[/] {row.display_name} ({row.person_id}){flags}: {row.reasons}",
+            flags = f" [{row.flags.replace(';', ', ')}]" if isinstance(getattr(row, "flags", None), str) and row.flags else ""
+            out.print(styled((f"{row.rank}.", "bold"), f" {row.display_name} ({row.person_id}){flags}: {row.reasons}"),
                       highlight=False)
             if isinstance(getattr(row, "order_reason", None), str):
-                out.print(f"   order: {escape(row.order_reason)}", highlight=False)
+                out.print(f"   order: {row.order_reason}", highlight=False)
     out.print()
 
 
@@ -200,7 +246,8 @@ def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object
 def rank(
     store: StoreOption = DEFAULT_STORE,
     top: TopOption = 20,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    fmt: Annotated[Optional[Format], typer.Option("--format", help="table (screen), csv or json; default: "
+                                                  "table, or csv with --output.")] = None,
     which: Annotated[PerpetratorListName, typer.Option("--list")] = PerpetratorListName.overall,
     as_of: AsOfOption = None,
     config: ConfigOption = None,
@@ -212,24 +259,36 @@ def rank(
     those with a serial history who are quiet in the window (--list serial-history)."""
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
 
-    reason = export_reason(reason, output)
-    with open_store(store) as graph_store, stage_progress(stages=2) as tell:
-        tell("reading the store")
-        context = build_context(graph_store, as_date(as_of), config, catalogue)
-        tell("ranking")
-        ranked = rank_perpetrators(context, PerpetratorList(which.value)).head(top)
-        prov = provenance(context, f"perpetrators:{which.value}", graph_store)
-        graph_store.record_audit(current_user(), "export" if output else "list", f"perpetrators:{which.value}",
-                                 f"top {top} as of {context.as_of} format {fmt.value}"
-                                 + (f" to {output.name}" if output else ""), reason=reason)
-    _show(ranked, PERPETRATOR_COLUMNS, fmt, prov, output, f"Highest risk: {which.value}")
+    _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue, f"perpetrators:{which.value}",
+                 lambda context: rank_perpetrators(context, PerpetratorList(which.value)),
+                 PERPETRATOR_COLUMNS, f"Highest risk: {which.value}")
+
+
+def _ranked_list(store: str, fmt: Format | None, output: Path | None, reason: str, top: int,  # type: ignore[no-untyped-def]
+                 as_of: datetime | None, config: Path | None, catalogue: Path | None, subject: str,
+                 ranking, columns: list[str], title: str, victims: str | None = None) -> None:
+    """One ranked list (``ranking(context)``), signed in, shown or exported, and logged;
+    ``victims`` says which victims a victim list counts (its provenance and log say so)."""
+    shown = _list_format(fmt, output)
+    reason = export_reason(reason, output, to_stdout=shown is not Format.table)
+    with open_store(store) as graph_store:
+        who = sign_in(graph_store, _list_action(shown, output))
+        with stage_progress(stages=2) as tell:
+            tell("reading the store")
+            context = build_context(graph_store, as_date(as_of), config, catalogue)
+            tell("ranking")
+            ranked = ranking(context).head(top)
+            prov = provenance(context, subject, graph_store) | ({"victims": victims} if victims else {})
+        _deliver(graph_store, who, subject, f"top {top}{f' {victims}' if victims else ''} as of {context.as_of}", reason,
+                 ranked, columns, shown, prov, output, title)
 
 
 @app.command()
 def victims(
     store: StoreOption = DEFAULT_STORE,
     top: TopOption = 20,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    fmt: Annotated[Optional[Format], typer.Option("--format", help="table (screen), csv or json; default: "
+                                                  "table, or csv with --output.")] = None,
     which: Annotated[VictimListName, typer.Option("--list")] = VictimListName.most_offences,
     all_victims: Annotated[bool, typer.Option(
         "--all-victims", help="Rank every victim: men, boys and victims whose sex is not recorded too "
@@ -246,18 +305,10 @@ def victims(
     """Rank repeat women and girl victims (most offences, or most different offenders)."""
     from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims, victim_scope
 
-    reason = export_reason(reason, output)
     scope = victim_scope(all_victims, under_18)
-    with open_store(store) as graph_store, stage_progress(stages=2) as tell:
-        tell("reading the store")
-        context = build_context(graph_store, as_date(as_of), config, catalogue)
-        tell("ranking victims")
-        ranked = rank_victims(context, VictimList(which.value), all_victims, under_18).head(top)
-        prov = {**provenance(context, f"victims:{which.value}", graph_store), "victims": scope}
-        graph_store.record_audit(current_user(), "export" if output else "list", f"victims:{which.value}",
-                                 f"top {top} {scope} as of {context.as_of} format {fmt.value}"
-                                 + (f" to {output.name}" if output else ""), reason=reason)
-    _show(ranked, VICTIM_COLUMNS, fmt, prov, output, f"Repeat victims ({scope}): {which.value}")
+    _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue, f"victims:{which.value}",
+                 lambda context: rank_victims(context, VictimList(which.value), all_victims, under_18),
+                 VICTIM_COLUMNS, f"Repeat victims ({scope}): {which.value}", scope)
 
 
 @app.command()
@@ -273,12 +324,13 @@ def explain(
     from scoring.explain import explain_person
 
     with open_store(store) as graph_store:
+        who = sign_in(graph_store, "view_person")
         notice, person_id = _identity_notice(graph_store, person_id)
         context = build_context(graph_store, as_date(as_of), config, catalogue)
         evidence = explain_person(context, person_id)
         records = graph_store.person_record_rows(person_id)
         links = graph_store.identity_links(person_id)
-        graph_store.record_audit(current_user(), "view_person", person_id, f"explain as of {context.as_of}")
+        graph_store.record_audit(who.label, "view_person", person_id, f"explain as of {context.as_of}")
     if notice:
         out.print(notice, highlight=False)
     print_evidence(out, evidence, records, links, context)
@@ -318,19 +370,40 @@ def persons(
     if history is not None:
         _person_history(store, history, fmt)
         return
-    reason = export_reason(reason, output)
+    if fmt is Format.table and output is not None:
+        fmt = Format.csv  # a table is never written to a file
+    reason = export_reason(reason, output, to_stdout=fmt is not Format.table)
     with open_store(store) as graph_store:
+        who = sign_in(graph_store, _list_action(fmt, output))
         frame = graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]]
-        graph_store.record_audit(current_user(), "export", "persons", f"{len(frame)} persons"
-                                 + (f" to {output.name}" if output else ""), reason=reason)
-    if fmt is Format.json:
-        emit(to_json(frame, {"store": store}) + "\n", output)
-    elif fmt is Format.csv:
-        emit(to_csv(frame), output)
-    else:
-        _show(frame, list(frame.columns), fmt, {"as_of": "-", "lookback_years": "-",
-                                                 "config_version": "-", "config_fingerprint": "-"},
-              output, "Persons")
+        prov = {"store": store, "as_of": "-", "lookback_years": "-", "config_version": "-", "config_fingerprint": "-"}
+        if fmt is Format.csv:  # a persons CSV says nothing about scoring: no provenance line
+            text = to_csv(frame)
+            _deliver_text(graph_store, who, "persons", f"{len(frame)} persons", reason, text, fmt, output)
+        elif fmt is Format.json:
+            text = to_json(frame, {"store": store}) + "\n"
+            _deliver_text(graph_store, who, "persons", f"{len(frame)} persons", reason, text, fmt, output)
+        else:
+            _deliver(graph_store, who, "persons", f"{len(frame)} persons", reason, frame, list(frame.columns),
+                     fmt, prov, None, "Persons")
+
+
+def _deliver_text(graph_store, who: Account, subject: str, detail: str, reason: str,  # type: ignore[no-untyped-def]
+                  text: str, fmt: Format, output: Path | None) -> None:
+    """Write an export's text (file or standard output) and log it, as ``_deliver`` does."""
+    where = f" to {output.name}" if output is not None else " to standard output"
+    entry = dict(who=who.label, action="export", subject=subject, detail=f"{detail} format {fmt.value}{where}",
+                 reason=reason)
+    if output is None:
+        graph_store.record_audit(**entry)
+        emit(text, None)
+        return
+    emit(text, output)
+    try:
+        graph_store.record_audit(**entry)
+    except Exception:
+        output.unlink(missing_ok=True)
+        raise
 
 
 def _person_history(store: str, person_id: str, fmt: Format) -> None:
@@ -338,9 +411,10 @@ def _person_history(store: str, person_id: str, fmt: Format) -> None:
     from graph.lineage import history, where_now
 
     with open_store(store) as graph_store:
+        who = sign_in(graph_store, "view_person")
         lineage = graph_store.person_lineage()
         events = history(lineage, person_id)
-        graph_store.record_audit(current_user(), "view_person", person_id, "identity history")
+        graph_store.record_audit(who.label, "view_person", person_id, "identity history")
     if events is None or events.empty:
         raise HarmgraphError(f"no lineage recorded for {person_id!r} in {store}")
     state, targets = where_now(lineage, person_id)
@@ -371,14 +445,39 @@ def quarantine(
     reason: ReasonOption = "",
 ) -> None:
     """Export quarantined rows (file, row, column, reason, value) as CSV."""
-    reason = export_reason(reason, output)
+    reason = export_reason(reason, output, to_stdout=True)
     with open_store(store) as graph_store:
+        who = sign_in(graph_store, "quarantine_download")
         frame = graph_store.quarantine(load_id)
         # The rejected values are source data about people: their export is logged too.
-        graph_store.record_audit(current_user(), "export" if output else "list", "quarantine",
-                                 f"{len(frame)} row(s)" + (f" of load {load_id}" if load_id else "")
-                                 + (f" to {output.name}" if output else ""), reason=reason)
-    emit(to_csv(frame), output)
+        _deliver_text(graph_store, who, "quarantine", f"{len(frame)} row(s)" + (f" of load {load_id}" if load_id else ""),
+                      reason, to_csv(frame), Format.csv, output)
+
+
+# The demo store's users and their password, written beside the demo force (owner-only).
+DEMO_SIGN_IN = "demo-sign-in.env"
+DEMO_ANALYST, DEMO_ADMIN = "demo", "demo-admin"
+
+
+def _demo_users(graph_store, sign_in_file: Path) -> Account:  # type: ignore[no-untyped-def]
+    """A new demo store's first admin (bootstrap) and an analyst, sharing one random password
+    written to ``sign_in_file`` as HARMGRAPH_USER / HARMGRAPH_PASSWORD; the analyst, signed in."""
+    import getpass
+    import secrets
+
+    from harmgraph.accounts import add_first_admin, add_user, authenticate
+    from harmgraph.cli_common import PASSWORD_ENV, write_private
+
+    password = secrets.token_urlsafe(15)
+    add_first_admin(graph_store, DEMO_ADMIN, password, getpass.getuser())
+    add_user(graph_store, DEMO_ANALYST, "analyst", password, by=f"{DEMO_ADMIN} (admin)")
+    write_private(sign_in_file, f"# harmgraph demo users (synthetic data only): {DEMO_ANALYST} (analyst) and "
+                                f"{DEMO_ADMIN} (admin) share this password.\n"
+                                f"# Sign in a shell with: set -a; . {sign_in_file}; set +a\n"
+                                f"{USER_ENV}={DEMO_ANALYST}\n{PASSWORD_ENV}={password}\n")
+    account = authenticate(graph_store, DEMO_ANALYST, password, where="cli")
+    assert account is not None
+    return account
 
 
 @app.command()
@@ -397,16 +496,29 @@ def demo(
     with stage_progress() as tell:
         generate_force(out_dir, people=people, seed=seed,
                        progress=lambda stage, fraction=None: tell(f"generating: {stage}", fraction))
-    _print_load_summary(_run_ingest(out_dir, store, None))
+    sign_in_file = out_dir / DEMO_SIGN_IN
+    with open_store(store, create=True) as graph_store:
+        if graph_store.users().empty:  # a new demo store: its own users, so sign-in works as on a real one
+            who = _demo_users(graph_store, sign_in_file)
+        else:
+            if not os.environ.get(USER_ENV) and sign_in_file.exists():
+                console.print(f"{store} has users: sign in as the demo did with "
+                              f"'set -a; . {sign_in_file}; set +a' and run the demo again")
+            who = sign_in(graph_store, "load")
+    _print_load_summary(_run_ingest(out_dir, store, None, account=who))
     columns = [c for c in PERPETRATOR_COLUMNS if c != "record_ids"]
     with open_store(store) as graph_store:
         context = build_context(graph_store)
         for which in PerpetratorList:
             ranked = rank_perpetrators(context, which).head(top)
-            _show(ranked, columns, Format.table, provenance(context, which.value, graph_store), None,
-                  f"Highest risk: {which.value}")
+            _deliver(graph_store, who, f"perpetrators:{which.value}", f"demo top {top} as of {context.as_of}", "",
+                     ranked, columns, Format.table, provenance(context, which.value, graph_store), None,
+                     f"Highest risk: {which.value}")
     console.print(f"store: {store}; try 'harmgraph explain {ranked.iloc[0]['person_id']} --store {store}'"
                   if len(ranked) else f"store: {store}")
+    if sign_in_file.exists():
+        console.print(f"sign in (command line and app) as in {sign_in_file}; for the commands above: "
+                      f"set -a; . {sign_in_file}; set +a")
     if open_app:
         run_app(store)
 
@@ -484,7 +596,7 @@ def main() -> None:
         # Outside standalone mode click returns a command's exit code instead of exiting.
         returned = app(standalone_mode=False)
     except HarmgraphError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(styled(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -17,17 +17,22 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn,
                            TimeElapsedColumn)
 
 from graph import EMBEDDED_DEFAULT, GraphStore, Neo4jCredentials, is_bolt_uri
 from graph import open_store as open_graph_store
+from harmgraph.access import ACTIONS, can
+from harmgraph.accounts import Account, authenticate
+from harmgraph.terminal import SafeConsole, clean, styled
 
-console = Console(stderr=True)
-out = Console(soft_wrap=True)
+# Both consoles show text from the store literally (harmgraph/terminal.py): no markup is read
+# in a name, and control characters are shown as escapes.
+console = SafeConsole(stderr=True)
+out = SafeConsole(soft_wrap=True)
 
-# Where scripts and scheduled jobs give a password instead of answering a prompt.
+# Where scripts and scheduled jobs sign in instead of answering a prompt.
+USER_ENV = "HARMGRAPH_USER"
 PASSWORD_ENV = "HARMGRAPH_PASSWORD"
 
 # --store falls back to $HARMGRAPH_STORE, then the force's Neo4j server ($NEO4J_URI), then the
@@ -78,8 +83,43 @@ def loading_store(location: str) -> Iterator[GraphStore]:
 
 def fail(message: str, code: int = 1) -> None:
     """Print ``message`` as an error and stop the command with exit ``code``."""
-    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, however narrow
+    console.print(styled(("error:", "bold red"), " ", message), soft_wrap=True)  # one line, however narrow
     raise typer.Exit(code)
+
+
+def _ask(what: str, env: str, hide: bool) -> str:
+    """``$env`` if set, else asked for at a terminal; a script without it is refused."""
+    value = os.environ.get(env, "")
+    if value.strip():
+        return value.strip() if not hide else value
+    if sys.stdin.isatty():
+        return str(typer.prompt(what, hide_input=hide))
+    fail(f"this command needs a signed-in harmgraph user: set {USER_ENV} and {PASSWORD_ENV} "
+         "(or run it at a terminal to be asked)")
+    return ""
+
+
+def sign_in(store: GraphStore, action: str, name: str | None = None) -> Account:
+    """The local user running this command, signed in with their password and allowed to take
+    ``action`` (the same ``can(role, action)`` table as the app, harmgraph/access.py).
+
+    The name comes from ``name`` (e.g. ``matac record --chair``), else HARMGRAPH_USER, else a
+    prompt; the password from HARMGRAPH_PASSWORD, else a hidden prompt. Sign-ins, failed ones
+    and refusals are in the access log, and the account is who every later entry names.
+    """
+    if store.users().empty:
+        fail(f"{store.location} has no users yet: add the first admin with 'harmgraph users add NAME "
+             f"--role admin --store {store.location}', then sign in with {USER_ENV} and {PASSWORD_ENV}")
+    user = (name or "").strip() or _ask("harmgraph user", USER_ENV, hide=False)
+    account = authenticate(store, user, _ask(f"Password for {user}", PASSWORD_ENV, hide=True), where="cli")
+    if account is None:
+        fail(f"cannot sign in as {user!r}: wrong name or password, or the user is disabled")
+    assert account is not None
+    if not can(account.role, action):
+        store.record_audit(account.label, "refused", action, "command line")
+        fail(f"{account.name} ({account.role}) may not {ACTIONS[action]}: the {account.role} role does not "
+             "have that right (harmgraph/access.py)")
+    return account
 
 
 @contextmanager
@@ -109,30 +149,36 @@ def stage_progress(stages: int | None = None) -> Iterator[Callable[..., None]]:
         progress.update(task, description="done", completed=progress.tasks[0].total)
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable and writable by its owner only (0600), from the
+    moment it exists: an export holds people's names."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file that existed keeps its mode otherwise
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+
+
 def emit(text: str, output: Path | None) -> None:
-    """Write ``text`` to ``output``, or to standard output when there is none."""
+    """Write ``text`` to ``output`` (owner-only), or to standard output when there is none
+    (with control characters shown as escapes when that is a terminal)."""
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(clean(text) if sys.stdout.isatty() else text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_private(output, text)
         console.print(f"wrote {output}")
 
 
-def current_user() -> str:
-    """Who is running the command, for the access log (the OS account name)."""
-    import getpass
-
-    return getpass.getuser()
-
-
-def export_reason(reason: str, output: Path | None) -> str:
-    """The reason for an export: required when writing a file (asked for at a terminal)."""
+def export_reason(reason: str, output: Path | None, to_stdout: bool = False) -> str:
+    """The reason for an export: required when writing a file, or a machine-readable format to
+    standard output (``--format csv > file`` is an export too); asked for at a terminal."""
     reason = reason.strip()
-    if reason or output is None:
+    if reason or (output is None and not to_stdout):
         return reason
     if sys.stdin.isatty():
-        return typer.prompt("Reason for this export (recorded in the access log)").strip() or export_reason("", output)
-    fail("writing an export to a file needs --reason (it is recorded in the access log)", 2)
+        return (typer.prompt("Reason for this export (recorded in the access log)").strip()
+                or export_reason("", output, to_stdout))
+    fail(f"writing an export {'to a file' if output is not None else 'as CSV or JSON'} needs --reason "
+         "(it is recorded in the access log)", 2)
     return ""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -12,9 +13,10 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from graph.audit_chain import verify
-from harmgraph.cli_common import PASSWORD_ENV, AsOfOption, DEFAULT_STORE, StoreOption, console, current_user, emit, export_reason, fail, open_store, out
-
+from graph.audit_chain import ChainHead, parse_head, verify
+from harmgraph.cli_common import (PASSWORD_ENV, AsOfOption, DEFAULT_STORE, StoreOption, console, emit, export_reason,
+                                  fail, open_store, out, sign_in)
+from harmgraph.terminal import styled
 
 
 class Role(str, Enum):
@@ -22,6 +24,7 @@ class Role(str, Enum):
     matac_chair = "matac_chair"
     detective = "detective"
     admin = "admin"
+    loader = "loader"
 
 
 class ListFormat(str, Enum):
@@ -29,13 +32,21 @@ class ListFormat(str, Enum):
     csv = "csv"
 
 
-def _password(sso: bool) -> str | None:
-    """The new password: HARMGRAPH_PASSWORD (scripts), else asked for twice; None for SSO users."""
+# A script gives the new user's password here: HARMGRAPH_PASSWORD is the signed-in admin's own.
+NEW_PASSWORD_ENV = "HARMGRAPH_NEW_PASSWORD"
+
+
+def _password(sso: bool, bootstrap: bool = False) -> str | None:
+    """The new password: HARMGRAPH_NEW_PASSWORD (scripts; for the first admin, who signs in as
+    no one, HARMGRAPH_PASSWORD too), else asked for twice; None for SSO users."""
     if sso:
         return None
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV]
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    for variable in (NEW_PASSWORD_ENV, PASSWORD_ENV) if bootstrap else (NEW_PASSWORD_ENV,):
+        if os.environ.get(variable):
+            return os.environ[variable]
+    if not sys.stdin.isatty():
+        fail(f"the new password: set {NEW_PASSWORD_ENV} (or run this at a terminal to be asked)", 2)
+    return typer.prompt("New password", hide_input=True, confirmation_prompt=True)
 
 
 def _table(frame: pd.DataFrame, title: str) -> Table:
@@ -56,10 +67,22 @@ def _users_app() -> typer.Typer:
     @users.command("add")
     def users_add(name: str, role: Annotated[Role, typer.Option("--role")], store: StoreOption = DEFAULT_STORE,
                   sso: Annotated[bool, typer.Option("--sso", help="No password: signs in through single sign-on only.")] = False) -> None:
-        """Add a user with a role (password from a prompt or HARMGRAPH_PASSWORD)."""
-        password = _password(sso)
+        """Add a user with a role (password from a prompt or HARMGRAPH_PASSWORD); an admin only,
+        except the first user of a store with none, who must be an admin (bootstrap)."""
+        import getpass
+
+        from harmgraph.accounts import add_first_admin
+
         with open_store(store, create=True) as graph_store:
-            add_user(graph_store, name, role.value, password, by=current_user())
+            if graph_store.users().empty:
+                if role is not Role.admin:
+                    fail(f"{graph_store.location} has no users yet: its first user must be an admin "
+                         f"('harmgraph users add NAME --role admin')", 2)
+                add_first_admin(graph_store, name, _password(sso, bootstrap=True), getpass.getuser())
+                console.print(f"added {name} as the first admin of {graph_store.location}")
+                return
+            who = sign_in(graph_store, "manage_users")
+            add_user(graph_store, name, role.value, _password(sso), by=who.label)
         console.print(f"added {name} as {role.value}")
 
     @users.command("list")
@@ -69,7 +92,9 @@ def _users_app() -> typer.Typer:
         from harmgraph.export import to_csv
 
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "manage_users")
             listing = user_listing(graph_store)
+            graph_store.record_audit(who.label, "list", "users", f"{len(listing)} users")
         if fmt is ListFormat.csv:
             typer.echo(to_csv(listing), nl=False)
         else:
@@ -79,22 +104,22 @@ def _users_app() -> typer.Typer:
     def users_disable(name: str, store: StoreOption = DEFAULT_STORE) -> None:
         """Disable a user: they can no longer sign in (the row and its history stay)."""
         with open_store(store) as graph_store:
-            set_active(graph_store, name, False, by=current_user())
+            set_active(graph_store, name, False, by=sign_in(graph_store, "manage_users").label)
         console.print(f"disabled {name}")
 
     @users.command("enable")
     def users_enable(name: str, store: StoreOption = DEFAULT_STORE) -> None:
         """Re-enable a disabled user."""
         with open_store(store) as graph_store:
-            set_active(graph_store, name, True, by=current_user())
+            set_active(graph_store, name, True, by=sign_in(graph_store, "manage_users").label)
         console.print(f"enabled {name}")
 
     @users.command("password")
     def users_password(name: str, store: StoreOption = DEFAULT_STORE) -> None:
         """Set a new password (prompt or HARMGRAPH_PASSWORD)."""
-        password = _password(False)
         with open_store(store) as graph_store:
-            set_password(graph_store, name, str(password), by=current_user())
+            who = sign_in(graph_store, "manage_users")  # before the new password is asked for
+            set_password(graph_store, name, str(_password(False)), by=who.label)
         console.print(f"password of {name} changed")
 
     return users
@@ -110,23 +135,47 @@ def register(app: typer.Typer) -> None:
     def audit(
         store: StoreOption = DEFAULT_STORE,
         check: Annotated[bool, typer.Option("--verify", help="Verify the hash chain; exit 1 if broken.")] = False,
+        head: Annotated[bool, typer.Option("--head", help="Print the chain's head (SEQ:HASH) to record outside "
+                                                          "the store, e.g. in the force's SIEM.")] = False,
+        expect_head: Annotated[Optional[str], typer.Option(
+            "--expect-head", help="With --verify: a head printed earlier by --head; the chain must still hold it.")] = None,
         last: Annotated[int, typer.Option("--last", min=0, help="Show only the last N entries (0: all).")] = 50,
         action: Annotated[Optional[str], typer.Option("--action", help="Only entries of this action.")] = None,
         person: Annotated[Optional[str], typer.Option(
             "--person", help="Only entries about this person, under any id they have had (merged, split).")] = None,
         fmt: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
     ) -> None:
-        """List the access log and, with --verify, check its hash chain (naming the first broken entry).
-        Entries keep the person id they were written with; ``person_now`` is the id it redirects to."""
+        """List the access log and, with --verify, check its hash chain (naming the first broken
+        entry), against a head recorded outside the store with --expect-head. Entries keep the
+        person id they were written with; ``person_now`` is the id it redirects to."""
+        from graph.audit_chain import head_text
         from graph.lineage import current_ids, ids_of_person
 
+        recorded: ChainHead | None = None
+        if expect_head is not None:
+            try:
+                recorded = parse_head(expect_head)
+            except ValueError as exc:
+                fail(f"--expect-head: {exc}", 2)
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "view_audit")
             log = graph_store.audit_log()
             lineage = graph_store.person_lineage()
-            report = verify(log)
-            graph_store.record_audit(current_user(), "audit_verify" if check else "view_audit",
+            report = verify(log, recorded)
+            # The head printed is the one after this entry: recording it outside covers the look itself.
+            graph_store.record_audit(who.label, "audit_verify" if check or head else "view_audit",
                                      person or "audit_log",
-                                     f"{report.entries} entries, chain {'intact' if report.ok else 'broken'}")
+                                     f"{report.entries} entries, chain {'intact' if report.ok else 'broken'}"
+                                     + (f", checked against recorded head {recorded.seq}" if recorded else ""))
+            after = verify(graph_store.audit_log()).head if head else None
+        if head:
+            if not report.ok:
+                console.print(styled(("audit log broken", "bold red"), f" at entry {report.broken_seq}: {report.problem}. "
+                                     "No head printed."))
+                raise typer.Exit(1)
+            assert after is not None
+            out.print(head_text(after))
+            return
         if not check:
             log = log.assign(person_now=current_ids(log["subject"], lineage))
             shown = log[log["action"] == action] if action else log
@@ -142,11 +191,11 @@ def register(app: typer.Typer) -> None:
             return
         if report.ok:
             out.print(f"audit log intact: {report.entries} entries; head entry {report.head.seq}, "
-                      f"hash {report.head.hash}")
+                      f"hash {report.head.hash}" + (f"; holds the recorded head {recorded.seq}" if recorded else ""))
             return
-        console.print(f"[bold red]audit log broken[/] at entry {report.broken_seq} "
-                      f"(row {report.broken_position} of {report.entries}): {report.problem}. "
-                      f"Entries up to {report.head.seq} verify.")
+        where = f" (row {report.broken_position} of {report.entries})" if report.broken_position else ""
+        console.print(styled(("audit log broken", "bold red"), f" at entry {report.broken_seq}{where}: "
+                             f"{report.problem}. Entries up to {report.head.seq} verify."))
         raise typer.Exit(1)
 
     @app.command()
@@ -178,15 +227,16 @@ def register(app: typer.Typer) -> None:
         key = sharing.read_key(key_file)
         reason = export_reason(reason, output)
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "share")
             context = build_context(graph_store, as_of.date() if as_of else None)
             ranked = rank_perpetrators(context, PerpetratorList(which)).head(top)
             terms = sharing.identifying_terms(context.tables.persons, graph_store.person_records())
             shared, anonymity = sharing.pseudonymise(ranked, key, terms, context.catalogue)
-            graph_store.record_audit(current_user(), "share", f"perpetrators:{which}",
+            emit(to_csv(shared), output)  # written first: the log holds only what was shared
+            graph_store.record_audit(who.label, "share", f"perpetrators:{which}",
                                      f"{len(shared)} rows pseudonymised as of {context.as_of} with key "
                                      f"{sharing.key_fingerprint(key)} to {output.name}; {anonymity.k}-anonymous, "
                                      f"dates by {anonymity.date_level}, {anonymity.withheld} withheld", reason=reason)
-        emit(to_csv(shared), output)
         console.print(f"shared {len(shared)} rows, {anonymity.k}-anonymous on {', '.join(sharing.QUASI_IDENTIFIERS)} "
                       f"(last incident by {anonymity.date_level}; {anonymity.withheld} rows' details withheld)")
 
@@ -208,12 +258,13 @@ def register(app: typer.Typer) -> None:
         settings = load_retention_config(config)
         review_date: date = as_of.date() if as_of else date.today()
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "review_retention")
             due = past_review(graph_store.export_table("person_records"), graph_store.export_table("incidents"),
                               graph_store.export_table("involvements"), graph_store.export_table("measures"),
                               graph_store.export_table("referrals"), graph_store.clusters(),
                               review_date, settings)
             records = len(graph_store.person_records())
-            graph_store.record_audit(current_user(), "retention_review", "person_records",
+            graph_store.record_audit(who.label, "retention_review", "person_records",
                                      f"dry run as of {review_date}: {len(due)} of {records} records past "
                                      f"{settings.retention_review_years:g}-year review")
         persons = due.loc[due["whole_person_past_review"], "person_id"].nunique()

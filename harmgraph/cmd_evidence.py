@@ -12,7 +12,9 @@ from rich.table import Table
 
 from harmgraph.context import build_context
 from scoring.learned import Target
-from harmgraph.cli_common import CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, console, current_user, open_store, out, stage_progress
+from harmgraph.terminal import styled
+from harmgraph.cli_common import (CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, console, open_store,
+                                  out, sign_in, stage_progress, write_private)
 
 ResultsOutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the results as CSV.")]
 
@@ -76,9 +78,10 @@ def register(app: typer.Typer) -> None:
         from scoring.learned import run_backtest
 
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "view_list")
             # As of the latest incident: the default back-test date is one horizon before it.
             context = build_context(graph_store, None, config, catalogue)
-            graph_store.record_audit(current_user(), "backtest", "perpetrators:overall",
+            graph_store.record_audit(who.label, "backtest", "perpetrators:overall",
                                      f"horizon {horizon} days, {times} date(s), learned {learned}")
         with stage_progress(stages=times + int(learned)) as tell:
             run = run_backtest(context, horizon, every_months, times, top_k, learned, learn_target,
@@ -106,8 +109,8 @@ def register(app: typer.Typer) -> None:
                          "P = precision (share of those listed who did), R = recall (share of all who did "
                          "that the list named); new vic = harmed someone they had not harmed before."))
         if len(incomplete):
-            console.print(f"[yellow]note:[/] data ends {context.as_of}; the horizon after {', '.join(incomplete)} "
-                          "is not fully observed, so its later harm is understated.")
+            console.print(styled(("note:", "yellow"), f" data ends {context.as_of}; the horizon after {', '.join(incomplete)} "
+                          "is not fully observed, so its later harm is understated."))
         if learned:
             weights = run.weights.assign(trained_on=run.weights["trained_on"].str.split(", ").map(
                 lambda ds: f"{len(ds)} dates {ds[0]}..{ds[-1]}" if ds != [""] else ""))
@@ -117,7 +120,7 @@ def register(app: typer.Typer) -> None:
                              "Edges from a regression tree per component on the same earlier windows; "
                              "refitted weights (R F G V) are fitted on the points the learned bands give."))
         if output is not None:
-            output.write_text(to_csv(results), encoding="utf-8")
+            write_private(output, to_csv(results))
             console.print(f"wrote {output}")
 
     @app.command()
@@ -135,8 +138,9 @@ def register(app: typer.Typer) -> None:
         from scoring.fairness import CAVEATS, fairness_report
 
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "view_list")
             context = build_context(graph_store, as_of.date() if as_of else None, config, catalogue)
-            graph_store.record_audit(current_user(), "fairness", "perpetrators:overall",
+            graph_store.record_audit(who.label, "fairness", "perpetrators:overall",
                                      f"top {top} as of {context.as_of}")
         report = fairness_report(context, top)
         shown = ["group", "top_count", "top_share", "top_low", "top_high", "all_count", "all_share",
@@ -154,5 +158,5 @@ def register(app: typer.Typer) -> None:
             out.print(f"- {caveat}")
         if output is not None:
             combined = pd.concat([f.assign(attribute=n) for n, f in report.items()], ignore_index=True)
-            output.write_text(to_csv(combined), encoding="utf-8")
+            write_private(output, to_csv(combined))
             console.print(f"wrote {output}")

@@ -16,7 +16,7 @@ from graph import audit_chain, is_bolt_uri
 from graph.batch import Identity, LoadBatch, LoadSummary
 from graph.store import GraphStore
 from core.errors import StoreError
-from harmgraph.cli_common import open_store
+from harmgraph.cli_common import open_store, sign_in
 
 SYNC_SOURCE_PREFIX = "sync from "
 
@@ -127,6 +127,19 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
     return target.counts()
 
 
+def _without_credentials(uri: str) -> str:
+    """``uri`` without any user name or password in it, fit for the access log.
+
+    >>> _without_credentials("bolt://neo:secret@db.force:7687")
+    'bolt://db.force:7687'
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")
+                                     if parts.hostname else parts.netloc))
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``sync`` command to the harmgraph CLI."""
 
@@ -143,7 +156,12 @@ def register(app: typer.Typer) -> None:
             raise StoreError(f"{source}: no such store file")
         if not is_bolt_uri(target):
             raise StoreError(f"{target}: --to must be a bolt:// or neo4j:// URI")
-        with open_store(source) as embedded, open_store(target) as neo4j:
-            counts = sync_stores(embedded, neo4j)
-            console.print(f"synced {embedded.location} -> {neo4j.location}")
+        with open_store(source) as embedded:
+            # A copy of everything is an access like any other: an admin's, logged before the
+            # server is even reached, so the entry travels with the log it describes.
+            who = sign_in(embedded, "sync")
+            embedded.record_audit(who.label, "sync", _without_credentials(target), "copying the whole store")
+            with open_store(target) as neo4j:
+                counts = sync_stores(embedded, neo4j)
+                console.print(f"synced {embedded.location} -> {neo4j.location}")
         typer.echo(json.dumps(counts, indent=2))

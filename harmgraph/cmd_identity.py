@@ -12,8 +12,9 @@ import typer
 from core.errors import HarmgraphError
 from harmgraph.identity_review import (SHOWN_COLUMNS, decide as decide_item, override, resolve_stored_records,
                                        review_rows)
-from harmgraph.cli_common import (DEFAULT_STORE, ResolutionConfigOption, StoreOption, console, current_user,
-                                  open_store, out, stage_progress)
+from harmgraph.cli_common import (DEFAULT_STORE, ResolutionConfigOption, StoreOption, console, open_store, out,
+                                  sign_in, stage_progress)
+from harmgraph.terminal import styled
 
 
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept with the override).")]
@@ -44,14 +45,17 @@ def register(app: typer.Typer) -> None:
         if decide is not None:
             if same is None:
                 raise HarmgraphError("say --same (one person) or --different (two people)")
-            with open_store(store) as graph_store, stage_progress(stages=7) as tell:
-                kind_done, persons = decide_item(graph_store, decide, same, current_user(), reason, tell,
-                                                 resolution_config)
+            with open_store(store) as graph_store:
+                who = sign_in(graph_store, "decide_identity")  # as the app's review page asks
+                with stage_progress(stages=7) as tell:
+                    kind_done, persons = decide_item(graph_store, decide, same, who.label, reason, tell,
+                                                     resolution_config)
             console.print(f"{decide}: {kind_done} stored; {persons} persons after re-resolving")
             return
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "decide_identity")
             rows = review_rows(graph_store, kind)
-            graph_store.record_audit(current_user(), "list", "identity:review",
+            graph_store.record_audit(who.label, "list", "identity:review",
                                      f"{len(rows)} item(s)" + (f" of kind {kind}" if kind else ""))
         shown = rows.head(top)
         columns = SHOWN_COLUMNS
@@ -65,30 +69,32 @@ def register(app: typer.Typer) -> None:
                       + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"), highlight=False)
             for row in shown.itertuples(index=False):
                 weight = "" if pd.isna(row.match_weight) else f" (weight {row.match_weight:+.1f})"
-                out.print(f"[bold]{row.item_id}[/] {row.kind}{weight}: {row.note}", highlight=False)
-                out.print(f"  {row.record_l}  [{row.person_l}]", highlight=False, markup=False)
-                out.print(f"  {row.record_r}  [{row.person_r}]", highlight=False, markup=False)
-                out.print(f"  for: {row.evidence_for}", highlight=False, markup=False)
-                out.print(f"  against: {row.evidence_against}", highlight=False, markup=False)
+                out.print(styled((str(row.item_id), "bold"), f" {row.kind}{weight}: {row.note}"), highlight=False)
+                out.print(f"  {row.record_l}  [{row.person_l}]", highlight=False)
+                out.print(f"  {row.record_r}  [{row.person_r}]", highlight=False)
+                out.print(f"  for: {row.evidence_for}", highlight=False)
+                out.print(f"  against: {row.evidence_against}", highlight=False)
             if len(shown):
                 out.print("decide with: harmgraph review --decide ITEM --same|--different --reason '...'",
-                          highlight=False, markup=False)
+                          highlight=False)
 
 
     @app.command()
     def resolve(store: StoreOption = DEFAULT_STORE, resolution_config: ResolutionConfigOption = None) -> None:
         """Re-resolve person records into persons (splink + PNC ids + analyst overrides)."""
-        with open_store(store) as graph_store, stage_progress(stages=7) as tell:
-            persons = resolve_stored_records(graph_store, current_user(), tell, resolution_config,
-                                             cause=f"re-resolve by {current_user()}")
-            graph_store.record_audit(current_user(), "resolve", "persons", f"{persons} persons")
+        with open_store(store) as graph_store:
+            who = sign_in(graph_store, "decide_identity").label
+            with stage_progress(stages=7) as tell:
+                persons = resolve_stored_records(graph_store, who, tell, resolution_config, cause=f"re-resolve by {who}")
+            graph_store.record_audit(who, "resolve", "persons", f"{persons} persons")
         console.print(f"{persons} persons resolved in {store}")
 
     def _override(kind: str, record_a: str, record_b: str, store: str, reason: str,
                   resolution_config: Path | None) -> None:
-        with open_store(store) as graph_store, stage_progress(stages=7) as tell:
-            persons = override(graph_store, kind, record_a, record_b, current_user(), reason, tell,
-                               resolution_config)
+        with open_store(store) as graph_store:
+            who = sign_in(graph_store, "decide_identity")
+            with stage_progress(stages=7) as tell:
+                persons = override(graph_store, kind, record_a, record_b, who.label, reason, tell, resolution_config)
         console.print(f"{kind} {record_a} / {record_b} stored; {persons} persons after re-resolving")
 
     @app.command()

@@ -13,8 +13,8 @@ import typer
 
 from graph.decisions import MATAC_DECISION_COLUMNS, TACTICS
 from harmgraph.context import build_context
-from harmgraph.cli_common import (PASSWORD_ENV, AsOfOption, CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, as_date,
-                                  console, current_user, export_reason, open_store, out)
+from harmgraph.cli_common import (AsOfOption, CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, as_date,
+                                  console, export_reason, open_store, out, sign_in)
 
 T = TypeVar("T")
 DateFormats = ["%Y-%m-%d"]
@@ -43,28 +43,11 @@ def _show(frame: pd.DataFrame, fmt: TableFormat, title: str) -> None:
         out.print(frame_table(frame, title))
 
 
-def _signed_in_chair(store, name: str):  # type: ignore[no-untyped-def]
-    """The chair's account, signed in with their password: only a MATAC chair records a
-    decision, at the command line as in the app (harmgraph/access.py)."""
-    import os
-
-    from harmgraph.access import can
-    from harmgraph.accounts import authenticate
-    from core.errors import HarmgraphError
-
-    password = os.environ.get(PASSWORD_ENV) or typer.prompt(f"Password for {name}", hide_input=True)
-    account = authenticate(store, name, password)
-    if account is None:
-        raise HarmgraphError(f"cannot sign in as {name!r}: wrong name or password, or the user is disabled")
-    if not can(account.role, "record_matac_decision"):
-        raise HarmgraphError(f"{name!r} is a {account.role}: only a matac_chair records MATAC decisions")
-    return account
-
-
 def _as_chair(store: str, chair: str, write: Callable[[Any, str], T]) -> T:
     """Open the store, sign the chair in and run ``write(store, who)``."""
     with open_store(store) as graph_store:
-        account = _signed_in_chair(graph_store, chair)
+        # Only a MATAC chair writes the panel's record, here as in the app (harmgraph/access.py).
+        account = sign_in(graph_store, "record_matac_decision", name=chair)
         return write(graph_store, account.label)
 
 
@@ -94,7 +77,7 @@ def register(app: typer.Typer) -> None:
         from harmgraph.matac import record_decision
 
         with open_store(store) as graph_store:
-            account = _signed_in_chair(graph_store, chair)
+            account = sign_in(graph_store, "record_matac_decision", name=chair)
             context = build_context(graph_store, None, config, catalogue)
             recorded = record_decision(graph_store, context, person_id, decision, reason,
                                        meeting.date(), account.label)
@@ -111,10 +94,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List every decision (oldest first); the latest per person is the current one."""
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "view_list")
             decisions = graph_store.matac_decisions_now()
             if person_id is not None:  # an id since merged into another shows the survivor's
                 person_id = graph_store.current_person_id(person_id)
-            graph_store.record_audit(current_user(), "list", "matac:history", person_id or "everyone")
+            graph_store.record_audit(who.label, "list", "matac:history", person_id or "everyone")
         if person_id is not None:
             decisions = decisions[decisions["person_id"] == person_id]
         decisions = decisions.assign(at=decisions["at"].dt.strftime("%Y-%m-%d %H:%M:%S UTC"))
@@ -136,10 +120,11 @@ def register(app: typer.Typer) -> None:
         from scoring.matac import cohort_report
 
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "view_list")
             context = build_context(graph_store, as_of.date() if as_of else None, config, catalogue)
             report = cohort_report(graph_store.matac_decisions_now(), context, top,
                                    since_meeting.date() if since_meeting else None)
-            graph_store.record_audit(current_user(), "list", "matac:cohort",
+            graph_store.record_audit(who.label, "list", "matac:cohort",
                                      f"as of {report.as_of} since {report.since_meeting} top {report.top}")
         since = f"{report.since_meeting:%Y-%m-%d}" if report.since_meeting else "no earlier meeting"
         console.print(f"as of {report.as_of:%Y-%m-%d}; last meeting {since}; top {report.top}; "
@@ -223,10 +208,11 @@ def register(app: typer.Typer) -> None:
         from scoring.matac import meeting_agenda
 
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "view_list")
             context = build_context(graph_store, as_date(as_of), config, catalogue)
             agenda_ = meeting_agenda(graph_store.matac_decisions_now(), graph_store.matac_actions(), context,
                                      meeting_date.date(), top)
-            graph_store.record_audit(current_user(), "list", "matac:agenda",
+            graph_store.record_audit(who.label, "list", "matac:agenda",
                                      f"meeting {meeting_date:%Y-%m-%d} as of {context.as_of}")
         sections = {"new": agenda_.report.new, "deferred": agenda_.report.deferred,
                     "actions_due": agenda_.actions_due, "discharge": agenda_.discharge}
@@ -260,8 +246,9 @@ def register(app: typer.Typer) -> None:
 
         why = export_reason(reason, output)
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "export")
             context = build_context(graph_store, as_date(as_of), config, catalogue)
-            text = panel_export(graph_store, context, what, current_user(), why, decision,
+            text = panel_export(graph_store, context, what, who.label, why, decision,
                                 as_date(since), as_date(until))
         output.write_text("\ufeff" + text, encoding="utf-8", newline="")
         console.print(f"wrote {output}")
@@ -293,10 +280,10 @@ def register_pack(matac: typer.Typer) -> None:
         from scoring.lists import PerpetratorList
 
         why = export_reason(reason, output)
-        request = PackRequest(top=top, which=PerpetratorList(which.value),
-                              meeting=meeting_date.date() if meeting_date else datetime.now().date(),
-                              who=current_user(), reason=why)
         with open_store(store) as graph_store:
+            request = PackRequest(top=top, which=PerpetratorList(which.value),
+                                  meeting=meeting_date.date() if meeting_date else datetime.now().date(),
+                                  who=sign_in(graph_store, "export").label, reason=why)
             context = build_context(graph_store, as_date(as_of), config, catalogue)
             built = build_pack(graph_store, context, request)
         output.write_bytes(built.pdf)
@@ -320,9 +307,10 @@ def register_outcomes(matac: typer.Typer) -> None:
         from scoring.matac import outcome_comparison
 
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "view_list")
             context = build_context(graph_store, None, config, catalogue)
             report = outcome_comparison(graph_store.matac_decisions_now(), context, months, matches)
-            graph_store.record_audit(current_user(), "list", "matac:outcomes", f"{months} months, {matches} matches")
+            graph_store.record_audit(who.label, "list", "matac:outcomes", f"{months} months, {matches} matches")
         console.print(report.note)
         if fmt is TableFormat.csv:
             _show(report.people, fmt, "")

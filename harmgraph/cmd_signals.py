@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from harmgraph.context import build_context
-from harmgraph.cli_common import AsOfOption, DEFAULT_STORE, StoreOption, current_user, open_store, out
+from harmgraph.cli_common import AsOfOption, DEFAULT_STORE, StoreOption, open_store, out, sign_in
 
 
 
@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
         from scoring.signals.dvds import dvds_history, dvds_summary
 
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "view_person")
             context = build_context(graph_store, as_of.date() if as_of else None)
             names = context.tables.persons.set_index("person_id")["display_name"]
             if person_id not in names.index:
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
                 raise PersonNotFound(person_id)
             history = dvds_history(context, person_id, context.config.signals)
             summary = dvds_summary(context, person_id, context.config.signals)
-            graph_store.record_audit(current_user(), "dvds_check", person_id, f"DVDS history as of {context.as_of}",
+            graph_store.record_audit(who.label, "dvds_check", person_id, f"DVDS history as of {context.as_of}",
                                      reason=reason or "no reason given")
         out.rule(f"DVDS history: {names[person_id]} ({person_id}) up to {context.as_of}")
         out.print(summary)

@@ -6,6 +6,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from harmgraph.terminal import styled
 from scoring.explain import Evidence
 from scoring.context import ScoringContext
 from scoring.signals import registry
@@ -43,7 +44,8 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
         console.print(frame_table(links, "Why the records were linked"))
     if evidence.perpetrator:
         row = evidence.perpetrator
-        console.print(f"[bold]Rank {row['rank']} overall, score {row['score']}[/]  flags: {row.get('all_flags', row['flags']) or '-'}")
+        console.print(styled((f"Rank {row['rank']} overall, score {row['score']}", "bold"),
+                             f"  flags: {row.get('all_flags', row['flags']) or '-'}"))
         console.print(f"Reason: {row['reasons']}")
         console.print(f"Order: {row['order_reason']}", highlight=False)
         for evidence_of in registry.evidence():  # the sentences some signals add to the list
@@ -55,8 +57,8 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
     else:
         console.print("Not a suspect or offender in the scoring window.")
     if evidence.victim:
-        console.print(f"[bold]As a victim: rank {evidence.victim['rank']} of all victims[/]  "
-                      f"{evidence.victim['reasons']}")
+        console.print(styled((f"As a victim: rank {evidence.victim['rank']} of all victims", "bold"),
+                             f"  {evidence.victim['reasons']}"))
     console.print(frame_table(evidence.incidents, "Incidents (in_window = counted in the score)"))
     console.print(frame_table(evidence.measures, "Protective measures"))
     console.print(frame_table(evidence.referrals, "Referrals and management"))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -60,7 +60,47 @@ class Force:
         return folder
 
 
-@pytest.fixture
+# Every CLI test signs in as a scheduled job does: HARMGRAPH_USER / HARMGRAPH_PASSWORD, set for
+# the whole session (subprocesses inherit them). A store needs the users: ``cli_users(path)``.
+CLI_PASSWORD = "a test password, long enough"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cli_signed_in() -> Iterator[None]:
+    """The command line signed in as the user ``analyst`` (switch role with
+    ``monkeypatch.setenv("HARMGRAPH_USER", "admin")``, or ``env=`` on one CliRunner call)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HARMGRAPH_USER", "analyst")
+        patch.setenv("HARMGRAPH_PASSWORD", CLI_PASSWORD)
+        yield
+
+
+@pytest.fixture(scope="session")
+def cli_users() -> Callable[[str | Path], Path]:
+    """``cli_users(path)``: give the store at ``path`` (created if need be) one active user per
+    role, each named after its role, with the password the session signs in with; returns the
+    path. ``cli_users.into(store)`` does the same to an open store (a Neo4j one, say)."""
+    from harmgraph.access import ROLES
+    from harmgraph.accounts import hash_password
+
+    password_hash = hash_password(CLI_PASSWORD)  # hashed once: argon2 is slow on purpose
+
+    def into(opened) -> None:  # type: ignore[no-untyped-def]
+        present = set(opened.users()["name"])
+        for role in ROLES:
+            if role not in present:  # a fixed time: a store's fingerprint stays the same
+                opened.put_user(role, role, password_hash, True, datetime(2026, 1, 1))
+
+    def _add(path: str | Path) -> Path:
+        with EmbeddedStore(path) as opened:
+            into(opened)
+        return Path(path)
+
+    _add.into = into  # type: ignore[attr-defined]
+    return _add
+
+
+@pytest.fixture(scope="session")
 def force_factory() -> type[Force]:
     """The Force builder class (a fixture, so test modules need not import conftest)."""
     return Force

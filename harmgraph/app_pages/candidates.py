@@ -13,10 +13,11 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from harmgraph.ui.chrome import current_view, need_incidents, open_network, open_profile
+from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_network, open_profile
 from harmgraph.ui.filters import filter_candidates
 from harmgraph.ui.exports import build_export, meeting_pack
-from harmgraph.ui.format import FLAG_LABELS, PERPETRATOR_FLAGS, export_name, full_flags, postcode_district, provenance_line
+from harmgraph.ui.format import (FLAG_LABELS, PERPETRATOR_FLAGS, export_name, full_flags, md, postcode_district,
+                                  provenance_line)
 from harmgraph.ui.list_table import candidate_table, day, grid_view, rfgv_bar, text
 from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, list_notes
 
@@ -47,17 +48,17 @@ def detail_pane(row: pd.Series, config: object, offences: pd.Series, can_network
     """The selected candidate in the sidebar: who, the score and its four parts, the counts, the
     flags in full, and the way to the profile and the network."""
     with st.sidebar.container(border=True):
-        st.markdown(f"**{text(row['display_name'])}** · `{row['person_id']}`  \n"
+        st.markdown(f"**{md(text(row['display_name']))}** · {md(row['person_id'])}  \n"
                     f"Rank {int(row['rank'])} · score **{float(row['score']):.2f}**  \n"
-                    f"{text(row.get('order_reason'))}")
+                    f"{md(text(row.get('order_reason')))}")
         st.html(f"<div class='hg-list'>{rfgv_bar(row, config)}</div>")
         st.markdown(
             f"{int(row['frequency'])} incidents ({int(row['crimes'])} crimes) against {int(row['victims'])} "
             f"victims ({int(row['female_victims'])} women or girls, {int(row['partner_victims'])} partners); "
             f"{float(row['gravity']):,.0f} harm days.  \n"
             f"Last incident {day(row['last_incident'])}, {int(row['recency'])} days before the as-of date; "
-            f"district {text(row.get('district')) or 'not recorded'}.  \n"
-            f"Most serious: {offences.get(row['most_serious_offence'], text(row['most_serious_offence']))} "
+            f"district {md(text(row.get('district'))) or 'not recorded'}.  \n"
+            f"Most serious: {md(offences.get(row['most_serious_offence'], text(row['most_serious_offence'])))} "
             f"on {day(row['most_serious_at'])}.")
         labels = full_flags(row["flags"])
         if labels:
@@ -97,6 +98,11 @@ if need_incidents(view):
         st.info(note, icon=":material/info:")
     config = data.context(key).config
     table = grid_view(shown.head(int(top)), config)
+    # The list names people: its view is logged (once per list, date, window and filter shown).
+    audit_once(view, "list", f"perpetrators:{which}",
+               f"app: {len(table)} of {len(ranked)} shown as of {view.as_of}, {view.lookback_years:g}-year window"
+               + (f"; filter {search!r} {list(flags)} {area!r} min {int(min_victims)}"
+                  if search or flags or area or min_victims else ""))
     list_slot = st.container()
     with st.expander("Sort the list as a grid (select a row to see its details)"):
         event = st.dataframe(table, key="candidate_table", on_select="rerun", selection_mode="single-row",

@@ -12,6 +12,7 @@ import streamlit as st
 from graph.network import co_offenders, ego_network, path_steps, person_links, person_path, shared_addresses
 from harmgraph.ui import data
 from harmgraph.ui.chrome import audit, current_view, need_incidents, open_profile
+from harmgraph.ui.format import md
 from harmgraph.ui.network_view import ROLE_COLOURS, draw, node_table
 
 
@@ -54,7 +55,7 @@ if need_incidents(view):
         st.stop()
     matches = find_people(tables.persons, typed)
     if matches.empty:
-        st.error(f"No person named or numbered '{typed}' in the store.")
+        st.error(f"No person named or numbered '{md(typed)}' in the store.")
         st.stop()
     if len(matches) == 1:
         centre = str(matches.iloc[0]["person_id"])
@@ -76,7 +77,7 @@ if need_incidents(view):
                         offence_harm=data.offence_harm(view.settings), person_harm=data.person_harm(key),
                         index=data.ego_index(view.settings, view.version), since=since, until=until)
     if graph.number_of_nodes() == 0:
-        st.error(f"No person {centre} in the store.")
+        st.error(f"No person {md(centre)} in the store.")
         st.stop()
     # A network shows one person's victims and associates: a view of that person, logged once
     # per centre and depth in a session (not on every rerun a click causes).
@@ -110,12 +111,12 @@ if need_incidents(view):
         with path_box:
             if path is None:
                 st.info(f"No chain of incidents between {since:%Y-%m-%d} and {view.as_of:%Y-%m-%d} joins "
-                        f"{source} and {goal}.")
+                        f"{md(source)} and {md(goal)}.")
             else:
                 offences = tables.incidents.set_index("incident_id")
                 steps = path_steps(whole, path)
                 st.success(f"{len(steps)} incident hop(s): " + " → ".join(
-                    person_caption(names, n) if not n.startswith("I:") else f"incident {n[2:]}" for n in path))
+                    md(person_caption(names, n) if not n.startswith("I:") else f"incident {n[2:]}") for n in path))
                 st.dataframe(pd.DataFrame([{
                     "Person": person_caption(names, first), "Role": first_role, "Incident": incident[2:],
                     "Offence": offences.at[incident[2:], "offence"] if incident[2:] in offences.index else "",
@@ -141,19 +142,19 @@ if need_incidents(view):
             st.rerun()
 
     with beside:
-        st.markdown(f"**Centre:** {person_caption(names, centre)}")
+        st.markdown(f"**Centre:** {md(person_caption(names, centre))}")
         partners = co_offenders(graph, centre)
         st.markdown("**Co-offenders**")
         if partners.empty:
             st.caption("None in the window.")
         else:
-            st.markdown("\n".join(f"- {r.label}: {r.shared_incidents} incident(s)" for r in partners.itertuples()))
+            st.markdown("\n".join(f"- {md(r.label)}: {r.shared_incidents} incident(s)" for r in partners.itertuples()))
         homes = shared_addresses(graph)
         st.markdown("**Shared addresses**")
         if homes.empty:
             st.caption("No two people in this network live at one postcode.")
         else:
-            st.markdown("\n".join(f"- {r.postcode}: {r.count} people" for r in homes.itertuples()))
+            st.markdown("\n".join(f"- {md(r.postcode)}: {r.count} people" for r in homes.itertuples()))
             st.caption("Their names are in the table of nodes below the drawing.")
 
         people = node_table(graph)

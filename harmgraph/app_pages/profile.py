@@ -8,7 +8,7 @@ import streamlit as st
 from core.errors import PersonNotFound
 from harmgraph.ui import data
 from harmgraph.ui.chrome import current_view, need_incidents, open_network
-from harmgraph.ui.format import FLAG_LABELS, flag_chips
+from harmgraph.ui.format import FLAG_LABELS, flag_chips, md
 from harmgraph.ui.timeline import timeline_figure, timeline_rows
 
 view = current_view()
@@ -25,7 +25,7 @@ if need_incidents(view):
     try:
         evidence = data.evidence(key, person_id)
     except PersonNotFound:
-        st.error(f"No person {person_id} in the store.")
+        st.error(f"No person {md(person_id)} in the store.")
         st.stop()
     with view.settings.open_store() as store:
         records = store.person_record_rows(person_id)
@@ -35,14 +35,14 @@ if need_incidents(view):
 
     person = evidence.person
     perp = evidence.perpetrator
-    st.header(f"{person.get('display_name') or person_id}")
-    st.caption(f"{person_id} · records {person.get('record_ids')} · sex {person.get('sex') or 'not recorded'} · "
+    st.header(md(person.get('display_name') or person_id))
+    st.caption(f"{md(person_id)} · records {md(person.get('record_ids'))} · sex {md(person.get('sex') or 'not recorded')} · "
                f"born {pd.Timestamp(person['date_of_birth']):%Y-%m-%d}" if pd.notna(person.get("date_of_birth"))
-               else f"{person_id} · records {person.get('record_ids')} · sex {person.get('sex') or 'not recorded'}")
+               else f"{md(person_id)} · records {md(person.get('record_ids'))} · sex {md(person.get('sex') or 'not recorded')}")
 
     if perp is not None:
-        st.markdown(f"**Reason:** {perp['reasons']}")
-        st.markdown(f"**Order:** {perp['order_reason']}")
+        st.markdown(f"**Reason:** {md(perp['reasons'])}")
+        st.markdown(f"**Order:** {md(perp['order_reason'])}")
         m1, m2, m3, m4, m5 = st.columns(5)
         m1.metric("Rank (overall)", f"{perp['rank']}")
         m2.metric("Score", f"{perp['score']:.2f}")
@@ -52,7 +52,7 @@ if need_incidents(view):
         if perp.get("flags"):
             st.warning(flag_chips(perp["flags"]))
             # A list, not a table: the reasons are sentences a chair reads out in full.
-            st.markdown("\n".join(f"- **{FLAG_LABELS.get(flag, flag)}**: {reason}"
+            st.markdown("\n".join(f"- **{md(FLAG_LABELS.get(flag, flag))}**: {md(reason)}"
                                    for flag, reason in evidence.flag_reasons[["flag", "reason"]].itertuples(index=False)))
         st.subheader("RFGV breakdown")
         st.dataframe(evidence.components, hide_index=True, width="stretch", column_config={
@@ -64,7 +64,7 @@ if need_incidents(view):
     else:
         st.info("Not a perpetrator of any incident in the scoring window.")
     if evidence.victim is not None:
-        st.markdown(f"**As a victim:** {evidence.victim['reasons']}")
+        st.markdown(f"**As a victim:** {md(evidence.victim['reasons'])}")
 
     if view.can("network") and st.button("Explore network", icon=":material/hub:", key="profile_network"):
         open_network(person_id)

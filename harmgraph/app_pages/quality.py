@@ -8,8 +8,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from harmgraph.ui.chrome import audit, current_view
-from harmgraph.ui.format import csv_bytes, human_headers
+from harmgraph.ui.chrome import audit, audit_once, current_view
+from harmgraph.ui.format import csv_bytes, human_headers, md
 
 
 def load_summary(loads: pd.DataFrame) -> pd.DataFrame:
@@ -46,7 +46,7 @@ if loads.empty:
     st.stop()
 last = loads.iloc[-1]
 st.subheader("Last load")
-st.markdown(f"**{last['load_id']}** from `{last['source']}`, finished {last['finished_at']}. "
+st.markdown(f"**{md(last['load_id'])}** from {md(last['source'])}, finished {last['finished_at']}. "
             f"{len(loads)} load(s) held in all.")
 summary = load_summary(loads)
 st.dataframe(summary, hide_index=True, width="stretch", column_config=human_headers(summary.columns))
@@ -57,6 +57,8 @@ st.caption("Rows that broke a rule of the data contract were not loaded. Row num
 load_ids = ["all loads", *loads["load_id"].iloc[::-1]]
 chosen = st.selectbox("Load", load_ids, key="quality_load")
 shown = quarantined if chosen == "all loads" else quarantined[quarantined["load_id"] == chosen]
+# The quarantine holds raw input values (names among them): looking at them is logged.
+audit_once(view, "list", "quarantine", f"app: {len(shown)} row(s) of {chosen}, {len(warnings)} warning(s)")
 if shown.empty:
     st.success("No rows quarantined.")
 else:

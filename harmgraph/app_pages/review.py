@@ -17,6 +17,7 @@ from core.errors import HarmgraphError
 from harmgraph.identity_review import KINDS, SHOWN_COLUMNS, decide, review_rows
 from harmgraph.ui import data
 from harmgraph.ui.chrome import audit, current_view
+from harmgraph.ui.format import md
 
 DECISIONS = {"link: the same person": True, "unlink: two different people": False}
 
@@ -46,12 +47,13 @@ st.dataframe(rows[SHOWN_COLUMNS], hide_index=True, width="stretch", key="review_
 item_id = st.selectbox("Item", rows["item_id"].tolist(), key="review_item")
 item = rows[rows["item_id"] == item_id].iloc[0]
 st.subheader(f"{item_id}: {item['kind']}")
-st.markdown(f"{item['note']}")
+st.markdown(md(item['note']))
 left, right = st.columns(2)
-left.markdown(f"**{item['record_l']}**  \nperson {item['person_l']}")
-right.markdown(f"**{item['record_r']}**  \nperson {item['person_r']}")
-st.markdown(f"**Evidence for one person:** {item['evidence_for']}")
-st.markdown(f"**Evidence against:** {item['evidence_against']}")
+# The records hold names as the source wrote them: shown as text, never as markdown.
+left.markdown(f"**{md(item['record_l'])}**  \nperson {md(item['person_l'])}")
+right.markdown(f"**{md(item['record_r'])}**  \nperson {md(item['person_r'])}")
+st.markdown(f"**Evidence for one person:** {md(item['evidence_for'])}")
+st.markdown(f"**Evidence against:** {md(item['evidence_against'])}")
 
 if not view.can("decide_identity"):
     st.info(f"The {view.role} role reads the queue; an analyst decides.")
@@ -74,5 +76,5 @@ if submitted:
     except HarmgraphError as exc:
         st.error(str(exc))
         st.stop()
-    st.success(f"Recorded {done.replace('_', '-')} for {item['record_id_l']} / {item['record_id_r']}; "
+    st.success(f"Recorded {done.replace('_', '-')} for {md(item['record_id_l'])} / {md(item['record_id_r'])}; "
                f"{persons} persons after re-resolving.")

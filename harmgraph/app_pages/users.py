@@ -7,7 +7,7 @@ import streamlit as st
 from harmgraph.access import ROLES
 from harmgraph.accounts import AccountError, add_user, set_active, user_listing
 from harmgraph.ui.chrome import current_view
-from harmgraph.ui.format import human_headers
+from harmgraph.ui.format import human_headers, md
 
 view = current_view()
 st.title("Users")
@@ -40,7 +40,7 @@ if added:
     try:
         with view.settings.open_store() as store:
             add_user(store, name, str(role), password or None, view.user)
-        st.session_state["add_user_done"] = f"Added {name.strip()} as {role}."
+        st.session_state["add_user_done"] = f"Added {md(name.strip())} as {role}."
         st.rerun()
     except AccountError as exc:
         st.error(str(exc))

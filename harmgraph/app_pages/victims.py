@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from harmgraph.ui.chrome import current_view, need_incidents, open_profile
-from harmgraph.ui.format import flag_chips, provenance_line, short_flags
+from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_profile
+from harmgraph.ui.format import flag_chips, md, provenance_line, short_flags
 from harmgraph.ui.list_table import victim_table
 from scoring.lists import PerpetratorList, VictimList, list_notes, victim_scope
 from scoring.victims import offenders_of as victim_offenders
@@ -47,6 +47,8 @@ if need_incidents(view):
     table = ranked.head(int(top)).assign(
         flag_text=lambda f: f["flags"].map(lambda v: " · ".join(short_flags(v))),
         last_day=lambda f: pd.to_datetime(f["last_incident"]).dt.date)
+    audit_once(view, "list", f"victims:{which}",
+               f"app: {len(table)} of {len(ranked)} shown as of {view.as_of}, {view.lookback_years:g}-year window")
     list_slot = st.container()
     with st.expander("Sort the list as a grid (select a victim to list every offender)"):
         event = st.dataframe(
@@ -71,8 +73,10 @@ if need_incidents(view):
     rows = event.selection.rows if event is not None else []
     if rows:
         victim = table.iloc[rows[0]]
-        st.subheader(f"Offenders of {victim['display_name']} ({victim['person_id']})")
+        st.subheader(f"Offenders of {md(victim['display_name'])} ({md(victim['person_id'])})")
         offenders = offenders_of(key, str(victim["person_id"]))
+        # Every offender of one woman: a view of her record.
+        audit_once(view, "view_person", str(victim["person_id"]), f"app: offenders of a victim as of {view.as_of}")
         picked = st.dataframe(offenders, key="victim_offenders", on_select="rerun", selection_mode="single-row",
                               hide_index=True, width="stretch",
                               column_config={"rank": st.column_config.NumberColumn("Overall rank"),
@@ -84,7 +88,7 @@ if need_incidents(view):
                                              "flags": st.column_config.TextColumn("Flags")})
         if picked is not None and picked.selection.rows:
             offender = offenders.iloc[picked.selection.rows[0]]
-            if st.button(f"Open profile of {offender['display_name']} ({offender['offender_id']})",
+            if st.button(f"Open profile of {md(offender['display_name'])} ({md(offender['offender_id'])})",
                          type="primary", key="victim_open_offender"):
                 open_profile(str(offender["offender_id"]))
     else:

@@ -14,6 +14,7 @@ from harmgraph.context import provenance
 from harmgraph.ui import data
 from harmgraph.access import can
 from harmgraph.accounts import Account
+from harmgraph.ui.format import md
 from harmgraph.ui.settings import Settings
 
 # The page scripts, found beside this package (so an installed wheel works from any directory).
@@ -88,7 +89,7 @@ def sidebar(settings: Settings, account: Account) -> View:
         lookback = st.number_input("Look-back window (years)", min_value=0.5, max_value=20.0,
                                    value=float(base.lookback_years), step=0.5, key="lookback_years",
                                    help=f"Config {base.version} uses {base.lookback_years:g} years.")
-        st.caption(f"Signed in as **{account.name}** ({account.role})")
+        st.caption(f"Signed in as **{md(account.name)}** ({account.role})")
         if st.button("Sign out", key="sign_out"):
             from harmgraph.ui.auth import sign_out
 
@@ -101,6 +102,16 @@ def audit(view: View, action: str, subject: str, detail: str = "", reason: str =
     """Append one row to the store's access log (opened just for this write)."""
     with view.settings.open_store() as store:
         store.record_audit(view.user, action, subject, detail, reason=reason)
+
+
+def audit_once(view: View, action: str, subject: str, detail: str = "") -> None:
+    """Log a page view once per session for what it shows (``action``, ``subject``, ``detail``):
+    Streamlit re-runs the page on every click, and each re-run is not a new view."""
+    logged = st.session_state.setdefault("audit_logged", set())
+    entry = (view.user, action, subject, detail)
+    if entry not in logged:
+        audit(view, action, subject, detail)
+        logged.add(entry)
 
 
 def open_profile(person_id: str) -> None:

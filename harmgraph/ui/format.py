@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.export import neutralise_formulas, to_csv
+from harmgraph.terminal import clean
 from scoring.config import RFGV, ScoringConfig
 from scoring.signals import registry
 
@@ -60,6 +61,29 @@ def flag_names(flags: object) -> list[str]:
     if not isinstance(flags, str) or not flags:
         return []
     return [f for f in flags.split(";") if f]
+
+
+# What starts markdown anywhere in a line (emphasis, code, links and images, autolinks, HTML
+# entities), Streamlit's own ":red[...]" / ":material/icon:" directives and emoji codes (':'),
+# and LaTeX ('$'); and what starts a block only at the start of a line (lists, headings).
+_MARKDOWN_INLINE = re.compile(r"([\\`*_{}\[\]<>~:$&])")
+_MARKDOWN_LEADING = re.compile(r"^(\s*)([-+=#>]|\d+(?=[.)]))")
+
+
+def md(value: object) -> str:
+    """``value`` as literal text inside Streamlit markdown (titles, captions, messages, button
+    labels): markdown characters escaped, control characters shown as escapes, one line.
+
+    >>> print(md("[/] **Jo** :red[x] $y$ (P-1a)"))
+    \\[/\\] \\*\\*Jo\\*\\* \\:red\\[x\\] \\$y\\$ (P-1a)
+    >>> print(md("# 1. Anne\\x1b[31m".encode().decode("unicode_escape")))
+    \\# 1. Anne\\\\x1b\\[31m
+    >>> print(md("1. first"))
+    1\\. first
+    """
+    text = _MARKDOWN_INLINE.sub(r"\\\1", clean("" if value is None else str(value)).replace("\n", " "))
+    return _MARKDOWN_LEADING.sub(lambda m: m.group(1) + ("\\" + m.group(2) if not m.group(2).isdigit()
+                                                         else m.group(2) + "\\"), text, count=1)
 
 
 def flag_chips(flags: object) -> str:

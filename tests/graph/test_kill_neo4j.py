@@ -71,14 +71,15 @@ def extracts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"earlier": root / "earlier", "later": root / "later"}
 
 
-def _reset_to_before(store: GraphStore, earlier: Path, catalogue) -> None:  # type: ignore[no-untyped-def]
+def _reset_to_before(store: GraphStore, earlier: Path, catalogue, cli_users) -> None:  # type: ignore[no-untyped-def]
     store.delete_everything()
     ingest_folder(earlier, store, catalogue.keys)
+    cli_users.into(store)  # the command-line load signs in as the session's user
 
 
 def test_a_killed_neo4j_load_leaves_before_or_after_and_a_rerun_completes_it(
-        neo4j_store: GraphStore, bolt_server, extracts, catalogue) -> None:
-    _reset_to_before(neo4j_store, extracts["earlier"], catalogue)
+        neo4j_store: GraphStore, bolt_server, extracts, catalogue, cli_users) -> None:
+    _reset_to_before(neo4j_store, extracts["earlier"], catalogue, cli_users)
     before = fingerprint(neo4j_store)
     started = time.monotonic()
     _finish(_ingest(extracts["later"], bolt_server))
@@ -89,7 +90,7 @@ def test_a_killed_neo4j_load_leaves_before_or_after_and_a_rerun_completes_it(
     rng = random.Random(20261201)
     outcomes = []
     for number in range(KILLS):
-        _reset_to_before(neo4j_store, extracts["earlier"], catalogue)
+        _reset_to_before(neo4j_store, extracts["earlier"], catalogue, cli_users)
         assert fingerprint(neo4j_store) == before
         delay = rng.uniform(0.3 * duration, 0.95 * duration)  # past start-up, into the work
         process = _ingest(extracts["later"], bolt_server)

@@ -410,7 +410,7 @@ def test_sync_copies_an_embedded_store_into_neo4j(store, neo4j_store, load, forc
 
 
 def test_the_sync_command_runs_from_the_cli(store, neo4j_store, load, force_factory, bolt_server,
-                                            monkeypatch, tmp_path) -> None:
+                                            monkeypatch, tmp_path, cli_users) -> None:
     from typer.testing import CliRunner
 
     from harmgraph.cli import app
@@ -418,6 +418,8 @@ def test_the_sync_command_runs_from_the_cli(store, neo4j_store, load, force_fact
     load(small_force(force_factory), store)
     path = store.location
     store.close()
+    cli_users(path)
+    monkeypatch.setenv("HARMGRAPH_USER", "admin")  # a copy of the whole store is an admin's
     monkeypatch.setenv("NEO4J_USER", bolt_server["user"] or "")
     monkeypatch.setenv("NEO4J_PASSWORD", bolt_server["password"] or "")
     if bolt_server["database"]:

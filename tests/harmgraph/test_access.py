@@ -73,7 +73,13 @@ def test_bad_users_are_refused(store) -> None:
 
 def test_users_commands_add_list_and_disable(tmp_path, monkeypatch) -> None:
     path = str(tmp_path / "s.duckdb")
+    # The first user of a new store is an admin, added without signing in (bootstrap)...
+    monkeypatch.setenv("HARMGRAPH_USER", "root")
     monkeypatch.setenv("HARMGRAPH_PASSWORD", PASSWORD)
+    first = runner.invoke(app, ["users", "add", "root", "--role", "admin", "--store", path])
+    assert first.exit_code == 0 and "first admin" in first.output, first.output
+    # ...after which the admin signs in, and each new user's password comes from its own variable.
+    monkeypatch.setenv("HARMGRAPH_NEW_PASSWORD", "dee's own password")
     added = runner.invoke(app, ["users", "add", "dee", "--role", "detective", "--store", path])
     assert added.exit_code == 0, added.output
     sso = runner.invoke(app, ["users", "add", "chair@force.police.uk", "--role", "matac_chair", "--sso",
@@ -86,5 +92,37 @@ def test_users_commands_add_list_and_disable(tmp_path, monkeypatch) -> None:
     assert wrong.exit_code != 0
     with EmbeddedStore(path) as store:
         assert store.user("dee")["active"] == False  # noqa: E712 (numpy bool)
-        assert authenticate(store, "dee", PASSWORD) is None
+        assert authenticate(store, "dee", "dee's own password") is None  # disabled
         assert authenticate(store, "chair@force.police.uk", "") is None  # SSO-only: no password works
+        log = store.audit_log()
+    assert log.loc[log["action"] == "bootstrap", "who"].tolist() == ["(bootstrap)"]
+    assert set(log.loc[log["action"].isin(["user_add", "user_disable"]), "who"].iloc[1:]) == {"root (admin)"}
+    assert verify(log).ok
+
+
+def test_the_first_user_must_be_an_admin(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HARMGRAPH_PASSWORD", PASSWORD)
+    result = runner.invoke(app, ["users", "add", "ana", "--role", "analyst", "--store", str(tmp_path / "s.duckdb")])
+    assert result.exit_code == 2 and "first user must be an admin" in result.output
+
+
+def test_the_cli_and_the_app_read_one_permission_table() -> None:
+    """Every action the command line checks is in the table, and the loader does only that."""
+    import inspect
+
+    import harmgraph.cli
+    import harmgraph.cmd_access
+    import harmgraph.cmd_evidence
+    import harmgraph.cmd_graph
+    import harmgraph.cmd_identity
+    import harmgraph.cmd_matac
+    import harmgraph.cmd_signals
+    import re
+
+    checked = set()
+    for module in (harmgraph.cli, harmgraph.cmd_access, harmgraph.cmd_evidence, harmgraph.cmd_graph,
+                   harmgraph.cmd_identity, harmgraph.cmd_matac, harmgraph.cmd_signals):
+        checked |= set(re.findall(r'sign_in\([^,]+, "(\w+)"', inspect.getsource(module)))
+    assert checked and checked <= set(ACTIONS), checked - set(ACTIONS)
+    assert PERMISSIONS["loader"].actions == {"load"}
+    assert [r for r in ROLES if can(r, "sync")] == ["admin"]

@@ -11,9 +11,11 @@ from graph.embedded import EmbeddedStore
 from harmgraph.cli import app
 
 runner = CliRunner()
+ADMIN = {"HARMGRAPH_USER": "admin"}  # the access log is the admin's to read
 
 
 def _store_with_entries(path, n: int = 5) -> None:  # type: ignore[no-untyped-def]
+    """A store holding ``n`` entries and no users (the CLI tests add them after the tampering)."""
     with EmbeddedStore(path) as store:
         for number in range(n):
             store.record_audit(f"user{number}", "view_person", f"P-{number}", f"detail {number}",
@@ -31,13 +33,14 @@ def test_each_entry_is_chained_to_the_one_before(tmp_path) -> None:
     assert verify(log).ok
 
 
-def test_editing_an_entry_directly_in_duckdb_is_detected_and_named(tmp_path) -> None:
+def test_editing_an_entry_directly_in_duckdb_is_detected_and_named(tmp_path, cli_users) -> None:
     path = tmp_path / "s.duckdb"
     _store_with_entries(path)
     con = duckdb.connect(str(path))
     con.execute("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 3")
     con.close()
-    result = runner.invoke(app, ["audit", "--verify", "--store", str(path)])
+    cli_users(path)
+    result = runner.invoke(app, ["audit", "--verify", "--store", str(path)], env=ADMIN)
     assert result.exit_code == 1
     assert "broken" in result.output and "entry 3" in result.output and "changed" in result.output
 
@@ -68,17 +71,19 @@ def test_rewriting_an_entry_and_its_own_hash_still_breaks_the_next_link(tmp_path
     assert not report.ok and report.broken_seq == 3 and "prev_hash" in report.problem
 
 
-def test_an_intact_log_verifies_from_the_cli(tmp_path) -> None:
+def test_an_intact_log_verifies_from_the_cli(tmp_path, cli_users) -> None:
     path = tmp_path / "s.duckdb"
     _store_with_entries(path)
-    result = runner.invoke(app, ["audit", "--verify", "--store", str(path)])
+    cli_users(path)
+    result = runner.invoke(app, ["audit", "--verify", "--store", str(path)], env=ADMIN)
     assert result.exit_code == 0, result.output
-    assert "intact: 5 entries" in result.output
-    listing = runner.invoke(app, ["audit", "--store", str(path), "--format", "csv"])
+    assert "intact: 6 entries" in result.output  # the five, and the admin's sign-in
+    listing = runner.invoke(app, ["audit", "--store", str(path), "--format", "csv"], env=ADMIN)
     assert listing.exit_code == 0 and "view_person" in listing.output
     with EmbeddedStore(path) as store:  # verifying and listing are themselves logged, and chained
         log = store.audit_log()
-    assert log["action"].tolist()[-2:] == ["audit_verify", "view_audit"] and verify(log).ok
+    assert log["action"].tolist()[-4:] == ["sign_in", "audit_verify", "sign_in", "view_audit"] and verify(log).ok
+    assert set(log["who"].tolist()[-4:]) == {"admin (admin)"}
 
 
 def test_a_log_written_before_the_chain_is_chained_when_the_store_opens(tmp_path) -> None:
@@ -95,7 +100,7 @@ def test_a_log_written_before_the_chain_is_chained_when_the_store_opens(tmp_path
     assert verify(log).ok
 
 
-def test_exports_to_a_file_need_a_reason_which_is_logged(tmp_path, force_factory, load) -> None:
+def test_exports_to_a_file_need_a_reason_which_is_logged(tmp_path, force_factory, load, cli_users) -> None:
     path = tmp_path / "s.duckdb"
     force = force_factory()
     force.person("R1", "John", "Smith", "M")
@@ -103,6 +108,7 @@ def test_exports_to_a_file_need_a_reason_which_is_logged(tmp_path, force_factory
     force.incident("I1", "2025-01-10", "abh", "R1", ("R2",))
     with EmbeddedStore(path) as store:
         load(force, store)
+    cli_users(path)
     out = tmp_path / "top.csv"
     refused = runner.invoke(app, ["rank", "--store", str(path), "--format", "csv", "-o", str(out)])
     assert refused.exit_code == 2 and "--reason" in refused.output and not out.exists()

@@ -27,7 +27,8 @@ def _one_line_error(done: subprocess.CompletedProcess[str], code: int, words: st
 
 
 @pytest.mark.parametrize("command", [
-    ["rank"], ["victims"], ["explain", "P-0000000001"], ["persons"], ["audit"], ["quarantine"],
+    ["rank"], ["victims"], ["explain", "P-0000000001"], ["persons", "--reason", "x"], ["audit"],
+    ["quarantine", "--reason", "x"],
     ["matac", "history"]])
 def test_a_command_that_reads_refuses_a_store_that_does_not_exist(tmp_path: Path, command: list[str]) -> None:
     missing = tmp_path / "typo.duckdb"
@@ -37,7 +38,7 @@ def test_a_command_that_reads_refuses_a_store_that_does_not_exist(tmp_path: Path
 
 def test_users_add_creates_the_store(tmp_path: Path) -> None:
     store = tmp_path / "new.duckdb"
-    done = _cli("users", "add", "ana", "--role", "analyst", "--store", str(store),
+    done = _cli("users", "add", "ana", "--role", "admin", "--store", str(store),
                 HARMGRAPH_PASSWORD="a long enough password")
     assert done.returncode == 0, done.stderr
     assert store.exists()

@@ -34,10 +34,11 @@ def evidence_force(force_factory):  # type: ignore[no-untyped-def]
     return force
 
 
-def test_backtest_prints_the_table_and_writes_csv(tmp_path: Path, force_factory, load) -> None:  # type: ignore[no-untyped-def]
+def test_backtest_prints_the_table_and_writes_csv(tmp_path: Path, force_factory, load, cli_users) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cli.duckdb"
     with EmbeddedStore(path) as store:
         load(evidence_force(force_factory), store)
+    cli_users(path)
     csv_path = tmp_path / "results.csv"
     text = _run("backtest", "--store", str(path), "--as-of", "2025-06-30", "--horizon", "180", "--top-k", "1",
                 "--every-months", "3", "--times", "2", "-o", str(csv_path))
@@ -51,10 +52,11 @@ def test_backtest_prints_the_table_and_writes_csv(tmp_path: Path, force_factory,
         assert "backtest" in set(store.audit_log()["action"])
 
 
-def test_backtest_with_learned_weights_shows_both(tmp_path: Path, force_factory, load) -> None:  # type: ignore[no-untyped-def]
+def test_backtest_with_learned_weights_shows_both(tmp_path: Path, force_factory, load, cli_users) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cli.duckdb"
     with EmbeddedStore(path) as store:
         load(evidence_force(force_factory), store)
+    cli_users(path)
     text = _run("backtest", "--store", str(path), "--as-of", "2025-06-30", "--horizon", "90", "--learned")
     assert "Weights: default beside learned" in text and "learned" in text
     # Bands: the default beside those learned (two people is too few to learn any: defaults kept).
@@ -62,10 +64,11 @@ def test_backtest_with_learned_weights_shows_both(tmp_path: Path, force_factory,
     assert "Back-test: learned beside the default" in text and "+bands" in text
 
 
-def test_fairness_prints_groups_with_caveats(tmp_path: Path, force_factory, load) -> None:  # type: ignore[no-untyped-def]
+def test_fairness_prints_groups_with_caveats(tmp_path: Path, force_factory, load, cli_users) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cli.duckdb"
     with EmbeddedStore(path) as store:
         load(evidence_force(force_factory), store)
+    cli_users(path)
     csv_path = tmp_path / "fairness.csv"
     text = _run("fairness", "--store", str(path), "--top", "1", "--as-of", "2025-06-30", "-o", str(csv_path))
     assert "not used to score" in text and "Wilson" in text

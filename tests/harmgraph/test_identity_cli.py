@@ -36,27 +36,27 @@ def twice_recorded_force(force_factory):
 
 
 def _persons(store: Path) -> pd.DataFrame:
-    return pd.read_csv(pd.io.common.StringIO(_run("persons", "--store", str(store))), dtype=str)
+    return pd.read_csv(pd.io.common.StringIO(_run("persons", "--store", str(store), "--reason", "test")), dtype=str)
 
 
 def _top(store: Path) -> dict[str, object]:
-    return json.loads(_run("rank", "--store", str(store), "--format", "json"))["rows"][0]
+    return json.loads(_run("rank", "--store", str(store), "--format", "json", "--reason", "test"))["rows"][0]
 
 
-def test_records_of_one_person_are_counted_once_with_all_victims(tmp_path: Path, force_factory) -> None:
+def test_records_of_one_person_are_counted_once_with_all_victims(tmp_path: Path, force_factory, cli_users) -> None:
     folder = twice_recorded_force(force_factory).write(tmp_path / "force")
     store = tmp_path / "store.duckdb"
-    _run("ingest", str(folder), "--store", str(store))
+    _run("ingest", str(folder), "--store", str(cli_users(store)))
     top = _top(store)
     assert top["record_ids"] == "A1;N1"
     assert top["frequency"] == 3
     assert top["victims"] == 2  # Amy Clarke recorded twice is one victim, Beth Owens the other
 
 
-def test_unlink_and_link_survive_re_resolving(tmp_path: Path, force_factory) -> None:
+def test_unlink_and_link_survive_re_resolving(tmp_path: Path, force_factory, cli_users) -> None:
     folder = twice_recorded_force(force_factory).write(tmp_path / "force")
     store = tmp_path / "store.duckdb"
-    _run("ingest", str(folder), "--store", str(store))
+    _run("ingest", str(folder), "--store", str(cli_users(store)))
     _run("unlink", "N1", "A1", "--store", str(store), "--reason", "different men, checked PNC")
     _run("link", "V1", "W1", "--store", str(store), "--reason", "test of a must-link")
     for _ in range(2):  # the overrides hold on every later resolve
@@ -66,19 +66,19 @@ def test_unlink_and_link_survive_re_resolving(tmp_path: Path, force_factory) -> 
         _run("resolve", "--store", str(store))
 
 
-def test_link_names_an_unknown_record(tmp_path: Path, force_factory) -> None:
+def test_link_names_an_unknown_record(tmp_path: Path, force_factory, cli_users) -> None:
     folder = twice_recorded_force(force_factory).write(tmp_path / "force")
     store = tmp_path / "store.duckdb"
-    _run("ingest", str(folder), "--store", str(store))
+    _run("ingest", str(folder), "--store", str(cli_users(store)))
     result = runner.invoke(app, ["link", "N1", "NOPE", "--store", str(store)])
     assert result.exit_code != 0
     assert "NOPE" in str(result.exception) or "NOPE" in result.output
 
 
-def test_a_force_resolution_config_is_read_and_a_bad_one_is_named(tmp_path: Path, force_factory) -> None:
+def test_a_force_resolution_config_is_read_and_a_bad_one_is_named(tmp_path: Path, force_factory, cli_users) -> None:
     folder = twice_recorded_force(force_factory).write(tmp_path / "x")
     store = tmp_path / "s.duckdb"
-    _run("ingest", str(folder), "--store", str(store))
+    _run("ingest", str(folder), "--store", str(cli_users(store)))
     assert len(_persons(store)) == 3  # John and Amy each merged by default
     # Nothing short of certainty is accepted now, so both pairs stay apart.
     strict = tmp_path / "strict.yaml"
@@ -93,8 +93,9 @@ def test_a_force_resolution_config_is_read_and_a_bad_one_is_named(tmp_path: Path
     assert "blocking_rulez" in str(result.exception)
 
 
-def test_the_access_log_of_a_person_follows_a_merge(tmp_path: Path, force_factory) -> None:
-    store = tmp_path / "store.duckdb"
+def test_the_access_log_of_a_person_follows_a_merge(tmp_path: Path, force_factory, cli_users,  # type: ignore[no-untyped-def]
+                                                    monkeypatch) -> None:
+    store = cli_users(tmp_path / "store.duckdb")
     force = force_factory()
     force.person("S1", "Steven", "Price", "M", date_of_birth="1984-05-05", postcode="NE1 1AA")
     force.person("S2", "Steve", "Pryce", "M", date_of_birth="1990-11-23", postcode="SR2 3AF")
@@ -110,6 +111,7 @@ def test_the_access_log_of_a_person_follows_a_merge(tmp_path: Path, force_factor
     survivor = next(pid for pid, records in after.items() if records == "S1;S2")
     gone = ({before["S1"], before["S2"]} - {survivor}).pop()
 
+    monkeypatch.setenv("HARMGRAPH_USER", "admin")  # the access log is the admin's to read
     log = pd.read_csv(pd.io.common.StringIO(_run("audit", "--person", gone, "--format", "csv", "--last", "0",
                                                  "--store", str(store))), dtype=str)
     views = log[log["action"] == "view_person"]

@@ -8,7 +8,6 @@ protected by a DVPO; S3 assaults one woman (2025-02-25), S2 another (2025-12-01)
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +26,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def store(tmp_path: Path, force_factory, load) -> str:  # type: ignore[no-untyped-def]
+def store(tmp_path: Path, force_factory, load, cli_users) -> str:  # type: ignore[no-untyped-def]
     force = force_factory()
     force.person("S1", "Suspect", "One", "M")
     force.person("S2", "Suspect", "Two", "M")
@@ -45,7 +44,7 @@ def store(tmp_path: Path, force_factory, load) -> str:  # type: ignore[no-untype
     path = tmp_path / "pack.duckdb"
     with EmbeddedStore(path) as opened:
         load(force, opened)
-    return str(path)
+    return str(cli_users(path))
 
 
 def _ids(store: str) -> dict[str, str]:
@@ -67,7 +66,7 @@ def test_the_pack_has_a_cover_an_agenda_and_one_page_per_candidate_shown(store, 
     pages = _pack(store, tmp_path / "two.pdf", "--top", "2")
     assert len(pages) == 2 + 2
     cover, agenda, first, second = pages
-    assert "MATAC meeting pack" in cover and "panel of 5 January" in cover and getpass.getuser() in cover
+    assert "MATAC meeting pack" in cover and "panel of 5 January" in cover and "analyst (analyst)" in cover  # the signed-in user
     assert load_config().fingerprint() in cover and "2025-12-01" in cover and "2026-01-05" in cover
     assert "Agenda: meeting of 2026-01-05" in agenda
     assert ids["S1"] in agenda and ids["S2"] in agenda and ids["S3"] not in agenda

@@ -64,13 +64,14 @@ def test_a_longer_period_and_an_earlier_date_list_fewer(archive) -> None:
     assert set(earlier["record_id"]) == {"IDLE"}  # the 2012 incident is within six years of 2016
 
 
-def test_dry_run_from_the_cli_names_no_one_and_deletes_nothing(archive, tmp_path) -> None:
+def test_dry_run_from_the_cli_names_no_one_and_deletes_nothing(archive, tmp_path, cli_users) -> None:
     config = tmp_path / "retention.yaml"
     config.write_text("retention_review_years: 6\n")
+    cli_users(archive)
     with EmbeddedStore(archive) as store:
         before = store.counts()
     result = runner.invoke(app, ["retention", "--dry-run", "--store", str(archive), "--as-of", "2025-06-30",
-                                 "--config", str(config), "--format", "csv"])
+                                 "--config", str(config), "--format", "csv"], env={"HARMGRAPH_USER": "admin"})
     assert result.exit_code == 0, result.output
     assert "3 of 7 person records past review" in result.output
     frame = pd.read_csv(io.StringIO(result.stdout[result.stdout.index("record_id"):]))

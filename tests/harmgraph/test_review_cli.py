@@ -34,9 +34,9 @@ def _namesakes(force_factory):  # type: ignore[no-untyped-def]
     return force
 
 
-def test_review_lists_what_the_rules_kept_apart_and_a_decision_links(tmp_path: Path, force_factory) -> None:
+def test_review_lists_what_the_rules_kept_apart_and_a_decision_links(tmp_path: Path, force_factory, cli_users) -> None:
     store = tmp_path / "store.duckdb"
-    _run("ingest", str(_namesakes(force_factory).write(tmp_path / "force")), "--store", str(store))
+    _run("ingest", str(_namesakes(force_factory).write(tmp_path / "force")), "--store", str(cli_users(store)))
     items = json.loads(_run("review", "--store", str(store), "--format", "json"))
     kinds = {item["kind"] for item in items}
     assert {"dob_conflict", "ambiguous_record"} <= kinds
@@ -63,16 +63,16 @@ def test_review_lists_what_the_rules_kept_apart_and_a_decision_links(tmp_path: P
     assert lineage["cause"].str.startswith("must_link S1/S2").any()
 
 
-def test_a_decision_needs_same_or_different(tmp_path: Path, force_factory) -> None:
+def test_a_decision_needs_same_or_different(tmp_path: Path, force_factory, cli_users) -> None:
     store = tmp_path / "store.duckdb"
-    _run("ingest", str(_namesakes(force_factory).write(tmp_path / "force")), "--store", str(store))
+    _run("ingest", str(_namesakes(force_factory).write(tmp_path / "force")), "--store", str(cli_users(store)))
     result = runner.invoke(app, ["review", "--decide", "RV-00000000", "--store", str(store)])
     assert result.exit_code != 0
 
 
 def test_a_possible_duplicate_victim_behind_a_new_partner_claim_is_queued_and_decided(
-        tmp_path: Path, duplicate_victim_force) -> None:
-    store = tmp_path / "store.duckdb"
+        tmp_path: Path, duplicate_victim_force, cli_users) -> None:  # type: ignore[no-untyped-def]
+    store = cli_users(tmp_path / "store.duckdb")
     _run("ingest", str(duplicate_victim_force.write(tmp_path / "force")), "--store", str(store))
     with EmbeddedStore(store) as graph_store:
         person = graph_store.clusters().set_index("record_id")["person_id"]
@@ -85,7 +85,7 @@ def test_a_possible_duplicate_victim_behind_a_new_partner_claim_is_queued_and_de
     assert item["evidence_for"] == "names a keying error apart"
     assert "date of birth missing on one record" in item["evidence_against"]
     assert item["note"].startswith(f"possible duplicate victim of {person['S']}")
-    ranked = json.loads(_run("rank", "--store", str(store), "--format", "json"))
+    ranked = json.loads(_run("rank", "--store", str(store), "--format", "json", "--reason", "test"))
     steven = next(row for row in ranked["rows"] if row["person_id"] == person["S"])
     assert "uncertain: 1 pair of these victims may be one person recorded twice" in steven["reasons"]
 
@@ -93,7 +93,7 @@ def test_a_possible_duplicate_victim_behind_a_new_partner_claim_is_queued_and_de
          "--store", str(store))
     assert json.loads(_run("review", "--store", str(store), "--kind", "duplicate_victim",
                            "--format", "json")) == []
-    ranked = json.loads(_run("rank", "--store", str(store), "--format", "json"))
+    ranked = json.loads(_run("rank", "--store", str(store), "--format", "json", "--reason", "test"))
     steven = next(row for row in ranked["rows"] if row["person_id"] == person["S"])
     assert "uncertain" not in steven["reasons"] and steven["victims"] == 2
     with EmbeddedStore(store) as graph_store:

@@ -17,7 +17,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def shop(tmp_path, force_factory, load):  # type: ignore[no-untyped-def]
+def shop(tmp_path, force_factory, load, cli_users):  # type: ignore[no-untyped-def]
     """A store with two perpetrators (one with two records) and their victims."""
     path = tmp_path / "s.duckdb"
     force = force_factory()
@@ -40,7 +40,7 @@ def shop(tmp_path, force_factory, load):  # type: ignore[no-untyped-def]
         force.incident(f"I{number}", f"2024-0{number - 6}-11", offence, f"R{number}", ("R3",))
     with EmbeddedStore(path) as store:
         load(force, store)
-    return path
+    return cli_users(path)
 
 
 def _share(path, key, out, *extra: str):  # type: ignore[no-untyped-def]

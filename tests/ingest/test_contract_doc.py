@@ -211,7 +211,7 @@ def test_list_columns_are_documented(doc: dict[str, Section]) -> None:
 
 
 def test_exports_write_the_documented_columns(doc: dict[str, Section], tmp_path: Path, force_factory,  # type: ignore[no-untyped-def]
-                                              catalogue) -> None:
+                                              catalogue, cli_users) -> None:
     """The real commands' CSV headers, on a tiny force with one bad row."""
     force = force_factory()
     force.person("S1", "Sam", "Stone", "M")
@@ -221,12 +221,13 @@ def test_exports_write_the_documented_columns(doc: dict[str, Section], tmp_path:
     store = tmp_path / "store.duckdb"
     with EmbeddedStore(store) as opened:
         ingest_folder(force.write(tmp_path / "extract"), opened, catalogue.keys)
+    cli_users(store)
     runner = CliRunner()
     for command, title in ((["rank", "--format", "csv"], "Output harmgraph rank"),
                            (["victims", "--format", "csv"], "Output harmgraph victims"),
                            (["persons", "--format", "csv"], "Output harmgraph persons"),
                            (["quarantine"], "Output harmgraph quarantine")):
-        result = runner.invoke(app, [*command, "--store", str(store)], catch_exceptions=False)
+        result = runner.invoke(app, [*command, "--store", str(store), "--reason", "test"], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         lines = result.stdout.splitlines()
         assert len(lines) >= 2, f"harmgraph {command[0]} wrote no rows: {result.stdout!r}"

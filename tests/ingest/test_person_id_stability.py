@@ -89,9 +89,9 @@ def _step(store: Path, *args: str) -> tuple[dict[str, str], dict[str, str], set[
     return before, after, changed, lineage[lineage["seq"] > last_seq]
 
 
-def test_ids_survive_loads_links_and_unlinks(tmp_path: Path, force_factory) -> None:
+def test_ids_survive_loads_links_and_unlinks(tmp_path: Path, force_factory, cli_users) -> None:
     store = tmp_path / "store.duckdb"
-    _run("ingest", str(_day_one(force_factory).write(tmp_path / "day1")), "--store", str(store))
+    _run("ingest", str(_day_one(force_factory).write(tmp_path / "day1")), "--store", str(cli_users(store)))
     first = _clusters(store)
     john = first["J1"]
     assert first["J2"] == john and len(set(first.values())) == 5
@@ -134,9 +134,9 @@ def test_ids_survive_loads_links_and_unlinks(tmp_path: Path, force_factory) -> N
     assert after["J2"] != john and changed == {john, after["J2"]}
 
 
-def test_matac_decisions_follow_a_merge(tmp_path: Path, force_factory) -> None:
+def test_matac_decisions_follow_a_merge(tmp_path: Path, force_factory, cli_users) -> None:
     store = tmp_path / "store.duckdb"
-    _run("ingest", str(_day_one(force_factory).write(tmp_path / "day1")), "--store", str(store))
+    _run("ingest", str(_day_one(force_factory).write(tmp_path / "day1")), "--store", str(cli_users(store)))
     ids = _clusters(store)
     karl, keith = ids["K1"], ids["M1"]
     with EmbeddedStore(store) as graph_store:

@@ -659,7 +659,7 @@ def test_the_whole_load_quarantines_bad_rows_and_keeps_every_good_row(tmp_path: 
 
 # --- 4. the command line: a bad file is one sentence, never a traceback ---------------------
 @pytest.mark.parametrize("problem", ["latin1", "missing_column", "empty"])
-def test_a_bad_file_is_a_one_sentence_error_without_a_traceback(problem: str, tmp_path: Path) -> None:
+def test_a_bad_file_is_a_one_sentence_error_without_a_traceback(problem: str, tmp_path: Path, cli_users) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "extract"
     folder.mkdir()
     (folder / "incidents.csv").write_text("incident_id,occurred_at,offence\nI1,2025-01-01,abh\n")
@@ -669,7 +669,7 @@ def test_a_bad_file_is_a_one_sentence_error_without_a_traceback(problem: str, tm
               "empty": b""}[problem]
     (folder / "people.csv").write_bytes(people)
     harmgraph = Path(sys.executable).parent / "harmgraph"
-    done = subprocess.run([str(harmgraph), "ingest", str(folder), "--store", str(tmp_path / "s.duckdb")],
+    done = subprocess.run([str(harmgraph), "ingest", str(folder), "--store", str(cli_users(tmp_path / "s.duckdb"))],
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, "COLUMNS": "200", "TERM": "dumb"})
     assert done.returncode == 1, done.stderr

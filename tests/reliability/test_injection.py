@@ -74,9 +74,9 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_hostile_names_round_trip_through_ingest_store_rank_explain_and_persons(
-        tmp_path: Path, force_factory) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, force_factory, cli_users) -> None:  # type: ignore[no-untyped-def]
     folder = hostile_force(force_factory).write(tmp_path / "extract")
-    store = tmp_path / "store.duckdb"
+    store = cli_users(tmp_path / "store.duckdb")
     _run("ingest", str(folder), "--store", str(store), "--strict")
 
     with EmbeddedStore(store) as opened:
@@ -95,7 +95,7 @@ def test_hostile_names_round_trip_through_ingest_store_rank_explain_and_persons(
 
     # rank: CSV opened with the csv module
     rank_csv = tmp_path / "rank.csv"
-    rank_csv.write_text(_run("rank", "--store", str(store), "--top", "100", "--format", "csv").stdout,
+    rank_csv.write_text(_run("rank", "--store", str(store), "--top", "100", "--format", "csv", "--reason", "test").stdout,
                         encoding="utf-8")
     with rank_csv.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -113,13 +113,13 @@ def test_hostile_names_round_trip_through_ingest_store_rank_explain_and_persons(
             assert not cell.startswith(FORMULA_STARTS), (column, cell)
 
     # rank as JSON carries the names unchanged (JSON is not a spreadsheet)
-    done = _run("rank", "--store", str(store), "--top", "100", "--format", "json")
+    done = _run("rank", "--store", str(store), "--top", "100", "--format", "json", "--reason", "test")
     names = {row["display_name"] for row in json.loads(done.stdout)["rows"]}
     assert names == {display_name(n, n) for n in HOSTILE}
 
     # persons export
     persons_csv = tmp_path / "persons.csv"
-    persons_csv.write_text(_run("persons", "--store", str(store), "--format", "csv").stdout, encoding="utf-8")
+    persons_csv.write_text(_run("persons", "--store", str(store), "--format", "csv", "--reason", "test").stdout, encoding="utf-8")
     with persons_csv.open(newline="", encoding="utf-8") as handle:
         exported = list(csv.DictReader(handle))
     assert len(exported) == 3 * len(HOSTILE)

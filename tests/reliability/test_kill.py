@@ -76,13 +76,13 @@ def _files_signature(store: Path) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def forces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def forces(tmp_path_factory: pytest.TempPathFactory, cli_users) -> dict[str, Path]:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("kill")
     earlier, later = root / "earlier", root / "later"
     generate_force(earlier, people=300, seed=11)
     generate_force(later, people=300, seed=12)
     base = root / "base.duckdb"
-    finish(ingest(earlier, base))
+    finish(ingest(earlier, cli_users(base)))  # its copies keep its users
     return {"root": root, "later": later, "base": base}
 
 

@@ -93,9 +93,9 @@ def test_an_unclosed_quote_in_the_last_column_costs_its_own_row(tmp_path: Path) 
     assert problem["value"].startswith("F1,R1,marac")
 
 
-def test_strict_ingest_exits_2_on_an_unclosed_quote(tmp_path: Path) -> None:
+def test_strict_ingest_exits_2_on_an_unclosed_quote(tmp_path: Path, cli_users) -> None:  # type: ignore[no-untyped-def]
     folder = _extract(tmp_path / "x", _people(3), referrals=REFERRALS)
-    done = _cli("ingest", str(folder), "--store", str(tmp_path / "s.duckdb"), "--strict")
+    done = _cli("ingest", str(folder), "--store", str(cli_users(tmp_path / "s.duckdb")), "--strict")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "1 row(s) quarantined" in done.stderr
 
@@ -175,9 +175,9 @@ def test_a_file_with_a_header_and_no_rows_is_a_file_level_warning(tmp_path: Path
     assert summary.per_file["referrals.csv"]["blank_lines"] == 1
 
 
-def test_the_load_summary_shows_lines_and_names_a_file_with_no_rows(tmp_path: Path) -> None:
+def test_the_load_summary_shows_lines_and_names_a_file_with_no_rows(tmp_path: Path, cli_users) -> None:  # type: ignore[no-untyped-def]
     folder = _extract(tmp_path / "x", _people(2), referrals="referral_id,record_id,type,date\n")
-    done = _cli("ingest", str(folder), "--store", str(tmp_path / "s.duckdb"))
+    done = _cli("ingest", str(folder), "--store", str(cli_users(tmp_path / "s.duckdb")))
     assert done.returncode == 0, done.stderr
     assert "lines" in done.stderr
     assert "referrals.csv: a header and no rows" in done.stderr

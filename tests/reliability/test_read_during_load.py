@@ -25,11 +25,15 @@ from graph.staging import staging_path
 from synth.generate import generate_force
 
 HARMGRAPH = str(Path(sys.executable).parent / "harmgraph")
-ENV = {**os.environ, "COLUMNS": "120", "TERM": "dumb"}
+
+
+def _env() -> dict[str, str]:
+    """The environment when the command runs (the session's sign-in included)."""
+    return {**os.environ, "COLUMNS": "120", "TERM": "dumb"}
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([HARMGRAPH, *args], capture_output=True, text=True, timeout=600, env=ENV)
+    return subprocess.run([HARMGRAPH, *args], capture_output=True, text=True, timeout=600, env=_env())
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +44,16 @@ def extracts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder / "small", folder / "large"
 
 
-def test_rank_works_while_a_load_runs_and_its_log_survives_the_swap(extracts: tuple[Path, Path],
-                                                                    tmp_path: Path) -> None:
+def test_rank_works_while_a_load_runs_and_its_log_survives_the_swap(extracts: tuple[Path, Path],  # type: ignore[no-untyped-def]
+                                                                    tmp_path: Path, cli_users) -> None:
     small, large = extracts
-    store = tmp_path / "s.duckdb"
+    store = cli_users(tmp_path / "s.duckdb")
     assert _run("ingest", str(small), "--store", str(store)).returncode == 0
     with EmbeddedStore(store) as graph_store:
         records_before = graph_store.counts()["person_records"]
 
     load = subprocess.Popen([HARMGRAPH, "ingest", str(large), "--store", str(store)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
     ranks, during = 0, 0
     started = time.monotonic()
     while load.poll() is None:
@@ -73,9 +77,9 @@ def test_rank_works_while_a_load_runs_and_its_log_survives_the_swap(extracts: tu
     assert not staging_path(store).exists()
 
 
-def test_a_failed_load_leaves_the_store_as_it_was(extracts: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_failed_load_leaves_the_store_as_it_was(extracts: tuple[Path, Path], tmp_path: Path, cli_users) -> None:  # type: ignore[no-untyped-def]
     small, _large = extracts
-    store = tmp_path / "s.duckdb"
+    store = cli_users(tmp_path / "s.duckdb")
     assert _run("ingest", str(small), "--store", str(store)).returncode == 0
     with EmbeddedStore(store) as graph_store:
         before = graph_store.counts()

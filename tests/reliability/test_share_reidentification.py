@@ -27,12 +27,13 @@ TOP = 100
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, str, Path]:
+def shared(tmp_path_factory: pytest.TempPathFactory, cli_users) -> tuple[pd.DataFrame, str, Path]:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("share")
     generate_force(folder / "force", people=1500, seed=11)
     store = folder / "s.duckdb"
     with EmbeddedStore(store) as graph_store:
         ingest_folder(folder / "force", graph_store, load_catalogue().keys)
+    cli_users(store)
     key = folder / "share.key"
     new_key(key)
     result = CliRunner().invoke(app, ["share", "--store", str(store), "--key-file", str(key), "-o",
