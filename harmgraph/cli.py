@@ -201,7 +201,7 @@ def _show(frame: pd.DataFrame, columns: list[str], fmt: Format, prov: dict[str, 
         emit(to_json(frame, {**prov, "notes": notes} if notes else prov) + "\n", output)
     else:
         for note in notes:
-            out.print(f"[bold]Note:[/] {escape(note)}", highlight=False)
+            out.print(styled(("Note:", "bold"), f" {note}"), highlight=False)
         _print_table(frame, columns, prov, title)
 
 
