@@ -84,6 +84,7 @@ class _Flags:
         most of the people a chair reads tells them nothing row by row. Rows below that top keep it.
         """
         ranked.attrs["notes"] = []
+        ranked.attrs["note_heads"] = []
         if not len(ranked):
             return pd.Series(dtype=str), pd.Series(dtype=str)
         bits = ranked["_flags"].to_numpy() | self.bits(ranked, ranked=True)
@@ -98,6 +99,7 @@ class _Flags:
                         continue
                     bits[:top] &= ~np.int64(1 << place)
                     ranked.attrs["notes"].append(_note(signal.label, rule.description, carried, ranks[:top]))
+                    ranked.attrs["note_heads"].append(_note_head(signal.label, carried))
                     break
         return flags_text(bits, self.names, ranked.index), every
 
@@ -111,6 +113,22 @@ def _note(label: str, description: str, carried: np.ndarray, ranks: np.ndarray) 
         but = f" (all but rank{'s' if len(missing) > 1 else ''} {listed})"
     return (f"{int(carried.sum())} of the top {len(carried)} are \"{label}\"{but}, so it is said here once, not on "
             f"their rows: {description}.")
+
+
+def _note_head(label: str, carried: np.ndarray) -> str:
+    """'not managed (99 of the top 100)': the note in a few words, for a one-line summary."""
+    return f"{label} ({int(carried.sum())} of the top {len(carried)})"
+
+
+def list_note_heads(ranked: pd.DataFrame) -> list[str]:
+    """The list's notes in a few words each, in the order of :func:`list_notes`.
+
+    >>> noted = pd.DataFrame({"rank": [1]})
+    >>> noted.attrs["note_heads"] = ["not managed (1 of the top 1)"]
+    >>> list_note_heads(noted.head(1)), list_note_heads(pd.DataFrame())
+    (['not managed (1 of the top 1)'], [])
+    """
+    return list(ranked.attrs.get("note_heads", []))
 
 
 def list_notes(ranked: pd.DataFrame) -> list[str]:

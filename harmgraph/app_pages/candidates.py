@@ -13,13 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_network, open_profile
+from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_network, open_profile, show_list_notes
 from harmgraph.ui.filters import filter_candidates
 from harmgraph.ui.exports import build_export, meeting_pack
 from harmgraph.ui.format import (FLAG_LABELS, PERPETRATOR_FLAGS, export_name, full_flags, md, postcode_district,
                                   provenance_line)
 from harmgraph.ui.list_table import candidate_table, day, grid_view, rfgv_bar, text
-from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, list_notes
+from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList
 
 LISTS = {PerpetratorList.OVERALL.value: "Highest risk overall",
          PerpetratorList.DIFFERENT_VICTIMS.value: "Highest risk to different women and girls",
@@ -94,8 +94,7 @@ if need_incidents(view):
     prov = view.provenance(f"perpetrators:{which}")
     st.caption(f"{len(shown):,} of {len(ranked):,} people in the window match. " + provenance_line(prov))
 
-    for note in list_notes(ranked):  # said once for the whole list, not on each row
-        st.info(note, icon=":material/info:")
+    show_list_notes(ranked)  # said once for the whole list, not on each row
     config = data.context(key).config
     table = grid_view(shown.head(int(top)), config)
     # The list names people: its view is logged (once per list, date, window and filter shown).

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_profile
+from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_profile, show_list_notes
 from harmgraph.ui.format import flag_chips, md, provenance_line, short_flags
 from harmgraph.ui.list_table import victim_table
-from scoring.lists import PerpetratorList, VictimList, list_notes, victim_scope
+from scoring.lists import PerpetratorList, VictimList, victim_scope
 from scoring.victims import offenders_of as victim_offenders
 
 LISTS = {VictimList.MOST_OFFENCES.value: "Most offences", VictimList.MOST_OFFENDERS.value: "Most different offenders"}
@@ -42,8 +42,7 @@ if need_incidents(view):
                                              key="victim_top")
     st.caption(f"{len(ranked):,} victims in the window ({victim_scope(all_victims, under_18)}). "
                + provenance_line(view.provenance(f"victims:{which}")))
-    for note in list_notes(ranked):  # said once for the whole list, not on each row
-        st.info(note, icon=":material/info:")
+    show_list_notes(ranked)  # said once for the whole list, not on each row
     table = ranked.head(int(top)).assign(
         flag_text=lambda f: f["flags"].map(lambda v: " · ".join(short_flags(v))),
         last_day=lambda f: pd.to_datetime(f["last_incident"]).dt.date)

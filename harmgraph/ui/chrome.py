@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from harmgraph.context import provenance
@@ -16,6 +17,7 @@ from harmgraph.access import can
 from harmgraph.accounts import Account
 from harmgraph.ui.format import md
 from harmgraph.ui.settings import Settings
+from scoring.lists import list_note_heads, list_notes
 
 # The page scripts, found beside this package (so an installed wheel works from any directory).
 PAGES_DIR = Path(__file__).resolve().parent.parent / "app_pages"
@@ -138,3 +140,17 @@ def need_incidents(view: View) -> bool:
 def current_view() -> View:
     """The view the sidebar chose on this run (set by harmgraph/app.py before the page runs)."""
     return st.session_state["view"]
+
+
+def show_list_notes(ranked: pd.DataFrame) -> None:
+    """The facts true of most of a list's top rows, said once above it in one short box (they
+    are not repeated on the rows), with what each means in an expander below it, so the list
+    itself starts on the first screen."""
+    heads = list_note_heads(ranked)
+    if not heads:
+        return
+    st.info("True of most of the top rows, so not repeated on them: " + " · ".join(heads) + ".",
+            icon=":material/info:")
+    with st.expander("What these mean"):
+        st.markdown("\n".join(f"- {note}" for note in list_notes(ranked)))
+

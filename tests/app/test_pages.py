@@ -296,3 +296,41 @@ def test_empty_store_explains_what_to_do(tmp_path, monkeypatch) -> None:
     at = sign_in(AppTest.from_file(str(APP), default_timeout=60), user_of("analyst"))
     _no_errors(at)
     assert "holds no incidents yet" in at.info[0].value
+
+
+
+
+def _noted_example_list():  # type: ignore[no-untyped-def]
+    """The example force ranked with notes from its first three rows (it is shorter than 20)."""
+    from dataclasses import replace
+
+    from scoring.lists import PerpetratorList, rank_perpetrators
+    from scoring.signals.example import example_context
+
+    context = example_context()
+    signals = context.config.signals
+    notes = signals.notes.model_copy(update={"tops": (3,), "min_rows": 1})
+    config = context.config.model_copy(update={"signals": signals.model_copy(update={"notes": notes})})
+    return rank_perpetrators(replace(context, config=config), PerpetratorList.OVERALL)
+
+
+def _page_with_list_notes() -> None:
+    from harmgraph.ui.chrome import show_list_notes
+    from tests.app.test_pages import _noted_example_list
+
+    show_list_notes(_noted_example_list())
+
+
+def test_list_notes_are_one_short_box_above_the_list_with_their_meaning_below() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from scoring.lists import list_note_heads, list_notes
+
+    ranked = _noted_example_list()
+    assert list_notes(ranked), "a flag common to the example's first three rows"
+    page = AppTest.from_function(_page_with_list_notes).run()
+    assert not page.exception, page.exception
+    assert [box.value for box in page.info] == [
+        "True of most of the top rows, so not repeated on them: " + " · ".join(list_note_heads(ranked)) + "."]
+    meaning = next(e for e in page.expander if e.label == "What these mean")
+    assert [m.value for m in meaning.markdown] == ["\n".join(f"- {note}" for note in list_notes(ranked))]
