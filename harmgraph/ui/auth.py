@@ -34,6 +34,7 @@ from harmgraph.access import ROLES, can_see
 from harmgraph.accounts import Account, authenticate, known_account
 from harmgraph.ui.session import COOKIE, SessionPolicy, account_fingerprint, cookie_script, session_policy
 from harmgraph.ui.settings import Settings
+from harmgraph.ui.format import md
 from harmgraph.ui.signon import MODES, SignOnError, auth_mode, header_sign_on, is_loopback
 
 __all__ = ["MODES", "auth_mode", "require_account", "sign_out", "signed_in", "allowed_pages", "page_name"]
@@ -153,7 +154,7 @@ def _single_sign_on(settings: Settings, name: str | None, how: str) -> None:
     with settings.open_store() as store:
         account = known_account(store, name, how)
     if account is None:
-        st.error(f"{name} is not an active harmgraph user. Ask an administrator to add you.")
+        st.error(f"{md(name)} is not an active harmgraph user. Ask an administrator to add you.")
     else:
         _remember(account)
 

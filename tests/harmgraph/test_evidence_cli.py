@@ -45,7 +45,7 @@ def test_backtest_prints_the_table_and_writes_csv(tmp_path: Path, force_factory,
     assert "Back-test" in text and "hindsight" in text
     results = pd.read_csv(csv_path)
     assert set(results["as_of"]) == {"2025-03-30", "2025-06-30"}
-    assert set(results["method"]) == {"rfgv", "frequency", "random"}
+    assert set(results["method"]) == {"rfgv", "rfgv_banded", "frequency", "random"}
     last = results[(results["as_of"] == "2025-06-30") & (results["method"] == "rfgv") & (results["cut"] == "top 1")]
     assert last["harm_share"].tolist() == [1.0]  # the rape on 2025-11-01 was S1's, ranked first
     with EmbeddedStore(path) as store:
