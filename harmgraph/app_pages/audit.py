@@ -6,7 +6,7 @@ import streamlit as st
 
 from graph.audit_chain import verify
 from harmgraph.ui.chrome import current_view
-from harmgraph.ui.format import human_headers
+from harmgraph.ui.format import show_table
 
 view = current_view()
 st.title("Access log")
@@ -27,6 +27,5 @@ else:
 actions = sorted(log["action"].dropna().unique())
 chosen = st.multiselect("Actions", actions, key="audit_actions")
 shown = log[log["action"].isin(chosen)] if chosen else log
-st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch", key="audit_table",
-             column_config=human_headers(shown.columns, at=st.column_config.DatetimeColumn(
-                 "When", format="YYYY-MM-DD HH:mm:ss")))
+show_table(shown.iloc[::-1], key="audit_table",
+           at=st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"))

@@ -15,6 +15,7 @@ from harmgraph.matac import EXPORTS, panel_export, record_action, record_decisio
 from harmgraph.ui import data
 from harmgraph.ui.chrome import View, current_view, need_incidents
 from harmgraph.ui.exports import meeting_pack
+from harmgraph.ui.format import show_table
 from scoring.matac import current_actions, meeting_agenda, outcome_comparison
 
 DECISION_LABELS = {"adopt": "Adopt", "decline": "Decline", "defer": "Defer", "discharge": "Discharge"}
@@ -190,33 +191,33 @@ if need_incidents(view):
                + (f" The as-of date {view.as_of:%Y-%m-%d} is after the extract's last incident, so the cohort is "
                   "scored on that incident's day: days without data do not lower anyone's risk."
                   if report.scored_as_of != view.as_of else ""))
-    st.dataframe(report.cohort, hide_index=True, width="stretch")
+    show_table(report.cohort)
 
     st.subheader(f"Agenda for {next_meeting:%Y-%m-%d}")
     since = report.since_meeting
     st.markdown(f"**New candidates** (top {top} with no decision"
                 + (f" at or before the meeting of {since:%Y-%m-%d})" if since else "; no earlier meeting)"))
-    st.dataframe(report.new, hide_index=True, width="stretch")
+    show_table(report.new)
     st.markdown(f"**Deferrals carried forward** ({len(report.deferred)})")
-    st.dataframe(report.deferred, hide_index=True, width="stretch")
+    show_table(report.deferred)
     st.markdown(f"**Actions due or for review** ({len(agenda.actions_due)})")
-    st.dataframe(agenda.actions_due, hide_index=True, width="stretch")
+    show_table(agenda.actions_due)
     st.markdown(f"**Subjects for discharge** ({len(agenda.discharge)})")
-    st.dataframe(agenda.discharge, hide_index=True, width="stretch")
+    show_table(agenda.discharge)
 
     st.subheader("Outcomes (not causal)")
     outcomes = outcome_comparison(decisions, context, ranker=cached_ranker(view))
     st.caption(f"Mean harm days in the {outcomes.months} months before and after each adoption, beside the "
                "three people nearest in score that day who were never adopted. " + outcomes.note)
-    st.dataframe(outcomes.summary, hide_index=True, width="stretch")
+    show_table(outcomes.summary)
 
     st.subheader("Decision history")
     st.caption("Append-only: a change of mind is a new row; the latest row per person is the current decision.")
-    st.dataframe(decisions[MATAC_DECISION_COLUMNS].iloc[::-1], hide_index=True, width="stretch")
+    show_table(decisions[MATAC_DECISION_COLUMNS].iloc[::-1])
     st.subheader("Actions")
-    st.dataframe(current_actions(actions), hide_index=True, width="stretch")
+    show_table(current_actions(actions))
     st.subheader("Meetings")
-    st.dataframe(meetings, hide_index=True, width="stretch")
+    show_table(meetings)
 
     st.subheader("Export panel records")
     exports(view, context, top, next_meeting)

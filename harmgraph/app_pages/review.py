@@ -17,7 +17,7 @@ from core.errors import HarmgraphError
 from harmgraph.identity_review import KINDS, SHOWN_COLUMNS, decide, review_rows
 from harmgraph.ui import data
 from harmgraph.ui.chrome import audit, current_view
-from harmgraph.ui.format import md
+from harmgraph.ui.format import md, show_table
 
 DECISIONS = {"link: the same person": True, "unlink: two different people": False}
 
@@ -42,7 +42,7 @@ if rows.empty:
     st.stop()
 counts = rows["kind"].value_counts()
 st.markdown(f"**{len(rows)} item(s)**: " + ", ".join(f"{n} {k}" for k, n in counts.sort_index().items()))
-st.dataframe(rows[SHOWN_COLUMNS], hide_index=True, width="stretch", key="review_table")
+show_table(rows[SHOWN_COLUMNS], key="review_table")
 
 item_id = st.selectbox("Item", rows["item_id"].tolist(), key="review_item")
 item = rows[rows["item_id"] == item_id].iloc[0]

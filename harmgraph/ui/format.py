@@ -158,6 +158,23 @@ def human_headers(columns: object, **configs: object) -> dict[str, object]:
     return {str(c): configs.get(str(c), st.column_config.Column(header(str(c)))) for c in columns}
 
 
+def blanks_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with missing text shown blank rather than as "None" in a table.
+
+    >>> blanks_for_missing(pd.DataFrame({"reason": ["met", None], "score": [1.0, None]}))["reason"].tolist()
+    ['met', '']
+    """
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.assign(**{str(c): frame[c].fillna("") for c in text})
+
+
+def show_table(frame: pd.DataFrame, key: str | None = None, **configs: object) -> None:
+    """A read-only table with readable headers and blank missing text (``configs`` as in
+    :func:`human_headers`)."""
+    st.dataframe(blanks_for_missing(frame), hide_index=True, width="stretch", key=key,
+                 column_config=human_headers(frame.columns, **configs))
+
+
 def points_columns(config: ScoringConfig) -> dict[str, object]:
     """Column config showing each RFGV component's points as a small bar."""
     return {
