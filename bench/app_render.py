@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -34,10 +33,9 @@ def _prepare(people: int, seed: int, folder: Path) -> Path:
     force = folder / "force"
     started = time.perf_counter()
     generate_force(force, people=people, seed=seed)
-    harmgraph = [sys.executable, "-m", "harmgraph.cli"]
-    catalogue = os.environ.get("HARMGRAPH_CATALOGUE")
-    extra = ["--catalogue", catalogue] if catalogue else []
-    subprocess.run([*harmgraph, "ingest", str(force), "--store", str(store), *extra], check=True)
+    from bench.loading import load_folder
+
+    load_folder(force, store, os.environ.get("HARMGRAPH_CATALOGUE"))
     print(f"generated and loaded {people:,} people in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return store
 

@@ -57,12 +57,12 @@ FORCES = (ForceSetting("demo (seed 7; tuned on)", 7), ForceSetting("seed 11", 11
 
 def load_force(setting: ForceSetting, people: int, folder: Path) -> ScoringContext:
     """Generate and load one force; its context as of the latest incident."""
-    from harmgraph.cli import _run_ingest
+    from bench.loading import load_folder
     from synth.generate import generate_force
 
     force, store_path = folder / f"force-{setting.seed}", folder / f"store-{setting.seed}.duckdb"
     generate_force(force, people=people, seed=setting.seed, harm_follows_frequency=setting.harm_follows_frequency)
-    _run_ingest(force, str(store_path), None)
+    load_folder(force, store_path)
     with EmbeddedStore(store_path) as store:
         return build_context(store)
 

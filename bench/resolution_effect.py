@@ -41,9 +41,9 @@ from core.tables import ScoringTables, normalise_tables  # noqa: E402
 
 def _load(folder: Path, store_path: Path) -> None:
     """Ingest through the same code path as ``harmgraph ingest`` (resolution included)."""
-    from harmgraph.cli import _run_ingest
+    from bench.loading import load_folder
 
-    _run_ingest(folder, str(store_path), None)
+    load_folder(folder, store_path)
 
 
 def tables_with_identity(store: EmbeddedStore, person_of: pd.Series,
