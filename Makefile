@@ -19,9 +19,10 @@ demo: setup
 	@if [ -f demo-force/demo-sign-in.env ]; then set -a; . ./demo-force/demo-sign-in.env; set +a; fi; \
 	$(BIN)/harmgraph demo --out demo-force --store demo-force/harmgraph.duckdb
 
-# The whole test suite (unit, contract round-trip, doctests in scoring/), then the wheel check.
+# The whole test suite (unit, contract round-trip, doctests), a test file per core at a time (its
+# module fixtures built once), then the wheel check.
 test: setup
-	$(BIN)/python -m pytest -q --durations=20
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=20
 	$(MAKE) --no-print-directory wheel-check
 
 # Build the wheel, install it (not editable) in a fresh venv outside the checkout, and run the
