@@ -276,8 +276,9 @@ def bad_entry(draw: st.DrawFn, table: Table, number: int, refs: Refs, goods: lis
         previous = None if previous is pd.NA else previous
         column = table.column(changed)
         if column.kind is ColumnKind.CODE:
+            read_as = dict(column.aliases)  # an older code is read as its replacement: not a change
             options = [c for c in (OFFENCES if changed == "offence" else column.codes)
-                       if c != previous]
+                       if read_as.get(c, c) != previous]
             base.cells[changed] = draw(st.sampled_from(options))
         elif column.kind in (ColumnKind.DATE, ColumnKind.TIMESTAMP):
             stamp = previous
