@@ -44,6 +44,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, seconds: float = 90) -> None:
+    """Poll the app's health check at ``url`` until it answers; raise with the server's log if the
+    server exits or does not answer within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("streamlit did not start:\n" + log_path.read_text())
+        time.sleep(0.2)  # polling while the server starts
+
+
 @contextmanager
 def serve(store: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run the app on ``store`` on a free local port until the block ends; yields its URL."""
@@ -58,17 +74,7 @@ def serve(store: Path, log_path: Path, extra_env: dict[str, str] | None = None) 
         process = subprocess.Popen(command, cwd=APP.parent, stdout=log, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("streamlit did not start:\n" + log_path.read_text())
-                time.sleep(0.2)  # polling while the server starts
+            wait_until_healthy(url, process, log_path)
             yield url
         finally:
             process.terminate()

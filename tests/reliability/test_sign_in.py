@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
+from bench.screenshots import free_port, wait_until_healthy
 from graph.embedded import EmbeddedStore
 from harmgraph.accounts import add_user
 from harmgraph.cli import app as cli_app
@@ -39,12 +38,6 @@ HARMGRAPH = str(Path(sys.executable).parent / "harmgraph")
 APP = Path(__file__).resolve().parents[2] / "harmgraph" / "app.py"
 SECRET = "proxy-shared-secret-0123456789abcdef"
 ADMIN = "admin@force.police.uk"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -57,24 +50,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _serve(store: Path, folder: Path, trusted: str) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HARMGRAPH_AUTH": "header", "HARMGRAPH_TRUSTED_PROXIES": trusted,
            "HARMGRAPH_PROXY_SECRET": SECRET, "HARMGRAPH_STORE": str(store)}
-    log = (folder / f"app-{port}.log").open("w")
+    log_path = folder / f"app-{port}.log"
+    log = log_path.open("w")
     server = subprocess.Popen([HARMGRAPH, "app", "--store", str(store), "--headless", "--port", str(port)],
                               stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            assert server.poll() is None, (folder / f"app-{port}.log").read_text()
-            assert time.monotonic() < deadline, "no health check within 90 s"
-            time.sleep(0.3)
+        wait_until_healthy(f"http://127.0.0.1:{port}", server, log_path)
         yield port
     finally:
         os.killpg(server.pid, 15)
