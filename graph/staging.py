@@ -32,10 +32,6 @@ from graph.embedded import EmbeddedStore, connect_waiting
 from graph.load_lock import load_lock
 from graph.store import READER_WRITTEN_TABLES, TABLE_COLUMNS
 
-# Written by readers, administrators and the MATAC chair while a load runs; the load itself
-# never writes them, so the swap carries them over from the live store.
-CARRIED_TABLES = READER_WRITTEN_TABLES
-
 
 def staging_path(store: str | Path) -> Path:
     """Where a load builds the next version of ``store``."""
@@ -72,7 +68,7 @@ def _swap(store: Path, staging: Path) -> None:
         connection.execute("CHECKPOINT")
         connection.execute("ATTACH ? AS staged", [str(staging)])
         connection.begin()
-        for table in CARRIED_TABLES:
+        for table in READER_WRITTEN_TABLES:  # written while the load ran; the load never writes them
             columns = _column_list(TABLE_COLUMNS[table])
             connection.execute(f"DELETE FROM staged.{table}")
             connection.execute(f"INSERT INTO staged.{table} ({columns}) SELECT {columns} FROM main.{table}")
