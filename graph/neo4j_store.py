@@ -54,20 +54,30 @@ Work = Callable[[ManagedTransaction], None]
 
 
 def _python_values(column: str, series: pd.Series) -> list[object]:
-    """One column as a list of driver-ready Python values (None for every kind of missing)."""
-    series = series.reset_index(drop=True)
-    missing = series.isna().to_numpy()
+    """One column as a list of driver-ready Python values (None for every kind of missing).
+
+    Whole-column conversions (numpy's ``tolist`` makes Python dates, datetimes, ints and
+    floats, NaT as None) rather than a Python step per value: on a large load the conversion
+    runs beside the server's work and was a tenth of the write's time.
+    """
     if column in _DATE_COLUMNS or column in _DATETIME_COLUMNS:
-        stamps = pd.to_datetime(series)
-        if column in _DATE_COLUMNS:
-            return [None if gap else value.date() for value, gap in zip(stamps, missing)]
+        stamps = pd.to_datetime(series.reset_index(drop=True))
+        if getattr(stamps.dt, "tz", None) is None:
+            unit = "datetime64[D]" if column in _DATE_COLUMNS else "datetime64[us]"
+            return stamps.to_numpy(dtype=unit).tolist()
+        missing = stamps.isna().to_numpy()
         return [None if gap else value.to_pydatetime() for value, gap in zip(stamps, missing)]
-    values = series.astype(object).to_numpy()
-    return [None if gap else (value.item() if isinstance(value, np.generic) else value)
-            for value, gap in zip(values, missing)]
+    numpy_kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
+    if numpy_kind in ("i", "u", "b"):  # numpy ints and bools: never missing
+        return series.to_numpy().tolist()
+    if numpy_kind == "f":
+        values = series.to_numpy()
+        return [None if value != value else value for value in values.tolist()]  # NaN != NaN
+    values = series.to_numpy(dtype=object, na_value=None)
+    return [value.item() if isinstance(value, np.generic) else value for value in values.tolist()]
 
 
-def _rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
+def driver_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
     """A frame as a list of parameter maps (only ``columns``; absent columns are null)."""
     if frame is None or frame.empty:
         return []
@@ -75,9 +85,9 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
     return [dict(zip(columns, values)) for values in zip(*lists)]
 
 
-def _chunks(rows: list[dict[str, object]] | list[object]) -> Iterator[list]:
-    for start in range(0, len(rows), BATCH_ROWS):
-        yield rows[start:start + BATCH_ROWS]
+def _chunks(rows: list[dict[str, object]] | list[object], size: int) -> Iterator[list]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
 
 
 def _native(value: object) -> object:
@@ -115,8 +125,11 @@ class Neo4jStore(GraphStore):
     """A GraphStore in Neo4j (5.x, single server or cluster) reached over Bolt."""
 
     def __init__(self, uri: str, user: str | None = None, password: str | None = None,
-                 database: str | None = None) -> None:
+                 database: str | None = None, batch_rows: int = BATCH_ROWS, writers: int = 1) -> None:
+        if batch_rows < 1 or writers < 1:
+            raise StoreError(f"batch_rows and writers must be at least 1 (got {batch_rows}, {writers})")
         self._uri = uri
+        self.batch_rows, self.writers = batch_rows, writers
         self._database = database or None
         auth = (user, password or "") if user else None
         try:
@@ -132,7 +145,8 @@ class Neo4jStore(GraphStore):
     def connect(cls, uri: str, credentials: Neo4jCredentials | None = None) -> "Neo4jStore":
         """Open ``uri`` with the given credentials (user ``neo4j`` and no password by default)."""
         chosen = credentials or Neo4jCredentials()
-        return cls(uri, user=chosen.user, password=chosen.password, database=chosen.database)
+        return cls(uri, user=chosen.user, password=chosen.password, database=chosen.database,
+                   batch_rows=chosen.batch_rows or BATCH_ROWS, writers=chosen.writers)
 
     # --- lifecycle -------------------------------------------------------------------------
     def _create_schema(self) -> None:
@@ -184,9 +198,8 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"cannot read from {self.location}: {exc}") from exc
         return _typed_frame(records, columns)
 
-    @staticmethod
-    def _unwind(tx: ManagedTransaction, statement: str, rows: list, key: str = "rows") -> None:
-        for chunk in _chunks(rows):
+    def _unwind(self, tx: ManagedTransaction, statement: str, rows: list, key: str = "rows") -> None:
+        for chunk in _chunks(rows, self.batch_rows):
             tx.run(statement, {key: chunk}).consume()
 
     @staticmethod
@@ -199,13 +212,13 @@ class Neo4jStore(GraphStore):
         return str(found.iloc[0, 0]) if len(found) else None
 
     def _write_data(self, tx: ManagedTransaction, batch: LoadBatch) -> None:
-        self._unwind(tx, cypher.UPSERT_RECORDS, _rows(batch.records, cols.RECORD_COLUMNS))
+        self._unwind(tx, cypher.UPSERT_RECORDS, driver_rows(batch.records, cols.RECORD_COLUMNS))
         incidents = batch.incidents
-        self._unwind(tx, cypher.UPSERT_INCIDENTS, _rows(incidents, cols.INCIDENT_COLUMNS))
+        self._unwind(tx, cypher.UPSERT_INCIDENTS, driver_rows(incidents, cols.INCIDENT_COLUMNS))
         if len(incidents):
             self._unwind(tx, cypher.DETACH_LOCATIONS, self._ids(incidents, "incident_id"), "ids")
             located = incidents[incidents["postcode"].notna()]
-            self._unwind(tx, cypher.LINK_LOCATIONS, _rows(located, ["incident_id", "postcode"]))
+            self._unwind(tx, cypher.LINK_LOCATIONS, driver_rows(located, ["incident_id", "postcode"]))
         involvements = batch.involvements
         unknown = set(involvements["role"].dropna()) - set(cypher.ROLE_TYPES) if len(involvements) else set()
         if unknown:
@@ -213,41 +226,41 @@ class Neo4jStore(GraphStore):
         for role, statement in cypher.UPSERT_ROLE.items():
             if len(involvements):
                 these = involvements[involvements["role"] == role]
-                self._unwind(tx, statement, _rows(these, ["incident_id", "record_id", "relationship"]))
+                self._unwind(tx, statement, driver_rows(these, ["incident_id", "record_id", "relationship"]))
         measures = batch.measures
         if len(measures):
             self._unwind(tx, cypher.UPSERT_MEASURES,
-                         _rows(measures, ["measure_id", "type", "start_date", "end_date"]))
+                         driver_rows(measures, ["measure_id", "type", "start_date", "end_date"]))
             self._unwind(tx, cypher.DETACH_MEASURE_PEOPLE, self._ids(measures, "measure_id"), "ids")
             for column, statement in (("subject_record_id", cypher.LINK_RESTRICTS),
                                       ("protected_record_id", cypher.LINK_PROTECTS)):
                 linked = measures[measures[column].notna()].rename(columns={column: "record_id"})
-                self._unwind(tx, statement, _rows(linked, ["measure_id", "record_id"]))
+                self._unwind(tx, statement, driver_rows(linked, ["measure_id", "record_id"]))
             # A measure's breach list is replaced whole by the newest extract that carries it.
             self._unwind(tx, cypher.DETACH_BREACHES, self._ids(measures, "measure_id"), "ids")
-            self._unwind(tx, cypher.LINK_BREACHES, _rows(batch.breaches, cols.BREACH_COLUMNS))
+            self._unwind(tx, cypher.LINK_BREACHES, driver_rows(batch.breaches, cols.BREACH_COLUMNS))
         referrals = batch.referrals
         if len(referrals):
             self._unwind(tx, cypher.UPSERT_REFERRALS,
-                         _rows(referrals, ["referral_id", "type", "date", "detail"]))
+                         driver_rows(referrals, ["referral_id", "type", "date", "detail"]))
             self._unwind(tx, cypher.DETACH_REFERRAL_PEOPLE, self._ids(referrals, "referral_id"), "ids")
-            self._unwind(tx, cypher.LINK_ABOUT, _rows(referrals, ["referral_id", "record_id"]))
+            self._unwind(tx, cypher.LINK_ABOUT, driver_rows(referrals, ["referral_id", "record_id"]))
 
     def _write_identity(self, tx: ManagedTransaction, identity: Identity) -> None:
         tx.run(cypher.DELETE_PERSONS).consume()
         tx.run(cypher.DELETE_LINKS).consume()
-        self._unwind(tx, cypher.CREATE_PERSONS, _rows(identity.persons, cols.PERSON_COLUMNS))
-        self._unwind(tx, cypher.CREATE_CLUSTERS, _rows(identity.clusters, cols.CLUSTER_COLUMNS))
-        self._unwind(tx, cypher.CREATE_LINKS, _rows(identity.links, cols.LINK_COLUMNS))
+        self._unwind(tx, cypher.CREATE_PERSONS, driver_rows(identity.persons, cols.PERSON_COLUMNS))
+        self._unwind(tx, cypher.CREATE_CLUSTERS, driver_rows(identity.clusters, cols.CLUSTER_COLUMNS))
+        self._unwind(tx, cypher.CREATE_LINKS, driver_rows(identity.links, cols.LINK_COLUMNS))
         tx.run(cypher.DELETE_REVIEW).consume()
         if identity.review is not None and len(identity.review):
-            self._unwind(tx, cypher.CREATE_REVIEW, _rows(identity.review, cols.REVIEW_COLUMNS))
+            self._unwind(tx, cypher.CREATE_REVIEW, driver_rows(identity.review, cols.REVIEW_COLUMNS))
         if len(identity.lineage):
-            self._unwind(tx, cypher.CREATE_LINEAGE, _rows(identity.lineage, cols.LINEAGE_COLUMNS))
+            self._unwind(tx, cypher.CREATE_LINEAGE, driver_rows(identity.lineage, cols.LINEAGE_COLUMNS))
 
     def _write_load_record(self, tx: ManagedTransaction, batch: LoadBatch, finished: datetime) -> None:
         summary = batch.summary
-        props = _rows(pd.DataFrame([{
+        props = driver_rows(pd.DataFrame([{
             "source": summary.source, "content_hash": summary.content_hash,
             "started_at": summary.started_at, "finished_at": finished,
             "summary": json.dumps(summary.per_file)}]),
@@ -259,7 +272,7 @@ class Neo4jStore(GraphStore):
                                       (cypher.DELETE_WARNINGS, cypher.CREATE_WARNINGS, batch.warnings)):
             tx.run(delete, load_id=summary.load_id).consume()
             if frame is not None and len(frame):
-                self._unwind(tx, create, _rows(frame.assign(load_id=summary.load_id), issue_columns))
+                self._unwind(tx, create, driver_rows(frame.assign(load_id=summary.load_id), issue_columns))
 
     def apply_load(self, batch: LoadBatch) -> None:
         finished = datetime.now()
@@ -280,7 +293,7 @@ class Neo4jStore(GraphStore):
         statement = cypher.EXISTING_IDS[table]
         wanted = [v for v in _python_values("id", ids.astype("string").drop_duplicates()) if v is not None]
         found: set[object] = set()
-        for chunk in _chunks(wanted):
+        for chunk in _chunks(wanted, self.batch_rows):
             found.update(self._read(statement, ["id"], ids=chunk)["id"])
         return pd.Series(isin(ids, found).to_numpy(), dtype=bool)
 
@@ -384,7 +397,7 @@ class Neo4jStore(GraphStore):
             last = tx.run(cypher.AUDIT_HEAD).single()
             head = (audit_chain.ChainHead(int(last["seq"]), str(last["hash"])) if last
                     else audit_chain.ChainHead())
-            self._unwind(tx, cypher.CREATE_AUDIT, _rows(build(head), audit_chain.AUDIT_COLUMNS))
+            self._unwind(tx, cypher.CREATE_AUDIT, driver_rows(build(head), audit_chain.AUDIT_COLUMNS))
 
         self._write(work, "the audit entry")
 
@@ -457,7 +470,7 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"{table!r} is not a history table")
 
         def work(tx: ManagedTransaction) -> None:
-            self._unwind(tx, statements[table], _rows(frame, TABLE_COLUMNS[table]))
+            self._unwind(tx, statements[table], driver_rows(frame, TABLE_COLUMNS[table]))
             tx.run(cypher.BUMP_VERSION).consume()
 
         self._write(work, f"copying {table}")
