@@ -39,13 +39,13 @@ SCHEMA_VERSION = "1"
 BATCH_ROWS = 5_000  # rows per UNWIND statement
 
 # How each stored column travels: dates and timestamps need converting both ways.
-_DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date", "meeting_date", "as_of",
+DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date", "meeting_date", "as_of",
                            "due_date", "review_date"})
-_DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at",
+DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at",
                                "created_at", "updated_at"})
-_INT_COLUMNS = frozenset({"row", "n_records", "rank", "seq"})
-_FLOAT_COLUMNS = frozenset({"match_weight", "match_probability", "score"})
-_BOOL_COLUMNS = frozenset({"domestic_abuse", "active"})
+INT_COLUMNS = frozenset({"row", "n_records", "rank", "seq"})
+FLOAT_COLUMNS = frozenset({"match_weight", "match_probability", "score"})
+BOOL_COLUMNS = frozenset({"domestic_abuse", "active"})
 
 # Errors that mean "this write did not happen": the driver's and bad values in a batch.
 _WRITE_ERRORS = (Neo4jError, DriverError, ValueError, TypeError, OverflowError)
@@ -60,10 +60,10 @@ def _python_values(column: str, series: pd.Series) -> list[object]:
     floats, NaT as None) rather than a Python step per value: on a large load the conversion
     runs beside the server's work and was a tenth of the write's time.
     """
-    if column in _DATE_COLUMNS or column in _DATETIME_COLUMNS:
+    if column in DATE_COLUMNS or column in DATETIME_COLUMNS:
         stamps = pd.to_datetime(series.reset_index(drop=True))
         if getattr(stamps.dt, "tz", None) is None:
-            unit = "datetime64[D]" if column in _DATE_COLUMNS else "datetime64[us]"
+            unit = "datetime64[D]" if column in DATE_COLUMNS else "datetime64[us]"
             return stamps.to_numpy(dtype=unit).tolist()
         missing = stamps.isna().to_numpy()
         return [None if gap else value.to_pydatetime() for value, gap in zip(stamps, missing)]
@@ -99,14 +99,14 @@ def _typed_frame(records: list[list[object]], columns: list[str]) -> pd.DataFram
     data: dict[str, object] = {}
     for position, column in enumerate(columns):
         values = [row[position] for row in records]
-        if column in _DATE_COLUMNS or column in _DATETIME_COLUMNS:
+        if column in DATE_COLUMNS or column in DATETIME_COLUMNS:
             natives = [_native(v) for v in values]
             data[column] = pd.to_datetime(pd.Series(natives, dtype=object)).astype("datetime64[us]")
-        elif column in _INT_COLUMNS:
+        elif column in INT_COLUMNS:
             data[column] = pd.array(values, dtype="Int64")
-        elif column in _FLOAT_COLUMNS:
+        elif column in FLOAT_COLUMNS:
             data[column] = pd.Series([np.nan if v is None else v for v in values], dtype="float64")
-        elif column in _BOOL_COLUMNS:
+        elif column in BOOL_COLUMNS:
             data[column] = pd.array(values, dtype="boolean")
         else:
             data[column] = pd.Series(values, dtype=object)

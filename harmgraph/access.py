@@ -38,7 +38,7 @@ ACTIONS = {
     "view_list": "see the ranked lists, the MATAC history and cohort, and the evidence figures",
     "load": "load an extract into the store (ingest, demo)",
     "review_retention": "list the records past their review date (ids only)",
-    "sync": "copy the whole store into Neo4j",
+    "sync": "copy the whole store into Neo4j (sync, or neo4j-admin import files)",
 }
 
 

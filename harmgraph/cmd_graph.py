@@ -1,4 +1,5 @@
-"""`harmgraph sync`: copy an embedded store into a Neo4j database, through GraphStore only."""
+"""`harmgraph sync`: copy an embedded store into a Neo4j database, through GraphStore only; and
+`harmgraph graph export-import-files`: the same store as files for neo4j-admin's offline import."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from graph import audit_chain, is_bolt_uri
 from graph.batch import Identity, LoadBatch, LoadSummary
 from graph.store import GraphStore
 from core.errors import StoreError
-from harmgraph.cli_common import open_store, sign_in
+from harmgraph.cli_common import DEFAULT_STORE, StoreOption, open_store, sign_in
 
 SYNC_SOURCE_PREFIX = "sync from "
 
@@ -141,7 +142,8 @@ def _without_credentials(uri: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``sync`` command to the harmgraph CLI."""
+    """Add the ``sync`` command and the ``graph`` group to the harmgraph CLI."""
+    register_graph_group(app)
 
     @app.command()
     def sync(
@@ -165,3 +167,33 @@ def register(app: typer.Typer) -> None:
                 counts = sync_stores(embedded, neo4j)
                 console.print(f"synced {embedded.location} -> {neo4j.location}")
         typer.echo(json.dumps(counts, indent=2))
+
+
+def register_graph_group(app: typer.Typer) -> None:
+    """Add ``graph export-import-files``: the store as CSV files for ``neo4j-admin database import``."""
+    graph = typer.Typer(help="Moving the graph into Neo4j in bulk.", no_args_is_help=True)
+    app.add_typer(graph, name="graph")
+
+    @graph.command("export-import-files")
+    def export_import_files(
+        directory: Annotated[Path, typer.Argument(help="New directory for the CSV files (created).")],
+        database: Annotated[str, typer.Option("--database", help="Name of the Neo4j database to create.")]
+        = "harmgraph",
+        reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the access log).")]
+        = "first load into Neo4j",
+        store: StoreOption = DEFAULT_STORE,
+    ) -> None:
+        """Write the whole store as neo4j-admin import files and print the import command."""
+        from graph.import_files import COMMAND_FILE, check_new_directory, import_command, write_import_files
+
+        console = Console(stderr=True)
+        check_new_directory(directory)
+        with open_store(store) as graph_store:
+            # The files hold every record, so writing them is a whole-store copy (as sync is),
+            # logged before the copy so the entry travels with the log it describes.
+            who = sign_in(graph_store, "sync")
+            graph_store.record_audit(who.label, "export_import_files", str(directory), reason)
+            written = write_import_files(graph_store, directory)
+        console.print(f"wrote {len(written)} files, {sum(written.values()):,} rows, to {directory} "
+                      f"(the command is also in {directory / COMMAND_FILE})")
+        typer.echo(import_command(directory, database))
