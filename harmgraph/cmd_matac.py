@@ -214,7 +214,7 @@ def register(app: typer.Typer) -> None:
                                      meeting_date.date(), top)
             graph_store.record_audit(who.label, "list", "matac:agenda",
                                      f"meeting {meeting_date:%Y-%m-%d} as of {context.as_of}")
-        sections = {"new": agenda_.report.new, "deferred": agenda_.report.deferred,
+        sections = {"new": agenda_.report.new, "deferred": agenda_.report.deferred, "reviews": agenda_.reviews,
                     "actions_due": agenda_.actions_due, "discharge": agenda_.discharge}
         if fmt is TableFormat.csv:
             both = pd.concat([frame.assign(section=name) for name, frame in sections.items()], ignore_index=True)
@@ -222,7 +222,8 @@ def register(app: typer.Typer) -> None:
                   fmt, "")
             return
         titles = {"new": f"New candidates (top {agenda_.report.top})", "deferred": "Deferrals carried forward",
-                  "actions_due": "Actions due or for review", "discharge": "Subjects for discharge"}
+                  "reviews": "Subjects for review (in the cohort)", "actions_due": "Actions due or for review",
+                  "discharge": "Subjects for discharge"}
         for name, frame in sections.items():
             _show(frame, fmt, f"{titles[name]}: meeting of {agenda_.meeting:%Y-%m-%d}")
 

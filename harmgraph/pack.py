@@ -184,6 +184,8 @@ def _agenda_page(agenda: Agenda) -> list:
     deferred = [[r.display_name, r.person_id, _day(r.deferred_at), r.reason] for r in report.deferred.itertuples()]
     due = [[r.person_id, TACTICS.get(r.tactic, r.tactic), r.owner_agency, r.status, r.why]
            for r in agenda.actions_due.itertuples()]
+    reviews = [[r.display_name, r.person_id, _day(r.adopted_meeting), f"{r.score_at_adoption:.1f}",
+                f"{r.score_now:.1f}", r.open_actions, _day(r.next_due)] for r in agenda.reviews.itertuples()]
     discharge = [[r.display_name, r.person_id, _day(r.adopted_meeting), f"{r.score_at_adoption:.1f}",
                   f"{r.score_now:.1f}", r.why] for r in agenda.discharge.itertuples()]
     return [
@@ -194,6 +196,9 @@ def _agenda_page(agenda: Agenda) -> list:
         _para("2. Deferrals carried forward", H2),
         _none_or_table(["Name", "Person id", "Deferred at", "Reason"], _clip(deferred, AGENDA_ROWS), "None."),
         _para("3. Reviews and actions due", H2),
+        _none_or_table(["Name", "Person id", "Adopted", "Score then", "Score now", "Open actions", "Next due"],
+                       _clip(reviews, AGENDA_ROWS), "No subject in the cohort to review."),
+        Spacer(1, 0.15 * cm),
         _none_or_table(["Person id", "Tactic", "Owner", "Status", "Due / review"], _clip(due, AGENDA_ROWS), "None."),
         _para("4. Subjects for discharge", H2),
         _none_or_table(["Name", "Person id", "Adopted", "Score then", "Score now", "Why"],

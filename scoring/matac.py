@@ -414,15 +414,52 @@ def for_discharge(cohort: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DISCHARGE_COLUMNS)
 
 
+REVIEW_COLUMNS = ["person_id", "display_name", "adopted_meeting", "score_at_adoption", "score_now", "change",
+                  "open_actions", "next_due"]
+
+
+def subjects_for_review(cohort: pd.DataFrame, actions: pd.DataFrame, meeting: date) -> pd.DataFrame:
+    """Subjects in the cohort adopted before ``meeting``: each is reviewed at it (score at
+    adoption against now, how many agreed actions are still open and the next one due).
+
+    >>> cohort = pd.DataFrame({"person_id": ["P-a", "P-b", "P-c"], "display_name": ["A", "B", "C"],
+    ...     "adopted_meeting": [date(2026, 1, 5), date(2026, 1, 5), date(2026, 2, 2)],
+    ...     "score_at_adoption": [60.0, 50.0, 40.0], "score_now": [55.0, 45.0, 41.0], "change": [-5.0, -5.0, 1.0],
+    ...     "status": ["in cohort", "discharged at the 2026-01-20 meeting", "in cohort"]})
+    >>> states = pd.DataFrame({"action_id": ["A-1", "A-2"], "person_id": ["P-a", "P-a"],
+    ...     "status": ["open", "done"], "at": pd.to_datetime(["2026-01-05", "2026-01-05"]),
+    ...     "due_date": pd.to_datetime(["2026-01-30", "2026-01-20"])})
+    >>> subjects_for_review(cohort, states, date(2026, 2, 2))[["person_id", "open_actions", "next_due"]].values.tolist()
+    [['P-a', 1, datetime.date(2026, 1, 30)]]
+    """
+    live = cohort[(cohort["status"] == IN_COHORT)
+                  & (pd.to_datetime(cohort["adopted_meeting"]) < pd.Timestamp(meeting)).to_numpy()]
+    current = current_actions(actions)
+    still_open = current[current["status"].isin(OPEN_STATUSES)] if len(current) else current
+    counts = still_open.groupby("person_id").size().to_dict() if len(still_open) else {}
+    next_due = (pd.to_datetime(still_open["due_date"]).groupby(still_open["person_id"]).min().to_dict()
+                if len(still_open) else {})
+    people = live["person_id"]
+    return pd.DataFrame({
+        "person_id": people.to_numpy(), "display_name": live["display_name"].to_numpy(),
+        "adopted_meeting": live["adopted_meeting"].to_numpy(),
+        "score_at_adoption": live["score_at_adoption"].to_numpy(), "score_now": live["score_now"].to_numpy(),
+        "change": live["change"].to_numpy(),
+        "open_actions": [int(counts.get(p, 0)) for p in people],
+        "next_due": [None if pd.isna(next_due.get(p)) else pd.Timestamp(next_due[p]).date() for p in people],
+    }, columns=REVIEW_COLUMNS)
+
+
 @dataclass(frozen=True)
 class Agenda:
-    """The next meeting's agenda: new candidates, deferrals carried forward, actions due or
-    for review, subjects for discharge (built by :func:`meeting_agenda`)."""
+    """The next meeting's agenda: new candidates, deferrals carried forward, subjects for
+    review, actions due or for review, subjects for discharge (built by :func:`meeting_agenda`)."""
 
     meeting: date
     report: CohortReport
     actions_due: pd.DataFrame
     discharge: pd.DataFrame
+    reviews: pd.DataFrame
 
 
 def meeting_agenda(decisions: pd.DataFrame, actions: pd.DataFrame, context: ScoringContext,
@@ -430,7 +467,8 @@ def meeting_agenda(decisions: pd.DataFrame, actions: pd.DataFrame, context: Scor
     """The agenda of the meeting on ``meeting``, from the data as of ``context.as_of``."""
     report = cohort_report(decisions, context, top, ranker=ranker)
     return Agenda(meeting=meeting, report=report, actions_due=actions_due(actions, meeting),
-                  discharge=for_discharge(report.cohort, actions))
+                  discharge=for_discharge(report.cohort, actions),
+                  reviews=subjects_for_review(report.cohort, actions, meeting))
 
 
 def panel_referrals(decisions: pd.DataFrame) -> pd.DataFrame:

@@ -13,13 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_network, open_profile, show_list_notes
+from harmgraph.ui.chrome import View, audit_once, current_view, need_incidents, open_network, open_profile, show_list_notes
+from harmgraph.ui.decide import clear_after_decision, decision_buttons, open_meeting, panel_records, show_decided_note
 from harmgraph.ui.filters import filter_candidates
 from harmgraph.ui.exports import build_export, meeting_pack
 from harmgraph.ui.format import (FLAG_LABELS, PERPETRATOR_FLAGS, export_name, full_flags, md, postcode_district,
                                   provenance_line)
 from harmgraph.ui.list_table import candidate_table, day, grid_view, rfgv_bar, text
 from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList
+from scoring.matac import current_decisions
 
 LISTS = {PerpetratorList.OVERALL.value: "Highest risk overall",
          PerpetratorList.DIFFERENT_VICTIMS.value: "Highest risk to different women and girls",
@@ -68,6 +70,30 @@ def detail_pane(row: pd.Series, config: object, offences: pd.Series, can_network
         if can_network and st.button("Explore network", key="candidate_network", icon=":material/hub:",
                                      width="stretch"):
             open_network(str(row["person_id"]))
+
+
+def decision_pane(view: View, row: pd.Series) -> None:
+    """The chair's one-click decision on the selected candidate, dated by the open meeting (the
+    latest recorded; asked once when none is), with the person's current decision above it."""
+    person_id = str(row["person_id"])
+    decisions, meetings, _ = panel_records(view)
+    with st.sidebar.container(border=True):
+        clear_after_decision("pane_reason")
+        show_decided_note()
+        meeting = open_meeting(meetings, decisions, ask_in=st)
+        current = current_decisions(decisions)
+        mine = current[current["person_id"] == person_id]
+        said = (f"Current decision: **{mine.iloc[0]['decision']}** at the "
+                f"{pd.Timestamp(mine.iloc[0]['meeting_date']):%Y-%m-%d} meeting." if len(mine) else "No decision yet.")
+        if meeting is None:
+            st.caption(f"{said} Give the meeting's date to decide here.")
+            return
+        st.markdown(f"**Decide at the meeting of {meeting:%Y-%m-%d}**  \n{said}")
+        reason = st.text_input("Reason (optional; else the list's reason is recorded)", key="pane_reason").strip()
+        choices = ("discharge",) if len(mine) and mine.iloc[0]["decision"] == "adopt" else ("adopt", "defer", "decline")
+        decision_buttons(view, person_id, meeting, choices, "pane",
+                         reason or f"from the candidate list at rank {int(row['rank'])}, score "
+                                   f"{float(row['score']):.2f}: {text(row['reasons'])}")
 
 
 view = current_view()
@@ -124,6 +150,8 @@ if need_incidents(view):
                                     format_func=lambda p: f"{by_id.at[p, 'rank']}. {text(by_id.at[p, 'display_name'])}")
         st.session_state["person_id"] = pick
         offences = data.catalogue(view.settings).table["label"]
+        if view.can("record_matac_decision"):  # first, so the chair's one click is on the first screen
+            decision_pane(view, by_id.loc[pick])
         detail_pane(by_id.loc[pick], config, offences, view.can("network"))
 
     st.subheader("Export this list")

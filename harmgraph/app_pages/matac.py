@@ -14,8 +14,11 @@ from core.errors import HarmgraphError
 from harmgraph.matac import EXPORTS, panel_export, record_action, record_decision, record_meeting, update_action
 from harmgraph.ui import data
 from harmgraph.ui.chrome import View, current_view, need_incidents
+from harmgraph.ui.decide import (clear_after_decision, decision_buttons, decision_context, latest_meeting,
+                                 panel_records, show_decided_note)
 from harmgraph.ui.exports import meeting_pack
-from harmgraph.ui.format import show_table
+from harmgraph.ui.format import md, show_table
+from harmgraph.ui.list_table import day, text
 from scoring.matac import current_actions, meeting_agenda, outcome_comparison
 
 DECISION_LABELS = {"adopt": "Adopt", "decline": "Decline", "defer": "Defer", "discharge": "Discharge"}
@@ -24,22 +27,10 @@ MEETING_KEYS = ("matac_meeting", "action_meeting")
 STATUS_LABELS = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
 
 
-def panel_records(view: View) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Decisions, meetings and action states, read fresh (they change as the chair records)."""
-    with view.settings.open_store() as store:
-        return store.matac_decisions_now(), store.matac_meetings(), store.matac_actions()
-
-
 def cached_ranker(view: View):  # type: ignore[no-untyped-def]
     """The overall list as of a day, from the app's cache (the page asks for a few days on every run)."""
     return lambda day: data.perpetrators(data.view_key(view.settings, view.version, day, view.lookback_years),
                                          "overall")
-
-
-def latest_meeting(meetings: pd.DataFrame, decisions: pd.DataFrame) -> date:
-    """The date a new decision or action defaults to: the latest recorded meeting, else today."""
-    dates = pd.concat([pd.to_datetime(meetings["meeting_date"]), pd.to_datetime(decisions["meeting_date"])])
-    return date.today() if dates.dropna().empty else dates.max().date()
 
 
 def _run_recorded(view: View, write, success: str) -> None:  # type: ignore[no-untyped-def]
@@ -85,8 +76,7 @@ def decision_form(view: View) -> None:
         submitted = st.form_submit_button("Record decision", type="primary", key="matac_submit")
     if not submitted:
         return
-    latest = data.default_as_of(view.settings, view.version)
-    context = data.context(data.view_key(view.settings, view.version, latest, view.lookback_years))
+    context = decision_context(view)
 
     _run_recorded(view, lambda store: record_decision(store, context, person_id.strip(), str(decision), reason,
                                                       meeting, view.user),
@@ -132,6 +122,55 @@ def action_update_form(view: View, actions: pd.DataFrame) -> None:
                       "Action {r.action_id} is now {r.status}.")
 
 
+# Decisions on a person not yet in the cohort; an adopted subject can only be discharged.
+UNDECIDED = ("adopt", "defer", "decline")
+AGENDA_ITEMS = 30  # item rows drawn with buttons per agenda section; the rest are decided with the form
+
+
+def _who(row) -> str:  # type: ignore[no-untyped-def]
+    return f"{text(row.display_name) or row.person_id} ({row.person_id})"
+
+
+def new_line(row) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A new candidate on the agenda: (who, what the agenda says of them), as plain text."""
+    return f"{row.rank}. {_who(row)}", f"score {float(row.score):.2f}; {row.why}"
+
+
+def deferred_line(row) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    return _who(row), f"deferred at the {day(row.deferred_at)} meeting: {text(row.reason)}"
+
+
+def review_line(row) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    due = f", next due {day(row.next_due)}" if day(row.next_due) else ""
+    return _who(row), (f"adopted at the {day(row.adopted_meeting)} meeting; score {float(row.score_at_adoption):.1f} "
+                       f"then, {float(row.score_now):.1f} now; {row.open_actions} open "
+                       f"action{'' if row.open_actions == 1 else 's'}{due}")
+
+
+def discharge_line(row) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    return _who(row), (f"adopted at the {day(row.adopted_meeting)} meeting; score {float(row.score_at_adoption):.1f} "
+                       f"then, {float(row.score_now):.1f} now; {row.why}")
+
+
+def agenda_section(view: View, title: str, frame: pd.DataFrame, section: str, choices: tuple[str, ...],
+                   line, meeting: date, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """One agenda section: for the chair a line per item with its decision buttons (dated by
+    the agenda's meeting); for everyone else the table."""
+    st.markdown(f"**{title}**")
+    if not view.can("record_matac_decision") or frame.empty:
+        show_table(frame, key=f"agenda_{section}")
+        return
+    for row in frame.head(AGENDA_ITEMS).itertuples(index=False):
+        who, what = line(row)
+        columns = st.columns([6.5] + [1.2] * len(choices), vertical_alignment="center")
+        columns[0].markdown(f"**{md(who)}** · {md(what)}")
+        # The item's line is the reason when the chair types none.
+        decision_buttons(view, str(row.person_id), meeting, choices, f"agenda_{section}_{row.person_id}",
+                         reason or f"from the agenda of {meeting:%Y-%m-%d}: {who}, {what}", columns[1:])
+    if len(frame) > AGENDA_ITEMS:
+        st.caption(f"and {len(frame) - AGENDA_ITEMS} more: decide them with the decision form above.")
+
+
 def exports(view: View, context, top: int, meeting: date) -> None:  # type: ignore[no-untyped-def]
     """The meeting pack (PDF) and the cohort, decision and action CSVs (Excel-safe, stamped with
     exporter and filters); every download is logged."""
@@ -160,11 +199,13 @@ st.title("MATAC meetings")
 if need_incidents(view):
     decisions, meetings, actions = panel_records(view)
     for meeting_key in MEETING_KEYS:
-        st.session_state.setdefault(meeting_key, latest_meeting(meetings, decisions))
+        st.session_state.setdefault(meeting_key, latest_meeting(meetings, decisions) or date.today())
     if view.can("record_matac_decision"):
+        clear_after_decision("agenda_reason")
+        show_decided_note()
         with st.expander("Record a meeting", expanded=meetings.empty):
             meeting_form(view)
-        with st.expander("Record a decision", expanded=True):
+        with st.expander("Record a decision (or take it from the agenda below in one click)", expanded=False):
             decision_form(view)
         with st.expander("Record an action", expanded=False):
             action_form(view)
@@ -180,10 +221,33 @@ if need_incidents(view):
     left, right = st.columns(2)
     top = int(left.number_input("Top N reviewed", min_value=1, max_value=5000, value=config.matac.top,
                                 key="matac_top", help="Config matac.top; 'new since last meeting' looks this far."))
-    next_meeting = right.date_input("Next meeting", value=max(date.today(), view.as_of), key="matac_next",
-                                    format="YYYY-MM-DD", help="Actions due or for review by this day are listed.")
+    # The agenda is of the open meeting (the latest recorded) until the chair picks another day.
+    next_meeting = right.date_input("Next meeting", value=latest_meeting(meetings, decisions) or
+                                    max(date.today(), view.as_of), key="matac_next", format="YYYY-MM-DD",
+                                    help="The meeting the agenda is for: decisions taken from it are dated by it, "
+                                         "and actions due or for review by this day are listed.")
     agenda = meeting_agenda(decisions, actions, context, next_meeting, top, ranker=cached_ranker(view))
     report = agenda.report
+
+    st.subheader(f"Agenda for {next_meeting:%Y-%m-%d}")
+    if view.can("record_matac_decision"):
+        agenda_reason = st.text_input(
+            "Reason for the next decision taken below (optional; else the item's line is recorded as the reason)",
+            key="agenda_reason").strip()
+    else:
+        agenda_reason = ""
+    since = report.since_meeting
+    agenda_section(view, f"New candidates (top {top} with no decision"
+                   + (f" at or before the meeting of {since:%Y-%m-%d})" if since else "; no earlier meeting)"),
+                   report.new, "new", UNDECIDED, new_line, next_meeting, agenda_reason)
+    agenda_section(view, f"Deferrals carried forward ({len(report.deferred)})", report.deferred, "deferred",
+                   UNDECIDED, deferred_line, next_meeting, agenda_reason)
+    agenda_section(view, f"Subjects for review ({len(agenda.reviews)}: in the cohort, adopted before this meeting)",
+                   agenda.reviews, "reviews", ("discharge",), review_line, next_meeting, agenda_reason)
+    st.markdown(f"**Actions due or for review** ({len(agenda.actions_due)})")
+    show_table(agenda.actions_due, key="agenda_actions_due")
+    agenda_section(view, f"Subjects for discharge ({len(agenda.discharge)})", agenda.discharge, "discharge",
+                   ("discharge",), discharge_line, next_meeting, agenda_reason)
 
     st.subheader("Adopted cohort")
     st.caption(f"Score at adoption against the score as of {report.scored_as_of:%Y-%m-%d}; a fall in risk is a "
@@ -191,33 +255,21 @@ if need_incidents(view):
                + (f" The as-of date {view.as_of:%Y-%m-%d} is after the extract's last incident, so the cohort is "
                   "scored on that incident's day: days without data do not lower anyone's risk."
                   if report.scored_as_of != view.as_of else ""))
-    show_table(report.cohort)
-
-    st.subheader(f"Agenda for {next_meeting:%Y-%m-%d}")
-    since = report.since_meeting
-    st.markdown(f"**New candidates** (top {top} with no decision"
-                + (f" at or before the meeting of {since:%Y-%m-%d})" if since else "; no earlier meeting)"))
-    show_table(report.new)
-    st.markdown(f"**Deferrals carried forward** ({len(report.deferred)})")
-    show_table(report.deferred)
-    st.markdown(f"**Actions due or for review** ({len(agenda.actions_due)})")
-    show_table(agenda.actions_due)
-    st.markdown(f"**Subjects for discharge** ({len(agenda.discharge)})")
-    show_table(agenda.discharge)
+    show_table(report.cohort, key="cohort")
 
     st.subheader("Outcomes (not causal)")
     outcomes = outcome_comparison(decisions, context, ranker=cached_ranker(view))
     st.caption(f"Mean harm days in the {outcomes.months} months before and after each adoption, beside the "
                "three people nearest in score that day who were never adopted. " + outcomes.note)
-    show_table(outcomes.summary)
+    show_table(outcomes.summary, key="outcomes")
 
     st.subheader("Decision history")
     st.caption("Append-only: a change of mind is a new row; the latest row per person is the current decision.")
-    show_table(decisions[MATAC_DECISION_COLUMNS].iloc[::-1])
+    show_table(decisions[MATAC_DECISION_COLUMNS].iloc[::-1], key="history")
     st.subheader("Actions")
-    show_table(current_actions(actions))
+    show_table(current_actions(actions), key="actions")
     st.subheader("Meetings")
-    show_table(meetings)
+    show_table(meetings, key="meetings")
 
     st.subheader("Export panel records")
     exports(view, context, top, next_meeting)

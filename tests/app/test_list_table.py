@@ -74,3 +74,32 @@ def test_the_detail_pane_shows_the_chosen_candidate(app, person_ids) -> None:
     app.selectbox(key="candidate_pick").select(person_ids["R4"]).run()
     assert app.session_state["person_id"] == person_ids["R4"]
     assert "Rank 2" in " ".join(m.value for m in app.sidebar.markdown)
+
+
+def test_the_chair_decides_on_the_selected_candidate_in_one_click_dated_by_the_meeting(
+        app_as, person_ids, store_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    at = app_as("matac_chair")
+    assert not [b for b in at.button if b.key == "pane_adopt"]  # no meeting recorded: its date is asked first
+    at.date_input(key="decision_meeting_asked").set_value(date(2025, 10, 6)).run()
+    at.selectbox(key="candidate_pick").select(person_ids["R4"]).run()
+    at.button(key="pane_adopt").click().run()
+    assert not at.exception and not at.error
+    assert "Recorded adopt for" in at.sidebar.success[0].value
+    with EmbeddedStore(store_path) as store:
+        decisions, log = store.matac_decisions(), store.audit_log()
+    assert decisions["person_id"].tolist() == [person_ids["R4"]]
+    row = decisions.iloc[0]
+    assert row["decision"] == "adopt" and row["meeting_date"].date() == date(2025, 10, 6)  # the meeting, not today
+    assert row["reason"].startswith("from the candidate list at rank 2")
+    assert log[log["action"] == "matac_decision"]["subject"].tolist() == [person_ids["R4"]]
+    # asked once: the pane keeps the meeting, shows the decision and offers discharge now
+    assert at.selectbox(key="candidate_pick").value == person_ids["R4"]
+    assert "Current decision: **adopt** at the 2025-10-06 meeting" in " ".join(m.value for m in at.sidebar.markdown)
+    assert [b.key for b in at.button if b.key and b.key.startswith("pane_")] == ["pane_discharge"]
+
+
+def test_a_role_that_may_not_decide_gets_no_decision_buttons(app) -> None:  # type: ignore[no-untyped-def]
+    assert not app.exception
+    assert not [b for b in app.button if b.key and b.key.startswith("pane_")]

@@ -1,5 +1,6 @@
 """The chair's path in headless Chromium at 1,366 x 768: the meeting pack downloaded from the
-candidate list (read back with pypdf), then meeting -> decision -> action -> the next agenda.
+candidate list (read back with pypdf), then meeting -> the list's row adopted in one click ->
+action -> the next agenda showing the subject's review and the action due.
 
 Shares the server fixture and browser checks of tests/app/test_browser.py.
 """
@@ -57,18 +58,27 @@ def test_the_chair_downloads_the_pack_and_takes_a_subject_to_the_next_agenda(
             settle(page)
             expect(page.get_by_text("Recorded the meeting of 2025-10-06")).to_be_visible(timeout=30_000)
 
-            decision = _form(page, "Record decision")
-            decision.get_by_label("Person id").fill(subject)
-            decision.get_by_text("Adopt", exact=True).click()
-            decision.get_by_label("Reason (read out to the panel; required)").fill("three partners in a year")
-            decision.get_by_role("button", name="Record decision").click()
+            # the list: select the row, then Adopt in one click (dated by the meeting just recorded)
+            open_page(page, "candidates")
+            sidebar = page.get_by_test_id("stSidebar")
+            picker = sidebar.get_by_test_id("stSelectbox").filter(has_text="Candidate")
+            picker.click()
+            page.keyboard.type("SMITH")
+            page.keyboard.press("Enter")
             settle(page)
-            expect(page.get_by_text(f"Recorded adopt for {subject} at the 2025-10-06 meeting")).to_be_visible(
+            sidebar.get_by_role("button", name="Adopt", exact=True).click()
+            settle(page)
+            expect(sidebar.get_by_text(f"Recorded adopt for {subject} at the 2025-10-06 meeting")).to_be_visible(
                 timeout=30_000)
+            expect(sidebar.get_by_role("button", name="Discharge", exact=True)).to_be_visible()
 
+            open_page(page, "matac")
             page.get_by_text("Record an action", exact=True).click()
             action = _form(page, "Record action")
             action.get_by_label("Person id").fill(subject)
+            action.get_by_test_id("stSelectbox").click()
+            page.keyboard.type("Clare")
+            page.keyboard.press("Enter")
             action.get_by_label("Owner agency").fill("Police")
             _type_date(action, "Due", "2025-10-20")
             action.get_by_role("button", name="Record action").click()
@@ -76,8 +86,13 @@ def test_the_chair_downloads_the_pack_and_takes_a_subject_to_the_next_agenda(
             expect(page.get_by_text(f"for {subject}, owned by Police")).to_be_visible(timeout=30_000)
 
             _type_date(page, "Next meeting", "2025-11-03")
+            page.keyboard.press("Escape")  # the calendar opens on the field's last tab stop
+            page.get_by_role("heading", name="Agenda for").click()
             settle(page)
             expect(page.get_by_text("Actions due or for review (1)")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Subjects for review (1:")).to_be_visible()
+            expect(page.get_by_text(f"John SMITH ({subject})").first).to_be_visible()  # the subject's review line
+            expect(page.get_by_role("button", name="Discharge", exact=True)).to_have_count(1)
             expect(page.get_by_text("Subjects for discharge (0)")).to_be_visible()
         finally:
             browser.close()

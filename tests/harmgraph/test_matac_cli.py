@@ -229,6 +229,8 @@ def test_the_chairs_path_from_list_to_decision_to_action_to_the_next_agenda(stor
     assert due["person_id"].tolist() == [first] and due["tactic"].tolist() == ["dapo_dvpn"]
     assert due["why"].tolist() == ["due 2025-12-20; review 2026-01-05"]
     assert first not in set(agenda[agenda["section"] == "discharge"]["person_id"])
+    reviews = agenda[agenda["section"] == "reviews"]  # adopted at the meeting before: reviewed at this one
+    assert reviews["person_id"].tolist() == [first] and reviews["open_actions"].astype(float).tolist() == [1.0]
     action_id = due["action_id"].iloc[0]
     _run("matac", "update-action", action_id, "--status", "done", "--note", "DAPO granted", "--chair", "chair",
          "--store", store)
