@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 $(BIN)/harmgraph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,app]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,app,spark]"
 	touch $(BIN)/harmgraph
 
 setup: $(BIN)/harmgraph

@@ -20,7 +20,8 @@ from rich.table import Table
 from harmgraph import __version__
 from harmgraph.accounts import Account
 from harmgraph.cli_common import (DEFAULT_STORE, USER_ENV, AsOfOption, CatalogueOption, ConfigOption,
-                                  OutputOption, ReasonOption, ResolutionConfigOption, StoreOption, TopOption,
+                                  OutputOption, ReasonOption, ResolutionBackendOption, ResolutionConfigOption,
+                                  SparkMasterOption, StoreOption, TopOption,
                                   as_date, console, emit, export_reason, fail, loading_store, open_store, out,
                                   sign_in,
                                   stage_progress)
@@ -103,16 +104,18 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
 
 def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # type: ignore[no-untyped-def]
                 resolution_config: Path | None = None, allow_withdrawing_most: bool = False,
-                account: Account | None = None):
+                account: Account | None = None, backend: str | None = None,
+                spark_master: str | None = None):
     """Load ``folder`` into the store as ``account`` (signed in here, with the right to load,
-    when not given: the demo passes the user it just made)."""
+    when not given: the demo passes the user it just made); people are resolved on ``backend``
+    (None: the settings file's)."""
     from ingest.identity import make_splink_resolver
     from ingest.load import ingest_folder
-    from ingest.resolve_config import load_resolution_config
+    from ingest.resolve_config import load_resolution_config, with_execution
     from scoring.catalogue import load_catalogue
 
     keys = load_catalogue(catalogue).keys
-    settings = load_resolution_config(resolution_config)
+    settings = with_execution(load_resolution_config(resolution_config), backend, spark_master)
     if account is None:  # signed in on the store itself (a staged load works on a copy of it)
         with open_store(store_location, create=True) as store:
             account = sign_in(store, "load")
@@ -126,7 +129,7 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # ty
                            ("already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
                            + "".join(f"; withdrew {len(ids)} {name}: {', '.join(ids[:20])}"
                                      + (" ..." if len(ids) > 20 else "") for name, ids in summary.withdrawn.items())
-                           + f"; resolution match_threshold {settings.match_threshold}"
+                           + f"; resolution match_threshold {settings.match_threshold} on {settings.backend}"
                            + (f" from {resolution_config}" if resolution_config else " (default settings)"))
         return summary
 
@@ -138,12 +141,16 @@ def ingest(
     strict: Annotated[bool, typer.Option(help="Exit 2 when any row was quarantined.")] = False,
     catalogue: CatalogueOption = None,
     resolution_config: ResolutionConfigOption = None,
+    resolution_backend: ResolutionBackendOption = None,
+    spark_master: SparkMasterOption = None,
     allow_withdrawing_most: Annotated[bool, typer.Option(
         "--allow-withdrawing-most", help="Let a file declared complete remove more than half of the stored "
                                          "records of its table (a partial file is refused otherwise).")] = False,
 ) -> None:
     """Validate and load an extract; bad rows go to quarantine with a reason."""
-    summary = _run_ingest(folder, store, catalogue, resolution_config, allow_withdrawing_most)
+    summary = _run_ingest(folder, store, catalogue, resolution_config, allow_withdrawing_most,
+                          backend=resolution_backend.value if resolution_backend else None,
+                          spark_master=spark_master)
     _print_load_summary(summary)
     if summary.quarantined:
         console.print(f"{summary.quarantined} row(s) quarantined: see 'harmgraph quarantine --store {store}'")

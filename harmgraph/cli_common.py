@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -25,6 +26,7 @@ from graph import open_store as open_graph_store
 from harmgraph.access import ACTIONS, can
 from harmgraph.accounts import Account, authenticate
 from harmgraph.terminal import SafeConsole, clean, styled
+from ingest.resolve_config import BACKENDS
 
 # Both consoles show text from the store literally (harmgraph/terminal.py): no markup is read
 # in a name, and control characters are shown as escapes.
@@ -48,6 +50,16 @@ TopOption = Annotated[int, typer.Option("--top", min=1, help="How many rows to s
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file.")]
 ReasonOption = Annotated[str, typer.Option(
     "--reason", help="Why this export is made (recorded in the access log; needed with --output).")]
+# The backends resolution can run on, as command-line choices (ingest.resolve_config names them).
+ResolutionBackendName = Enum("ResolutionBackendName", {name: name for name in BACKENDS}, type=str)  # type: ignore[misc]
+ResolutionBackendOption = Annotated[Optional[ResolutionBackendName], typer.Option(
+    "--resolution-backend", envvar="HARMGRAPH_RESOLUTION_BACKEND",
+    help="Where splink scores record pairs: duckdb (in this process) or spark (needs the spark "
+         "extra and Java 17); default: the settings file's backend, else duckdb.")]
+SparkMasterOption = Annotated[Optional[str], typer.Option(
+    "--spark-master", envvar="HARMGRAPH_SPARK_MASTER",
+    help="Spark master for --resolution-backend spark: local[N] (this machine, N cores) or a "
+         "cluster such as spark://host:7077; default: the settings file's, else local[2].")]
 ResolutionConfigOption = Annotated[Optional[Path], typer.Option(
     "--resolution-config", envvar="HARMGRAPH_RESOLUTION_CONFIG",
     help="Entity-resolution settings YAML (thresholds, blocking rules); default: built in.")]

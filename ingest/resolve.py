@@ -1,10 +1,10 @@
-"""Resolve person records into persons with splink (DuckDB backend), PNC ids and analyst
-overrides, and say why each merge was made.
+"""Resolve person records into persons with splink (on DuckDB, or on Spark: see
+``ingest.resolve_backends``), PNC ids and analyst overrides, and say why each merge was made.
 
 A serial perpetrator recorded as 'Jon Smyth 1985-03-12', 'SMITH, John 1985-12-03' and
 'John Smith (no DOB)' must be counted once, with all his victims; a victim recorded twice must
 not count as two victims. This module is pure: DataFrames in, DataFrames out; the only I/O is
-splink's own in-memory DuckDB connection.
+splink's own engine (an in-memory DuckDB connection, or a Spark session).
 
 How a resolution runs (``resolve_records``):
 
@@ -36,13 +36,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from splink import DuckDBAPI, Linker, block_on
+from splink import Linker, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from core.arrow_isin import isin
 from graph.batch import LINEAGE_COLUMNS, REVIEW_COLUMNS, empty_frame
+from ingest.resolve_backends import ResolutionBackend, open_backend
 from ingest.resolve_cluster import recluster
 from ingest.resolve_config import ResolutionConfig
 from ingest.resolve_features import features_to_arrow, prepare_features
@@ -138,29 +139,6 @@ def _empty_resolution(previous: pd.DataFrame | None, lineage: pd.DataFrame | Non
                       stats={"records": 0}, lineage=events)
 
 
-def _duckdb(config: ResolutionConfig) -> DuckDBAPI:
-    """splink's in-memory DuckDB, with the thread and memory caps of the config."""
-    db_api = DuckDBAPI(":memory:")
-    if config.duckdb_threads is not None:
-        db_api.duckdb_con.execute(f"SET threads TO {int(config.duckdb_threads)}")
-    if config.duckdb_memory_limit is not None:
-        db_api.duckdb_con.execute("SET memory_limit = ?", [config.duckdb_memory_limit])
-    return db_api
-
-
-def _load_features(db_api: DuckDBAPI, features: pd.DataFrame) -> SplinkDataFrame:
-    """Copy the features into a DuckDB table and hand splink that table.
-
-    splink would otherwise scan a view over the Arrow table on every query, and the Arrow
-    copy would sit in Python memory outside DuckDB's memory limit for the whole run.
-    """
-    con = db_api.duckdb_con
-    con.register("harmgraph_features_arrow", features_to_arrow(features))
-    con.execute("CREATE TABLE harmgraph_features AS SELECT * FROM harmgraph_features_arrow")
-    con.unregister("harmgraph_features_arrow")
-    return db_api.register("harmgraph_features")
-
-
 def _prior(sdf: SplinkDataFrame, config: ResolutionConfig, n_records: int,
            say: Progress) -> float:
     """Chance that two random records are one person.
@@ -186,14 +164,14 @@ def _prior(sdf: SplinkDataFrame, config: ResolutionConfig, n_records: int,
     return min(0.5, found / config.prior_deterministic_recall / total)
 
 
-def _linker(db_api: DuckDBAPI, features: pd.DataFrame, config: ResolutionConfig,
+def _linker(backend: ResolutionBackend, features: pd.DataFrame, config: ResolutionConfig,
             say: Progress) -> tuple[Linker, bool]:
     """A splink linker over the features, with the prior the input calls for.
 
     Returns the linker and whether common-name (term frequency) adjustment is on.
     """
     n_records = len(features)
-    sdf = _load_features(db_api, features)
+    sdf = backend.load_features(features_to_arrow(features))
     use_tf = (config.term_frequency_adjustments
               and n_records >= config.min_records_for_term_frequencies)
     settings = build_settings(config, term_frequencies=use_tf,
@@ -258,29 +236,8 @@ def _train(linker: Linker, config: ResolutionConfig, training_pairs: dict[str, i
 NEAR_CANDIDATES_PER_ITEM = 4
 
 
-def _fetch(predictions: SplinkDataFrame, threshold: float | None = None, near: int = 0) -> pd.DataFrame:
-    """A splink prediction table as pandas: ids, scores and the gamma_/mw_ columns that
-    explanations need (not the tf_ and value columns, which would only cost memory).
-
-    With ``threshold``: the pairs at or above it, and of those under it only the ``near``
-    most probable (all a review queue of ``near`` items can use; fetching every pair down to
-    the review threshold into pandas cost as much as the links themselves)."""
-    table = predictions.as_duckdbpyrelation()
-    wanted = [name for name in table.columns
-              if name in ("record_id_l", "record_id_r", "match_weight", "match_probability")
-              or name.startswith(("gamma_", "mw_"))]
-    table = table.select(*[f'"{name}"' for name in wanted])
-    if threshold is None:
-        return table.df()
-    above = table.filter(f"match_probability >= {float(threshold)!r}").df()
-    if not near:
-        return above
-    under = (table.filter(f"match_probability < {float(threshold)!r}")
-             .order("match_probability DESC, record_id_l, record_id_r").limit(near).df())
-    return pd.concat([above, under], ignore_index=True)
-
-
-def _score_candidates(linker: Linker, config: ResolutionConfig) -> pd.DataFrame:
+def _score_candidates(linker: Linker, backend: ResolutionBackend,
+                      config: ResolutionConfig) -> pd.DataFrame:
     """Pairs found by the blocking rules and scored at or above the review threshold (those
     under ``match_threshold`` are only candidates for the review queue)."""
     chunks = config.predict_chunks
@@ -291,12 +248,15 @@ def _score_candidates(linker: Linker, config: ResolutionConfig) -> pd.DataFrame:
         warning_mode="never")
     # The queue keeps the review_max_pairs closest pairs that end in different persons; a few
     # times as many candidates leave room for those that end in one person after all.
-    frame = _fetch(predictions, config.match_threshold, NEAR_CANDIDATES_PER_ITEM * config.review_max_pairs)
+    # Fetching every pair down to the review threshold into pandas would cost as much as the
+    # links themselves; the queue can use no more than these.
+    frame = backend.fetch(predictions, config.match_threshold,
+                          NEAR_CANDIDATES_PER_ITEM * config.review_max_pairs)
     predictions.drop_table_from_database_and_remove_from_cache()
     return frame
 
 
-def _score_pairs(linker: Linker, db_api: DuckDBAPI, pairs: pd.DataFrame) -> pd.DataFrame:
+def _score_pairs(linker: Linker, backend: ResolutionBackend, pairs: pd.DataFrame) -> pd.DataFrame:
     """splink's score for given pairs whatever it is (PNC pairs, must-links)."""
     if pairs.empty:
         return pd.DataFrame(columns=["record_id_l", "record_id_r", "match_weight",
@@ -306,10 +266,10 @@ def _score_pairs(linker: Linker, db_api: DuckDBAPI, pairs: pd.DataFrame) -> pd.D
         "join_key_l": pa.array(pairs["record_id_l"].to_numpy(), pa.string()),
         "join_key_r": pa.array(pairs["record_id_r"].to_numpy(), pa.string()),
     })
-    registered = db_api.register(table)
+    registered = backend.db_api.register(table)
     linker.table_management.register_blocked_pairs_for_predict(registered)
     predictions = linker.inference.predict(warning_mode="never")
-    frame = _fetch(predictions)
+    frame = backend.fetch(predictions, None, 0)
     predictions.drop_table_from_database_and_remove_from_cache()
     return frame
 
@@ -359,18 +319,18 @@ def _edges(accepted: pd.DataFrame, forced: pd.DataFrame, pnc_pairs: pd.DataFrame
     return edges[LINK_COLUMNS].sort_values(["record_id_l", "record_id_r"]).reset_index(drop=True)
 
 
-def _scored_edges(linker: Linker, db_api: DuckDBAPI, config: ResolutionConfig,
+def _scored_edges(linker: Linker, backend: ResolutionBackend, config: ResolutionConfig,
                   pnc_pairs: pd.DataFrame, must: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every link: blocked pairs scored at or above the threshold, plus PNC and must-link
     pairs whatever their score (scored too, so their explanations carry the evidence); and
     the scored pairs just under the threshold (raw predictions, for the review queue)."""
-    scored = _score_candidates(linker, config)
+    scored = _score_candidates(linker, backend, config)
     above = scored["match_probability"].to_numpy(dtype=float) >= config.match_threshold
     near = scored[~above].reset_index(drop=True)
     accepted = links_from_predictions(scored[above].reset_index(drop=True), config)
     del scored
     forced_pairs = pd.concat([pnc_pairs, must], ignore_index=True).drop_duplicates()
-    forced = links_from_predictions(_score_pairs(linker, db_api, forced_pairs), config)
+    forced = links_from_predictions(_score_pairs(linker, backend, forced_pairs), config)
     return _edges(accepted, forced, pnc_pairs, must), near
 
 
@@ -423,31 +383,37 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
     timings["features"] = time.perf_counter() - started
     n_records = len(features)
 
-    with _quiet_splink():
-        db_api = _duckdb(config)
-        linker, use_tf = _linker(db_api, features, config, say)
-        record_ids = features["record_id"]
-        training_pairs = {" + ".join(rule): _pair_count(features, rule)
-                          for rule in config.training_blocking_rules}
-        del features  # DuckDB holds the only copy now (spillable, under its memory limit)
+    backend = open_backend(config)
+    try:
+        with _quiet_splink():
+            linker, use_tf = _linker(backend, features, config, say)
+            record_ids = features["record_id"]
+            training_pairs = {" + ".join(rule): _pair_count(features, rule)
+                              for rule in config.training_blocking_rules}
+            # The backend holds the only copy now (DuckDB's spillable, under its memory limit).
+            del features
 
-        stage = time.perf_counter()
-        fitted = _train(linker, config, training_pairs, n_records, say)
-        # Training leaves its sampled pairs and comparison vectors cached in DuckDB; at
-        # millions of records that is GBs that scoring does not need.
-        linker.table_management.invalidate_cache()
-        timings["train"] = time.perf_counter() - stage
+            stage = time.perf_counter()
+            fitted = _train(linker, config, training_pairs, n_records, say)
+            # Training leaves its sampled pairs and comparison vectors cached in the engine; at
+            # millions of records that is GBs that scoring does not need.
+            linker.table_management.invalidate_cache()
+            timings["train"] = time.perf_counter() - stage
 
-        stage = time.perf_counter()
-        say("scoring candidate pairs")
-        edges, near = _scored_edges(linker, db_api, config, pnc_pairs, must)
-        timings["predict"] = time.perf_counter() - stage
+            stage = time.perf_counter()
+            say("scoring candidate pairs")
+            edges, near = _scored_edges(linker, backend, config, pnc_pairs, must)
+            timings["predict"] = time.perf_counter() - stage
 
-        stage = time.perf_counter()
-        say(f"clustering {n_records} records over {len(edges)} links")
-        components = connected_components(record_ids, edges, db_api)
-        members = _component_members(db_api, components)
-        model = linker.misc.save_model_to_json()
+            stage = time.perf_counter()
+            say(f"clustering {n_records} records over {len(edges)} links")
+            components = connected_components(record_ids, edges, backend.cluster_api)
+            members = backend.component_members(pa.table({
+                "record_id": pa.array(components["record_id"].to_numpy(), pa.string()),
+                "component": pa.array(components["component"].to_numpy(), pa.string())}))
+            model = linker.misc.save_model_to_json()
+    finally:
+        backend.close()
     reclustered = recluster(components, edges, members, cannot, config.ambiguity_margin_bits)
     components, cut = reclustered.components, reclustered.cut
     for pair in sorted(set(cut["cut_for"]) - {"rule"}):
@@ -536,24 +502,6 @@ def review_item_id(kind: str, left: str, right: str) -> str:
     True
     """
     return "RV-" + hashlib.sha1(f"{kind}|{left}|{right}".encode("utf-8")).hexdigest()[:8]
-
-
-def _component_members(db_api: DuckDBAPI, components: pd.DataFrame) -> pd.DataFrame:
-    """record_id, component, dob, pnc of every record sharing its component with another
-    (a record alone cannot conflict with anyone), read from splink's feature table."""
-    con = db_api.duckdb_con
-    con.register("harmgraph_components", pa.table({
-        "record_id": pa.array(components["record_id"].to_numpy(), pa.string()),
-        "component": pa.array(components["component"].to_numpy(), pa.string())}))
-    try:
-        return con.execute(
-            "WITH shared AS (SELECT component FROM harmgraph_components GROUP BY component "
-            "HAVING count(*) > 1) "
-            "SELECT c.record_id, c.component, f.dob, f.pnc FROM harmgraph_components c "
-            "JOIN shared USING (component) JOIN harmgraph_features f ON f.record_id = c.record_id"
-        ).df()
-    finally:
-        con.unregister("harmgraph_components")
 
 
 def _split_links(edges: pd.DataFrame, cut: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

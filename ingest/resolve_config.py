@@ -15,12 +15,16 @@ The columns a rule may name are the derived columns of :mod:`ingest.resolve_feat
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.settings import load_yaml_settings
 from ingest.resolve_features import FEATURE_COLUMNS
+
+Backend = Literal["duckdb", "spark"]
+BACKENDS: tuple[str, ...] = Backend.__args__
+"""Where splink may run (``ingest.resolve_backends`` has a module for each)."""
 
 # A blocking rule: columns that must be equal, or an ANSI SQL condition over l./r. columns.
 BlockingRule = list[str] | str
@@ -156,6 +160,22 @@ class ResolutionConfig(BaseModel):
     """How many waterfall terms (largest first) each link's reasons show."""
 
     # --- execution ------------------------------------------------------------------------------
+    backend: Backend = "duckdb"
+    """Where splink trains and scores (``ingest.resolve_backends``): ``duckdb`` in this process,
+    or ``spark`` (the ``spark`` extra and Java 17), with the same model, rules and training;
+    clustering, overrides and person ids are the same code on both."""
+    spark_master: str = "local[2]"
+    """The Spark master a new session starts on: ``local[N]`` runs Spark in this machine with N
+    cores, ``spark://host:7077`` (or ``yarn``) a cluster."""
+    spark_driver_memory: str = Field(default="2g", pattern=r"^\d+[kmgt]?$")
+    """Memory of the Spark driver a new session starts with (in local mode, all of Spark)."""
+    spark_shuffle_partitions: int = Field(default=8, ge=1, le=10_000)
+    """Partitions of Spark's shuffles: a few per core (Spark's default of 200 suits a cluster,
+    and costs seconds of task overhead per stage on small inputs)."""
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    """Further Spark settings for a new session (``spark.executor.memory``, or for small
+    inputs ``spark.sql.codegen.wholeStage: "false"``, which skips compiling code a run of a
+    few seconds does not repay)."""
     predict_chunks: int = Field(default=1, ge=1, le=64)
     """Split scoring into chunks x chunks pieces to cap memory on very large inputs."""
     duckdb_threads: int | None = Field(default=None, ge=1)
@@ -203,3 +223,18 @@ def load_resolution_config(path: str | Path | None = None) -> ResolutionConfig:
     if not path:
         return ResolutionConfig()
     return load_yaml_settings(path, ResolutionConfig, "resolution config")
+
+
+def with_execution(config: ResolutionConfig, backend: str | None = None,
+                   spark_master: str | None = None) -> ResolutionConfig:
+    """``config`` with the backend and Spark master a command line chose (None keeps the
+    settings file's); the model is the same on every backend.
+
+    >>> with_execution(ResolutionConfig(), "spark", "local[4]").spark_master
+    'local[4]'
+    >>> with_execution(ResolutionConfig(backend="spark")).backend
+    'spark'
+    """
+    chosen = {name: value for name, value in (("backend", backend), ("spark_master", spark_master))
+              if value is not None}
+    return ResolutionConfig.model_validate({**config.model_dump(), **chosen}) if chosen else config

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
+import core.quiet_pyspark  # noqa: F401  (before pandera, which imports pyspark when installed)
 import pandera.pandas as pa
 
 from ingest.contract import Column, ColumnKind, Table

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+import core.quiet_pyspark  # noqa: F401  (before pandera, which imports pyspark when installed)
 import pandera.pandas as pa
 
 from core.errors import ConfigError
