@@ -10,6 +10,8 @@ Columns (dtypes are normalised by :func:`normalise_tables` so both stores match 
 - ``measures``: measure_id, type, subject_person_id, protected_person_id, start_date, end_date
 - ``breaches``: measure_id, incident_id
 - ``referrals``: referral_id, person_id, type, date, detail
+- ``custody``: custody_id, person_id, start_date, expected_release_date, released_date: spells
+  in custody (released_date NaT while held); optional (empty by default)
 - ``kept_apart``: person_id_l, person_id_r: persons an analyst said are two people (their
   records' cannot-links), so scoring never counts them as one; optional (empty by default)
 """
@@ -47,9 +49,11 @@ COLUMNS: dict[str, dict[str, str]] = {
     "referrals": {"referral_id": "string", "person_id": "string", "type": "string",
                   "date": "datetime64[us]", "detail": "string"},
     "kept_apart": {"person_id_l": "string", "person_id_r": "string"},
+    "custody": {"custody_id": "string", "person_id": "string", "start_date": "datetime64[us]",
+                "expected_release_date": "datetime64[us]", "released_date": "datetime64[us]"},
 }
 # Tables a store may leave out (they start empty).
-OPTIONAL = ("kept_apart",)
+OPTIONAL = ("kept_apart", "custody")
 
 SORT_KEYS = {
     "incidents": ["incident_id"],
@@ -59,6 +63,7 @@ SORT_KEYS = {
     "breaches": ["measure_id", "incident_id"],
     "referrals": ["referral_id"],
     "kept_apart": ["person_id_l", "person_id_r"],
+    "custody": ["custody_id"],
 }
 
 
@@ -73,6 +78,7 @@ class ScoringTables:
     breaches: pd.DataFrame
     referrals: pd.DataFrame
     kept_apart: pd.DataFrame = field(default_factory=lambda: _empty("kept_apart"))
+    custody: pd.DataFrame = field(default_factory=lambda: _empty("custody"))
 
     @cached_property
     def derived(self) -> dict[tuple[Any, ...], Any]:

@@ -22,6 +22,7 @@ MEASURE_COLUMNS = [
 ]
 BREACH_COLUMNS = ["measure_id", "incident_id"]
 REFERRAL_COLUMNS = ["referral_id", "record_id", "type", "date", "detail"]
+CUSTODY_COLUMNS = ["custody_id", "record_id", "start_date", "expected_release_date", "released_date"]
 ISSUE_COLUMNS = ["file", "row", "column", "reason", "value"]
 CLUSTER_COLUMNS = ["record_id", "person_id"]
 PERSON_COLUMNS = [
@@ -93,3 +94,5 @@ class LoadBatch:
     quarantine: pd.DataFrame  # ISSUE_COLUMNS
     warnings: pd.DataFrame  # ISSUE_COLUMNS
     identity: Identity | None = None
+    # Spells in custody (an optional file: most loads carry none).
+    custody: pd.DataFrame = field(default_factory=lambda: empty_frame(CUSTODY_COLUMNS))

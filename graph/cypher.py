@@ -35,6 +35,7 @@ SCHEMA = [
     "CREATE CONSTRAINT incident_id IF NOT EXISTS FOR (n:Incident) REQUIRE n.incident_id IS UNIQUE",
     "CREATE CONSTRAINT measure_id IF NOT EXISTS FOR (n:Measure) REQUIRE n.measure_id IS UNIQUE",
     "CREATE CONSTRAINT referral_id IF NOT EXISTS FOR (n:Referral) REQUIRE n.referral_id IS UNIQUE",
+    "CREATE CONSTRAINT custody_id IF NOT EXISTS FOR (n:Custody) REQUIRE n.custody_id IS UNIQUE",
     "CREATE CONSTRAINT location_postcode IF NOT EXISTS FOR (n:Location) REQUIRE n.postcode IS UNIQUE",
     "CREATE CONSTRAINT load_id IF NOT EXISTS FOR (n:Load) REQUIRE n.load_id IS UNIQUE",
     "CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (n:Meta) REQUIRE n.key IS UNIQUE",
@@ -122,12 +123,20 @@ LINK_ABOUT = (
     "MATCH (r:PersonRecord {record_id: row.record_id}) MERGE (f)-[:ABOUT]->(r)"
 )
 
+UPSERT_CUSTODY = "UNWIND $rows AS row MERGE (n:Custody {custody_id: row.custody_id}) SET n = row"
+DETACH_CUSTODY_PEOPLE = "UNWIND $ids AS id MATCH (:Custody {custody_id: id})-[old:HELD]->() DELETE old"
+LINK_HELD = (
+    "UNWIND $rows AS row MATCH (c:Custody {custody_id: row.custody_id}) "
+    "MATCH (r:PersonRecord {record_id: row.record_id}) MERGE (c)-[:HELD]->(r)"
+)
+
 # Records withdrawn upstream, by contract table: each goes with its links (DETACH DELETE); a
 # measure restricting or a referral about a withdrawn person record goes with it.
 WITHDRAW = {
     "people": [
         "UNWIND $ids AS id MATCH (m:Measure)-[:RESTRICTS]->(:PersonRecord {record_id: id}) DETACH DELETE m",
         "UNWIND $ids AS id MATCH (f:Referral)-[:ABOUT]->(:PersonRecord {record_id: id}) DETACH DELETE f",
+        "UNWIND $ids AS id MATCH (c:Custody)-[:HELD]->(:PersonRecord {record_id: id}) DETACH DELETE c",
         "UNWIND $ids AS id MATCH (r:PersonRecord {record_id: id}) DETACH DELETE r",
     ],
     "incidents": ["UNWIND $ids AS id MATCH (i:Incident {incident_id: id}) DETACH DELETE i"],
@@ -291,6 +300,11 @@ REFERRALS = (
     "RETURN f.referral_id AS referral_id, r.record_id AS record_id, f.type AS type, "
     "f.date AS date, f.detail AS detail"
 )
+CUSTODY = (
+    "MATCH (c:Custody) OPTIONAL MATCH (c)-[:HELD]->(r:PersonRecord) "
+    "RETURN c.custody_id AS custody_id, r.record_id AS record_id, c.start_date AS start_date, "
+    "c.expected_release_date AS expected_release_date, c.released_date AS released_date"
+)
 
 # counts(): stored table name -> statement returning ``n``.
 COUNTS = {
@@ -300,6 +314,7 @@ COUNTS = {
     "measures": "MATCH (n:Measure) RETURN count(n) AS n",
     "measure_breaches": "MATCH (:Measure)-[x:BREACHED_BY]->(:Incident) RETURN count(x) AS n",
     "referrals": "MATCH (n:Referral) RETURN count(n) AS n",
+    "custody": "MATCH (n:Custody) RETURN count(n) AS n",
     "persons": "MATCH (n:Person) RETURN count(n) AS n",
     "record_person": "MATCH (:PersonRecord)-[x:RESOLVES_TO]->(:Person) RETURN count(x) AS n",
     "quarantine": "MATCH (n:QuarantinedRow) RETURN count(n) AS n",

@@ -57,6 +57,9 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS referrals (
         referral_id VARCHAR NOT NULL, record_id VARCHAR NOT NULL, type VARCHAR NOT NULL,
         date DATE NOT NULL, detail VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS custody (
+        custody_id VARCHAR NOT NULL, record_id VARCHAR NOT NULL, start_date DATE NOT NULL,
+        expected_release_date DATE, released_date DATE)""",
     "CREATE TABLE IF NOT EXISTS record_person (record_id VARCHAR, person_id VARCHAR)",
     """CREATE TABLE IF NOT EXISTS persons (
         person_id VARCHAR, display_name VARCHAR, n_records INTEGER, sex VARCHAR,
@@ -116,6 +119,7 @@ _UPSERTS = [
     ("involvements", ["incident_id", "record_id", "role"], "involvements", cols.INVOLVEMENT_COLUMNS),
     ("measures", ["measure_id"], "measures", cols.MEASURE_COLUMNS),
     ("referrals", ["referral_id"], "referrals", cols.REFERRAL_COLUMNS),
+    ("custody", ["custody_id"], "custody", cols.CUSTODY_COLUMNS),
 ]
 
 # What goes with a withdrawn record, by contract table (ids in the registered ``withdrawn_ids``).
@@ -128,6 +132,7 @@ _WITHDRAW: dict[str, list[str]] = {
         f"DELETE FROM measures WHERE subject_record_id IN {_GONE}",
         f"UPDATE measures SET protected_record_id = NULL WHERE protected_record_id IN {_GONE}",
         f"DELETE FROM referrals WHERE record_id IN {_GONE}",
+        f"DELETE FROM custody WHERE record_id IN {_GONE}",
         f"DELETE FROM record_person WHERE record_id IN {_GONE}",
         f"DELETE FROM person_records WHERE record_id IN {_GONE}",
     ],
@@ -145,7 +150,7 @@ _WITHDRAW: dict[str, list[str]] = {
 
 _COUNTED_TABLES = (
     "person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
-    "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
+    "custody", "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
     "audit_log", "matac_decisions", "matac_meetings", "matac_actions", "users", "person_lineage", "identity_review",
 )
 
@@ -467,6 +472,10 @@ class EmbeddedStore(GraphStore):
             referrals=self._table(
                 "SELECT r.referral_id, rp.person_id, r.type, r.date, r.detail FROM referrals r "
                 "JOIN record_person rp ON rp.record_id = r.record_id", keys["referrals"]
+            ),
+            custody=self._table(
+                "SELECT c.custody_id, rp.person_id, c.start_date, c.expected_release_date, c.released_date "
+                "FROM custody c JOIN record_person rp ON rp.record_id = c.record_id", keys["custody"]
             ),
             kept_apart=self._table(
                 "SELECT DISTINCT least(a.person_id, b.person_id) AS person_id_l, "

@@ -40,7 +40,7 @@ BATCH_ROWS = 5_000  # rows per UNWIND statement
 
 # How each stored column travels: dates and timestamps need converting both ways.
 DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date", "meeting_date", "as_of",
-                           "due_date", "review_date"})
+                          "due_date", "review_date", "expected_release_date", "released_date"})
 DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at",
                                "created_at", "updated_at"})
 INT_COLUMNS = frozenset({"row", "n_records", "rank", "seq"})
@@ -245,6 +245,12 @@ class Neo4jStore(GraphStore):
                          driver_rows(referrals, ["referral_id", "type", "date", "detail"]))
             self._unwind(tx, cypher.DETACH_REFERRAL_PEOPLE, self._ids(referrals, "referral_id"), "ids")
             self._unwind(tx, cypher.LINK_ABOUT, driver_rows(referrals, ["referral_id", "record_id"]))
+        custody = batch.custody
+        if len(custody):
+            self._unwind(tx, cypher.UPSERT_CUSTODY, driver_rows(
+                custody, ["custody_id", "start_date", "expected_release_date", "released_date"]))
+            self._unwind(tx, cypher.DETACH_CUSTODY_PEOPLE, self._ids(custody, "custody_id"), "ids")
+            self._unwind(tx, cypher.LINK_HELD, driver_rows(custody, ["custody_id", "record_id"]))
 
     def _write_identity(self, tx: ManagedTransaction, identity: Identity) -> None:
         tx.run(cypher.DELETE_PERSONS).consume()
@@ -362,6 +368,7 @@ class Neo4jStore(GraphStore):
                     .merge(protected, on="protected_record_id", how="left"))
         referrals = self._read(cypher.REFERRALS, cols.REFERRAL_COLUMNS).merge(
             clusters, on="record_id", how="inner")
+        custody = self._read(cypher.CUSTODY, cols.CUSTODY_COLUMNS).merge(clusters, on="record_id", how="inner")
         return normalise_tables(
             incidents=self._read(cypher.INCIDENTS, cols.INCIDENT_COLUMNS),
             roles=self._roles(),
@@ -369,6 +376,7 @@ class Neo4jStore(GraphStore):
             measures=measures,
             breaches=self._read(cypher.BREACHES, cols.BREACH_COLUMNS),
             referrals=referrals,
+            custody=custody,
             kept_apart=kept_apart(self.overrides(), clusters),
         )
 
@@ -434,6 +442,7 @@ class Neo4jStore(GraphStore):
             "measures": lambda: self._read(cypher.MEASURES, cols.MEASURE_COLUMNS),
             "measure_breaches": lambda: self._read(cypher.BREACHES, cols.BREACH_COLUMNS),
             "referrals": lambda: self._read(cypher.REFERRALS, cols.REFERRAL_COLUMNS),
+            "custody": lambda: self._read(cypher.CUSTODY, cols.CUSTODY_COLUMNS),
             "record_person": self.clusters,
             "persons": lambda: self._read(cypher.PERSONS, cols.PERSON_COLUMNS),
             "identity_links": lambda: self._read(cypher.ALL_LINKS, cols.LINK_COLUMNS),

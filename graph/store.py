@@ -30,6 +30,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "measures": cols.MEASURE_COLUMNS,
     "measure_breaches": cols.BREACH_COLUMNS,
     "referrals": cols.REFERRAL_COLUMNS,
+    "custody": cols.CUSTODY_COLUMNS,
     "record_person": cols.CLUSTER_COLUMNS,
     "persons": cols.PERSON_COLUMNS,
     "identity_links": cols.LINK_COLUMNS,

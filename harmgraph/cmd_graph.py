@@ -70,7 +70,7 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
     """
     tables = {name: source.export_table(name) for name in (
         "person_records", "incidents", "involvements", "measures", "measure_breaches",
-        "referrals", "record_person", "persons", "identity_links", "identity_overrides",
+        "referrals", "custody", "record_person", "persons", "identity_links", "identity_overrides",
         "loads", "quarantine", "load_warnings", "audit_log", "matac_decisions",
         "matac_meetings", "matac_actions", "person_lineage", "identity_review")}
     target_loads = target.loads()
@@ -120,7 +120,7 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
         target.apply_load(LoadBatch(
             summary=summary, records=tables["person_records"], incidents=tables["incidents"],
             involvements=tables["involvements"], measures=tables["measures"],
-            breaches=tables["measure_breaches"], referrals=tables["referrals"],
+            breaches=tables["measure_breaches"], referrals=tables["referrals"], custody=tables["custody"],
             quarantine=pd.DataFrame(columns=tables["quarantine"].columns[1:]),
             warnings=pd.DataFrame(columns=tables["load_warnings"].columns[1:]),
             identity=Identity(clusters=tables["record_person"], persons=tables["persons"],

@@ -180,6 +180,19 @@ REFERRALS = Table(
     ),
 )
 
+CUSTODY = Table(
+    name="custody",
+    key="custody_id",
+    optional_file=True,
+    columns=(
+        Column("custody_id", ColumnKind.ID, required=True),
+        Column("record_id", ColumnKind.ID, required=True, references="people.record_id"),
+        Column("start_date", ColumnKind.DATE, required=True),
+        Column("expected_release_date", ColumnKind.DATE),
+        Column("released_date", ColumnKind.DATE),
+    ),
+)
+
 # Tables a load can withdraw records from (ingest/withdraw.py): those keyed by one id. An
 # involvement goes with its incident or person record.
 WITHDRAWABLE_TABLES = ("people", "incidents", "measures", "referrals")
@@ -202,7 +215,7 @@ WITHDRAWN = Table(
 )
 
 # Load order matters: references point only at tables earlier in this tuple.
-TABLES: tuple[Table, ...] = (PEOPLE, INCIDENTS, INVOLVEMENTS, MEASURES, REFERRALS, COMPLETE, WITHDRAWN)
+TABLES: tuple[Table, ...] = (PEOPLE, INCIDENTS, INVOLVEMENTS, MEASURES, REFERRALS, CUSTODY, COMPLETE, WITHDRAWN)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 # The files of records (what a generator or an RMS export writes); the rest declare how to
 # read them (complete.csv, withdrawn.csv).

@@ -170,7 +170,8 @@ def _check_references(checked: dict[str, CheckedTable], store: GraphStore) -> pd
     """Quarantine or blank dangling references; returns every incident id that is loaded."""
     people_refs = [checked[t].typed[c] for t, c in (
         ("involvements", "record_id"), ("measures", "subject_record_id"),
-        ("measures", "protected_record_id"), ("referrals", "record_id")) if t in checked]
+        ("measures", "protected_record_id"), ("referrals", "record_id"), ("custody", "record_id"))
+        if t in checked]
     known_records = _known_ids(store, "person_records", checked["people"].typed["record_id"], people_refs)
     known_incidents = _known_ids(store, "incidents", checked["incidents"].typed["incident_id"],
                                  [checked["involvements"].typed["incident_id"],
@@ -180,8 +181,9 @@ def _check_references(checked: dict[str, CheckedTable], store: GraphStore) -> pd
     if "measures" in checked:
         for column in ("subject_record_id", "protected_record_id"):
             _check_reference(checked["measures"], column, known_records, "a person record")
-    if "referrals" in checked:
-        _check_reference(checked["referrals"], "record_id", known_records, "a person record")
+    for table in ("referrals", "custody"):
+        if table in checked:
+            _check_reference(checked[table], "record_id", known_records, "a person record")
     return known_incidents
 
 
@@ -315,6 +317,7 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
         measures=_frame(checked, "measures", cols.MEASURE_COLUMNS),
         breaches=breaches,
         referrals=_frame(checked, "referrals", cols.REFERRAL_COLUMNS),
+        custody=_frame(checked, "custody", cols.CUSTODY_COLUMNS),
         quarantine=pd.concat([t.issues("quarantine") for t in checked.values()], ignore_index=True),
         warnings=pd.concat([t.issues("warnings") for t in checked.values()], ignore_index=True),
         identity=identity,

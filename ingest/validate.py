@@ -45,7 +45,7 @@ def _code_check(column: Column, rules: Rules) -> pa.Check:
 def _date_checks(column: Column, rules: Rules) -> list[pa.Check]:
     latest = pd.Timestamp(rules.now) + timedelta(days=1)
     checks = [pa.Check.ge(EARLIEST, error="is before 1900")]
-    if column.name in ("date_of_birth", "occurred_at", "recorded_at", "date", "start_date"):
+    if column.name in ("date_of_birth", "occurred_at", "recorded_at", "date", "start_date", "released_date"):
         checks.append(pa.Check.le(latest, error="is in the future"))
     return checks
 

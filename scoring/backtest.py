@@ -44,7 +44,8 @@ def truncate_tables(tables: ScoringTables, as_of: date) -> ScoringTables:
     """The tables as they stood at the end of ``as_of``: nothing dated later survives.
 
     Incidents after the day go, with their roles and breaches; measures starting and
-    referrals dated later go; persons keep only people who appear in what is left.
+    referrals dated later go; custody spells starting later go, and a release after the day is
+    not yet known (the spell runs on); persons keep only people who appear in what is left.
 
     >>> from core.tables import normalise_tables
     >>> t = normalise_tables(
@@ -67,9 +68,11 @@ def truncate_tables(tables: ScoringTables, as_of: date) -> ScoringTables:
     people = (set(roles["person_id"]) | set(measures["subject_person_id"].dropna())
               | set(measures["protected_person_id"].dropna()) | set(referrals["person_id"].dropna()))
     persons = tables.persons[isin(tables.persons["person_id"], people)]
+    custody = tables.custody[tables.custody["start_date"] <= end].copy()
+    custody.loc[custody["released_date"] > end, "released_date"] = pd.NaT
     return ScoringTables(*(frame.reset_index(drop=True) for frame in
                            (incidents, roles, persons, measures, breaches, referrals)),
-                         kept_apart=tables.kept_apart)
+                         kept_apart=tables.kept_apart, custody=custody.reset_index(drop=True))
 
 
 def context_as_of(context: ScoringContext, as_of: date) -> ScoringContext:

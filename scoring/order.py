@@ -30,10 +30,20 @@ def _versus(this: pd.Series, below: pd.Series, decimals: int = 0) -> pd.Series:
     return _number(this, decimals) + " vs " + _number(below, decimals)
 
 
+def _at_liberty(this: pd.DataFrame, below: pd.DataFrame) -> pd.Series | str:
+    """' (50 vs 120 of them at liberty)' where custody shortened either's quiet time, else ''."""
+    if "days_at_liberty" not in this:
+        return ""
+    held = (this["custody_days"].to_numpy() > 0) | (below["custody_days"].to_numpy() > 0)
+    return pd.Series(np.where(held, " (" + _versus(this["days_at_liberty"], below["days_at_liberty"])
+                              + " of them at liberty)", ""), index=this.index)
+
+
 def _component_phrases(this: pd.DataFrame, below: pd.DataFrame) -> dict[str, pd.Series]:
     """The measure behind each component, this row against the one below."""
     return {
-        "recency": "last incident " + _versus(this["days_since_last"], below["days_since_last"]) + " days ago",
+        "recency": "last incident " + _versus(this["days_since_last"], below["days_since_last"]) + " days ago"
+                   + _at_liberty(this, below),
         "frequency": _versus(this["incidents"], below["incidents"]) + " incidents",
         "gravity": _versus(this["harm"], below["harm"], 1) + " harm days",
         "victims": _versus(this["victims"], below["victims"]) + " victims",

@@ -11,6 +11,7 @@ from scoring.bands import count_points, graded_count_points, graded_recency_poin
 from scoring.config import RFGV, ScoringConfig
 from scoring.grouped_text import join_within
 from scoring.context import ScoringContext
+from scoring.custody import custody_days_since
 from scoring.index import ScoringIndex
 from scoring.prepared import Prepared, prepared_for
 from scoring.window import window_start
@@ -43,7 +44,9 @@ VICTIM_COUNTS = ("victims", "female_victims", "girl_victims", "sex_unknown_victi
 def component_points(frame: pd.DataFrame, config: ScoringConfig, as_of: date) -> pd.DataFrame:
     """The four ``*_points`` of each row (``days_since_last``, ``incidents``, ``harm``,
     ``victims``) under ``config.points`` (graded or banded), and ``score``: the weighted points
-    over the top bands' weighted points, x 100, to two decimals.
+    over the top bands' weighted points, x 100, to two decimals. Recency reads
+    ``days_at_liberty`` instead of ``days_since_last`` where the rows carry it (days in custody
+    since the last incident left out, :mod:`scoring.custody`).
 
     >>> from scoring.config import load_config
     >>> config = load_config()
@@ -56,15 +59,16 @@ def component_points(frame: pd.DataFrame, config: ScoringConfig, as_of: date) ->
     [100.0, 100.0]
     """
     frame = frame.copy()
+    quiet_days = frame["days_at_liberty"] if "days_at_liberty" in frame else frame["days_since_last"]
     if config.points.style == "graded":
         window_days = (pd.Timestamp(as_of) - window_start(as_of, config)).days
         per_doubling = config.points.per_doubling
-        frame["recency_points"] = graded_recency_points(frame["days_since_last"], config.recency, window_days)
+        frame["recency_points"] = graded_recency_points(quiet_days, config.recency, window_days)
         frame["frequency_points"] = graded_count_points(frame["incidents"], config.frequency, per_doubling)
         frame["gravity_points"] = graded_count_points(frame["harm"], config.gravity, per_doubling)
         frame["victims_points"] = graded_count_points(frame["victims"], config.victims, per_doubling)
     else:
-        frame["recency_points"] = recency_points(frame["days_since_last"], config.recency)
+        frame["recency_points"] = recency_points(quiet_days, config.recency)
         frame["frequency_points"] = count_points(frame["incidents"], config.frequency)
         frame["gravity_points"] = count_points(frame["harm"], config.gravity)
         frame["victims_points"] = count_points(frame["victims"], config.victims)
@@ -276,7 +280,8 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     Columns: incidents, crimes, harm, first_incident, last_incident, high_dash, victims,
     female_victims, girl_victims, sex_unknown_victims, partner_victims, family_victims (victim
     records that are probably one person counted once), victim_records (counted apart), doubtful
-    (pairs of counted victims that may be one person), days_since_last, most_serious_offence/at/incident,
+    (pairs of counted victims that may be one person), days_since_last, custody_days (of those, days
+    in custody) and days_at_liberty (the rest, which recency reads), most_serious_offence/at/incident,
     outcomes, the four ``*_points`` and score.
 
     >>> from scoring.signals.example import example_prepared
@@ -317,5 +322,9 @@ def _scored(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, li
     for column in VICTIM_COUNTS:
         frame[column] = frame[column].astype("int64")
     frame["days_since_last"] = days_since_last(frame, context.as_of)
+    custody = context.tables.custody
+    frame["custody_days"] = custody_days_since(custody.assign(person_id=index.codes(custody["person_id"])),
+                                               frame["last_incident"], context.as_of)
+    frame["days_at_liberty"] = frame["days_since_last"] - frame["custody_days"]
     frame = frame.join(most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))
     return component_points(frame, context.config, context.as_of)

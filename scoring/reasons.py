@@ -82,11 +82,22 @@ def day(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("")
 
 
-def recency_phrase(days: pd.Series) -> pd.Series:
-    """'last incident 12 days before the as-of date' (or 'on the as-of date')."""
-    return pd.Series(np.where(days == 0, "last incident on the as-of date",
+def recency_phrase(days: pd.Series, custody_days: pd.Series | None = None) -> pd.Series:
+    """'last incident 12 days before the as-of date' (or 'on the as-of date'), saying how many
+    of those days were spent in custody, which recency does not count as quiet time.
+
+    >>> recency_phrase(pd.Series([0, 12, 200]), pd.Series([0, 0, 150])).tolist()[1:]
+    ['last incident 12 days before the as-of date', 'last incident 200 days before the as-of date, 150 of them in custody (not counted as time without offending: recency reads the 50 days at liberty)']
+    """
+    said = pd.Series(np.where(days == 0, "last incident on the as-of date",
                               "last incident " + plural(days, "day") + " before the as-of date"),
                      index=days.index)
+    if custody_days is None:
+        return said
+    held = custody_days.to_numpy() > 0
+    liberty = days - custody_days
+    return said + np.where(held, ", " + custody_days.astype(str) + " of them in custody (not counted as time "
+                           "without offending: recency reads the " + plural(liberty, "day") + " at liberty)", "")
 
 
 def most_serious_phrase(offences: pd.Series, when: pd.Series, catalogue: OffenceCatalogue) -> pd.Series:
@@ -133,7 +144,11 @@ def _victim_head(facts: pd.DataFrame) -> pd.Series:
 
 def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
     """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date'."""
-    recency = once_per_distinct(scored[["days_since_last"]], lambda facts: recency_phrase(facts["days_since_last"]))
+    if "custody_days" in scored:
+        recency = once_per_distinct(scored[["days_since_last", "custody_days"]], lambda facts: recency_phrase(
+            facts["days_since_last"], facts["custody_days"]))
+    else:
+        recency = once_per_distinct(scored[["days_since_last"]], lambda facts: recency_phrase(facts["days_since_last"]))
     return (" " + span_phrase(scored["first_incident"], scored["last_incident"]) + "; "
             + most_serious_phrase(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
             + "; " + _per_row(recency, scored.index))

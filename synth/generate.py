@@ -7,7 +7,8 @@ The pipeline, each stage vectorised over all rows (loops only over archetypes or
 3. victims (some shared between perpetrators); recording attributes (DA flag, DASH, outcome)
 4. protective measures and the incidents breaching them
 5. second victims, co-suspects, witnesses (witnesses fill the population to ``people``)
-6. referrals; true identities; records (fragmented or not); ids; files
+6. referrals; true identities; records (fragmented or not); custody after grave convictions;
+   ids; files
 
 Every stage has its own random stream, so the same seed gives byte-identical files and
 ``fragmentation=False`` changes only the people records and the record ids they are used by.
@@ -25,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ingest.contract import (
-    DASH_RISKS, INCIDENTS, INVOLVEMENTS, MEASURES, OUTCOMES, PEOPLE, REFERRALS, ROLES,
+    CUSTODY, DASH_RISKS, INCIDENTS, INVOLVEMENTS, MEASURES, OUTCOMES, PEOPLE, REFERRALS, ROLES,
 )
 from synth import archetypes as arc
 from synth import cast, incidents as inc, measures as msr, offences as off, vawg
+from synth.custody import custody_spells
 from synth.fragment import Records, make_records, pick_records
 from synth.hard_negatives import plant_hard_negatives, sparse_dates_of_birth
 from synth.identity import Identities, make_identities
@@ -75,6 +77,7 @@ class _Force:
     measures: pd.DataFrame
     referrals: pd.DataFrame
     arch: np.ndarray  # archetype per true person
+    custody: pd.DataFrame | None = None  # spells (synth.custody), made once offences are final
 
 
 def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmentation: bool = True,
@@ -109,6 +112,8 @@ def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmenta
     report("identities", 0.6)
     ident = make_identities(rng["identity"], force.arch, force.involvements, force.incidents, force.pairs)
     _add_vawg(rng["vawg"], force, ident, window.end)
+    perpetrator = force.pairs["perp"].to_numpy()[force.incidents["pair"].to_numpy()]
+    force.custody = custody_spells(rng["custody"], force.incidents, perpetrator, window.end)
     report("records", 0.7)
     counts = np.bincount(force.involvements["person"].to_numpy(), minlength=len(force.arch))
     sparse = plant_hard_negatives(rng["hard_negatives"], ident) if hard_negatives else None
@@ -204,7 +209,7 @@ def _incident_postcodes(rng: np.random.Generator, force: _Force, ident: Identiti
 
 def _contract_tables(rng: np.random.Generator, force: _Force, ident: Identities,
                      records: Records) -> dict[str, tuple[pd.DataFrame, list[str]]]:
-    """The five contract files, with string ids and ISO dates."""
+    """The contract files, with string ids and ISO dates."""
     incidents = force.incidents
     incident_id = make_ids("I", len(incidents))
     incident_table = pd.DataFrame({
@@ -233,6 +238,7 @@ def _contract_tables(rng: np.random.Generator, force: _Force, ident: Identities,
         "involvements": (involvement_table, INVOLVEMENTS.column_names),
         "measures": (_measure_table(rng, force, records, incident_id), MEASURES.column_names),
         "referrals": (_referral_table(rng, force, records), REFERRALS.column_names),
+        "custody": (_custody_table(rng, force, records), CUSTODY.column_names),
     }
 
 
@@ -253,6 +259,21 @@ def _measure_table(rng: np.random.Generator, force: _Force, records: Records,
         "start_date": days_to_date_strings(measures["start"].to_numpy()),
         "end_date": end_text,
         "breach_incident_ids": msr.breach_lists(len(measures), breach_of, incident_id[breach_rows]),
+    })
+
+
+def _custody_table(rng: np.random.Generator, force: _Force, records: Records) -> pd.DataFrame:
+    spells = force.custody if force.custody is not None else pd.DataFrame(
+        {"person": [], "start": [], "expected": [], "released": []})
+    released = spells["released"].to_numpy(dtype=float)
+    return pd.DataFrame({
+        "custody_id": make_ids("C", len(spells)),
+        "record_id": records.record_id[pick_records(rng, records, spells["person"].to_numpy(dtype=np.int64),
+                                                    spread=False)],
+        "start_date": days_to_date_strings(spells["start"].to_numpy(dtype=float)),
+        "expected_release_date": days_to_date_strings(spells["expected"].to_numpy(dtype=float)),
+        "released_date": np.where(np.isnan(released), None,
+                                  days_to_date_strings(np.nan_to_num(released)).astype(object)),
     })
 
 

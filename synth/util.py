@@ -22,6 +22,7 @@ STREAMS = (
     # Appended last: a stream's draws depend only on its place, so the others stay as they were.
     "danger",
     "hard_negatives",
+    "custody",
 )
 
 

@@ -27,6 +27,7 @@ class Force:
     involvements: list[dict[str, str]] = field(default_factory=list)
     measures: list[dict[str, str]] = field(default_factory=list)
     referrals: list[dict[str, str]] = field(default_factory=list)
+    custody: list[dict[str, str]] = field(default_factory=list)
 
     def person(self, record_id: str, forename: str = "", surname: str = "", sex: str = "",
                **extra: str) -> str:
@@ -47,9 +48,9 @@ class Force:
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("people", "incidents", "involvements", "measures", "referrals"):
+        for name in ("people", "incidents", "involvements", "measures", "referrals", "custody"):
             rows = getattr(self, name)
-            if name in ("measures", "referrals") and not rows:
+            if name in ("measures", "referrals", "custody") and not rows:
                 continue
             columns = TABLES_BY_NAME[name].column_names
             with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:

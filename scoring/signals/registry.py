@@ -5,7 +5,7 @@ The lists (:mod:`scoring.lists`), explain (:mod:`scoring.explain`), the app
 (:mod:`harmgraph.ui.format`, the profile page) and the README's table of flags read this.
 
 >>> [signal.name for signal in signals("perpetrators")][:4]
-['not_managed', 'pdp', 'no_protective_measure', 'breach_not_charged']
+['not_managed', 'pdp', 'custody_release', 'no_protective_measure']
 >>> [signal.name for signal in signals("victims")]
 ['no_protective_measure', 'offender_unmanaged', 'not_referred_to_marac', 'dash_high', 'multiple_offenders']
 >>> get("bail_lapsing").label
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from core.errors import ConfigError
 from scoring.config import ScoringConfig
 from scoring.context import ScoringContext
-from scoring.signals import counts, escalating, markers, measures, pdp, recognition
+from scoring.signals import counts, custody, escalating, markers, measures, pdp, recognition
 from scoring.signals.base import Evidence, ListKind, Rule, Signal
 from scoring.signals.settings import SignalConfig
 
@@ -33,6 +33,7 @@ from scoring.signals.settings import SignalConfig
 SHIPPED: tuple[Signal, ...] = (
     recognition.NOT_MANAGED,
     pdp.SIGNAL,
+    custody.SIGNAL,
     measures.NO_PROTECTIVE_MEASURE,
     recognition.OFFENDER_UNMANAGED,
     recognition.NOT_REFERRED_TO_MARAC,
@@ -49,7 +50,7 @@ SHIPPED: tuple[Signal, ...] = (
 # The order of the evidence columns on the perpetrator list (after the RFGV columns); an
 # added signal's evidence follows these, in the order of its signal.
 EVIDENCE_ORDER: tuple[Evidence, ...] = (measures.BREACHES, pdp.PDP, escalating.ESCALATION, measures.MEASURES,
-                                         markers.RISK_MARKERS)
+                                         markers.RISK_MARKERS, custody.RELEASE)
 
 _signals: list[Signal] = list(SHIPPED)
 

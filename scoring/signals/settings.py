@@ -3,8 +3,8 @@
 A leaf module (pydantic only): :mod:`scoring.config` embeds :class:`SignalConfig` and the
 signal files read their settings from it, so neither imports the other.
 
-The shipped signals keep their settings in the four typed groups below (``pdp``,
-``escalation``, ``measures``, ``unrecognised``, ``risk_markers``, ``notes``), each a validated, frozen model
+The shipped signals keep their settings in the typed groups below (``pdp``,
+``escalation``, ``measures``, ``unrecognised``, ``risk_markers``, ``custody``, ``notes``), each a validated, frozen model
 with defaults.
 Any other key names an added signal (see :mod:`scoring.signals`): its value holds that
 signal's settings (a mapping, or nothing when it has none) and naming it switches it on. The
@@ -114,6 +114,13 @@ class RiskMarkerSettings(SignalSettings):
     threats_to_kill: tuple[str, ...] = ("threats_to_kill",)
 
 
+class CustodySettings(SignalSettings):
+    """Release from custody (:mod:`scoring.signals.custody`)."""
+
+    # Released this many days before the as-of date at most, or due out this many days after it.
+    within_days: Annotated[int, Field(ge=0)] = 90
+
+
 class NoteSettings(SignalSettings):
     """A flag on more than ``share`` of the list's first rows, at the widest of ``tops`` where it
     is, is said once above the list (a list note) instead of on those rows: a fact true of most of
@@ -137,6 +144,7 @@ class SignalConfig(BaseModel):
     measures: MeasureSettings = MeasureSettings()
     unrecognised: UnrecognisedSettings = UnrecognisedSettings()
     risk_markers: RiskMarkerSettings = RiskMarkerSettings()
+    custody: CustodySettings = CustodySettings()
     notes: NoteSettings = NoteSettings()
 
     @model_validator(mode="before")

@@ -199,7 +199,7 @@ def test_the_files_loaded_into_a_bolt_server_are_the_same_store(source, files, n
         pd.testing.assert_frame_equal(_comparable(neo4j_store.export_table(table)),
                                       _comparable(source.export_table(table)), obj=table, check_dtype=False)
     left, right = neo4j_store.scoring_tables(), source.scoring_tables()
-    for name in ("incidents", "roles", "persons", "measures", "breaches", "referrals"):
+    for name in ("incidents", "roles", "persons", "measures", "breaches", "referrals", "custody"):
         pd.testing.assert_frame_equal(getattr(left, name), getattr(right, name), obj=name)
 
 

@@ -50,6 +50,10 @@ def small_force(force_factory):  # type: ignore[no-untyped-def]
     force.measures.append({"measure_id": "M2", "type": "dvpo", "subject_record_id": "R4",
                            "start_date": "2025-08-16"})
     force.referrals.append({"referral_id": "F1", "record_id": "R2", "type": "marac", "date": "2025-01-20"})
+    force.custody.append({"custody_id": "C1", "record_id": "R4", "start_date": "2025-09-01",
+                          "expected_release_date": "2026-03-01"})
+    force.custody.append({"custody_id": "C2", "record_id": "R1b", "start_date": "2024-01-01",
+                          "expected_release_date": "2024-06-01", "released_date": "2024-05-30"})
     return force
 
 
@@ -74,7 +78,7 @@ def assert_same(left: pd.DataFrame, right: pd.DataFrame, drop: tuple[str, ...] =
 
 def assert_same_scoring(left: GraphStore, right: GraphStore) -> None:
     a, b = left.scoring_tables(), right.scoring_tables()
-    for name in ("incidents", "roles", "persons", "measures", "breaches", "referrals"):
+    for name in ("incidents", "roles", "persons", "measures", "breaches", "referrals", "custody"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
 
 
@@ -529,6 +533,7 @@ def _without_r4(force_factory):  # type: ignore[no-untyped-def]
     force.incidents = [i for i in force.incidents if i["incident_id"] != "I4"]
     force.involvements = [v for v in force.involvements if v["incident_id"] != "I4"]
     force.measures = [m for m in force.measures if m["measure_id"] != "M2"]
+    force.custody = [c for c in force.custody if c["record_id"] != "R4"]
     return force
 
 
@@ -547,5 +552,6 @@ def test_a_complete_extract_withdraws_what_it_no_longer_carries_in_both_stores(
         tables = each.scoring_tables()
         assert "I4" not in set(tables.incidents["incident_id"]) and "I4" not in set(tables.roles["incident_id"])
         assert "M2" not in set(tables.measures["measure_id"])
+        assert each.export_table("custody")["custody_id"].tolist() == ["C2"]  # R4's spell went with him
     assert_same_scoring(store, neo4j_store)
     assert store.counts() == neo4j_store.counts()

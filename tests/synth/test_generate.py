@@ -35,7 +35,7 @@ class Force:
     def __init__(self, folder: Path, summary: GenerationSummary) -> None:
         self.folder = folder
         self.summary = summary
-        for stem in ("people", "incidents", "involvements", "measures", "referrals",
+        for stem in ("people", "incidents", "involvements", "measures", "referrals", "custody",
                      "ground_truth_people", "ground_truth_perpetrators"):
             setattr(self, stem, _read(folder, stem))
 
@@ -119,7 +119,23 @@ def test_references_resolve(force: Force) -> None:
     breaches = force.measures["breach_incident_ids"].str.split(";").explode()
     assert set(breaches[breaches.notna() & (breaches != "")]) <= incidents
     assert set(force.referrals["record_id"]) <= records
+    assert set(force.custody["record_id"]) <= records
     assert set(force.ground_truth_people["record_id"]) == records
+
+
+def test_custody_follows_grave_convictions_and_releases_are_due_half_way(force: Force) -> None:
+    custody = force.custody
+    assert len(custody) > 0
+    start = pd.to_datetime(custody["start_date"], format="%Y-%m-%d")
+    expected = pd.to_datetime(custody["expected_release_date"], format="%Y-%m-%d")
+    released = pd.to_datetime(custody["released_date"].replace("", None), format="%Y-%m-%d")
+    assert (expected > start).all() and (start <= pd.Timestamp(END)).all()
+    assert (released.dropna() <= pd.Timestamp(END)).all()
+    assert (released.dropna() == expected[released.notna()]).all()  # released when due
+    assert expected[released.isna()].gt(pd.Timestamp(END)).all()  # held only while the release lies ahead
+    convicted = force.involvements.merge(force.incidents[force.incidents["outcome"] == "convicted"], on="incident_id")
+    convicted = convicted[convicted["role"].isin(PERPETRATOR_ROLES)]
+    assert set(force.true_person(custody["record_id"])) <= set(force.true_person(convicted["record_id"]))
 
 
 def test_every_incident_has_a_victim_and_one_main_suspect(force: Force) -> None:

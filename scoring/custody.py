@@ -1,0 +1,93 @@
+"""Time in custody, read from the optional custody table (``core.tables``: ``custody``).
+
+A man in prison cannot reach his victims, so months without an incident while he was held say
+nothing about desistance. Recency is therefore measured in days *at liberty* since the last
+incident: the days since it, less the days spent in custody since it. A spell with no
+``released_date`` is taken as still running on the as-of date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+ONE_DAY = pd.Timedelta(days=1)
+
+
+def _spells(custody: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Each spell as ``person_id``, ``start`` and ``end`` (exclusive: the day of release, or the
+    day after the as-of date while still held), days only; spells starting later are dropped."""
+    as_of_day = pd.Timestamp(as_of)
+    started = custody[custody["start_date"].dt.normalize() <= as_of_day]
+    released = started["released_date"].dt.normalize()
+    still_held = released.isna() | (released > as_of_day)
+    end = released.where(~still_held, as_of_day + ONE_DAY)
+    return pd.DataFrame({"person_id": started["person_id"].to_numpy(),
+                         "start": started["start_date"].dt.normalize().to_numpy(),
+                         "end": end.to_numpy()})
+
+
+def custody_days_since(custody: pd.DataFrame, since: pd.Series, as_of: date) -> pd.Series:
+    """Per person (``since``: their last incident, indexed by person id), the whole days after
+    that day up to and including the as-of date that they spent in custody. Overlapping spells
+    count once; the day of release is a day at liberty.
+
+    >>> custody = pd.DataFrame({"person_id": ["A", "A", "B"],
+    ...     "start_date": pd.to_datetime(["2026-01-10", "2026-03-01", "2026-05-01"]),
+    ...     "released_date": pd.to_datetime(["2026-03-10", None, "2026-05-11"])})
+    >>> since = pd.Series(pd.to_datetime(["2026-01-01T21:00", "2026-06-01T00:00", "2026-02-01T00:00"]),
+    ...                   index=["A", "B", "C"])
+    >>> custody_days_since(custody, since, date(2026, 6, 30)).to_dict()  # A: Jan 10 .. Jun 30 held
+    {'A': 172, 'B': 0, 'C': 0}
+    """
+    out = pd.Series(0, index=since.index, dtype="int64")
+    spells = _spells(custody, as_of)
+    spells = spells[spells["person_id"].isin(since.index)]
+    if spells.empty:
+        return out
+    after = since.dt.normalize().reindex(spells["person_id"]).to_numpy() + np.timedelta64(1, "D")
+    start = np.maximum(spells["start"].to_numpy(), after)
+    spells = spells.assign(start=start)
+    spells = spells[spells["end"] > spells["start"]].sort_values(["person_id", "start", "end"])
+    # Overlaps count once: a spell starts no earlier than the latest end of the person's spells before it.
+    reached = spells.groupby("person_id")["end"].cummax()
+    before = reached.groupby(spells["person_id"]).shift(1)
+    start = spells["start"].where(before.isna() | (spells["start"] >= before), before)
+    days = ((spells["end"] - start).dt.days).clip(lower=0)
+    out.update(days.groupby(spells["person_id"]).sum())
+    return out.astype("int64")
+
+
+def release_facts(custody: pd.DataFrame, as_of: date, within_days: int) -> pd.DataFrame:
+    """Per person released in the ``within_days`` up to the as-of date, or held and expected out
+    in the ``within_days`` after it: ``release_date``, ``release_days`` (days until, or since)
+    and ``release_due`` (True: due out; False: released). The nearest in time decides when a
+    person has both; a spell still held without an expected release date gives nothing.
+
+    >>> custody = pd.DataFrame({"person_id": ["A", "B", "C", "D"],
+    ...     "start_date": pd.to_datetime(["2025-01-01", "2024-06-01", "2026-01-01", "2020-01-01"]),
+    ...     "expected_release_date": pd.to_datetime(["2026-08-14", None, "2026-12-01", "2021-01-01"]),
+    ...     "released_date": pd.to_datetime([None, "2026-05-01", None, "2021-01-01"])})
+    >>> release_facts(custody, date(2026, 6, 30), 90).reset_index().values.tolist()
+    [['A', Timestamp('2026-08-14 00:00:00'), 45, True], ['B', Timestamp('2026-05-01 00:00:00'), 60, False]]
+    """
+    as_of_day = pd.Timestamp(as_of)
+    started = custody[custody["start_date"].dt.normalize() <= as_of_day]
+    released = started["released_date"].dt.normalize()
+    expected = started["expected_release_date"].dt.normalize()
+    held = released.isna() | (released > as_of_day)
+    due = held & expected.notna() & (expected >= as_of_day) & (expected <= as_of_day + within_days * ONE_DAY)
+    out_lately = ~held & (released >= as_of_day - within_days * ONE_DAY)
+    facts = pd.concat([
+        pd.DataFrame({"person_id": started.loc[due, "person_id"], "release_date": expected[due],
+                      "release_days": (expected[due] - as_of_day).dt.days, "release_due": True}),
+        pd.DataFrame({"person_id": started.loc[out_lately, "person_id"], "release_date": released[out_lately],
+                      "release_days": (as_of_day - released[out_lately]).dt.days, "release_due": False}),
+    ], ignore_index=True)
+    facts = facts.sort_values(["person_id", "release_days", "release_due"], kind="stable")
+    facts = facts.drop_duplicates("person_id").set_index("person_id")
+    facts["release_days"] = facts["release_days"].astype("int64")
+    facts["release_due"] = facts["release_due"].astype(bool)
+    return facts[["release_date", "release_days", "release_due"]]
