@@ -3,7 +3,8 @@
 Columns (dtypes are normalised by :func:`normalise_tables` so both stores match exactly):
 
 - ``incidents``: incident_id, occurred_at (datetime64), offence, domestic_abuse (boolean,
-  may be NA), dash_risk, outcome, postcode
+  may be NA), dash_risk, outcome, postcode, sentence, sentence_months (Float64), weapon and
+  victim_pregnant (boolean; NA: not recorded)
 - ``roles``: incident_id, person_id, role, relationship (one row per incident, person, role)
 - ``persons``: person_id, display_name, record_ids (';'-joined, sorted), sex, date_of_birth,
   postcode, ethnicity (never used for scoring)
@@ -31,7 +32,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "incidents": {
         "incident_id": "string", "occurred_at": "datetime64[us]", "offence": "string",
         "domestic_abuse": "boolean", "dash_risk": "string", "outcome": "string",
-        "postcode": "string",
+        "postcode": "string", "sentence": "string", "sentence_months": "Float64",
+        "weapon": "boolean", "victim_pregnant": "boolean",
     },
     "roles": {"incident_id": "string", "person_id": "string", "role": "string",
               "relationship": "string"},

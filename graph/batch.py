@@ -14,7 +14,7 @@ RECORD_COLUMNS = [
 ]
 INCIDENT_COLUMNS = [
     "incident_id", "occurred_at", "recorded_at", "offence", "domestic_abuse", "dash_risk",
-    "outcome", "postcode",
+    "outcome", "postcode", "sentence", "sentence_months", "weapon", "victim_pregnant",
 ]
 INVOLVEMENT_COLUMNS = ["incident_id", "record_id", "role", "relationship"]
 MEASURE_COLUMNS = [

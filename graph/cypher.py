@@ -271,7 +271,8 @@ MATAC_ACTIONS = (
 INCIDENTS = (
     "MATCH (i:Incident) RETURN i.incident_id AS incident_id, i.occurred_at AS occurred_at, "
     "i.recorded_at AS recorded_at, i.offence AS offence, i.domestic_abuse AS domestic_abuse, "
-    "i.dash_risk AS dash_risk, i.outcome AS outcome, i.postcode AS postcode"
+    "i.dash_risk AS dash_risk, i.outcome AS outcome, i.postcode AS postcode, i.sentence AS sentence, "
+    "i.sentence_months AS sentence_months, i.weapon AS weapon, i.victim_pregnant AS victim_pregnant"
 )
 INVOLVEMENTS = (
     f"MATCH (r:PersonRecord)-[x:{ROLE_PATTERN}]->(i:Incident) "

@@ -47,6 +47,11 @@ _DDL = [
         incident_id VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL, recorded_at TIMESTAMP,
         offence VARCHAR NOT NULL, domestic_abuse BOOLEAN, dash_risk VARCHAR, outcome VARCHAR,
         postcode VARCHAR)""",
+    # Stores made before the sentence and risk-marker fields: add them (unknown for old rows).
+    "ALTER TABLE incidents ADD COLUMN IF NOT EXISTS sentence VARCHAR",
+    "ALTER TABLE incidents ADD COLUMN IF NOT EXISTS sentence_months DOUBLE",
+    "ALTER TABLE incidents ADD COLUMN IF NOT EXISTS weapon BOOLEAN",
+    "ALTER TABLE incidents ADD COLUMN IF NOT EXISTS victim_pregnant BOOLEAN",
     """CREATE TABLE IF NOT EXISTS involvements (
         incident_id VARCHAR NOT NULL, record_id VARCHAR NOT NULL, role VARCHAR NOT NULL,
         relationship VARCHAR)""",
@@ -447,7 +452,7 @@ class EmbeddedStore(GraphStore):
         return normalise_tables(
             incidents=self._table(
                 "SELECT incident_id, occurred_at, offence, domestic_abuse, dash_risk, outcome, "
-                "postcode FROM incidents", keys["incidents"]
+                "postcode, sentence, sentence_months, weapon, victim_pregnant FROM incidents", keys["incidents"]
             ),
             roles=self._table(
                 "SELECT v.incident_id, rp.person_id, v.role, min(v.relationship) AS relationship "

@@ -44,8 +44,8 @@ DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date", "me
 DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at",
                                "created_at", "updated_at"})
 INT_COLUMNS = frozenset({"row", "n_records", "rank", "seq"})
-FLOAT_COLUMNS = frozenset({"match_weight", "match_probability", "score"})
-BOOL_COLUMNS = frozenset({"domestic_abuse", "active"})
+FLOAT_COLUMNS = frozenset({"match_weight", "match_probability", "score", "sentence_months"})
+BOOL_COLUMNS = frozenset({"domestic_abuse", "active", "weapon", "victim_pregnant"})
 
 # Errors that mean "this write did not happen": the driver's and bad values in a batch.
 _WRITE_ERRORS = (Neo4jError, DriverError, ValueError, TypeError, OverflowError)

@@ -22,6 +22,7 @@ class ColumnKind(str, Enum):
     BOOL = "bool"
     CODE = "code"  # one of a fixed set of lower-case codes
     ID_LIST = "id_list"  # ';'-separated ids
+    NUMBER = "number"  # a number, 0 or more
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ OUTCOMES = (
     "caution",
     "other",
 )
+# The sentence passed at a conviction (the most severe part when there are several).
+SENTENCES = ("custody", "suspended", "community", "fine", "discharge", "other")
 ROLES = ("victim", "suspect", "offender", "witness")
 PERPETRATOR_ROLES = ("suspect", "offender")
 # What the suspect is to the victim. "family" is the code older extracts use for every relative:
@@ -138,6 +141,10 @@ INCIDENTS = Table(
         Column("dash_risk", ColumnKind.CODE, codes=DASH_RISKS),
         Column("outcome", ColumnKind.CODE, codes=OUTCOMES),
         Column("postcode", ColumnKind.TEXT),
+        Column("sentence", ColumnKind.CODE, codes=SENTENCES),
+        Column("sentence_months", ColumnKind.NUMBER),
+        Column("weapon", ColumnKind.BOOL),
+        Column("victim_pregnant", ColumnKind.BOOL),
     ),
 )
 

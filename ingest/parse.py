@@ -96,6 +96,10 @@ def _parse_column(kind: ColumnKind, name: str, text: pd.Series) -> pd.Series:
         return parse_timestamps(values)
     if kind is ColumnKind.DATE:
         return parse_timestamps(values).dt.normalize()
+    if kind is ColumnKind.NUMBER:
+        # Plain decimal numbers only: 'inf', 'nan' and '1e3' are not how a sentence is written.
+        plain = values.where(values.str.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)").fillna(False).astype(bool))
+        return pd.to_numeric(plain, errors="coerce").astype("Float64")
     raise ValueError(f"unknown column kind {kind}")
 
 
@@ -103,6 +107,7 @@ _UNREADABLE = {
     ColumnKind.BOOL: "is not a true/false value (expected true/false, 1/0 or Y/N)",
     ColumnKind.TIMESTAMP: "is not a valid ISO 8601 date/time (expected YYYY-MM-DD[THH:MM:SS])",
     ColumnKind.DATE: "is not a valid ISO 8601 date (expected YYYY-MM-DD)",
+    ColumnKind.NUMBER: "is not a number (expected digits, e.g. 18 or 4.5)",
 }
 
 

@@ -24,6 +24,7 @@ _DTYPES = {
     ColumnKind.ID: "string", ColumnKind.TEXT: "string", ColumnKind.CODE: "string",
     ColumnKind.ID_LIST: "string", ColumnKind.BOOL: "boolean",
     ColumnKind.DATE: "datetime64[us]", ColumnKind.TIMESTAMP: "datetime64[us]",
+    ColumnKind.NUMBER: "Float64",
 }
 
 
@@ -57,6 +58,8 @@ def _checks_for(column: Column, rules: Rules) -> list[pa.Check]:
         return _date_checks(column, rules)
     if column.name == "postcode":
         return [pa.Check.str_matches(POSTCODE_PATTERN, error="is not a UK postcode")]
+    if column.kind is ColumnKind.NUMBER:
+        return [pa.Check.ge(0, error="is negative")]
     return []
 
 

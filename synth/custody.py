@@ -38,3 +38,27 @@ def custody_spells(rng: np.random.Generator, incidents: pd.DataFrame, perpetrato
     spells = pd.DataFrame({"incident": chosen, "person": perpetrator[chosen], "start": start, "months": months,
                            "expected": expected, "released": np.where(expected < end, expected, np.nan)})
     return spells[spells["start"] < end].reset_index(drop=True)
+
+
+# Other sentences for a conviction without immediate custody, and how often each is passed.
+OTHER_SENTENCES = {"suspended": 0.35, "community": 0.4, "fine": 0.15, "discharge": 0.1}
+RECORDED_SHARE = 0.8  # the rest of the convictions are written without a sentence
+
+
+def sentences(rng: np.random.Generator, incidents: pd.DataFrame, spells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per incident: the sentence code (None: not a conviction, or not recorded) and its months
+    (NaN unless custody or suspended). A spell's conviction is ``custody`` for its months; other
+    convictions draw from :data:`OTHER_SENTENCES`, a suspended sentence of 6 to 24 months."""
+    rows = len(incidents)
+    code = np.full(rows, None, dtype=object)
+    months = np.full(rows, np.nan)
+    convicted = np.flatnonzero(incidents["outcome"].to_numpy() == OUTCOMES.index("convicted"))
+    kinds = np.asarray(list(OTHER_SENTENCES), dtype=object)
+    code[convicted] = kinds[rng.choice(len(kinds), len(convicted), p=list(OTHER_SENTENCES.values()))]
+    suspended = convicted[code[convicted] == "suspended"]
+    months[suspended] = rng.integers(6, 25, len(suspended))
+    held = spells["incident"].to_numpy(dtype=np.int64)
+    code[held], months[held] = "custody", spells["months"].to_numpy()
+    unrecorded = convicted[rng.random(len(convicted)) >= RECORDED_SHARE]
+    code[unrecorded], months[unrecorded] = None, np.nan
+    return code, months

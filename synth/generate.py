@@ -30,10 +30,11 @@ from ingest.contract import (
 )
 from synth import archetypes as arc
 from synth import cast, incidents as inc, measures as msr, offences as off, vawg
-from synth.custody import custody_spells
+from synth.custody import custody_spells, sentences
 from synth.fragment import Records, make_records, pick_records
 from synth.hard_negatives import plant_hard_negatives, sparse_dates_of_birth
 from synth.identity import Identities, make_identities
+from synth.markers import weapon_and_pregnancy
 from synth.output import FORMATS, write_table
 from synth.referrals import make_referrals
 from synth.util import Window, days_to_date_strings, days_to_timestamp_strings, make_ids, streams
@@ -114,6 +115,11 @@ def generate_force(out_dir: Path, people: int = 20_000, seed: int = 7, fragmenta
     _add_vawg(rng["vawg"], force, ident, window.end)
     perpetrator = force.pairs["perp"].to_numpy()[force.incidents["pair"].to_numpy()]
     force.custody = custody_spells(rng["custody"], force.incidents, perpetrator, window.end)
+    force.incidents["sentence"], force.incidents["sentence_months"] = sentences(
+        rng["custody"], force.incidents, force.custody)
+    partner = np.isin(force.incidents["rel"].to_numpy(), (arc.PARTNER, arc.EX_PARTNER))
+    force.incidents["weapon"], force.incidents["victim_pregnant"] = weapon_and_pregnancy(
+        rng["markers"], force.incidents, partner)
     report("records", 0.7)
     counts = np.bincount(force.involvements["person"].to_numpy(), minlength=len(force.arch))
     sparse = plant_hard_negatives(rng["hard_negatives"], ident) if hard_negatives else None
@@ -221,6 +227,10 @@ def _contract_tables(rng: np.random.Generator, force: _Force, ident: Identities,
         "dash_risk": _codes(incidents["dash"].to_numpy(), DASH_RISKS),
         "outcome": _codes(incidents["outcome"].to_numpy(), OUTCOMES),
         "postcode": _incident_postcodes(rng, force, ident),
+        "sentence": incidents["sentence"].to_numpy(dtype=object),
+        "sentence_months": _months_text(incidents["sentence_months"].to_numpy(dtype=float)),
+        "weapon": incidents["weapon"].to_numpy(dtype=object),
+        "victim_pregnant": incidents["victim_pregnant"].to_numpy(dtype=object),
     })
     inv = force.involvements
     inv_record = pick_records(rng, records, inv["person"].to_numpy(), spread=True)
@@ -240,6 +250,12 @@ def _contract_tables(rng: np.random.Generator, force: _Force, ident: Identities,
         "referrals": (_referral_table(rng, force, records), REFERRALS.column_names),
         "custody": (_custody_table(rng, force, records), CUSTODY.column_names),
     }
+
+
+def _months_text(months: np.ndarray) -> np.ndarray:
+    """Whole months as text ('18'), None where there are none."""
+    whole = np.nan_to_num(months).astype(np.int64).astype(str).astype(object)
+    return np.where(np.isnan(months), None, whole)
 
 
 def _measure_table(rng: np.random.Generator, force: _Force, records: Records,

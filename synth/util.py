@@ -23,6 +23,7 @@ STREAMS = (
     "danger",
     "hard_negatives",
     "custody",
+    "markers",
 )
 
 

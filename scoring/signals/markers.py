@@ -1,5 +1,7 @@
 """Risk markers: offences in a person's record that the risk-assessment literature treats as
-warnings of serious harm (non-fatal strangulation, sexual violence, stalking, threats to kill).
+warnings of serious harm (non-fatal strangulation, sexual violence, stalking, threats to kill),
+and two facts an incident may record: a weapon used or shown, and a victim known to be pregnant
+(the optional incident fields ``weapon`` and ``victim_pregnant``; blank reads as not recorded).
 
 Each is one flag: the person was a suspect or offender in such an incident at any time up to
 the as-of date (not only in the scoring window: a strangulation four years ago is still a
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scoring.context import ScoringContext
@@ -21,7 +24,9 @@ from scoring.reasons import day
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
 from scoring.signals.settings import RiskMarkerSettings
 
-MARKERS = ("strangulation", "sexual_violence", "stalking", "threats_to_kill")
+MARKERS = ("strangulation", "sexual_violence", "stalking", "threats_to_kill", "weapon", "pregnancy")
+# The markers an incident field sets (true on the incident), not an offence.
+FIELD_MARKERS = {"weapon": "weapon", "pregnancy": "victim_pregnant"}
 
 
 def marker_offences(prepared: Prepared, settings: RiskMarkerSettings) -> dict[str, tuple[str, ...]]:
@@ -38,6 +43,22 @@ def marker_offences(prepared: Prepared, settings: RiskMarkerSettings) -> dict[st
             "stalking": tuple(settings.stalking), "threats_to_kill": tuple(settings.threats_to_kill)}
 
 
+def marker_incidents(prepared: Prepared, settings: RiskMarkerSettings) -> dict[str, np.ndarray]:
+    """Per marker, a bool per incident row: the incident carries it.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> found = marker_incidents(example_prepared(), RiskMarkerSettings())
+    >>> found["strangulation"].tolist(), bool(found["weapon"].any())  # I-3; no weapon recorded
+    ([False, False, True, False, False, False], False)
+    """
+    index = prepared.index
+    found = {marker: index.one_of("offence", offences)
+             for marker, offences in marker_offences(prepared, settings).items()}
+    for marker, field in FIELD_MARKERS.items():
+        found[marker] = index.incidents[field].fillna(False).to_numpy(dtype=bool)
+    return found
+
+
 def _marker_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     """Per row and marker: ``<marker>_count`` (incidents up to the as-of date) and
     ``<marker>_latest`` ('Label on YYYY-MM-DD (outcome)' of the latest, or None)."""
@@ -47,8 +68,8 @@ def _marker_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     pairs = prepared.only(prepared.history_perpetrators, pd.Index(rows["person"].unique(), name="person"))
     row = pairs["row"].to_numpy()
     out = {}
-    for marker, offences in marker_offences(prepared, settings).items():
-        hit = pairs[index.one_of("offence", offences)[row]]
+    for marker, carried in marker_incidents(prepared, settings).items():
+        hit = pairs[carried[row]]
         hit = hit.assign(occurred_at=index.occurred[hit["row"].to_numpy()])
         counts = hit.groupby("person").size()
         latest = hit.sort_values(["person", "occurred_at", "row"]).drop_duplicates("person", keep="last")
@@ -94,5 +115,10 @@ STALKING = _marker("stalking", "stalking", "stalking", "stalking, or breach of a
                                                        "as suspect or offender")
 THREATS_TO_KILL = _marker("threats_to_kill", "threats to kill", "threats to kill",
                           "threats to kill as suspect or offender")
-SIGNALS = (STRANGULATION, SEXUAL_VIOLENCE, STALKING, THREATS_TO_KILL)
+WEAPON = _marker("weapon", "weapon", "weapon recorded", "an incident recording a weapon used or shown "
+                 "(incidents' `weapon`) as suspect or offender")
+PREGNANCY = _marker("pregnancy", "victim pregnant", "victim recorded as pregnant",
+                    "an incident whose victim was recorded as pregnant (incidents' `victim_pregnant`) "
+                    "as suspect or offender")
+SIGNALS = (STRANGULATION, SEXUAL_VIOLENCE, STALKING, THREATS_TO_KILL, WEAPON, PREGNANCY)
 

@@ -70,18 +70,52 @@ def _outcome_phrase(facts: pd.DataFrame) -> pd.Series:
     return joined.astype(str)
 
 
-def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, offences: tuple[str, ...]) -> pd.Series:
-    """Per person: 'label on day' of their latest conviction for one of ``offences``."""
+def sentence_facts(prepared: Prepared, pdp: PdpSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Per incident row: whether its recorded sentence brings MAPPA for a category 2 offence
+    (``pdp.mappa_custody_sentences`` for ``pdp.mappa_custody_months`` or more), and whether the
+    sentence is known well enough to say (a sentence of another kind, or custody with its months).
+
+    >>> from scoring.signals.example import example_prepared
+    >>> brings, known = sentence_facts(example_prepared(), PdpSettings())
+    >>> bool(brings.any()), bool(known.any())  # the example force records no sentence
+    (False, False)
+    """
+    incidents = prepared.index.incidents
+    sentence, months = incidents["sentence"], incidents["sentence_months"]
+    custodial = sentence.isin(pdp.mappa_custody_sentences).fillna(False).to_numpy(dtype=bool)
+    has_months = months.notna().to_numpy(dtype=bool)
+    long_enough = (months >= pdp.mappa_custody_months).fillna(False).to_numpy(dtype=bool)
+    brings = custodial & long_enough
+    known = brings | (sentence.notna().to_numpy(dtype=bool) & ~custodial) | (custodial & has_months)
+    return brings, known
+
+
+def _sentence_words(prepared: Prepared, rows: np.ndarray) -> pd.Series:
+    """', sentenced: custody for 18 months' or ', sentenced: community' for each incident row, ''
+    where no sentence is recorded."""
+    incidents = prepared.index.incidents
+    sentence = pd.Series(incidents["sentence"].array.take(rows), dtype=object)
+    months = pd.Series(incidents["sentence_months"].array.take(rows), dtype=object)
+    said = months.map(lambda m: "" if pd.isna(m) else f" for {float(m):g} months")
+    return pd.Series(np.where(sentence.notna(), ", sentenced: " + sentence.fillna("").astype(str) + said, ""))
+
+
+def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, offences: tuple[str, ...],
+                             among: np.ndarray | None = None) -> pd.Series:
+    """Per person: 'label on day' of their latest conviction for one of ``offences`` (only incident
+    rows where ``among`` holds, when given), with the sentence where one is recorded."""
     index = prepared.index
     row = perps["row"].to_numpy()
-    convicted = (index.one_of("outcome", ["convicted"]) & index.one_of("offence", offences))[row]
+    chosen = index.one_of("outcome", ["convicted"]) & index.one_of("offence", offences)
+    convicted = (chosen if among is None else chosen & among)[row]
     found = pd.DataFrame({"person": perps["person"].to_numpy()[convicted], "row": row[convicted],
                           "occurred_at": index.occurred[row[convicted]]})
     # Latest by time; two on the same day: the higher incident id.
     latest = found.sort_values(["person", "occurred_at", "row"]).drop_duplicates("person", keep="last")
     latest = latest.set_index("person")
     label = pd.Series(index.incidents["label"].array.take(latest["row"].to_numpy()), index=latest.index)
-    return label + " on " + day(latest["occurred_at"])
+    sentence = _sentence_words(prepared, latest["row"].to_numpy()).set_axis(latest.index)
+    return label + " on " + day(latest["occurred_at"]) + sentence
 
 
 def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalConfig) -> pd.Series:
@@ -132,8 +166,11 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     out[counts] = out[counts].fillna(0).astype("int64")
     on_conviction = tuple(o for o in pdp.mappa_offences if o in pdp.mappa_on_conviction)
     needs_sentence = tuple(o for o in pdp.mappa_offences if o not in pdp.mappa_on_conviction)
-    out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, on_conviction)
-    out["sentence_unknown"] = _latest_mappa_conviction(perps, prepared, needs_sentence)
+    brings, known = sentence_facts(prepared, pdp)
+    out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, on_conviction).combine_first(
+        _latest_mappa_conviction(perps, prepared, needs_sentence, brings))
+    out["sentence_unknown"] = _latest_mappa_conviction(perps, prepared, needs_sentence, ~known)
+    out["sentence_short"] = _latest_mappa_conviction(perps, prepared, needs_sentence, known & ~brings)
     out["mappa_since"] = _mappa_since(context, prepared, settings)
 
     enough = (out["occasions"] >= pdp.min_occasions) & (out["partners"] >= pdp.min_partners)
@@ -143,9 +180,14 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
 
     out["reason"] = _reasons(out, enough, has_conviction, managed, pdp, pd.Timestamp(context.as_of).date())
     unknown = out["pdp"] & out["sentence_unknown"].notna()
+    needs = f"{pdp.mappa_custody_months:g} months' custody or more"
+    missing = np.where(out.loc[unknown, "sentence_unknown"].str.contains(", sentenced: "),
+                       "its length is not recorded", "the sentence is not recorded")
     out.loc[unknown, "reason"] = (out.loc[unknown, "reason"] + "; convicted of " + out.loc[unknown, "sentence_unknown"]
-                                  + ", which brings MAPPA only with 12 months' custody or more, and the sentence "
-                                  "is not recorded: check it")
+                                  + f", which brings MAPPA only with {needs}, and " + missing + ": check it")
+    short = out["pdp"] & out["sentence_short"].notna()
+    out.loc[short, "reason"] = (out.loc[short, "reason"] + "; convicted of " + out.loc[short, "sentence_short"]
+                                + f", a sentence that does not bring MAPPA (it needs {needs})")
     out["reason"] = _with_doubt(out, identity.doubtful_pairs(partners), prepared)
     return out[["pdp", "reason", "occasions", "partners"]]
 
@@ -227,5 +269,6 @@ SIGNAL = Signal(
         description="domestic abuse charged, cautioned or convicted (each named as recorded) on 2+ "
                     "occasions against 2+ different partners or ex-partners in all history, no conviction "
                     "known to bring MAPPA (a sexual offence needing notification; a violent offence counts only "
-                    "with 12 months' custody, a sentence the data does not record, so the reason asks for it to "
-                    "be checked), not managed under MAPPA"))
+                    "with 12 months' custody or more as recorded in the incident's `sentence` and "
+                    "`sentence_months`; where they are blank the reason asks for the sentence to be checked), "
+                    "not managed under MAPPA"))

@@ -58,10 +58,15 @@ class PdpSettings(SignalSettings):
     partner_relationships: tuple[str, ...] = ("partner", "ex_partner")
     mappa_offences: tuple[str, ...] = MAPPA_OFFENCES
     # Of those, the ones whose conviction alone brings MAPPA (category 1: sex offender
-    # notification follows conviction). The others (category 2) need a custodial sentence of 12
-    # months or more, which the data contract does not record: a conviction for one is never
-    # read as MAPPA eligibility; the PDP reason names it and asks for the sentence to be checked.
+    # notification follows conviction). The others (category 2) need a custodial sentence of
+    # ``mappa_custody_months`` or more, read from the incident's optional ``sentence`` and
+    # ``sentence_months``; where those are not recorded a conviction is never read as MAPPA
+    # eligibility: the PDP reason names it and asks for the sentence to be checked.
     mappa_on_conviction: tuple[str, ...] = MAPPA_ON_CONVICTION
+    # Sentences that count as custody for category 2 (a force reading the guidance to include
+    # suspended sentences adds ``suspended``), and the months of it needed.
+    mappa_custody_sentences: tuple[str, ...] = ("custody",)
+    mappa_custody_months: Annotated[float, Field(ge=0)] = 12
     # A MAPPA referral at most this many days before the as-of date means "currently managed".
     mappa_current_days: Annotated[int, Field(ge=0)] = 365
 

@@ -38,7 +38,8 @@ def small_force(force_factory):  # type: ignore[no-untyped-def]
     force.person("R5", "Dee", "White", "F")
     force.incident("I1", "2025-01-10T21:30:00", "common_assault", "R1", ("R2",), dash_risk="medium",
                    outcome="outcome_16", domestic_abuse="Y", postcode="NE1 4ST")
-    force.incident("I2", "2025-06-01", "abh", "R1b", ("R3",), outcome="charged", domestic_abuse="true")
+    force.incident("I2", "2025-06-01", "abh", "R1b", ("R3",), outcome="convicted", domestic_abuse="true",
+                   sentence="custody", sentence_months="18.5", weapon="yes", victim_pregnant="no")
     force.incident("I3", "2025-07-01", "stalking", "R1", ("R2", "R5"), relationship="ex_partner")
     force.incident("I4", "2025-08-15", "rape", "R4", ("R5",), relationship="acquaintance")
     force.involvements.append({"incident_id": "I3", "record_id": "R1b", "role": "suspect",

@@ -129,6 +129,25 @@ def test_bad_optional_values_are_blanked_with_a_warning_and_the_row_still_loads(
     assert store.counts()["quarantine"] == 0
 
 
+@pytest.mark.parametrize(("months", "read"), [("18", 18.0), (" 4.5 ", 4.5), ("twelve", None), ("-3", None),
+                                              ("1e3", None), ("inf", None), ("", None)])
+def test_a_sentence_length_is_read_as_a_number_or_blanked_with_a_warning(
+        store: EmbeddedStore, load, force_factory, months: str, read: float | None) -> None:
+    force = clean_force(force_factory)
+    force.incident("IS", "2025-03-01", "abh", "R1", ("R2",), outcome="convicted", sentence="Custody",
+                   sentence_months=months, weapon="Y", victim_pregnant="maybe")
+    load(force, store)
+    incidents = store.scoring_tables().incidents.set_index("incident_id")
+    assert incidents.at["IS", "sentence"] == "custody" and incidents.at["IS", "weapon"]
+    assert pd.isna(incidents.at["IS", "victim_pregnant"])
+    stored = incidents.at["IS", "sentence_months"]
+    assert (pd.isna(stored) if read is None else stored == read)
+    warned = store.warnings()
+    expected = {"victim_pregnant"} | ({"sentence_months"} if read is None and months else set())
+    assert set(warned["column"]) == expected
+    assert store.counts()["quarantine"] == 0
+
+
 def test_involvement_of_a_quarantined_incident_is_quarantined_too(
         store: EmbeddedStore, load, force_factory) -> None:
     force = clean_force(force_factory)

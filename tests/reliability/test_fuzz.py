@@ -145,7 +145,7 @@ def _value(draw: st.DrawFn, table: Table, name: str, refs: Refs, entry: Entry, m
         entry.expected[name] = pd.NA
         entry.warned.add(name)  # an optional reference that is not loaded: blanked, warned
         return
-    has_rule = kind in (ColumnKind.DATE, ColumnKind.TIMESTAMP, ColumnKind.CODE, ColumnKind.BOOL) \
+    has_rule = kind in (ColumnKind.DATE, ColumnKind.TIMESTAMP, ColumnKind.CODE, ColumnKind.BOOL, ColumnKind.NUMBER) \
         or name == "postcode"
     if may_warn and not column.required and has_rule and draw(st.integers(0, 5)) == 0:
         entry.cells[name] = _bad_optional(draw, name, kind)
@@ -166,6 +166,10 @@ def _value(draw: st.DrawFn, table: Table, name: str, refs: Refs, entry: Entry, m
         entry.cells[name], entry.expected[name] = _case_noise(draw, word), truth
     elif kind in (ColumnKind.DATE, ColumnKind.TIMESTAMP):
         entry.cells[name], entry.expected[name] = _valid_date(draw, kind)
+    elif kind is ColumnKind.NUMBER:
+        number = draw(st.integers(0, 600)) / draw(st.sampled_from([1, 2, 4]))
+        entry.cells[name] = draw(st.sampled_from(["", " "])) + f"{number:g}"
+        entry.expected[name] = number
     elif name in ("subject_record_id", "protected_record_id") or (name == "record_id" and table.name != "people"):
         chosen = draw(st.sampled_from(refs.records))
         entry.cells[name], entry.expected[name] = chosen, chosen
@@ -193,6 +197,8 @@ def _bad_optional(draw: st.DrawFn, name: str, kind: ColumnKind) -> str:
         return draw(st.sampled_from(choices))
     if kind is ColumnKind.BOOL:
         return draw(st.sampled_from(["maybe", "2", "ja", "truthy", "-"]))
+    if kind is ColumnKind.NUMBER:
+        return draw(st.sampled_from(["twelve", "-3", "1e3", "inf", "12 months", "1,5"]))
     return draw(st.sampled_from(["bogus", "unknown_code", "Q", "male", "9", "victim;suspect"]))
 
 

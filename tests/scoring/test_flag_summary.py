@@ -53,6 +53,30 @@ def test_risk_markers_read_all_history_and_name_the_latest_as_recorded(plain_for
         context, ranked.set_index("person_id").loc["R"].to_dict())["reason"].str.cat()
 
 
+def test_weapon_and_pregnancy_markers_say_what_was_recorded_and_where(plain_force) -> None:
+    plain_force.incident("W1", "2020-03-01", "abh", "W", ("V1",), weapon=True, outcome="convicted")
+    plain_force.incident("W2", "2026-05-02", "common_assault", "W", ("V1",), weapon=True)
+    plain_force.incident("W3", "2026-06-01", "abh", "W", ("V1",), weapon=False, victim_pregnant=False)
+    plain_force.incident("P1", "2026-04-10", "abh", "P", ("V2",), victim_pregnant=True, outcome="charged")
+    plain_force.incident("N1", "2026-06-01", "abh", "N", ("V3",), weapon=False)  # recorded: no weapon
+    plain_force.incident("B1", "2026-06-01", "abh", "B", ("V4",))  # not recorded at all
+    plain_force.incident("X1", "2026-07-05", "abh", "B", ("V4",), weapon=True)  # after the as-of date
+    context = plain_force.context(AS_OF)
+    ranked = rank_perpetrators(context)
+    markers = {"weapon", "pregnancy"}
+    assert markers & set(_flags(ranked, "W", "all_flags")) == {"weapon"}
+    assert markers & set(_flags(ranked, "P", "all_flags")) == {"pregnancy"}
+    for nobody in ("N", "B"):
+        assert not markers & set(_flags(ranked, nobody, "all_flags"))
+    said = flag_reasons(context, ranked.set_index("person_id").loc["W"].to_dict()).set_index("flag")["reason"]
+    # W1 (2020) and W2 carry a weapon; W3 says no weapon: two incidents, the latest W2
+    assert said["weapon"] == ("weapon recorded: 2 incidents up to 2026-06-30 as suspect or offender; latest "
+                              "common assault on 2026-05-02 (outcome not recorded)")
+    said = flag_reasons(context, ranked.set_index("person_id").loc["P"].to_dict()).set_index("flag")["reason"]
+    assert said["pregnancy"] == ("victim recorded as pregnant: 1 incident up to 2026-06-30 as suspect or offender; "
+                                 "latest abh on 2026-04-10 (charged)")
+
+
 def test_which_offences_make_a_marker_is_a_setting(plain_force) -> None:
     plain_force.incident("A1", "2026-05-01", "abh", "S", ("V",))
     context = plain_force.context(AS_OF)

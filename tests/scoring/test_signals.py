@@ -126,10 +126,40 @@ def test_pdp_fires_for_charges_against_two_different_partners(build, force_facto
 def test_a_violent_conviction_without_a_sentence_is_not_read_as_mappa_eligibility(build, force_factory) -> None:
     context, ids = build(pdp_force(force_factory))
     row = _row(_everyone(potential_pdp, context), ids["S2"])
-    # ABH brings MAPPA (category 2) only with 12 months' custody, which the data does not record
+    # ABH brings MAPPA (category 2) only with 12 months' custody, and this extract records no sentence
     assert bool(row["pdp"])
     assert row["reason"].endswith("; convicted of abh on 2025-01-01, which brings MAPPA only with 12 months' "
                                   "custody or more, and the sentence is not recorded: check it")
+
+
+NEEDS = "a sentence that does not bring MAPPA (it needs 12 months' custody or more)"
+
+
+@pytest.mark.parametrize(("sentence", "months", "eligible", "said"), [
+    ("custody", "18", True, "sentenced: custody for 18 months"),
+    ("custody", "12", True, "sentenced: custody for 12 months"),
+    ("custody", "11.5", False, "sentenced: custody for 11.5 months, " + NEEDS),
+    ("community", "", False, "sentenced: community, " + NEEDS),
+    ("suspended", "18", False, "sentenced: suspended for 18 months, " + NEEDS),
+    ("custody", "", False, "sentenced: custody, which brings MAPPA only with 12 months' custody or more, "
+                           "and its length is not recorded: check it"),
+])
+def test_a_recorded_sentence_decides_whether_a_violent_conviction_brings_mappa(
+        build, force_factory, sentence: str, months: str, eligible: bool, said: str) -> None:
+    force = pdp_force(force_factory)
+    abh = next(i for i in force.incidents if i["incident_id"] == "B2")
+    abh.update(sentence=sentence, sentence_months=months)
+    context, ids = build(force)
+    row = _row(_everyone(potential_pdp, context), ids["S2"])
+    assert bool(row["pdp"]) is not eligible
+    if eligible:
+        assert row["reason"].endswith(f"but convicted of a MAPPA-eligible offence (abh on 2025-01-01, {said})")
+    else:
+        assert row["reason"].endswith(f"; convicted of abh on 2025-01-01, {said}")
+    # A force that counts suspended sentences as custody says so in its config.
+    counted = SignalConfig(pdp={"mappa_custody_sentences": ["custody", "suspended"]})
+    if sentence == "suspended":
+        assert not _row(_everyone(potential_pdp, context, counted), ids["S2"])["pdp"]
 
 
 @pytest.mark.parametrize("offence", ["rape", "sexual_activity_with_child"])

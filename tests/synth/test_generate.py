@@ -11,7 +11,7 @@ import pytest
 
 from ingest.contract import (
     DASH_RISKS, MEASURE_TYPES, OUTCOMES, PERPETRATOR_ROLES, REFERRAL_TYPES, RELATIONSHIPS, ROLES,
-    SEXES,
+    SENTENCES, SEXES,
 )
 from ingest.contract import DATA_TABLES as TABLES  # the generator writes records, not control files
 from scoring.catalogue import REQUIRED_KEYS
@@ -107,6 +107,23 @@ def test_codes_are_in_the_contract(force: Force) -> None:
     assert within(force.involvements["relationship"], RELATIONSHIPS)
     assert set(force.measures["type"]) <= set(MEASURE_TYPES)
     assert set(force.referrals["type"]) <= set(REFERRAL_TYPES)
+    assert within(force.incidents["sentence"], SENTENCES)
+    assert within(force.incidents["weapon"], ("true", "false"))
+    assert within(force.incidents["victim_pregnant"], ("true",))
+
+
+def test_sentences_follow_convictions_and_custody_spells(force: Force) -> None:
+    incidents = force.incidents
+    sentenced = incidents[incidents["sentence"] != ""]
+    assert len(sentenced) and (sentenced["outcome"] == "convicted").all()
+    months = incidents["sentence_months"]
+    assert set(incidents.loc[months != "", "sentence"]) <= {"custody", "suspended"}
+    assert (pd.to_numeric(months[months != ""]) > 0).all()
+    # a spell follows a custodial sentence of a grave conviction, so there are as many spells at most
+    assert (sentenced["sentence"] == "custody").sum() <= len(force.custody)
+    weapon = incidents[incidents["weapon"] == "true"]
+    assert len(weapon) and set(weapon["offence"]) <= {"murder", "attempted_murder", "gbh_s18", "gbh_s20", "abh",
+                                                      "threats_to_kill", "common_assault"}
 
 
 def test_references_resolve(force: Force) -> None:
