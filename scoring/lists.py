@@ -173,6 +173,11 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
     flags = _Flags(context, prepared, "perpetrators")
     scored = flags.with_evidence(scored)
+    # The victims the list counts (its ``victims`` column): on the women-and-girls list, women
+    # and girls only, so its flags and their reasons count the same people.
+    women_only = which is PerpetratorList.DIFFERENT_VICTIMS
+    scored["listed_victims"] = scored["female_victims" if women_only else "victims"]
+    scored["listed_women_only"] = women_only
     scored["_flags"] = flags.bits(scored, ranked=False)
     scored["reasons"] = perpetrator_reasons(scored, context.catalogue) if len(scored) else pd.Series(dtype=str)
     if which is PerpetratorList.DIFFERENT_VICTIMS:

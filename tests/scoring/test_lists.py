@@ -77,3 +77,29 @@ def test_the_offender_list_counts_girls_and_victims_of_unknown_sex_apart(plain_f
     prepared = Prepared(context)
     row = prepared.decode(score_perpetrators_coded(context, prepared)).set_index("person_id").loc["S"]
     assert (row["victims"], row["female_victims"], row["girl_victims"], row["sex_unknown_victims"]) == (5, 2, 1, 1)
+
+
+def test_the_women_and_girls_list_counts_women_and_girls_in_its_flags_too(plain_force) -> None:
+    """One woman and one man harmed: two victims on the overall list, one woman on the
+    different-victims list, so 'multiple victims' is true on the first and not on the second;
+    two women: on both, said as women and girls where the list counts them."""
+    from scoring.explain import flag_reasons
+    from scoring.lists import PerpetratorList, rank_perpetrators
+
+    for person, sex in (("W1", "F"), ("W2", "F"), ("M1", "M")):
+        plain_force.person(person, sex)
+    plain_force.incident("A1", "2026-03-10", "abh", "MIXED", ("W1",))
+    plain_force.incident("A2", "2026-04-10", "abh", "MIXED", ("M1",))
+    plain_force.incident("B1", "2026-03-10", "abh", "TWO", ("W1",))
+    plain_force.incident("B2", "2026-04-10", "abh", "TWO", ("W2",))
+    context = plain_force.context(AS_OF)
+    overall = rank_perpetrators(context).set_index("person_id")
+    women = rank_perpetrators(context, PerpetratorList.DIFFERENT_VICTIMS).set_index("person_id")
+    assert (overall.at["MIXED", "victims"], women.at["MIXED", "victims"]) == (2, 1)
+    assert "multiple_victims" in overall.at["MIXED", "all_flags"].split(";")
+    assert "multiple_victims" not in women.at["MIXED", "all_flags"].split(";")
+    assert "multiple_victims" in women.at["TWO", "all_flags"].split(";")
+    said = flag_reasons(context, women.loc["TWO"].to_dict()).set_index("flag")["reason"]
+    assert said["multiple_victims"] == "2 different women and girls in the window"
+    said = flag_reasons(context, overall.loc["MIXED"].to_dict()).set_index("flag")["reason"]
+    assert said["multiple_victims"] == "2 different victims in the window"
