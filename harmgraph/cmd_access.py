@@ -262,7 +262,7 @@ def register(app: typer.Typer) -> None:
             due = past_review(graph_store.export_table("person_records"), graph_store.export_table("incidents"),
                               graph_store.export_table("involvements"), graph_store.export_table("measures"),
                               graph_store.export_table("referrals"), graph_store.clusters(),
-                              review_date, settings)
+                              review_date, settings, custody=graph_store.export_table("custody"))
             records = len(graph_store.person_records())
             graph_store.record_audit(who.label, "retention_review", "person_records",
                                      f"dry run as of {review_date}: {len(due)} of {records} records past "

@@ -49,9 +49,21 @@ def _events(frame: pd.DataFrame, record: str, when: str, kind: str) -> pd.DataFr
     return events.dropna(subset=["record_id"]).assign(kind=kind)
 
 
+def _custody_events(custody: pd.DataFrame | None, as_of: date) -> pd.DataFrame:
+    if custody is None or custody.empty:
+        return pd.DataFrame(columns=["record_id", "at", "kind"])
+    released = pd.to_datetime(custody["released_date"])
+    held_until = released.where(released.notna(), pd.Timestamp(as_of))
+    at = pd.concat([pd.to_datetime(custody["start_date"]), held_until], axis=1).max(axis=1)
+    return _events(custody.assign(_at=at), "record_id", "_at", "custody")
+
+
 def last_activity(records: pd.DataFrame, incidents: pd.DataFrame, involvements: pd.DataFrame,
-                  measures: pd.DataFrame, referrals: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Per record: record_id, last_activity (NaT when none) and last_activity_kind."""
+                  measures: pd.DataFrame, referrals: pd.DataFrame, as_of: date,
+                  custody: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per record: record_id, last_activity (NaT when none) and last_activity_kind. A spell in
+    custody is activity up to its release (the as-of date while still held): a man quiet for
+    years because he was in prison is not a record to review as dormant."""
     involved = involvements[["incident_id", "record_id"]].merge(
         incidents[["incident_id", "occurred_at"]], on="incident_id", how="inner")
     ends = pd.to_datetime(measures["end_date"]).fillna(pd.Timestamp(as_of))  # in force: active now
@@ -62,6 +74,7 @@ def last_activity(records: pd.DataFrame, incidents: pd.DataFrame, involvements: 
         _events(measures, "subject_record_id", "_at", "measure"),
         _events(measures, "protected_record_id", "_at", "measure"),
         _events(referrals, "record_id", "date", "referral"),
+        _custody_events(custody, as_of),
     ], ignore_index=True)
     events["at"] = pd.to_datetime(events["at"])
     latest = (events.sort_values(["record_id", "at"], kind="stable")
@@ -74,13 +87,13 @@ def last_activity(records: pd.DataFrame, incidents: pd.DataFrame, involvements: 
 
 def past_review(records: pd.DataFrame, incidents: pd.DataFrame, involvements: pd.DataFrame,
                 measures: pd.DataFrame, referrals: pd.DataFrame, clusters: pd.DataFrame,
-                as_of: date, config: RetentionConfig) -> pd.DataFrame:
+                as_of: date, config: RetentionConfig, custody: pd.DataFrame | None = None) -> pd.DataFrame:
     """The records whose latest activity is older than the review period (RETENTION_COLUMNS).
 
     ``whole_person_past_review`` is True when every record of the same person is past review
     too (the person, not just one of their records, is due for review). No names are returned.
     """
-    activity = last_activity(records, incidents, involvements, measures, referrals, as_of)
+    activity = last_activity(records, incidents, involvements, measures, referrals, as_of, custody)
     cutoff = review_cutoff(as_of, config.retention_review_years)
     activity["past"] = activity["last_activity"].isna() | (activity["last_activity"] < cutoff)
     activity["person_id"] = activity["record_id"].map(clusters.set_index("record_id")["person_id"])

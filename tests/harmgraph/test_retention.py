@@ -100,3 +100,21 @@ def test_the_review_period_is_validated(tmp_path) -> None:
     typo.write_text("retention_years: 6\n")
     with pytest.raises(ConfigError, match="retention_years"):
         load_retention_config(typo)
+
+
+def test_time_in_custody_is_activity_until_release(tmp_path, force_factory, load) -> None:  # type: ignore[no-untyped-def]
+    force = force_factory()
+    for record, sex in (("HELD", "M"), ("FREE", "M"), ("STILL", "M"), ("V", "F")):
+        force.person(record, record.title(), "Example", sex)
+    for record in ("HELD", "FREE", "STILL"):
+        force.incident(f"I-{record}", "2008-01-01", "gbh_s18", record, ("V",), outcome="convicted")
+    force.custody.append({"custody_id": "C1", "record_id": "HELD", "start_date": "2008-06-01",
+                          "released_date": "2021-06-01"})
+    force.custody.append({"custody_id": "C2", "record_id": "STILL", "start_date": "2008-06-01"})
+    with EmbeddedStore(tmp_path / "c.duckdb") as store:
+        load(force, store)
+        args = [store.export_table(t) for t in ("person_records", "incidents", "involvements", "measures",
+                                                "referrals")] + [store.clusters(), date(2025, 6, 30), RetentionConfig()]
+        with_custody = past_review(*args, custody=store.export_table("custody"))
+    assert set(past_review(*args)["record_id"]) == {"HELD", "FREE", "STILL", "V"}
+    assert set(with_custody["record_id"]) == {"FREE", "V"}  # released in 2021; still held

@@ -202,3 +202,18 @@ def test_a_whole_config_can_be_back_tested_beside_the_list(context, config) -> N
     assert seen == [AS_OF]
     assert set(both["method"]) == {"rfgv", "learned", "bands", "frequency", "random"}
     assert {"share_learned", "share_bands"} <= set(summary_table(both).columns)
+
+
+def test_a_truncated_past_knows_no_later_custody_or_release() -> None:
+    tables = normalise_tables(
+        incidents=pd.DataFrame({"incident_id": ["a"], "occurred_at": ["2024-01-01"]}),
+        roles=pd.DataFrame({"incident_id": ["a"], "person_id": ["p"], "role": "suspect"}),
+        persons=pd.DataFrame({"person_id": ["p"]}), measures=pd.DataFrame(), breaches=pd.DataFrame(),
+        referrals=pd.DataFrame(),
+        custody=pd.DataFrame({"custody_id": ["c1", "c2", "c3"], "person_id": ["p"] * 3,
+                              "start_date": ["2024-02-01", "2024-03-01", "2025-01-01"],
+                              "released_date": ["2024-04-01", "2024-09-01", None]}))
+    cut = truncate_tables(tables, date(2024, 6, 30)).custody.set_index("custody_id")
+    assert list(cut.index) == ["c1", "c2"]  # c3 began after the day
+    assert cut.at["c1", "released_date"] == pd.Timestamp("2024-04-01")
+    assert pd.isna(cut.at["c2", "released_date"])  # released after the day: still held then
