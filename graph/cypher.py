@@ -49,6 +49,7 @@ SCHEMA = [
     "CREATE INDEX matac_decision_person IF NOT EXISTS FOR (n:MatacDecision) ON (n.person_id)",
     "CREATE CONSTRAINT matac_meeting_id IF NOT EXISTS FOR (n:MatacMeeting) REQUIRE n.meeting_id IS UNIQUE",
     "CREATE CONSTRAINT matac_action_entry IF NOT EXISTS FOR (n:MatacAction) REQUIRE n.entry_id IS UNIQUE",
+    "CREATE CONSTRAINT matac_referral_id IF NOT EXISTS FOR (n:MatacReferral) REQUIRE n.referral_id IS UNIQUE",
 ]
 
 # --- meta / version ---------------------------------------------------------------------------
@@ -183,6 +184,7 @@ PUT_USER = (
 CREATE_MATAC_DECISIONS = "UNWIND $rows AS row CREATE (d:MatacDecision) SET d = row"
 CREATE_MATAC_MEETINGS = "UNWIND $rows AS row CREATE (m:MatacMeeting) SET m = row"
 CREATE_MATAC_ACTIONS = "UNWIND $rows AS row CREATE (a:MatacAction) SET a = row"
+CREATE_MATAC_REFERRALS = "UNWIND $rows AS row CREATE (r:MatacReferral) SET r = row"
 
 # --- reading ----------------------------------------------------------------------------------
 EXISTING_IDS = {
@@ -267,6 +269,10 @@ MATAC_ACTIONS = (
     "a.owner_agency AS owner_agency, a.due_date AS due_date, a.status AS status, "
     "a.review_date AS review_date, a.note AS note, a.who AS who, a.`at` AS `at`"
 )
+MATAC_REFERRALS = (
+    "MATCH (r:MatacReferral) RETURN r.referral_id AS referral_id, r.person_id AS person_id, "
+    "r.agency AS agency, r.reason AS reason, r.meeting_date AS meeting_date, r.who AS who, r.`at` AS `at`"
+)
 
 INCIDENTS = (
     "MATCH (i:Incident) RETURN i.incident_id AS incident_id, i.occurred_at AS occurred_at, "
@@ -327,6 +333,7 @@ COUNTS = {
     "matac_decisions": "MATCH (n:MatacDecision) RETURN count(n) AS n",
     "matac_meetings": "MATCH (n:MatacMeeting) RETURN count(n) AS n",
     "matac_actions": "MATCH (n:MatacAction) RETURN count(n) AS n",
+    "matac_referrals": "MATCH (n:MatacReferral) RETURN count(n) AS n",
     "person_lineage": "MATCH (n:PersonIdEvent) RETURN count(n) AS n",
     "identity_review": "MATCH (n:ReviewItem) RETURN count(n) AS n",
 }

@@ -220,3 +220,44 @@ class MatacAction:
 def new_action_id() -> str:
     """A fresh action id (``A-`` and 16 hex digits)."""
     return _new_id("A")
+
+
+# --- partner-agency referrals of a person to the panel (append-only like decisions) -------------
+MATAC_REFERRAL_COLUMNS = ["referral_id", "person_id", "agency", "reason", "meeting_date", "who", "at"]
+
+
+@dataclass(frozen=True)
+class MatacReferral:
+    """A partner agency's referral of one person to the MATAC for consideration (probation,
+    health, an IDVA service, children's services, housing...). ``meeting_date`` is the meeting
+    it is for (None: the next one); ``at`` is when it was recorded (UTC, no zone).
+
+    >>> MatacReferral("P-1", "Probation", "breached licence twice", None, "analyst",
+    ...               datetime(2026, 1, 5, 10)).referral_id[:3]
+    'MR-'
+    >>> MatacReferral("P-1", " ", "x", None, "analyst", datetime(2026, 1, 5))
+    Traceback (most recent call last):
+    ...
+    graph.decisions.InvalidDecision: a MATAC referral needs the referring agency
+    """
+
+    person_id: str
+    agency: str
+    reason: str
+    meeting_date: date | None
+    who: str
+    at: datetime
+    referral_id: str = field(default_factory=lambda: _new_id("MR"))
+
+    def __post_init__(self) -> None:
+        if not self.person_id or not self.person_id.strip():
+            raise InvalidDecision("a MATAC referral needs a person id")
+        if not self.agency or not self.agency.strip():
+            raise InvalidDecision("a MATAC referral needs the referring agency")
+        if not self.reason or not self.reason.strip():
+            raise InvalidDecision("a MATAC referral needs a reason (it is read out to the panel)")
+
+    def as_frame(self) -> pd.DataFrame:
+        """The referral as a one-row frame in stored column order, with stored dtypes."""
+        frame = pd.DataFrame([asdict(self)], columns=MATAC_REFERRAL_COLUMNS)
+        return frame.astype({"meeting_date": "datetime64[us]", "at": "datetime64[us]"})

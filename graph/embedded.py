@@ -101,6 +101,9 @@ _DDL = [
         entry_id VARCHAR, action_id VARCHAR, person_id VARCHAR, meeting_date DATE, tactic VARCHAR,
         owner_agency VARCHAR, due_date DATE, status VARCHAR, review_date DATE, note VARCHAR,
         who VARCHAR, "at" TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS matac_referrals (
+        referral_id VARCHAR, person_id VARCHAR, agency VARCHAR, reason VARCHAR, meeting_date DATE,
+        who VARCHAR, "at" TIMESTAMP)""",
     # Append-only: person ids once issued are never forgotten (merged ids redirect).
     """CREATE TABLE IF NOT EXISTS person_lineage (
         seq BIGINT, "at" TIMESTAMP, event VARCHAR, person_id VARCHAR, other_id VARCHAR,
@@ -156,7 +159,8 @@ _WITHDRAW: dict[str, list[str]] = {
 _COUNTED_TABLES = (
     "person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
     "custody", "persons", "record_person", "quarantine", "load_warnings", "loads", "identity_overrides",
-    "audit_log", "matac_decisions", "matac_meetings", "matac_actions", "users", "person_lineage", "identity_review",
+    "audit_log", "matac_decisions", "matac_meetings", "matac_actions", "matac_referrals", "users", "person_lineage",
+    "identity_review",
 )
 
 

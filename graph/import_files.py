@@ -98,6 +98,7 @@ NODE_FILES: tuple[NodeFile, ...] = (
     NodeFile("MatacDecision", "matac_decisions", _columns("matac_decisions"), "decision_id"),
     NodeFile("MatacMeeting", "matac_meetings", _columns("matac_meetings"), "meeting_id"),
     NodeFile("MatacAction", "matac_actions", _columns("matac_actions"), "entry_id"),
+    NodeFile("MatacReferral", "matac_referrals", _columns("matac_referrals"), "referral_id"),
 )
 RELATIONSHIP_FILES: tuple[RelationshipFile, ...] = (
     RelationshipFile("OCCURRED_AT", "incidents", "Incident", "incident_id", "Location", "postcode"),

@@ -455,6 +455,7 @@ class Neo4jStore(GraphStore):
             "matac_decisions": self.matac_decisions,
             "matac_meetings": lambda: self._read(cypher.MATAC_MEETINGS, TABLE_COLUMNS["matac_meetings"]),
             "matac_actions": lambda: self._read(cypher.MATAC_ACTIONS, TABLE_COLUMNS["matac_actions"]),
+            "matac_referrals": lambda: self._read(cypher.MATAC_REFERRALS, TABLE_COLUMNS["matac_referrals"]),
             "person_lineage": self.person_lineage,
             "identity_review": self.review_items,
         }
@@ -474,6 +475,7 @@ class Neo4jStore(GraphStore):
                       "matac_decisions": cypher.CREATE_MATAC_DECISIONS,
                       "matac_meetings": cypher.CREATE_MATAC_MEETINGS,
                       "matac_actions": cypher.CREATE_MATAC_ACTIONS,
+                      "matac_referrals": cypher.CREATE_MATAC_REFERRALS,
                       "person_lineage": cypher.CREATE_LINEAGE}
         if table not in HISTORY_TABLES:
             raise StoreError(f"{table!r} is not a history table")

@@ -17,7 +17,7 @@ from graph import audit_chain
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
 from graph.decisions import (MATAC_ACTION_COLUMNS, MATAC_DECISION_COLUMNS, MATAC_MEETING_COLUMNS,
-                             MatacAction, MatacDecision, MatacMeeting)
+                             MATAC_REFERRAL_COLUMNS, MatacAction, MatacDecision, MatacMeeting, MatacReferral)
 from core.tables import ScoringTables
 
 
@@ -43,17 +43,19 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "matac_decisions": MATAC_DECISION_COLUMNS,
     "matac_meetings": MATAC_MEETING_COLUMNS,
     "matac_actions": MATAC_ACTION_COLUMNS,
+    "matac_referrals": MATAC_REFERRAL_COLUMNS,
     "person_lineage": cols.LINEAGE_COLUMNS,
     "identity_review": cols.REVIEW_COLUMNS,
 }
 
 # Tables written by readers, administrators and the MATAC chair, never by a load: they may be
 # written while a staged load runs, and its swap carries them over (graph/staging.py).
-READER_WRITTEN_TABLES = ("audit_log", "users", "matac_decisions", "matac_meetings", "matac_actions")
+READER_WRITTEN_TABLES = ("audit_log", "users", "matac_decisions", "matac_meetings", "matac_actions",
+                         "matac_referrals")
 # The bookkeeping tables append_history may write verbatim. The audit log is not among them:
 # its rows are only ever appended through the hash chain (record_audit, append_audit).
 HISTORY_TABLES = ("loads", "quarantine", "load_warnings", "identity_overrides",
-                  "matac_decisions", "matac_meetings", "matac_actions", "person_lineage")
+                  "matac_decisions", "matac_meetings", "matac_actions", "matac_referrals", "person_lineage")
 
 
 def kept_apart(overrides: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
@@ -261,6 +263,21 @@ class GraphStore(ABC):
         """Every action state (MATAC_ACTION_COLUMNS), oldest first (by ``at``)."""
         actions = self.export_table("matac_actions")
         return actions.sort_values(["at", "entry_id"], kind="stable").reset_index(drop=True)
+
+    def add_matac_referral(self, referral: MatacReferral) -> None:
+        """Append one partner agency's referral of a person to the panel."""
+        self.append_history("matac_referrals", referral.as_frame())
+
+    def matac_referrals_now(self) -> pd.DataFrame:
+        """Every referral (MATAC_REFERRAL_COLUMNS), oldest first, with each ``person_id`` as it is
+        now (a person since merged into another follows the redirect); the id referred is kept in
+        ``referred_person_id``."""
+        from graph.lineage import current_ids
+
+        referrals = self.export_table("matac_referrals").sort_values(["at", "referral_id"], kind="stable")
+        return referrals.assign(referred_person_id=referrals["person_id"],
+                                person_id=current_ids(referrals["person_id"], self.person_lineage())
+                                ).reset_index(drop=True)
 
     @abstractmethod
     def counts(self) -> dict[str, int]:

@@ -30,6 +30,7 @@ ACTIONS = {
     "export": "export a ranked list (CSV, Excel, printable pack), with a reason",
     "quarantine_download": "download the quarantined rows (raw input values)",
     "record_matac_decision": "record a MATAC decision about a person",
+    "refer_to_matac": "record a partner agency's referral of a person to the MATAC",
     "share": "write the pseudonymised list for multi-agency sharing",
     "manage_users": "add, disable and re-enable users",
     "view_audit": "read and verify the access log",
@@ -52,15 +53,16 @@ class Permissions:
 
 PERMISSIONS: dict[str, Permissions] = {
     # Builds the lists, works the data: every data page and export, who is who (the identity
-    # review queue), no MATAC decisions, no users.
+    # review queue), the partner agencies' referrals it receives; no MATAC decisions, no users.
     "analyst": Permissions(
         pages=frozenset({"candidates", "profile", "victims", "network", "quality", "review", "matac", "evidence"}),
         actions=frozenset({"view_person", "network", "export", "quarantine_download", "share",
-                           "decide_identity", "view_list", "load"})),
+                           "decide_identity", "view_list", "load", "refer_to_matac"})),
     # Chairs the MATAC meeting: the lists and profiles, and the only role that records decisions.
     "matac_chair": Permissions(
         pages=frozenset({"candidates", "profile", "victims", "network", "matac", "evidence"}),
-        actions=frozenset({"view_person", "network", "export", "record_matac_decision", "view_list"})),
+        actions=frozenset({"view_person", "network", "export", "record_matac_decision", "refer_to_matac",
+                           "view_list"})),
     # Works one case: one person's profile and network, never the force-wide list or an export.
     "detective": Permissions(
         pages=frozenset({"profile", "network"}),

@@ -72,7 +72,7 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
         "person_records", "incidents", "involvements", "measures", "measure_breaches",
         "referrals", "custody", "record_person", "persons", "identity_links", "identity_overrides",
         "loads", "quarantine", "load_warnings", "audit_log", "matac_decisions",
-        "matac_meetings", "matac_actions", "person_lineage", "identity_review")}
+        "matac_meetings", "matac_actions", "matac_referrals", "person_lineage", "identity_review")}
     target_loads = target.loads()
     new_loads = tables["loads"][~tables["loads"]["load_id"].isin(target_loads["load_id"])]
     new_ids = set(new_loads["load_id"])
@@ -92,7 +92,8 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
     new_decisions = decisions[~decisions["decision_id"].isin(target.matac_decisions()["decision_id"])]
     if len(new_decisions):
         target.append_history("matac_decisions", new_decisions)
-    for table, key in (("matac_meetings", "meeting_id"), ("matac_actions", "entry_id")):
+    for table, key in (("matac_meetings", "meeting_id"), ("matac_actions", "entry_id"),
+                       ("matac_referrals", "referral_id")):
         rows = tables[table]
         fresh = rows[~rows[key].isin(target.export_table(table)[key])]
         if len(fresh):
@@ -107,7 +108,8 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
 
     digest = hashlib.sha256()
     for name in sorted(tables):
-        if name not in ("audit_log", "matac_decisions", "matac_meetings", "matac_actions", "person_lineage"):
+        if name not in ("audit_log", "matac_decisions", "matac_meetings", "matac_actions", "matac_referrals",
+                        "person_lineage"):
             digest.update(name.encode())
             digest.update(_comparable(tables[name]).to_csv(index=False).encode())
     content_hash = "sync:" + digest.hexdigest()

@@ -177,6 +177,26 @@ def register(app: typer.Typer) -> None:
         console.print(f"recorded action {recorded.action_id}: {TACTICS[recorded.tactic]} for {recorded.person_id}, "
                       f"owned by {recorded.owner_agency}, {recorded.status}")
 
+    @matac.command()
+    def refer(
+        person_id: Annotated[str, typer.Argument(help="The person referred.")],
+        agency: Annotated[str, typer.Option("--agency", help="The referring agency (probation, health, IDVA "
+                                                             "service, children's services, housing...).")],
+        reason: Annotated[str, typer.Option("--reason", help="Why the agency refers them (read out to the panel).")],
+        meeting_date: Annotated[Optional[datetime], typer.Option(
+            "--meeting", formats=DateFormats, help="The meeting it is for (default: the next).")] = None,
+        store: StoreOption = DEFAULT_STORE,
+    ) -> None:
+        """Record a partner agency's referral of a person to the MATAC; it goes on the next agenda (logged)."""
+        from harmgraph.matac import record_referral
+
+        with open_store(store) as graph_store:
+            account = sign_in(graph_store, "refer_to_matac")
+            recorded = record_referral(graph_store, person_id, agency, reason, account.label, as_date(meeting_date))
+        console.print(f"recorded the referral of {recorded.person_id} by {recorded.agency}"
+                      + (f" for the {recorded.meeting_date:%Y-%m-%d} meeting" if recorded.meeting_date else "")
+                      + f"; id {recorded.referral_id}")
+
     @matac.command("update-action")
     def update_action_command(
         action_id: Annotated[str, typer.Argument(help="The action (A-...).")],
@@ -211,17 +231,19 @@ def register(app: typer.Typer) -> None:
             who = sign_in(graph_store, "view_list")
             context = build_context(graph_store, as_date(as_of), config, catalogue)
             agenda_ = meeting_agenda(graph_store.matac_decisions_now(), graph_store.matac_actions(), context,
-                                     meeting_date.date(), top)
+                                     meeting_date.date(), top, referrals=graph_store.matac_referrals_now())
             graph_store.record_audit(who.label, "list", "matac:agenda",
                                      f"meeting {meeting_date:%Y-%m-%d} as of {context.as_of}")
-        sections = {"new": agenda_.report.new, "deferred": agenda_.report.deferred, "reviews": agenda_.reviews,
+        sections = {"new": agenda_.report.new, "referred": agenda_.referred, "deferred": agenda_.report.deferred,
+                    "reviews": agenda_.reviews,
                     "actions_due": agenda_.actions_due, "discharge": agenda_.discharge}
         if fmt is TableFormat.csv:
             both = pd.concat([frame.assign(section=name) for name, frame in sections.items()], ignore_index=True)
             _show(both[["section", "person_id", *[c for c in both.columns if c not in ("section", "person_id")]]],
                   fmt, "")
             return
-        titles = {"new": f"New candidates (top {agenda_.report.top})", "deferred": "Deferrals carried forward",
+        titles = {"new": f"New candidates (top {agenda_.report.top})", "referred": "Referred by partner agencies",
+                  "deferred": "Deferrals carried forward",
                   "reviews": "Subjects for review (in the cohort)", "actions_due": "Actions due or for review",
                   "discharge": "Subjects for discharge"}
         for name, frame in sections.items():

@@ -11,7 +11,8 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
-from graph.decisions import InvalidDecision, MatacAction, MatacDecision, MatacMeeting, agencies_text, check_decision, new_action_id
+from graph.decisions import (InvalidDecision, MatacAction, MatacDecision, MatacMeeting, MatacReferral, agencies_text,
+                             check_decision, new_action_id)
 from graph.store import GraphStore
 from harmgraph.context import latest_incident_date
 from core.errors import PersonNotFound
@@ -52,6 +53,14 @@ def record_decision(store: GraphStore, context: ScoringContext, person_id: str, 
     return recorded
 
 
+def _known_person(store: GraphStore, person_id: str) -> str:
+    """``person_id`` as it is now (merged ids redirect); PersonNotFound when the store has no such person."""
+    person_id = store.current_person_id(person_id.strip())
+    if person_id not in set(store.scoring_tables().persons["person_id"]):
+        raise PersonNotFound(person_id)
+    return person_id
+
+
 def record_meeting(store: GraphStore, meeting: date, agencies: list[str] | str, who: str,
                    note: str = "") -> MatacMeeting:
     """Store one panel meeting (its date and the agencies present) and log it."""
@@ -67,9 +76,8 @@ def record_action(store: GraphStore, person_id: str, meeting: date, tactic: str,
                   due: date | None, who: str, review: date | None = None, note: str = "",
                   status: str = "open", action_id: str | None = None) -> MatacAction:
     """Store an action agreed for a subject (or, with ``action_id``, a new state of one) and log it."""
-    person_id = store.current_person_id(person_id.strip())
-    if action_id is None and person_id not in set(store.scoring_tables().persons["person_id"]):
-        raise PersonNotFound(person_id)
+    # a new action needs a person held; a new state of an action keeps the person it was agreed for
+    person_id = _known_person(store, person_id) if action_id is None else store.current_person_id(person_id.strip())
     recorded = MatacAction(action_id=action_id or new_action_id(), person_id=person_id, meeting_date=meeting,
                            tactic=tactic, owner_agency=owner_agency.strip(), due_date=due, status=status,
                            review_date=review, note=note.strip(), who=who, at=_utc_now())
@@ -95,6 +103,20 @@ def update_action(store: GraphStore, action_id: str, status: str, who: str, revi
     return record_action(store, str(row["person_id"]), pd.Timestamp(row["meeting_date"]).date(), str(row["tactic"]),
                          str(row["owner_agency"]), due, who, review or kept_review, note or str(row["note"] or ""),
                          status, action_id)
+
+
+def record_referral(store: GraphStore, person_id: str, agency: str, reason: str, who: str,
+                    meeting: date | None = None) -> MatacReferral:
+    """Store a partner agency's referral of a person to the panel (for ``meeting``, else the
+    next) and log it; the id given is followed to the person it is now."""
+    person_id = _known_person(store, person_id)
+    recorded = MatacReferral(person_id=person_id, agency=agency.strip(), reason=reason.strip(), meeting_date=meeting,
+                             who=who, at=_utc_now())
+    store.add_matac_referral(recorded)
+    store.record_audit(who, "matac_referral", person_id,
+                       f"{recorded.referral_id} referred by {recorded.agency}"
+                       + (f" for the {meeting:%Y-%m-%d} meeting" if meeting else "") + f"; reason: {recorded.reason}")
+    return recorded
 
 
 EXPORTS = ("cohort", "decisions", "actions")

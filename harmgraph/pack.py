@@ -1,8 +1,8 @@
 """The MATAC meeting pack: a PDF a chair can print, one page per candidate shown.
 
 Page 1 is the cover (meeting, as-of date, config fingerprint, who exported it and why), page 2
-the agenda (new candidates, deferrals carried forward, actions due or for review, subjects for
-discharge), then one page per candidate: reason, flags as sentences, RFGV, a timeline, victims
+the agenda (new candidates, partner agencies' referrals, deferrals carried forward, subjects and
+actions for review, subjects for discharge), then one page per candidate: reason, flags as sentences, RFGV, a timeline, victims
 with the safety information the extract holds, measures, referrals, decisions and actions.
 
 Drawn with reportlab (pure Python, from the package index): no browser or system library is
@@ -182,6 +182,8 @@ def _agenda_page(agenda: Agenda) -> list:
              else "no earlier meeting recorded")
     new = [[r.rank, r.display_name, r.person_id, f"{r.score:.1f}", r.why] for r in report.new.itertuples()]
     deferred = [[r.display_name, r.person_id, _day(r.deferred_at), r.reason] for r in report.deferred.itertuples()]
+    referred = [[r.display_name, r.person_id, "" if pd.isna(r.rank) else r.rank, f"{r.score:.1f}", r.referred,
+                 r.referral_reasons] for r in agenda.referred.itertuples()]
     due = [[r.person_id, TACTICS.get(r.tactic, r.tactic), r.owner_agency, r.status, r.why]
            for r in agenda.actions_due.itertuples()]
     reviews = [[r.display_name, r.person_id, _day(r.adopted_meeting), f"{r.score_at_adoption:.1f}",
@@ -193,14 +195,17 @@ def _agenda_page(agenda: Agenda) -> list:
         _para(f"1. New candidates (top {report.top}, {since})", H2),
         _none_or_table(["Rank", "Name", "Person id", "Score", "Why on the agenda"], _clip(new, AGENDA_ROWS),
                        "None."),
-        _para("2. Deferrals carried forward", H2),
+        _para("2. Referred by partner agencies", H2),
+        _none_or_table(["Name", "Person id", "Rank", "Score", "Referred", "Why"], _clip(referred, AGENDA_ROWS),
+                       "None."),
+        _para("3. Deferrals carried forward", H2),
         _none_or_table(["Name", "Person id", "Deferred at", "Reason"], _clip(deferred, AGENDA_ROWS), "None."),
-        _para("3. Reviews and actions due", H2),
+        _para("4. Reviews and actions due", H2),
         _none_or_table(["Name", "Person id", "Adopted", "Score then", "Score now", "Open actions", "Next due"],
                        _clip(reviews, AGENDA_ROWS), "No subject in the cohort to review."),
         Spacer(1, 0.15 * cm),
         _none_or_table(["Person id", "Tactic", "Owner", "Status", "Due / review"], _clip(due, AGENDA_ROWS), "None."),
-        _para("4. Subjects for discharge", H2),
+        _para("5. Subjects for discharge", H2),
         _none_or_table(["Name", "Person id", "Adopted", "Score then", "Score now", "Why"],
                        _clip(discharge, AGENDA_ROWS), "None."),
     ]
@@ -358,7 +363,8 @@ def build_pack(store: GraphStore, context: ScoringContext, request: PackRequest)
     overall = ranked if request.which is PerpetratorList.OVERALL else rank_perpetrators(context)
     victims = rank_victims(context)  # once: each page's "also a victim" line reads it
     decisions, actions = store.matac_decisions_now(), store.matac_actions()
-    agenda = meeting_agenda(decisions, actions, context, request.meeting, request.top)
+    agenda = meeting_agenda(decisions, actions, context, request.meeting, request.top,
+                            referrals=store.matac_referrals_now())
     generated = datetime.now(timezone.utc).replace(tzinfo=None)
     story: list = [_one_page(_cover(request, context, candidates, generated)), PageBreak(),
                    _one_page(_agenda_page(agenda))]

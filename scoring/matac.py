@@ -262,6 +262,7 @@ class CohortReport:
     new: pd.DataFrame
     deferred: pd.DataFrame
     scored_as_of: date
+    ranked_now: pd.DataFrame | None = None  # the overall list the cohort was scored on
 
 
 # The overall list as of a day; the app passes its cached ranking, everyone else ranks afresh.
@@ -306,7 +307,7 @@ def cohort_report(decisions: pd.DataFrame, context: ScoringContext, top: int | N
         cohort=adopted_cohort(decisions, ranked_now, context.as_of, names),
         new=new_since_last_meeting(ranked_now, ranked_then, decisions, since, chosen_top),
         deferred=carried_forward(decisions, context.as_of, names),
-        scored_as_of=scored,
+        scored_as_of=scored, ranked_now=ranked_now,
     )
 
 
@@ -460,15 +461,99 @@ class Agenda:
     actions_due: pd.DataFrame
     discharge: pd.DataFrame
     reviews: pd.DataFrame
+    referred: pd.DataFrame
 
 
 def meeting_agenda(decisions: pd.DataFrame, actions: pd.DataFrame, context: ScoringContext,
-                   meeting: date, top: int | None = None, ranker: Ranker | None = None) -> Agenda:
-    """The agenda of the meeting on ``meeting``, from the data as of ``context.as_of``."""
+                   meeting: date, top: int | None = None, ranker: Ranker | None = None,
+                   referrals: pd.DataFrame | None = None) -> Agenda:
+    """The agenda of the meeting on ``meeting``, from the data as of ``context.as_of``;
+    ``referrals`` are the partner agencies' (graph.decisions.MATAC_REFERRAL_COLUMNS)."""
     report = cohort_report(decisions, context, top, ranker=ranker)
+    names = context.tables.persons.set_index("person_id")["display_name"]
+    waiting = pending_referrals(referrals if referrals is not None else pd.DataFrame(columns=REFERRAL_INPUT),
+                                decisions, meeting)
+    ranked = report.ranked_now if report.ranked_now is not None else pd.DataFrame(columns=["person_id", "rank", "score"])
     return Agenda(meeting=meeting, report=report, actions_due=actions_due(actions, meeting),
                   discharge=for_discharge(report.cohort, actions),
-                  reviews=subjects_for_review(report.cohort, actions, meeting))
+                  reviews=subjects_for_review(report.cohort, actions, meeting),
+                  referred=referred_for_agenda(waiting, ranked, names, report.top))
+
+
+# The referral columns read here (graph.decisions.MATAC_REFERRAL_COLUMNS; scoring does not import graph).
+REFERRAL_INPUT = ["referral_id", "person_id", "agency", "reason", "meeting_date", "who", "at"]
+REFERRED_COLUMNS = ["person_id", "display_name", "rank", "score", "referred", "referral_reasons", "on_list"]
+
+
+def pending_referrals(referrals: pd.DataFrame, decisions: pd.DataFrame, meeting: date) -> pd.DataFrame:
+    """Partner referrals the panel has still to answer at ``meeting``: those for that meeting or
+    an earlier one (or for no meeting in particular) with no decision on the person entered
+    after the referral was.
+
+    >>> referrals = pd.DataFrame({"referral_id": ["MR-1", "MR-2", "MR-3"], "person_id": ["P-a", "P-b", "P-c"],
+    ...     "agency": ["Probation", "Health", "Housing"], "reason": ["x", "y", "z"],
+    ...     "meeting_date": pd.to_datetime([None, None, "2026-03-02"]),
+    ...     "who": ["analyst"] * 3, "at": pd.to_datetime(["2026-01-02", "2026-01-02", "2026-01-02"])})
+    >>> decisions = pd.DataFrame({"person_id": ["P-b"], "at": pd.to_datetime(["2026-01-05"])})
+    >>> pending_referrals(referrals, decisions, date(2026, 2, 2))["referral_id"].tolist()
+    ['MR-1']
+    """
+    if referrals.empty:
+        return referrals
+    answered = pd.to_datetime(decisions["at"]).groupby(decisions["person_id"]).max() if len(decisions) else {}
+    last_decision = pd.to_datetime(referrals["person_id"].map(answered))
+    for_now = pd.to_datetime(referrals["meeting_date"]).isna() | (pd.to_datetime(referrals["meeting_date"])
+                                                                   <= pd.Timestamp(meeting))
+    open_ = last_decision.isna() | (last_decision < pd.to_datetime(referrals["at"]))
+    return referrals[(for_now & open_).to_numpy()].reset_index(drop=True)
+
+
+def referral_lines(referrals: pd.DataFrame) -> pd.Series:
+    """Per person, who referred them and when, oldest first: 'referred by Probation on 2026-01-02'.
+
+    >>> referrals = pd.DataFrame({"person_id": ["P-a", "P-a"], "agency": ["Probation", "Health"],
+    ...     "at": pd.to_datetime(["2026-01-02 10:00", "2026-01-09 09:00"])})
+    >>> referral_lines(referrals).to_dict()
+    {'P-a': 'referred by Probation on 2026-01-02; by Health on 2026-01-09'}
+    """
+    if referrals.empty:
+        return pd.Series(dtype=object)
+    ordered = referrals.sort_values("at", kind="stable")
+    parts = "by " + ordered["agency"].astype(str) + " on " + pd.to_datetime(ordered["at"]).dt.strftime("%Y-%m-%d")
+    return parts.groupby(ordered["person_id"], sort=True).agg(lambda said: "referred " + "; ".join(said))
+
+
+def referred_for_agenda(pending: pd.DataFrame, ranked: pd.DataFrame, names: pd.Series, top: int) -> pd.DataFrame:
+    """One agenda row per referred person: their score and rank on the overall list (also when
+    they are below the top ``top`` or not on it at all), who referred them, when and why.
+
+    >>> pending = pd.DataFrame({"person_id": ["P-b", "P-z"], "agency": ["Probation", "Housing"],
+    ...     "reason": ["licence breach", "neighbour reports"], "at": pd.to_datetime(["2026-01-02"] * 2)})
+    >>> ranked = pd.DataFrame({"person_id": ["P-a", "P-b"], "rank": [1, 2], "score": [80.0, 40.0]})
+    >>> rows = referred_for_agenda(pending, ranked, pd.Series({"P-b": "B", "P-z": "Z"}), top=1)
+    >>> rows[["person_id", "rank", "score", "on_list"]].values.tolist()
+    [['P-b', 2, 40.0, 'ranked 2, below the top 1'], ['P-z', <NA>, 0.0, 'not ranked: no incident in the window']]
+    """
+    if pending.empty:
+        return pd.DataFrame(columns=REFERRED_COLUMNS)
+    by_person = ranked.set_index("person_id")
+    people = pd.Series(sorted(set(pending["person_id"])))
+    ranks = pd.array(people.map(by_person["rank"]), dtype="Int64")
+    why = pending.sort_values("at", kind="stable").groupby("person_id")["reason"].agg(
+        lambda said: "; ".join(str(r) for r in said))
+
+    def on_list(rank: object) -> str:
+        if pd.isna(rank):
+            return "not ranked: no incident in the window"
+        return f"in the top {top}" if int(rank) <= top else f"ranked {int(rank)}, below the top {top}"
+
+    rows = pd.DataFrame({
+        "person_id": people.to_numpy(), "display_name": people.map(names).to_numpy(), "rank": ranks,
+        "score": people.map(by_person["score"]).fillna(0.0).astype("float64").to_numpy(),
+        "referred": people.map(referral_lines(pending)).to_numpy(), "referral_reasons": people.map(why).to_numpy(),
+        "on_list": [on_list(r) for r in ranks],
+    }, columns=REFERRED_COLUMNS)
+    return rows.sort_values(["rank", "person_id"], na_position="last", kind="stable").reset_index(drop=True)
 
 
 def panel_referrals(decisions: pd.DataFrame) -> pd.DataFrame:

@@ -43,6 +43,7 @@ GRID = {
     "reasons": st.column_config.TextColumn("Reason", width="large"),
     "order_reason": st.column_config.TextColumn("Above the next because", width="large"),
     "person_id": st.column_config.TextColumn("Person id"),
+    "referred": st.column_config.TextColumn("Referred to the MATAC", help="By a partner agency, and when"),
 }
 
 
@@ -62,6 +63,8 @@ def detail_pane(row: pd.Series, config: object, offences: pd.Series, can_network
             f"district {md(text(row.get('district'))) or 'not recorded'}.  \n"
             f"Most serious: {md(offences.get(row['most_serious_offence'], text(row['most_serious_offence'])))} "
             f"on {day(row['most_serious_at'])}.")
+        if text(row.get("referred")):
+            st.markdown(f"**Partner referral:** {md(text(row['referred']))}")
         labels = full_flags(row["flags"])
         if labels:
             st.markdown("**Flags**\n" + "\n".join(f"- {label}" for label in labels))
@@ -76,7 +79,7 @@ def decision_pane(view: View, row: pd.Series) -> None:
     """The chair's one-click decision on the selected candidate, dated by the open meeting (the
     latest recorded; asked once when none is), with the person's current decision above it."""
     person_id = str(row["person_id"])
-    decisions, meetings, _ = panel_records(view)
+    decisions, meetings, _, _ = panel_records(view)
     with st.sidebar.container(border=True):
         clear_after_decision("pane_reason")
         show_decided_note()
@@ -123,6 +126,8 @@ if need_incidents(view):
     show_list_notes(ranked)  # said once for the whole list, not on each row
     config = data.context(key).config
     table = grid_view(shown.head(int(top)), config)
+    notes = data.referral_notes(view.settings, view.version)
+    table["referred"] = [notes.get(str(person), "") for person in table["person_id"]]
     # The list names people: its view is logged (once per list, date, window and filter shown).
     audit_once(view, "list", f"perpetrators:{which}",
                f"app: {len(table)} of {len(ranked)} shown as of {view.as_of}, {view.lookback_years:g}-year window"

@@ -11,7 +11,8 @@ import streamlit as st
 
 from graph.decisions import ACTION_STATUSES, DECISIONS, MATAC_DECISION_COLUMNS, TACTICS
 from core.errors import HarmgraphError
-from harmgraph.matac import EXPORTS, panel_export, record_action, record_decision, record_meeting, update_action
+from harmgraph.matac import (EXPORTS, panel_export, record_action, record_decision, record_meeting, record_referral,
+                              update_action)
 from harmgraph.ui import data
 from harmgraph.ui.chrome import View, current_view, need_incidents
 from harmgraph.ui.decide import (clear_after_decision, decision_buttons, decision_context, latest_meeting,
@@ -84,6 +85,23 @@ def decision_form(view: View) -> None:
                   "score {r.score:g}, rank {r.rank} as of {r.as_of:%Y-%m-%d}.")
 
 
+def referral_form(view: View) -> None:
+    """A partner agency's referral of a person to the panel; it goes on the agenda of the meeting
+    it is for (or the next) until the panel decides on the person."""
+    with st.form("matac_referral_form", clear_on_submit=False):
+        person_id = st.text_input("Person id", value=st.session_state.get("person_id", ""), key="referral_person")
+        agency = st.text_input("Referring agency", key="referral_agency",
+                               placeholder="e.g. Probation, Health, IDVA service, Children's services, Housing")
+        reason = st.text_area("Why the agency refers them (read out to the panel; required)", key="referral_reason")
+        meeting = st.date_input("For the meeting of (optional; else the next)", value=None, key="referral_meeting",
+                                format="YYYY-MM-DD")
+        submitted = st.form_submit_button("Record referral", key="referral_submit")
+    if submitted:
+        _run_recorded(view, lambda store: record_referral(store, person_id, agency, reason, view.user, meeting),
+                      "Recorded the referral of {r.person_id} by {r.agency}; it is on the agenda until the panel "
+                      "decides.")
+
+
 def action_form(view: View) -> None:
     """The chair's record of an action agreed for a subject."""
     with st.form("matac_action_form", clear_on_submit=False):
@@ -134,6 +152,12 @@ def _who(row) -> str:  # type: ignore[no-untyped-def]
 def new_line(row) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """A new candidate on the agenda: (who, what the agenda says of them), as plain text."""
     return f"{row.rank}. {_who(row)}", f"score {float(row.score):.2f}; {row.why}"
+
+
+def referred_line(row) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A referred person on the agenda: who referred them and why, their score and place on the list."""
+    return _who(row), (f"{row.referred}: {text(row.referral_reasons)}; score {float(row.score):.2f}, "
+                       f"{row.on_list}")
 
 
 def deferred_line(row) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -197,7 +221,7 @@ def exports(view: View, context, top: int, meeting: date) -> None:  # type: igno
 view = current_view()
 st.title("MATAC meetings")
 if need_incidents(view):
-    decisions, meetings, actions = panel_records(view)
+    decisions, meetings, actions, referrals = panel_records(view)
     for meeting_key in MEETING_KEYS:
         st.session_state.setdefault(meeting_key, latest_meeting(meetings, decisions) or date.today())
     if view.can("record_matac_decision"):
@@ -211,10 +235,13 @@ if need_incidents(view):
             action_form(view)
         with st.expander("Update an action", expanded=False):
             action_update_form(view, actions)
-        decisions, meetings, actions = panel_records(view)  # what was just recorded shows below
     else:
         st.info(f"Only the MATAC chair records decisions; as {view.role} you see the history and "
                 "the cohort read-only.")
+    if view.can("refer_to_matac"):
+        with st.expander("Record a partner agency's referral", expanded=False):
+            referral_form(view)
+    decisions, meetings, actions, referrals = panel_records(view)  # what was just recorded shows below
 
     context = data.context(view.key)
     config = context.config
@@ -226,7 +253,8 @@ if need_incidents(view):
                                     max(date.today(), view.as_of), key="matac_next", format="YYYY-MM-DD",
                                     help="The meeting the agenda is for: decisions taken from it are dated by it, "
                                          "and actions due or for review by this day are listed.")
-    agenda = meeting_agenda(decisions, actions, context, next_meeting, top, ranker=cached_ranker(view))
+    agenda = meeting_agenda(decisions, actions, context, next_meeting, top, ranker=cached_ranker(view),
+                            referrals=referrals)
     report = agenda.report
 
     st.subheader(f"Agenda for {next_meeting:%Y-%m-%d}")
@@ -240,6 +268,8 @@ if need_incidents(view):
     agenda_section(view, f"New candidates (top {top} with no decision"
                    + (f" at or before the meeting of {since:%Y-%m-%d})" if since else "; no earlier meeting)"),
                    report.new, "new", UNDECIDED, new_line, next_meeting, agenda_reason)
+    agenda_section(view, f"Referred by partner agencies ({len(agenda.referred)})", agenda.referred, "referred",
+                   UNDECIDED, referred_line, next_meeting, agenda_reason)
     agenda_section(view, f"Deferrals carried forward ({len(report.deferred)})", report.deferred, "deferred",
                    UNDECIDED, deferred_line, next_meeting, agenda_reason)
     agenda_section(view, f"Subjects for review ({len(agenda.reviews)}: in the cohort, adopted before this meeting)",

@@ -27,6 +27,7 @@ from scoring.config import ScoringConfig, load_config
 from scoring.explain import Evidence, explain_person
 from scoring.lists import PerpetratorList, VictimList, rank_perpetrators, rank_victims
 from scoring.context import ScoringContext
+from scoring.matac import referral_lines
 from core.tables import ScoringTables
 
 
@@ -112,6 +113,14 @@ def victims(key: ViewKey, which: str, all_victims: bool = False, under_18: bool 
     """The ranked repeat-victim list (contract columns first, offender_ranks among extras): women
     and girls unless ``all_victims``; ``under_18`` keeps those under 18 at an incident."""
     return rank_victims(context(key), VictimList(which), all_victims, under_18)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def referral_notes(settings: Settings, version: int) -> dict[str, str]:
+    """Person id -> 'referred by Probation on 2026-01-02; ...' for everyone a partner agency
+    referred to the MATAC (every referral bumps the store version, so this stays current)."""
+    with settings.open_store() as store:
+        return referral_lines(store.matac_referrals_now()).to_dict()
 
 
 @st.cache_data(max_entries=64, show_spinner="Collecting the evidence…")

@@ -48,11 +48,11 @@ def decision_context(view: View) -> ScoringContext:
     return data.context(data.view_key(view.settings, view.version, latest, view.lookback_years))
 
 
-def panel_records(view: View) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Decisions (ids as they are now), meetings and action states, read fresh (they change as
-    the chair records)."""
+def panel_records(view: View) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Decisions and partner referrals (ids as they are now), meetings and action states, read
+    fresh (they change as the chair records)."""
     with view.settings.open_store() as store:
-        return store.matac_decisions_now(), store.matac_meetings(), store.matac_actions()
+        return store.matac_decisions_now(), store.matac_meetings(), store.matac_actions(), store.matac_referrals_now()
 
 
 def open_meeting(meetings: pd.DataFrame, decisions: pd.DataFrame, ask_in=None) -> date | None:  # type: ignore[no-untyped-def]

@@ -39,6 +39,8 @@ STYLE = """<style>
 .hg-list .bar { display: flex; height: 7px; width: 100%; background: #eceff1; border-radius: 2px;
   margin: 3px 0 2px; overflow: hidden; }
 .hg-list .bar span { display: block; height: 100%; }
+.hg-list .referred { display: inline-block; background: #e8f5e9; border: 1px solid #a5d6a7; border-radius: 3px;
+  padding: 0 4px; margin-top: 2px; font-size: 11.5px; }
 .hg-list .chip { display: inline-block; background: #fff3e0; border: 1px solid #ffcc80;
   border-radius: 3px; padding: 0 4px; margin: 0 3px 3px 0; font-size: 12px; white-space: normal; }
 </style>"""
@@ -130,7 +132,8 @@ def candidate_table(frame: pd.DataFrame, config: ScoringConfig) -> str:
     """The candidate list as HTML: rank and name pinned, the RFGV points as one small bar, the
     reason and short flags wrapped in full, the last incident's day and the district.
 
-    ``frame`` holds the list's columns plus ``district`` (blank when not known).
+    ``frame`` holds the list's columns plus ``district`` (blank when not known) and, when a
+    partner agency referred the person to the MATAC, ``referred`` (shown under the name).
 
     >>> from scoring.config import load_config
     >>> row = {"rank": 1, "person_id": "P-1", "display_name": "Omar <WATTS>", "score": 62.5,
@@ -143,9 +146,11 @@ def candidate_table(frame: pd.DataFrame, config: ScoringConfig) -> str:
     """
     rows = []
     for _, row in frame.iterrows():
+        referred = text(row.get("referred"))
+        note = f"<br><span class='referred' data-referred>{html.escape(referred)}</span>" if referred else ""
         rows.append(
             _person_cells(row, f"<br><span class='muted'>{_count(int(row['victims']), 'victim')} · "
-                                 f"{_count(int(row['frequency']), 'incident')}</span>") +
+                                 f"{_count(int(row['frequency']), 'incident')}</span>{note}") +
             f"<td class='score'><b>{float(row['score']):.2f}</b>{rfgv_bar(row, config)}</td>"
             f"<td class='reason'>{html.escape(text(row['reasons']))}{_order_line(row)}</td>"
             f"<td class='flags'>{chips(row['flags'])}</td>"

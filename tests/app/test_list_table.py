@@ -103,3 +103,17 @@ def test_the_chair_decides_on_the_selected_candidate_in_one_click_dated_by_the_m
 def test_a_role_that_may_not_decide_gets_no_decision_buttons(app) -> None:  # type: ignore[no-untyped-def]
     assert not app.exception
     assert not [b for b in app.button if b.key and b.key.startswith("pane_")]
+
+
+def test_a_referred_candidate_carries_the_referral_under_the_name(app, person_ids, store_path) -> None:  # type: ignore[no-untyped-def]
+    from harmgraph.matac import record_referral
+
+    with EmbeddedStore(store_path) as store:
+        record_referral(store, person_ids["R4"], "Probation", "licence breach", "analyst")
+    app.run()
+    assert not app.exception
+    markup = next(h.proto.body for h in app.get("html") if "candidate-list" in h.proto.body)
+    rows = dict(re.findall(r"<tr data-person='([^']+)'>(.*?)</tr>", markup, flags=re.S))
+    assert "referred by Probation on 20" in rows[person_ids["R4"]] and "data-referred" not in rows[person_ids["R1"]]
+    app.selectbox(key="candidate_pick").select(person_ids["R4"]).run()
+    assert "Partner referral:** referred by Probation" in " ".join(m.value for m in app.sidebar.markdown)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from graph.decisions import MATAC_ACTION_COLUMNS, MATAC_DECISION_COLUMNS, MATAC_MEETING_COLUMNS, MatacDecision
 from scoring.matac import (COHORT_COLUMNS, DEFERRED_COLUMNS, DISCHARGE_COLUMNS, NEW_COLUMNS, OUTCOME_SUMMARY_COLUMNS,
-                           REVIEW_COLUMNS)
+                           REFERRED_COLUMNS, REVIEW_COLUMNS)
 from graph.embedded import EmbeddedStore
 
 PAGE = "app_pages/matac.py"
@@ -18,7 +18,7 @@ def _no_errors(at) -> None:  # type: ignore[no-untyped-def]
 
 
 # Each table's columns (a read-only table carries no key AppTest can read).
-COLUMNS = {"agenda_new": NEW_COLUMNS, "agenda_deferred": DEFERRED_COLUMNS, "agenda_reviews": REVIEW_COLUMNS,
+COLUMNS = {"agenda_new": NEW_COLUMNS, "agenda_referred": REFERRED_COLUMNS, "agenda_deferred": DEFERRED_COLUMNS, "agenda_reviews": REVIEW_COLUMNS,
            "agenda_actions_due": [*MATAC_ACTION_COLUMNS, "why"], "agenda_discharge": DISCHARGE_COLUMNS,
            "cohort": COHORT_COLUMNS, "outcomes": OUTCOME_SUMMARY_COLUMNS, "history": MATAC_DECISION_COLUMNS,
            "actions": MATAC_ACTION_COLUMNS, "meetings": MATAC_MEETING_COLUMNS}
@@ -183,3 +183,30 @@ def test_only_a_deciding_role_gets_the_agenda_buttons(app_as) -> None:
     _no_errors(at)
     assert not [b for b in at.button if b.key and b.key.startswith("agenda_")]
     assert _table(at, "agenda_new")["rank"].tolist() == [1, 2]
+
+
+def test_an_analyst_records_a_partner_referral_and_the_chair_sees_it_on_the_agenda(
+        app_as, person_ids, store_path) -> None:
+    at = app_as("analyst")
+    at.switch_page(PAGE).run()
+    at.text_input(key="referral_person").input(person_ids["R2"])  # a victim: not on the perpetrator list
+    at.text_input(key="referral_agency").input("IDVA service")
+    at.text_area(key="referral_reason").input("threats since the last incident")
+    at.button(key="referral_submit").click().run()
+    _no_errors(at)
+    assert f"Recorded the referral of {person_ids['R2']} by IDVA service" in at.success[0].value
+    referred = _table(at, "agenda_referred")
+    assert referred["person_id"].tolist() == [person_ids["R2"]]
+    assert referred["on_list"].tolist() == ["not ranked: no incident in the window"] and referred["score"].tolist() == [0.0]
+    assert referred["referred"].iloc[0].startswith("referred by IDVA service on 20")
+    with EmbeddedStore(store_path) as store:
+        log = store.audit_log()
+    logged = log[log["action"] == "matac_referral"]
+    assert logged["subject"].tolist() == [person_ids["R2"]] and "analyst" in logged["who"].iloc[0]
+
+    chair = app_as("matac_chair")
+    chair.switch_page(PAGE).run()
+    assert _items(chair, "referred") == [person_ids["R2"]]
+    chair.button(key=f"agenda_referred_{person_ids['R2']}_decline").click().run()
+    _no_errors(chair)
+    assert _table(chair, "agenda_referred").empty  # answered by the panel's decision

@@ -15,7 +15,7 @@ import pytest
 
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch, LoadSummary
-from graph.decisions import MatacAction, MatacMeeting
+from graph.decisions import MatacAction, MatacMeeting, MatacReferral
 from graph.store import TABLE_COLUMNS, GraphStore
 from harmgraph.cmd_graph import SYNC_SOURCE_PREFIX, sync_stores
 from core.errors import StoreError
@@ -277,9 +277,7 @@ def test_matac_decisions_are_append_only_and_round_trip(any_store) -> None:
     assert_same(any_store.export_table("matac_decisions"), after)
 
 
-def test_matac_meetings_and_action_states_are_appended_and_round_trip(any_store) -> None:
-    from graph.decisions import MatacAction, MatacMeeting
-
+def test_matac_meetings_action_states_and_referrals_are_appended_and_round_trip(any_store) -> None:
     meeting = MatacMeeting(date(2025, 3, 3), "Police; " + HOSTILE[1], HOSTILE[2], HOSTILE[0], datetime(2025, 3, 3, 9))
     any_store.add_matac_meeting(meeting)
     opened = MatacAction("A-1", "P-1", date(2025, 3, 3), "dapo_dvpn", HOSTILE[3], date(2025, 3, 31), "open",
@@ -295,6 +293,12 @@ def test_matac_meetings_and_action_states_are_appended_and_round_trip(any_store)
     assert pd.isna(actions.loc[0, "review_date"]) and actions.loc[1, "owner_agency"] == HOSTILE[3]
     counts = any_store.counts()
     assert counts["matac_meetings"] == 1 and counts["matac_actions"] == 2 and any_store.version() == 3
+    referral = MatacReferral("P-1", HOSTILE[1], HOSTILE[2], date(2025, 4, 7), "analyst", datetime(2025, 3, 4, 9))
+    any_store.add_matac_referral(referral)
+    any_store.add_matac_referral(MatacReferral("P-2", "Health", "x", None, "analyst", datetime(2025, 3, 5, 9)))
+    referrals = any_store.matac_referrals_now()
+    assert_same(referrals.drop(columns="referred_person_id").iloc[:1], referral.as_frame())
+    assert pd.isna(referrals.loc[1, "meeting_date"]) and any_store.counts()["matac_referrals"] == 2
 
 
 def test_users_are_kept_by_both_stores_alike(any_store) -> None:
@@ -397,10 +401,11 @@ def test_sync_copies_an_embedded_store_into_neo4j(store, neo4j_store, load, forc
     store.add_matac_meeting(MatacMeeting(date(2025, 3, 1), "Police; Probation", "", "chair", datetime(2025, 3, 1, 9)))
     store.add_matac_action(MatacAction("A-1", "P-1", date(2025, 3, 1), "drive", "Police", None, "open", None, "",
                                        "chair", datetime(2025, 3, 1, 10)))
+    store.add_matac_referral(MatacReferral("P-1", "Probation", HOSTILE[4], None, "analyst", datetime(2025, 3, 2, 9)))
     counts = sync_stores(store, neo4j_store)
     assert_same_scoring(store, neo4j_store)
     for table in ("person_records", "record_person", "identity_overrides", "audit_log", "quarantine",
-                  "matac_decisions", "matac_meetings", "matac_actions"):
+                  "matac_decisions", "matac_meetings", "matac_actions", "matac_referrals"):
         ordered = TABLE_COLUMNS[table]
         left = store.export_table(table).sort_values(ordered, ignore_index=True)
         right = neo4j_store.export_table(table).sort_values(ordered, ignore_index=True)

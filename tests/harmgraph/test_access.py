@@ -31,6 +31,7 @@ def test_every_role_has_pages_and_only_known_pages_and_actions() -> None:
 
 def test_only_the_chair_records_matac_decisions_and_only_admin_manages_users() -> None:
     assert [r for r in ROLES if can(r, "record_matac_decision")] == ["matac_chair"]
+    assert [r for r in ROLES if can(r, "refer_to_matac")] == ["analyst", "matac_chair"]
     assert [r for r in ROLES if can(r, "manage_users")] == ["admin"]
 
 

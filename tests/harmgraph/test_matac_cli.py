@@ -284,3 +284,34 @@ def test_outcomes_are_labelled_not_causal(store, person) -> None:
     rows = _csv(result.stdout)
     assert rows["group"].tolist() == ["adopted", "comparison"]
     assert rows["person_id"].tolist() == [person["S1"], person["S3"]]
+
+
+def test_a_partner_referral_goes_on_the_agenda_with_score_and_rank_until_the_panel_decides(store, person) -> None:
+    said = runner.invoke(app, ["matac", "refer", person["S3"], "--agency", "Probation", "--reason",
+                               "licence breach reported", "--store", store], catch_exceptions=False)
+    assert f"recorded the referral of {person['S3']} by Probation" in said.output
+    agenda = _agenda(store, "2026-01-05", "--top", "1")
+    referred = agenda[agenda["section"] == "referred"]
+    # below the top 1 (S3 ranks 3 as of 2025-12-01), still on the agenda with its score and rank
+    assert referred["person_id"].tolist() == [person["S3"]]
+    assert referred[["rank", "score", "on_list"]].values.tolist() == [["3", "24.44", "ranked 3, below the top 1"]]
+    assert referred["referred"].iloc[0].startswith("referred by Probation on 20")
+    assert referred["referral_reasons"].tolist() == ["licence breach reported"]
+    with EmbeddedStore(store) as opened:
+        log = opened.audit_log()
+    logged = log[log["action"] == "matac_referral"]
+    assert logged["subject"].tolist() == [person["S3"]] and logged["who"].tolist() == ["ann (analyst)"]
+    _record(store, person["S3"], "defer", "2026-01-05", "await the probation report")
+    assert _agenda(store, "2026-01-05", "--top", "1").query("section == 'referred'").empty
+
+
+def test_a_referral_for_a_later_meeting_waits_for_it_and_a_detective_may_not_refer(store, person) -> None:
+    _run("matac", "refer", person["S2"], "--agency", "Children's services", "--reason", "children at the address",
+         "--meeting", "2026-02-02", "--store", store)
+    assert _agenda(store, "2026-01-05").query("section == 'referred'").empty
+    assert _agenda(store, "2026-02-02").query("section == 'referred'")["person_id"].tolist() == [person["S2"]]
+    with EmbeddedStore(store) as opened:
+        add_user(opened, "dee", "detective", PASSWORD, by="tests")
+    refused = runner.invoke(app, ["matac", "refer", person["S2"], "--agency", "Police", "--reason", "x",
+                                  "--store", store], env={"HARMGRAPH_USER": "dee", "HARMGRAPH_PASSWORD": PASSWORD})
+    assert refused.exit_code != 0 and "dee (detective) may not record a partner agency's referral" in refused.output

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from graph.embedded import EmbeddedStore
 from harmgraph.cli import app
 from harmgraph.context import build_context
-from harmgraph.matac import record_action, record_decision
+from harmgraph.matac import record_action, record_decision, record_referral
 from scoring.catalogue import load_catalogue
 from scoring.config import load_config
 
@@ -98,10 +98,13 @@ def test_the_pack_carries_decisions_actions_and_the_agenda_of_the_next_meeting(s
         record_decision(opened, context, ids["S3"], "defer", "await the MARAC minutes", date(2025, 12, 8), "chair")
         record_action(opened, ids["S1"], date(2025, 12, 8), "dapo_dvpn", "Police", date(2025, 12, 20), "chair",
                       date(2026, 1, 5))
+        record_referral(opened, ids["S2"], "Probation", "licence breach reported", "analyst")
     pages = _pack(store, tmp_path / "next.pdf", "--top", "3", "--list", "different-victims")
     assert len(pages) == 3 + 2
     agenda = pages[1]
     assert "Deferrals carried forward" in agenda and "await the MARAC minutes" in agenda
+    assert "Referred by partner agencies" in agenda and "licence breach reported" in agenda
+    assert "referred by Probation on 20" in agenda.replace("\n", " ")
     assert "DAPO / DVPN application" in agenda and "due 2025-12-20; review 2026-01-05" in agenda
     s1_page = next(page for page in pages[2:] if f"Suspect ONE ({ids['S1']})" in page)
     assert "two partners assaulted" in s1_page and "DAPO / DVPN application" in s1_page and "Police" in s1_page

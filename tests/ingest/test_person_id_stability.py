@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from graph.decisions import MatacDecision
+from graph.decisions import MatacDecision, MatacReferral
 from graph.embedded import EmbeddedStore
 from harmgraph.cli import app
 from ingest.person_ids import assign_person_ids
@@ -143,10 +143,13 @@ def test_matac_decisions_follow_a_merge(tmp_path: Path, force_factory, cli_users
         graph_store.add_matac_decision(MatacDecision(
             keith, date(2026, 3, 10), "adopt", "escalating", "chair", datetime(2026, 3, 10),
             4.0, 1, date(2026, 3, 10), "v1", "abc"))
+        graph_store.add_matac_referral(MatacReferral(keith, "Probation", "licence breach", None, "analyst",
+                                                     datetime(2026, 3, 1)))
     _run("link", "M1", "K1", "--store", str(store), "--reason", "same man")
     with EmbeddedStore(store) as graph_store:
-        decisions = graph_store.matac_decisions_now()
+        decisions, referrals = graph_store.matac_decisions_now(), graph_store.matac_referrals_now()
     assert decisions[["decided_person_id", "person_id"]].values.tolist() == [[keith, karl]]
+    assert referrals[["referred_person_id", "person_id"]].values.tolist() == [[keith, karl]]
     shown = _run("matac", "history", keith, "--store", str(store), "--format", "csv")
     assert karl in shown and "escalating" in shown
 
