@@ -184,6 +184,11 @@ def main() -> None:
                     run_bare(driver, database, steps, batch_size)
                 if round_number >= args.warm_up:
                     seconds[name].append(time.perf_counter() - begin)
+        report = store.last_write_report
+        if report is not None:
+            print(f"store's last first load: {report.concurrent} chunks written concurrently, "
+                  f"{report.one_writer} by one writer" + (f" after the server refused concurrent writes "
+                                                          f"({report.refusals[0][:120]})" if report.fell_back else ""))
         counts = store.counts()
         print(f"server: {store.location}; {store.batch_rows:,} rows per statement; "
               f"store writers: {store.writers}")

@@ -2,7 +2,8 @@
 
 The text is fixed: values always travel as parameters (``$rows``, ``$id``...), never by string
 formatting. The only text built at import time is one statement per role, from the fixed
-ROLE_TYPES table below, because Cypher cannot take a relationship type as a parameter.
+ROLE_TYPES table below, and one per label of FIRST_LOAD_LABELS, because Cypher cannot take a
+relationship type or a label as a parameter.
 
 Everything here is Neo4j 5 Cypher. It is tested against ArcadeDB's Bolt server, which runs
 all of it; the places where ArcadeDB differs from Neo4j are noted beside the statement
@@ -71,6 +72,9 @@ UPSERT_INCIDENTS = "UNWIND $rows AS row MERGE (n:Incident {incident_id: row.inci
 DETACH_LOCATIONS = (
     "UNWIND $ids AS id MATCH (:Incident {incident_id: id})-[old:OCCURRED_AT]->() DELETE old"
 )
+# Locations first, each postcode once, so that linking incidents to them (below) never has two
+# transactions creating one Location (a first load links in several at once).
+UPSERT_LOCATIONS = "UNWIND $rows AS row MERGE (:Location {postcode: row.postcode})"
 LINK_LOCATIONS = (
     "UNWIND $rows AS row MATCH (n:Incident {incident_id: row.incident_id}) "
     "MERGE (l:Location {postcode: row.postcode}) MERGE (n)-[:OCCURRED_AT]->(l)"
@@ -143,6 +147,24 @@ WITHDRAW = {
     "incidents": ["UNWIND $ids AS id MATCH (i:Incident {incident_id: id}) DETACH DELETE i"],
     "measures": ["UNWIND $ids AS id MATCH (m:Measure {measure_id: id}) DETACH DELETE m"],
     "referrals": ["UNWIND $ids AS id MATCH (f:Referral {referral_id: id}) DETACH DELETE f"],
+}
+
+# --- a first load written by several sessions (Neo4jStore with writers > 1) ------------------
+# Only into a database holding none of these labels: whatever such a load wrote can be told
+# apart from what was there before (nothing), so a failed one is undone by deleting the labels.
+FIRST_LOAD_LABELS = ("PersonRecord", "Incident", "Location", "Measure", "Referral", "Custody", "Person")
+HOLDS_LABEL = {label: f"MATCH (n:{label}) RETURN 1 AS found LIMIT 1" for label in FIRST_LOAD_LABELS}
+# The marker says a first load is being written (and its writer was alive at ``alive_at``).
+CLAIM_FIRST_LOAD = (
+    "MERGE (m:Meta {key: 'first_load'}) ON CREATE SET m.value = $load_id, m.alive_at = $now "
+    "RETURN m.value AS load_id"
+)
+FIRST_LOAD_MARKER = "MATCH (m:Meta {key: 'first_load'}) RETURN m.value AS load_id, m.alive_at AS alive_at"
+FIRST_LOAD_ALIVE = "MATCH (m:Meta {key: 'first_load', value: $load_id}) SET m.alive_at = $now"
+FIRST_LOAD_DONE = "MATCH (m:Meta {key: 'first_load'}) DELETE m"
+UNDO_FIRST_LOAD = {
+    label: f"MATCH (n:{label}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n"
+    for label in FIRST_LOAD_LABELS
 }
 
 # --- identity ---------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ set to null is simply absent from its node.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -30,6 +32,7 @@ from graph import cypher
 from graph.batch import Identity, LoadBatch
 from graph.credentials import Neo4jCredentials
 from graph.decisions import MatacDecision
+from graph.parallel_write import Chunk, WriteReport, write_concurrently
 from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore, kept_apart
 from core.errors import StoreError
 from core.tables import ScoringTables, normalise_tables
@@ -37,12 +40,16 @@ from core.arrow_isin import isin
 
 SCHEMA_VERSION = "1"
 BATCH_ROWS = 5_000  # rows per UNWIND statement
+# A first load's writer refreshes its marker this often; a marker older than FIRST_LOAD_STALE
+# belongs to a writer that died, and its rows are undone by the next load.
+FIRST_LOAD_HEARTBEAT = timedelta(seconds=30)
+FIRST_LOAD_STALE = timedelta(minutes=10)
 
 # How each stored column travels: dates and timestamps need converting both ways.
 DATE_COLUMNS = frozenset({"date_of_birth", "start_date", "end_date", "date", "meeting_date", "as_of",
                           "due_date", "review_date", "expected_release_date", "released_date"})
 DATETIME_COLUMNS = frozenset({"occurred_at", "recorded_at", "started_at", "finished_at", "at",
-                               "created_at", "updated_at"})
+                              "created_at", "updated_at", "alive_at"})
 INT_COLUMNS = frozenset({"row", "n_records", "rank", "seq"})
 FLOAT_COLUMNS = frozenset({"match_weight", "match_probability", "score", "sentence_months"})
 BOOL_COLUMNS = frozenset({"domestic_abuse", "active", "weapon", "victim_pregnant"})
@@ -51,6 +58,16 @@ BOOL_COLUMNS = frozenset({"domestic_abuse", "active", "weapon", "victim_pregnant
 _WRITE_ERRORS = (Neo4jError, DriverError, ValueError, TypeError, OverflowError)
 
 Work = Callable[[ManagedTransaction], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of a load with all its rows; ``phase`` is "detach", "nodes" or "links"."""
+
+    statement: str
+    rows: list
+    phase: str
+    key: str = "rows"
 
 
 def _python_values(column: str, series: pd.Series) -> list[object]:
@@ -130,6 +147,7 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"batch_rows and writers must be at least 1 (got {batch_rows}, {writers})")
         self._uri = uri
         self.batch_rows, self.writers = batch_rows, writers
+        self.last_write_report: WriteReport | None = None  # how the last concurrent phase went
         self._database = database or None
         auth = (user, password or "") if user else None
         try:
@@ -208,17 +226,26 @@ class Neo4jStore(GraphStore):
 
     # --- loading ---------------------------------------------------------------------------
     def has_completed_load(self, content_hash: str) -> str | None:
+        self._settle_first_load()  # before ingest reads anything a dead first load left
         found = self._read(cypher.COMPLETED_LOAD, ["load_id"], hash=content_hash)
         return str(found.iloc[0, 0]) if len(found) else None
 
-    def _write_data(self, tx: ManagedTransaction, batch: LoadBatch) -> None:
-        self._unwind(tx, cypher.UPSERT_RECORDS, driver_rows(batch.records, cols.RECORD_COLUMNS))
+    def _data_steps(self, batch: LoadBatch) -> list[Step]:
+        """The load's data rows as statements in writing order, each with its rows and phase.
+
+        Phases: "detach" steps clear the links an upserted node had (needed only where it
+        existed before), "nodes" steps upsert nodes, "links" steps link them; the order keeps
+        every detach before the links that replace what it cleared.
+        """
+        steps = [Step(cypher.UPSERT_RECORDS, driver_rows(batch.records, cols.RECORD_COLUMNS), "nodes")]
         incidents = batch.incidents
-        self._unwind(tx, cypher.UPSERT_INCIDENTS, driver_rows(incidents, cols.INCIDENT_COLUMNS))
+        steps.append(Step(cypher.UPSERT_INCIDENTS, driver_rows(incidents, cols.INCIDENT_COLUMNS), "nodes"))
         if len(incidents):
-            self._unwind(tx, cypher.DETACH_LOCATIONS, self._ids(incidents, "incident_id"), "ids")
+            steps.append(Step(cypher.DETACH_LOCATIONS, self._ids(incidents, "incident_id"), "detach", "ids"))
             located = incidents[incidents["postcode"].notna()]
-            self._unwind(tx, cypher.LINK_LOCATIONS, driver_rows(located, ["incident_id", "postcode"]))
+            postcodes = located[["postcode"]].drop_duplicates()
+            steps.append(Step(cypher.UPSERT_LOCATIONS, driver_rows(postcodes, ["postcode"]), "nodes"))
+            steps.append(Step(cypher.LINK_LOCATIONS, driver_rows(located, ["incident_id", "postcode"]), "links"))
         involvements = batch.involvements
         unknown = set(involvements["role"].dropna()) - set(cypher.ROLE_TYPES) if len(involvements) else set()
         if unknown:
@@ -226,31 +253,33 @@ class Neo4jStore(GraphStore):
         for role, statement in cypher.UPSERT_ROLE.items():
             if len(involvements):
                 these = involvements[involvements["role"] == role]
-                self._unwind(tx, statement, driver_rows(these, ["incident_id", "record_id", "relationship"]))
+                steps.append(Step(statement, driver_rows(these, ["incident_id", "record_id", "relationship"]),
+                                  "links"))
         measures = batch.measures
         if len(measures):
-            self._unwind(tx, cypher.UPSERT_MEASURES,
-                         driver_rows(measures, ["measure_id", "type", "start_date", "end_date"]))
-            self._unwind(tx, cypher.DETACH_MEASURE_PEOPLE, self._ids(measures, "measure_id"), "ids")
+            steps.append(Step(cypher.UPSERT_MEASURES,
+                              driver_rows(measures, ["measure_id", "type", "start_date", "end_date"]), "nodes"))
+            steps.append(Step(cypher.DETACH_MEASURE_PEOPLE, self._ids(measures, "measure_id"), "detach", "ids"))
             for column, statement in (("subject_record_id", cypher.LINK_RESTRICTS),
                                       ("protected_record_id", cypher.LINK_PROTECTS)):
                 linked = measures[measures[column].notna()].rename(columns={column: "record_id"})
-                self._unwind(tx, statement, driver_rows(linked, ["measure_id", "record_id"]))
+                steps.append(Step(statement, driver_rows(linked, ["measure_id", "record_id"]), "links"))
             # A measure's breach list is replaced whole by the newest extract that carries it.
-            self._unwind(tx, cypher.DETACH_BREACHES, self._ids(measures, "measure_id"), "ids")
-            self._unwind(tx, cypher.LINK_BREACHES, driver_rows(batch.breaches, cols.BREACH_COLUMNS))
+            steps.append(Step(cypher.DETACH_BREACHES, self._ids(measures, "measure_id"), "detach", "ids"))
+            steps.append(Step(cypher.LINK_BREACHES, driver_rows(batch.breaches, cols.BREACH_COLUMNS), "links"))
         referrals = batch.referrals
         if len(referrals):
-            self._unwind(tx, cypher.UPSERT_REFERRALS,
-                         driver_rows(referrals, ["referral_id", "type", "date", "detail"]))
-            self._unwind(tx, cypher.DETACH_REFERRAL_PEOPLE, self._ids(referrals, "referral_id"), "ids")
-            self._unwind(tx, cypher.LINK_ABOUT, driver_rows(referrals, ["referral_id", "record_id"]))
+            steps.append(Step(cypher.UPSERT_REFERRALS,
+                              driver_rows(referrals, ["referral_id", "type", "date", "detail"]), "nodes"))
+            steps.append(Step(cypher.DETACH_REFERRAL_PEOPLE, self._ids(referrals, "referral_id"), "detach", "ids"))
+            steps.append(Step(cypher.LINK_ABOUT, driver_rows(referrals, ["referral_id", "record_id"]), "links"))
         custody = batch.custody
         if len(custody):
-            self._unwind(tx, cypher.UPSERT_CUSTODY, driver_rows(
-                custody, ["custody_id", "start_date", "expected_release_date", "released_date"]))
-            self._unwind(tx, cypher.DETACH_CUSTODY_PEOPLE, self._ids(custody, "custody_id"), "ids")
-            self._unwind(tx, cypher.LINK_HELD, driver_rows(custody, ["custody_id", "record_id"]))
+            steps.append(Step(cypher.UPSERT_CUSTODY, driver_rows(
+                custody, ["custody_id", "start_date", "expected_release_date", "released_date"]), "nodes"))
+            steps.append(Step(cypher.DETACH_CUSTODY_PEOPLE, self._ids(custody, "custody_id"), "detach", "ids"))
+            steps.append(Step(cypher.LINK_HELD, driver_rows(custody, ["custody_id", "record_id"]), "links"))
+        return steps
 
     def _write_identity(self, tx: ManagedTransaction, identity: Identity) -> None:
         tx.run(cypher.DELETE_PERSONS).consume()
@@ -280,20 +309,106 @@ class Neo4jStore(GraphStore):
             if frame is not None and len(frame):
                 self._unwind(tx, create, driver_rows(frame.assign(load_id=summary.load_id), issue_columns))
 
+    def _write_rest(self, tx: ManagedTransaction, batch: LoadBatch, finished: datetime) -> None:
+        """What follows the data rows in a load's transaction: identity, load record, version."""
+        if batch.identity is not None:
+            self._write_identity(tx, batch.identity)
+        self._write_load_record(tx, batch, finished)
+        tx.run(cypher.BUMP_VERSION).consume()
+
     def apply_load(self, batch: LoadBatch) -> None:
         finished = datetime.now()
+        self._settle_first_load()
+        if self.writers > 1 and self._claim_first_load(batch.summary.load_id):
+            self._first_load(batch, finished)
+            return
 
         def work(tx: ManagedTransaction) -> None:
             for name, statements in cypher.WITHDRAW.items():
                 for statement in statements:
                     self._unwind(tx, statement, list(batch.summary.withdrawn.get(name, [])), "ids")
-            self._write_data(tx, batch)
-            if batch.identity is not None:
-                self._write_identity(tx, batch.identity)
-            self._write_load_record(tx, batch, finished)
-            tx.run(cypher.BUMP_VERSION).consume()
+            for step in self._data_steps(batch):
+                self._unwind(tx, step.statement, step.rows, step.key)
+            self._write_rest(tx, batch, finished)
 
         self._write(work, f"load {batch.summary.load_id}")
+
+    # --- a first load by several writers ----------------------------------------------------
+    # One transaction cannot span sessions, so a load written by several sessions at once is
+    # not atomic by itself. It is allowed only into a database holding none of the data labels
+    # (cypher.FIRST_LOAD_LABELS), marked by a Meta node while it runs: the records, incidents,
+    # measures, referrals and their links go in by chunks, concurrently; the identity, the load
+    # record and the version then go in one transaction, so no Person (and no ranking) exists
+    # until the load is whole. A failure deletes the labels again, which removes exactly what the
+    # load wrote; a writer killed outright leaves the marker, and the next load (or the next
+    # ingest's first question, has_completed_load) undoes its rows once the marker has not been
+    # refreshed for FIRST_LOAD_STALE.
+    def _claim_first_load(self, load_id: str) -> bool:
+        """Mark the database as taking ``load_id``'s first load, if it holds no data yet."""
+        def work(tx: ManagedTransaction) -> bool:
+            for statement in cypher.HOLDS_LABEL.values():
+                if tx.run(statement).single() is not None:
+                    return False
+            claimed = tx.run(cypher.CLAIM_FIRST_LOAD, load_id=load_id, now=datetime.now()).single()
+            return claimed is not None and claimed["load_id"] == load_id
+
+        try:
+            with self._session() as session:
+                return bool(session.execute_write(work))
+        except _WRITE_ERRORS as exc:
+            raise StoreError(f"load {load_id} was rolled back: {exc}") from exc
+
+    def _first_load(self, batch: LoadBatch, finished: datetime) -> None:
+        load_id = batch.summary.load_id
+        alive = {"at": time.monotonic()}
+
+        def still_alive(session) -> None:  # type: ignore[no-untyped-def]
+            if time.monotonic() - alive["at"] > FIRST_LOAD_HEARTBEAT.total_seconds():
+                alive["at"] = time.monotonic()
+                session.run(cypher.FIRST_LOAD_ALIVE, load_id=load_id, now=datetime.now()).consume()
+
+        def rest(tx: ManagedTransaction) -> None:
+            self._write_rest(tx, batch, finished)
+            tx.run(cypher.FIRST_LOAD_DONE).consume()
+
+        try:
+            steps = self._data_steps(batch)  # nothing to detach: the database held none of it
+            report = self.last_write_report = WriteReport()
+            for phase in ("nodes", "links"):
+                chunks = [Chunk(step.statement, rows, step.key) for step in steps if step.phase == phase
+                          for rows in _chunks(step.rows, self.batch_rows)]
+                # A server that refused concurrent writes to the nodes gets the links one by one.
+                writers = 1 if report.fell_back else self.writers
+                report.add(write_concurrently(self._session, chunks, writers, still_alive))
+            with self._session() as session:
+                session.execute_write(rest)
+        except _WRITE_ERRORS as exc:
+            try:
+                self._undo_first_load()
+            except _WRITE_ERRORS as undo_error:
+                raise StoreError(f"load {load_id} failed ({exc}) and what it wrote could not be removed "
+                                 f"yet ({undo_error}): the next load removes it") from exc
+            raise StoreError(f"load {load_id} was rolled back: {exc}") from exc
+
+    def _undo_first_load(self) -> None:
+        """Delete every node of the first-load labels, then the marker (the database held none)."""
+        with self._session() as session:
+            for statement in cypher.UNDO_FIRST_LOAD.values():
+                while session.execute_write(
+                        lambda tx, s=statement: tx.run(s, limit=self.batch_rows).single()["n"]):
+                    pass
+            session.run(cypher.FIRST_LOAD_DONE).consume()
+
+    def _settle_first_load(self) -> None:
+        """Refuse while another first load is being written; undo one whose writer died."""
+        marker = self._read(cypher.FIRST_LOAD_MARKER, ["load_id", "alive_at"])
+        if marker.empty:
+            return
+        load_id, alive_at = marker.iloc[0]["load_id"], marker.iloc[0]["alive_at"]
+        if pd.notna(alive_at) and datetime.now() - alive_at < FIRST_LOAD_STALE:
+            raise StoreError(f"a first load ({load_id}) is being written into {self.location} "
+                             f"(last heard of at {alive_at:%H:%M:%S}): try again when it has finished")
+        self._undo_first_load()
 
     def existing_ids(self, table: str, ids: pd.Series) -> pd.Series:
         statement = cypher.EXISTING_IDS[table]

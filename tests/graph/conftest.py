@@ -14,8 +14,11 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from graph.embedded import EmbeddedStore
@@ -104,3 +107,18 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
             lines.append(f"{key},{key.replace('_', ' ')},{(number + 1) * 10}," + ",".join(flags))
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return load_catalogue(path)
+
+
+def store_neutral(frame: pd.DataFrame) -> pd.DataFrame:
+    """Store-neutral values sorted by every column: datetimes as microsecond stamps, NaN as None."""
+    out = {}
+    for column in frame.columns:
+        series = frame[column].reset_index(drop=True)
+        if pd.api.types.is_datetime64_any_dtype(series) or series.map(lambda v: isinstance(v, date)).any():
+            out[column] = pd.to_datetime(series).astype("datetime64[us]").astype(object).where(series.notna(), None)
+        else:
+            out[column] = pd.Series([None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v)
+                                     for v in series], dtype=object)
+    result = pd.DataFrame(out, columns=list(frame.columns))
+    order = result.astype(str).sort_values(list(result.columns)).index
+    return result.loc[order].reset_index(drop=True)

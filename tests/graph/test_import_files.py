@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,6 +25,7 @@ from graph.store import TABLE_COLUMNS
 from core.errors import StoreError
 from ingest.load import ingest_folder
 from synth.generate import generate_force
+from tests.graph.conftest import store_neutral
 
 # Text the CSV layer must carry unchanged: quotes, commas, line breaks, a formula, emptiness.
 AWKWARD = ['say "hi", then leave', "line\nbreak\r\nand more", "=HYPERLINK(\"x\")", "", "Zoë 山田 😀", "\\"]
@@ -102,21 +102,6 @@ def _property(column: str) -> str:
     return column.partition(":")[0]
 
 
-def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Store-neutral values sorted by every column: datetimes as microsecond stamps, NaN as None."""
-    out = {}
-    for column in frame.columns:
-        series = frame[column].reset_index(drop=True)
-        if pd.api.types.is_datetime64_any_dtype(series) or series.map(lambda v: isinstance(v, date)).any():
-            out[column] = pd.to_datetime(series).astype("datetime64[us]").astype(object).where(series.notna(), None)
-        else:
-            out[column] = pd.Series([None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v)
-                                     for v in series], dtype=object)
-    result = pd.DataFrame(out, columns=list(frame.columns))
-    order = result.astype(str).sort_values(list(result.columns)).index
-    return result.loc[order].reset_index(drop=True)
-
-
 def test_every_node_file_reads_back_as_the_stored_rows(source, files) -> None:
     for spec in NODE_FILES:
         header, _, rows = read_import_file(files / spec.name)
@@ -129,7 +114,7 @@ def test_every_node_file_reads_back_as_the_stored_rows(source, files) -> None:
         expected = (stored[["postcode"]].dropna().drop_duplicates() if spec.label == "Location"
                     else stored[list(spec.properties)])
         assert len(read) == len(expected), spec.label
-        pd.testing.assert_frame_equal(_comparable(read), _comparable(expected), obj=spec.label)
+        pd.testing.assert_frame_equal(store_neutral(read), store_neutral(expected), obj=spec.label)
     # The awkward text came back character for character, the empty string as an empty string.
     _, _, overrides = read_import_file(files / "nodes_IdentityOverride.csv")
     assert sorted(row["reason:string"] for row in overrides) == sorted(AWKWARD)
@@ -196,8 +181,8 @@ def test_the_files_loaded_into_a_bolt_server_are_the_same_store(source, files, n
     assert neo4j_store.counts() == source.counts()
     assert neo4j_store.version() == source.version()
     for table in TABLE_COLUMNS:
-        pd.testing.assert_frame_equal(_comparable(neo4j_store.export_table(table)),
-                                      _comparable(source.export_table(table)), obj=table, check_dtype=False)
+        pd.testing.assert_frame_equal(store_neutral(neo4j_store.export_table(table)),
+                                      store_neutral(source.export_table(table)), obj=table, check_dtype=False)
     left, right = neo4j_store.scoring_tables(), source.scoring_tables()
     for name in ("incidents", "roles", "persons", "measures", "breaches", "referrals", "custody"):
         pd.testing.assert_frame_equal(getattr(left, name), getattr(right, name), obj=name)
