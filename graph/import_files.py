@@ -85,7 +85,6 @@ NODE_FILES: tuple[NodeFile, ...] = (
              "measure_id"),
     NodeFile("Referral", "referrals", _columns("referrals", "record_id"), "referral_id"),
     NodeFile("Custody", "custody", _columns("custody", "record_id"), "custody_id"),
-    NodeFile("Custody", "custody", _columns("custody", "record_id"), "custody_id"),
     NodeFile("Person", "persons", _columns("persons"), "person_id"),
     NodeFile("IdentityLink", "identity_links", _columns("identity_links")),
     NodeFile("IdentityOverride", "identity_overrides", _columns("identity_overrides")),
@@ -109,7 +108,6 @@ RELATIONSHIP_FILES: tuple[RelationshipFile, ...] = (
     RelationshipFile("PROTECTS", "measures", "Measure", "measure_id", "PersonRecord", "protected_record_id"),
     RelationshipFile("BREACHED_BY", "measure_breaches", "Measure", "measure_id", "Incident", "incident_id"),
     RelationshipFile("ABOUT", "referrals", "Referral", "referral_id", "PersonRecord", "record_id"),
-    RelationshipFile("HELD", "custody", "Custody", "custody_id", "PersonRecord", "record_id"),
     RelationshipFile("HELD", "custody", "Custody", "custody_id", "PersonRecord", "record_id"),
     RelationshipFile("RESOLVES_TO", "record_person", "PersonRecord", "record_id", "Person", "person_id"),
 )
