@@ -99,19 +99,44 @@ def cluster_accuracy(truth: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, f
 
 
 def identity_errors(ranked: pd.DataFrame, truth_ranked: pd.DataFrame, truth: pd.DataFrame,
-                    top: int) -> tuple[int, int]:
-    """In the top ``top`` rows of a list ranked on resolved persons: (rows that merge two or more
-    real people, rows that count more victims than the real person has). A row's real person
-    is the one most of its records belong to; what he really has is his ``victims`` in the same
-    list ranked on the true identities (0 when he is not on it)."""
+                    top: int, counted: pd.DataFrame) -> tuple[int, int, int]:
+    """In the top ``top`` rows of a list ranked on resolved persons: (rows holding records of
+    two or more real people, rows whose *counted* incidents are two or more real people's,
+    rows that count more victims than the real person has).
+
+    ``counted``: (person_id, record_id) of the perpetrator records behind the incidents each
+    person is scored on (scoring sets aside incidents resting on a name-and-address-only record
+    that would add a victim: such a record is held, and said, but not counted). A row's real
+    person is the one behind most of its counted incidents; what he really has is his
+    ``victims`` in the same list ranked on the true identities (0 when he is not on it)."""
     true_of = truth.set_index("record_id")["true_person_id"]
     head = ranked.head(top)
-    owners = head["record_ids"].str.split(";").map(lambda ids: pd.Series(ids).map(true_of))
-    merged = int(sum(owner.nunique() > 1 for owner in owners))
-    main = owners.map(lambda owner: owner.mode().iloc[0])
+    held = head["record_ids"].str.split(";").map(lambda ids: pd.Series(ids).map(true_of))
+    merged_held = int(sum(owner.nunique() > 1 for owner in held))
+    behind = counted[counted["person_id"].isin(head["person_id"])].assign(
+        owner=lambda frame: frame["record_id"].map(true_of))
+    owners = behind.groupby("person_id")["owner"]
+    merged_counted = int((owners.nunique() > 1).sum())
+    main = owners.agg(lambda owner: owner.value_counts().index[0])
     really = truth_ranked.set_index("person_id")["victims"]
-    over = int((head["victims"].to_numpy() > main.map(really).fillna(0).to_numpy()).sum())
-    return merged, over
+    over = int((head["victims"].to_numpy()
+                > head["person_id"].map(main).map(really).fillna(0).to_numpy()).sum())
+    return merged_held, merged_counted, over
+
+
+def counted_records(store: EmbeddedStore, context) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """(person_id, record_id, incident_id) of every perpetrator involvement a person is scored
+    on: all of his suspect and offender involvements except the incidents scoring set aside."""
+    from scoring.prepared import Prepared
+
+    index = Prepared(context).index
+    aside = pd.DataFrame({"person_id": index.ids(index.set_aside["person"].to_numpy()),
+                          "incident_id": index.incidents["incident_id"].to_numpy()[index.set_aside["row"].to_numpy()]})
+    involvements = store.export_table("involvements")
+    roles = involvements[involvements["role"].isin(list(context.config.perpetrator_roles))]
+    roles = roles.merge(store.clusters()[["record_id", "person_id"]], on="record_id")
+    roles = roles.merge(aside.assign(aside=True), on=["person_id", "incident_id"], how="left")
+    return roles[roles["aside"].isna()][["person_id", "record_id", "incident_id"]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,16 +185,19 @@ def main(argv: list[str] | None = None) -> int:
                              f"planted in top {args.top}": f"{found} / {possible}",
                              "recall": round(found / possible, 3) if possible else float("nan")})
             errors = []
+            counted = counted_records(store, context)
             for which in PerpetratorList:
-                merged, over = identity_errors(lists["splink (what harmgraph stores)", which],
-                                               lists["truth (perfect resolution)", which], truth, args.top)
-                errors.append({"list": which.value, f"rows merging 2+ real people (top {args.top})": merged,
-                               f"rows counting more victims than the person has (top {args.top})": over})
+                held, merged, over = identity_errors(lists["splink (what harmgraph stores)", which],
+                                                     lists["truth (perfect resolution)", which], truth,
+                                                     args.top, counted)
+                errors.append({"list": which.value, "holding 2+ real people's records": held,
+                               "counting 2+ real people's incidents": merged,
+                               "counting more victims than the person has": over})
         scores = pairwise_accuracy(truth.set_index("record_id").loc[clusters["record_id"], "true_person_id"]
                                    .to_numpy(), clusters["person_id"].to_numpy())
     print(f"\nas of {context.as_of}; planted serial perpetrators = the generator's ground truth\n")
     print(pd.DataFrame(rows).to_string(index=False))
-    print(f"\nidentity errors in the top {args.top} of each offender list (splink vs truth):\n")
+    print(f"\nidentity errors: rows in the top {args.top} of each offender list (splink vs truth):\n")
     print(pd.DataFrame(errors).to_string(index=False))
     print("\nresolution accuracy (splink vs truth):")
     print("  pairwise:", {k: scores[k] for k in ("precision", "recall", "f1")})

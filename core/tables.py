@@ -5,7 +5,10 @@ Columns (dtypes are normalised by :func:`normalise_tables` so both stores match 
 - ``incidents``: incident_id, occurred_at (datetime64), offence, domestic_abuse (boolean,
   may be NA), dash_risk, outcome, postcode, sentence, sentence_months (Float64), weapon and
   victim_pregnant (boolean; NA: not recorded)
-- ``roles``: incident_id, person_id, role, relationship (one row per incident, person, role)
+- ``roles``: incident_id, person_id, role, relationship, weak_identity (one row per incident,
+  person, role; ``weak_identity``: every record of the person in that role has neither a date of
+  birth nor a PNC id while another of the person's records has one, so the role is the
+  person's on name and address alone; missing means no)
 - ``persons``: person_id, display_name, record_ids (';'-joined, sorted), sex, date_of_birth,
   postcode, ethnicity (never used for scoring)
 - ``measures``: measure_id, type, subject_person_id, protected_person_id, start_date, end_date
@@ -36,7 +39,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "weapon": "boolean", "victim_pregnant": "boolean",
     },
     "roles": {"incident_id": "string", "person_id": "string", "role": "string",
-              "relationship": "string"},
+              "relationship": "string", "weak_identity": "boolean"},
     "persons": {
         "person_id": "string", "display_name": "string", "record_ids": "string",
         "sex": "string", "date_of_birth": "datetime64[us]", "postcode": "string",

@@ -312,7 +312,7 @@ INVOLVEMENTS = (
 ROLES = (
     f"MATCH (r:PersonRecord)-[x:{ROLE_PATTERN}]->(i:Incident), (r)-[:RESOLVES_TO]->(p:Person) "
     "RETURN i.incident_id AS incident_id, p.person_id AS person_id, type(x) AS rel_type, "
-    "x.relationship AS relationship"
+    "x.relationship AS relationship, r.record_id AS record_id"
 )
 MEASURES = (
     "MATCH (m:Measure) OPTIONAL MATCH (m)-[:RESTRICTS]->(s:PersonRecord) "

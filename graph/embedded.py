@@ -133,6 +133,12 @@ _UPSERTS = [
 # What goes with a withdrawn record, by contract table (ids in the registered ``withdrawn_ids``).
 # A measure about a withdrawn person record goes with it; one protecting it loses the link.
 _GONE = "(SELECT id FROM withdrawn_ids)"
+# A person record carrying neither a date of birth nor a PNC id: if it is one of a person's
+# records, it was joined on name and address alone (see ScoringTables.roles' weak_identity).
+# An analyst's must-link confirms a record, whatever it lacks.
+_UNDATED_NO_PNC = ("(r.date_of_birth IS NULL AND r.pnc_id IS NULL AND r.record_id NOT IN "
+                   "(SELECT record_id_l FROM identity_overrides WHERE kind = 'must_link' UNION ALL "
+                   "SELECT record_id_r FROM identity_overrides WHERE kind = 'must_link'))")
 _WITHDRAW: dict[str, list[str]] = {
     "people": [
         f"DELETE FROM involvements WHERE record_id IN {_GONE}",
@@ -459,8 +465,13 @@ class EmbeddedStore(GraphStore):
                 "postcode, sentence, sentence_months, weapon, victim_pregnant FROM incidents", keys["incidents"]
             ),
             roles=self._table(
-                "SELECT v.incident_id, rp.person_id, v.role, min(v.relationship) AS relationship "
+                "SELECT v.incident_id, rp.person_id, v.role, min(v.relationship) AS relationship, "
+                f"bool_and({_UNDATED_NO_PNC}) AND coalesce(any_value(f.has_firm), false) AS weak_identity "
                 "FROM involvements v JOIN record_person rp ON rp.record_id = v.record_id "
+                "LEFT JOIN person_records r ON r.record_id = v.record_id "
+                f"LEFT JOIN (SELECT rp.person_id, bool_or(NOT ({_UNDATED_NO_PNC})) AS has_firm "
+                "      FROM record_person rp JOIN person_records r ON r.record_id = rp.record_id "
+                "      GROUP BY rp.person_id) f ON f.person_id = rp.person_id "
                 "GROUP BY v.incident_id, rp.person_id, v.role", keys["roles"]
             ),
             persons=self._table(

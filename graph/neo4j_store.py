@@ -459,13 +459,26 @@ class Neo4jStore(GraphStore):
             "at": at, "reason": reason}]))
 
     # --- reading ---------------------------------------------------------------------------
-    def _roles(self) -> pd.DataFrame:
-        frame = self._read(cypher.ROLES, ["incident_id", "person_id", "rel_type", "relationship"])
+    def _roles(self, clusters: pd.DataFrame) -> pd.DataFrame:
+        frame = self._read(cypher.ROLES, ["incident_id", "person_id", "rel_type", "relationship", "record_id"])
         frame["role"] = frame.pop("rel_type").map(cypher.ROLE_OF_TYPE)
         keys = ["incident_id", "person_id", "role"]
         if frame.empty:
-            return frame[keys + ["relationship"]]
-        return frame.groupby(keys, sort=False)["relationship"].min().reset_index()
+            return frame[keys + ["relationship"]].assign(weak_identity=pd.Series(dtype="boolean"))
+        # As the embedded store: a role rests on name and address alone when none of its records
+        # has a date of birth, a PNC id or an analyst's must-link, but another of the person's
+        # records has one of them.
+        records = self.person_records()
+        overrides = self.overrides()
+        linked = overrides.loc[overrides["kind"] == "must_link", ["record_id_l", "record_id_r"]].stack()
+        firm = (records["date_of_birth"].notna() | records["pnc_id"].notna()
+                | records["record_id"].isin(set(linked)))
+        has_firm = set(clusters.loc[clusters["record_id"].isin(set(records.loc[firm, "record_id"])), "person_id"])
+        frame["weak"] = frame["record_id"].isin(set(records.loc[~firm, "record_id"]))
+        roles = frame.groupby(keys, sort=False).agg(relationship=("relationship", "min"),
+                                                   weak=("weak", "all")).reset_index()
+        roles["weak_identity"] = roles.pop("weak").astype(bool) & roles["person_id"].isin(has_firm)
+        return roles
 
     def scoring_tables(self) -> ScoringTables:
         clusters = self.clusters()
@@ -486,7 +499,7 @@ class Neo4jStore(GraphStore):
         custody = self._read(cypher.CUSTODY, cols.CUSTODY_COLUMNS).merge(clusters, on="record_id", how="inner")
         return normalise_tables(
             incidents=self._read(cypher.INCIDENTS, cols.INCIDENT_COLUMNS),
-            roles=self._roles(),
+            roles=self._roles(clusters),
             persons=persons,
             measures=measures,
             breaches=self._read(cypher.BREACHES, cols.BREACH_COLUMNS),

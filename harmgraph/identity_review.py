@@ -1,10 +1,12 @@
 """The identity review queue an analyst works through, for the CLI and the app alike.
 
-Two sources: the items the last resolution stored (pairs near the match threshold, links cut
+Three sources: the items the last resolution stored (pairs near the match threshold, links cut
 by a rule, records left alone: ``ingest.resolve``), and victims held as two persons who are
 probably or possibly one woman behind a claim about a perpetrator's partners
 (``duplicate_victim``, judged by :mod:`scoring.victim_identity` from the current persons, so
-they leave the queue as soon as a decision links them or keeps them apart). A decision is a
+they leave the queue as soon as a decision links them or keeps them apart), and records with no
+date of birth or PNC id whose incidents scoring sets aside (``weak_record``: possibly another man
+of the same name at the address). A decision is a
 must-link (same person) or cannot-link (different people) of the pair's records: it is logged
 in the access log, stored as an override and the records are re-resolved, which logs the ids
 it merged or split in the lineage.
@@ -29,7 +31,8 @@ from scoring.prepared import Prepared
 from scoring.victim_identity import PROBABLE
 
 DUPLICATE_VICTIM = "duplicate_victim"
-KINDS = ("near_threshold", "dob_conflict", "pnc_conflict", "ambiguous_record", DUPLICATE_VICTIM)
+WEAK_RECORD = "weak_record"
+KINDS = ("near_threshold", "dob_conflict", "pnc_conflict", "ambiguous_record", DUPLICATE_VICTIM, WEAK_RECORD)
 SHOWN_COLUMNS = ["item_id", "kind", "record_l", "person_l", "record_r", "person_r", "match_weight",
                  "evidence_for", "evidence_against", "note"]
 
@@ -72,6 +75,47 @@ def duplicate_victim_items(context: ScoringContext) -> pd.DataFrame:
     return items[REVIEW_COLUMNS].reset_index(drop=True)
 
 
+def weak_record_items(store: GraphStore, context: ScoringContext) -> pd.DataFrame:
+    """Records with no date of birth or PNC id whose incidents scoring does not count for their
+    person because they would add a victim his firm records do not have
+    (:func:`scoring.index.build_index`'s ``set_aside``): each paired with the person's first
+    record that has a date of birth or PNC id (REVIEW_COLUMNS). *Same* confirms the record
+    (must-link: its incidents count); *different* parts it from him (cannot-link)."""
+    index = Prepared(context).index
+    aside = index.set_aside
+    empty = pd.DataFrame({column: pd.Series(dtype=object) for column in REVIEW_COLUMNS})
+    if aside.empty:
+        return empty
+    held = pd.DataFrame({"person_id": np.asarray(index.ids(aside["person"].to_numpy()), dtype=object),
+                         "incident_id": index.incidents["incident_id"].to_numpy(dtype=object)[aside["row"].to_numpy()]})
+    records = store.person_records()
+    clusters = store.clusters()[["record_id", "person_id"]]
+    undated = records["date_of_birth"].isna() & records["pnc_id"].isna()
+    involvements = store.export_table("involvements")
+    involvements = involvements[involvements["role"].isin(list(context.config.perpetrator_roles))]
+    weak = (involvements.merge(clusters, on="record_id").merge(held, on=["person_id", "incident_id"])
+            .merge(records.loc[undated, ["record_id"]], on="record_id"))
+    firm = (records.loc[~undated, ["record_id"]].merge(clusters, on="record_id")
+            .sort_values("record_id").drop_duplicates("person_id").rename(columns={"record_id": "firm_record"}))
+    found = weak.merge(firm, on="person_id")
+    if found.empty:
+        return empty
+    grouped = found.groupby(["record_id", "firm_record", "person_id"], sort=True)["incident_id"].agg(
+        lambda ids: ", ".join(sorted(set(ids)))).reset_index()
+    left = np.minimum(grouped["record_id"].to_numpy(dtype=object), grouped["firm_record"].to_numpy(dtype=object))
+    right = np.maximum(grouped["record_id"].to_numpy(dtype=object), grouped["firm_record"].to_numpy(dtype=object))
+    items = pd.DataFrame({
+        "kind": WEAK_RECORD, "record_id_l": left, "record_id_r": right, "match_weight": np.nan,
+        "match_probability": np.nan,
+        "evidence_for": "same name and address as " + grouped["person_id"] + "'s record " + grouped["firm_record"],
+        "evidence_against": "no date of birth or PNC id on " + grouped["record_id"]
+                            + "; its incidents name a victim none of his other incidents does",
+        "note": ("incidents " + grouped["incident_id"] + " not counted for " + grouped["person_id"]
+                 + " meanwhile; same: they count; different: the record is parted from him")})
+    items["item_id"] = [review_item_id(WEAK_RECORD, a, b) for a, b in zip(left, right)]
+    return items[REVIEW_COLUMNS].reset_index(drop=True)
+
+
 def review_items(store: GraphStore, context: ScoringContext | None = None) -> pd.DataFrame:
     """The stored queue and the duplicate victims (REVIEW_COLUMNS), stored items first.
     ``context``: the scoring context of this store when the caller holds it."""
@@ -81,8 +125,8 @@ def review_items(store: GraphStore, context: ScoringContext | None = None) -> pd
             context = build_context(store)
         except HarmgraphError:  # no incidents yet: no victims to compare
             return stored
-    victims = duplicate_victim_items(context)
-    return pd.concat([stored, victims], ignore_index=True) if len(victims) else stored
+    judged = [frame for frame in (duplicate_victim_items(context), weak_record_items(store, context)) if len(frame)]
+    return pd.concat([stored, *judged], ignore_index=True) if judged else stored
 
 
 def review_rows(store: GraphStore, kind: str | None = None,

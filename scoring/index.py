@@ -15,7 +15,7 @@ times faster than doing it on strings, and ids are put back only in what a ranki
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -114,6 +114,9 @@ class ScoringIndex:
     person the measure protects (-1 where not held). ``measure_subjects``,
     ``referral_people``: the person code of each row of those tables (-1: missing);
     ``persons_row``: per person code, their row in the persons table (-1: none).
+    ``set_aside``: (person, row) of suspect and offender roles not counted for the person
+    because they rest on a record joined on name and address alone and would give him a victim
+    his firmly identified incidents do not (see ``_set_aside``); by row then person.
 
     >>> from scoring.signals.example import example_prepared
     >>> index = example_prepared().index
@@ -137,6 +140,7 @@ class ScoringIndex:
     referral_people: np.ndarray
     persons_row: np.ndarray
     factorized: dict[str, tuple[np.ndarray, pd.Index]]
+    set_aside: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"person": [], "row": []}, dtype="int64"))
 
     def codes(self, ids: pd.Series) -> np.ndarray:
         """The code of each person id (-1 when missing).
@@ -246,7 +250,11 @@ def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
     held = (role_rows >= 0) & (role_people >= 0)  # roles of incidents or people not held are left out
     perpetrator = roles["role"].isin(list(perpetrator_roles)).to_numpy(dtype=bool) & held
     victim = roles["role"].eq("victim").fillna(False).to_numpy(dtype=bool) & held
-    perpetrators, victims, links = _pairs(coded, perpetrator, victim, len(people))
+    weak = (roles["weak_identity"].fillna(False).to_numpy(dtype=bool) if "weak_identity" in roles
+            else np.zeros(len(roles), dtype=bool))
+    aside = _set_aside(coded, perpetrator, victim, weak)
+    set_aside = _distinct_pairs(coded["row"].to_numpy()[aside], coded["person"].to_numpy()[aside], len(people))
+    perpetrators, victims, links = _pairs(coded, perpetrator & ~aside, victim, len(people))
     person, row = perpetrators["person"].to_numpy(), perpetrators["row"].to_numpy()
     # Incidents without a time are in no window or history, so where they sort does not matter.
     by_time = np.lexsort((row, occurred[row].view(np.int64), person))
@@ -255,7 +263,34 @@ def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
         victims=victims, links=links,
         breached=pd.DataFrame({"person": breach_subjects, "row": breach_rows, "victim": breach_protected}),
         measure_subjects=subjects, referral_people=referred, persons_row=first_rows(persons_at, len(people)),
-        factorized=factorized)
+        factorized=factorized, set_aside=set_aside)
+
+
+def _set_aside(coded: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
+               weak: np.ndarray) -> np.ndarray:
+    """Per role: a perpetrator role resting on name and address alone (``weak``) that would give
+    the person a victim none of his firmly identified incidents has. Such a record may be
+    another man of the same name at the address (a son, a brother, a namesake), so its incident
+    is not counted for him; a weak role against a woman he is known to have harmed is kept.
+    Only people with at least one firm perpetrator role lose any."""
+    rows, people = coded["row"].to_numpy(), coded["person"].to_numpy()
+    candidate = perpetrator & weak
+    if not candidate.any():
+        return np.zeros(len(coded), dtype=bool)
+    firm = perpetrator & ~weak
+    victims_at = pd.DataFrame({"row": rows[victim], "victim": people[victim]})
+    firm_victims = (pd.DataFrame({"row": rows[firm], "person": people[firm]})
+                    .merge(victims_at, on="row")[["person", "victim"]].drop_duplicates())
+    weak_roles = pd.DataFrame({"role": np.flatnonzero(candidate), "row": rows[candidate],
+                               "person": people[candidate]})
+    weak_roles = weak_roles[weak_roles["person"].isin(set(people[firm]))]
+    adds = weak_roles.merge(victims_at, on="row")
+    adds = adds[adds["victim"].to_numpy() != adds["person"].to_numpy()]
+    known = adds.merge(firm_victims, on=["person", "victim"], how="left", indicator=True)
+    new_victim = known.loc[known["_merge"] == "left_only", "role"].unique()
+    out = np.zeros(len(coded), dtype=bool)
+    out[new_victim] = True
+    return out
 
 
 def first_rows(codes: np.ndarray, count: int) -> np.ndarray:

@@ -177,6 +177,10 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     records = links.drop_duplicates(["person", "victim"])
     counted = links.assign(victim=identity.counted(links["victim"].to_numpy()))
     distinct = counted.drop_duplicates(["person", "victim"])
+    # Victims who may be one woman recorded twice count once too: the count is a lower bound
+    # (the reason says which pairs are uncertain).
+    apart = distinct
+    distinct = apart.assign(victim=identity.counted_once(apart)).drop_duplicates(["person", "victim"])
 
     def any_record(per_person: np.ndarray) -> np.ndarray:
         """Per counted code: whether any record counted as that person says so (one record of
@@ -208,7 +212,7 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
         "partner_victims": related(groups.intimate_partner),
         "family_victims": related(groups.family),
         "victim_records": records.groupby("person").size(),
-        "doubtful": identity.doubtful_pairs(distinct)["doubtful"],
+        "doubtful": identity.doubtful_pairs(apart)["doubtful"],
     })
 
 

@@ -119,15 +119,15 @@ def _offender_head(facts: pd.DataFrame) -> pd.Series:
     '5 incidents against 2 victims (2 women or girls; 3 victim records, probable duplicates counted once)'
     >>> _offender_head(pd.DataFrame({"incidents": [5, 3], "victims": [2, 2], "female_victims": [2, 1],
     ...     "victim_records": [3, 2], "doubtful": [0, 1]})).tolist()[1]
-    '3 incidents against 2 victims (1 woman or girl; uncertain: 1 pair of these victims may be one person recorded twice)'
+    '3 incidents against 2 victims (1 woman or girl; uncertain: 1 pair of victim records may be one person recorded twice, counted once)'
     """
     victims = plural(facts["victims"], "victim")
-    merged = np.where(facts["victim_records"] > facts["victims"],
-                      "; " + facts["victim_records"].astype(str) + " victim records, probable duplicates counted once",
-                      "")
+    kind = np.where(facts["doubtful"] > 0, " victim records, duplicates counted once",
+                    " victim records, probable duplicates counted once")
+    merged = np.where(facts["victim_records"] > facts["victims"], "; " + facts["victim_records"].astype(str) + kind, "")
     # the doubt sits inside the victims' bracket, so the span that follows still reads as the span
     doubt = np.where(facts["doubtful"] > 0, "; uncertain: " + plural(facts["doubtful"], "pair")
-                     + " of these victims may be one person recorded twice", "")
+                     + " of victim records may be one person recorded twice, counted once", "")
     women = np.where(facts["victims"] > 0, " (" + plural(facts["female_victims"], "woman or girl", "women or girls")
                      + merged + doubt + ")", "")
     victims = np.where(facts["victims"] > 0, "against " + victims + women, "with no victim recorded")

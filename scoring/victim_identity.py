@@ -13,8 +13,8 @@ inflate a claim, which keeps this small) and each pair is judged:
 * **possible**, counted apart but every claim resting on the pair says it is uncertain: names
   a keying error apart with one date of birth missing elsewhere, or at the same postcode
   whatever their dates of birth say; or the same forename with a
-  different surname (a changed name) and the same date of birth, or one missing at the same
-  postcode.
+  different surname (a changed name) and the same date of birth, or at the same postcode one
+  missing or a keying error apart.
 
 Pairs an analyst said are two people (``tables.kept_apart``) are neither. Built once per
 loaded tables and kept with them (it does not depend on the as-of date or the config).
@@ -93,6 +93,30 @@ class VictimIdentity:
                           + " may be one person recorded twice (" + rows["evidence_for"].to_numpy(dtype=object)
                           + "; but " + rows["evidence_against"].to_numpy(dtype=object) + ")")
         return out
+
+    def counted_once(self, distinct: pd.DataFrame) -> np.ndarray:
+        """Per row of ``distinct`` (person, victim: distinct counted codes per perpetrator): the
+        code the victim is counted as when victims of that perpetrator who *may* be one person
+        are counted once too (the smallest code of each such group). The victim count then is
+        a lower bound: one woman recorded twice must not make two victims, and two women taken
+        for one are said to be uncertain in the reason."""
+        victims = distinct["victim"].to_numpy(np.int64)
+        possible = self.possible_pairs()
+        if possible.empty or distinct.empty:
+            return victims
+        size = len(self.same_as) + 1
+        node = distinct["person"].to_numpy(np.int64) * size + victims
+        order = pd.Index(node)
+        pairs = pd.DataFrame({"person": distinct["person"].to_numpy(np.int64), "counted_l": victims}).merge(
+            possible[["counted_l", "counted_r"]], on="counted_l")
+        left = order.get_indexer(pairs["person"].to_numpy(np.int64) * size + pairs["counted_l"].to_numpy(np.int64))
+        right = order.get_indexer(pairs["person"].to_numpy(np.int64) * size + pairs["counted_r"].to_numpy(np.int64))
+        held = (left >= 0) & (right >= 0)
+        if not held.any():
+            return victims
+        graph = coo_matrix((np.ones(int(held.sum())), (left[held], right[held])), shape=(len(node), len(node)))
+        _, group = connected_components(graph, directed=False)
+        return pd.Series(victims).groupby(group).transform("min").to_numpy(np.int64)
 
     def doubtful_pairs(self, links: pd.DataFrame) -> pd.DataFrame:
         """Per perpetrator in ``links`` (person, victim codes) with two counted victims that
@@ -197,7 +221,7 @@ def _judge(pairs: pd.DataFrame, persons: pd.DataFrame, rows: np.ndarray) -> pd.D
     name_close = (sur & (fore | names["no_fore"].to_numpy(bool))) | names["swap"].to_numpy(bool)
     probable = (name_close & compatible) | (sur & exact) | (name_close & missing & same_place)
     possible = ~probable & ((name_close & (missing | same_place))
-                            | (fore & ~sur & (exact | (missing & same_place))))
+                            | (fore & ~sur & (exact | ((missing | compatible) & same_place))))
     chosen = probable | possible
     out = pairs[chosen].reset_index(drop=True)
     out["likeness"] = np.where(probable[chosen], PROBABLE, POSSIBLE)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from core.errors import ConfigError
 from scoring.config import ScoringConfig
 from scoring.context import ScoringContext
-from scoring.signals import counts, custody, escalating, markers, measures, pdp, recognition
+from scoring.signals import counts, custody, escalating, identity, markers, measures, pdp, recognition
 from scoring.signals.base import Evidence, ListKind, Rule, Signal
 from scoring.signals.settings import SignalConfig
 
@@ -45,12 +45,13 @@ SHIPPED: tuple[Signal, ...] = (
     counts.DASH_HIGH,
     escalating.SIGNAL,
     counts.MULTIPLE_VICTIMS,
+    identity.SIGNAL,
     counts.MULTIPLE_OFFENDERS,
 )
 # The order of the evidence columns on the perpetrator list (after the RFGV columns); an
 # added signal's evidence follows these, in the order of its signal.
 EVIDENCE_ORDER: tuple[Evidence, ...] = (measures.BREACHES, pdp.PDP, escalating.ESCALATION, measures.MEASURES,
-                                         markers.RISK_MARKERS, custody.RELEASE)
+                                         markers.RISK_MARKERS, custody.RELEASE, identity.SET_ASIDE)
 
 _signals: list[Signal] = list(SHIPPED)
 

@@ -19,6 +19,8 @@ from graph.decisions import MatacAction, MatacMeeting, MatacReferral
 from graph.store import TABLE_COLUMNS, GraphStore
 from harmgraph.cmd_graph import SYNC_SOURCE_PREFIX, sync_stores
 from core.errors import StoreError
+from ingest.identity import make_splink_resolver
+from ingest.load import resolve_stored
 from scoring.lists import rank_perpetrators
 
 HOSTILE = [
@@ -561,3 +563,37 @@ def test_a_complete_extract_withdraws_what_it_no_longer_carries_in_both_stores(
         assert each.export_table("custody")["custody_id"].tolist() == ["C2"]  # R4's spell went with him
     assert_same_scoring(store, neo4j_store)
     assert store.counts() == neo4j_store.counts()
+
+
+def test_roles_on_a_name_and_address_only_record_are_marked_weak(store, neo4j_store, load,
+                                                                  force_factory) -> None:
+    """A record with neither a date of birth nor a PNC id, joined to a dated man on his name and
+    address, marks his roles there ``weak_identity`` in both stores alike; a person whose
+    records all lack both has nothing firmer to compare with, so none of his roles is weak."""
+    force = force_factory()
+    force.person("R1", "Kwame", "Kirk", "M", date_of_birth="1971-07-25", postcode="NE35 1ZY",
+                 address="85 Cherry Avenue")
+    force.person("R1w", "Kwame", "Kirk", "M", postcode="NE35 1ZY", address="85 Cherry Avenue")
+    force.person("R2", "Anne", "Jones", "F", date_of_birth="1990-01-02")
+    force.person("R3", "Dee", "White", "F")
+    force.person("R4", "Carl", "Black", "M")
+    force.incident("I1", "2025-01-10", "abh", "R1", ("R2",))
+    force.incident("I2", "2025-03-01", "abh", "R1w", ("R3",))
+    force.incident("I3", "2025-04-01", "abh", "R4", ("R3",))
+    for target in (store, neo4j_store):
+        load(force, target)
+        target.replace_identity(resolve_stored(target, target.person_records(), make_splink_resolver(),
+                                               "test"))
+    assert_same_scoring(store, neo4j_store)
+    clusters = store.clusters().set_index("record_id")["person_id"]
+    assert clusters["R1"] == clusters["R1w"]
+    weak = store.scoring_tables().roles.set_index(["incident_id", "role"])["weak_identity"].fillna(False)
+    assert not weak["I1", "suspect"] and weak["I2", "suspect"]
+    assert not weak["I3", "suspect"]  # Carl has no firmer record to tell a weak one from
+    assert not weak["I2", "victim"]  # Dee's only record: nothing firmer either
+    # An analyst's must-link (the review queue's "same") confirms the record.
+    for target in (store, neo4j_store):
+        target.add_override("must_link", "R1", "R1w", "test", "same man", datetime(2025, 5, 1))
+    assert_same_scoring(store, neo4j_store)
+    weak = store.scoring_tables().roles.set_index(["incident_id", "role"])["weak_identity"].fillna(False)
+    assert not weak["I2", "suspect"]

@@ -87,7 +87,7 @@ def test_a_possible_duplicate_victim_behind_a_new_partner_claim_is_queued_and_de
     assert item["note"].startswith(f"possible duplicate victim of {person['S']}")
     ranked = json.loads(_run("rank", "--store", str(store), "--format", "json", "--reason", "test"))
     steven = next(row for row in ranked["rows"] if row["person_id"] == person["S"])
-    assert "uncertain: 1 pair of these victims may be one person recorded twice" in steven["reasons"]
+    assert "uncertain: 1 pair of victim records may be one person recorded twice, counted once" in steven["reasons"]
 
     _run("review", "--decide", item["item_id"], "--different", "--reason", "spoke to both",
          "--store", str(store))
@@ -103,3 +103,40 @@ def test_a_possible_duplicate_victim_behind_a_new_partner_claim_is_queued_and_de
     decision = log[log["action"] == "review_decision"]
     assert decision[["subject", "detail", "reason"]].values.tolist() == [
         [item["item_id"], "different person", "spoke to both"]]
+
+
+def _ranked(store: Path) -> list[dict[str, object]]:
+    return json.loads(_run("rank", "--store", str(store), "--format", "json", "--as-of", "2026-03-31",
+                           "--reason", "test"))["rows"]
+
+
+def _father_and_son(force_factory):  # type: ignore[no-untyped-def]
+    """Kwame KIRK (dated) harms Anne; an undated, PNC-less 'Kwame Kirk' at his address harms Dee."""
+    force = force_factory()
+    force.person("K1", "Kwame", "Kirk", "M", date_of_birth="1971-07-25", postcode="NE35 1ZY",
+                 address="85 Cherry Avenue")
+    force.person("K2", "Kwame", "Kirk", "M", postcode="NE35 1ZY", address="85 Cherry Avenue")
+    force.person("A1", "Anne", "Jones", "F", date_of_birth="1990-01-02")
+    force.person("D1", "Dee", "White", "F", date_of_birth="2001-04-09")
+    force.incident("I1", "2026-01-05", "abh", "K1", ("A1",))
+    force.incident("I2", "2026-02-05", "abh", "K1", ("A1",))
+    force.incident("I3", "2026-03-05", "abh", "K2", ("D1",))
+    return force
+
+
+def test_an_incident_set_aside_is_queued_and_a_same_decision_counts_it(tmp_path: Path, force_factory,
+                                                                      cli_users) -> None:
+    store = tmp_path / "store.duckdb"
+    _run("ingest", str(_father_and_son(force_factory).write(tmp_path / "force")), "--store", str(cli_users(store)))
+    ranked = _ranked(store)
+    kwame = next(row for row in ranked if "K1" in row["record_ids"].split(";"))
+    assert "K2" in kwame["record_ids"].split(";")  # resolution joined the two records
+    assert (kwame["incidents"], kwame["victims"]) == (2, 1) and "identity_to_check" in kwame["flags"]
+    items = json.loads(_run("review", "--store", str(store), "--format", "json", "--kind", "weak_record"))
+    assert [(i["record_l"][:2], i["record_r"][:2]) for i in items] == [("K1", "K2")]
+    assert items[0]["note"].startswith(f"incidents I3 not counted for {kwame['person_id']}")
+    _run("review", "--decide", items[0]["item_id"], "--same", "--reason", "custody record", "--store", str(store))
+    ranked = _ranked(store)
+    kwame = next(row for row in ranked if "K1" in row["record_ids"].split(";"))
+    assert (kwame["incidents"], kwame["victims"]) == (3, 2) and "identity_to_check" not in kwame["flags"]
+    assert json.loads(_run("review", "--store", str(store), "--format", "json", "--kind", "weak_record")) == []

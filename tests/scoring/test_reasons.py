@@ -51,6 +51,16 @@ class Record:
         tables = context.tables
         roles = tables.roles
         mine = roles[(roles["person_id"] == person_id) & roles["role"].isin(context.config.perpetrator_roles)]
+        # Not counted for him: a role on a name-and-address-only record whose incident names a
+        # victim none of his other incidents names (possibly another man of his name).
+        weak = mine["weak_identity"].fillna(False).astype(bool)
+        victims_of = roles[roles["role"] == "victim"].groupby("incident_id")["person_id"].agg(set)
+        firm_victims = set().union(*victims_of.reindex(mine.loc[~weak, "incident_id"]).dropna()) - {person_id}
+        aside = [incident for incident in mine.loc[weak, "incident_id"]
+                 if not weak.all() and (victims_of.get(incident, set()) - {person_id}) - firm_victims]
+        self.set_aside = tables.incidents[tables.incidents["incident_id"].isin(aside)
+                                          & (tables.incidents["occurred_at"] <= context.as_of_end)]
+        mine = mine[~mine["incident_id"].isin(aside)]
         incidents = tables.incidents[tables.incidents["incident_id"].isin(mine["incident_id"])]
         self.history = incidents[incidents["occurred_at"] <= context.as_of_end].sort_values(
             ["occurred_at", "incident_id"])
@@ -80,7 +90,7 @@ def _check_offender_reason(context: ScoringContext, row: pd.Series, record: Reco
     said_victims = _number(r"against (\d+) victims?", text)
     female = record.sex.reindex(victims).isin(context.config.female_sex_codes).sum()
     women = re.search(r"\((\d+) wom[ae]n or girls?", text)
-    records = re.search(r"(\d+) victim records, probable duplicates counted once", text)
+    records = re.search(r"(\d+) victim records, (?:probable )?duplicates counted once", text)
     if records:  # records of one woman counted once: the records are all there, the people fewer
         assert int(records.group(1)) == len(victims) and said_victims < len(victims), text
         assert women is None or int(women.group(1)) <= female, text
@@ -176,6 +186,15 @@ def _check_breach(text: str) -> None:
     assert kinds and sum(int(p.split(" ", 1)[0]) for p in kinds.group(1).split(", ")) == total, text
 
 
+def _check_set_aside(context: ScoringContext, text: str, record: Record) -> None:
+    """'2 incidents not counted: ...: Assault on 2024-03-01 against Jane DOE; ...' names every
+    incident set aside, with its day and victims."""
+    assert _number(r"^(\d+) incidents? not counted", text) == len(record.set_aside), text
+    for _, incident in record.set_aside.iterrows():
+        label = context.catalogue.table["label"][incident["offence"]]
+        assert f"{label} on {incident['occurred_at']:%Y-%m-%d} against " in text, text
+
+
 def test_every_reason_in_the_top_100_matches_the_incidents_it_cites(demo) -> None:  # type: ignore[no-untyped-def]
     context, top = demo
     assert len(top) == TOP
@@ -194,5 +213,8 @@ def test_every_reason_in_the_top_100_matches_the_incidents_it_cites(demo) -> Non
         if "breach" in reasons:
             _check_breach(str(reasons["breach"]))
             checked["breach"] += 1
+        assert ("identity_to_check" in reasons) == (not record.set_aside.empty), row["person_id"]
+        if "identity_to_check" in reasons:
+            _check_set_aside(context, str(reasons["identity_to_check"]), record)
     # every kind of sentence met at least once (on the demo force: 18 PDP, 81 escalating, 13 breach)
     assert checked["offender"] == TOP and min(checked.values()) > 0, checked
