@@ -1,4 +1,4 @@
-"""``python -m bench [scale|resolve|febrl|resolution-effect|app|neo4j|list-quality] ARGS``: the benchmarks.
+"""``python -m bench [scale|resolve|febrl|resolution-effect|app|neo4j|list-quality|pack] ARGS``: the benchmarks.
 
 Each prints its own figures; none is a test. ``scale`` is the default (the issue's table:
 stage, rows, seconds, rows/s, peak RSS, and the networkx-loop ratio with ``--baseline``).
@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = {"scale": "scale.py", "resolve": "resolve_scale.py", "febrl": "febrl_accuracy.py",
            "resolution-effect": "resolution_effect.py", "app": "app_render.py", "neo4j": "neo4j_write.py",
-           "list-quality": "list_quality.py"}
+           "list-quality": "list_quality.py", "pack": "pack.py"}
 
 
 def main() -> None:

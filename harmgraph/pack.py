@@ -13,7 +13,7 @@ shrunk to fit one page, so the page count is always candidates + 2.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from xml.sax.saxutils import escape
 
@@ -32,7 +32,6 @@ from scoring.explain import Evidence, explain_person
 from scoring.lists import PerpetratorList, list_notes, rank_perpetrators, rank_victims
 from scoring.matac import Agenda, current_actions, data_as_of, meeting_agenda
 from scoring.signals import registry
-from scoring.status import ever_referred
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 1.4 * cm
@@ -89,12 +88,32 @@ def _para(text: str, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(text, style)
 
 
+SHORT_CELL = 14  # characters a cell is drawn as plain text up to; longer ones wrap (as a Paragraph)
+
+
+def _cell(value: object, bold: bool = False) -> object:
+    """A table cell: short text as a plain string (drawn in the table's font, never wrapped, and
+    several times cheaper to lay out than a Paragraph, which a pack has thousands of); longer
+    text as an escaped Paragraph that wraps.
+
+    >>> _cell("2025-10-06"), type(_cell("a reason long enough to wrap")).__name__, _cell(None)
+    ('2025-10-06', 'Paragraph', '')
+    """
+    text = "" if _missing(value) else str(value).encode("latin-1", "replace").decode("latin-1")
+    if len(text) <= SHORT_CELL and "\n" not in text:
+        return text
+    return _para(f"<b>{escape(text)}</b>" if bold else escape(text), SMALL)
+
+
 def _table(header: list[str], rows: list[list[object]], widths: list[float] | None = None) -> Table:
     """A small grid: escaped cells that wrap, a grey header row."""
-    cells = [[_para(f"<b>{_plain_text(h)}</b>", SMALL) for h in header]]
-    cells += [[_para(_plain_text(v), SMALL) for v in row] for row in rows]
+    cells = [[_cell(h, bold=True) for h in header]]
+    cells += [[_cell(v) for v in row] for row in rows]
     table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
+        # the font of the plain-text cells, the same as SMALL's
+        ("FONT", (0, 0), (-1, -1), SMALL.fontName, SMALL.fontSize, SMALL.leading),
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", SMALL.fontSize, SMALL.leading),
         ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -250,35 +269,50 @@ def _victims_named(others: object) -> str:
     return "; ".join(part.replace(" [victim]", "").strip() for part in str(others).split(";") if "[victim]" in part)
 
 
-def _victims(evidence: Evidence, context: ScoringContext, person_id: str) -> list[list[object]]:
+@dataclass(frozen=True)
+class VictimFacts:
+    """What every candidate page's victim table looks up, read once per pack (built by
+    :meth:`of`): the victim roles, each person's name and sex, and the MARAC referrals held."""
+
+    victim_roles: pd.DataFrame
+    names: dict[str, object]
+    sexes: dict[str, object]
+    marac_last: dict[str, object]
+
+    @classmethod
+    def of(cls, context: ScoringContext) -> "VictimFacts":
+        tables = context.tables
+        referrals = tables.referrals
+        marac = referrals[(referrals["type"] == "marac") & (referrals["date"] <= pd.Timestamp(context.as_of))]
+        persons = tables.persons.drop_duplicates("person_id")
+        return cls(victim_roles=tables.roles[tables.roles["role"] == "victim"],
+                   names=dict(zip(persons["person_id"], persons["display_name"])),
+                   sexes=dict(zip(persons["person_id"], persons["sex"])),
+                   marac_last=marac.groupby("person_id")["date"].max().to_dict())
+
+
+def _victims(evidence: Evidence, facts: VictimFacts, person_id: str) -> list[list[object]]:
     """One row per victim of the person's incidents: the DASH grading and MARAC referral held."""
-    tables = context.tables
     own = evidence.incidents[evidence.incidents["role"].isin(("suspect", "offender"))]
-    roles = tables.roles[tables.roles["incident_id"].isin(own["incident_id"]) & (tables.roles["role"] == "victim")
-                         & (tables.roles["person_id"] != person_id)]
+    roles = facts.victim_roles[facts.victim_roles["incident_id"].isin(own["incident_id"])
+                               & (facts.victim_roles["person_id"] != person_id)]
     if roles.empty:
         return []
     pairs = roles.merge(own[["incident_id", "occurred_at", "dash_risk"]], on="incident_id")
-    persons = tables.persons.set_index("person_id")
-    marac = tables.referrals[(tables.referrals["type"] == "marac")
-                             & (tables.referrals["date"] <= pd.Timestamp(context.as_of))]
-    referred = marac.groupby("person_id")["date"].max()
-    ever = ever_referred(context, "marac")
     order = {"standard": 1, "medium": 2, "high": 3}
     rows = []
     for victim, group in pairs.groupby("person_id", sort=False):
         grades = [g for g in group["dash_risk"].dropna().astype(str) if g in order]
         dash = max(grades, key=order.get) if grades else "not graded"
-        marac_text = f"referred {_day(referred[victim])}" if victim in ever else "no referral held"
-        name = persons["display_name"].get(victim, "") if victim in persons.index else ""
-        sex = persons["sex"].get(victim, "") if victim in persons.index else ""
-        rows.append([name, victim, sex, len(group), _day(group["occurred_at"].min()),
-                     _day(group["occurred_at"].max()), dash, marac_text, NOT_HELD, NOT_HELD])
+        marac_text = f"referred {_day(facts.marac_last[victim])}" if victim in facts.marac_last else "no referral held"
+        rows.append([_or(facts.names.get(victim), ""), victim, _or(facts.sexes.get(victim), ""), len(group),
+                     _day(group["occurred_at"].min()), _day(group["occurred_at"].max()), dash, marac_text, NOT_HELD,
+                     NOT_HELD])
     return sorted(rows, key=lambda r: r[5], reverse=True)
 
 
 def _candidate_page(row: pd.Series, evidence: Evidence, context: ScoringContext, decisions: pd.DataFrame,
-                    actions: pd.DataFrame) -> list:
+                    actions: pd.DataFrame, facts: VictimFacts) -> list:
     person_id = str(row["person_id"])
     name = _or(evidence.person.get("display_name"), person_id)
     perp = evidence.perpetrator or {}
@@ -321,7 +355,7 @@ def _candidate_page(row: pd.Series, evidence: Evidence, context: ScoringContext,
                             [1.7 * cm, 1.6 * cm, 3 * cm, 1.4 * cm, 4.6 * cm, 1.9 * cm, 1.3 * cm, 1.2 * cm, 1.2 * cm]))
     parts += [_para("Victims and the safety information held", H2), _none_or_table(
         ["Name", "Person id", "Sex", "Incidents", "First", "Last", "Highest DASH", "MARAC", "IDVA",
-         "Children at the incidents"], _victims(evidence, context, person_id), "No victim recorded.",
+         "Children at the incidents"], _victims(evidence, facts, person_id), "No victim recorded.",
         [2.6 * cm, 2.2 * cm, 0.9 * cm, 1.4 * cm, 1.6 * cm, 1.6 * cm, 1.6 * cm, 2 * cm, 1.5 * cm, 2.5 * cm])]
     measures = [[m.type, "restricts" if m.subject_person_id == person_id else "protects", m.measure_id,
                  _day(m.start_date), _day(m.end_date) or "open"] for m in evidence.measures.itertuples()]
@@ -363,14 +397,19 @@ def build_pack(store: GraphStore, context: ScoringContext, request: PackRequest)
     overall = ranked if request.which is PerpetratorList.OVERALL else rank_perpetrators(context)
     victims = rank_victims(context)  # once: each page's "also a victim" line reads it
     decisions, actions = store.matac_decisions_now(), store.matac_actions()
-    agenda = meeting_agenda(decisions, actions, context, request.meeting, request.top,
+
+    def ranker(day: date) -> pd.DataFrame:  # the agenda's list as of the as-of date is the one just ranked
+        return overall if day == context.as_of else rank_perpetrators(replace(context, as_of=day))
+
+    agenda = meeting_agenda(decisions, actions, context, request.meeting, request.top, ranker=ranker,
                             referrals=store.matac_referrals_now())
     generated = datetime.now(timezone.utc).replace(tzinfo=None)
     story: list = [_one_page(_cover(request, context, candidates, generated)), PageBreak(),
                    _one_page(_agenda_page(agenda))]
+    facts = VictimFacts.of(context)  # once, not per page
     for _, row in candidates.iterrows():
         evidence = explain_person(context, str(row["person_id"]), perpetrators=overall, victims=victims)
-        story += [PageBreak(), _one_page(_candidate_page(row, evidence, context, decisions, actions))]
+        story += [PageBreak(), _one_page(_candidate_page(row, evidence, context, decisions, actions, facts))]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                                  bottomMargin=MARGIN + 0.6 * cm, title=f"MATAC meeting pack {request.meeting:%Y-%m-%d}",
