@@ -62,3 +62,5 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
     console.print(frame_table(evidence.incidents, "Incidents (in_window = counted in the score)"))
     console.print(frame_table(evidence.measures, "Protective measures"))
     console.print(frame_table(evidence.referrals, "Referrals and management"))
+    if not evidence.custody.empty:
+        console.print(frame_table(evidence.custody, "Custody (time held is not counted as time without offending)"))

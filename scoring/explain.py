@@ -35,6 +35,8 @@ class Evidence:
     referrals: pd.DataFrame
     # One row per flag on the perpetrator row (``flag``, ``reason``), in the order of the flags.
     flag_reasons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_REASON_COLUMNS))
+    # Spells in custody begun by the as-of date, as known then (a later release is blank).
+    custody: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _components(context: ScoringContext, row: pd.Series | None) -> pd.DataFrame:
@@ -99,7 +101,7 @@ def _row(frame: pd.DataFrame, person_id: str) -> pd.Series | None:
 
 def explain_person(context: ScoringContext, person_id: str, perpetrators: pd.DataFrame | None = None,
                    victims: pd.DataFrame | None = None) -> Evidence:
-    """Collect the identity, RFGV components, incidents, measures and referrals of a person.
+    """Collect the identity, RFGV components, incidents, measures, referrals and custody of a person.
 
     ``perpetrators`` and ``victims``: the overall offender list and the most-offences victim
     list of all victims (not only women and girls, so anyone harmed has their victim row) for
@@ -117,6 +119,9 @@ def explain_person(context: ScoringContext, person_id: str, perpetrators: pd.Dat
     mine = measures[((measures["subject_person_id"] == person_id)
                      | (measures["protected_person_id"] == person_id)) & (measures["start_date"] <= as_of)]
     referrals = context.tables.referrals
+    custody = context.tables.custody
+    custody = custody[(custody["person_id"] == person_id) & (custody["start_date"] <= as_of)].copy()
+    custody.loc[custody["released_date"] > as_of, "released_date"] = pd.NaT
     return Evidence(
         person=person.iloc[0].to_dict(),
         perpetrator=perpetrator.to_dict() if perpetrator is not None else None,
@@ -126,4 +131,5 @@ def explain_person(context: ScoringContext, person_id: str, perpetrators: pd.Dat
         measures=mine.reset_index(drop=True),
         referrals=referrals[(referrals["person_id"] == person_id) & (referrals["date"] <= as_of)].reset_index(drop=True),
         flag_reasons=flag_reasons(context, perpetrator.to_dict() if perpetrator is not None else None),
+        custody=custody.sort_values("start_date").reset_index(drop=True),
     )

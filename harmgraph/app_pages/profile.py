@@ -114,6 +114,9 @@ if need_incidents(view):
             st.caption("No referrals recorded up to the as-of date.")
         else:
             st.dataframe(evidence.referrals, hide_index=True, width="stretch")
+        if not evidence.custody.empty:
+            st.markdown("**Custody** (time held is not counted as time without offending)")
+            st.dataframe(evidence.custody, hide_index=True, width="stretch")
     with identity_tab:
         st.caption("The source records merged into this person, and the links that merged them.")
         st.dataframe(records, hide_index=True, width="stretch")

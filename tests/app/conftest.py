@@ -75,6 +75,9 @@ def small_force(force_factory):  # type: ignore[no-untyped-def]
                            "protected_record_id": "R2", "start_date": "2025-01-11",
                            "end_date": "2025-02-07", "breach_incident_ids": "I2"})
     force.referrals.append({"referral_id": "F1", "record_id": "R2", "type": "marac", "date": "2025-01-20"})
+    # Long before his incidents: shown on his profile, without effect on any score.
+    force.custody.append({"custody_id": "C1", "record_id": "R4", "start_date": "2020-01-01",
+                          "expected_release_date": "2020-06-01", "released_date": "2020-06-01"})
     return force
 
 

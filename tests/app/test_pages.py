@@ -176,6 +176,15 @@ def test_profile_shows_the_reason_and_logs_the_view(app, person_ids, store_path)
     assert list(views["subject"]) == [person_ids["R1"]]
 
 
+def test_profile_shows_time_in_custody(app, person_ids) -> None:
+    app.session_state["person_id"] = person_ids["R4"]
+    app.switch_page("app_pages/profile.py").run()
+    _no_errors(app)
+    assert any(m.value.startswith("**Custody**") for m in app.markdown)
+    spells = next(d.value for d in app.dataframe if "custody_id" in d.value.columns)
+    assert spells["custody_id"].tolist() == ["C1"]
+
+
 def test_profile_of_unknown_person_says_so(app) -> None:
     app.session_state["person_id"] = "P-nobody"
     app.switch_page("app_pages/profile.py").run()

@@ -128,6 +128,18 @@ def test_explain_prints_the_evidence_and_is_audit_logged(unfragmented_force: tup
     assert ((log["action"] == "view_person") & (log["subject"] == person_id)).any()
 
 
+def test_explain_shows_a_persons_spells_in_custody(unfragmented_force: tuple[Path, Path]) -> None:
+    _, store = unfragmented_force
+    from graph.embedded import EmbeddedStore
+
+    with EmbeddedStore(store) as opened:
+        spells = opened.export_table("custody").merge(opened.clusters(), on="record_id")
+    spell = spells.sort_values("start_date").iloc[0]  # the earliest: begun by any as-of date
+    text = " ".join(_run("explain", str(spell["person_id"]), "--store", str(store)).split())
+    assert "Custody (time held is not counted as time without offending)" in text
+    assert str(spell["custody_id"]) in text
+
+
 def test_persons_export_lists_every_record_once(unfragmented_force: tuple[Path, Path]) -> None:
     force, store = unfragmented_force
     persons = pd.read_csv(pd.io.common.StringIO(_run("persons", "--store", str(store), "--reason", "test")), dtype=str)

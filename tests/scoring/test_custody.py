@@ -102,7 +102,9 @@ def test_release_flag_says_when_due_out_or_how_long_ago_released(ranked) -> None
     flagged = {man for man in rows.index if "custody_release" in rows.loc[man, "all_flags"].split(";")}
     assert flagged == {"HELD", "OUT"}
     due = (_day("2026-08-14") - AS_OF).days
-    reasons = explain_person(context, clusters["HELD"]).flag_reasons.set_index("flag")["reason"]
+    evidence = explain_person(context, clusters["HELD"])
+    assert evidence.custody["custody_id"].tolist() == ["C1"]  # his spell, shown with the evidence
+    reasons = evidence.flag_reasons.set_index("flag")["reason"]
     assert reasons["custody_release"] == f"due for release from custody on 2026-08-14 (in {due} days)"
     ago = (AS_OF - _day("2026-05-01")).days
     reasons = explain_person(context, clusters["OUT"]).flag_reasons.set_index("flag")["reason"]
