@@ -60,34 +60,43 @@ def custody_days_since(custody: pd.DataFrame, since: pd.Series, as_of: date) -> 
     return out.astype("int64")
 
 
+RELEASE_STATES = ("due", "released", "unrecorded")
+
+
 def release_facts(custody: pd.DataFrame, as_of: date, within_days: int) -> pd.DataFrame:
     """Per person released in the ``within_days`` up to the as-of date, or held and expected out
     in the ``within_days`` after it: ``release_date``, ``release_days`` (days until, or since)
-    and ``release_due`` (True: due out; False: released). The nearest in time decides when a
-    person has both; a spell still held without an expected release date gives nothing.
+    and ``release_state``: ``due`` (expected out), ``released``, or ``unrecorded`` (expected out
+    in those days before the as-of date, with no release recorded: probably out, not known).
+    The nearest in time decides when a person has several; a spell still held without an
+    expected release date gives nothing.
 
-    >>> custody = pd.DataFrame({"person_id": ["A", "B", "C", "D"],
-    ...     "start_date": pd.to_datetime(["2025-01-01", "2024-06-01", "2026-01-01", "2020-01-01"]),
-    ...     "expected_release_date": pd.to_datetime(["2026-08-14", None, "2026-12-01", "2021-01-01"]),
-    ...     "released_date": pd.to_datetime([None, "2026-05-01", None, "2021-01-01"])})
-    >>> release_facts(custody, date(2026, 6, 30), 90).reset_index().values.tolist()
-    [['A', Timestamp('2026-08-14 00:00:00'), 45, True], ['B', Timestamp('2026-05-01 00:00:00'), 60, False]]
+    >>> custody = pd.DataFrame({"person_id": ["A", "B", "C", "D", "E"],
+    ...     "start_date": pd.to_datetime(["2025-01-01", "2024-06-01", "2026-01-01", "2020-01-01", "2025-01-01"]),
+    ...     "expected_release_date": pd.to_datetime(["2026-08-14", None, "2026-12-01", "2021-01-01", "2026-06-20"]),
+    ...     "released_date": pd.to_datetime([None, "2026-05-01", None, "2021-01-01", None])})
+    >>> for row in release_facts(custody, date(2026, 6, 30), 90).itertuples():
+    ...     print(row.Index, row.release_date.date(), row.release_days, row.release_state)
+    A 2026-08-14 45 due
+    B 2026-05-01 60 released
+    E 2026-06-20 10 unrecorded
     """
     as_of_day = pd.Timestamp(as_of)
     started = custody[custody["start_date"].dt.normalize() <= as_of_day]
     released = started["released_date"].dt.normalize()
     expected = started["expected_release_date"].dt.normalize()
     held = released.isna() | (released > as_of_day)
-    due = held & expected.notna() & (expected >= as_of_day) & (expected <= as_of_day + within_days * ONE_DAY)
+    near = expected.notna() & ((expected - as_of_day).abs() <= within_days * ONE_DAY)
+    due = held & near & (expected >= as_of_day)
+    unrecorded = held & near & (expected < as_of_day)
     out_lately = ~held & (released >= as_of_day - within_days * ONE_DAY)
     facts = pd.concat([
-        pd.DataFrame({"person_id": started.loc[due, "person_id"], "release_date": expected[due],
-                      "release_days": (expected[due] - as_of_day).dt.days, "release_due": True}),
-        pd.DataFrame({"person_id": started.loc[out_lately, "person_id"], "release_date": released[out_lately],
-                      "release_days": (as_of_day - released[out_lately]).dt.days, "release_due": False}),
+        pd.DataFrame({"person_id": started.loc[mask, "person_id"], "release_date": when[mask],
+                      "release_days": (when[mask] - as_of_day).dt.days.abs(), "release_state": state})
+        for mask, when, state in ((due, expected, "due"), (out_lately, released, "released"),
+                                  (unrecorded, expected, "unrecorded"))
     ], ignore_index=True)
-    facts = facts.sort_values(["person_id", "release_days", "release_due"], kind="stable")
+    facts = facts.sort_values(["person_id", "release_days"], kind="stable")
     facts = facts.drop_duplicates("person_id").set_index("person_id")
     facts["release_days"] = facts["release_days"].astype("int64")
-    facts["release_due"] = facts["release_due"].astype(bool)
-    return facts[["release_date", "release_days", "release_due"]]
+    return facts[["release_date", "release_days", "release_state"]]

@@ -8,6 +8,7 @@ store: four men with the same two incidents, differing only in custody.
 - FRESH: last incident 13 days before the as-of date (as many days as HELD spent at liberty).
 - OUT: held 2026-01-05 to 2026-05-01, released 60 days before the as-of date.
 - LONG_AGO: held and released in 2025, long before his last incident: no custody since it.
+- LATE: held from 2026-01-20, expected out 2026-06-20, no release recorded.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CUSTODY = [
     {"custody_id": "C2", "record_id": "OUT", "start_date": "2026-01-05", "expected_release_date": "2026-05-01",
      "released_date": "2026-05-01"},
     {"custody_id": "C3", "record_id": "LONG_AGO", "start_date": "2025-01-01", "released_date": "2025-03-01"},
+    {"custody_id": "C4", "record_id": "LATE", "start_date": "2026-01-20", "expected_release_date": "2026-06-20"},
 ]
 
 
@@ -43,7 +45,7 @@ def ranked(tmp_path_factory: pytest.TempPathFactory, force_factory, catalogue, c
     force = force_factory()
     held_at_liberty = (AS_OF - LAST).days - ((AS_OF - _day("2026-01-15")).days + 1)
     fresh_last = AS_OF - timedelta(days=held_at_liberty)
-    for man in ("HELD", "FREE", "FRESH", "OUT", "LONG_AGO"):
+    for man in ("HELD", "FREE", "FRESH", "OUT", "LONG_AGO", "LATE"):
         force.person(man, man.title(), "Example", "M")
         force.person(f"V-{man}", "Victim", man.title(), "F")
         last = fresh_last if man == "FRESH" else LAST
@@ -100,7 +102,7 @@ def test_the_reason_says_how_many_quiet_days_were_spent_in_custody(ranked) -> No
 def test_release_flag_says_when_due_out_or_how_long_ago_released(ranked) -> None:  # type: ignore[no-untyped-def]
     context, rows, clusters = ranked
     flagged = {man for man in rows.index if "custody_release" in rows.loc[man, "all_flags"].split(";")}
-    assert flagged == {"HELD", "OUT"}
+    assert flagged == {"HELD", "OUT", "LATE"}
     due = (_day("2026-08-14") - AS_OF).days
     evidence = explain_person(context, clusters["HELD"])
     assert evidence.custody["custody_id"].tolist() == ["C1"]  # his spell, shown with the evidence
@@ -109,6 +111,12 @@ def test_release_flag_says_when_due_out_or_how_long_ago_released(ranked) -> None
     ago = (AS_OF - _day("2026-05-01")).days
     reasons = explain_person(context, clusters["OUT"]).flag_reasons.set_index("flag")["reason"]
     assert reasons["custody_release"] == f"released from custody on 2026-05-01, {ago} days before the as-of date {AS_OF}"
+    # An expected release that passed with none recorded: held still as far as the data says
+    # (recency counts him held), and the flag says his release is not known.
+    late = (AS_OF - _day("2026-06-20")).days
+    reasons = explain_person(context, clusters["LATE"]).flag_reasons.set_index("flag")["reason"]
+    assert reasons["custody_release"] == (f"expected to be released from custody on 2026-06-20, {late} days before "
+                                          f"the as-of date {AS_OF}; no release is recorded: check whether they are out")
 
 
 def test_the_release_window_comes_from_the_config(ranked) -> None:  # type: ignore[no-untyped-def]
@@ -117,7 +125,8 @@ def test_the_release_window_comes_from_the_config(ranked) -> None:  # type: igno
         "custody": context.config.signals.custody.model_copy(update={"within_days": 30})})
     config = context.config.model_copy(update={"signals": narrow})
     rows = rank_perpetrators(ScoringContext(context.tables, config, context.catalogue, AS_OF))
-    assert not rows["all_flags"].str.contains("custody_release").any()  # 45 and 60 days: both outside 30
+    flagged = set(rows.loc[rows["all_flags"].str.contains("custody_release"), "record_ids"])
+    assert flagged == {"LATE"}  # 10 days; HELD's 45 and OUT's 60 are outside 30
 
 
 def test_custody_rows_referring_to_no_one_or_with_bad_dates_are_quarantined(tmp_path: Path, force_factory,
