@@ -381,6 +381,8 @@ class Neo4jStore(GraphStore):
                 writers = 1 if report.fell_back else self.writers
                 report.add(write_concurrently(self._session, chunks, writers, still_alive))
             with self._session() as session:
+                alive["at"] = float("-inf")  # refreshed just before the last (and longest) transaction
+                still_alive(session)
                 session.execute_write(rest)
         except _WRITE_ERRORS as exc:
             try:
