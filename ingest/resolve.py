@@ -414,6 +414,8 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
             model = linker.misc.save_model_to_json()
     finally:
         backend.close()
+    if not config.dob_rule:  # dates of birth untrusted: nothing for the rule to compare
+        members = members.assign(dob=None)
     reclustered = recluster(components, edges, members, cannot, config.ambiguity_margin_bits)
     components, cut = reclustered.components, reclustered.cut
     for pair in sorted(set(cut["cut_for"]) - {"rule"}):

@@ -148,6 +148,12 @@ class ResolutionConfig(BaseModel):
     let that outweigh two different forenames. Default ``null``: EM estimates it (fixing it at
     2e-3 raised hard-negative precision 0.983 -> 0.984 but cost Febrl 1-1.5 points of recall,
     whose duplicates often have a replaced forename)."""
+    dob_rule: bool = True
+    """The clustering refuses a person whose known dates of birth cannot be one person's (see
+    ``ingest.resolve_cluster``). Switch off only for data whose dates of birth are replaced
+    rather than mistyped (a test set such as Febrl, a source that fills unknown dates with a
+    random one): then only PNC ids and analysts' cannot-links keep records apart, and fathers and
+    sons of one name at one address merge."""
     dob_conflict_m: Probability | None = 1e-6
     """How often one person's two records carry dates of birth further apart than
     ``dob_max_years_apart`` (and not one keystroke or a day/month swap out). Fixed, not

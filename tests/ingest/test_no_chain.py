@@ -11,8 +11,9 @@ from core.keying import dob_compatible
 COLUMNS = ["record_id", "forename", "surname", "date_of_birth", "sex", "postcode", "address", "pnc_id"]
 
 
-def _resolve(rows: list[tuple], **overrides: object):  # type: ignore[no-untyped-def]
-    return resolve_records(pd.DataFrame(rows, columns=COLUMNS), ResolutionConfig(), **overrides)
+def _resolve(rows: list[tuple], config: ResolutionConfig | None = None,
+             **overrides: object):  # type: ignore[no-untyped-def]
+    return resolve_records(pd.DataFrame(rows, columns=COLUMNS), config or ResolutionConfig(), **overrides)
 
 
 def _groups(resolution) -> list[list[str]]:  # type: ignore[no-untyped-def]
@@ -82,3 +83,17 @@ def test_dates_a_keying_error_apart() -> None:
     assert dob_compatible("1985-03-12", "1958-03-12")  # two neighbours transposed
     assert not dob_compatible("1985-03-12", "1987-03-13")
     assert not dob_compatible("1950-06-01", "1978-03-22")  # father and son
+
+
+def test_untrusted_dates_of_birth_let_a_replaced_date_merge() -> None:
+    """A duplicate whose date of birth was replaced (Febrl's corruption, a source filling
+    unknown dates at random) stays apart by default and merges with ``dob_rule`` off."""
+    rows = [
+        ("F1", "Tyron", "Dixon", "1994-02-07", "M", "NE2 1AA", "12 Pine Street", None),
+        ("F2", "Tyron", "Dixon", "1994-02-07", "M", "NE2 1AA", "12 Pine Street", None),
+        ("F3", "Tyron", "Dixon", "1910-03-05", "M", "NE2 1AA", "12 Pine Street", None),
+    ]
+    assert ["F3"] in _groups(_resolve(rows))
+    assert ["F3"] in _groups(_resolve(rows, ResolutionConfig(dob_conflict_m=1e-3)))  # the rule alone holds
+    untrusted = ResolutionConfig(dob_rule=False, dob_conflict_m=1e-3)
+    assert _groups(_resolve(rows, untrusted)) == [["F1", "F2", "F3"]]
