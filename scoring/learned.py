@@ -100,9 +100,11 @@ def training_frame(context: ScoringContext, as_of: date, horizon_days: int) -> p
     """Points as of ``as_of`` (from truncated tables) beside what each person did next.
 
     Columns: person_id, the four ``*_points``, the four raw values (recency, frequency,
-    gravity, victims), future_harm, harmed_again, as_of.
+    gravity, victims), future_harm, harmed_again, as_of. Recency is the days at liberty since the
+    last incident, as the recency points read it (time in custody left out, :mod:`scoring.custody`).
     """
-    ranked = rank_as_of(context, as_of)[["person_id", *POINT_COLUMNS, *VALUE_COLUMNS]]
+    ranked = rank_as_of(context, as_of)
+    ranked = ranked.assign(recency=ranked["days_at_liberty"])[["person_id", *POINT_COLUMNS, *VALUE_COLUMNS]]
     outcomes = future_outcomes(context, as_of, horizon_days)[["person_id", "future_harm", "harmed_again"]]
     frame = ranked.merge(outcomes, on="person_id", how="left")
     frame = frame.fillna({"future_harm": 0.0, "harmed_again": False})

@@ -152,3 +152,13 @@ def test_custody_rows_referring_to_no_one_or_with_bad_dates_are_quarantined(tmp_
     blanked = warnings[warnings["file"] == "custody.csv"]
     assert blanked[["row", "column"]].values.tolist() == [[2, "expected_release_date"]]
     assert stored["custody_id"].tolist() == ["C1"] and pd.isna(stored.loc[0, "expected_release_date"])
+
+
+def test_learned_bands_train_on_the_days_at_liberty(ranked) -> None:  # type: ignore[no-untyped-def]
+    from scoring.learned import training_frame
+
+    context, rows, clusters = ranked
+    frame = training_frame(context, AS_OF, 30).set_index("person_id")
+    held = rows.loc["HELD"]
+    assert frame.at[clusters["HELD"], "recency"] == held["days_at_liberty"] < held["recency"]
+
