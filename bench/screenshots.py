@@ -5,7 +5,8 @@
     .venv/bin/python -m bench.screenshots --out docs/screenshots
 
 Starts ``streamlit run harmgraph/app.py`` on a free local port, adds one user per role to the
-store when missing (``<role>-screens``), signs in through the form as each, opens each page the
+store when missing (``<role>-screens``) and an example of the panel's records when it has no
+meeting (``panel_example``), signs in through the form as each, opens each page the
 role may see from the navigation (profile and network on the top-ranked person) and saves
 ``<role>-<page>.png`` (the first screen a person sees, 1,366 x 768). Needs the system Chromium
 and the playwright package (as tests/app/test_browser.py). ``make screenshots`` runs it.
@@ -139,6 +140,36 @@ def add_users(store: Path, password: str = PASSWORD) -> dict[str, str]:
     return users
 
 
+def panel_example(store: Path) -> None:
+    """When the store holds no MATAC meeting: the panel's record of one a month before the last
+    incident (the top person adopted with an action, the third deferred) and the next one a week
+    after it, plus a probation referral of someone below the top 20, so the MATAC page shows
+    every agenda section and the list a referral note."""
+    from datetime import timedelta
+
+    from graph import open_store
+    from harmgraph.context import build_context
+    from harmgraph.matac import record_action, record_decision, record_meeting, record_referral
+    from scoring.lists import PerpetratorList, rank_perpetrators
+
+    with open_store(store) as opened:
+        if not opened.matac_meetings().empty:
+            return
+        context = build_context(opened)
+        ranked = rank_perpetrators(context, PerpetratorList.OVERALL)["person_id"].astype(str).tolist()
+        last, chair = context.as_of, "matac_chair-screens (matac_chair)"
+        earlier, next_meeting = last - timedelta(days=28), last + timedelta(days=7)
+        agencies = "Police; Probation; IDVA service; Children's services; Housing"
+        record_meeting(opened, earlier, agencies, chair)
+        record_decision(opened, context, ranked[0], "adopt", "escalating harm to two partners", earlier, chair)
+        record_decision(opened, context, ranked[2], "defer", "await the MARAC minutes", earlier, chair)
+        record_action(opened, ranked[0], earlier, "drive", "Police", earlier + timedelta(days=14), chair,
+                      next_meeting)
+        record_meeting(opened, next_meeting, agencies, chair)
+        record_referral(opened, ranked[min(40, len(ranked) - 1)], "Probation", "breached licence conditions twice",
+                        "analyst-screens (analyst)")
+
+
 def top_person(store: Path) -> str:
     """The person ranked first overall, as of the latest incident held."""
     from graph import open_store
@@ -162,6 +193,12 @@ def demo_store(folder: Path, people: int = 20_000, seed: int = 7) -> Path:
     return store
 
 
+# A second screen of some pages, scrolled to what is below the fold: (role, page) -> (file
+# suffix, where to scroll: sidebar or main, the text scrolled to, where it lands: start or center).
+SCROLLED = {("matac_chair", "candidates"): ("decide", "sidebar", "Selected candidate", "start"),
+            ("matac_chair", "matac"): ("agenda", "main", "Referred by partner agencies", "center")}
+
+
 def shoot(store: Path, out: Path, roles: tuple[str, ...] | None = None) -> list[Path]:
     """Every page each role may see, as ``out/<role>-<page>.png``; returns the files written."""
     from playwright.sync_api import sync_playwright
@@ -170,6 +207,7 @@ def shoot(store: Path, out: Path, roles: tuple[str, ...] | None = None) -> list[
 
     out.mkdir(parents=True, exist_ok=True)
     users = add_users(store)
+    panel_example(store)
     person = top_person(store)
     written: list[Path] = []
     with serve(store, out / "streamlit.log") as url, sync_playwright() as driver:
@@ -198,6 +236,15 @@ def shoot(store: Path, out: Path, roles: tuple[str, ...] | None = None) -> list[
                     page.screenshot(path=str(path))
                     written.append(path)
                     print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
+                    if (role, name) in SCROLLED:
+                        suffix, where, text, block = SCROLLED[(role, name)]
+                        scope = page.get_by_test_id("stSidebar") if where == "sidebar" else page
+                        scope.get_by_text(text).first.evaluate(f"e => e.scrollIntoView({{block: '{block}'}})")
+                        page.wait_for_timeout(500)
+                        path = out / f"{role}-{name}-{suffix}.png"
+                        page.screenshot(path=str(path))
+                        written.append(path)
+                        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
                 page.close()
         finally:
             browser.close()

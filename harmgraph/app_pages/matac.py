@@ -236,8 +236,9 @@ if need_incidents(view):
         with st.expander("Update an action", expanded=False):
             action_update_form(view, actions)
     else:
-        st.info(f"Only the MATAC chair records decisions; as {view.role} you see the history and "
-                "the cohort read-only.")
+        st.info(f"Only the MATAC chair records decisions; as {view.role} you see the agenda, the history and "
+                "the cohort read-only" + (", and may record a partner agency's referral." if view.can("refer_to_matac")
+                                          else "."))
     if view.can("refer_to_matac"):
         with st.expander("Record a partner agency's referral", expanded=False):
             referral_form(view)

@@ -168,11 +168,29 @@ def blanks_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{str(c): frame[c].fillna("") for c in text})
 
 
+def day_columns(frame: pd.DataFrame) -> list[str]:
+    """The timestamp columns of ``frame`` that hold days (every value at midnight): shown as
+    YYYY-MM-DD, never with '00:00:00'.
+
+    >>> day_columns(pd.DataFrame({"due_date": pd.to_datetime(["2026-10-17", None]),
+    ...                           "at": pd.to_datetime(["2026-10-17 09:30", "2026-10-18 00:00"])}))
+    ['due_date']
+    """
+    days = []
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            held = frame[column].dropna()
+            if (held == held.dt.normalize()).all():
+                days.append(str(column))
+    return days
+
+
 def show_table(frame: pd.DataFrame, key: str | None = None, **configs: object) -> None:
-    """A read-only table with readable headers and blank missing text (``configs`` as in
-    :func:`human_headers`)."""
+    """A read-only table with readable headers, blank missing text and days without a time
+    (``configs`` as in :func:`human_headers`)."""
+    days = {c: st.column_config.DateColumn(header(c), format="YYYY-MM-DD") for c in day_columns(frame)}
     st.dataframe(blanks_for_missing(frame), hide_index=True, width="stretch", key=key,
-                 column_config=human_headers(frame.columns, **configs))
+                 column_config=human_headers(frame.columns, **{**days, **configs}))
 
 
 def points_columns(config: ScoringConfig) -> dict[str, object]:
