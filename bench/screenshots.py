@@ -68,7 +68,7 @@ def serve(store: Path, log_path: Path, extra_env: dict[str, str] | None = None) 
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port),
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-               "--", "--store", str(store)]
+               "--", "--store", str(store.resolve())]  # the app runs in harmgraph/: a relative path would miss
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     env.pop("HARMGRAPH_AUTH", None)
     with log_path.open("w") as log:
