@@ -147,6 +147,7 @@ WITHDRAW = {
     "incidents": ["UNWIND $ids AS id MATCH (i:Incident {incident_id: id}) DETACH DELETE i"],
     "measures": ["UNWIND $ids AS id MATCH (m:Measure {measure_id: id}) DETACH DELETE m"],
     "referrals": ["UNWIND $ids AS id MATCH (f:Referral {referral_id: id}) DETACH DELETE f"],
+    "custody": ["UNWIND $ids AS id MATCH (c:Custody {custody_id: id}) DETACH DELETE c"],
 }
 
 # --- a first load written by several sessions (Neo4jStore with writers > 1) ------------------

@@ -160,6 +160,7 @@ _WITHDRAW: dict[str, list[str]] = {
         f"DELETE FROM measures WHERE measure_id IN {_GONE}",
     ],
     "referrals": [f"DELETE FROM referrals WHERE referral_id IN {_GONE}"],
+    "custody": [f"DELETE FROM custody WHERE custody_id IN {_GONE}"],
 }
 
 _COUNTED_TABLES = (

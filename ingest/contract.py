@@ -202,7 +202,7 @@ CUSTODY = Table(
 
 # Tables a load can withdraw records from (ingest/withdraw.py): those keyed by one id. An
 # involvement goes with its incident or person record.
-WITHDRAWABLE_TABLES = ("people", "incidents", "measures", "referrals")
+WITHDRAWABLE_TABLES = ("people", "incidents", "measures", "referrals", "custody")
 
 COMPLETE = Table(
     name="complete",

@@ -11,7 +11,7 @@ A table is only judged complete from a file every line of which could be read: a
 must never delete what it failed to show. An id both withdrawn and carried is a contradiction
 that stops the load, and so does a declaration that would remove more than MOST_OF_A_TABLE of
 a stored table (a partial file sent as a full one) unless the load allows it. The store removes each withdrawn record with its links (involvements,
-breaches, measures and referrals of a withdrawn person record) in the load's transaction, and
+breaches, measures, referrals and custody spells of a withdrawn person record) in the load's transaction, and
 the identities are re-resolved without the withdrawn person records.
 """
 
@@ -30,6 +30,7 @@ WITHDRAWABLE: dict[str, tuple[str, str]] = {
     "incidents": ("incidents", "incident_id"),
     "measures": ("measures", "measure_id"),
     "referrals": ("referrals", "referral_id"),
+    "custody": ("custody", "custody_id"),
 }
 
 

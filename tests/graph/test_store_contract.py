@@ -597,3 +597,20 @@ def test_roles_on_a_name_and_address_only_record_are_marked_weak(store, neo4j_st
     assert_same_scoring(store, neo4j_store)
     weak = store.scoring_tables().roles.set_index(["incident_id", "role"])["weak_identity"].fillna(False)
     assert not weak["I2", "suspect"]
+
+
+def test_a_complete_custody_file_withdraws_the_spells_it_no_longer_carries_in_both_stores(
+        store, neo4j_store, force_factory, tmp_path, catalogue) -> None:
+    from ingest.load import ingest_folder
+
+    full = small_force(force_factory).write(tmp_path / "full")
+    later_force = small_force(force_factory)
+    later_force.custody = [c for c in later_force.custody if c["custody_id"] != "C2"]
+    later = later_force.write(tmp_path / "later")
+    (later / "complete.csv").write_text("table\ncustody\n", encoding="utf-8")
+    for each in (store, neo4j_store):
+        ingest_folder(full, each, catalogue.keys)
+        summary = ingest_folder(later, each, catalogue.keys)
+        assert summary.withdrawn == {"custody": ["C2"]}
+        assert each.export_table("custody")["custody_id"].tolist() == ["C1"]
+    assert_same_scoring(store, neo4j_store)
