@@ -311,8 +311,18 @@ def _victims(evidence: Evidence, facts: VictimFacts, person_id: str) -> list[lis
     return sorted(rows, key=lambda r: r[5], reverse=True)
 
 
-def _candidate_page(row: pd.Series, evidence: Evidence, context: ScoringContext, decisions: pd.DataFrame,
-                    actions: pd.DataFrame, facts: VictimFacts) -> list:
+@dataclass(frozen=True)
+class PanelRecords:
+    """The panel's own records a candidate's page lists: decisions, action states and partner
+    agencies' referrals (ids as they are now)."""
+
+    decisions: pd.DataFrame
+    actions: pd.DataFrame
+    referrals: pd.DataFrame
+
+
+def _candidate_page(row: pd.Series, evidence: Evidence, context: ScoringContext, panel: PanelRecords,
+                    facts: VictimFacts) -> list:
     person_id = str(row["person_id"])
     name = _or(evidence.person.get("display_name"), person_id)
     perp = evidence.perpetrator or {}
@@ -360,13 +370,15 @@ def _candidate_page(row: pd.Series, evidence: Evidence, context: ScoringContext,
     measures = [[m.type, "restricts" if m.subject_person_id == person_id else "protects", m.measure_id,
                  _day(m.start_date), _day(m.end_date) or "open"] for m in evidence.measures.itertuples()]
     referrals = [[r.type, _day(r.date), r.detail] for r in evidence.referrals.itertuples()]
+    partners = panel.referrals[panel.referrals["person_id"] == person_id]
+    referrals += [[f"to the MATAC by {p.agency}", _day(p.at), p.reason] for p in partners.itertuples()]
     parts += [_para("Measures", H2), _none_or_table(["Type", "This person", "Measure", "From", "To"], measures,
                                                     "No measure recorded up to the as-of date."),
               _para("Referrals", H2), _none_or_table(["Type", "Date", "Detail"], referrals,
                                                      "No referral recorded up to the as-of date.")]
-    mine = decisions[decisions["person_id"] == person_id]
+    mine = panel.decisions[panel.decisions["person_id"] == person_id]
     taken = [[_day(d.meeting_date), d.decision, d.reason, f"{d.score:g}", d.who] for d in mine.itertuples()]
-    current = current_actions(actions)
+    current = current_actions(panel.actions)
     theirs = current[current["person_id"] == person_id] if len(current) else current
     agreed = [[TACTICS.get(a.tactic, a.tactic), a.owner_agency, _day(a.due_date), a.status, _day(a.review_date),
                a.note] for a in theirs.itertuples()]
@@ -396,20 +408,20 @@ def build_pack(store: GraphStore, context: ScoringContext, request: PackRequest)
         candidates = ranked.set_index("person_id").loc[wanted].reset_index()
     overall = ranked if request.which is PerpetratorList.OVERALL else rank_perpetrators(context)
     victims = rank_victims(context)  # once: each page's "also a victim" line reads it
-    decisions, actions = store.matac_decisions_now(), store.matac_actions()
+    panel = PanelRecords(store.matac_decisions_now(), store.matac_actions(), store.matac_referrals_now())
 
     def ranker(day: date) -> pd.DataFrame:  # the agenda's list as of the as-of date is the one just ranked
         return overall if day == context.as_of else rank_perpetrators(replace(context, as_of=day))
 
-    agenda = meeting_agenda(decisions, actions, context, request.meeting, request.top, ranker=ranker,
-                            referrals=store.matac_referrals_now())
+    agenda = meeting_agenda(panel.decisions, panel.actions, context, request.meeting, request.top, ranker=ranker,
+                            referrals=panel.referrals)
     generated = datetime.now(timezone.utc).replace(tzinfo=None)
     story: list = [_one_page(_cover(request, context, candidates, generated)), PageBreak(),
                    _one_page(_agenda_page(agenda))]
     facts = VictimFacts.of(context)  # once, not per page
     for _, row in candidates.iterrows():
         evidence = explain_person(context, str(row["person_id"]), perpetrators=overall, victims=victims)
-        story += [PageBreak(), _one_page(_candidate_page(row, evidence, context, decisions, actions, facts))]
+        story += [PageBreak(), _one_page(_candidate_page(row, evidence, context, panel, facts))]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                                  bottomMargin=MARGIN + 0.6 * cm, title=f"MATAC meeting pack {request.meeting:%Y-%m-%d}",

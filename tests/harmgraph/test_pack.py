@@ -109,6 +109,8 @@ def test_the_pack_carries_decisions_actions_and_the_agenda_of_the_next_meeting(s
     s1_page = next(page for page in pages[2:] if f"Suspect ONE ({ids['S1']})" in page)
     assert "two partners assaulted" in s1_page and "DAPO / DVPN application" in s1_page and "Police" in s1_page
     assert "not managed" not in s1_page  # the adoption counts as management
+    s2_page = next(page for page in pages[2:] if f"Suspect TWO ({ids['S2']})" in page)
+    assert "to the MATAC by Probation" in s2_page and "licence breach reported" in s2_page
 
 
 def test_a_pack_without_a_reason_is_refused(store, tmp_path) -> None:
