@@ -1,4 +1,5 @@
-"""``python -m bench [scale|resolve|febrl|resolution-effect|app|neo4j|list-quality|pack] ARGS``: the benchmarks.
+"""``python -m bench [scale|resolve|resolve-backends|febrl|resolution-effect|app|neo4j|list-quality|pack] ARGS``:
+the benchmarks.
 
 Each prints its own figures; none is a test. ``scale`` is the default (the issue's table:
 stage, rows, seconds, rows/s, peak RSS, and the networkx-loop ratio with ``--baseline``).
@@ -11,7 +12,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = {"scale": "scale.py", "resolve": "resolve_scale.py", "febrl": "febrl_accuracy.py",
+SCRIPTS = {"scale": "scale.py", "resolve": "resolve_scale.py", "resolve-backends": "resolve_backends.py",
+           "febrl": "febrl_accuracy.py",
            "resolution-effect": "resolution_effect.py", "app": "app_render.py", "neo4j": "neo4j_write.py",
            "list-quality": "list_quality.py", "pack": "pack.py"}
 

@@ -178,6 +178,10 @@ class ResolutionConfig(BaseModel):
     spark_shuffle_partitions: int = Field(default=8, ge=1, le=10_000)
     """Partitions of Spark's shuffles: a few per core (Spark's default of 200 suits a cluster,
     and costs seconds of task overhead per stage on small inputs)."""
+    spark_checkpoint_dir: str | None = None
+    """Where splink writes its intermediate tables on Spark (Parquet): storage every node
+    reads (``hdfs://...``, ``s3a://...``) on a cluster. None: a temporary folder of this
+    machine, removed after each resolution (enough for ``local[N]``)."""
     spark_conf: dict[str, str] = Field(default_factory=dict)
     """Further Spark settings for a new session (``spark.executor.memory``, or for small
     inputs ``spark.sql.codegen.wholeStage: "false"``, which skips compiling code a run of a

@@ -3,13 +3,17 @@ training as on DuckDB, run by splink's SparkAPI on a local session (``local[N]``
 cluster ``spark_master`` names. Needs the ``spark`` extra (pyspark) and Java 17.
 
 Jaro-Winkler and Damerau-Levenshtein come from the similarity jar splink ships, loaded into
-the session here. Intermediate tables are persisted in Spark's cache (no checkpoint folder to
-set up); the scored pairs above the review threshold come back to Python, where clustering,
-overrides and person ids run as they do for DuckDB (connected components on an in-process
-DuckDB: the links are few and already in Python).
+the session here. splink writes its intermediate tables as Parquet under the checkpoint folder
+and reads them back, which cuts each table's lineage (with tables only cached in memory, a
+2 GB driver ran out of heap at 20,000 records). The scored pairs above the review threshold
+come back to Python, where clustering, overrides and person ids run as they do for DuckDB
+(connected components on an in-process DuckDB: the links are few and already in Python).
 """
 
 from __future__ import annotations
+
+import shutil
+import tempfile
 
 import pandas as pd
 import pyarrow as pa
@@ -41,6 +45,11 @@ def spark_session(config: ResolutionConfig) -> SparkSession:
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        # Without the UI nobody reads the plans of past queries; splink's are large and many
+        # (an EM iteration each), and the driver kept 1,000 of them by default.
+        "spark.sql.ui.retainedExecutions": "20",
+        "spark.ui.retainedJobs": "100",
+        "spark.ui.retainedStages": "100",
         **config.spark_conf,
     }
     builder = SparkSession.builder.master(config.spark_master).appName("harmgraph-resolution")
@@ -56,7 +65,11 @@ class SparkBackend:
 
     def __init__(self, config: ResolutionConfig) -> None:
         self.spark = spark_session(config)
-        self.db_api = SparkAPI(spark_session=self.spark, break_lineage_method="persist",
+        # Without a folder named in the config: one of this machine's, removed at the end.
+        self._own_checkpoints = (None if config.spark_checkpoint_dir
+                                 else tempfile.mkdtemp(prefix="harmgraph-spark-"))
+        self.spark.sparkContext.setCheckpointDir(config.spark_checkpoint_dir or self._own_checkpoints)
+        self.db_api = SparkAPI(spark_session=self.spark, break_lineage_method="parquet",
                                num_partitions_on_repartition=config.spark_shuffle_partitions)
         # The links and record ids are in Python by then: the same connected components in
         # this process beat shipping them back to Spark for a dozen iterative jobs.
@@ -94,3 +107,5 @@ class SparkBackend:
         self.spark.catalog.dropTempView(FEATURE_TABLE)
         self.spark.catalog.clearCache()
         self.cluster_api.duckdb_con.close()
+        if self._own_checkpoints is not None:
+            shutil.rmtree(self._own_checkpoints, ignore_errors=True)
