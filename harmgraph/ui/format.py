@@ -92,7 +92,7 @@ def flag_chips(flags: object) -> str:
     >>> flag_chips("not_managed;breach")
     '⚑ not managed · ⚑ breach of an order or bail'
     >>> list(PERPETRATOR_FLAGS)[:3], list(VICTIM_ONLY_FLAGS)
-    (['not_managed', 'pdp', 'no_protective_measure'], ['offender_unmanaged', 'not_referred_to_marac', 'multiple_offenders'])
+    (['not_managed', 'pdp', 'custody_release'], ['offender_unmanaged', 'not_referred_to_marac', 'multiple_offenders'])
     """
     return " · ".join(f"⚑ {label}" for label in short_flags(flags))
 

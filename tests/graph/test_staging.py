@@ -10,7 +10,7 @@ from graph.embedded import EmbeddedStore
 from graph.staging import staged_store
 from graph.store import READER_WRITTEN_TABLES, TABLE_COLUMNS
 
-LOAD_WRITES = {"person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals",
+LOAD_WRITES = {"person_records", "incidents", "involvements", "measures", "measure_breaches", "referrals", "custody",
                "record_person", "persons", "identity_links", "identity_overrides", "loads", "quarantine",
                "load_warnings", "person_lineage", "identity_review"}
 
