@@ -105,10 +105,10 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
 def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # type: ignore[no-untyped-def]
                 resolution_config: Path | None = None, allow_withdrawing_most: bool = False,
                 account: Account | None = None, backend: str | None = None,
-                spark_master: str | None = None):
+                spark_master: str | None = None, force: str | None = None):
     """Load ``folder`` into the store as ``account`` (signed in here, with the right to load,
     when not given: the demo passes the user it just made); people are resolved on ``backend``
-    (None: the settings file's)."""
+    (None: the settings file's); ``force`` qualifies the extract's ids (a regional store)."""
     from ingest.identity import make_splink_resolver
     from ingest.load import ingest_folder
     from ingest.resolve_config import load_resolution_config, with_execution
@@ -122,13 +122,14 @@ def _run_ingest(folder: Path, store_location: str, catalogue: Path | None,  # ty
     with loading_store(store_location) as store, stage_progress(stages=14) as tell:
         resolver = make_splink_resolver(settings, progress=lambda stage: tell(f"resolving people: {stage}"))
         summary = ingest_folder(folder, store, keys, resolver=resolver, progress=tell,
-                                allow_withdrawing_most=allow_withdrawing_most)
+                                allow_withdrawing_most=allow_withdrawing_most, force=force)
     # Logged in the store itself once the load is in (a staged load has just been swapped in).
     with open_store(store_location) as store:
         store.record_audit(account.label, "load", summary.load_id,
                            ("already loaded" if summary.already_loaded else f"{summary.quarantined} quarantined")
                            + "".join(f"; withdrew {len(ids)} {name}: {', '.join(ids[:20])}"
                                      + (" ..." if len(ids) > 20 else "") for name, ids in summary.withdrawn.items())
+                           + (f"; force {force.upper()}" if force else "")
                            + f"; resolution match_threshold {settings.match_threshold} on {settings.backend}"
                            + (f" from {resolution_config}" if resolution_config else " (default settings)"))
         return summary
@@ -146,11 +147,16 @@ def ingest(
     allow_withdrawing_most: Annotated[bool, typer.Option(
         "--allow-withdrawing-most", help="Let a file declared complete remove more than half of the stored "
                                          "records of its table (a partial file is refused otherwise).")] = False,
+    force: Annotated[Optional[str], typer.Option(
+        "--force", help="The force whose extract this is (2-8 letters or digits, e.g. NBR): every id is "
+                        "stored as FORCE:ID, so several forces load into one regional store.")] = None,
 ) -> None:
     """Validate and load an extract; bad rows go to quarantine with a reason."""
+    from core.forces import force_code
+
     summary = _run_ingest(folder, store, catalogue, resolution_config, allow_withdrawing_most,
                           backend=resolution_backend.value if resolution_backend else None,
-                          spark_master=spark_master)
+                          spark_master=spark_master, force=force_code(force) if force else None)
     _print_load_summary(summary)
     if summary.quarantined:
         console.print(f"{summary.quarantined} row(s) quarantined: see 'harmgraph quarantine --store {store}'")
@@ -229,6 +235,8 @@ def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object
     # nothing else to show, so its record ids stay.
     long_columns = ("reasons", "record_ids", "flags", "order_reason")
     shown = [c for c in columns if c not in long_columns or "reasons" not in columns]
+    if "forces" in frame and not frame["forces"].fillna("").astype(str).str.len().any():
+        shown = [c for c in shown if c != "forces"]  # one force's store: nothing to say
     table = Table(title=title, box=box.SIMPLE_HEAD, caption=(
         f"as of {prov['as_of']}, {prov['lookback_years']}-year window; "
         f"config {prov['config_version']} ({prov['config_fingerprint']})"))
@@ -261,14 +269,24 @@ def rank(
     catalogue: CatalogueOption = None,
     output: OutputOption = None,
     reason: ReasonOption = "",
+    force: Annotated[Optional[str], typer.Option(
+        "--force", help="Only people holding at least one record of this force (a regional store); "
+                        "rank stays each person's place in the whole list.")] = None,
 ) -> None:
     """Rank the people who pose the highest risk (overall, or to different women and girls), or
     those with a serial history who are quiet in the window (--list serial-history)."""
+    from core.forces import force_code, holds_force
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
 
-    _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue, f"perpetrators:{which.value}",
-                 lambda context: rank_perpetrators(context, PerpetratorList(which.value)),
-                 PERPETRATOR_COLUMNS, f"Highest risk: {which.value}")
+    code = force_code(force) if force else None
+
+    def ranking(context):  # type: ignore[no-untyped-def]
+        ranked = rank_perpetrators(context, PerpetratorList(which.value))
+        return ranked[holds_force(ranked["forces"], code)] if code else ranked
+
+    _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue,
+                 f"perpetrators:{which.value}" + (f":force {code}" if code else ""), ranking,
+                 PERPETRATOR_COLUMNS, f"Highest risk: {which.value}" + (f" (force {code})" if code else ""))
 
 
 def _ranked_list(store: str, fmt: Format | None, output: Path | None, reason: str, top: int,  # type: ignore[no-untyped-def]
@@ -373,7 +391,10 @@ def persons(
     history: Annotated[Optional[str], typer.Option(
         "--history", help="Show the lineage of this person id (issued, merged, split) instead.")] = None,
 ) -> None:
-    """Export every resolved person with the source records merged into it."""
+    """Export every resolved person with the source records merged into it, and the forces
+    holding them (a regional store)."""
+    from core.forces import forces_of
+
     if history is not None:
         _person_history(store, history, fmt)
         return
@@ -383,6 +404,7 @@ def persons(
     with open_store(store) as graph_store:
         who = sign_in(graph_store, _list_action(fmt, output))
         frame = graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]]
+        frame = frame.assign(forces=forces_of(frame["record_ids"]).to_numpy())
         prov = {"store": store, "as_of": "-", "lookback_years": "-", "config_version": "-", "config_fingerprint": "-"}
         if fmt is Format.csv:  # a persons CSV says nothing about scoring: no provenance line
             text = to_csv(frame)
@@ -513,7 +535,7 @@ def demo(
                               f"'set -a; . {sign_in_file}; set +a' and run the demo again")
             who = sign_in(graph_store, "load")
     _print_load_summary(_run_ingest(out_dir, store, None, account=who))
-    columns = [c for c in PERPETRATOR_COLUMNS if c != "record_ids"]
+    columns = [c for c in PERPETRATOR_COLUMNS if c not in ("record_ids", "forces")]  # one force
     with open_store(store) as graph_store:
         context = build_context(graph_store)
         for which in PerpetratorList:

@@ -18,6 +18,7 @@ import pandas as pd
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch, LoadSummary
 from graph.store import GraphStore
+from ingest.force_ids import qualify_extract
 from ingest.identity import resolve_by_pnc
 from ingest.person_ids import stamp_lineage
 from ingest.parse import parse_table
@@ -26,6 +27,7 @@ from ingest.validate import Rules, validate_table
 from ingest.withdraw import carried_ids, withdrawals
 from core.arrow_isin import isin
 from core.errors import IngestError
+from core.forces import force_code
 
 # (records, previous clusters, overrides, person-id lineage) -> the new identity
 Resolver = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]
@@ -187,8 +189,10 @@ def _check_references(checked: dict[str, CheckedTable], store: GraphStore) -> pd
     return known_incidents
 
 
-def _content_hash(raws: dict[str, RawTable]) -> str:
+def _content_hash(raws: dict[str, RawTable], force: str | None = None) -> str:
     digest = hashlib.sha256()
+    if force:  # the same files loaded for another force are another force's records
+        digest.update(f"force:{force};".encode())
     for name in sorted(raws):
         digest.update(f"{name}:{raws[name].digest};".encode())
     return digest.hexdigest()
@@ -273,8 +277,12 @@ def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
 
 def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
                   resolver: Resolver = pnc_resolver, now: datetime | None = None,
-                  progress: Progress | None = None, allow_withdrawing_most: bool = False) -> LoadSummary:
+                  progress: Progress | None = None, allow_withdrawing_most: bool = False,
+                  force: str | None = None) -> LoadSummary:
     """Load one extract folder into ``store``; returns the per-file summary.
+
+    ``force`` (a force code) qualifies every id of the extract as ``FORCE:ID`` as soon as it
+    is read (ingest/force_ids.py), so several forces load into one regional store.
 
     ``allow_withdrawing_most`` lets a ``complete`` declaration remove more than half of a
     stored table (ingest/withdraw.py)."""
@@ -282,7 +290,10 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
     started = datetime.now()
     tell("reading files")
     raws = read_folder(Path(folder))
-    content_hash = _content_hash(raws)
+    if force:
+        force = force_code(force)
+        qualify_extract(raws, force)
+    content_hash = _content_hash(raws, force)
     summary = LoadSummary(load_id=f"L-{started:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}",
                           content_hash=content_hash, source=str(folder), started_at=started)
     earlier = store.has_completed_load(content_hash)
@@ -307,7 +318,7 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
     records = _frame(checked, "people", cols.RECORD_COLUMNS)
     summary.per_file = _summarise(checked)  # before resolving: a miscount stops the load at once
     summary.withdrawn = withdrawals(_typed(checked, "complete"), _typed(checked, "withdrawn"), carried, damaged,
-                                    store, allow_withdrawing_most)
+                                    store, allow_withdrawing_most, force)
     tell("resolving people")
     identity = _identity(store, records, resolver, summary.load_id, summary.withdrawn.get("people", []))
     batch = LoadBatch(

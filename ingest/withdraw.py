@@ -20,6 +20,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.errors import IngestError
+from core.forces import SEPARATOR
 from graph.store import GraphStore
 
 MOST_OF_A_TABLE = 0.5  # a larger share withdrawn at once needs the load's explicit consent
@@ -47,12 +48,15 @@ def _declared(frame: pd.DataFrame | None, column: str) -> pd.Series:
 
 
 def withdrawals(complete: pd.DataFrame | None, withdrawn: pd.DataFrame | None, carried: dict[str, set[str]],
-                damaged: set[str], store: GraphStore, allow_most: bool = False) -> dict[str, list[str]]:
+                damaged: set[str], store: GraphStore, allow_most: bool = False,
+                force: str | None = None) -> dict[str, list[str]]:
     """The stored ids this extract withdraws, by contract table (only tables with any).
 
     ``complete`` and ``withdrawn`` are the checked rows of those files (or None), ``carried``
     the ids each file holds, ``damaged`` the files with unreadable lines; ``allow_most`` lets
-    a load withdraw more than MOST_OF_A_TABLE of a stored table.
+    a load withdraw more than MOST_OF_A_TABLE of a stored table. With ``force`` (a regional
+    store) a table declared complete is compared with that force's stored records only: one
+    force's full file says nothing about another force's records.
     """
     gone: dict[str, set[str]] = {}
     for name in sorted(set(_declared(complete, "table"))):
@@ -63,6 +67,8 @@ def withdrawals(complete: pd.DataFrame | None, withdrawn: pd.DataFrame | None, c
                                     "from a damaged file (fix the file or drop it from complete)")
         stored_table, key = WITHDRAWABLE[name]
         stored = set(store.export_table(stored_table)[key].dropna().astype(str))
+        if force:
+            stored = {i for i in stored if i.startswith(force + SEPARATOR)}
         gone[name] = stored - carried[name]
         if not allow_most and stored and len(gone[name]) > MOST_OF_A_TABLE * len(stored):
             raise IngestError(name, f"is declared complete but would withdraw {len(gone[name])} of the "

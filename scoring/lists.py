@@ -12,6 +12,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
+from core.forces import forces_of
 from scoring.grouped_text import join_within
 from scoring.order import order_reasons
 from scoring.perpetrators import ScoringContext, score_history_coded, score_perpetrators_coded
@@ -23,7 +24,7 @@ from scoring.signals.base import ListKind, RankingData, Rule, Signal, flag_bits,
 from scoring.victims import score_victims_coded
 
 PERPETRATOR_COLUMNS = [
-    "rank", "person_id", "display_name", "record_ids", "score", "recency", "frequency",
+    "rank", "person_id", "display_name", "record_ids", "forces", "score", "recency", "frequency",
     "gravity", "victims", "last_incident", "flags", "reasons", "order_reason",
 ]
 VICTIM_COLUMNS = [
@@ -143,9 +144,11 @@ def list_notes(ranked: pd.DataFrame) -> list[str]:
 
 
 def _with_identity(frame: pd.DataFrame, people: np.ndarray, prepared: Prepared) -> pd.DataFrame:
-    """``frame`` with each person's display name and record ids (``people``: their codes)."""
+    """``frame`` with each person's display name, record ids and the forces holding those
+    records (``people``: their codes)."""
+    record_ids = pd.Series(prepared.persons_at("record_ids", people), index=frame.index)
     return frame.assign(display_name=prepared.persons_at("display_name", people),
-                        record_ids=prepared.persons_at("record_ids", people))
+                        record_ids=record_ids, forces=forces_of(record_ids))
 
 
 def rank_perpetrators(context: ScoringContext,

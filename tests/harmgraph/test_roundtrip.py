@@ -45,7 +45,7 @@ def test_planted_serial_perpetrators_fill_the_top_of_the_list(unfragmented_force
     planted = set(truth.loc[truth["planted_serial"].str.lower() == "true", "record_id"])
     csv_text = _run("rank", "--store", str(store), "--top", "20", "--format", "csv", "--reason", "test")
     top = pd.read_csv(pd.io.common.StringIO(csv_text), dtype=str)
-    assert list(top.columns) == ["rank", "person_id", "display_name", "record_ids", "score", "recency",
+    assert list(top.columns) == ["rank", "person_id", "display_name", "record_ids", "forces", "score", "recency",
                                  "frequency", "gravity", "victims", "last_incident", "flags", "reasons", "order_reason"]
     share = top["record_ids"].isin(planted).mean()
     assert share >= 0.75, f"only {share:.0%} of the top 20 are planted serial perpetrators"
@@ -143,7 +143,8 @@ def test_explain_shows_a_persons_spells_in_custody(unfragmented_force: tuple[Pat
 def test_persons_export_lists_every_record_once(unfragmented_force: tuple[Path, Path]) -> None:
     force, store = unfragmented_force
     persons = pd.read_csv(pd.io.common.StringIO(_run("persons", "--store", str(store), "--reason", "test")), dtype=str)
-    assert list(persons.columns) == ["person_id", "display_name", "record_ids"]
+    assert list(persons.columns) == ["person_id", "display_name", "record_ids", "forces"]
+    assert persons["forces"].isna().all()  # loaded without --force: no force is named
     records = persons["record_ids"].str.split(";").explode()
     people = pd.read_csv(force / "people.csv", dtype=str)
     assert sorted(records) == sorted(people["record_id"])
