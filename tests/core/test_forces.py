@@ -32,3 +32,11 @@ def test_forces_keep_the_rows_index_and_match_whole_codes() -> None:
     assert forces.to_dict() == {7: "NB;NBR", 3: ""}
     assert holds_force(forces, "NB").tolist() == [True, False]
     assert holds_force(pd.Series(["NBR"]), "NB").tolist() == [False]  # not a prefix match
+
+
+def test_more_forces_than_bits_still_join_each_persons_codes() -> None:
+    record_ids = pd.Series([f"F{i}:R1;F{i + 1}:R2" for i in range(70)] + ["R9"], index=range(100, 171))
+    forces = forces_of(record_ids)
+    assert forces[100] == "F0;F1"
+    assert forces[169] == "F69;F70"
+    assert forces[170] == ""
