@@ -50,7 +50,10 @@ def hostile_force(force_factory):  # type: ignore[no-untyped-def]
         suspect = HOSTILE_IDS[number % len(HOSTILE_IDS)] + f"-{number}"
         force.person(suspect, name, name, "M", ethnicity=name)
         for victim_number in (1, 2):
-            victim = force.person(f"V{number}-{victim_number}", f"{name}{victim_number}", "Victim", "F")
+            # Two plainly different women (names a keying error apart with nothing else
+            # recorded could be one woman, and would count once).
+            victim = force.person(f"V{number}-{victim_number}", ("Alice", "Beth")[victim_number - 1],
+                                  f"{name} Victim", "F")
             force.incident(f"I{number}-{victim_number}", f"2025-0{victim_number}-1{number % 9}",
                            "common_assault", suspect, (victim,), domestic_abuse="Y")
     return force
