@@ -257,6 +257,28 @@ def _print_table(frame: pd.DataFrame, columns: list[str], prov: dict[str, object
     out.print()
 
 
+# A regional store's lists, one force's people at a time.
+ListForceOption = Annotated[Optional[str], typer.Option(
+    "--force", help="Only people holding at least one record of this force (a regional store); "
+                    "rank stays each person's place in the whole list.")]
+
+
+def _of_force(ranking, force: str | None):  # type: ignore[no-untyped-def]
+    """``ranking`` keeping the people who hold a record of ``force`` (all when None), and the
+    words that say so in the list's title and log (" (force NBR)")."""
+    from core.forces import force_code, holds_force
+
+    if not force:
+        return ranking, ""
+    code = force_code(force)
+
+    def of_force(context):  # type: ignore[no-untyped-def]
+        ranked = ranking(context)
+        return ranked[holds_force(ranked["forces"], code)]
+
+    return of_force, f" (force {code})"
+
+
 @app.command()
 def rank(
     store: StoreOption = DEFAULT_STORE,
@@ -269,24 +291,15 @@ def rank(
     catalogue: CatalogueOption = None,
     output: OutputOption = None,
     reason: ReasonOption = "",
-    force: Annotated[Optional[str], typer.Option(
-        "--force", help="Only people holding at least one record of this force (a regional store); "
-                        "rank stays each person's place in the whole list.")] = None,
+    force: ListForceOption = None,
 ) -> None:
     """Rank the people who pose the highest risk (overall, or to different women and girls), or
     those with a serial history who are quiet in the window (--list serial-history)."""
-    from core.forces import force_code, holds_force
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
 
-    code = force_code(force) if force else None
-
-    def ranking(context):  # type: ignore[no-untyped-def]
-        ranked = rank_perpetrators(context, PerpetratorList(which.value))
-        return ranked[holds_force(ranked["forces"], code)] if code else ranked
-
-    _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue,
-                 f"perpetrators:{which.value}" + (f":force {code}" if code else ""), ranking,
-                 PERPETRATOR_COLUMNS, f"Highest risk: {which.value}" + (f" (force {code})" if code else ""))
+    ranking, of_force = _of_force(lambda context: rank_perpetrators(context, PerpetratorList(which.value)), force)
+    _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue, f"perpetrators:{which.value}{of_force}",
+                 ranking, PERPETRATOR_COLUMNS, f"Highest risk: {which.value}{of_force}")
 
 
 def _ranked_list(store: str, fmt: Format | None, output: Path | None, reason: str, top: int,  # type: ignore[no-untyped-def]
@@ -326,14 +339,16 @@ def victims(
     catalogue: CatalogueOption = None,
     output: OutputOption = None,
     reason: ReasonOption = "",
+    force: ListForceOption = None,
 ) -> None:
     """Rank repeat women and girl victims (most offences, or most different offenders)."""
     from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims, victim_scope
 
     scope = victim_scope(all_victims, under_18)
-    _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue, f"victims:{which.value}",
-                 lambda context: rank_victims(context, VictimList(which.value), all_victims, under_18),
-                 VICTIM_COLUMNS, f"Repeat victims ({scope}): {which.value}", scope)
+    ranking, of_force = _of_force(
+        lambda context: rank_victims(context, VictimList(which.value), all_victims, under_18), force)
+    _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue, f"victims:{which.value}{of_force}",
+                 ranking, VICTIM_COLUMNS, f"Repeat victims ({scope}): {which.value}{of_force}", scope)
 
 
 @app.command()

@@ -28,7 +28,7 @@ PERPETRATOR_COLUMNS = [
     "gravity", "victims", "last_incident", "flags", "reasons", "order_reason",
 ]
 VICTIM_COLUMNS = [
-    "rank", "person_id", "display_name", "record_ids", "score", "offences", "offenders",
+    "rank", "person_id", "display_name", "record_ids", "forces", "score", "offences", "offenders",
     "last_incident", "flags", "reasons",
 ]
 

@@ -76,7 +76,7 @@ def test_the_victim_lists_hold_women_and_girls_unless_all_victims_are_asked_for(
     assert girls["rows"] and all(row["female"] and row["under_18"] for row in girls["rows"])
     assert {row["person_id"] for row in girls["rows"]} < women
     csv_text = _run("victims", "--store", str(store), "--format", "csv", "--all-victims", "--reason", "test")
-    assert csv_text.splitlines()[0] == "rank,person_id,display_name,record_ids,score,offences,offenders,last_incident,flags,reasons"
+    assert csv_text.splitlines()[0] == "rank,person_id,display_name,record_ids,forces,score,offences,offenders,last_incident,flags,reasons"
 
 
 def test_strict_ingest_exits_2_when_rows_are_quarantined(tmp_path: Path, force_factory, cli_users) -> None:

@@ -102,6 +102,9 @@ def test_the_same_man_in_two_forces_is_one_person_listed_under_both(regional: Pa
     assert set(in_b) == {man["person_id"]}
     assert everyone[man["person_id"]]["forces"] == "FA;FB"
     assert in_b[man["person_id"]]["rank"] == everyone[man["person_id"]]["rank"]  # the regional place
+    victims_in_b = {row["record_ids"]: row["forces"] for row in run("victims", "--force", "FB", *as_of)}
+    assert victims_in_b == {"FB:R2": "FB"}
+    assert {"FA:R2", "FB:R2"} <= {row["record_ids"] for row in run("victims", *as_of)}
 
 
 def test_a_bad_force_code_is_refused(tmp_path: Path, force_factory, cli_users) -> None:  # type: ignore[no-untyped-def]
