@@ -123,3 +123,19 @@ def test_every_id_column_but_the_pnc_is_force_scoped() -> None:
     scoped = {(t, c) for t, columns in FORCE_SCOPED.items() for c in columns}
     ids = {(t.name, c.name) for t in TABLES for c in t.columns if c.kind.value in ("id", "id_list")}
     assert ids - scoped == {("people", "pnc_id")}
+
+
+def test_the_same_files_loaded_for_another_force_are_a_new_load(tmp_path: Path, force_factory, catalogue) -> None:  # type: ignore[no-untyped-def]
+    from core.forces import forces_of
+    from ingest.load import ingest_folder
+
+    folder = _force_b(force_factory).write(tmp_path / "b")
+    with EmbeddedStore(tmp_path / "s.duckdb") as store:
+        first = ingest_folder(folder, store, catalogue.keys, force="FA")
+        second = ingest_folder(folder, store, catalogue.keys, force="fb")
+        again = ingest_folder(folder, store, catalogue.keys, force="FA")
+        persons = store.scoring_tables().persons
+    assert not second.already_loaded and again.already_loaded and again.load_id == first.load_id
+    forces = dict(zip(persons["record_ids"], forces_of(persons["record_ids"])))
+    # The man's PNC is national: his two forces' records are one person; the women stay two.
+    assert forces == {"FA:R1;FB:R1": "FA;FB", "FA:R2": "FA", "FB:R2": "FB"}
