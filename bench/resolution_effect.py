@@ -46,6 +46,13 @@ def _load(folder: Path, store_path: Path) -> None:
     load_folder(folder, store_path)
 
 
+def _known_sex(values: pd.Series) -> object:
+    """A person's sex as their records most often give it, 'U' (unknown) only when none says
+    F or M (as the store describes persons: one record without a sex does not unsex a woman)."""
+    known = values[values.isin(["F", "M"])]
+    return known.mode().iloc[0] if len(known) else values.iloc[0]
+
+
 def tables_with_identity(store: EmbeddedStore, person_of: pd.Series,
                          display: pd.Series) -> ScoringTables:
     """Scoring tables where ``person_of`` (record_id -> person id) decides who is who."""
@@ -58,7 +65,7 @@ def tables_with_identity(store: EmbeddedStore, person_of: pd.Series,
     roles = roles.drop_duplicates(["incident_id", "person_id", "role"])
     grouped = records.assign(person_id=records["record_id"].map(person_of)).groupby("person_id")
     persons = grouped.agg(record_ids=("record_id", lambda ids: ";".join(sorted(ids))),
-                          sex=("sex", "first"), date_of_birth=("date_of_birth", "first"),
+                          sex=("sex", _known_sex), date_of_birth=("date_of_birth", "first"),
                           postcode=("postcode", "first"), ethnicity=("ethnicity", "first"))
     persons = persons.reset_index()
     persons["display_name"] = persons["person_id"].map(display).fillna(persons["person_id"])
