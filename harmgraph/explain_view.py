@@ -60,6 +60,12 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
         console.print(styled((f"As a victim: rank {evidence.victim['rank']} of all victims", "bold"),
                              f"  {evidence.victim['reasons']}"))
     console.print(frame_table(evidence.incidents, "Incidents (in_window = counted in the score)"))
+    aside = int(evidence.incidents["set_aside"].sum()) if "set_aside" in evidence.incidents else 0
+    if aside:
+        console.print(f"{aside} incident{'s' if aside != 1 else ''} marked set_aside: recorded against a record "
+                      "with no date of birth or PNC id, joined on name and address alone, naming a victim none "
+                      "of the other incidents does; possibly another man, so not counted. Settle it with "
+                      "harmgraph review --kind weak_record.", highlight=False)
     console.print(frame_table(evidence.measures, "Protective measures"))
     console.print(frame_table(evidence.referrals, "Referrals and management"))
     if not evidence.custody.empty:

@@ -107,10 +107,12 @@ def weak_record_items(store: GraphStore, context: ScoringContext) -> pd.DataFram
     items = pd.DataFrame({
         "kind": WEAK_RECORD, "record_id_l": left, "record_id_r": right, "match_weight": np.nan,
         "match_probability": np.nan,
-        "evidence_for": "same name and address as " + grouped["person_id"] + "'s record " + grouped["firm_record"],
+        "evidence_for": "joined to " + grouped["person_id"] + "'s record " + grouped["firm_record"]
+                        + " on name and address",
         "evidence_against": "no date of birth or PNC id on " + grouped["record_id"]
                             + "; its incidents name a victim none of his other incidents does",
-        "note": ("incidents " + grouped["incident_id"] + " not counted for " + grouped["person_id"]
+        "note": (np.where(grouped["incident_id"].str.contains(","), "incidents ", "incident ")
+                 + grouped["incident_id"] + " not counted for " + grouped["person_id"]
                  + " meanwhile; same: they count; different: the record is parted from him")})
     items["item_id"] = [review_item_id(WEAK_RECORD, a, b) for a, b in zip(left, right)]
     return items[REVIEW_COLUMNS].reset_index(drop=True)

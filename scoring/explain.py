@@ -9,6 +9,7 @@ import pandas as pd
 from core.errors import PersonNotFound
 from scoring.config import RFGV
 from scoring.lists import rank_perpetrators, rank_victims
+from scoring.prepared import Prepared
 from scoring.context import ScoringContext
 from scoring.signals import registry
 from core.arrow_isin import isin
@@ -70,10 +71,17 @@ def _incidents(context: ScoringContext, person_id: str) -> pd.DataFrame:
     incidents["harm_days"] = incidents["offence"].map(catalogue["harm_days"])
     inside = (incidents["occurred_at"] >= context.window_start) & (
         incidents["occurred_at"] <= context.as_of_end)
-    incidents["in_window"] = inside
+    # Incidents scoring does not count for him (a name-and-address-only record that would add a
+    # victim: scoring.index._set_aside) are shown, marked, and never counted.
+    index = Prepared(context).index
+    aside_rows = index.set_aside["row"][index.ids(index.set_aside["person"].to_numpy()) == person_id]
+    aside = set(index.incidents["incident_id"].take(aside_rows.to_numpy()))
+    perpetrating = incidents["role"].isin(list(context.config.perpetrator_roles))
+    incidents["set_aside"] = perpetrating & incidents["incident_id"].isin(aside)
+    incidents["in_window"] = inside & ~incidents["set_aside"]
     incidents = incidents[incidents["occurred_at"] <= context.as_of_end]
     columns = ["occurred_at", "incident_id", "role", "relationship", "offence", "label", "harm_days",
-               "outcome", "dash_risk", "domestic_abuse", "in_window", "others"]
+               "outcome", "dash_risk", "domestic_abuse", "in_window", "set_aside", "others"]
     return incidents[columns].sort_values(["occurred_at", "incident_id"]).reset_index(drop=True)
 
 

@@ -134,7 +134,8 @@ def test_an_incident_set_aside_is_queued_and_a_same_decision_counts_it(tmp_path:
     assert (kwame["incidents"], kwame["victims"]) == (2, 1) and "identity_to_check" in kwame["flags"]
     items = json.loads(_run("review", "--store", str(store), "--format", "json", "--kind", "weak_record"))
     assert [(i["record_l"][:2], i["record_r"][:2]) for i in items] == [("K1", "K2")]
-    assert items[0]["note"].startswith(f"incidents I3 not counted for {kwame['person_id']}")
+    assert items[0]["note"].startswith(f"incident I3 not counted for {kwame['person_id']}")
+    assert items[0]["evidence_for"] == f"joined to {kwame['person_id']}'s record K1 on name and address"
     _run("review", "--decide", items[0]["item_id"], "--same", "--reason", "custody record", "--store", str(store))
     ranked = _ranked(store)
     kwame = next(row for row in ranked if "K1" in row["record_ids"].split(";"))

@@ -12,7 +12,7 @@ from datetime import date
 
 import pandas as pd
 
-from scoring.explain import flag_reasons
+from scoring.explain import explain_person, flag_reasons
 from scoring.lists import rank_perpetrators
 from scoring.prepared import Prepared
 
@@ -49,6 +49,9 @@ def test_a_weak_record_that_adds_a_victim_is_not_counted_and_the_row_says_so(pla
     reason = flag_reasons(context, row.to_dict()).set_index("flag")["reason"]["identity_to_check"]
     assert reason.startswith("1 incident not counted: recorded against a record of his name and address")
     assert reason.endswith("on 2025-09-01 against Dee WHITE")
+    shown = explain_person(context, "K").incidents.set_index("incident_id")
+    assert shown["set_aside"].tolist() == [False, False, True]  # shown, marked, not counted
+    assert shown["in_window"].tolist() == [True, True, False]
 
 
 def test_a_weak_record_against_a_woman_he_is_known_to_harm_is_counted(plain_force) -> None:
