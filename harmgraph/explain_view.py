@@ -34,6 +34,32 @@ def frame_table(frame: pd.DataFrame, title: str) -> Table:
     return table
 
 
+def _counted(incidents: pd.DataFrame) -> pd.Series:
+    """Per incident: whether the score counts it, and why not when it does not."""
+    aside = incidents["set_aside"] if "set_aside" in incidents else pd.Series(False, index=incidents.index)
+    return pd.Series(["no: set aside" if bool(a) else ("yes" if bool(w) else "no: before the window")
+                      for a, w in zip(aside, incidents["in_window"])], index=incidents.index)
+
+
+def incident_lines(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The incidents as a terminal of 100 columns can show them: day, incident, role (with the
+    relationship), offence as labelled, outcome, DASH, whether the score counts it, who else.
+    (The codes, harm days and domestic-abuse mark are in ``--format`` exports and the app.)
+
+    >>> frame = pd.DataFrame({"occurred_at": [pd.Timestamp("2026-03-05")], "incident_id": ["I3"],
+    ...     "role": ["suspect"], "relationship": ["partner"], "label": ["Assault"], "outcome": ["charged"],
+    ...     "dash_risk": [None], "in_window": [False], "set_aside": [True], "others": ["P-2 Dee WHITE [victim]"]})
+    >>> incident_lines(frame).iloc[0].tolist()
+    [Timestamp('2026-03-05 00:00:00'), 'I3', 'suspect (partner)', 'Assault', 'charged', None, 'no: set aside', 'P-2 Dee WHITE [victim]']
+    """
+    role = incidents["role"].astype(str) + incidents["relationship"].map(
+        lambda r: f" ({r})" if isinstance(r, str) and r else "")
+    return pd.DataFrame({
+        "day": incidents["occurred_at"], "incident": incidents["incident_id"], "role": role,
+        "offence": incidents["label"], "outcome": incidents["outcome"], "DASH": incidents["dash_risk"],
+        "counted": _counted(incidents), "others": incidents["others"]})
+
+
 def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, links: pd.DataFrame,
                    context: ScoringContext) -> None:
     """Print identity, score components, reasons, incidents, measures and referrals."""
@@ -59,10 +85,10 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
     if evidence.victim:
         console.print(styled((f"As a victim: rank {evidence.victim['rank']} of all victims", "bold"),
                              f"  {evidence.victim['reasons']}"))
-    console.print(frame_table(evidence.incidents, "Incidents (in_window = counted in the score)"))
+    console.print(frame_table(incident_lines(evidence.incidents), "Incidents"))
     aside = int(evidence.incidents["set_aside"].sum()) if "set_aside" in evidence.incidents else 0
     if aside:
-        console.print(f"{aside} incident{'s' if aside != 1 else ''} marked set_aside: recorded against a record "
+        console.print(f"{aside} incident{'s' if aside != 1 else ''} set aside: recorded against a record "
                       "with no date of birth or PNC id, joined on name and address alone, naming a victim none "
                       "of the other incidents does; possibly another man, so not counted. Settle it with "
                       "harmgraph review --kind weak_record.", highlight=False)
