@@ -12,6 +12,12 @@ from scoring.context import ScoringContext
 from scoring.signals import registry
 
 
+# Short headers, so the tables fit a terminal of 100 columns without folding their headings.
+RECORD_HEADERS = {"record_id": "record", "source_system": "system", "date_of_birth": "born", "pnc_id": "PNC"}
+LINK_HEADERS = {"record_id_l": "record", "record_id_r": "linked to", "match_weight": "weight",
+                "match_probability": "probability"}
+
+
 def _cell(value: object) -> str:
     if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
         return ""
@@ -65,9 +71,10 @@ def print_evidence(console: Console, evidence: Evidence, records: pd.DataFrame, 
     """Print identity, score components, reasons, incidents, measures and referrals."""
     person = evidence.person
     console.rule(f"{person['display_name']} ({person['person_id']}) as of {context.as_of}")
-    console.print(frame_table(records.drop(columns=["ethnicity"]), "Source records merged into this person"))
+    console.print(frame_table(records.drop(columns=["ethnicity"]).rename(columns=RECORD_HEADERS),
+                              "Source records merged into this person"))
     if not links.empty:
-        console.print(frame_table(links, "Why the records were linked"))
+        console.print(frame_table(links.rename(columns=LINK_HEADERS), "Why the records were linked"))
     if evidence.perpetrator:
         row = evidence.perpetrator
         console.print(styled((f"Rank {row['rank']} overall, score {row['score']}", "bold"),
