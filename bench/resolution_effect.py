@@ -46,16 +46,11 @@ def _load(folder: Path, store_path: Path) -> None:
     load_folder(folder, store_path)
 
 
-def _known_sex(values: pd.Series) -> object:
-    """A person's sex as their records most often give it, 'U' (unknown) only when none says
-    F or M (as the store describes persons: one record without a sex does not unsex a woman)."""
-    known = values[values.isin(["F", "M"])]
-    return known.mode().iloc[0] if len(known) else values.iloc[0]
+def tables_with_identity(store: EmbeddedStore, person_of: pd.Series) -> ScoringTables:
+    """Scoring tables where ``person_of`` (record_id -> person id) decides who is who; persons
+    are described from their records as the store describes them (``describe_persons``)."""
+    from ingest.identity import describe_persons
 
-
-def tables_with_identity(store: EmbeddedStore, person_of: pd.Series,
-                         display: pd.Series) -> ScoringTables:
-    """Scoring tables where ``person_of`` (record_id -> person id) decides who is who."""
     records = store.export_table("person_records")
     involvements = store.export_table("involvements")
     measures = store.export_table("measures")
@@ -63,12 +58,9 @@ def tables_with_identity(store: EmbeddedStore, person_of: pd.Series,
     incidents = store.export_table("incidents")
     roles = involvements.assign(person_id=involvements["record_id"].map(person_of))
     roles = roles.drop_duplicates(["incident_id", "person_id", "role"])
-    grouped = records.assign(person_id=records["record_id"].map(person_of)).groupby("person_id")
-    persons = grouped.agg(record_ids=("record_id", lambda ids: ";".join(sorted(ids))),
-                          sex=("sex", _known_sex), date_of_birth=("date_of_birth", "first"),
-                          postcode=("postcode", "first"), ethnicity=("ethnicity", "first"))
-    persons = persons.reset_index()
-    persons["display_name"] = persons["person_id"].map(display).fillna(persons["person_id"])
+    clusters = pd.DataFrame({"record_id": records["record_id"], "person_id": records["record_id"].map(person_of)})
+    record_ids = clusters.groupby("person_id")["record_id"].agg(lambda ids: ";".join(sorted(ids))).rename("record_ids")
+    persons = describe_persons(records, clusters).merge(record_ids, left_on="person_id", right_index=True)
     return normalise_tables(
         incidents=incidents,
         roles=roles[["incident_id", "person_id", "role", "relationship"]],
@@ -181,8 +173,6 @@ def main(argv: list[str] | None = None) -> int:
             context = build_context(store)
             clusters = store.clusters()[["record_id", "person_id"]]
             records = store.export_table("person_records")
-            names = records.assign(name=records["forename"].fillna("") + " " + records["surname"].fillna(""))
-            display = names.set_index("record_id")["name"]
             variants = {
                 "no resolution (one person per record)": pd.Series(records["record_id"].to_numpy(),
                                                                    index=records["record_id"]),
@@ -192,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             rows, lists = [], {}
             for label, person_of in variants.items():
                 tables = context.tables if label.startswith("splink") else \
-                    tables_with_identity(store, person_of, display)
+                    tables_with_identity(store, person_of)
                 for which in PerpetratorList:
                     lists[label, which] = rank_perpetrators(replace(context, tables=tables), which)
                 ranked = lists[label, PerpetratorList.OVERALL]
@@ -202,8 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                              "recall": round(found / possible, 3) if possible else float("nan")})
             errors = []
             counted = counted_records(store, context)
-            truth_context = replace(context, tables=tables_with_identity(store, variants["truth (perfect resolution)"],
-                                                                         display))
+            truth_context = replace(context, tables=tables_with_identity(store, variants["truth (perfect resolution)"]))
             for which in PerpetratorList:
                 # What the real person has: his count on the same list ranked on the true
                 # identities; for the serial-history list his whole record's count (a real man
