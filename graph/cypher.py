@@ -201,7 +201,8 @@ AUDIT_HEAD = (
 )
 PUT_USER = (
     "MERGE (u:User {name: $name}) ON CREATE SET u.created_at = $at "
-    "SET u.role = $role, u.password_hash = $password_hash, u.active = $active, u.updated_at = $at"
+    "SET u.role = $role, u.password_hash = $password_hash, u.active = $active, u.updated_at = $at, "
+    "u.forces = $forces"
 )
 # MATAC decisions are only ever created (append-only); no statement here updates or deletes one.
 CREATE_MATAC_DECISIONS = "UNWIND $rows AS row CREATE (d:MatacDecision) SET d = row"
@@ -274,7 +275,7 @@ AUDIT_LOG = (
 )
 USERS = (
     "MATCH (u:User) RETURN u.name AS name, u.role AS role, u.password_hash AS password_hash, "
-    "u.active AS active, u.created_at AS created_at, u.updated_at AS updated_at"
+    "u.active AS active, u.created_at AS created_at, u.updated_at AS updated_at, u.forces AS forces"
 )
 MATAC_DECISIONS = (
     "MATCH (d:MatacDecision) RETURN d.decision_id AS decision_id, d.person_id AS person_id, "

@@ -88,7 +88,9 @@ _DDL = [
     "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS hash VARCHAR",
     """CREATE TABLE IF NOT EXISTS users (
         name VARCHAR NOT NULL, role VARCHAR NOT NULL, password_hash VARCHAR,
-        active BOOLEAN NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP)""",
+        active BOOLEAN NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP, forces VARCHAR)""",
+    # Stores made before force scopes: their users see every force.
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS forces VARCHAR",
     # Append-only: the store API never updates or deletes a MATAC decision.
     """CREATE TABLE IF NOT EXISTS matac_decisions (
         decision_id VARCHAR, person_id VARCHAR, meeting_date DATE, decision VARCHAR,
@@ -561,14 +563,15 @@ class EmbeddedStore(GraphStore):
         return self._frame(f"SELECT {_column_list(TABLE_COLUMNS['users'])} FROM users ORDER BY name")
 
     def put_user(self, name: str, role: str, password_hash: str | None, active: bool,
-                 at: datetime) -> None:
+                 at: datetime, forces: str = "") -> None:
         try:
             with self._transaction():
                 found = self._con.execute("SELECT created_at FROM users WHERE name = ?", [name]).fetchall()
                 created = found[0][0] if found else at
                 self._con.execute("DELETE FROM users WHERE name = ?", [name])
-                self._con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
-                                  [name, role, password_hash, active, created, at])
+                self._con.execute(f"INSERT INTO users ({_column_list(TABLE_COLUMNS['users'])}) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                  [name, role, password_hash, active, created, at, forces or None])
         except duckdb.Error as exc:
             raise StoreError(f"the user was not saved: {exc}") from exc
 

@@ -548,9 +548,10 @@ class Neo4jStore(GraphStore):
         return frame.sort_values("name", kind="stable").reset_index(drop=True)
 
     def put_user(self, name: str, role: str, password_hash: str | None, active: bool,
-                 at: datetime) -> None:
+                 at: datetime, forces: str = "") -> None:
         self._write(lambda tx: tx.run(cypher.PUT_USER, name=name, role=role, password_hash=password_hash,
-                                      active=bool(active), at=at).consume(), "saving the user")
+                                      active=bool(active), at=at, forces=forces or None).consume(),
+                    "saving the user")
 
     def add_matac_decision(self, decision: MatacDecision) -> None:
         self.append_history("matac_decisions", decision.as_frame())

@@ -39,7 +39,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "quarantine": ISSUE_TABLE_COLUMNS,
     "load_warnings": ISSUE_TABLE_COLUMNS,
     "audit_log": audit_chain.AUDIT_COLUMNS,  # at, who, action, subject, detail, reason + chain
-    "users": ["name", "role", "password_hash", "active", "created_at", "updated_at"],
+    # forces: the force codes a user sees, ';'-joined; empty or null: every force (the region).
+    "users": ["name", "role", "password_hash", "active", "created_at", "updated_at", "forces"],
     "matac_decisions": MATAC_DECISION_COLUMNS,
     "matac_meetings": MATAC_MEETING_COLUMNS,
     "matac_actions": MATAC_ACTION_COLUMNS,
@@ -213,8 +214,9 @@ class GraphStore(ABC):
 
     @abstractmethod
     def put_user(self, name: str, role: str, password_hash: str | None, active: bool,
-                 at: datetime) -> None:
-        """Create or replace one user by name (``created_at`` is kept when it exists)."""
+                 at: datetime, forces: str = "") -> None:
+        """Create or replace one user by name (``created_at`` is kept when it exists);
+        ``forces``: the force codes they see, ';'-joined ("" for every force)."""
 
     def user(self, name: str) -> dict[str, object] | None:
         """One user's row as a dict, or None."""

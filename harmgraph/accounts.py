@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from graph.store import GraphStore
 from harmgraph.access import check_role
 from core.errors import HarmgraphError
+from core.forces import force_code
 
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()
@@ -32,11 +33,41 @@ class Account:
 
     name: str
     role: str
+    # The forces whose people the user sees (a regional store); empty: every force, the region.
+    forces: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         """``name (role)``, as the access log records the user."""
         return f"{self.name} ({self.role})"
+
+    @property
+    def scope(self) -> str:
+        """What the user sees, in words.
+
+        >>> Account("ana", "analyst", ("CLE", "NBR")).scope, Account("bo", "analyst").scope
+        ('forces CLE, NBR', 'every force')
+        """
+        if not self.forces:
+            return "every force"
+        return ("force " if len(self.forces) == 1 else "forces ") + ", ".join(self.forces)
+
+
+def scope_codes(forces: object) -> tuple[str, ...]:
+    """The force codes of a user row's ``forces`` (';'-joined), checked, upper-case and sorted;
+    () for none (every force).
+
+    >>> scope_codes("nbr;CLE"), scope_codes(None), scope_codes("")
+    (('CLE', 'NBR'), (), ())
+    """
+    if not isinstance(forces, str):
+        return ()
+    return tuple(sorted({force_code(code.strip()) for code in forces.split(";") if code.strip()}))
+
+
+def account_of(user: dict[str, object]) -> Account:
+    """The account a stored user row signs in as: name, role and force scope."""
+    return Account(str(user["name"]), str(user["role"]), scope_codes(user.get("forces")))
 
 
 def hash_password(password: str) -> str:
@@ -63,8 +94,10 @@ def _check_name(name: str) -> str:
     return cleaned
 
 
-def add_user(store: GraphStore, name: str, role: str, password: str | None, by: str) -> None:
-    """Create a user (``password`` None: single sign-on only) and log who added them."""
+def add_user(store: GraphStore, name: str, role: str, password: str | None, by: str,
+             forces: tuple[str, ...] = ()) -> None:
+    """Create a user (``password`` None: single sign-on only) seeing ``forces`` (none: every
+    force) and log who added them."""
     name = _check_name(name)
     try:
         check_role(role)
@@ -72,8 +105,26 @@ def add_user(store: GraphStore, name: str, role: str, password: str | None, by: 
         raise AccountError(str(exc)) from exc
     if store.user(name) is not None:
         raise AccountError(f"user {name!r} exists already")
-    store.put_user(name, role, hash_password(password) if password is not None else None, True, datetime.now())
-    store.record_audit(by, "user_add", name, f"role {role}" + ("" if password is not None else ", single sign-on only"))
+    scope = scope_codes(";".join(forces))
+    store.put_user(name, role, hash_password(password) if password is not None else None, True, datetime.now(),
+                   forces=";".join(scope))
+    store.record_audit(by, "user_add", name, f"role {role}" + ("" if password is not None else ", single sign-on only")
+                       + (f", sees {Account(name, role, scope).scope}" if scope else ""))
+
+
+def grant_forces(store: GraphStore, name: str, forces: tuple[str, ...], by: str) -> Account:
+    """Set which forces' people a user sees: ``forces`` (e.g. ``("NBR",)``), or () for the
+    whole region; logged with the scope before and after."""
+    user = store.user(name)
+    if user is None:
+        raise AccountError(f"no user {name!r}")
+    before = account_of(user)
+    scope = scope_codes(";".join(forces))
+    store.put_user(name, str(user["role"]), _hash_or_none(user), bool(user["active"]), datetime.now(),
+                   forces=";".join(scope))
+    after = Account(before.name, before.role, scope)
+    store.record_audit(by, "user_scope", name, f"sees {after.scope} (was {before.scope})")
+    return after
 
 
 def set_active(store: GraphStore, name: str, active: bool, by: str) -> None:
@@ -81,7 +132,7 @@ def set_active(store: GraphStore, name: str, active: bool, by: str) -> None:
     user = store.user(name)
     if user is None:
         raise AccountError(f"no user {name!r}")
-    store.put_user(name, str(user["role"]), _hash_or_none(user), active, datetime.now())
+    store.put_user(name, str(user["role"]), _hash_or_none(user), active, datetime.now(), forces=_forces(user))
     store.record_audit(by, "user_enable" if active else "user_disable", name, f"role {user['role']}")
 
 
@@ -90,8 +141,14 @@ def set_password(store: GraphStore, name: str, password: str, by: str) -> None:
     user = store.user(name)
     if user is None:
         raise AccountError(f"no user {name!r}")
-    store.put_user(name, str(user["role"]), hash_password(password), bool(user["active"]), datetime.now())
+    store.put_user(name, str(user["role"]), hash_password(password), bool(user["active"]), datetime.now(),
+                   forces=_forces(user))
     store.record_audit(by, "user_password", name, "password changed")
+
+
+def _forces(user: dict[str, object]) -> str:
+    """A user row's force scope as stored (a password or status change keeps it)."""
+    return ";".join(scope_codes(user.get("forces")))
 
 
 def _hash_or_none(user: dict[str, object]) -> str | None:
@@ -107,7 +164,7 @@ def authenticate(store: GraphStore, name: str, password: str, where: str = "app"
     if not ok:
         store.record_audit(name.strip()[:200] or "(blank)", "sign_in_failed", where, "wrong name or password, or disabled")
         return None
-    account = Account(str(user["name"]), str(user["role"]))
+    account = account_of(user)
     store.record_audit(account.label, "sign_in", where, "password")
     return account
 
@@ -131,15 +188,17 @@ def known_account(store: GraphStore, name: str, how: str) -> Account | None:
     if user is None or not bool(user["active"]):
         store.record_audit(name.strip()[:200] or "(blank)", "sign_in_failed", "app", f"{how}: not an active user")
         return None
-    account = Account(str(user["name"]), str(user["role"]))
+    account = account_of(user)
     store.record_audit(account.label, "sign_in", "app", how)
     return account
 
 
 def user_listing(store: GraphStore) -> pd.DataFrame:
-    """Users without their password hashes: name, role, active, sign-in, created, updated."""
+    """Users without their password hashes: name, role, active, sign-in, created, updated, and
+    the forces each sees ("all" when not limited to some)."""
     users = store.users()
     listing = users.drop(columns=["password_hash"])
     listing.insert(3, "sign_in", users["password_hash"].map(
         lambda h: "password" if isinstance(h, str) and h else "single sign-on"))
+    listing["forces"] = users["forces"].map(lambda f: ";".join(scope_codes(f)) or "all")
     return listing

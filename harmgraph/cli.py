@@ -263,20 +263,15 @@ ListForceOption = Annotated[Optional[str], typer.Option(
                     "rank stays each person's place in the whole list.")]
 
 
-def _of_force(ranking, force: str | None):  # type: ignore[no-untyped-def]
-    """``ranking`` keeping the people who hold a record of ``force`` (all when None), and the
-    words that say so in the list's title and log (" (force NBR)")."""
-    from core.forces import force_code, holds_force
+def _of_force(force: str | None) -> tuple[tuple[str, ...], str]:
+    """The forces ``--force`` asks for (none when not given) and the words that say so in the
+    list's title and log (" (force NBR)")."""
+    from core.forces import force_code
 
     if not force:
-        return ranking, ""
+        return (), ""
     code = force_code(force)
-
-    def of_force(context):  # type: ignore[no-untyped-def]
-        ranked = ranking(context)
-        return ranked[holds_force(ranked["forces"], code)]
-
-    return of_force, f" (force {code})"
+    return (code,), f" (force {code})"
 
 
 @app.command()
@@ -297,28 +292,40 @@ def rank(
     those with a serial history who are quiet in the window (--list serial-history)."""
     from scoring.lists import PERPETRATOR_COLUMNS, PerpetratorList, rank_perpetrators
 
-    ranking, of_force = _of_force(lambda context: rank_perpetrators(context, PerpetratorList(which.value)), force)
+    forces, of_force = _of_force(force)
     _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue, f"perpetrators:{which.value}{of_force}",
-                 ranking, PERPETRATOR_COLUMNS, f"Highest risk: {which.value}{of_force}")
+                 lambda context: rank_perpetrators(context, PerpetratorList(which.value)), PERPETRATOR_COLUMNS,
+                 f"Highest risk: {which.value}{of_force}", forces=forces)
 
 
 def _ranked_list(store: str, fmt: Format | None, output: Path | None, reason: str, top: int,  # type: ignore[no-untyped-def]
                  as_of: datetime | None, config: Path | None, catalogue: Path | None, subject: str,
-                 ranking, columns: list[str], title: str, victims: str | None = None) -> None:
+                 ranking, columns: list[str], title: str, victims: str | None = None,
+                 forces: tuple[str, ...] = ()) -> None:
     """One ranked list (``ranking(context)``), signed in, shown or exported, and logged;
-    ``victims`` says which victims a victim list counts (its provenance and log say so)."""
+    ``victims`` says which victims a victim list counts (its provenance and log say so);
+    ``forces`` keeps the people holding a record of one of them, inside the user's scope."""
+    from harmgraph.force_scope import check_forces, visible_people
+
     shown = _list_format(fmt, output)
     reason = export_reason(reason, output, to_stdout=shown is not Format.table)
     with open_store(store) as graph_store:
         who = sign_in(graph_store, _list_action(shown, output))
+        chosen = check_forces(graph_store, who, forces, subject)
         with stage_progress(stages=2) as tell:
             tell("reading the store")
             context = build_context(graph_store, as_date(as_of), config, catalogue)
             tell("ranking")
-            ranked = ranking(context).head(top)
+            ranked = visible_people(ranking(context), who, chosen).head(top)
             prov = provenance(context, subject, graph_store) | ({"victims": victims} if victims else {})
-        _deliver(graph_store, who, subject, f"top {top}{f' {victims}' if victims else ''} as of {context.as_of}", reason,
-                 ranked, columns, shown, prov, output, title)
+        _deliver(graph_store, who, subject, f"top {top}{f' {victims}' if victims else ''} as of {context.as_of}"
+                 + _scope_note(who), reason, ranked, columns, shown, prov, output,
+                 title + (f" ({who.scope})" if who.forces and not forces else ""))
+
+
+def _scope_note(who: Account) -> str:
+    """What a scoped user's list or export was cut to, for the access log ('' for the region)."""
+    return f"; user sees {who.scope}" if who.forces else ""
 
 
 @app.command()
@@ -345,10 +352,10 @@ def victims(
     from scoring.lists import VICTIM_COLUMNS, VictimList, rank_victims, victim_scope
 
     scope = victim_scope(all_victims, under_18)
-    ranking, of_force = _of_force(
-        lambda context: rank_victims(context, VictimList(which.value), all_victims, under_18), force)
+    forces, of_force = _of_force(force)
     _ranked_list(store, fmt, output, reason, top, as_of, config, catalogue, f"victims:{which.value}{of_force}",
-                 ranking, VICTIM_COLUMNS, f"Repeat victims ({scope}): {which.value}{of_force}", scope)
+                 lambda context: rank_victims(context, VictimList(which.value), all_victims, under_18),
+                 VICTIM_COLUMNS, f"Repeat victims ({scope}): {which.value}{of_force}", scope, forces=forces)
 
 
 @app.command()
@@ -361,12 +368,14 @@ def explain(
 ) -> None:
     """Print the evidence behind one person: records, RFGV points, incidents, measures."""
     from harmgraph.explain_view import print_evidence
+    from harmgraph.force_scope import check_person
     from scoring.explain import explain_person
 
     with open_store(store) as graph_store:
         who = sign_in(graph_store, "view_person")
         notice, person_id = _identity_notice(graph_store, person_id)
         context = build_context(graph_store, as_date(as_of), config, catalogue)
+        check_person(graph_store, who, context.tables.persons, person_id, "explain")
         evidence = explain_person(context, person_id)
         records = graph_store.person_record_rows(person_id)
         links = graph_store.identity_links(person_id)
@@ -405,11 +414,13 @@ def persons(
     reason: ReasonOption = "",
     history: Annotated[Optional[str], typer.Option(
         "--history", help="Show the lineage of this person id (issued, merged, split) instead.")] = None,
+    force: ListForceOption = None,
 ) -> None:
     """Export every resolved person with the source records merged into it, and the forces
-    holding them (a regional store)."""
-    from core.forces import forces_of
+    holding them (a regional store); --force keeps one force's people."""
+    from harmgraph.force_scope import check_forces, visible_people, with_forces
 
+    forces, of_force = _of_force(force)
     if history is not None:
         _person_history(store, history, fmt)
         return
@@ -418,18 +429,20 @@ def persons(
     reason = export_reason(reason, output, to_stdout=fmt is not Format.table)
     with open_store(store) as graph_store:
         who = sign_in(graph_store, _list_action(fmt, output))
-        frame = graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]]
-        frame = frame.assign(forces=forces_of(frame["record_ids"]).to_numpy())
+        chosen = check_forces(graph_store, who, forces, f"persons{of_force}")
+        frame = with_forces(graph_store.scoring_tables().persons[["person_id", "display_name", "record_ids"]])
+        frame = visible_people(frame, who, chosen)
+        count = f"{len(frame)} persons{_scope_note(who)}"
         prov = {"store": store, "as_of": "-", "lookback_years": "-", "config_version": "-", "config_fingerprint": "-"}
         if fmt is Format.csv:  # a persons CSV says nothing about scoring: no provenance line
             text = to_csv(frame)
-            _deliver_text(graph_store, who, "persons", f"{len(frame)} persons", reason, text, fmt, output)
+            _deliver_text(graph_store, who, f"persons{of_force}", count, reason, text, fmt, output)
         elif fmt is Format.json:
             text = to_json(frame, {"store": store}) + "\n"
-            _deliver_text(graph_store, who, "persons", f"{len(frame)} persons", reason, text, fmt, output)
+            _deliver_text(graph_store, who, f"persons{of_force}", count, reason, text, fmt, output)
         else:
-            _deliver(graph_store, who, "persons", f"{len(frame)} persons", reason, frame, list(frame.columns),
-                     fmt, prov, None, "Persons")
+            _deliver(graph_store, who, f"persons{of_force}", count, reason, frame, list(frame.columns),
+                     fmt, prov, None, f"Persons{of_force}")
 
 
 def _deliver_text(graph_store, who: Account, subject: str, detail: str, reason: str,  # type: ignore[no-untyped-def]
@@ -453,11 +466,16 @@ def _deliver_text(graph_store, who: Account, subject: str, detail: str, reason: 
 def _person_history(store: str, person_id: str, fmt: Format) -> None:
     """The lineage of one person id: when it was issued, what merged into it, what split off."""
     from graph.lineage import history, where_now
+    from harmgraph.force_scope import check_person
 
     with open_store(store) as graph_store:
         who = sign_in(graph_store, "view_person")
         lineage = graph_store.person_lineage()
         events = history(lineage, person_id)
+        if who.forces:  # a scoped user sees the history of a person of their forces, under any id it had
+            state, targets = where_now(lineage, person_id)
+            current = targets[0] if state == "merged" and targets else person_id
+            check_person(graph_store, who, graph_store.scoring_tables().persons, current, "identity history")
         graph_store.record_audit(who.label, "view_person", person_id, "identity history")
     if events is None or events.empty:
         raise HarmgraphError(f"no lineage recorded for {person_id!r} in {store}")

@@ -32,6 +32,11 @@ class ListFormat(str, Enum):
     csv = "csv"
 
 
+# A user's force scope in a regional store: the forces whose people they see.
+ForceScopeOption = Annotated[Optional[list[str]], typer.Option(
+    "--force", help="A force code (repeat for several): the user sees only the people holding a record "
+                    "of these forces. Without it: every force (the region).")]
+
 # A script gives the new user's password here: HARMGRAPH_PASSWORD is the signed-in admin's own.
 NEW_PASSWORD_ENV = "HARMGRAPH_NEW_PASSWORD"
 
@@ -59,16 +64,18 @@ def _table(frame: pd.DataFrame, title: str) -> Table:
 
 
 def _users_app() -> typer.Typer:
-    from harmgraph.accounts import add_user, set_active, set_password, user_listing
+    from harmgraph.accounts import add_user, grant_forces, set_active, set_password, user_listing
 
     users = typer.Typer(help="Local users of the app: add, list, disable, enable, set a password.",
                         no_args_is_help=True)
 
     @users.command("add")
     def users_add(name: str, role: Annotated[Role, typer.Option("--role")], store: StoreOption = DEFAULT_STORE,
-                  sso: Annotated[bool, typer.Option("--sso", help="No password: signs in through single sign-on only.")] = False) -> None:
+                  sso: Annotated[bool, typer.Option("--sso", help="No password: signs in through single sign-on only.")] = False,
+                  force: ForceScopeOption = None) -> None:
         """Add a user with a role (password from a prompt or HARMGRAPH_PASSWORD); an admin only,
-        except the first user of a store with none, who must be an admin (bootstrap)."""
+        except the first user of a store with none, who must be an admin (bootstrap). With
+        --force the user sees only the people holding a record of those forces."""
         import getpass
 
         from harmgraph.accounts import add_first_admin
@@ -78,12 +85,26 @@ def _users_app() -> typer.Typer:
                 if role is not Role.admin:
                     fail(f"{graph_store.location} has no users yet: its first user must be an admin "
                          f"('harmgraph users add NAME --role admin')", 2)
+                if force:
+                    fail("the first admin sees every force: add them without --force", 2)
                 add_first_admin(graph_store, name, _password(sso, bootstrap=True), getpass.getuser())
                 console.print(f"added {name} as the first admin of {graph_store.location}")
                 return
             who = sign_in(graph_store, "manage_users")
-            add_user(graph_store, name, role.value, _password(sso), by=who.label)
-        console.print(f"added {name} as {role.value}")
+            add_user(graph_store, name, role.value, _password(sso), by=who.label, forces=tuple(force or ()))
+        console.print(f"added {name} as {role.value}" + (f", seeing force {', '.join(force)}" if force else ""))
+
+    @users.command("grant")
+    def users_grant(name: str, store: StoreOption = DEFAULT_STORE, force: ForceScopeOption = None,
+                    region: Annotated[bool, typer.Option(
+                        "--region", help="Every force: the whole regional store.")] = False) -> None:
+        """Set the forces whose people a user sees: --force CODE (repeat for several) or --region."""
+        if bool(force) == region:
+            fail("say which: --force CODE (one or more) or --region", 2)
+        with open_store(store) as graph_store:
+            account = grant_forces(graph_store, name, tuple(force or ()),
+                                   by=sign_in(graph_store, "manage_users").label)
+        console.print(f"{name} now sees {account.scope}")
 
     @users.command("list")
     def users_list(store: StoreOption = DEFAULT_STORE,
@@ -212,6 +233,7 @@ def register(app: typer.Typer) -> None:
         """Write the ranked list with stable pseudonyms (HMAC of the person id), for partner agencies."""
         from harmgraph import share as sharing
         from harmgraph.context import build_context
+        from harmgraph.force_scope import visible_people
         from scoring.lists import PerpetratorList, rank_perpetrators
 
         if new_key is not None:
@@ -229,7 +251,7 @@ def register(app: typer.Typer) -> None:
         with open_store(store) as graph_store:
             who = sign_in(graph_store, "share")
             context = build_context(graph_store, as_of.date() if as_of else None)
-            ranked = rank_perpetrators(context, PerpetratorList(which)).head(top)
+            ranked = visible_people(rank_perpetrators(context, PerpetratorList(which)), who).head(top)
             terms = sharing.identifying_terms(context.tables.persons, graph_store.person_records())
             shared, anonymity = sharing.pseudonymise(ranked, key, terms, context.catalogue)
             emit(to_csv(shared), output)  # written first: the log holds only what was shared

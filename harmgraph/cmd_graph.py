@@ -57,7 +57,9 @@ def _sync_users(source: GraphStore, target: GraphStore) -> None:
         if user["name"] not in present:
             password_hash = None if pd.isna(user["password_hash"]) else str(user["password_hash"])
             at = datetime.now() if pd.isna(user["updated_at"]) else pd.Timestamp(user["updated_at"]).to_pydatetime()
-            target.put_user(str(user["name"]), str(user["role"]), password_hash, bool(user["active"]), at)
+            forces = user.get("forces")
+            target.put_user(str(user["name"]), str(user["role"]), password_hash, bool(user["active"]), at,
+                            forces=forces if isinstance(forces, str) else "")
 
 
 def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = None) -> dict[str, int]:

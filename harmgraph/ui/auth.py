@@ -31,7 +31,7 @@ from pathlib import Path
 import streamlit as st
 
 from harmgraph.access import ROLES, can_see
-from harmgraph.accounts import Account, authenticate, known_account
+from harmgraph.accounts import Account, account_of, authenticate, known_account
 from harmgraph.ui.session import COOKIE, SessionPolicy, account_fingerprint, cookie_script, session_policy
 from harmgraph.ui.settings import Settings
 from harmgraph.ui.format import md
@@ -130,7 +130,7 @@ def _resumed(settings: Settings, policy: SessionPolicy) -> Account | None:
         user = store.user(claim.name)
         if user is None or not bool(user["active"]) or account_fingerprint(user) != claim.account:
             return None
-        account = Account(str(user["name"]), str(user["role"]))
+        account = account_of(user)
         if _signed_out_since(store.audit_log(), account.label, claim.issued_at):
             return None
         store.record_audit(account.label, "sign_in", "app", "resumed session (signed cookie)")

@@ -8,7 +8,8 @@ their stored account (role, password hash, active). The token is refused when
 - it is older than the session lifetime (``HARMGRAPH_SESSION_MINUTES``, default 480: a shift),
 - its signature does not verify (the secret is ``HARMGRAPH_SESSION_SECRET``, or a random one
   made when the server starts, so a restart signs everyone out),
-- the account changed since it was issued (role, password, disabled: the fingerprint differs),
+- the account changed since it was issued (role, password, disabled, force scope: the
+  fingerprint differs),
 - the user signed out after it was issued (the access log's ``sign_out`` entry).
 
 So a token gives no more than the password sign-in it came from, for a bounded time.
@@ -93,6 +94,8 @@ def account_fingerprint(user: Mapping[str, object]) -> str:
     True
     """
     parts = [str(user.get(key)) for key in ("name", "role", "password_hash", "active")]
+    if isinstance(user.get("forces"), str) and user.get("forces"):  # a change of scope ends sessions too
+        parts.append(str(user["forces"]))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
 
 

@@ -308,13 +308,14 @@ def test_users_are_kept_by_both_stores_alike(any_store) -> None:
 
     any_store.put_user("ana", "analyst", "$argon2id$x", True, datetime(2025, 1, 2, 3, 4, 5))
     any_store.put_user("ana", "admin", "$argon2id$y", False, datetime(2025, 2, 2))
-    any_store.put_user("sso@force", "detective", None, True, datetime(2025, 2, 3))
+    any_store.put_user("sso@force", "detective", None, True, datetime(2025, 2, 3), forces="NTH;STH")
     users = any_store.users()
     assert users["name"].tolist() == ["ana", "sso@force"]
     ana = any_store.user("ana")
     assert ana["role"] == "admin" and not bool(ana["active"]) and ana["password_hash"] == "$argon2id$y"
     assert str(ana["created_at"]) == "2025-01-02 03:04:05" and str(ana["updated_at"]) == "2025-02-02 00:00:00"
     assert any_store.user("sso@force")["password_hash"] is None and any_store.user("nobody") is None
+    assert any_store.user("sso@force")["forces"] == "NTH;STH" and ana["forces"] is None  # None: every force
 
 
 def test_the_audit_log_is_one_verifiable_hash_chain(any_store) -> None:

@@ -1,0 +1,138 @@
+"""Which forces' people a signed-in user sees: the one place a regional store is cut to a scope.
+
+A user added with ``--force NBR`` (``harmgraph users add`` / ``users grant``) sees the people
+holding at least one record of force NBR; a user without a scope sees every force (the
+region, and every store loaded without ``--force``). Every list, export and person view of the
+command line and the app passes through :func:`within_scope` (a frame of people) or
+:func:`check_person` (one person), so a new view cannot forget the rule by writing its own.
+
+A person with records in two forces is one person: visible to a user of either force, and
+shown whole (every incident, including those the other force holds), because the score and a
+panel's decision rest on all of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from core.errors import HarmgraphError
+from core.forces import force_code, forces_of, holds_force
+from graph.store import GraphStore
+from harmgraph.accounts import Account
+
+
+class OutOfScope(HarmgraphError):
+    """A user asked for a person or a force outside the forces they may see."""
+
+
+def with_forces(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its ``forces`` column (worked out from ``record_ids`` when it has none)."""
+    if "forces" in frame:
+        return frame
+    return frame.assign(forces=forces_of(frame["record_ids"]).to_numpy())
+
+
+def of_forces(frame: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame:
+    """The rows of ``frame`` (people, with ``forces`` or ``record_ids``) holding at least one
+    record of any of ``codes``; every row when ``codes`` is empty. Rows keep their rank.
+
+    >>> people = pd.DataFrame({"person_id": ["P-1", "P-2", "P-3"], "forces": ["CLE;NBR", "CLE", ""]})
+    >>> of_forces(people, ["nbr"])["person_id"].tolist(), len(of_forces(people, []))
+    (['P-1'], 3)
+    """
+    wanted = [force_code(code) for code in codes]
+    if not wanted:
+        return frame
+    forces = with_forces(frame)["forces"]
+    keep = pd.Series(False, index=frame.index)
+    for code in wanted:
+        keep |= holds_force(forces, code)
+    return frame[keep.to_numpy(dtype=bool)]
+
+
+def within_scope(frame: pd.DataFrame, account: Account | None) -> pd.DataFrame:
+    """The people of ``frame`` the signed-in ``account`` may see (all for a user without a
+    force scope, or no account: the app's development mode).
+
+    >>> people = pd.DataFrame({"person_id": ["P-1", "P-2"], "record_ids": ["NBR:R1;CLE:R9", "CLE:R2"]})
+    >>> within_scope(people, Account("ana", "analyst", ("NBR",)))["person_id"].tolist()
+    ['P-1']
+    >>> len(within_scope(people, Account("bo", "analyst")))
+    2
+    """
+    if account is None or not account.forces:
+        return frame
+    return of_forces(frame, account.forces)
+
+
+def chosen_forces(account: Account | None, asked: Iterable[str]) -> tuple[str, ...]:
+    """The forces a list is cut to: those ``asked`` (``--force``, the app's filter), each
+    inside the user's scope, else refused; none asked: ().
+
+    >>> chosen_forces(Account("ana", "analyst", ("NBR",)), ["nbr"])
+    ('NBR',)
+    >>> chosen_forces(Account("ana", "analyst", ("NBR",)), ["CLE"])
+    Traceback (most recent call last):
+    ...
+    harmgraph.force_scope.OutOfScope: ana sees force NBR only: force CLE is outside it
+    """
+    codes = tuple(dict.fromkeys(force_code(code) for code in asked))
+    if account is not None and account.forces:
+        outside = [code for code in codes if code not in account.forces]
+        if outside:
+            raise OutOfScope(f"{account.name} sees {account.scope} only: force {', '.join(outside)} is outside it")
+    return codes
+
+
+def person_forces(persons: pd.DataFrame, person_id: str) -> tuple[str, ...]:
+    """The forces holding a record of one person (() when unknown or loaded without --force).
+
+    >>> person_forces(pd.DataFrame({"person_id": ["P-1"], "record_ids": ["NBR:R1;CLE:R9"]}), "P-1")
+    ('CLE', 'NBR')
+    """
+    mine = persons.loc[persons["person_id"] == person_id, ["record_ids"]]
+    if mine.empty:
+        return ()
+    text = str(forces_of(mine["record_ids"]).iloc[0])
+    return tuple(code for code in text.split(";") if code)
+
+
+def may_see(account: Account | None, forces: Iterable[str]) -> bool:
+    """Whether ``account`` may see a person held by ``forces`` (always, without a scope).
+
+    >>> may_see(Account("ana", "analyst", ("NBR",)), ("CLE", "NBR")), may_see(Account("ana", "analyst", ("NBR",)), ())
+    (True, False)
+    """
+    if account is None or not account.forces:
+        return True
+    return bool(set(forces) & set(account.forces))
+
+
+def check_person(store: GraphStore, account: Account | None, persons: pd.DataFrame, person_id: str,
+                 where: str) -> None:
+    """Refuse (OutOfScope) a view of ``person_id`` by a user whose forces hold none of the
+    person's records; the refusal is in the access log like any other (``where``: the view)."""
+    if may_see(account, person_forces(persons, person_id)):
+        return
+    assert account is not None
+    store.record_audit(account.label, "refused", person_id, f"{where}: outside the user's {account.scope}")
+    raise OutOfScope(f"{person_id} holds no record of {account.scope}, which is all {account.name} may see "
+                     f"(an admin can widen it: 'harmgraph users grant {account.name} --force CODE' or --region)")
+
+
+def check_forces(store: GraphStore, account: Account | None, asked: Iterable[str], where: str) -> tuple[str, ...]:
+    """:func:`chosen_forces`, with a refusal written to the access log before it is raised."""
+    try:
+        return chosen_forces(account, asked)
+    except OutOfScope:
+        assert account is not None
+        store.record_audit(account.label, "refused", where, f"a force outside the user's {account.scope}")
+        raise
+
+
+def visible_people(frame: pd.DataFrame, account: Account | None, chosen: Iterable[str] = ()) -> pd.DataFrame:
+    """The people of ``frame`` a list shows: inside ``account``'s scope, then holding a record
+    of one of the ``chosen`` forces (already checked by :func:`check_forces`); ranks are kept."""
+    return of_forces(within_scope(frame, account), chosen)
