@@ -141,6 +141,9 @@ class ScoringIndex:
     persons_row: np.ndarray
     factorized: dict[str, tuple[np.ndarray, pd.Index]]
     set_aside: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"person": [], "row": []}, dtype="int64"))
+    breach_kinds: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    measure_protected: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    custody_people: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
 
     def codes(self, ids: pd.Series) -> np.ndarray:
         """The code of each person id (-1 when missing).
@@ -234,7 +237,7 @@ def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
     """
     roles, measures, persons = tables.roles, tables.measures, tables.persons
     recorded = tables.breaches.merge(measures, on="measure_id")
-    people, (persons_at, role_people, subjects, _protected, referred, breach_subjects, breach_protected) = \
+    people, (persons_at, role_people, subjects, protected, referred, breach_subjects, breach_protected) = \
         _code_people([persons["person_id"], roles["person_id"], measures["subject_person_id"],
                       measures["protected_person_id"], tables.referrals["person_id"],
                       recorded["subject_person_id"], recorded["protected_person_id"]])
@@ -263,7 +266,9 @@ def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
         victims=victims, links=links,
         breached=pd.DataFrame({"person": breach_subjects, "row": breach_rows, "victim": breach_protected}),
         measure_subjects=subjects, referral_people=referred, persons_row=first_rows(persons_at, len(people)),
-        factorized=factorized, set_aside=set_aside)
+        factorized=factorized, set_aside=set_aside,
+        breach_kinds=recorded["type"].astype("str").to_numpy(dtype=object), measure_protected=protected,
+        custody_people=positions(tables.custody["person_id"], people))
 
 
 def _set_aside(coded: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,

@@ -327,7 +327,7 @@ def _scored(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, li
         frame[column] = frame[column].astype("int64")
     frame["days_since_last"] = days_since_last(frame, context.as_of)
     custody = context.tables.custody
-    frame["custody_days"] = custody_days_since(custody.assign(person_id=index.codes(custody["person_id"])),
+    frame["custody_days"] = custody_days_since(custody.assign(person_id=index.custody_people),
                                                frame["last_incident"], context.as_of)
     frame["days_at_liberty"] = frame["days_since_last"] - frame["custody_days"]
     frame = frame.join(most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))

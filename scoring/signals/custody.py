@@ -24,7 +24,7 @@ def _release_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     """Per row: ``release_date`` (NaT: none near), ``release_days`` and ``release_state``."""
     context = data.context
     custody = context.tables.custody
-    coded = custody.assign(person_id=data.prepared.index.codes(custody["person_id"]))
+    coded = custody.assign(person_id=data.prepared.index.custody_people)
     facts = release_facts(coded, context.as_of, context.config.signals.custody.within_days)
     found = facts.reindex(rows["person"].to_numpy())
     return pd.DataFrame({"release_date": pd.to_datetime(found["release_date"]).to_numpy(),

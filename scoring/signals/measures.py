@@ -11,7 +11,6 @@ import pandas as pd
 
 from core.arrow_isin import isin
 from scoring.grouped_text import join_within
-from scoring.index import positions
 from scoring.prepared import Prepared
 from scoring.reasons import day
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
@@ -60,12 +59,10 @@ def breach_rows(settings: SignalConfig, prepared: Prepared, people: pd.Index | N
     >>> breach_rows(prepared.context.config.signals, prepared, None).values.tolist()  # P-4 (code 3)
     [[3, 4, 'nmo', True]]
     """
-    index, tables = prepared.index, prepared.context.tables
+    index = prepared.index
     measures = settings.measures
-    recorded = tables.breaches.merge(tables.measures[["measure_id", "type", "subject_person_id"]], on="measure_id")
-    recorded = pd.DataFrame({"person": index.codes(recorded["subject_person_id"]),
-                             "row": positions(recorded["incident_id"], index.incidents["incident_id"]),
-                             "kind": recorded["type"].astype("str").to_numpy(dtype=object)})
+    recorded = pd.DataFrame({"person": index.breached["person"].to_numpy(), "row": index.breached["row"].to_numpy(),
+                             "kind": index.breach_kinds})
     recorded = prepared.only(recorded[(recorded["row"] >= 0) & (recorded["person"] >= 0)], people)
     recorded = recorded.assign(offence=~recorded["kind"].isin(measures.not_offence_measures).to_numpy(dtype=bool))
     perps = prepared.only(prepared.history_perpetrators, people)
@@ -94,7 +91,7 @@ def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people
 
 def _active_text(active: pd.DataFrame, prepared: Prepared) -> pd.Series:
     """Per subject code: 'nmo protecting Jane Doe until 2026-12-01; ...' of the measures in force."""
-    protected = prepared.index.codes(active["protected_person_id"])
+    protected = active["protected"].to_numpy()
     names = np.full(len(active), "", dtype=object)
     names[protected >= 0] = prepared.names(protected[protected >= 0]).to_numpy(dtype=object)
     names = np.where(protected >= 0, names, active["protected_person_id"].fillna("").to_numpy(dtype=object))
@@ -154,7 +151,7 @@ def measure_status(prepared: Prepared, people: pd.Index | None = None,
     settings = settings or context.config.signals
     index = prepared.index
     as_of = context.as_of_day
-    measures = context.tables.measures.assign(subject=index.measure_subjects)
+    measures = context.tables.measures.assign(subject=index.measure_subjects, protected=index.measure_protected)
     active = measures_in_force(measures, as_of)
     active = active[active["subject"] >= 0].sort_values(["subject", "start_date", "measure_id"])
     if people is None:
