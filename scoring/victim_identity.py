@@ -146,7 +146,7 @@ def _name_parts(display_names: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ('' when absent): the surname is the trailing upper-case words, the forename the first
     word before them."""
     forenames, surnames = [], []
-    for name in display_names.fillna("").astype(str):
+    for name in display_names.fillna("").astype(str).tolist():
         words = name.split()
         cut = len(words)
         while cut > 0 and words[cut - 1].isupper():
@@ -210,11 +210,11 @@ def _judge(pairs: pd.DataFrame, persons: pd.DataFrame, rows: np.ndarray) -> pd.D
     names = pd.DataFrame({"fl": forename[where[:len(at_l)]], "sl": surname[where[:len(at_l)]],
                           "fr": forename[where[len(at_l):]], "sr": surname[where[len(at_l):]]})
     distinct = names.drop_duplicates()
+    fl, fr, sl, sr = (distinct[column].tolist() for column in ("fl", "fr", "sl", "sr"))
     judged = distinct.assign(
-        fore=[_close(a, b) for a, b in zip(distinct["fl"], distinct["fr"])],
-        sur=[_close(a, b) for a, b in zip(distinct["sl"], distinct["sr"])],
-        swap=[_close(a, b) and _close(c, d) for a, b, c, d in
-              zip(distinct["fl"], distinct["sr"], distinct["sl"], distinct["fr"])],
+        fore=[_close(a, b) for a, b in zip(fl, fr)],
+        sur=[_close(a, b) for a, b in zip(sl, sr)],
+        swap=[_close(a, b) and _close(c, d) for a, b, c, d in zip(fl, sr, sl, fr)],
         no_fore=(distinct["fl"] == "") | (distinct["fr"] == ""))
     names = names.merge(judged, on=["fl", "sl", "fr", "sr"], how="left")
     fore, sur = names["fore"].to_numpy(bool), names["sur"].to_numpy(bool)
@@ -240,10 +240,16 @@ def _judge(pairs: pd.DataFrame, persons: pd.DataFrame, rows: np.ndarray) -> pd.D
 
 
 def _joined(*parts: np.ndarray) -> np.ndarray:
-    """Non-empty parts joined with '; ' per position ('none' when all are empty)."""
-    frame = pd.DataFrame({i: part for i, part in enumerate(parts)})
-    text = frame.apply(lambda row: "; ".join(p for p in row if p), axis=1) if len(frame) else pd.Series(dtype=str)
-    return text.replace("", "none").to_numpy(dtype=object)
+    """Non-empty parts joined with '; ' per position ('none' when all are empty).
+
+    >>> _joined(np.array(["a", "", ""]), np.array(["b", "c", ""])).tolist()
+    ['a; b', 'c', 'none']
+    """
+    text = np.asarray(parts[0], dtype=object)
+    for part in parts[1:]:
+        part = np.asarray(part, dtype=object)
+        text = np.where((text != "") & (part != ""), text + "; " + part, text + part)
+    return np.where(text == "", "none", text).astype(object)
 
 
 def _kept_apart(tables: ScoringTables, index: ScoringIndex) -> set[tuple[int, int]]:
