@@ -101,6 +101,41 @@ def cli_users() -> Callable[[str | Path], Path]:
     return _add
 
 
+# Each force as rows: (record id, forename, surname, sex, born) and (incident, day, offence,
+# suspect, victim). R1 is the same man in both forces (one PNC id); R3 and R4 are each force's own.
+REGIONAL_PEOPLE = {
+    "NTH": [("R1", "Mark", "Hale", "M", "1980-02-03"), ("R2", "Ann", "Reed", "F", "1985-05-06"),
+            ("R3", "Olly", "Stone", "M", "1970-01-01"), ("R4", "Bea", "Wood", "F", "1990-07-08")],
+    "STH": [("R1", "Mark", "Hale", "M", "1980-02-03"), ("R2", "Cara", "Lane", "F", "1992-09-10"),
+            ("R3", "Sid", "Moss", "M", "1975-04-04"), ("R4", "Dee", "Hart", "F", "1988-08-08")],
+}
+REGIONAL_INCIDENTS = {
+    "NTH": [("I1", "2026-01-05", "abh", "R1", "R2"), ("I2", "2026-02-05", "common_assault", "R1", "R2"),
+            ("I3", "2026-03-01", "abh", "R3", "R4"), ("I4", "2026-03-09", "abh", "R3", "R4")],
+    "STH": [("I1", "2026-02-20", "abh", "R1", "R2"), ("I2", "2026-03-02", "abh", "R3", "R4"),
+            ("I3", "2026-03-12", "harassment", "R3", "R4")],
+}
+
+
+def _regional_force(code: str) -> Force:
+    force = Force()
+    for record, forename, surname, sex, born in REGIONAL_PEOPLE[code]:
+        force.person(record, forename, surname, sex, date_of_birth=born,
+                     **({"pnc_id": "2001/0012345A"} if record == "R1" else {}))
+    for incident, day, offence, suspect, victim in REGIONAL_INCIDENTS[code]:
+        force.incident(incident, day, offence, suspect, (victim,))
+    return force
+
+
+
+@pytest.fixture(scope="session")
+def two_forces() -> dict[str, Force]:
+    """A regional pair, NTH and STH, by force code (load each with ``--force CODE``): the man
+    Mark Hale (R1 in both, one PNC id) harms a woman in each; Olly Stone (NTH:R3) and Sid Moss
+    (STH:R3) each harm a woman (R4) of their own force only."""
+    return {code: _regional_force(code) for code in REGIONAL_PEOPLE}
+
+
 @pytest.fixture(scope="session")
 def force_factory() -> type[Force]:
     """The Force builder class (a fixture, so test modules need not import conftest)."""

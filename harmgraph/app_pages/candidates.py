@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from harmgraph.ui.chrome import View, audit_once, current_view, need_incidents, open_network, open_profile, show_list_notes
+from harmgraph.ui.chrome import (View, audit_once, current_view, need_incidents, open_network, open_profile,
+                                 people_in_view, show_list_notes)
 from harmgraph.ui.decide import clear_after_decision, decision_buttons, open_meeting, panel_records, show_decided_note
 from harmgraph.ui.filters import filter_candidates
 from harmgraph.ui.exports import build_export, meeting_pack
@@ -105,7 +106,7 @@ if need_incidents(view):
     which = st.segmented_control("List", list(LISTS), format_func=LISTS.get, key="candidate_list",
                                  default=PerpetratorList.OVERALL.value) or PerpetratorList.OVERALL.value
     key = view.key
-    ranked = data.perpetrators(key, which)
+    ranked = people_in_view(view, data.perpetrators(key, which), "candidate_forces")
     tables = data.tables(view.settings, view.version)
     districts = pd.Series(postcode_district(tables.persons["postcode"]).to_numpy(), index=tables.persons["person_id"])
 

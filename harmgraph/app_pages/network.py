@@ -11,7 +11,8 @@ import streamlit as st
 
 from graph.network import co_offenders, ego_network, path_steps, person_links, person_path, shared_addresses
 from harmgraph.ui import data
-from harmgraph.ui.chrome import audit, current_view, need_incidents, open_profile
+from harmgraph.force_scope import within_scope
+from harmgraph.ui.chrome import audit, current_view, need_incidents, open_profile, refuse_outside_scope
 from harmgraph.ui.format import md
 from harmgraph.ui.network_view import ROLE_COLOURS, draw, node_table
 
@@ -53,7 +54,9 @@ if need_incidents(view):
     if not typed:
         st.info("Type a name or a person id, or open the network from a profile.")
         st.stop()
-    matches = find_people(tables.persons, typed)
+    matches = find_people(within_scope(tables.persons, view.account), typed)
+    if matches.empty and typed in set(tables.persons["person_id"]):
+        refuse_outside_scope(view, typed, "network")
     if matches.empty:
         st.error(f"No person named or numbered '{md(typed)}' in the store.")
         st.stop()

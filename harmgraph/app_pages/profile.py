@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.errors import PersonNotFound
 from harmgraph.ui import data
-from harmgraph.ui.chrome import current_view, need_incidents, open_network
+from harmgraph.ui.chrome import current_view, need_incidents, open_network, refuse_outside_scope
 from harmgraph.ui.format import FLAG_LABELS, flag_chips, md
 from harmgraph.ui.timeline import timeline_figure, timeline_rows
 
@@ -21,6 +21,7 @@ if need_incidents(view):
         st.info("Choose a person on the MATAC candidates or repeat victims page, or type a person id.")
         st.stop()
     st.session_state["person_id"] = person_id
+    refuse_outside_scope(view, person_id, "profile")
     key = view.key
     try:
         evidence = data.evidence(key, person_id)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from harmgraph.ui import data
-from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_profile, show_list_notes
+from harmgraph.ui.chrome import audit_once, current_view, need_incidents, open_profile, people_in_view, show_list_notes
 from harmgraph.ui.format import flag_chips, md, provenance_line, short_flags
 from harmgraph.ui.list_table import victim_table
 from scoring.lists import PerpetratorList, VictimList, victim_scope
@@ -37,7 +37,7 @@ if need_incidents(view):
                                  "Switch on to add men, boys and victims whose sex is not recorded.")
     under_18 = st.checkbox("Children only" if all_victims else "Girls under 18 only", key="victim_under_18",
                            help="Only victims under 18 at an incident in the window, by their date of birth.")
-    ranked = data.victims(key, which, all_victims, under_18)
+    ranked = people_in_view(view, data.victims(key, which, all_victims, under_18), "victim_forces")
     top = st.columns([1, 5])[0].number_input("Show top", min_value=10, max_value=5000, value=100, step=10,
                                              key="victim_top")
     st.caption(f"{len(ranked):,} victims in the window ({victim_scope(all_victims, under_18)}). "

@@ -15,6 +15,7 @@ from harmgraph.context import provenance
 from harmgraph.ui import data
 from harmgraph.access import can
 from harmgraph.accounts import Account
+from harmgraph.force_scope import OutOfScope, check_person, chosen_forces, visible_people
 from harmgraph.ui.format import md
 from harmgraph.ui.settings import Settings
 from scoring.lists import list_note_heads, list_notes
@@ -36,6 +37,12 @@ class View:
     lookback_years: float
     role: str
     name: str = ""
+    forces: tuple[str, ...] = ()  # the forces whose people the user sees; (): every force
+
+    @property
+    def account(self) -> Account:
+        """The signed-in account (name, role, force scope), as harmgraph/force_scope.py reads it."""
+        return Account(self.name or getpass.getuser(), self.role, self.forces)
 
     @property
     def user(self) -> str:
@@ -91,13 +98,14 @@ def sidebar(settings: Settings, account: Account) -> View:
         lookback = st.number_input("Look-back window (years)", min_value=0.5, max_value=20.0,
                                    value=float(base.lookback_years), step=0.5, key="lookback_years",
                                    help=f"Config {base.version} uses {base.lookback_years:g} years.")
-        st.caption(f"Signed in as **{md(account.name)}** ({account.role})")
+        st.caption(f"Signed in as **{md(account.name)}** ({account.role})"
+                   + (f"; you see {account.scope}'s people" if account.forces else ""))
         if st.button("Sign out", key="sign_out"):
             from harmgraph.ui.auth import sign_out
 
             sign_out(settings, os.environ)
             st.rerun()
-    return View(settings, version, as_of, float(lookback), account.role, account.name)
+    return View(settings, version, as_of, float(lookback), account.role, account.name, account.forces)
 
 
 def audit(view: View, action: str, subject: str, detail: str = "", reason: str = "") -> None:
@@ -114,6 +122,33 @@ def audit_once(view: View, action: str, subject: str, detail: str = "") -> None:
     if entry not in logged:
         audit(view, action, subject, detail)
         logged.add(entry)
+
+
+def people_in_view(view: View, ranked: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The people of a list this user may see (harmgraph/force_scope.py), narrowed by a force
+    filter drawn when the store holds more than one force the user may see."""
+    account = view.account
+    choices = [code for code in data.store_forces(view.settings, view.version)
+               if not account.forces or code in account.forces]
+    chosen: list[str] = []
+    if len(choices) > 1:
+        chosen = st.multiselect("Forces", choices, key=key, placeholder="Every force" if not account.forces
+                                else f"All of {', '.join(account.forces)}",
+                                help="Only the people holding at least one record of these forces. A person "
+                                     "of two forces is under both, with every record shown.")
+    return visible_people(ranked, account, chosen_forces(account, chosen))
+
+
+def refuse_outside_scope(view: View, person_id: str, where: str) -> None:
+    """Stop the page, saying why, when ``person_id`` holds no record of the user's forces
+    (the refusal is in the access log)."""
+    persons = data.tables(view.settings, view.version).persons
+    try:
+        with view.settings.open_store() as store:
+            check_person(store, view.account, persons, person_id, where)
+    except OutOfScope as refused:
+        st.error(md(str(refused)))
+        st.stop()
 
 
 def open_profile(person_id: str) -> None:

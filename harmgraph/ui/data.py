@@ -20,6 +20,7 @@ import streamlit as st
 
 from graph.network import NetworkIndex, incident_graph, network_index
 from core.errors import HarmgraphError
+from core.forces import forces_of
 from harmgraph.context import latest_incident_date, panel_tables
 from harmgraph.ui.settings import Settings
 from scoring.catalogue import OffenceCatalogue, load_catalogue
@@ -77,6 +78,13 @@ def tables(settings: Settings, version: int) -> ScoringTables:
     """The person-level scoring tables of one store version (shared, treat as read-only)."""
     with settings.open_store() as store:
         return panel_tables(store)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def store_forces(settings: Settings, version: int) -> tuple[str, ...]:
+    """The force codes holding a record in the store, sorted (() for a store loaded without --force)."""
+    held = forces_of(tables(settings, version).persons["record_ids"])
+    return tuple(sorted({code for combination in held.unique() for code in str(combination).split(";") if code}))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -19,32 +19,6 @@ from tests.conftest import CLI_PASSWORD
 
 runner = CliRunner()
 AS_OF = ["--as-of", "2026-04-01"]
-# Each force as rows: (record id, forename, surname, sex, born) and (incident, day, offence,
-# suspect, victim). R1 is the same man in both forces (one PNC id); R3 and R4 are each force's own.
-PEOPLE = {
-    "NTH": [("R1", "Mark", "Hale", "M", "1980-02-03"), ("R2", "Ann", "Reed", "F", "1985-05-06"),
-            ("R3", "Olly", "Stone", "M", "1970-01-01"), ("R4", "Bea", "Wood", "F", "1990-07-08")],
-    "STH": [("R1", "Mark", "Hale", "M", "1980-02-03"), ("R2", "Cara", "Lane", "F", "1992-09-10"),
-            ("R3", "Sid", "Moss", "M", "1975-04-04"), ("R4", "Dee", "Hart", "F", "1988-08-08")],
-}
-INCIDENTS = {
-    "NTH": [("I1", "2026-01-05", "abh", "R1", "R2"), ("I2", "2026-02-05", "common_assault", "R1", "R2"),
-            ("I3", "2026-03-01", "abh", "R3", "R4"), ("I4", "2026-03-09", "abh", "R3", "R4")],
-    "STH": [("I1", "2026-02-20", "abh", "R1", "R2"), ("I2", "2026-03-02", "abh", "R3", "R4"),
-            ("I3", "2026-03-12", "harassment", "R3", "R4")],
-}
-
-
-def _force(force_factory, code: str):  # type: ignore[no-untyped-def]
-    force = force_factory()
-    for record, forename, surname, sex, born in PEOPLE[code]:
-        force.person(record, forename, surname, sex, date_of_birth=born,
-                     **({"pnc_id": "2001/0012345A"} if record == "R1" else {}))
-    for incident, day, offence, suspect, victim in INCIDENTS[code]:
-        force.incident(incident, day, offence, suspect, (victim,))
-    return force
-
-
 def _cli(store: Path, *args: str, user: str = "analyst", new_password: bool = False):  # type: ignore[no-untyped-def]
     env = {"HARMGRAPH_USER": user, "HARMGRAPH_PASSWORD": CLI_PASSWORD}
     if new_password:
@@ -63,13 +37,13 @@ def _rows(result) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def region(tmp_path_factory, force_factory, cli_users) -> Path:  # type: ignore[no-untyped-def]
+def region(tmp_path_factory, two_forces, cli_users) -> Path:  # type: ignore[no-untyped-def]
     """North (NTH) and South (STH) in one store; users north (NTH), south (STH), both (NTH and
     STH), added by the admin through the CLI; the session's analyst sees the region."""
     folder = tmp_path_factory.mktemp("region")
     store = cli_users(folder / "region.duckdb")
-    for code in PEOPLE:
-        result = runner.invoke(app, ["ingest", str(_force(force_factory, code).write(folder / code)), "--store", str(store),
+    for code, force in two_forces.items():
+        result = runner.invoke(app, ["ingest", str(force.write(folder / code)), "--store", str(store),
                                      "--force", code], catch_exceptions=False)
         assert result.exit_code == 0, result.output
     for name, scope in (("north", ["--force", "nth"]), ("south", ["--force", "STH"]),

@@ -1,0 +1,102 @@
+"""Per-force access in the app: a force filter on the lists of a regional store, cut to the
+user's scope, and profiles refused outside it (AppTest, real sign-in, a two-force store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from graph.embedded import EmbeddedStore
+from harmgraph.accounts import add_user
+from ingest.load import ingest_folder
+from tests.app.conftest import APP, PASSWORD, sign_in
+
+USERS = {"region": (), "north": ("NTH",), "both": ("NTH", "STH")}
+
+
+@pytest.fixture(scope="module")
+def region_store(tmp_path_factory, two_forces, catalogue) -> Path:  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("region_app")
+    path = folder / "region.duckdb"
+    with EmbeddedStore(path) as store:
+        for code, force in two_forces.items():
+            ingest_folder(force.write(folder / code), store, catalogue.keys, force=code)
+        for name, forces in USERS.items():
+            add_user(store, name, "analyst", PASSWORD, by="tests", forces=forces)
+    return path
+
+
+@pytest.fixture(scope="module")
+def people(region_store: Path) -> dict[str, str]:
+    """Person id by record id (NTH:R1 and STH:R1 are the same man)."""
+    with EmbeddedStore(region_store) as store:
+        clusters = store.clusters()
+    return dict(zip(clusters["record_id"], clusters["person_id"]))
+
+
+def _signed_in(region_store: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> AppTest:
+    import streamlit as st
+
+    monkeypatch.setenv("HARMGRAPH_STORE", str(region_store))
+    monkeypatch.delenv("HARMGRAPH_AUTH", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=60), name)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _listed(at: AppTest, key: str) -> set[str]:
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    return set(at.dataframe(key=key).value["person_id"])
+
+
+def test_the_region_picks_a_force_and_a_one_force_user_sees_only_theirs(region_store, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    man, olly, sid = people["NTH:R1"], people["NTH:R3"], people["STH:R3"]
+    at = _signed_in(region_store, monkeypatch, "region")
+    assert {man, olly, sid} <= _listed(at, "candidate_table")
+    assert at.multiselect(key="candidate_forces").options == ["NTH", "STH"]
+    at.multiselect(key="candidate_forces").set_value(["STH"]).run()
+    assert _listed(at, "candidate_table") == {man, sid}
+
+    at = _signed_in(region_store, monkeypatch, "north")
+    assert _listed(at, "candidate_table") == {man, olly}
+    assert not [m for m in at.multiselect if m.key == "candidate_forces"]  # one force: nothing to choose
+    assert "you see force NTH's people" in " ".join(c.value for c in at.sidebar.caption)
+    at.switch_page("app_pages/victims.py").run()
+    victims = at.dataframe(key="victim_table").value
+    assert set(victims["record_ids"]) == {"NTH:R2", "NTH:R4"}
+
+
+def test_a_user_of_two_forces_chooses_between_them_only(region_store, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    at = _signed_in(region_store, monkeypatch, "both")
+    at.switch_page("app_pages/victims.py").run()
+    assert at.multiselect(key="victim_forces").options == ["NTH", "STH"]
+    at.multiselect(key="victim_forces").set_value(["NTH"]).run()
+    assert set(at.dataframe(key="victim_table").value["record_ids"]) == {"NTH:R2", "NTH:R4"}
+
+
+def test_a_profile_outside_the_users_force_is_refused_and_logged(region_store, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    sid, man = people["STH:R3"], people["NTH:R1"]
+    at = _signed_in(region_store, monkeypatch, "north")
+    at.session_state["person_id"] = sid
+    at.switch_page("app_pages/profile.py").run()
+    shown = [e.value.replace("\\", "") for e in at.error]  # as written, without markdown's escapes
+    assert shown == [f"{sid} holds no record of force NTH, which is all north may see (an admin can widen it: "
+                     "'harmgraph users grant north --force CODE' or --region)"]
+    assert not at.header  # nothing of the person is drawn
+    at.text_input(key="profile_person_input").input(man).run()
+    assert not at.error and at.header[0].value == "Mark HALE"
+    at.switch_page("app_pages/network.py").run()
+    at.text_input(key="network_centre").input("Moss").run()  # his name finds no one for a North user
+    assert [e.value for e in at.error] == ["No person named or numbered 'Moss' in the store."]
+    at.text_input(key="network_centre").input(sid).run()  # nor does his id: that is refused
+    assert "holds no record of force NTH" in at.error[0].value and not at.get("network_view")
+    with EmbeddedStore(region_store) as store:
+        log = store.audit_log()
+    north = log[log["who"] == "north (analyst)"]
+    assert [(a, s, d.split()[0].rstrip(":")) for a, s, d in zip(north["action"], north["subject"], north["detail"])
+            if s in (sid, man) and a != "view_network"] == [
+        ("refused", sid, "profile"), ("view_person", man, "profile"), ("refused", sid, "network")]
