@@ -108,18 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", nargs="+", default=list(FILES), choices=list(FILES))
     parser.add_argument("--threshold", type=float, default=None,
                         help="match_threshold (default: ResolutionConfig's)")
-    parser.add_argument("--untrusted-dates", action="store_true",
-                        help="dob_rule off and dob_conflict_m 1e-3: Febrl replaces a duplicate's date of "
-                             "birth with a random one, which the default settings read as another person")
+    parser.add_argument("--replaced-values", "--untrusted-dates", dest="replaced_values",
+                        action="store_true",
+                        help="dob_rule and forename_rule off, dob_conflict_m 1e-3: Febrl replaces a "
+                             "duplicate's date of birth or forename with another, which the default "
+                             "settings read as another person")
     args = parser.parse_args(argv)
     changes: dict[str, object] = {} if args.threshold is None else {"match_threshold": args.threshold}
-    if args.untrusted_dates:
-        changes.update(dob_rule=False, dob_conflict_m=1e-3)
+    if args.replaced_values:
+        changes.update(dob_rule=False, forename_rule=False, dob_conflict_m=1e-3)
     config = ResolutionConfig(**changes)
     with tempfile.TemporaryDirectory(prefix="febrl_") as scratch:
         wheel = Path(args.wheel) if args.wheel else download_wheel(Path(scratch))
         print(f"wheel: {wheel}\nmatch_threshold: {config.match_threshold}, dob_rule: {config.dob_rule}, "
-              f"dob_conflict_m: {config.dob_conflict_m}\n")
+              f"forename_rule: {config.forename_rule}, dob_conflict_m: {config.dob_conflict_m}\n")
         rows = [evaluate(wheel, name, config) for name in args.datasets]
     table = pd.DataFrame(rows)[["dataset", "records", "true_pairs", "predicted_pairs",
                                 "correct_pairs", "precision", "recall", "f1", "seconds",

@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
     def review(
         store: StoreOption = DEFAULT_STORE,
         kind: Annotated[Optional[str], typer.Option(
-            "--kind", help="Only near_threshold, dob_conflict, pnc_conflict, ambiguous_record or "
-                           "duplicate_victim or weak_record.")] = None,
+            "--kind", help="Only near_threshold, dob_conflict, pnc_conflict, forename_conflict, "
+                           "ambiguous_record, duplicate_victim or weak_record.")] = None,
         top: Annotated[int, typer.Option("--top", min=1, help="How many items to show.")] = 20,
         fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
         decide: Annotated[Optional[str], typer.Option(

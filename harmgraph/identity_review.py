@@ -32,7 +32,8 @@ from scoring.victim_identity import PROBABLE
 
 DUPLICATE_VICTIM = "duplicate_victim"
 WEAK_RECORD = "weak_record"
-KINDS = ("near_threshold", "dob_conflict", "pnc_conflict", "ambiguous_record", DUPLICATE_VICTIM, WEAK_RECORD)
+KINDS = ("near_threshold", "dob_conflict", "pnc_conflict", "forename_conflict", "ambiguous_record",
+         DUPLICATE_VICTIM, WEAK_RECORD)
 SHOWN_COLUMNS = ["item_id", "kind", "record_l", "person_l", "record_r", "person_r", "match_weight",
                  "evidence_for", "evidence_against", "note"]
 

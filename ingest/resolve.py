@@ -416,7 +416,9 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
         backend.close()
     if not config.dob_rule:  # dates of birth untrusted: nothing for the rule to compare
         members = members.assign(dob=None)
-    reclustered = recluster(components, edges, members, cannot, config.ambiguity_margin_bits)
+    reclustered = recluster(components, edges, members, cannot, config.ambiguity_margin_bits,
+                            forename_similar=min(config.forename_jaro_winkler)
+                            if config.forename_rule else None)
     components, cut = reclustered.components, reclustered.cut
     for pair in sorted(set(cut["cut_for"]) - {"rule"}):
         say(f"cannot-link {pair}: cut the weakest links between them")
@@ -443,8 +445,9 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
 
 def _review_kind(why: pd.Series) -> np.ndarray:
     text = why.astype(str)
-    return np.where(text.str.startswith("dates of birth"), "dob_conflict",
-                    np.where(text.str.startswith("PNC"), "pnc_conflict", "ambiguous_record"))
+    return np.select([text.str.startswith("dates of birth"), text.str.startswith("PNC"),
+                      text.str.startswith("forenames")],
+                     ["dob_conflict", "pnc_conflict", "forename_conflict"], "ambiguous_record")
 
 
 def review_queue(clusters: pd.DataFrame, cut_links: pd.DataFrame, near: pd.DataFrame,

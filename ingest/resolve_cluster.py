@@ -10,13 +10,16 @@ re-clustered when it holds
   from all the others (equal, day/month swapped, or one digit out: substituted or two
   neighbours transposed), or
 * two different PNC ids, or
+* two forenames that cannot be one person's (``ingest.resolve_names``: not a typo, an
+  initial, a sound-alike or a nickname of each other; twins and brothers at one address), or
 * both records of an analyst's cannot-link.
 
 Re-clustering is greedy, strongest evidence first: must-links, then shared PNC ids, then
 splink links by match weight. A link joins two groups only if the joined group would still
-be possible (dates of birth compatible, at most one PNC id, no cannot-link inside); PNC and
-must-links skip the date-of-birth check (a shared PNC id or an analyst outranks a mistyped
-date) and must-links the PNC check. A link refused is *cut* and says why.
+be possible (dates of birth compatible, forenames compatible, at most one PNC id, no
+cannot-link inside); PNC and must-links skip the date-of-birth and forename checks (a shared
+PNC id or an analyst outranks a mistyped date or a name the table does not know) and
+must-links the PNC check. A link refused is *cut* and says why.
 
 A record with little evidence (no date of birth and no PNC id) must be close to the group it
 joins as a whole, not to one member: when its links reach groups that cannot join each other
@@ -34,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from core.keying import dob_compatible
+from ingest.resolve_names import Forenames, Name, forename_evidence
 
 METHOD_PRIORITY = {"must_link": 0, "pnc": 1, "splink": 2}
 
@@ -67,6 +71,8 @@ class _Group:
     members: list[str]
     dobs: set[str]
     pncs: set[str]
+    named: list[str]  # members with a forename, in a component the forename rule checks
+    centres: set[Name]  # names every named member could be (Forenames.centres)
 
 
 @dataclass
@@ -105,12 +111,39 @@ def conflicting_components(members: pd.DataFrame, cannot: pd.DataFrame) -> set[s
     return found
 
 
-def _greedy(records: list[str], edges: pd.DataFrame, dob: dict[str, str], pnc: dict[str, str],
-            cannot: dict[str, set[str]], isolated: set[str]) -> tuple[dict[str, str], list[tuple]]:
+@dataclass
+class _Evidence:
+    """What the rules compare, for the records of the components being re-clustered."""
+
+    dob: dict[str, str]
+    pnc: dict[str, str]
+    cannot: dict[str, set[str]]
+    forenames: Forenames
+
+
+def _first_across(left: list[str], right: list[str],
+                  related: dict[str, set[str]]) -> tuple[str, str] | None:
+    """The first pair of records, one from each group, that ``related`` pairs; None if none."""
+    if not related:
+        return None
+    small, big = (left, right) if len(left) <= len(right) else (right, left)
+    big_set = set(big)
+    for member in small:
+        hit = related.get(member, set()) & big_set
+        if hit:
+            return member, min(hit)
+    return None
+
+
+def _greedy(records: list[str], edges: pd.DataFrame, facts: _Evidence,
+            isolated: set[str]) -> tuple[dict[str, str], list[tuple]]:
     """Group ``records`` along ``edges`` (sorted strongest first) under the rules; returns the
     group of each record and the refused links (left, right, why, cannot pair or '')."""
+    dob, pnc, cannot = facts.dob, facts.pnc, facts.cannot
     parent = {r: r for r in records}
-    groups = {r: _Group([r], {dob[r]} if r in dob else set(), {pnc[r]} if r in pnc else set())
+    named = facts.forenames.name_of
+    groups = {r: _Group([r], {dob[r]} if r in dob else set(), {pnc[r]} if r in pnc else set(),
+                        [r] if r in named else [], {named[r]} if r in named else set())
               for r in records}
 
     def root(node: str) -> str:
@@ -130,23 +163,21 @@ def _greedy(records: list[str], edges: pd.DataFrame, dob: dict[str, str], pnc: d
             continue
         ga, gb = groups[a], groups[b]
         why, pair = "", ""
-        if cannot:
-            small, big = (ga, gb) if len(ga.members) <= len(gb.members) else (gb, ga)
-            big_set = set(big.members)
-            for member in small.members:
-                hit = cannot.get(member, set()) & big_set
-                if hit:
-                    other = min(hit)
-                    pair = "/".join(sorted((member, other)))
-                    why = "analyst cannot-link"
-                    break
+        unlinked = _first_across(ga.members, gb.members, cannot)
+        if unlinked:
+            pair, why = "/".join(sorted(unlinked)), "analyst cannot-link"
         if not why and method != "must_link" and ga.pncs and gb.pncs and ga.pncs != gb.pncs \
                 and len(ga.pncs | gb.pncs) > 1:
             why = f"PNC ids differ ({' / '.join(sorted(ga.pncs | gb.pncs))})"
         if not why and method == "splink":
-            clash = _dobs_compatible(ga.dobs, gb.dobs)
-            if clash:
-                why = f"dates of birth conflict ({clash[0]} / {clash[1]})"
+            dates = _dobs_compatible(ga.dobs, gb.dobs)
+            if dates:
+                why = f"dates of birth conflict ({dates[0]} / {dates[1]})"
+        centres: set[Name] | None = set()
+        if not why:  # PNC ids and must-links outrank the forename rule, as they do dates
+            centres, names = facts.forenames.join(ga.named, ga.centres, gb.named, gb.centres)
+            if names and method == "splink":
+                why = f"forenames differ ({names[0]} / {names[1]})"
         if why:
             refused.append((left, right, why, pair))
             continue
@@ -156,6 +187,8 @@ def _greedy(records: list[str], edges: pd.DataFrame, dob: dict[str, str], pnc: d
         ga.members += gb.members
         ga.dobs |= gb.dobs
         ga.pncs |= gb.pncs
+        ga.named += gb.named
+        ga.centres = centres or set()
         del groups[b]
     return {r: root(r) for r in records}, refused
 
@@ -186,12 +219,16 @@ def _ambiguous(records: list[str], group: dict[str, str], edges: pd.DataFrame,
 
 
 def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFrame,
-              cannot: pd.DataFrame, margin: float, rounds: int = 3) -> Reclustered:
+              cannot: pd.DataFrame, margin: float, rounds: int = 3,
+              forename_similar: float | None = None) -> Reclustered:
     """Apply the rules to ``components`` (record_id, component) over ``edges`` (record_id_l,
-    record_id_r, match_weight, method); ``members`` gives record_id, component, dob, pnc for
-    records of multi-record components (others cannot conflict)."""
+    record_id_r, match_weight, method); ``members`` gives record_id, component, dob, pnc (and
+    forename, surname, forename_sdx for the forename rule, on when ``forename_similar`` is
+    given) for records of multi-record components (others cannot conflict)."""
     cannot = cannot if cannot is not None else pd.DataFrame(columns=["record_id_l", "record_id_r"])
     conflicted = conflicting_components(members, cannot)
+    named, forenames = forename_evidence(members, forename_similar)
+    conflicted |= named
     empty_cut = pd.DataFrame(columns=["record_id_l", "record_id_r", "cut_for", "why"])
     if not conflicted:
         return Reclustered(components, empty_cut, stats={"components_reclustered": 0})
@@ -211,6 +248,7 @@ def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFra
     for left, right in zip(cannot["record_id_l"], cannot["record_id_r"]):
         cannot_of.setdefault(left, set()).add(right)
         cannot_of.setdefault(right, set()).add(left)
+    facts = _Evidence(dob, pnc, cannot_of, forenames)
 
     relabel: dict[str, str] = {}
     cut_rows: list[tuple] = []
@@ -222,7 +260,7 @@ def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFra
         comp_edges = edges_by_component.get(component, local_edges.iloc[:0])
         isolated: set[str] = set()
         for _ in range(rounds):
-            group, refused = _greedy(records, comp_edges, dob, pnc, cannot_of, isolated)
+            group, refused = _greedy(records, comp_edges, facts, isolated)
             doubtful = _ambiguous(records, group, comp_edges, dob, pnc, margin) if refused else []
             fresh = {row[0] for row in doubtful} - isolated
             if not fresh:

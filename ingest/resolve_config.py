@@ -154,6 +154,11 @@ class ResolutionConfig(BaseModel):
     rather than mistyped (a test set such as Febrl, a source that fills unknown dates with a
     random one): then only PNC ids and analysts' cannot-links keep records apart, and fathers and
     sons of one name at one address merge."""
+    forename_rule: bool = True
+    """The clustering refuses a person holding two forenames that are not a typo, an initial,
+    a sound-alike or a nickname of each other (``ingest.resolve_names``): twins and brothers at
+    one address, whom a shared surname, address and date of birth otherwise join. Switch off
+    for data whose forenames are replaced rather than mistyped (Febrl)."""
     dob_conflict_m: Probability | None = 1e-6
     """How often one person's two records carry dates of birth further apart than
     ``dob_max_years_apart`` (and not one keystroke or a day/month swap out). Fixed, not

@@ -97,3 +97,43 @@ def test_untrusted_dates_of_birth_let_a_replaced_date_merge() -> None:
     assert ["F3"] in _groups(_resolve(rows, ResolutionConfig(dob_conflict_m=1e-3)))  # the rule alone holds
     untrusted = ResolutionConfig(dob_rule=False, dob_conflict_m=1e-3)
     assert _groups(_resolve(rows, untrusted)) == [["F1", "F2", "F3"]]
+
+
+TWINS = [
+    ("W1", "Mark", "Thompson", "1996-01-10", "M", "AL3 8EH", "208 Green Road", None),
+    ("W2", "Mark", "THOMPSON", "1996-01-10", "M", "AL3 8EH", "208 Green Road", None),
+    ("W3", "Toby", "Thompson", "1996-01-10", "M", "AL3 8EH", "208 Green Road", None),
+    ("W4", "Toby", "Thompson", "1996-01-10", "M", "AL3 8EH", "208 Green Road", "96/123456A"),
+]
+
+
+def test_twins_with_different_forenames_are_two_people() -> None:
+    resolution = _resolve(TWINS)
+    assert _groups(resolution) == [["W1", "W2"], ["W3", "W4"]]
+    item = resolution.review[resolution.review["kind"] == "forename_conflict"].iloc[0]
+    assert item["evidence_against"].startswith("forenames differ (mark / toby)")
+    assert "dob exact" in item["evidence_for"]
+
+
+def test_without_the_forename_rule_twins_merge() -> None:
+    resolution = _resolve(TWINS, ResolutionConfig(forename_rule=False))
+    assert _groups(resolution) == [["W1", "W2", "W3", "W4"]]
+
+
+def test_an_analyst_must_link_outranks_the_forename_rule() -> None:
+    must = pd.DataFrame({"record_id_l": ["W1"], "record_id_r": ["W3"]})
+    assert _groups(_resolve(TWINS, must_link=must)) == [["W1", "W2", "W3", "W4"]]
+
+
+def test_nicknames_typos_initials_and_swapped_names_are_one_man() -> None:
+    resolution = _resolve([
+        ("N1", "William", "Hardcastle", "1971-05-02", "M", "YO1 7HH", "4 Minster Yard", None),
+        ("N2", "Bill", "Hardcastle", "1971-05-02", "M", "YO1 7HH", "4 Minster Yard", None),
+        ("N3", "Wiliam", "Hardcastle", "1971-05-02", "M", "YO1 7HH", "4 Minster Yard", None),
+        ("N4", "W", "Hardcastle", "1971-05-02", "M", "YO1 7HH", None, None),
+        ("N5", "Hardcastle", "William", "1971-05-02", "M", "YO1 7HH", "4 Minster Yard", None),
+        ("N6", "Iwlliam", "Hardcastle", "1971-05-02", "M", "YO1 7HH", "4 Minster Yard", None),
+        # his brother, born the same day: another man
+        ("N7", "Graham", "Hardcastle", "1971-05-02", "M", "YO1 7HH", "4 Minster Yard", None),
+    ])
+    assert _groups(resolution) == [["N1", "N2", "N3", "N4", "N5", "N6"], ["N7"]]
