@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -13,6 +14,7 @@ import typer
 
 from graph.decisions import MATAC_DECISION_COLUMNS, TACTICS
 from harmgraph.context import build_context
+from harmgraph.force_scope import agenda_in_scope, check_person, cohort_in_scope, rows_in_scope
 from harmgraph.cli_common import (AsOfOption, CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, as_date,
                                   console, export_reason, open_store, out, sign_in)
 
@@ -43,11 +45,15 @@ def _show(frame: pd.DataFrame, fmt: TableFormat, title: str) -> None:
         out.print(frame_table(frame, title))
 
 
-def _as_chair(store: str, chair: str, write: Callable[[Any, str], T]) -> T:
-    """Open the store, sign the chair in and run ``write(store, who)``."""
+def _as_chair(store: str, chair: str, write: Callable[[Any, str], T], person_id: str | None = None) -> T:
+    """Open the store, sign the chair in and run ``write(store, who)`` (about ``person_id``,
+    who must be one of the chair's forces' people)."""
     with open_store(store) as graph_store:
         # Only a MATAC chair writes the panel's record, here as in the app (harmgraph/access.py).
         account = sign_in(graph_store, "record_matac_decision", name=chair)
+        if person_id is not None:
+            check_person(graph_store, account, graph_store.scoring_tables().persons,
+                         graph_store.current_person_id(person_id), "matac action")
         return write(graph_store, account.label)
 
 
@@ -79,6 +85,8 @@ def register(app: typer.Typer) -> None:
         with open_store(store) as graph_store:
             account = sign_in(graph_store, "record_matac_decision", name=chair)
             context = build_context(graph_store, None, config, catalogue)
+            check_person(graph_store, account, context.tables.persons, graph_store.current_person_id(person_id),
+                         "matac record")
             recorded = record_decision(graph_store, context, person_id, decision, reason,
                                        meeting.date(), account.label)
         rank = recorded.rank if recorded.rank is not None else "not ranked"
@@ -95,7 +103,7 @@ def register(app: typer.Typer) -> None:
         """List every decision (oldest first); the latest per person is the current one."""
         with open_store(store) as graph_store:
             who = sign_in(graph_store, "view_list")
-            decisions = graph_store.matac_decisions_now()
+            decisions = rows_in_scope(graph_store.matac_decisions_now(), who, graph_store.scoring_tables().persons)
             if person_id is not None:  # an id since merged into another shows the survivor's
                 person_id = graph_store.current_person_id(person_id)
             graph_store.record_audit(who.label, "list", "matac:history", person_id or "everyone")
@@ -122,8 +130,9 @@ def register(app: typer.Typer) -> None:
         with open_store(store) as graph_store:
             who = sign_in(graph_store, "view_list")
             context = build_context(graph_store, as_of.date() if as_of else None, config, catalogue)
-            report = cohort_report(graph_store.matac_decisions_now(), context, top,
-                                   since_meeting.date() if since_meeting else None)
+            report = cohort_in_scope(cohort_report(graph_store.matac_decisions_now(), context, top,
+                                                   since_meeting.date() if since_meeting else None),
+                                     who, context.tables.persons)
             graph_store.record_audit(who.label, "list", "matac:cohort",
                                      f"as of {report.as_of} since {report.since_meeting} top {report.top}")
         since = f"{report.since_meeting:%Y-%m-%d}" if report.since_meeting else "no earlier meeting"
@@ -173,7 +182,8 @@ def register(app: typer.Typer) -> None:
         from harmgraph.matac import record_action
 
         recorded = _as_chair(store, chair, lambda graph_store, who: record_action(
-            graph_store, person_id, meeting_date.date(), tactic, owner, as_date(due), who, as_date(review), note))
+            graph_store, person_id, meeting_date.date(), tactic, owner, as_date(due), who, as_date(review), note),
+            person_id)
         console.print(f"recorded action {recorded.action_id}: {TACTICS[recorded.tactic]} for {recorded.person_id}, "
                       f"owned by {recorded.owner_agency}, {recorded.status}")
 
@@ -192,6 +202,8 @@ def register(app: typer.Typer) -> None:
 
         with open_store(store) as graph_store:
             account = sign_in(graph_store, "refer_to_matac")
+            check_person(graph_store, account, graph_store.scoring_tables().persons,
+                         graph_store.current_person_id(person_id), "matac refer")
             recorded = record_referral(graph_store, person_id, agency, reason, account.label, as_date(meeting_date))
         console.print(f"recorded the referral of {recorded.person_id} by {recorded.agency}"
                       + (f" for the {recorded.meeting_date:%Y-%m-%d} meeting" if recorded.meeting_date else "")
@@ -230,8 +242,10 @@ def register(app: typer.Typer) -> None:
         with open_store(store) as graph_store:
             who = sign_in(graph_store, "view_list")
             context = build_context(graph_store, as_date(as_of), config, catalogue)
-            agenda_ = meeting_agenda(graph_store.matac_decisions_now(), graph_store.matac_actions(), context,
-                                     meeting_date.date(), top, referrals=graph_store.matac_referrals_now())
+            agenda_ = agenda_in_scope(meeting_agenda(graph_store.matac_decisions_now(), graph_store.matac_actions(),
+                                                     context, meeting_date.date(), top,
+                                                     referrals=graph_store.matac_referrals_now()),
+                                      who, context.tables.persons)
             graph_store.record_audit(who.label, "list", "matac:agenda",
                                      f"meeting {meeting_date:%Y-%m-%d} as of {context.as_of}")
         sections = {"new": agenda_.report.new, "referred": agenda_.referred, "deferred": agenda_.report.deferred,
@@ -272,7 +286,7 @@ def register(app: typer.Typer) -> None:
             who = sign_in(graph_store, "export")
             context = build_context(graph_store, as_date(as_of), config, catalogue)
             text = panel_export(graph_store, context, what, who.label, why, decision,
-                                as_date(since), as_date(until))
+                                as_date(since), as_date(until), viewer=who)
         output.write_text("\ufeff" + text, encoding="utf-8", newline="")
         console.print(f"wrote {output}")
 
@@ -304,9 +318,10 @@ def register_pack(matac: typer.Typer) -> None:
 
         why = export_reason(reason, output)
         with open_store(store) as graph_store:
+            who = sign_in(graph_store, "export")
             request = PackRequest(top=top, which=PerpetratorList(which.value),
                                   meeting=meeting_date.date() if meeting_date else datetime.now().date(),
-                                  who=sign_in(graph_store, "export").label, reason=why)
+                                  who=who.label, reason=why, viewer=who)
             context = build_context(graph_store, as_date(as_of), config, catalogue)
             built = build_pack(graph_store, context, request)
         output.write_bytes(built.pdf)
@@ -333,6 +348,8 @@ def register_outcomes(matac: typer.Typer) -> None:
             who = sign_in(graph_store, "view_list")
             context = build_context(graph_store, None, config, catalogue)
             report = outcome_comparison(graph_store.matac_decisions_now(), context, months, matches)
+            # The people are cut to the user's forces; the summary's means stay the panel's (no one is named).
+            report = replace(report, people=rows_in_scope(report.people, who, context.tables.persons))
             graph_store.record_audit(who.label, "list", "matac:outcomes", f"{months} months, {matches} matches")
         console.print(report.note)
         if fmt is TableFormat.csv:

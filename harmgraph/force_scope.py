@@ -14,6 +14,7 @@ panel's decision rest on all of it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pandas as pd
 
@@ -21,6 +22,7 @@ from core.errors import HarmgraphError
 from core.forces import force_code, forces_of, holds_force
 from graph.store import GraphStore
 from harmgraph.accounts import Account
+from scoring.matac import Agenda, CohortReport
 
 
 class OutOfScope(HarmgraphError):
@@ -136,3 +138,38 @@ def visible_people(frame: pd.DataFrame, account: Account | None, chosen: Iterabl
     """The people of ``frame`` a list shows: inside ``account``'s scope, then holding a record
     of one of the ``chosen`` forces (already checked by :func:`check_forces`); ranks are kept."""
     return of_forces(within_scope(frame, account), chosen)
+
+
+def rows_in_scope(frame: pd.DataFrame, account: Account | None, persons: pd.DataFrame,
+                  column: str = "person_id") -> pd.DataFrame:
+    """The rows of a frame about people (``column`` holds a person id: decisions, actions,
+    referrals, an agenda section) whose person ``account`` may see; ``persons`` is the store's
+    persons table (person_id, record_ids).
+
+    >>> persons = pd.DataFrame({"person_id": ["P-1", "P-2"], "record_ids": ["NBR:R1", "CLE:R2"]})
+    >>> decisions = pd.DataFrame({"person_id": ["P-2", "P-1", "P-9"], "decision": ["adopt", "defer", "adopt"]})
+    >>> rows_in_scope(decisions, Account("ana", "chair", ("NBR",)), persons)["decision"].tolist()
+    ['defer']
+    """
+    if account is None or not account.forces or column not in frame:
+        return frame
+    visible = within_scope(persons[["person_id", "record_ids"]], account)["person_id"]
+    return frame[frame[column].isin(visible)]
+
+
+def cohort_in_scope(report: CohortReport, account: Account | None, persons: pd.DataFrame) -> CohortReport:
+    """A MATAC cohort report (cohort, new candidates, deferrals) with only the people
+    ``account`` may see."""
+    return replace(report, cohort=rows_in_scope(report.cohort, account, persons),
+                   new=rows_in_scope(report.new, account, persons),
+                   deferred=rows_in_scope(report.deferred, account, persons))
+
+
+def agenda_in_scope(agenda: Agenda, account: Account | None, persons: pd.DataFrame) -> Agenda:
+    """A MATAC agenda with only the people ``account`` may see in each section."""
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return rows_in_scope(frame, account, persons)
+
+    return replace(agenda, report=cohort_in_scope(agenda.report, account, persons), actions_due=keep(agenda.actions_due),
+                   discharge=keep(agenda.discharge), reviews=keep(agenda.reviews), referred=keep(agenda.referred))

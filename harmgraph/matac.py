@@ -14,6 +14,8 @@ import pandas as pd
 from graph.decisions import (InvalidDecision, MatacAction, MatacDecision, MatacMeeting, MatacReferral, agencies_text,
                              check_decision, new_action_id)
 from graph.store import GraphStore
+from harmgraph.accounts import Account
+from harmgraph.force_scope import rows_in_scope
 from harmgraph.context import latest_incident_date
 from core.errors import PersonNotFound
 from scoring.lists import PerpetratorList, rank_perpetrators
@@ -123,10 +125,12 @@ EXPORTS = ("cohort", "decisions", "actions")
 
 
 def panel_export(store: GraphStore, context: ScoringContext, what: str, who: str, reason: str,
-                 decision: str | None = None, since: date | None = None, until: date | None = None) -> str:
+                 decision: str | None = None, since: date | None = None, until: date | None = None,
+                 viewer: Account | None = None) -> str:
     """Excel-safe CSV of the cohort, the decision history or the actions, filtered by decision
-    kind and meeting dates; every row carries the exporter, the time and the filters, and the
-    export is written to the access log with the reason given.
+    kind and meeting dates, and to the people ``viewer`` may see (harmgraph/force_scope.py);
+    every row carries the exporter, the time and the filters, and the export is written to the
+    access log with the reason given.
     """
     from harmgraph.export import to_csv
     from scoring.matac import cohort_report, current_actions
@@ -147,6 +151,8 @@ def panel_export(store: GraphStore, context: ScoringContext, what: str, who: str
     else:
         frame = current_actions(store.matac_actions())
         meetings = pd.to_datetime(frame["meeting_date"]) if len(frame) else pd.Series(dtype="datetime64[us]")
+    frame = rows_in_scope(frame, viewer, context.tables.persons)
+    meetings = meetings.loc[frame.index]
     keep = pd.Series(True, index=frame.index)
     if since is not None:
         keep &= meetings >= pd.Timestamp(since)

@@ -27,6 +27,8 @@ from reportlab.platypus import KeepInFrame, PageBreak, Paragraph, SimpleDocTempl
 
 from graph.decisions import TACTICS
 from graph.store import GraphStore
+from harmgraph.accounts import Account
+from harmgraph.force_scope import agenda_in_scope, visible_people
 from scoring.context import ScoringContext
 from scoring.explain import Evidence, explain_person
 from scoring.lists import PerpetratorList, list_notes, rank_perpetrators, rank_victims
@@ -142,6 +144,8 @@ class PackRequest:
     who: str
     reason: str
     person_ids: tuple[str, ...] | None = None
+    # Who the pack is for: a user of some forces gets only their people (harmgraph/force_scope.py).
+    viewer: Account | None = None
 
 
 @dataclass(frozen=True)
@@ -400,21 +404,24 @@ def build_pack(store: GraphStore, context: ScoringContext, request: PackRequest)
     """Render the pack for the top ``request.top`` of ``request.which`` and log it (ids only)."""
     if not request.reason or not request.reason.strip():
         raise ValueError("a meeting pack needs a reason (it is printed on the cover and logged)")
-    ranked = rank_perpetrators(context, request.which)
+    whole = rank_perpetrators(context, request.which)
+    ranked = visible_people(whole, request.viewer)
     if request.person_ids is None:
-        candidates = ranked[ranked["rank"] <= request.top].reset_index(drop=True)
+        candidates = ranked.head(request.top).reset_index(drop=True)
     else:
-        wanted = list(dict.fromkeys(request.person_ids))[:request.top]
+        shown = set(ranked["person_id"])
+        wanted = [person for person in dict.fromkeys(request.person_ids) if person in shown][:request.top]
         candidates = ranked.set_index("person_id").loc[wanted].reset_index()
-    overall = ranked if request.which is PerpetratorList.OVERALL else rank_perpetrators(context)
+    overall = whole if request.which is PerpetratorList.OVERALL else rank_perpetrators(context)
     victims = rank_victims(context)  # once: each page's "also a victim" line reads it
     panel = PanelRecords(store.matac_decisions_now(), store.matac_actions(), store.matac_referrals_now())
 
     def ranker(day: date) -> pd.DataFrame:  # the agenda's list as of the as-of date is the one just ranked
         return overall if day == context.as_of else rank_perpetrators(replace(context, as_of=day))
 
-    agenda = meeting_agenda(panel.decisions, panel.actions, context, request.meeting, request.top, ranker=ranker,
-                            referrals=panel.referrals)
+    agenda = agenda_in_scope(meeting_agenda(panel.decisions, panel.actions, context, request.meeting, request.top,
+                                            ranker=ranker, referrals=panel.referrals),
+                             request.viewer, context.tables.persons)
     generated = datetime.now(timezone.utc).replace(tzinfo=None)
     story: list = [_one_page(_cover(request, context, candidates, generated)), PageBreak(),
                    _one_page(_agenda_page(agenda))]

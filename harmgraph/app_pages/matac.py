@@ -17,6 +17,7 @@ from harmgraph.ui import data
 from harmgraph.ui.chrome import View, current_view, need_incidents
 from harmgraph.ui.decide import (clear_after_decision, decision_buttons, decision_context, latest_meeting,
                                  panel_records, show_decided_note)
+from harmgraph.force_scope import agenda_in_scope, check_person, rows_in_scope, visible_people
 from harmgraph.ui.exports import meeting_pack
 from harmgraph.ui.format import md, show_table
 from harmgraph.ui.list_table import day, text
@@ -34,10 +35,14 @@ def cached_ranker(view: View):  # type: ignore[no-untyped-def]
                                          "overall")
 
 
-def _run_recorded(view: View, write, success: str) -> None:  # type: ignore[no-untyped-def]
-    """Run one store write, ``write(store)``; show its sentence, or the refusal."""
+def _run_recorded(view: View, write, success: str, person_id: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Run one store write, ``write(store)``, about ``person_id`` (one of the user's forces'
+    people, else refused and logged); show its sentence, or the refusal."""
     try:
         with view.settings.open_store() as store:
+            if person_id is not None:
+                check_person(store, view.account, data.tables(view.settings, view.version).persons,
+                             store.current_person_id(person_id.strip()), "matac")
             recorded = write(store)
     except HarmgraphError as exc:
         st.error(str(exc))
@@ -82,7 +87,7 @@ def decision_form(view: View) -> None:
     _run_recorded(view, lambda store: record_decision(store, context, person_id.strip(), str(decision), reason,
                                                       meeting, view.user),
                   "Recorded {r.decision} for {r.person_id} at the {r.meeting_date:%Y-%m-%d} meeting: "
-                  "score {r.score:g}, rank {r.rank} as of {r.as_of:%Y-%m-%d}.")
+                  "score {r.score:g}, rank {r.rank} as of {r.as_of:%Y-%m-%d}.", person_id)
 
 
 def referral_form(view: View) -> None:
@@ -99,7 +104,7 @@ def referral_form(view: View) -> None:
     if submitted:
         _run_recorded(view, lambda store: record_referral(store, person_id, agency, reason, view.user, meeting),
                       "Recorded the referral of {r.person_id} by {r.agency}; it is on the agenda until the panel "
-                      "decides.")
+                      "decides.", person_id)
 
 
 def action_form(view: View) -> None:
@@ -117,7 +122,7 @@ def action_form(view: View) -> None:
     if submitted:
         _run_recorded(view, lambda store: record_action(store, person_id, meeting, str(tactic), owner, due,
                                                         view.user, review, note),
-                      "Recorded action {r.action_id} for {r.person_id}, owned by {r.owner_agency}.")
+                      "Recorded action {r.action_id} for {r.person_id}, owned by {r.owner_agency}.", person_id)
 
 
 def action_update_form(view: View, actions: pd.DataFrame) -> None:
@@ -202,8 +207,8 @@ def exports(view: View, context, top: int, meeting: date) -> None:  # type: igno
         st.caption(f"The {view.role} role may not export panel records.")
         return
     reason = st.text_input("Reason for the export (recorded in the access log)", key="panel_export_reason").strip()
-    ranked = data.perpetrators(view.key, "overall")
-    candidates = ranked.loc[ranked["rank"] <= top, "person_id"].astype(str).tolist()
+    ranked = visible_people(data.perpetrators(view.key, "overall"), view.account)
+    candidates = ranked["person_id"].head(top).astype(str).tolist()
     st.download_button(f"Meeting pack (PDF): cover, agenda and the top {len(candidates)}",
                        partial(meeting_pack, view, "overall", candidates, meeting, reason),
                        file_name=f"matac-pack_{meeting:%Y-%m-%d}_as-of-{view.as_of}.pdf", mime="application/pdf",
@@ -212,7 +217,8 @@ def exports(view: View, context, top: int, meeting: date) -> None:  # type: igno
     for column, what in zip(columns, EXPORTS):
         def build(what: str = what) -> bytes:
             with view.settings.open_store() as store:
-                return ("\ufeff" + panel_export(store, context, what, view.user, reason)).encode("utf-8")
+                return ("\ufeff" + panel_export(store, context, what, view.user, reason,
+                                                 viewer=view.account)).encode("utf-8")
         column.download_button(f"{what.capitalize()} (CSV)", build, file_name=f"matac-{what}_as-of-{view.as_of}.csv",
                                mime="text/csv", on_click="ignore", disabled=not reason, key=f"panel_export_{what}",
                                icon=":material/download:")
@@ -234,7 +240,7 @@ if need_incidents(view):
         with st.expander("Record an action", expanded=False):
             action_form(view)
         with st.expander("Update an action", expanded=False):
-            action_update_form(view, actions)
+            action_update_form(view, rows_in_scope(actions, view.account, data.tables(view.settings, view.version).persons))
     else:
         st.info(f"Only the MATAC chair records decisions; as {view.role} you see the agenda, the history and "
                 "the cohort read-only" + (", and may record a partner agency's referral." if view.can("refer_to_matac")
@@ -254,8 +260,10 @@ if need_incidents(view):
                                     max(date.today(), view.as_of), key="matac_next", format="YYYY-MM-DD",
                                     help="The meeting the agenda is for: decisions taken from it are dated by it, "
                                          "and actions due or for review by this day are listed.")
-    agenda = meeting_agenda(decisions, actions, context, next_meeting, top, ranker=cached_ranker(view),
-                            referrals=referrals)
+    persons = data.tables(view.settings, view.version).persons
+    # The panel's record is worked out whole; a user of some forces is shown their people only.
+    agenda = agenda_in_scope(meeting_agenda(decisions, actions, context, next_meeting, top, ranker=cached_ranker(view),
+                                            referrals=referrals), view.account, persons)
     report = agenda.report
 
     st.subheader(f"Agenda for {next_meeting:%Y-%m-%d}")
@@ -296,9 +304,9 @@ if need_incidents(view):
 
     st.subheader("Decision history")
     st.caption("Append-only: a change of mind is a new row; the latest row per person is the current decision.")
-    show_table(decisions[MATAC_DECISION_COLUMNS].iloc[::-1], key="history")
+    show_table(rows_in_scope(decisions, view.account, persons)[MATAC_DECISION_COLUMNS].iloc[::-1], key="history")
     st.subheader("Actions")
-    show_table(current_actions(actions), key="actions")
+    show_table(rows_in_scope(current_actions(actions), view.account, persons), key="actions")
     st.subheader("Meetings")
     show_table(meetings, key="meetings")
 

@@ -46,6 +46,6 @@ def meeting_pack(view: View, which: str, person_ids: list[str], meeting: date, r
     if not view.can("export"):
         raise PermissionError(f"the {view.role} role may not export a meeting pack")
     request = PackRequest(top=len(person_ids), which=PerpetratorList(which), meeting=meeting, who=view.user,
-                          reason=reason, person_ids=tuple(person_ids))
+                          reason=reason, person_ids=tuple(person_ids), viewer=view.account)
     with view.settings.open_store() as store:
         return build_pack(store, data.context(view.key), request).pdf

@@ -164,3 +164,35 @@ def test_a_user_of_one_force_sees_no_one_in_a_store_loaded_without_force(store) 
     with pytest.raises(OutOfScope):
         check_forces(store, Account("ana", "analyst", ("NTH",)), ["STH"], "perpetrators:overall")
     assert store.audit_log()["action"].tolist() == ["refused"]
+
+
+def test_the_panels_lists_and_pack_hold_the_users_people_and_a_chair_decides_on_them_only(region: Path, people,  # type: ignore[no-untyped-def]
+                                                                                           tmp_path: Path) -> None:
+    olly, sid = people["NTH:R3"], people["STH:R3"]
+    added = _cli(region, "users", "add", "north-chair", "--role", "matac_chair", "--force", "NTH", user="admin",
+                 new_password=True)
+    assert added.exit_code == 0, added.output
+
+    def decide(person: str, chair: str):  # type: ignore[no-untyped-def]
+        return _cli(region, "matac", "record", person, "--decision", "adopt", "--reason", "serial", "--meeting",
+                    "2026-03-20", "--chair", chair, user=chair)
+
+    refused = decide(sid, "north-chair")
+    assert refused.exit_code == 1 and f"{sid} holds no record of force NTH" in _said(refused)
+    assert decide(olly, "north-chair").exit_code == 0 and decide(sid, "matac_chair").exit_code == 0
+    assert {row["person_id"] for row in _rows(_cli(region, "matac", "history", "--format", "csv"))} == {olly, sid}
+    assert {row["person_id"] for row in _rows(_cli(region, "matac", "history", "--format", "csv",
+                                                   user="north"))} == {olly}
+    cohort = _rows(_cli(region, "matac", "cohort", *AS_OF, "--format", "csv", user="north"))
+    assert {row["person_id"] for row in cohort if row["section"] == "cohort"} == {olly}
+    exported = tmp_path / "cohort.csv"
+    assert _cli(region, "matac", "export", "cohort", "-o", str(exported), "--reason", "t", *AS_OF,
+                user="north").exit_code == 0
+    assert [row["person_id"] for row in csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig")))] == [olly]
+    pack = _cli(region, "matac", "pack", "-o", str(tmp_path / "pack.pdf"), "--reason", "t", *AS_OF, user="north")
+    assert pack.exit_code == 0 and "2 candidates, 4 pages" in _said(pack)
+    with EmbeddedStore(region) as store:
+        log = store.audit_log()
+    packed = log[(log["who"] == "north (analyst)") & (log["subject"] == "matac:pack:overall")]["detail"].iloc[-1]
+    assert olly in packed and sid not in packed
+    assert (log["action"].eq("refused") & log["subject"].eq(sid) & log["who"].eq("north-chair (matac_chair)")).any()
