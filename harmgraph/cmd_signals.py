@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
     def dvds(person_id: str, store: StoreOption = DEFAULT_STORE, as_of: AsOfOption = None,
              reason: Annotated[str, typer.Option(help="Why the history is looked up (logged).")] = "") -> None:
         """List a person's domestic abuse history against partners and ex-partners (Clare's Law)."""
+        from harmgraph.force_scope import check_person
         from scoring.signals.dvds import dvds_history, dvds_summary
 
         with open_store(store) as graph_store:
@@ -30,6 +31,7 @@ def register(app: typer.Typer) -> None:
                 from core.errors import PersonNotFound
 
                 raise PersonNotFound(person_id)
+            check_person(graph_store, who, context.tables.persons, person_id, "dvds")
             history = dvds_history(context, person_id, context.config.signals)
             summary = dvds_summary(context, person_id, context.config.signals)
             graph_store.record_audit(who.label, "dvds_check", person_id, f"DVDS history as of {context.as_of}",

@@ -129,11 +129,14 @@ def test_explain_refuses_a_person_with_no_record_of_the_users_force(region: Path
     assert shown.exit_code == 0, shown.output
     assert "NTH:I1" in shown.stdout and "STH:I1" in shown.stdout  # both forces' incidents: he is one person
     assert _cli(region, "explain", olly, *AS_OF, user="north").exit_code == 0
+    dvds = _cli(region, "dvds", olly, "--reason", "a disclosure request", user="south")
+    assert dvds.exit_code == 1 and "holds no record of force STH" in _said(dvds)
     with EmbeddedStore(region) as store:
         log = store.audit_log()
     mine = log[log["who"] == "south (analyst)"]
     assert {("refused", olly, "explain: outside the user's force STH"),
-            ("refused", olly, "identity history: outside the user's force STH")} <= set(
+            ("refused", olly, "identity history: outside the user's force STH"),
+            ("refused", olly, "dvds: outside the user's force STH")} <= set(
         zip(mine["action"], mine["subject"], mine["detail"]))
     assert ((mine["action"] == "view_person") & (mine["subject"] == olly)).sum() == 0
     assert ((mine["action"] == "view_person") & (mine["subject"] == man)).sum() == 1
