@@ -5,9 +5,20 @@ from __future__ import annotations
 import streamlit as st
 
 from harmgraph.access import ROLES
-from harmgraph.accounts import AccountError, add_user, set_active, user_listing
+from core.errors import HarmgraphError
+from harmgraph.accounts import add_user, grant_forces, set_active, user_listing
 from harmgraph.ui.chrome import current_view
 from harmgraph.ui.format import human_headers, md
+
+FORCES_LABEL = "Forces seen (codes separated by ;, blank: every force)"
+FORCES_HELP = ("In a regional store: the user sees only the people holding a record of these forces "
+               "(docs/access.md, force scope).")
+
+
+def force_codes(text: str) -> tuple[str, ...]:
+    """The force codes typed in a box, e.g. 'NBR; CLE' (checked when the user is saved)."""
+    return tuple(code.strip() for code in text.split(";") if code.strip())
+
 
 view = current_view()
 st.title("Users")
@@ -35,15 +46,16 @@ with st.form("add_user"):
     role = st.selectbox("Role", ROLES, key="new_user_role")
     password = st.text_input("First password (blank: single sign-on only)", type="password",
                              key="new_user_password")
+    forces = st.text_input(FORCES_LABEL, key="new_user_forces", help=FORCES_HELP)
     added = st.form_submit_button("Add user", key="add_user_submit")
 if added:
     try:
         with view.settings.open_store() as store:
-            add_user(store, name, str(role), password or None, view.user)
+            add_user(store, name, str(role), password or None, view.user, forces=force_codes(forces))
         st.session_state["add_user_done"] = f"Added {md(name.strip())} as {role}."
         st.rerun()
-    except AccountError as exc:
-        st.error(str(exc))
+    except HarmgraphError as exc:
+        st.error(md(str(exc)))
 
 st.subheader("Disable or re-enable")
 if len(listing):
@@ -57,3 +69,16 @@ if len(listing):
             with view.settings.open_store() as store:
                 set_active(store, str(chosen), not active, view.user)
             st.rerun()
+
+st.subheader("Forces seen")
+if len(listing):
+    left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
+    scoped = left.selectbox("User", listing["name"], key="scope_user")
+    codes = middle.text_input(FORCES_LABEL, key="scope_forces", help=FORCES_HELP)
+    if right.button("Set", key="scope_submit") and scoped:
+        try:
+            with view.settings.open_store() as store:
+                account = grant_forces(store, str(scoped), force_codes(codes), view.user)
+            st.success(f"{md(account.name)} now sees {account.scope}.")
+        except HarmgraphError as exc:
+            st.error(md(str(exc)))

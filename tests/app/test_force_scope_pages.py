@@ -25,6 +25,7 @@ def region_store(tmp_path_factory, two_forces, catalogue) -> Path:  # type: igno
             ingest_folder(force.write(folder / code), store, catalogue.keys, force=code)
         for name, forces in USERS.items():
             add_user(store, name, "analyst", PASSWORD, by="tests", forces=forces)
+        add_user(store, "keeper", "admin", PASSWORD, by="tests")
     return path
 
 
@@ -100,3 +101,24 @@ def test_a_profile_outside_the_users_force_is_refused_and_logged(region_store, p
     assert [(a, s, d.split()[0].rstrip(":")) for a, s, d in zip(north["action"], north["subject"], north["detail"])
             if s in (sid, man) and a != "view_network"] == [
         ("refused", sid, "profile"), ("view_person", man, "profile"), ("refused", sid, "network")]
+
+
+def test_an_admin_gives_a_user_forces_and_the_region_in_the_app(region_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    at = _signed_in(region_store, monkeypatch, "keeper")
+    at.switch_page("app_pages/users.py").run()
+    at.text_input(key="new_user_name").input("east")
+    at.text_input(key="new_user_password").input(PASSWORD)
+    at.text_input(key="new_user_forces").input("sth; NTH")
+    at.button(key="add_user_submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    listing = at.dataframe[0].value.set_index("name")
+    assert listing.at["east", "forces"] == "NTH;STH" and listing.at["region", "forces"] == "all"
+    at.selectbox(key="scope_user").select("east")
+    at.text_input(key="scope_forces").input("N:1")
+    at.button(key="scope_submit").click().run()
+    assert "force code 'N:1' must be 2 to 8 letters or digits" in at.error[0].value.replace("\\", "")
+    at.text_input(key="scope_forces").input("")
+    at.button(key="scope_submit").click().run()
+    assert at.success[-1].value == "east now sees every force."
+    with EmbeddedStore(region_store) as store:
+        assert store.user("east")["forces"] is None
