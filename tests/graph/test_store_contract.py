@@ -339,7 +339,7 @@ def test_sync_keeps_the_audit_chain_and_users(store, neo4j_store) -> None:
 
     store.record_audit("analyst", "export", HOSTILE[2], reason="MATAC")
     store.record_audit("chair", "view_person", "P-1")
-    store.put_user("ana", "analyst", "$argon2id$h", True, stamp(2025, 1, 2))
+    store.put_user("ana", "analyst", "$argon2id$h", True, stamp(2025, 1, 2), forces="NTH")
     _sync_audit_log(store.audit_log(), neo4j_store)
     _sync_users(store, neo4j_store)
     assert_same(neo4j_store.audit_log(), store.audit_log())  # an empty target: the same chain
@@ -348,7 +348,7 @@ def test_sync_keeps_the_audit_chain_and_users(store, neo4j_store) -> None:
     _sync_audit_log(store.audit_log(), neo4j_store)  # re-anchored after the target's own entry
     log = neo4j_store.audit_log()
     assert log["who"].tolist() == ["analyst", "chair", "neo", "later"] and verify(log).ok
-    assert neo4j_store.user("ana")["password_hash"] == "$argon2id$h"
+    assert neo4j_store.user("ana")["password_hash"] == "$argon2id$h" and neo4j_store.user("ana")["forces"] == "NTH"
 
 
 # --- atomicity and hostile input -------------------------------------------------------------
