@@ -219,7 +219,7 @@ def _serial_history(context: ScoringContext, prepared: Prepared) -> pd.DataFrame
     # PDP is tested for everyone: a potential PDP with no incident in the window is on no other
     # list, so this one shows them whatever their number of victims.
     absent = pd.Index(history.index[history["window_incidents"] == 0], name="person")
-    found = potential_pdp(prepared, absent)["pdp"]
+    found = potential_pdp(prepared, absent, reasons="pdp")["pdp"]
     keep |= history.index.isin(found.index[found.to_numpy(dtype=bool)])
     return history[keep].reset_index()
 

@@ -39,15 +39,16 @@ def _at_liberty(this: pd.DataFrame, below: pd.DataFrame) -> pd.Series | str:
                               + " of them at liberty)", ""), index=this.index)
 
 
-def _component_phrases(this: pd.DataFrame, below: pd.DataFrame) -> dict[str, pd.Series]:
-    """The measure behind each component, this row against the one below."""
-    return {
-        "recency": "last incident " + _versus(this["days_since_last"], below["days_since_last"]) + " days ago"
-                   + _at_liberty(this, below),
-        "frequency": _versus(this["incidents"], below["incidents"]) + " incidents",
-        "gravity": _versus(this["harm"], below["harm"], 1) + " harm days",
-        "victims": _versus(this["victims"], below["victims"]) + " victims",
-    }
+def _component_phrase(component: str, this: pd.DataFrame, below: pd.DataFrame) -> pd.Series:
+    """The measure behind ``component``, this row against the one below."""
+    if component == "recency":
+        return ("last incident " + _versus(this["days_since_last"], below["days_since_last"]) + " days ago"
+                + _at_liberty(this, below))
+    if component == "frequency":
+        return _versus(this["incidents"], below["incidents"]) + " incidents"
+    if component == "gravity":
+        return _versus(this["harm"], below["harm"], 1) + " harm days"
+    return _versus(this["victims"], below["victims"]) + " victims"
 
 
 def _by_score(this: pd.DataFrame, below: pd.DataFrame, config: ScoringConfig) -> pd.Series:
@@ -56,10 +57,13 @@ def _by_score(this: pd.DataFrame, below: pd.DataFrame, config: ScoringConfig) ->
     gains = np.column_stack([weights[c] * (this[f"{c}_points"].to_numpy(dtype="float64")
                                            - below[f"{c}_points"].to_numpy(dtype="float64")) for c in RFGV])
     most = gains.argmax(axis=1) if len(gains) else np.zeros(0, dtype=np.int64)
-    phrases = _component_phrases(this, below)
-    named = pd.Series(np.select([most == i for i in range(len(RFGV))],
-                                [RFGV[i] + ": " + phrases[RFGV[i]] for i in range(len(RFGV))], default=""),
-                      index=this.index)
+    # Each row names one component: its phrase is worded only for the rows it names.
+    named = pd.Series("", index=this.index, dtype=object)
+    for place, component in enumerate(RFGV):
+        rows = most == place
+        if rows.any():
+            named[rows] = (component + ": " + _component_phrase(component, this[rows], below[rows])).to_numpy(
+                dtype=object)
     return "higher score (" + _versus(this["score"], below["score"], 2) + "), mostly " + named
 
 
@@ -100,6 +104,10 @@ def order_reasons(ranked: pd.DataFrame, order: Sequence[str], config: ScoringCon
     out = pd.Series("last on the list", index=ranked.index, dtype=object)
     if len(ranked) < 2:
         return out.astype(str)
+    # Only the columns a reason reads: selecting rows of the whole list would copy all of them.
+    read = ["rank", *order, *(f"{c}_points" for c in RFGV), "days_since_last", "incidents", "harm", "victims",
+            "custody_days", "days_at_liberty"]
+    ranked = ranked[[c for c in dict.fromkeys(read) if c in ranked]]
     this = ranked.iloc[:-1]
     below = ranked.iloc[1:].set_axis(this.index)
     decided = np.full(len(this), -1)

@@ -11,6 +11,7 @@ counts, and so do charges outside the window.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -47,10 +48,10 @@ def _outcome_counts(counted: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     ``n_convicted``, ``n_other`` for any other outcome or none)."""
     place = {outcome: i for i, outcome in enumerate(OUTCOME_WORDS)}
     which = prepared.index.mapped("outcome", place, len(place)).astype(np.int64)[counted["row"].to_numpy()]
-    table = pd.crosstab(counted["person"].to_numpy(), which).reindex(columns=range(len(OUTCOME_COLUMNS)), fill_value=0)
-    table.columns = OUTCOME_COLUMNS
-    table.index.name = "person"
-    return table
+    people, at = np.unique(counted["person"].to_numpy(np.int64), return_inverse=True)
+    counts = np.zeros((len(people), len(OUTCOME_COLUMNS)), dtype=np.int64)
+    np.add.at(counts, (at, which), 1)
+    return pd.DataFrame(counts, columns=OUTCOME_COLUMNS, index=pd.Index(people, name="person"))
 
 
 def _outcome_phrase(facts: pd.DataFrame) -> pd.Series:
@@ -129,11 +130,13 @@ def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalCo
 
 
 def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
-                  settings: SignalConfig | None = None) -> pd.DataFrame:
+                  settings: SignalConfig | None = None, reasons: Literal["all", "pdp"] = "all") -> pd.DataFrame:
     """Who is a potential PDP, indexed by person code: ``pdp``, ``reason``, ``occasions``
     (DA charges, or allegations when ``pdp.count_allegations``) and ``partners`` (different
     partners or ex-partners among them). Everyone who was a suspect or offender up to the
     as-of date, or those among ``people``; ``settings`` default to the context's.
+    ``reasons="pdp"`` words the reason only for potential PDPs (missing for the others), as a
+    list shows it; ``"all"`` says for everyone why they are, or are not, one.
 
     >>> from scoring.signals.example import example_prepared
     >>> prepared = example_prepared()
@@ -178,7 +181,20 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     managed = out["mappa_since"].notna()
     out["pdp"] = enough & ~has_conviction & ~managed
 
-    out["reason"] = _reasons(out, enough, has_conviction, managed, pdp, pd.Timestamp(context.as_of).date())
+    told = out if reasons == "all" else out[out["pdp"].to_numpy(dtype=bool)].copy()
+    if len(told) or told is out:
+        _word_reasons(told, enough[told.index], has_conviction[told.index], managed[told.index], pdp,
+                      pd.Timestamp(context.as_of).date())
+        told["reason"] = _with_doubt(told, identity.doubtful_pairs(partners), prepared)
+    if told is not out:
+        out["reason"] = told["reason"].reindex(out.index) if len(told) else None
+    return out[["pdp", "reason", "occasions", "partners"]]
+
+
+def _word_reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, managed: pd.Series,
+                  pdp: PdpSettings, as_of: date) -> None:
+    """Set ``out["reason"]``: each person's PDP decision, with what to check about a sentence."""
+    out["reason"] = _reasons(out, enough, has_conviction, managed, pdp, as_of)
     unknown = out["pdp"] & out["sentence_unknown"].notna()
     needs = f"{pdp.mappa_custody_months:g} months' custody or more"
     missing = np.where(out.loc[unknown, "sentence_unknown"].str.contains(", sentenced: "),
@@ -188,8 +204,6 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     short = out["pdp"] & out["sentence_short"].notna()
     out.loc[short, "reason"] = (out.loc[short, "reason"] + "; convicted of " + out.loc[short, "sentence_short"]
                                 + f", a sentence that does not bring MAPPA (it needs {needs})")
-    out["reason"] = _with_doubt(out, identity.doubtful_pairs(partners), prepared)
-    return out[["pdp", "reason", "occasions", "partners"]]
 
 
 def _or_words(outcomes: tuple[str, ...]) -> str:
@@ -251,7 +265,7 @@ def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, ma
 def _pdp_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     """``pdp`` and ``pdp_reason`` (only where ``pdp``) of each row."""
     people = pd.Index(rows["person"], name="person")
-    found = potential_pdp(data.prepared, people).reindex(people)
+    found = potential_pdp(data.prepared, people, reasons="pdp").reindex(people)
     is_pdp = found["pdp"].fillna(False).astype(bool)
     return pd.DataFrame({"pdp": is_pdp.to_numpy(), "pdp_reason": found["reason"].where(is_pdp).to_numpy()},
                         index=rows.index)
