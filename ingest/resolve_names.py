@@ -169,20 +169,38 @@ def forename_evidence(members: pd.DataFrame, similar: float | None) -> tuple[set
         return set(), Forenames()
     known = members.dropna(subset=["forename"])
     known = known[known.groupby("component")["forename"].transform("nunique") > 1]
+    # Most components with two forenames hold a typo or a nickname: only those with a pair of
+    # forenames that are not alike need the whole check (surnames, centres).
+    forename_pairs, alike = _word_pairs(known[["component", "forename"]].set_axis(
+        ["component", "word"], axis=1), similar)
+    doubtful = set(forename_pairs.loc[~alike, "component"])
+    known = known[known["component"].isin(doubtful)]
     if not len(known):
         return set(), Forenames()
-    words = pd.concat([known[["component", "forename"]].rename(columns={"forename": "word"}),
-                       known[["component", "surname"]].dropna().rename(columns={"surname": "word"})])
-    words = words.drop_duplicates()
-    pairs = words.merge(words, on="component", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["word_a"] < pairs["word_b"]].drop_duplicates(["word_a", "word_b"])
-    left, right = pairs["word_a"].to_numpy(dtype=object), pairs["word_b"].to_numpy(dtype=object)
-    sdx = {word: soundex(word) for word in set(left) | set(right)}
-    alike = names_alike(left, right, np.array([sdx[w] for w in left], dtype=object),
-                        np.array([sdx[w] for w in right], dtype=object), similar)
+    words = pd.concat([known[["component", "forename"]].set_axis(["component", "word"], axis=1),
+                       known[["component", "surname"]].dropna().set_axis(["component", "word"], axis=1)])
+    pairs, alike = _word_pairs(words, similar)
     surnames = known["surname"].astype(object).where(known["surname"].notna(), None)
     evidence = Forenames(dict(zip(known["record_id"], zip(known["forename"], surnames))),
-                         set(zip(left[alike], right[alike])))
+                         set(zip(pairs.loc[alike, "word_a"], pairs.loc[alike, "word_b"])))
     conflicted = {component for component, ids in known.groupby("component")["record_id"]
                   if not evidence.centres(list(ids))}
     return conflicted, evidence
+
+
+def _word_pairs(words: pd.DataFrame, similar: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every pair of distinct words (``component``, ``word``) within a component, as
+    (component, word_a, word_b) with word_a < word_b, and whether the two are alike
+    (:func:`names_alike`, computed once per distinct pair)."""
+    words = words.drop_duplicates()
+    pairs = words.merge(words, on="component", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["word_a"] < pairs["word_b"]].reset_index(drop=True)
+    distinct = pairs.drop_duplicates(["word_a", "word_b"])
+    left = distinct["word_a"].to_numpy(dtype=object)
+    right = distinct["word_b"].to_numpy(dtype=object)
+    sdx = {word: soundex(word) for word in set(left) | set(right)}
+    alike = names_alike(left, right, np.array([sdx[w] for w in left], dtype=object),
+                        np.array([sdx[w] for w in right], dtype=object), similar)
+    verdict = pd.Series(alike, index=pd.MultiIndex.from_arrays([left, right]))
+    looked_up = verdict.reindex(pd.MultiIndex.from_frame(pairs[["word_a", "word_b"]]))
+    return pairs, looked_up.to_numpy(dtype=bool)
