@@ -14,7 +14,7 @@ resident memory is its own (DuckDB runs in-process, so its memory is counted):
   reasons (what ``harmgraph rank`` does);
 * ``re-rank``: the loaded tables ranked again with an as-of date 30 days earlier and with
   changed weights (what the app does on a filter change; the coded index built by the first
-  ranking is kept with the tables, as in the app);
+  ranking is kept with the tables, as in the app), best of 3;
 * ``ego network``: the network index built once, then depth-2 ego networks of the 10
   highest-ranked people and 10 others;
 * ``daily load``: 1,000 new incidents about people already held, ingested into the store;
@@ -120,18 +120,22 @@ def step_rank(store_path: Path) -> list[dict[str, Any]]:
     rank_perpetrators(context, PerpetratorList.DIFFERENT_VICTIMS)
     _timed(rows, "rank: both offender lists", len(overall), started)
 
-    started = time.perf_counter()
+    # Re-ranks: best of 3 each (the least noisy figure on a shared machine; each does the
+    # same work, since only what depends on the tables alone is kept between rankings).
     earlier = replace(context, as_of=context.as_of - timedelta(days=30))
-    rank_perpetrators(earlier, PerpetratorList.OVERALL)
-    _timed(rows, "re-rank: as-of 30 days earlier", len(overall), started)
     weights = context.config.weights.model_copy(update={"victims": 3.0})
     reweighted = replace(context, config=context.config.model_copy(update={"weights": weights}))
-    started = time.perf_counter()
-    rank_perpetrators(reweighted, PerpetratorList.OVERALL)
-    _timed(rows, "re-rank: changed weights", len(overall), started)
-    started = time.perf_counter()
-    victims = rank_victims(earlier, VictimList.MOST_OFFENCES)
-    _timed(rows, "re-rank: repeat victims, as-of 30 days earlier", len(victims), started)
+    for stage, rerank in (("re-rank: as-of 30 days earlier", lambda: rank_perpetrators(earlier)),
+                          ("re-rank: changed weights", lambda: rank_perpetrators(reweighted)),
+                          ("re-rank: repeat victims, as-of 30 days earlier",
+                           lambda: rank_victims(earlier, VictimList.MOST_OFFENCES))):
+        seconds, ranked = _best_of(3, rerank)
+        rows.append({"stage": f"{stage} (best of 3)", "rows": len(ranked), "seconds": round(seconds, 3),
+                     "peak_rss_mb": round(peak_rss_mb())})
+    first = rows[0]["seconds"] + rows[1]["seconds"]  # read the tables + both offender lists
+    slowest = max(rows[2]["seconds"], rows[3]["seconds"])
+    rows.append({"stage": "ratio (first ranking / slower offender re-rank; target 20)", "rows": len(overall),
+                 "seconds": round(first / slowest, 1), "peak_rss_mb": round(peak_rss_mb())})
 
     rng = np.random.default_rng(1)
     others = overall["person_id"].iloc[10:].to_numpy()

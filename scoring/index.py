@@ -211,18 +211,38 @@ def _pairs(roles: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     pairs = _distinct_pairs(perpetrators["row"].to_numpy(), perpetrators["person"].to_numpy(), people)
     pairs["pair"] = np.arange(len(pairs))
     victim_pairs = _distinct_pairs(victims["row"].to_numpy(), victims["person"].to_numpy(), people)
-    links = pairs.merge(victim_pairs.rename(columns={"person": "victim"}), on="row")
-    links = links[links["person"].to_numpy() != links["victim"].to_numpy()]
+    # Both are ordered by row, then person: each perpetrator pair meets its row's victims in
+    # one run of victim_pairs, so the links come out ordered by row, person, then victim.
+    perpetrator_row, victim_row = pairs["row"].to_numpy(), victim_pairs["row"].to_numpy()
+    first = np.searchsorted(victim_row, perpetrator_row, side="left")
+    count = np.searchsorted(victim_row, perpetrator_row, side="right") - first
+    left = np.repeat(np.arange(len(pairs)), count)
+    right = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    person, victim = pairs["person"].to_numpy()[left], victim_pairs["person"].to_numpy()[right]
+    kept = person != victim
+    left, right, person, victim = left[kept], right[kept], person[kept], victim[kept]
+    row = perpetrator_row[left]
     # The relationship is recorded on the suspect's row (to the victim); fall back to the victim's.
-    own = perpetrators.dropna(subset=["relationship"]).drop_duplicates(["row", "person"])
-    theirs = victims.dropna(subset=["relationship"]).drop_duplicates(["row", "person"])
-    links = links.merge(own[["row", "person", "relationship"]], on=["row", "person"], how="left")
-    links = links.merge(theirs[["row", "person", "relationship"]].rename(
-        columns={"person": "victim", "relationship": "victim_side"}), on=["row", "victim"], how="left")
-    links["relationship"] = links["relationship"].fillna(links["victim_side"])
-    order = np.lexsort((links["victim"].to_numpy(), links["person"].to_numpy(), links["row"].to_numpy()))
-    links = links.take(order)[["person", "victim", "row", "relationship", "pair"]].reset_index(drop=True)
+    relationship = _first_relationship(perpetrators, row, person, people).fillna(
+        _first_relationship(victims, row, victim, people))
+    links = pd.DataFrame({"person": person, "victim": victim, "row": row, "relationship": relationship.array,
+                          "pair": pairs["pair"].to_numpy()[left]})
     return pairs, victim_pairs, links
+
+
+def _first_relationship(roles: pd.DataFrame, row: np.ndarray, person: np.ndarray, people: int) -> pd.Series:
+    """Per (row, person) wanted: the first relationship recorded in ``roles`` for that person at
+    that row (missing where none is)."""
+    recorded = roles[roles["relationship"].notna().to_numpy(dtype=bool)]
+    size = max(people, 1)
+    keys = recorded["row"].to_numpy(np.int64) * size + recorded["person"].to_numpy(np.int64)
+    held, first = np.unique(keys, return_index=True)
+    wanted = row.astype(np.int64) * size + person
+    taken = np.full(len(wanted), -1, dtype=np.int64)
+    if len(held):
+        at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+        taken = np.where(held[at] == wanted, first[at], -1)
+    return pd.Series(recorded["relationship"].array.take(taken, allow_fill=True))
 
 
 def build_index(tables: ScoringTables, catalogue: OffenceCatalogue,
