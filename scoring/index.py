@@ -213,11 +213,8 @@ def _pairs(roles: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     victim_pairs = _distinct_pairs(victims["row"].to_numpy(), victims["person"].to_numpy(), people)
     # Both are ordered by row, then person: each perpetrator pair meets its row's victims in
     # one run of victim_pairs, so the links come out ordered by row, person, then victim.
-    perpetrator_row, victim_row = pairs["row"].to_numpy(), victim_pairs["row"].to_numpy()
-    first = np.searchsorted(victim_row, perpetrator_row, side="left")
-    count = np.searchsorted(victim_row, perpetrator_row, side="right") - first
-    left = np.repeat(np.arange(len(pairs)), count)
-    right = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    perpetrator_row = pairs["row"].to_numpy()
+    left, right = _meet(perpetrator_row, victim_pairs["row"].to_numpy())
     person, victim = pairs["person"].to_numpy()[left], victim_pairs["person"].to_numpy()[right]
     kept = person != victim
     left, right, person, victim = left[kept], right[kept], person[kept], victim[kept]
@@ -228,6 +225,20 @@ def _pairs(roles: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     links = pd.DataFrame({"person": person, "victim": victim, "row": row, "relationship": relationship.array,
                           "pair": pairs["pair"].to_numpy()[left]})
     return pairs, victim_pairs, links
+
+
+def _meet(left_row: np.ndarray, right_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (left, right) position pair with equal rows (``right_row`` sorted), ordered by left
+    position, then right: an inner join on the incident row.
+
+    >>> [a.tolist() for a in _meet(np.array([2, 0, 5]), np.array([0, 2, 2]))]
+    [[0, 0, 1], [1, 2, 0]]
+    """
+    first = np.searchsorted(right_row, left_row, side="left")
+    count = np.searchsorted(right_row, left_row, side="right") - first
+    left = np.repeat(np.arange(len(left_row)), count)
+    right = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    return left, right
 
 
 def _first_relationship(roles: pd.DataFrame, row: np.ndarray, person: np.ndarray, people: int) -> pd.Series:
@@ -298,23 +309,24 @@ def _set_aside(coded: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     another man of the same name at the address (a son, a brother, a namesake), so its incident
     is not counted for him; a weak role against a woman he is known to have harmed is kept.
     Only people with at least one firm perpetrator role lose any."""
-    rows, people = coded["row"].to_numpy(), coded["person"].to_numpy()
+    rows, people = coded["row"].to_numpy(np.int64), coded["person"].to_numpy(np.int64)
     candidate = perpetrator & weak
-    if not candidate.any():
-        return np.zeros(len(coded), dtype=bool)
-    firm = perpetrator & ~weak
-    victims_at = pd.DataFrame({"row": rows[victim], "victim": people[victim]})
-    firm_victims = (pd.DataFrame({"row": rows[firm], "person": people[firm]})
-                    .merge(victims_at, on="row")[["person", "victim"]].drop_duplicates())
-    weak_roles = pd.DataFrame({"role": np.flatnonzero(candidate), "row": rows[candidate],
-                               "person": people[candidate]})
-    weak_roles = weak_roles[weak_roles["person"].isin(set(people[firm]))]
-    adds = weak_roles.merge(victims_at, on="row")
-    adds = adds[adds["victim"].to_numpy() != adds["person"].to_numpy()]
-    known = adds.merge(firm_victims, on=["person", "victim"], how="left", indicator=True)
-    new_victim = known.loc[known["_merge"] == "left_only", "role"].unique()
     out = np.zeros(len(coded), dtype=bool)
-    out[new_victim] = True
+    if not candidate.any():
+        return out
+    firm = perpetrator & ~weak
+    by_row = np.argsort(rows[victim], kind="stable")
+    victim_rows, victims = rows[victim][by_row], people[victim][by_row]
+    size = int(people.max()) + 1
+    # (person, victim) of his firmly identified incidents, as integer keys.
+    at, met = _meet(rows[firm], victim_rows)
+    known = np.unique(people[firm][at] * size + victims[met])
+    weak_roles = np.flatnonzero(candidate)
+    weak_roles = weak_roles[np.isin(people[weak_roles], people[firm])]
+    at, met = _meet(rows[weak_roles], victim_rows)
+    person, added = people[weak_roles][at], victims[met]
+    new_victim = (added != person) & ~np.isin(person * size + added, known)
+    out[weak_roles[at][new_victim]] = True
     return out
 
 

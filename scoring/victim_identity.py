@@ -255,7 +255,8 @@ def _joined(*parts: np.ndarray) -> np.ndarray:
 def _kept_apart(tables: ScoringTables, index: ScoringIndex) -> set[tuple[int, int]]:
     """Pairs of person codes an analyst said are two people."""
     apart = tables.kept_apart
-    left, right = index.codes(apart["person_id_l"]), index.codes(apart["person_id_r"])
+    both = index.codes(pd.concat([apart["person_id_l"], apart["person_id_r"]], ignore_index=True))
+    left, right = both[:len(apart)], both[len(apart):]
     return {(min(a, b), max(a, b)) for a, b in zip(left.tolist(), right.tolist()) if a >= 0 and b >= 0}
 
 
