@@ -110,10 +110,10 @@ def _outcome_counts(rows: pd.DataFrame, index: ScoringIndex) -> pd.Series:
     place = {outcome: names.index(group) for outcome, group in OUTCOME_GROUPS.items()}
     group = index.mapped("outcome", place, len(names) - 1).astype(np.int64)[rows["row"].to_numpy()]
     # Grouped by person, then by the groups' order, so each person's texts come in that order.
-    counts = pd.DataFrame({"person": rows["person"].to_numpy(), "group": group}).groupby(
-        ["person", "group"]).size().rename("n").reset_index()
-    label = pd.Series(np.asarray(names, dtype=object)[counts["group"].to_numpy()], dtype="str")
-    return join_within(counts["n"].astype(str) + " " + label, counts["person"], ", ")
+    keys, n = np.unique(rows["person"].to_numpy(np.int64) * len(names) + group, return_counts=True)
+    person, group = keys // len(names), keys % len(names)
+    label = pd.Series(np.asarray(names, dtype=object)[group], dtype="str")
+    return join_within(pd.Series(n).astype(str) + " " + label, pd.Series(person, name="person"), ", ")
 
 
 def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
@@ -174,13 +174,13 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     is how many pairs of the counted victims may still be one person."""
     index = prepared.index
     identity = prepared.victims_as
-    records = links.drop_duplicates(["person", "victim"])
-    counted = links.assign(victim=identity.counted(links["victim"].to_numpy()))
-    distinct = counted.drop_duplicates(["person", "victim"])
+    size = len(identity.same_as) + 1
+    person = links["person"].to_numpy(np.int64)
+    counted_victim = identity.counted(links["victim"].to_numpy())
+    apart = _distinct_victims(person, counted_victim, size)
     # Victims who may be one woman recorded twice count once too: the count is a lower bound
     # (the reason says which pairs are uncertain).
-    apart = distinct
-    distinct = apart.assign(victim=identity.counted_once(apart)).drop_duplicates(["person", "victim"])
+    distinct = _distinct_victims(apart["person"].to_numpy(), identity.counted_once(apart), size)
 
     def any_record(per_person: np.ndarray) -> np.ndarray:
         """Per counted code: whether any record counted as that person says so (one record of
@@ -192,28 +192,50 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     female_any = any_record(female_people(context, index))
     female = female_any[distinct["victim"].to_numpy()]
     unknown_sex = ~any_record(sex_recorded(context, index))[distinct["victim"].to_numpy()]
-    female_links = links[female_any[counted["victim"].to_numpy()]]
+    female_link = female_any[counted_victim]
     # Age from the record's own date of birth, then counted once per woman or girl.
-    young = ages_at(context, index, female_links["victim"].to_numpy(), female_links["row"].to_numpy()) < CHILD_UNDER
-    girls = female_links[young]
-    girls = girls.assign(victim=identity.counted(girls["victim"].to_numpy())).drop_duplicates(["person", "victim"])
+    young = ages_at(context, index, links["victim"].to_numpy()[female_link],
+                    links["row"].to_numpy()[female_link]) < CHILD_UNDER
+    girl = female_link.copy()
+    girl[female_link] = young
     groups = context.config.relationships
 
     def related(codes: tuple[str, ...]) -> pd.Series:
         """Per person, distinct victims recorded in one of ``codes`` at least once."""
-        return counted[counted["relationship"].isin(codes).to_numpy(dtype=bool)].drop_duplicates(
-            ["person", "victim"]).groupby("person").size()
+        chosen = links["relationship"].isin(codes).to_numpy(dtype=bool)
+        return _per_person(person[chosen], counted_victim[chosen], size)
 
+    victim_person, victim = distinct["person"].to_numpy(), distinct["victim"].to_numpy()
     return pd.DataFrame({
-        "victims": distinct.groupby("person").size(),
-        "female_victims": distinct[female].groupby("person").size(),
-        "girl_victims": girls.groupby("person").size(),
-        "sex_unknown_victims": distinct[unknown_sex].groupby("person").size(),
+        "victims": _per_person(victim_person, victim, size),
+        "female_victims": _per_person(victim_person[female], victim[female], size),
+        "girl_victims": _per_person(person[girl], counted_victim[girl], size),
+        "sex_unknown_victims": _per_person(victim_person[unknown_sex], victim[unknown_sex], size),
         "partner_victims": related(groups.intimate_partner),
         "family_victims": related(groups.family),
-        "victim_records": records.groupby("person").size(),
+        "victim_records": _per_person(person, links["victim"].to_numpy(np.int64), size),
         "doubtful": identity.doubtful_pairs(apart)["doubtful"],
     })
+
+
+def _distinct_victims(person: np.ndarray, victim: np.ndarray, size: int) -> pd.DataFrame:
+    """Distinct (person, victim) code pairs, by person then victim (codes below ``size``).
+
+    >>> _distinct_victims(np.array([3, 1, 3]), np.array([5, 2, 5]), 10).values.tolist()
+    [[1, 2], [3, 5]]
+    """
+    keys = np.unique(np.asarray(person, dtype=np.int64) * size + np.asarray(victim, dtype=np.int64))
+    return pd.DataFrame({"person": keys // size, "victim": keys % size})
+
+
+def _per_person(person: np.ndarray, victim: np.ndarray, size: int) -> pd.Series:
+    """How many distinct victims each person has, indexed by person code (``person``).
+
+    >>> _per_person(np.array([3, 1, 3, 3]), np.array([5, 2, 5, 6]), 10).to_dict()
+    {1: 1, 3: 2}
+    """
+    people, counts = np.unique(_distinct_victims(person, victim, size)["person"].to_numpy(), return_counts=True)
+    return pd.Series(counts, index=pd.Index(people, name="person"))
 
 
 def incident_rows(pairs: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
