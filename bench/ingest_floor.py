@@ -79,8 +79,10 @@ def step_splink_alone(force: Path) -> dict[str, Any]:
         [blocking_rule_creator(rule) for rule in config.prior_deterministic_rules],
         recall=config.prior_deterministic_recall)
     training.estimate_u_using_random_sampling(max_pairs=config.max_pairs_for_u, seed=config.seed)
-    for rule in config.training_blocking_rules:
-        training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+    for rule in config.training_blocking_rules:  # sampled as ingest samples them
+        training.estimate_parameters_using_expectation_maximisation(
+            block_on(*rule), estimate_without_term_frequencies=True,
+            max_pairs=config.max_pairs_for_training if len(people) >= 50_000 else None)
     predictions = linker.inference.predict(threshold_match_probability=config.match_threshold)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, config.match_threshold)
@@ -121,12 +123,17 @@ def _stage_lengths(stages: list[tuple[str, float]], total: float) -> list[tuple[
 
 def run(incidents: int, seed: int, folder: Path, rounds: int) -> None:
     force = folder / "force"
-    generated = _child("generate", str(force), str(incidents), str(seed))[0]
-    print(f"force: {generated['rows']:,} incidents ({force})", flush=True)
+    if (force / "incidents.csv").exists():  # a kept force is reused as it is
+        print(f"force: {force} (kept from an earlier run)", flush=True)
+    else:
+        generated = _child("generate", str(force), str(incidents), str(seed))[0]
+        print(f"force: {generated['rows']:,} incidents ({force})", flush=True)
     best: dict[str, dict[str, Any]] = {}
     for number in range(rounds):
         order = ["ingest", "splink", "bulk"] if number % 2 == 0 else ["bulk", "splink", "ingest"]
         for side in order:
+            for stale in folder.glob(f"*{number}.duckdb*"):
+                stale.unlink()
             args = {"ingest": (str(force), str(folder / f"store{number}.duckdb")),
                     "splink": (str(force),), "bulk": (str(force), str(folder / f"bulk{number}.duckdb"))}[side]
             result = _child(side, *args)

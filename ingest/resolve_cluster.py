@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.keying import dob_compatible
+from core.keying import dob_compatible, dobs_compatible
 from ingest.resolve_names import Forenames, Name, forename_evidence
 
 METHOD_PRIORITY = {"must_link": 0, "pnc": 1, "splink": 2}
@@ -87,6 +87,20 @@ class Reclustered:
     stats: dict[str, int] = field(default_factory=dict)
 
 
+def _dates_compatible(left: pd.Series, right: pd.Series) -> np.ndarray:
+    """:func:`dob_compatible` over two columns of ISO dates, on whole arrays where both are
+    well-formed (one call per pair for the rest)."""
+    a = pd.to_numeric(left.str.replace("-", "", regex=False), errors="coerce").to_numpy(dtype=float)
+    b = pd.to_numeric(right.str.replace("-", "", regex=False), errors="coerce").to_numpy(dtype=float)
+    numeric = ~np.isnan(a) & ~np.isnan(b) & (a >= 1e7) & (a < 1e8) & (b >= 1e7) & (b < 1e8)
+    compatible = np.empty(len(a), dtype=bool)
+    compatible[numeric] = dobs_compatible(a[numeric].astype(np.int64), b[numeric].astype(np.int64))
+    odd = np.flatnonzero(~numeric)
+    compatible[odd] = [dob_compatible(x, y) for x, y in
+                       zip(left.to_numpy()[odd], right.to_numpy()[odd])]
+    return compatible
+
+
 def conflicting_components(members: pd.DataFrame, cannot: pd.DataFrame) -> set[str]:
     """Components (of ``members``: record_id, component, dob, pnc) holding two incompatible
     dates of birth, two PNC ids or a cannot-link pair."""
@@ -96,9 +110,7 @@ def conflicting_components(members: pd.DataFrame, cannot: pd.DataFrame) -> set[s
     if len(several):
         pairs = several.merge(several, on="component", suffixes=("_a", "_b"))
         pairs = pairs[pairs["dob_a"] < pairs["dob_b"]]
-        clash = np.fromiter((not dob_compatible(a, b) for a, b in
-                             zip(pairs["dob_a"].to_numpy(), pairs["dob_b"].to_numpy())),
-                            dtype=bool, count=len(pairs))
+        clash = ~_dates_compatible(pairs["dob_a"], pairs["dob_b"])
         found |= set(pairs.loc[clash, "component"])
     pncs = members.dropna(subset=["pnc"]).groupby("component")["pnc"].nunique()
     found |= set(pncs.index[pncs > 1])
@@ -135,7 +147,10 @@ def _first_across(left: list[str], right: list[str],
     return None
 
 
-def _greedy(records: list[str], edges: pd.DataFrame, facts: _Evidence,
+Edge = tuple[str, str, str, float]  # record_id_l, record_id_r, method, match weight
+
+
+def _greedy(records: list[str], edges: list[Edge], facts: _Evidence,
             isolated: set[str]) -> tuple[dict[str, str], list[tuple]]:
     """Group ``records`` along ``edges`` (sorted strongest first) under the rules; returns the
     group of each record and the refused links (left, right, why, cannot pair or '')."""
@@ -153,7 +168,7 @@ def _greedy(records: list[str], edges: pd.DataFrame, facts: _Evidence,
         return node
 
     refused: list[tuple] = []
-    for left, right, method in zip(edges["record_id_l"], edges["record_id_r"], edges["method"]):
+    for left, right, method, _ in edges:
         if left in isolated or right in isolated:
             if method == "splink":
                 refused.append((left, right, "left alone: close to two people who cannot be one", ""))
@@ -193,18 +208,19 @@ def _greedy(records: list[str], edges: pd.DataFrame, facts: _Evidence,
     return {r: root(r) for r in records}, refused
 
 
-def _ambiguous(records: list[str], group: dict[str, str], edges: pd.DataFrame,
+def _ambiguous(records: list[str], group: dict[str, str], edges: list[Edge],
                dob: dict[str, str], pnc: dict[str, str], margin: float) -> list[tuple]:
     """Weak records (no DOB, no PNC id) whose links reach another group nearly as strongly
     as their own: (record, groups reached, best own weight, best other weight)."""
     weak = [r for r in records if r not in dob and r not in pnc]
     if not weak:
         return []
-    splink = edges[edges["method"] == "splink"]
     found = []
     weak_set = set(weak)
     best: dict[str, dict[str, float]] = {}
-    for left, right, weight in zip(splink["record_id_l"], splink["record_id_r"], splink["match_weight"]):
+    for left, right, method, weight in edges:
+        if method != "splink":
+            continue
         for me, other in ((left, right), (right, left)):
             if me in weak_set:
                 reach = best.setdefault(me, {})
@@ -216,6 +232,15 @@ def _ambiguous(records: list[str], group: dict[str, str], edges: pd.DataFrame,
         if others and max(others) >= own - margin:
             found.append((record, len(reach) + (group[record] not in reach), own, max(others)))
     return found
+
+
+def _runs(keys: np.ndarray, values: list) -> dict:
+    """``values`` split into the runs of equal ``keys`` (sorted by key): key -> its values."""
+    if not len(keys):
+        return {}
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return {keys[start]: values[start:end] for start, end in zip(starts.tolist(), ends.tolist())}
 
 
 def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFrame,
@@ -253,11 +278,13 @@ def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFra
     relabel: dict[str, str] = {}
     cut_rows: list[tuple] = []
     ambiguous_rows: list[tuple] = []
-    by_component = dict(tuple(local.groupby("component", sort=True)["record_id"]))
-    edges_by_component = dict(tuple(local_edges.groupby("component", sort=False)))
-    for component, ids in by_component.items():
-        records = sorted(ids)
-        comp_edges = edges_by_component.get(component, local_edges.iloc[:0])
+    edges_by_component = _runs(local_edges["component"].to_numpy(), list(zip(
+        local_edges["record_id_l"].tolist(), local_edges["record_id_r"].tolist(),
+        local_edges["method"].tolist(), local_edges["match_weight"].tolist())))
+    local = local.sort_values(["component", "record_id"])
+    for component, records in _runs(local["component"].to_numpy(),
+                                    local["record_id"].tolist()).items():
+        comp_edges = edges_by_component.get(component, [])
         isolated: set[str] = set()
         for _ in range(rounds):
             group, refused = _greedy(records, comp_edges, facts, isolated)
@@ -267,8 +294,11 @@ def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFra
                 break
             isolated |= fresh
             ambiguous_rows += [row for row in doubtful if row[0] in fresh]
+        first_of: dict[str, str] = {}
+        for record in records:  # sorted: the first record of a group is its smallest
+            first_of.setdefault(group[record], record)
         for record in records:
-            relabel[record] = "rule:" + min(r for r in records if group[r] == group[record])
+            relabel[record] = "rule:" + first_of[group[record]]
         cut_rows += [(min(l, r), max(l, r), pair or "rule", why) for l, r, why, pair in refused]
 
     out = components.copy()
