@@ -22,11 +22,13 @@ records); only clusters whose earlier ids merge or split go through Python.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.batch import LINEAGE_COLUMNS, empty_frame
 
@@ -48,31 +50,51 @@ def _long_id(anchor: str, counter: int = 0) -> str:
     return base if counter == 0 else f"{base}-{counter}"
 
 
-def _registry(previous: pd.DataFrame, lineage: pd.DataFrame) -> tuple[dict[str, tuple[int, str]], set[str]]:
-    """Each earlier id's (issue order, anchor record), and every id ever used.
+def _registry(previous: pd.DataFrame, lineage: pd.DataFrame | None,
+              wanted: set[str]) -> dict[str, tuple[int, str]]:
+    """The ``wanted`` earlier ids' (issue order, anchor record).
 
     Ids from before the lineage was kept count as issued before all others, anchored at
-    their smallest record (the rule that derived them).
+    their smallest record (the rule that derived them). Only the ids a merge or split
+    involves are looked up: building this for every earlier person cost seconds at 2M records.
     """
     registry: dict[str, tuple[int, str]] = {}
-    taken: set[str] = set(previous["person_id"].dropna().astype(str))
     if len(previous):
-        legacy = previous.groupby("person_id", sort=False)["record_id"].min()
+        theirs = previous[previous["person_id"].isin(wanted)]
+        legacy = theirs.groupby("person_id", sort=False)["record_id"].min()
         registry.update((pid, (-1, anchor)) for pid, anchor in legacy.items())
     if lineage is not None and len(lineage):
-        issued = lineage[lineage["event"] == "issued"]
+        issued = lineage[(lineage["event"] == "issued") & lineage["person_id"].isin(wanted)]
         registry.update((pid, (int(seq), str(anchor))) for pid, seq, anchor in
                         zip(issued["person_id"], issued["seq"], issued["record_id"]))
-        taken |= set(lineage["person_id"].dropna().astype(str))
-        taken |= set(lineage["other_id"].dropna().astype(str))
-    return registry, taken
+    return registry
+
+
+def _taken_ids(previous: pd.DataFrame, lineage: pd.DataFrame | None) -> pa.Array:
+    """Every id used before (earlier persons, and both ends of every lineage event)."""
+    parts = [previous["person_id"].dropna().astype(str).to_numpy(dtype=object)]
+    if lineage is not None and len(lineage):
+        parts += [lineage[column].dropna().astype(str).to_numpy(dtype=object)
+                  for column in ("person_id", "other_id")]
+    return pa.array(np.concatenate(parts), pa.string())
 
 
 class _Ids:
-    """Hands out new ids that clash with nothing issued before or in this run."""
+    """Hands out new ids that clash with nothing issued before or in this run.
 
-    def __init__(self, taken: set[str]) -> None:
-        self.taken = taken
+    The set of ids in use is built only when a new id has to be checked one by one (a
+    merge, a split or a clash), from what ``taken`` returns then.
+    """
+
+    def __init__(self, taken: Callable[[], set[str]]) -> None:
+        self._make_taken = taken
+        self._taken: set[str] | None = None
+
+    @property
+    def taken(self) -> set[str]:
+        if self._taken is None:
+            self._taken = self._make_taken()
+        return self._taken
 
     def new(self, anchor: str) -> str:
         candidate, counter = person_id_for([anchor]), 0
@@ -83,6 +105,21 @@ class _Ids:
         return candidate
 
 
+def _derived_ids(anchors: np.ndarray) -> np.ndarray:
+    """``person_id_for`` of each anchor, in one pass."""
+    sha1 = hashlib.sha1
+    return np.array(["P-" + sha1(anchor.encode("utf-8")).hexdigest()[:10]
+                     for anchor in anchors.tolist()], dtype=object)
+
+
+def _first_per_group(groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """The position of each group's first row (-1 for a group with none)."""
+    seen, first = np.unique(groups, return_index=True)
+    position = np.full(n_groups, -1, dtype=np.int64)
+    position[seen] = first
+    return position
+
+
 def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = None,
                       lineage: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Person ids for ``components`` (record_id, component), stable against ``previous``
@@ -91,6 +128,9 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     Returns (clusters: record_id, person_id in the order of ``components``; events: the
     LINEAGE_COLUMNS rows this assignment adds, numbered on from the lineage, with ``at`` and
     ``cause`` left empty for the caller to stamp).
+
+    Components and earlier ids are worked on as integer codes (string ids are factorised
+    once); only clusters whose earlier ids merge or split go through Python.
 
     >>> comps = pd.DataFrame({"record_id": ["a", "b", "c"], "component": ["1", "1", "2"]})
     >>> first, events = assign_person_ids(comps)
@@ -103,76 +143,120 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     """
     previous = previous if previous is not None else pd.DataFrame(columns=["record_id", "person_id"])
     previous = previous[["record_id", "person_id"]].drop_duplicates("record_id")
-    frame = pd.DataFrame({"record_id": components["record_id"].astype(str).to_numpy(),
-                          "component": components["component"].astype(str).to_numpy()})
-    last = previous.set_index("record_id")["person_id"]
-    frame["prev"] = last.reindex(frame["record_id"]).to_numpy()
-    registry, taken = _registry(previous, lineage)
-    ids = _Ids(taken)
-    events: list[tuple[str, str, str | None, str | None]] = []  # event, person, other, record
+    record = components["record_id"].astype(str).to_numpy(dtype=object)
+    component_code, component_name = pd.factorize(components["component"].astype(str))
+    component_name = np.asarray(component_name, dtype=object)
+    n_components = len(component_name)
 
-    per_component = frame.groupby("component", sort=False)
-    anchors = per_component["record_id"].min()
-    n_prev = per_component["prev"].nunique()
-    first_prev = per_component["prev"].first()
-    spread = frame.dropna(subset=["prev"]).groupby("prev")["component"].nunique()
-    first_spread = spread.reindex(first_prev.to_numpy()).to_numpy()
-    simple = (n_prev.to_numpy() == 1) & (first_spread == 1)
-    fresh = n_prev.to_numpy() == 0
+    # The earlier id of each record, as a code into the earlier ids (-1: a new record).
+    earlier_code, earlier_id = pd.factorize(previous["person_id"])
+    earlier_id = np.asarray(earlier_id, dtype=object)
+    n_earlier = len(earlier_id)
+    row = pd.Index(previous["record_id"]).get_indexer(record) if len(previous) \
+        else np.full(len(record), -1)
+    prev = np.where(row >= 0, earlier_code[row] if len(previous) else -1, -1).astype(np.int64)
 
-    chosen = pd.Series(np.where(simple, first_prev.to_numpy(), None), index=anchors.index, dtype=object)
+    # The anchor of each component: its smallest record id. One sort of the record ids
+    # (Arrow's, byte order, which is Python's order of str) ranks them all.
+    by_record = np.asarray(pc.sort_indices(pa.array(record, pa.string())), dtype=np.int64)
+    anchor_rank = _first_per_group(component_code[by_record], n_components)
+    anchor = record[by_record[anchor_rank]]
+
+    # How many earlier ids each component holds, and over how many components each earlier
+    # id is spread now.
+    known = np.flatnonzero(prev >= 0)
+    pairs = np.unique(component_code[known].astype(np.int64) * max(n_earlier, 1) + prev[known])
+    n_prev = np.bincount(pairs // max(n_earlier, 1), minlength=n_components)
+    spread = np.bincount(pairs % max(n_earlier, 1), minlength=max(n_earlier, 1))
+    first_known = _first_per_group(component_code[known], n_components)
+    first_prev = np.full(n_components, -1, dtype=np.int64)
+    holds = first_known >= 0
+    first_prev[holds] = prev[known[first_known[holds]]]
+    first_spread = np.where(first_prev >= 0, spread[np.maximum(first_prev, 0)], 0)
+    simple = (n_prev == 1) & (first_spread == 1)
+    fresh = n_prev == 0
+
+    chosen = np.full(n_components, None, dtype=object)
+    chosen[simple] = earlier_id[first_prev[simple]]
+
     # New persons: derived ids, vectorised; the rare clash is settled one by one.
-    fresh_anchors = anchors[fresh].sort_values()
-    derived = pd.Series(["P-" + hashlib.sha1(a.encode("utf-8")).hexdigest()[:10]
-                         for a in fresh_anchors.to_numpy(dtype=object).tolist()], index=fresh_anchors.index,
-                        dtype=object)
-    clash = derived.duplicated(keep="first").to_numpy() | np.isin(derived.to_numpy(), list(taken))
-    taken.update(derived[~clash].tolist())
-    for component in derived.index[clash]:
-        derived[component] = ids.new(fresh_anchors[component])
-    chosen[derived.index] = derived
-    new_issues = [(component, None) for component in derived.index]
+    fresh_components = np.flatnonzero(fresh)
+    fresh_components = fresh_components[np.argsort(anchor_rank[fresh_components], kind="stable")]
+    derived = _derived_ids(anchor[fresh_components])
+    derived_arrow = pa.array(derived, pa.string())
+    clash = pd.Series(derived).duplicated(keep="first").to_numpy() | np.asarray(
+        pc.fill_null(pc.is_in(derived_arrow, value_set=_taken_ids(previous, lineage)), False),
+        dtype=bool)
 
-    complex_components = anchors.index[~simple & ~fresh]
+    def taken() -> set[str]:
+        ids = set(_taken_ids(previous, lineage).to_pylist())
+        ids.update(derived[~clash].tolist())
+        return ids
+
+    ids = _Ids(taken)
+    for component in fresh_components[clash].tolist():
+        chosen[component] = ids.new(anchor[component])
+    chosen[fresh_components[~clash]] = derived[~clash]
+    issue_components = fresh_components.tolist()
+    issue_parents: list[str | None] = [None] * len(issue_components)
+
+    events: list[tuple[str, str, str | None, str | None]] = []  # event, person, other, record
+    complex_components = np.flatnonzero(~simple & ~fresh)
     if len(complex_components):
-        new_issues += _settle(frame, complex_components, anchors, registry, ids, chosen, events)
+        involved = np.isin(component_code, complex_components)
+        prev_id = np.where(prev >= 0, earlier_id[np.maximum(prev, 0)] if n_earlier else None, None)
+        frame = pd.DataFrame({"record_id": record[involved],
+                              "component": component_name[component_code[involved]],
+                              "prev": pd.array(prev_id[involved], dtype=object)})
+        frame["prev"] = frame["prev"].where(frame["prev"].notna(), np.nan)
+        anchors = pd.Series(anchor[complex_components], index=component_name[complex_components])
+        settled = pd.Series(chosen[complex_components], index=anchors.index, dtype=object)
+        olds = set(frame["prev"].dropna())
+        issues = _settle(frame, anchors, _registry(previous, lineage, olds), ids, settled, events)
+        chosen[complex_components] = settled.to_numpy(dtype=object)
+        code_of = dict(zip(component_name[complex_components].tolist(), complex_components.tolist()))
+        issue_components += [code_of[component] for component, _ in issues]
+        issue_parents += [parent for _, parent in issues]
 
     # Issued events for every new id, in anchor order (deterministic), then the rest.
-    # Looked up for all at once: one Series lookup per new person cost a minute at 2M records.
     # Anchors are distinct record ids, so ordering by anchor alone is the deterministic order.
-    issue_components = [component for component, _ in new_issues]
-    issued_anchor = anchors.reindex(issue_components).to_numpy(dtype=object)
-    order = np.argsort(issued_anchor.astype(str), kind="stable")
-    issued_pid = chosen.reindex(issue_components).to_numpy(dtype=object)[order].tolist()
-    issued_parent = np.asarray([parent for _, parent in new_issues], dtype=object)[order].tolist()
-    rows = [("issued", pid, parent, anchor) for pid, parent, anchor in
-            zip(issued_pid, issued_parent, issued_anchor[order].tolist())]
-    rows += [(event, pid, other, record) for event, pid, other, record in events]
-    retired = sorted(set(previous["person_id"].dropna()) - set(frame["prev"].dropna()))
-    rows += [("retired", pid, None, None) for pid in retired]
+    issue_array = np.asarray(issue_components, dtype=np.int64)
+    order = np.argsort(anchor_rank[issue_array], kind="stable")
+    issue_array = issue_array[order]
+    n_issued = len(issue_array)
+    retired = sorted(earlier_id[np.bincount(prev[known], minlength=n_earlier)[:n_earlier] == 0]
+                     .tolist())
+    event_column = ["issued"] * n_issued + [event for event, *_ in events] + ["retired"] * len(retired)
+    person_column = (chosen[issue_array].tolist() + [pid for _, pid, _, _ in events] + retired)
+    other_column = (np.asarray(issue_parents, dtype=object)[order].tolist()
+                    + [other for _, _, other, _ in events] + [None] * len(retired))
+    record_column = (anchor[issue_array].tolist() + [record_id for *_, record_id in events]
+                     + [None] * len(retired))
     start = int(lineage["seq"].max()) + 1 if lineage is not None and len(lineage) else 1
-    lineage_rows = pd.DataFrame(rows, columns=["event", "person_id", "other_id", "record_id"])
-    lineage_rows.insert(0, "seq", np.arange(start, start + len(lineage_rows), dtype=np.int64))
-    lineage_rows["at"] = pd.NaT
-    lineage_rows["cause"] = None
-    if lineage_rows.empty:
+    if not event_column:
         lineage_rows = empty_frame(LINEAGE_COLUMNS)
+    else:
+        lineage_rows = pd.DataFrame({
+            "seq": np.arange(start, start + len(event_column), dtype=np.int64),
+            "event": event_column, "person_id": person_column, "other_id": other_column,
+            "record_id": record_column, "at": pd.NaT, "cause": None})
 
-    clusters = pd.DataFrame({"record_id": frame["record_id"].to_numpy(),
-                             "person_id": chosen.reindex(frame["component"]).to_numpy()})
+    clusters = pd.DataFrame({"record_id": record, "person_id": chosen[component_code]})
     return clusters, lineage_rows[LINEAGE_COLUMNS]
 
 
-def _settle(frame: pd.DataFrame, components: pd.Index, anchors: pd.Series,
+def _settle(frame: pd.DataFrame, anchors: pd.Series,
             registry: dict[str, tuple[int, str]], ids: _Ids, chosen: pd.Series,
             events: list[tuple[str, str, str | None, str | None]]) -> list[tuple[str, str | None]]:
     """Ids for clusters where earlier persons merged or split; returns the new issues
-    (component, parent id) and appends merged/split events."""
-    involved = frame[frame["component"].isin(components)]
-    olds = sorted(set(involved["prev"].dropna()))
-    # Every record of an involved old id, wherever it went (a split part may be 'simple'
-    # on its own side only when it carries no other id; it is still counted here).
-    theirs = frame[frame["prev"].isin(olds)]
+    (component, parent id) and appends merged/split events.
+
+    ``frame`` (record_id, component, prev) holds the records of those clusters only: every
+    record of an earlier id they hold is among them (a cluster holding a record of an id
+    spread over several clusters is one of them), and so is that id's anchor if it still
+    carries the id.
+    """
+    theirs = frame[frame["prev"].notna()]
     counts = theirs.groupby(["prev", "component"]).agg(n=("record_id", "size"),
                                                        first=("record_id", "min")).reset_index()
     anchor_component = frame.set_index("record_id")["component"]

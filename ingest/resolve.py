@@ -426,21 +426,34 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
         say(f"{reclustered.stats['components_reclustered']} persons held records that cannot be "
             f"one person: {reclustered.stats['links_cut']} links cut, "
             f"{reclustered.stats['records_left_alone']} ambiguous records left alone")
-    clusters, events = assign_person_ids(components, previous, lineage)
-    clusters = clusters.sort_values("record_id").reset_index(drop=True)
     timings["cluster"] = time.perf_counter() - stage
-
-    links, cut_links = _split_links(edges, cut)
-    review = review_queue(clusters, cut_links, near, config)
-    stats = {
-        "records": n_records, "persons": int(clusters["person_id"].nunique()),
-        "links": len(links), "cut_links": len(cut_links), "fitted": fitted,
-        "term_frequencies": use_tf, **reclustered.stats,
+    stage = time.perf_counter()
+    resolution = _after_clustering(components, edges, cut, near, previous, lineage, config)
+    timings["persons"] = time.perf_counter() - stage
+    resolution.model = model
+    resolution.stats = {
+        "records": n_records, "persons": resolution.stats["persons"],
+        "links": resolution.stats["links"], "cut_links": resolution.stats["cut_links"],
+        "fitted": fitted, "term_frequencies": use_tf, **reclustered.stats,
         "probability_two_random_records_match": model.get("probability_two_random_records_match"),
         "seconds": {name: round(value, 3) for name, value in timings.items()},
     }
+    return resolution
+
+
+def _after_clustering(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.DataFrame,
+                      near: pd.DataFrame, previous: pd.DataFrame | None,
+                      lineage: pd.DataFrame | None, config: ResolutionConfig) -> Resolution:
+    """Persons from the final components: stable ids and their lineage, the links split into
+    kept and cut, and the review queue (stats hold only the counts; the caller adds the rest)."""
+    clusters, events = assign_person_ids(components, previous, lineage)
+    clusters = clusters.sort_values("record_id").reset_index(drop=True)
+    links, cut_links = _split_links(edges, cut)
+    review = review_queue(clusters, cut_links, near, config)
+    stats = {"persons": int(clusters["person_id"].nunique()), "links": len(links),
+             "cut_links": len(cut_links)}
     return Resolution(clusters=clusters[CLUSTER_COLUMNS], links=links, cut_links=cut_links,
-                      model=model, stats=stats, lineage=events, review=review)
+                      stats=stats, lineage=events, review=review)
 
 
 def _review_kind(why: pd.Series) -> np.ndarray:
