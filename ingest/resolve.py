@@ -469,7 +469,6 @@ def review_queue(clusters: pd.DataFrame, cut_links: pd.DataFrame, near: pd.DataF
     against it being one person: links the rules cut (not the analyst's own cannot-links),
     and pairs scored just under the threshold that ended in different persons. Item ids are
     derived from the kind and the pair, so a re-resolution gives an item the same id."""
-    person = clusters.set_index("record_id")["person_id"]
     frames = []
     if len(cut_links):
         ruled = cut_links[cut_links["cut_for"] == "rule"]
@@ -485,6 +484,10 @@ def review_queue(clusters: pd.DataFrame, cut_links: pd.DataFrame, near: pd.DataF
                 "note": ("kept apart: " + why).to_numpy()}))
     if len(near) and config.review_max_pairs:
         left, right = ordered_pairs(near["record_id_l"], near["record_id_r"])
+        # Only the near pairs' records are looked up: an index over every record cost more
+        # than the whole queue at millions of records.
+        theirs = clusters[isin(clusters["record_id"], np.concatenate([left, right]))]
+        person = theirs.set_index("record_id")["person_id"]
         apart = person.reindex(left).to_numpy() != person.reindex(right).to_numpy()
         chosen = near[apart].sort_values("match_probability", ascending=False) \
             .head(config.review_max_pairs).reset_index(drop=True)
@@ -528,9 +531,15 @@ def _split_links(edges: pd.DataFrame, cut: pd.DataFrame) -> tuple[pd.DataFrame, 
     if cut.empty:
         return edges, pd.DataFrame(columns=CUT_LINK_COLUMNS)
     key = ["record_id_l", "record_id_r"]
-    marked = edges.merge(cut[[*key, "cut_for", "why"]], on=key, how="left")
-    is_cut = marked["cut_for"].notna().to_numpy()
-    cut_links = marked[is_cut].copy()
+    # Only links whose both ends appear in a cut pair can be cut: join those alone rather
+    # than every link.
+    maybe = np.flatnonzero(np.asarray(isin(edges["record_id_l"], cut["record_id_l"]))
+                           & np.asarray(isin(edges["record_id_r"], cut["record_id_r"])))
+    marked = edges.iloc[maybe].merge(cut[[*key, "cut_for", "why"]], on=key, how="left")
+    hit = marked["cut_for"].notna().to_numpy()
+    is_cut = np.zeros(len(edges), dtype=bool)
+    is_cut[maybe[hit]] = True
+    cut_links = marked[hit].copy()
     by_analyst = cut_links["why"] == "analyst cannot-link"
     cut_links["reasons"] = np.where(
         by_analyst, "cut to keep " + cut_links["cut_for"] + " apart (analyst cannot-link); ",
