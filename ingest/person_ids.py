@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from typing import Any
 from datetime import datetime
 
 import duckdb
@@ -77,7 +78,7 @@ def _taken_ids(previous: pd.DataFrame, lineage: pd.DataFrame | None) -> pa.Array
     if lineage is not None and len(lineage):
         parts += [lineage[column].dropna().astype(str).to_numpy(dtype=object)
                   for column in ("person_id", "other_id")]
-    return pa.array(np.concatenate(parts), pa.string())
+    return pc.unique(pa.array(np.concatenate(parts), pa.string()))
 
 
 class _Ids:
@@ -132,6 +133,27 @@ def derived_ids(anchors: np.ndarray, in_engine_from: int = HASH_IN_ENGINE_FROM) 
     return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
 
 
+def _codes(values: pa.Array) -> np.ndarray:
+    """Each value's code (0, 1, ... in order of first appearance; -1 for a missing value)."""
+    encoded = pc.dictionary_encode(values).indices
+    return np.asarray(pc.fill_null(encoded, -1), dtype=np.int64)
+
+
+def _positions(wanted: pa.Array, ids: pd.Series) -> np.ndarray:
+    """Where each ``wanted`` id is in ``ids`` (distinct), -1 where it is not."""
+    if len(ids) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    try:
+        among = pa.array(ids, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        among = None
+    if among is None or not (pa.types.is_string(among.type)
+                             or pa.types.is_large_string(among.type)):
+        return pd.Index(ids).get_indexer(wanted.to_numpy(zero_copy_only=False).astype(object))
+    found = pc.index_in(wanted, value_set=among.cast(pa.string()))
+    return np.asarray(pc.fill_null(found, -1), dtype=np.int64)
+
+
 def _first_per_group(groups: np.ndarray, n_groups: int) -> np.ndarray:
     """The position of each group's first row (-1 for a group with none)."""
     seen, first = np.unique(groups, return_index=True)
@@ -163,22 +185,22 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     """
     previous = previous if previous is not None else pd.DataFrame(columns=["record_id", "person_id"])
     previous = previous[["record_id", "person_id"]].drop_duplicates("record_id")
-    record = components["record_id"].astype(str).to_numpy(dtype=object)
-    component_code, component_name = pd.factorize(components["component"].astype(str))
-    component_name = np.asarray(component_name, dtype=object)
-    n_components = len(component_name)
+    record_text = pa.array(components["record_id"].astype(str), pa.string())
+    record = record_text.to_numpy(zero_copy_only=False).astype(object)
+    component_code = _codes(pa.array(components["component"].astype(str), pa.string()))
+    n_components = int(component_code.max()) + 1 if len(component_code) else 0
 
     # The earlier id of each record, as a code into the earlier ids (-1: a new record).
     earlier_code, earlier_id = pd.factorize(previous["person_id"])
     earlier_id = np.asarray(earlier_id, dtype=object)
     n_earlier = len(earlier_id)
-    row = pd.Index(previous["record_id"]).get_indexer(record) if len(previous) \
-        else np.full(len(record), -1)
-    prev = np.where(row >= 0, earlier_code[row] if len(previous) else -1, -1).astype(np.int64)
+    row = _positions(record_text, previous["record_id"])
+    prev = np.where(row >= 0, earlier_code[np.maximum(row, 0)] if len(previous) else -1,
+                    -1).astype(np.int64)
 
     # The anchor of each component: its smallest record id. One sort of the record ids
     # (Arrow's, byte order, which is Python's order of str) ranks them all.
-    by_record = np.asarray(pc.sort_indices(pa.array(record, pa.string())), dtype=np.int64)
+    by_record = np.asarray(pc.sort_indices(record_text), dtype=np.int64)
     anchor_rank = _first_per_group(component_code[by_record], n_components)
     anchor = record[by_record[anchor_rank]]
 
@@ -203,13 +225,13 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     fresh_components = np.flatnonzero(fresh)
     fresh_components = fresh_components[np.argsort(anchor_rank[fresh_components], kind="stable")]
     derived = derived_ids(anchor[fresh_components])
-    derived_arrow = pa.array(derived, pa.string())
+    taken_before = _taken_ids(previous, lineage)
     clash = pd.Series(derived).duplicated(keep="first").to_numpy() | np.asarray(
-        pc.fill_null(pc.is_in(derived_arrow, value_set=_taken_ids(previous, lineage)), False),
+        pc.fill_null(pc.is_in(pa.array(derived, pa.string()), value_set=taken_before), False),
         dtype=bool)
 
     def taken() -> set[str]:
-        ids = set(_taken_ids(previous, lineage).to_pylist())
+        ids = set(taken_before.to_pylist())
         ids.update(derived[~clash].tolist())
         return ids
 
@@ -223,19 +245,16 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     events: list[tuple[str, str, str | None, str | None]] = []  # event, person, other, record
     complex_components = np.flatnonzero(~simple & ~fresh)
     if len(complex_components):
-        involved = np.isin(component_code, complex_components)
-        prev_id = np.where(prev >= 0, earlier_id[np.maximum(prev, 0)] if n_earlier else None, None)
-        frame = pd.DataFrame({"record_id": record[involved],
-                              "component": component_name[component_code[involved]],
-                              "prev": pd.array(prev_id[involved], dtype=object)})
-        frame["prev"] = frame["prev"].where(frame["prev"].notna(), np.nan)
-        anchors = pd.Series(anchor[complex_components], index=component_name[complex_components])
-        settled = pd.Series(chosen[complex_components], index=anchors.index, dtype=object)
-        olds = set(frame["prev"].dropna())
-        issues = _settle(frame, anchors, _registry(previous, lineage, olds), ids, settled, events)
-        chosen[complex_components] = settled.to_numpy(dtype=object)
-        code_of = dict(zip(component_name[complex_components].tolist(), complex_components.tolist()))
-        issue_components += [code_of[component] for component, _ in issues]
+        is_complex = np.zeros(n_components, dtype=bool)
+        is_complex[complex_components] = True
+        # Every record of an earlier id these clusters hold is in one of them (an id spread
+        # over several clusters makes each of them complex), and so is the id's anchor if it
+        # still carries the id: their records with an earlier id are all _settle needs.
+        rows = np.flatnonzero(is_complex[component_code] & (prev >= 0))
+        olds = earlier_id[prev[rows]].tolist()
+        issues = _settle(record[rows].tolist(), component_code[rows].tolist(), olds, anchor,
+                         anchor_rank, _registry(previous, lineage, set(olds)), ids, chosen, events)
+        issue_components += [component for component, _ in issues]
         issue_parents += [parent for _, parent in issues]
 
     # Issued events for every new id, in anchor order (deterministic), then the rest.
@@ -265,48 +284,60 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     return clusters, lineage_rows[LINEAGE_COLUMNS]
 
 
-def _settle(frame: pd.DataFrame, anchors: pd.Series,
-            registry: dict[str, tuple[int, str]], ids: _Ids, chosen: pd.Series,
-            events: list[tuple[str, str, str | None, str | None]]) -> list[tuple[str, str | None]]:
-    """Ids for clusters where earlier persons merged or split; returns the new issues
-    (component, parent id) and appends merged/split events.
+def _most_then_smallest(sizes: dict[Any, list[Any]]) -> Any:
+    """The key whose [count, smallest record] has the most records, then the smallest one."""
+    return min(sizes, key=lambda key: (-sizes[key][0], sizes[key][1]))
 
-    ``frame`` (record_id, component, prev) holds the records of those clusters only: every
-    record of an earlier id they hold is among them (a cluster holding a record of an id
-    spread over several clusters is one of them), and so is that id's anchor if it still
-    carries the id.
+
+def _settle(records: list[str], components: list[int], olds: list[str], anchor: np.ndarray,
+            anchor_rank: np.ndarray, registry: dict[str, tuple[int, str]], ids: _Ids,
+            chosen: np.ndarray, events: list[tuple[str, str, str | None, str | None]]
+            ) -> list[tuple[int, str | None]]:
+    """Ids (into ``chosen``) for clusters where earlier persons merged or split; returns the
+    new issues (component, parent id) and appends merged/split events.
+
+    One row per record of those clusters that carried an earlier id: its record id, its
+    cluster (a code into ``anchor`` / ``anchor_rank`` / ``chosen``) and that earlier id.
     """
-    theirs = frame[frame["prev"].notna()]
-    counts = theirs.groupby(["prev", "component"]).agg(n=("record_id", "size"),
-                                                       first=("record_id", "min")).reset_index()
-    anchor_component = frame.set_index("record_id")["component"]
-    anchor_prev = frame.set_index("record_id")["prev"]
-    home: dict[str, str] = {}
-    for old, rows in counts.groupby("prev", sort=True):
-        anchor = registry.get(old, (-1, ""))[1]
-        if anchor in anchor_component.index and anchor_prev.get(anchor) == old:
-            home[old] = anchor_component[anchor]
+    where: dict[str, tuple[int, str]] = {}
+    parts: dict[str, dict[int, list[Any]]] = {}  # earlier id -> cluster -> [records, smallest]
+    for record, component, old in zip(records, components, olds):
+        where[record] = (component, old)
+        part = parts.setdefault(old, {}).get(component)
+        if part is None:
+            parts[old][component] = [1, record]
+        else:
+            part[0] += 1
+            part[1] = min(part[1], record)
+    by_rank = anchor_rank.__getitem__
+
+    home: dict[str, int] = {}
+    for old in sorted(parts):
+        found = where.get(registry.get(old, (-1, ""))[1])
+        if found is not None and found[1] == old:
+            home[old] = found[0]
         else:  # its anchor is gone: the part with most of its records, then the smallest
-            best = rows.sort_values(["n", "first"], ascending=[False, True]).iloc[0]
-            home[old] = best["component"]
-    homed: dict[str, list[str]] = {}
+            home[old] = _most_then_smallest(parts[old])
+    homed: dict[int, list[str]] = {}
     for old, component in home.items():
         homed.setdefault(component, []).append(old)
+    came_from: dict[int, dict[str, list[Any]]] = {}
+    for old, sizes in parts.items():
+        for component, size in sizes.items():
+            came_from.setdefault(component, {})[old] = size
 
-    issues: list[tuple[str, str | None]] = []
-    touched = sorted(set(counts["component"]), key=lambda c: anchors[c])
-    for component in touched:
+    issues: list[tuple[int, str | None]] = []
+    for component in sorted(came_from, key=by_rank):
         claimants = homed.get(component, [])
         if claimants:
-            survivor = min(claimants, key=lambda pid: (*registry.get(pid, (-1, "")), pid))
-            chosen[component] = survivor
+            chosen[component] = min(claimants,
+                                    key=lambda pid: (*registry.get(pid, (-1, "")), pid))
         else:
-            chosen[component] = ids.new(anchors[component])
-            came_from = counts[counts["component"] == component].sort_values(
-                ["n", "first"], ascending=[False, True])
-            issues.append((component, came_from["prev"].iloc[0]))
-    for old, rows in counts.groupby("prev", sort=True):
-        for component in sorted(set(rows["component"]) - {home[old]}, key=lambda c: anchors[c]):
+            chosen[component] = ids.new(anchor[component])
+            sizes = came_from[component]
+            issues.append((component, _most_then_smallest(sizes)))
+    for old in sorted(parts):
+        for component in sorted(set(parts[old]) - {home[old]}, key=by_rank):
             events.append(("split", old, chosen[component], None))
         if chosen[home[old]] != old:
             events.append(("merged", old, chosen[home[old]], None))
