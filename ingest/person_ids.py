@@ -163,11 +163,13 @@ def _first_per_group(groups: np.ndarray, n_groups: int) -> np.ndarray:
 
 
 def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = None,
-                      lineage: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      lineage: pd.DataFrame | None = None, sort_by_record: bool = False
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Person ids for ``components`` (record_id, component), stable against ``previous``
     (record_id, person_id) and the ``lineage`` so far.
 
-    Returns (clusters: record_id, person_id in the order of ``components``; events: the
+    Returns (clusters: record_id, person_id in the order of ``components``, or by record id
+    if ``sort_by_record`` (the sort is made here anyway); events: the
     LINEAGE_COLUMNS rows this assignment adds, numbered on from the lineage, with ``at`` and
     ``cause`` left empty for the caller to stamp).
 
@@ -182,6 +184,8 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     >>> second, more = assign_person_ids(merged, first, events)
     >>> second["person_id"].unique().tolist(), more[["event", "person_id", "other_id"]].values.tolist()
     (['P-86f7e437fa'], [['merged', 'P-84a516841b', 'P-86f7e437fa']])
+    >>> assign_person_ids(comps.iloc[::-1], sort_by_record=True)[0]["record_id"].tolist()
+    ['a', 'b', 'c']
     """
     previous = previous if previous is not None else pd.DataFrame(columns=["record_id", "person_id"])
     previous = previous[["record_id", "person_id"]].drop_duplicates("record_id")
@@ -226,9 +230,11 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     fresh_components = fresh_components[np.argsort(anchor_rank[fresh_components], kind="stable")]
     derived = derived_ids(anchor[fresh_components])
     taken_before = _taken_ids(previous, lineage)
-    clash = pd.Series(derived).duplicated(keep="first").to_numpy() | np.asarray(
-        pc.fill_null(pc.is_in(pa.array(derived, pa.string()), value_set=taken_before), False),
-        dtype=bool)
+    derived_text = pa.array(derived, pa.string())
+    clash = np.asarray(pc.fill_null(pc.is_in(derived_text, value_set=taken_before), False),
+                       dtype=bool)
+    if pc.count_distinct(derived_text).as_py() < len(derived):  # two anchors, one short hash
+        clash |= pd.Series(derived, dtype=object).duplicated(keep="first").to_numpy()
 
     def taken() -> set[str]:
         ids = set(taken_before.to_pylist())
@@ -280,7 +286,9 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
             "event": event_column, "person_id": person_column, "other_id": other_column,
             "record_id": record_column, "at": pd.NaT, "cause": None})
 
-    clusters = pd.DataFrame({"record_id": record, "person_id": chosen[component_code]})
+    in_order = by_record if sort_by_record else np.arange(len(record))
+    clusters = pd.DataFrame({"record_id": record[in_order],
+                             "person_id": chosen[component_code[in_order]]})
     return clusters, lineage_rows[LINEAGE_COLUMNS]
 
 

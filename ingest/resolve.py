@@ -446,8 +446,7 @@ def _after_clustering(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.Dat
                       lineage: pd.DataFrame | None, config: ResolutionConfig) -> Resolution:
     """Persons from the final components: stable ids and their lineage, the links split into
     kept and cut, and the review queue (stats hold only the counts; the caller adds the rest)."""
-    clusters, events = assign_person_ids(components, previous, lineage)
-    clusters = clusters.sort_values("record_id").reset_index(drop=True)
+    clusters, events = assign_person_ids(components, previous, lineage, sort_by_record=True)
     links, cut_links = _split_links(edges, cut)
     review = review_queue(clusters, cut_links, near, config)
     stats = {"persons": int(clusters["person_id"].nunique()), "links": len(links),
