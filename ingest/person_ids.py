@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -237,9 +237,9 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
         clash |= pd.Series(derived, dtype=object).duplicated(keep="first").to_numpy()
 
     def taken() -> set[str]:
-        ids = set(taken_before.to_pylist())
-        ids.update(derived[~clash].tolist())
-        return ids
+        in_use = set(taken_before.to_pylist())
+        in_use.update(derived[~clash].tolist())
+        return in_use
 
     ids = _Ids(taken)
     for component in fresh_components[clash].tolist():
@@ -287,9 +287,23 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
             "record_id": record_column, "at": pd.NaT, "cause": None})
 
     in_order = by_record if sort_by_record else np.arange(len(record))
-    clusters = pd.DataFrame({"record_id": record[in_order],
-                             "person_id": chosen[component_code[in_order]]})
+    clusters = pd.DataFrame({"record_id": _text(record_text, record, in_order),
+                             "person_id": _text(None, chosen, component_code[in_order])})
     return clusters, lineage_rows[LINEAGE_COLUMNS]
+
+
+def _text(text: pa.Array | None, values: np.ndarray, rows: np.ndarray) -> Any:
+    """``values[rows]`` as a pandas text array made from Arrow (building it from millions of
+    Python strings cost more than the rest); ``text`` is ``values`` as Arrow if at hand. Values
+    that are not all text (or none at all) stay as they are."""
+    if len(rows) == 0:
+        return values[rows]
+    if text is None:
+        try:
+            text = pa.array(values, pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return values[rows]
+    return pd.array(pc.take(text, pa.array(rows)), dtype="str")
 
 
 def _most_then_smallest(sizes: dict[Any, list[Any]]) -> Any:

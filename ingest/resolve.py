@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import Linker, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import SplinkException
@@ -449,7 +450,8 @@ def _after_clustering(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.Dat
     clusters, events = assign_person_ids(components, previous, lineage, sort_by_record=True)
     links, cut_links = _split_links(edges, cut)
     review = review_queue(clusters, cut_links, near, config)
-    stats = {"persons": int(clusters["person_id"].nunique()), "links": len(links),
+    persons = pc.count_distinct(pa.array(clusters["person_id"], from_pandas=True)).as_py()
+    stats = {"persons": persons, "links": len(links),
              "cut_links": len(cut_links)}
     return Resolution(clusters=clusters[CLUSTER_COLUMNS], links=links, cut_links=cut_links,
                       stats=stats, lineage=events, review=review)
