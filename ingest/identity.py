@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
@@ -19,14 +20,28 @@ if TYPE_CHECKING:
     from ingest.resolve import ResolutionConfig
 
 
-def _mode(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Most frequent non-empty value of ``column`` per person (ties: smallest value)."""
-    values = frame[["person_id", column]].dropna()
-    if values.empty:
-        return pd.Series(dtype="object", name=column)
-    counts = values.value_counts().rename("n").reset_index()
-    counts = counts.sort_values(["person_id", "n", column], ascending=[True, False, True])
-    return counts.drop_duplicates("person_id").set_index("person_id")[column]
+def _first_per_person(person: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Row index of each person's best row: rows sorted by person, then by ``keys`` (the first
+    key most significant, each ascending), the first row of each person."""
+    if len(person) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((*reversed(keys), person))
+    first = np.r_[True, person[order][1:] != person[order][:-1]]
+    return order[first]
+
+
+def _mode(person: np.ndarray, n_persons: int, values: pd.Series) -> np.ndarray:
+    """Most frequent non-empty value per person code (ties: the smallest value); missing
+    where a person has none. ``person`` codes follow the sorted person ids."""
+    codes, uniques = pd.factorize(values, sort=True)
+    known = codes >= 0
+    pairs = person[known].astype(np.int64) * (len(uniques) + 1) + codes[known]
+    pair, count = np.unique(pairs, return_counts=True)
+    who, value = pair // (len(uniques) + 1), pair % (len(uniques) + 1)
+    best = _first_per_person(who, -count, value)
+    out = pd.Series([None] * n_persons, dtype=values.dtype)
+    out.iloc[who[best]] = np.asarray(uniques)[value[best]]
+    return out.to_numpy()
 
 
 def _display_names(frame: pd.DataFrame) -> pd.Series:
@@ -41,28 +56,55 @@ def _display_names(frame: pd.DataFrame) -> pd.Series:
     >>> _display_names(records).to_dict()
     {'P1': 'Graham PRATT'}
     """
-    forename = frame["forename"].fillna("").astype(str).str.strip().str.title()
-    surname = frame["surname"].fillna("").astype(str).str.strip().str.upper()
-    named = frame.assign(_name=(forename + " " + surname).str.strip(),
-                         _complete=frame[["forename", "surname", "date_of_birth"]].notna().sum(axis=1))
-    named["_agree"] = named.groupby(["person_id", "_name"])["record_id"].transform("size")
-    named.loc[named["_name"].eq(""), "_agree"] = 0  # a record without a name never wins
-    best = (named.sort_values(["person_id", "_agree", "_complete", "record_id"],
-                              ascending=[True, False, False, True])
-            .drop_duplicates("person_id").set_index("person_id")["_name"])
-    return best.where(best != "", "(name not recorded)")
+    person, persons = pd.factorize(frame["person_id"], sort=True)
+    return pd.Series(_names(frame, person), index=pd.Index(persons, name="person_id"))
+
+
+def _names(frame: pd.DataFrame, person: np.ndarray) -> np.ndarray:
+    """:func:`_display_names` by person code (codes follow the sorted person ids)."""
+    forename = _each_distinct(frame["forename"], lambda text: text.strip().title())
+    surname = _each_distinct(frame["surname"], lambda text: text.strip().upper())
+    name = (forename + " " + surname).str.strip()
+    name_code, _ = pd.factorize(name)
+    key = person.astype(np.int64) * (name_code.max() + 1) + name_code
+    _, where, agree = np.unique(key, return_inverse=True, return_counts=True)
+    agree = np.where(name.eq("").to_numpy(), 0, agree[where.ravel()])  # no name never wins
+    complete = frame[["forename", "surname", "date_of_birth"]].notna().sum(axis=1).to_numpy()
+    record, _ = pd.factorize(frame["record_id"], sort=True)
+    best = _first_per_person(person, -agree, -complete, record)
+    names = name.to_numpy(dtype=object)[best]
+    return np.where(names == "", "(name not recorded)", names)
+
+
+def _each_distinct(values: pd.Series, change: Callable[[str], str]) -> pd.Series:
+    """``change`` applied once per distinct text (missing as ''), spread over every row."""
+    codes, uniques = pd.factorize(values.fillna(""))
+    changed = np.asarray([change(str(text)) for text in uniques], dtype=object)
+    return pd.Series(changed[codes], index=values.index, dtype=object)
 
 
 def describe_persons(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
-    """One row per person (PERSON_COLUMNS) from its records."""
+    """One row per person (PERSON_COLUMNS) from its records, sorted by person id.
+
+    Persons are grouped on integer codes (their place among the sorted ids): at a 1M-incident
+    force, grouping two million records on the id text took 26 s.
+
+    >>> records = pd.DataFrame({"record_id": ["A", "B", "C"], "forename": ["Ann", "ann", "Bo"],
+    ...     "surname": ["Lee", "LEE", "Ray"], "date_of_birth": [None, None, None],
+    ...     "sex": ["F", "U", "M"], "postcode": ["X1", "X1", None], "ethnicity": [None] * 3})
+    >>> describe_persons(records, pd.DataFrame({"record_id": ["A", "B", "C"],
+    ...     "person_id": ["P2", "P2", "P1"]}))[["person_id", "display_name", "n_records", "sex"]].values.tolist()
+    [['P1', 'Bo RAY', 1, 'M'], ['P2', 'Ann LEE', 2, 'F']]
+    """
     frame = records.merge(clusters, on="record_id", how="inner")
     frame["sex"] = frame["sex"].where(frame["sex"].isin(["F", "M", "X"]))
-    persons = pd.DataFrame({"display_name": _display_names(frame)})
-    persons["n_records"] = frame.groupby("person_id").size()
+    person, persons = pd.factorize(frame["person_id"], sort=True)
+    described = {"person_id": np.asarray(persons),
+                 "display_name": _names(frame, person),
+                 "n_records": np.bincount(person, minlength=len(persons)).astype(np.int64)}
     for column in ("sex", "date_of_birth", "postcode", "ethnicity"):
-        persons[column] = _mode(frame, column)
-    persons = persons.reset_index(names="person_id")
-    return persons[PERSON_COLUMNS].sort_values("person_id").reset_index(drop=True)
+        described[column] = _mode(person, len(persons), frame[column])
+    return pd.DataFrame(described, columns=PERSON_COLUMNS)
 
 
 def components_from_links(record_ids: pd.Series, links: pd.DataFrame) -> pd.DataFrame:
