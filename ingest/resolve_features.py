@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -102,10 +103,6 @@ def _map_distinct(values: pd.Series, function: Callable[[str], str | None]) -> p
     return _series(taken, values.index)
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
-
-
 def _series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     """An Arrow string array back as a pandas 'str' column, '' as missing."""
     series = pd.Series(array.to_pandas(), index=index).astype("str")
@@ -118,12 +115,16 @@ def normalise_addresses(values: pd.Series) -> pd.Series:
     >>> normalise_addresses(pd.Series(["12, High Street", "12 high st.", None])).tolist()
     ['12 high st', '12 high st', nan]
     """
-    array = pc.utf8_normalize(_arrow(values), "NFKD")
+    # Households share an address line: fold each distinct line once (about one in five
+    # records at a 1M-incident force) and spread the results with an Arrow take.
+    codes, distinct = pd.factorize(values)
+    array = pc.utf8_normalize(pa.array(np.asarray(distinct, dtype=object), type=pa.string()), "NFKD")
     array = pc.replace_substring_regex(array, r"[^\x00-\x7f]", "")
     array = pc.replace_substring_regex(pc.utf8_lower(array), r"[^a-z0-9]+", " ")
     for word, short in _STREET_WORDS.items():
         array = pc.replace_substring_regex(array, rf"\b{word}\b", short)
-    return _series(pc.utf8_trim_whitespace(array), values.index)
+    folded = pc.take(pc.utf8_trim_whitespace(array), pa.array(codes, mask=codes < 0))
+    return _series(folded, values.index)
 
 
 def _clean(values: pd.Series) -> pd.Series:
