@@ -111,6 +111,9 @@ def _check_duplicates(checked: CheckedTable) -> None:
     table = checked.raw.table
     keys = table.key.split(",")
     content = table.column_names
+    if not checked.typed.duplicated(subset=keys, keep="first").any():
+        checked.duplicates_merged = 0  # the common case: every key once, nothing to compare
+        return
     # A repeat merges only when it equals the row that first carried its key: a row repeating
     # a conflicting duplicate conflicts too (it is quarantined, not counted as merged).
     group = checked.typed.groupby(content, dropna=False, sort=False).ngroup()
