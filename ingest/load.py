@@ -116,7 +116,11 @@ def _check_duplicates(checked: CheckedTable) -> None:
         return
     # A repeat merges only when it equals the row that first carried its key: a row repeating
     # a conflicting duplicate conflicts too (it is quarantined, not counted as merged).
-    group = checked.typed.groupby(content, dropna=False, sort=False).ngroup()
+    # Content is compared as the file gave it (stripped cells), not as typed: validation
+    # blanks an unreadable optional value, which must not make a changed repeat look the same.
+    raw = checked.raw.frame
+    cells = raw.loc[checked.typed.index, [c for c in content if c in raw]] if len(raw) else checked.typed[content]
+    group = cells.groupby(list(cells.columns), dropna=False, sort=False).ngroup()
     first_group = group.groupby([checked.typed[k] for k in keys], sort=False).transform("first")
     exact = checked.typed.duplicated(subset=keys, keep="first") & group.eq(first_group)
     checked.duplicates_merged = int(exact.sum())
