@@ -305,3 +305,19 @@ def test_the_fast_csv_reader_gives_what_the_careful_one_gives(rows, trailing_new
         return
     assert unreadable.empty and numbers == list(range(2, len(fast) + 2))
     assert fast.to_dict("list") == careful.apply(lambda c: c.str.strip()).to_dict("list")
+
+
+def test_a_repeat_differing_only_in_an_unreadable_value_is_quarantined_not_merged(
+        store: EmbeddedStore, load, force_factory) -> None:
+    # Validation blanks the unreadable dash_risk; the repeat must still count as different
+    # content (the file says something else), while a true copy of a row merges.
+    force = clean_force(force_factory)
+    first = next(row for row in force.incidents if row["incident_id"] == "I2")
+    force.incidents.append(dict(first, dash_risk="purple"))
+    force.incidents.append(dict(next(row for row in force.incidents if row["incident_id"] == "I1")))
+    summary = load(force, store)
+    quarantine = store.quarantine()
+    assert quarantine[["file", "row", "column"]].values.tolist() == [["incidents.csv", 4, "incident_id"]]
+    assert "duplicate incident_id with different content (first at row 3)" in quarantine.iloc[0]["reason"]
+    assert summary.per_file["incidents.csv"]["duplicates_merged"] == 1
+    assert store.counts()["incidents"] == 2
