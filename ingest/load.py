@@ -111,7 +111,8 @@ def _check_duplicates(checked: CheckedTable) -> None:
     table = checked.raw.table
     keys = table.key.split(",")
     content = table.column_names
-    if not checked.typed.duplicated(subset=keys, keep="first").any():
+    repeated = checked.typed.duplicated(subset=keys, keep="first")
+    if not repeated.any():
         checked.duplicates_merged = 0  # the common case: every key once, nothing to compare
         return
     # A repeat merges only when it equals the row that first carried its key: a row repeating
@@ -119,10 +120,10 @@ def _check_duplicates(checked: CheckedTable) -> None:
     # Content is compared as the file gave it (stripped cells), not as typed: validation
     # blanks an unreadable optional value, which must not make a changed repeat look the same.
     raw = checked.raw.frame
-    cells = raw.loc[checked.typed.index, [c for c in content if c in raw]] if len(raw) else checked.typed[content]
+    cells = raw.loc[checked.typed.index, [c for c in content if c in raw]]
     group = cells.groupby(list(cells.columns), dropna=False, sort=False).ngroup()
     first_group = group.groupby([checked.typed[k] for k in keys], sort=False).transform("first")
-    exact = checked.typed.duplicated(subset=keys, keep="first") & group.eq(first_group)
+    exact = repeated & group.eq(first_group)
     checked.duplicates_merged = int(exact.sum())
     checked.typed = checked.typed[~exact]
     conflicting = checked.typed.duplicated(subset=keys, keep="first")

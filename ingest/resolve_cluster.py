@@ -248,8 +248,8 @@ def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFra
               forename_similar: float | None = None) -> Reclustered:
     """Apply the rules to ``components`` (record_id, component) over ``edges`` (record_id_l,
     record_id_r, match_weight, method); ``members`` gives record_id, component, dob, pnc (and
-    forename, surname, forename_sdx for the forename rule, on when ``forename_similar`` is
-    given) for records of multi-record components (others cannot conflict)."""
+    forename, surname for the forename rule, on when ``forename_similar`` is given) for
+    records of multi-record components (others cannot conflict)."""
     cannot = cannot if cannot is not None else pd.DataFrame(columns=["record_id_l", "record_id_r"])
     conflicted = conflicting_components(members, cannot)
     named, forenames = forename_evidence(members, forename_similar)

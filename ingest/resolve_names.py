@@ -16,7 +16,8 @@ level costs only 6 bits. A person's records may still carry forenames that look 
 
 The clustering (``ingest.resolve_cluster``) refuses a splink link that would put two records
 with conflicting forenames in one person, unless either forename could be the other record's
-surname (forename and surname typed into each other's boxes). PNC ids and analysts' must-links outrank it, as they outrank dates of birth.
+surname (forename and surname typed into each other's boxes). PNC ids and analysts'
+must-links outrank it, as they outrank dates of birth.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ COMPONENT_MEMBERS_SQL = (
     "WITH shared AS (SELECT component FROM harmgraph_components GROUP BY component "
     "HAVING count(*) > 1) "
     "SELECT c.record_id, c.component, f.dob, f.pnc, f.forename_n AS forename, "
-    "f.surname_n AS surname, f.forename_sdx FROM harmgraph_components c "
+    "f.surname_n AS surname FROM harmgraph_components c "
     f"JOIN shared ON shared.component = c.component JOIN {FEATURE_TABLE} f "
     "ON f.record_id = c.record_id")
 
