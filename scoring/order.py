@@ -22,8 +22,10 @@ _SAME = {"score": "score", "female_victims": "women and girls harmed", "victims"
 
 
 def _number(values: pd.Series, decimals: int = 0) -> pd.Series:
-    """'1,234' or '1,234.5' for each value."""
-    return values.map(("{:,.%df}" % decimals).format).astype(str)
+    """'1,234' or '1,234.5' for each value (each distinct value worded once: counts repeat a lot)."""
+    codes, distinct = pd.factorize(values)
+    words = np.array([("{:,.%df}" % decimals).format(value) for value in distinct.tolist()] + ["nan"], dtype=object)
+    return pd.Series(words[codes], index=values.index, dtype=object).astype(str)
 
 
 def _versus(this: pd.Series, below: pd.Series, decimals: int = 0) -> pd.Series:

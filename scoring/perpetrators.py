@@ -234,8 +234,11 @@ def _per_person(person: np.ndarray, victim: np.ndarray, size: int) -> pd.Series:
     >>> _per_person(np.array([3, 1, 3, 3]), np.array([5, 2, 5, 6]), 10).to_dict()
     {1: 1, 3: 2}
     """
-    people, counts = np.unique(_distinct_victims(person, victim, size)["person"].to_numpy(), return_counts=True)
-    return pd.Series(counts, index=pd.Index(people, name="person"))
+    keys = np.unique(np.asarray(person, dtype=np.int64) * size + np.asarray(victim, dtype=np.int64))
+    owner = keys // size  # sorted, so each person's distinct victims are one run
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.r_[starts, len(owner)]).astype(np.int64)
+    return pd.Series(counts, index=pd.Index(owner[starts], name="person"))
 
 
 def incident_rows(pairs: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -56,9 +57,26 @@ class VictimIdentity:
 
     def possible_pairs(self) -> pd.DataFrame:
         """The pairs counted apart whose claims are uncertain (``likeness`` possible), one per
-        pair of counted codes."""
+        pair of counted codes (shared: do not modify it)."""
+        return self._possible
+
+    @cached_property
+    def _possible(self) -> pd.DataFrame:
+        # Kept with the identity, as it is with the tables: every ranking reads it several times.
         possible = self.pairs[self.pairs["likeness"] == POSSIBLE]
         return possible.drop_duplicates(["counted_l", "counted_r"])
+
+    @cached_property
+    def _possible_keys(self) -> pd.Index:
+        """``counted_l * size + counted_r`` of each possible pair, looked up by :meth:`_possible_at`."""
+        possible, size = self._possible, len(self.same_as) + 1
+        return pd.Index(possible["counted_l"].to_numpy(np.int64) * size + possible["counted_r"].to_numpy(np.int64))
+
+    @cached_property
+    def _possible_left(self) -> np.ndarray:
+        """The distinct ``counted_l`` of the possible pairs: only victims counted as one of these
+        can be the left side of a pair, so the rest are left out before joining."""
+        return np.unique(self._possible["counted_l"].to_numpy(np.int64))
 
     def counted(self, victims: np.ndarray) -> np.ndarray:
         """The person code counted for each victim code (probable duplicates as one)."""
@@ -71,9 +89,8 @@ class VictimIdentity:
         if possible.empty or not len(left):
             return np.full(len(left), -1, dtype=np.int64)
         size = len(self.same_as) + 1
-        held = possible["counted_l"].to_numpy(np.int64) * size + possible["counted_r"].to_numpy(np.int64)
         wanted = np.minimum(left, right) * size + np.maximum(left, right)
-        return pd.Index(held).get_indexer(wanted)
+        return self._possible_keys.get_indexer(wanted)
 
     def uncertain(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Per position: whether ``left`` and ``right`` (person codes) may be one person."""
@@ -107,8 +124,9 @@ class VictimIdentity:
         size = len(self.same_as) + 1
         node = distinct["person"].to_numpy(np.int64) * size + victims
         order = pd.Index(node)
-        pairs = pd.DataFrame({"person": distinct["person"].to_numpy(np.int64), "counted_l": victims}).merge(
-            possible[["counted_l", "counted_r"]], on="counted_l")
+        left_side = np.isin(victims, self._possible_left)
+        pairs = pd.DataFrame({"person": distinct["person"].to_numpy(np.int64)[left_side],
+                              "counted_l": victims[left_side]}).merge(possible[["counted_l", "counted_r"]], on="counted_l")
         left = order.get_indexer(pairs["person"].to_numpy(np.int64) * size + pairs["counted_l"].to_numpy(np.int64))
         right = order.get_indexer(pairs["person"].to_numpy(np.int64) * size + pairs["counted_r"].to_numpy(np.int64))
         held = (left >= 0) & (right >= 0)
@@ -131,7 +149,8 @@ class VictimIdentity:
         counted = self.counted(links["victim"].to_numpy())
         held = np.unique(links["person"].to_numpy(np.int64) * size + counted)
         person, victim = held // size, held % size
-        pairs = pd.DataFrame({"person": person, "counted_l": victim}).merge(
+        left_side = np.isin(victim, self._possible_left)
+        pairs = pd.DataFrame({"person": person[left_side], "counted_l": victim[left_side]}).merge(
             possible[["counted_l", "counted_r", "victim_l", "victim_r"]], on="counted_l")
         pairs = pairs[np.isin(pairs["person"].to_numpy() * size + pairs["counted_r"].to_numpy(), held)]
         if pairs.empty:

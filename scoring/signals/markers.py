@@ -59,28 +59,54 @@ def marker_incidents(prepared: Prepared, settings: RiskMarkerSettings) -> dict[s
     return found
 
 
+def _marked(prepared: Prepared, settings: RiskMarkerSettings) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`marker_incidents`, and per incident row carrying a marker its words, 'Label on
+    YYYY-MM-DD (outcome)' (None elsewhere): they depend on the tables and settings alone, so
+    they are kept with the tables for every later ranking."""
+    context = prepared.context
+    key = ("risk_markers", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles),
+           settings.model_dump_json())
+    found = context.tables.derived.get(key)
+    if found is None:
+        carried = marker_incidents(prepared, settings)
+        index = prepared.index
+        rows = np.flatnonzero(np.logical_or.reduce(list(carried.values()))) if carried else np.zeros(0, np.int64)
+        incidents = index.incidents
+        label = pd.Series(incidents["label"].array.take(rows), dtype=object)
+        outcome = pd.Series(incidents["outcome"].array.take(rows), dtype=object).fillna(
+            "outcome not recorded").astype(str).str.replace("_", " ")
+        words = label.astype(str) + " on " + day(pd.Series(index.occurred[rows])) + " (" + outcome + ")"
+        text = np.full(len(incidents), None, dtype=object)
+        text[rows] = words.to_numpy(dtype=object)
+        found = (carried, text)
+        context.tables.derived[key] = found
+    return found
+
+
 def _marker_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     """Per row and marker: ``<marker>_count`` (incidents up to the as-of date) and
     ``<marker>_latest`` ('Label on YYYY-MM-DD (outcome)' of the latest, or None)."""
     prepared = data.prepared
     index = prepared.index
-    settings = data.context.config.signals.risk_markers
+    carried, text = _marked(prepared, data.context.config.signals.risk_markers)
     pairs = prepared.only(prepared.history_perpetrators, pd.Index(rows["person"].unique(), name="person"))
-    row = pairs["row"].to_numpy()
+    person, row = pairs["person"].to_numpy(np.int64), pairs["row"].to_numpy(np.int64)
+    wanted = rows["person"].to_numpy(np.int64)
+    size = len(index.people)
     out = {}
-    for marker, carried in marker_incidents(prepared, settings).items():
-        hit = pairs[carried[row]]
-        hit = hit.assign(occurred_at=index.occurred[hit["row"].to_numpy()])
-        counts = hit.groupby("person").size()
-        latest = hit.sort_values(["person", "occurred_at", "row"]).drop_duplicates("person", keep="last")
-        latest = latest.set_index("person")
-        incidents = index.incidents
-        label = pd.Series(incidents["label"].array.take(latest["row"].to_numpy()), index=latest.index, dtype=object)
-        outcome = pd.Series(incidents["outcome"].array.take(latest["row"].to_numpy()), index=latest.index,
-                            dtype=object).fillna("outcome not recorded").astype(str).str.replace("_", " ")
-        text = label.astype(str) + " on " + day(latest["occurred_at"]) + " (" + outcome + ")"
-        out[f"{marker}_count"] = rows["person"].map(counts).fillna(0).astype("int64").to_numpy()
-        out[f"{marker}_latest"] = rows["person"].map(text).to_numpy(dtype=object)
+    for marker, on in carried.items():
+        hit = on[row]
+        who, where = person[hit], row[hit]
+        # Each person's latest: by time, then incident id (a row orders like its id); the last wins.
+        order = np.lexsort((where, index.occurred[where].view(np.int64), who))
+        last = order[np.r_[who[order][1:] != who[order][:-1], True]] if len(order) else order
+        latest = np.full(size, -1, dtype=np.int64)
+        latest[who[last]] = where[last]
+        at = latest[wanted]
+        said = np.full(len(wanted), np.nan, dtype=object)
+        said[at >= 0] = text[at[at >= 0]]
+        out[f"{marker}_count"] = np.bincount(who, minlength=size)[wanted].astype("int64")
+        out[f"{marker}_latest"] = said
     return pd.DataFrame(out, index=rows.index)
 
 
