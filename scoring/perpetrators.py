@@ -9,11 +9,11 @@ import pandas as pd
 
 from scoring.bands import count_points, graded_count_points, graded_recency_points, recency_points
 from scoring.config import RFGV, ScoringConfig
-from scoring.grouped_text import join_within
 from scoring.context import ScoringContext
 from scoring.custody import custody_days_since
 from scoring.index import ScoringIndex
 from scoring.prepared import Prepared, prepared_for
+from scoring.reasons import once_per_distinct
 from scoring.window import window_start
 
 
@@ -109,11 +109,16 @@ def _outcome_counts(rows: pd.DataFrame, index: ScoringIndex) -> pd.Series:
     names = [*dict.fromkeys(OUTCOME_GROUPS.values()), "outcome not recorded"]
     place = {outcome: names.index(group) for outcome, group in OUTCOME_GROUPS.items()}
     group = index.mapped("outcome", place, len(names) - 1).astype(np.int64)[rows["row"].to_numpy()]
-    # Grouped by person, then by the groups' order, so each person's texts come in that order.
-    keys, n = np.unique(rows["person"].to_numpy(np.int64) * len(names) + group, return_counts=True)
-    person, group = keys // len(names), keys % len(names)
-    label = pd.Series(np.asarray(names, dtype=object)[group], dtype="str")
-    return join_within(pd.Series(n).astype(str) + " " + label, pd.Series(person, name="person"), ", ")
+    people, at = np.unique(rows["person"].to_numpy(np.int64), return_inverse=True)
+    counts = np.bincount(at.reshape(-1) * len(names) + group, minlength=len(people) * len(names))
+    facts = pd.DataFrame(counts.reshape(len(people), len(names)))
+
+    def sentence(distinct: pd.DataFrame) -> pd.Series:
+        # The groups in their order; most people share one of a few hundred sets of counts.
+        return pd.Series([", ".join(f"{n} {name}" for n, name in zip(values, names) if n)
+                          for values in distinct.to_numpy().tolist()], dtype=object)
+
+    return pd.Series(once_per_distinct(facts, sentence), index=pd.Index(people, name="person"), dtype="str")
 
 
 def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
@@ -168,10 +173,12 @@ def ages_at(context: ScoringContext, index: ScoringIndex, people: np.ndarray, ro
     return (years - before_birthday.astype("float64")).to_numpy(dtype="float64")
 
 
-def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
-    """Distinct victims per person, victim records that are probably one person counted once
-    (:mod:`scoring.victim_identity`); ``victim_records`` counts them apart, and ``doubtful``
-    is how many pairs of the counted victims may still be one person."""
+def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepared,
+                   people: np.ndarray) -> dict[str, np.ndarray]:
+    """Distinct victims of each of ``people`` (person codes; 0 for those with none), victim
+    records that are probably one person counted once (:mod:`scoring.victim_identity`);
+    ``victim_records`` counts them apart, and ``doubtful`` is how many pairs of the counted
+    victims may still be one person. Columns in the order of :data:`VICTIM_COUNTS`."""
     index = prepared.index
     identity = prepared.victims_as
     size = len(identity.same_as) + 1
@@ -182,16 +189,10 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     # (the reason says which pairs are uncertain).
     distinct = _distinct_victims(apart["person"].to_numpy(), identity.counted_once(apart), size)
 
-    def any_record(per_person: np.ndarray) -> np.ndarray:
-        """Per counted code: whether any record counted as that person says so (one record of
-        a woman may lack the sex)."""
-        out = np.zeros(len(identity.same_as), dtype=bool)
-        np.logical_or.at(out, identity.same_as, per_person)
-        return out
-
-    female_any = any_record(female_people(context, index))
+    female_any = _any_record(context, "female", female_people(context, index), identity.same_as)
     female = female_any[distinct["victim"].to_numpy()]
-    unknown_sex = ~any_record(sex_recorded(context, index))[distinct["victim"].to_numpy()]
+    unknown_sex = ~_any_record(context, "sex_recorded", sex_recorded(context, index),
+                               identity.same_as)[distinct["victim"].to_numpy()]
     female_link = female_any[counted_victim]
     # Age from the record's own date of birth, then counted once per woman or girl.
     young = ages_at(context, index, links["victim"].to_numpy()[female_link],
@@ -200,22 +201,36 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     girl[female_link] = young
     groups = context.config.relationships
 
-    def related(codes: tuple[str, ...]) -> pd.Series:
+    def related(codes: tuple[str, ...]) -> np.ndarray:
         """Per person, distinct victims recorded in one of ``codes`` at least once."""
         chosen = links["relationship"].isin(codes).to_numpy(dtype=bool)
-        return _per_person(person[chosen], counted_victim[chosen], size)
+        return _per_person(person[chosen], counted_victim[chosen], size, people)
 
     victim_person, victim = distinct["person"].to_numpy(), distinct["victim"].to_numpy()
-    return pd.DataFrame({
-        "victims": _per_person(victim_person, victim, size),
-        "female_victims": _per_person(victim_person[female], victim[female], size),
-        "girl_victims": _per_person(person[girl], counted_victim[girl], size),
-        "sex_unknown_victims": _per_person(victim_person[unknown_sex], victim[unknown_sex], size),
+    doubtful = identity.doubtful_pairs(apart)["doubtful"]
+    return {
+        "victims": _per_person(victim_person, victim, size, people),
+        "female_victims": _per_person(victim_person[female], victim[female], size, people),
+        "girl_victims": _per_person(person[girl], counted_victim[girl], size, people),
+        "sex_unknown_victims": _per_person(victim_person[unknown_sex], victim[unknown_sex], size, people),
         "partner_victims": related(groups.intimate_partner),
         "family_victims": related(groups.family),
-        "victim_records": _per_person(person, links["victim"].to_numpy(np.int64), size),
-        "doubtful": identity.doubtful_pairs(apart)["doubtful"],
-    })
+        "victim_records": _per_person(person, links["victim"].to_numpy(np.int64), size, people),
+        "doubtful": doubtful.reindex(people).fillna(0).astype("int64").to_numpy(),
+    }
+
+
+def _any_record(context: ScoringContext, what: str, per_person: np.ndarray, same_as: np.ndarray) -> np.ndarray:
+    """Per counted code: whether any record counted as that person says so (one record of a
+    woman may lack the sex); kept with the tables, which alone decide it."""
+    key = ("any_record", what, context.catalogue.fingerprint, tuple(context.config.perpetrator_roles),
+           tuple(context.config.female_sex_codes))
+    found = context.tables.derived.get(key)
+    if found is None:
+        found = np.zeros(len(same_as), dtype=bool)
+        np.logical_or.at(found, same_as, per_person)
+        context.tables.derived[key] = found
+    return found
 
 
 def _distinct_victims(person: np.ndarray, victim: np.ndarray, size: int) -> pd.DataFrame:
@@ -228,17 +243,16 @@ def _distinct_victims(person: np.ndarray, victim: np.ndarray, size: int) -> pd.D
     return pd.DataFrame({"person": keys // size, "victim": keys % size})
 
 
-def _per_person(person: np.ndarray, victim: np.ndarray, size: int) -> pd.Series:
-    """How many distinct victims each person has, indexed by person code (``person``).
+def _per_person(person: np.ndarray, victim: np.ndarray, size: int, people: np.ndarray) -> np.ndarray:
+    """How many distinct victims each of ``people`` (person codes) has, 0 for none.
 
-    >>> _per_person(np.array([3, 1, 3, 3]), np.array([5, 2, 5, 6]), 10).to_dict()
-    {1: 1, 3: 2}
+    >>> _per_person(np.array([3, 1, 3, 3]), np.array([5, 2, 5, 6]), 10, np.array([1, 2, 3])).tolist()
+    [1, 0, 2]
     """
     keys = np.unique(np.asarray(person, dtype=np.int64) * size + np.asarray(victim, dtype=np.int64))
-    owner = keys // size  # sorted, so each person's distinct victims are one run
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else np.zeros(0, dtype=np.int64)
-    counts = np.diff(np.r_[starts, len(owner)]).astype(np.int64)
-    return pd.Series(counts, index=pd.Index(owner[starts], name="person"))
+    people = np.asarray(people, dtype=np.int64)
+    longest = max(int(people.max()) + 1 if len(people) else 0, int(keys.max() // size) + 1 if len(keys) else 0)
+    return np.bincount(keys // size, minlength=longest)[people].astype(np.int64)
 
 
 def incident_rows(pairs: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
@@ -346,14 +360,15 @@ def _scored(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, li
     index = prepared.index
     rows = incident_rows(pairs, prepared)
     frame = incident_summary(rows, "crimes")
-    frame = frame.join(_victim_counts(context, links, prepared)).fillna(
-        dict.fromkeys(VICTIM_COUNTS, 0))
-    for column in VICTIM_COUNTS:
-        frame[column] = frame[column].astype("int64")
+    for column, counts in _victim_counts(context, links, prepared, frame.index.to_numpy()).items():
+        frame[column] = counts
     frame["days_since_last"] = days_since_last(frame, context.as_of)
     custody = context.tables.custody
     frame["custody_days"] = custody_days_since(custody.assign(person_id=index.custody_people),
                                                frame["last_incident"], context.as_of)
     frame["days_at_liberty"] = frame["days_since_last"] - frame["custody_days"]
-    frame = frame.join(most_serious(rows, index)).join(_outcome_counts(rows, index).rename("outcomes"))
+    # Both are indexed by the same people as the frame (every person with a row), in order.
+    for name, column in most_serious(rows, index).items():
+        frame[name] = column.array
+    frame["outcomes"] = _outcome_counts(rows, index).array
     return component_points(frame, context.config, context.as_of)

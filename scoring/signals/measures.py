@@ -59,22 +59,41 @@ def breach_rows(settings: SignalConfig, prepared: Prepared, people: pd.Index | N
     >>> breach_rows(prepared.context.config.signals, prepared, None).values.tolist()  # P-4 (code 3)
     [[3, 4, 'nmo', True]]
     """
+    every = _every_breach(prepared, settings.measures)
+    keep = prepared.in_history[every["row"].to_numpy()]  # nothing after the as-of date
+    if people is not None:
+        chosen = np.zeros(len(prepared.index.people), dtype=bool)
+        chosen[people.to_numpy()] = True
+        keep &= chosen[every["person"].to_numpy()]
+    return every[keep].reset_index(drop=True)
+
+
+def _every_breach(prepared: Prepared, measures: MeasureSettings) -> pd.DataFrame:
+    """:func:`breach_rows` of everyone at any date, by person then row: it depends on the
+    tables and settings alone, so it is kept with the tables and each ranking selects from it
+    (one breach is one (person, row), so selecting first or last gives the same rows)."""
+    context = prepared.context
+    key = ("breach_rows", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles),
+           measures.model_dump_json())
+    found = context.tables.derived.get(key)
+    if found is not None:
+        return found
     index = prepared.index
-    measures = settings.measures
     recorded = pd.DataFrame({"person": index.breached["person"].to_numpy(), "row": index.breached["row"].to_numpy(),
                              "kind": index.breach_kinds})
-    recorded = prepared.only(recorded[(recorded["row"] >= 0) & (recorded["person"] >= 0)], people)
+    recorded = recorded[(recorded["row"] >= 0) & (recorded["person"] >= 0)]
     recorded = recorded.assign(offence=~recorded["kind"].isin(measures.not_offence_measures).to_numpy(dtype=bool))
-    perps = prepared.only(prepared.history_perpetrators, people)
+    perps = index.perpetrators
     offences = perps[index.column("breach_offence", perps["row"].to_numpy())]
     code = index.incidents["offence"].astype("str").to_numpy(dtype=object)[offences["row"].to_numpy()]
     offences = pd.DataFrame({"person": offences["person"].to_numpy(), "row": offences["row"].to_numpy(),
                              "kind": code, "offence": ~np.isin(code, list(measures.not_offence_breaches))})
     both = pd.concat([recorded, offences], ignore_index=True)
-    both = both[prepared.in_history[both["row"].to_numpy()]]  # nothing after the as-of date
     # One row per breach: an offence when any record of it says so, named by that record.
     both = both.sort_values(["person", "row", "offence"], ascending=[True, True, False], kind="stable")
-    return both.drop_duplicates(["person", "row"]).reset_index(drop=True)
+    found = both.drop_duplicates(["person", "row"]).reset_index(drop=True)
+    context.tables.derived[key] = found
+    return found
 
 
 def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.DataFrame:
@@ -89,14 +108,29 @@ def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people
                          "not_offence_text": _kinds_text(others)})
 
 
+def _measure_words(prepared: Prepared) -> pd.api.extensions.ExtensionArray:
+    """Per row of the measures table: 'nmo protecting Jane Doe until 2026-12-01', kept with the
+    tables (the words do not depend on the as-of date; which measures are in force does)."""
+    context = prepared.context
+    key = ("measure_words", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
+    found = context.tables.derived.get(key)
+    if found is None:
+        measures = context.tables.measures
+        protected = prepared.index.measure_protected
+        names = np.full(len(measures), "", dtype=object)
+        names[protected >= 0] = prepared.names(protected[protected >= 0]).to_numpy(dtype=object)
+        names = np.where(protected >= 0, names, measures["protected_person_id"].fillna("").to_numpy(dtype=object))
+        text = (measures["type"] + np.where(measures["protected_person_id"].notna(), " protecting " + names, "")
+                + np.where(measures["end_date"].notna(), " until " + day(measures["end_date"]), " (no end date)"))
+        found = text.array
+        context.tables.derived[key] = found
+    return found
+
+
 def _active_text(active: pd.DataFrame, prepared: Prepared) -> pd.Series:
-    """Per subject code: 'nmo protecting Jane Doe until 2026-12-01; ...' of the measures in force."""
-    protected = active["protected"].to_numpy()
-    names = np.full(len(active), "", dtype=object)
-    names[protected >= 0] = prepared.names(protected[protected >= 0]).to_numpy(dtype=object)
-    names = np.where(protected >= 0, names, active["protected_person_id"].fillna("").to_numpy(dtype=object))
-    text = (active["type"] + np.where(active["protected_person_id"].notna(), " protecting " + names, "")
-            + np.where(active["end_date"].notna(), " until " + day(active["end_date"]), " (no end date)"))
+    """Per subject code: 'nmo protecting Jane Doe until 2026-12-01; ...' of the measures in force
+    (``active`` carries ``at``, each measure's row in the measures table)."""
+    text = pd.Series(_measure_words(prepared).take(active["at"].to_numpy()), index=active.index)
     return join_within(text, active["subject"], "; ")
 
 
@@ -151,7 +185,8 @@ def measure_status(prepared: Prepared, people: pd.Index | None = None,
     settings = settings or context.config.signals
     index = prepared.index
     as_of = context.as_of_day
-    measures = context.tables.measures.assign(subject=index.measure_subjects, protected=index.measure_protected)
+    measures = context.tables.measures.assign(subject=index.measure_subjects, protected=index.measure_protected,
+                                              at=np.arange(len(context.tables.measures)))
     active = measures_in_force(measures, as_of)
     active = active[active["subject"] >= 0].sort_values(["subject", "start_date", "measure_id"])
     if people is None:

@@ -101,22 +101,49 @@ def _sentence_words(prepared: Prepared, rows: np.ndarray) -> pd.Series:
     return pd.Series(np.where(sentence.notna(), ", sentenced: " + sentence.fillna("").astype(str) + said, ""))
 
 
-def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, offences: tuple[str, ...],
-                             among: np.ndarray | None = None) -> pd.Series:
-    """Per person: 'label on day' of their latest conviction for one of ``offences`` (only incident
-    rows where ``among`` holds, when given), with the sentence where one is recorded."""
-    index = prepared.index
-    row = perps["row"].to_numpy()
-    chosen = index.one_of("outcome", ["convicted"]) & index.one_of("offence", offences)
-    convicted = (chosen if among is None else chosen & among)[row]
-    found = pd.DataFrame({"person": perps["person"].to_numpy()[convicted], "row": row[convicted],
-                          "occurred_at": index.occurred[row[convicted]]})
-    # Latest by time; two on the same day: the higher incident id.
-    latest = found.sort_values(["person", "occurred_at", "row"]).drop_duplicates("person", keep="last")
-    latest = latest.set_index("person")
-    label = pd.Series(index.incidents["label"].array.take(latest["row"].to_numpy()), index=latest.index)
-    sentence = _sentence_words(prepared, latest["row"].to_numpy()).set_axis(latest.index)
-    return label + " on " + day(latest["occurred_at"]) + sentence
+def _mappa_convictions(prepared: Prepared, pdp: PdpSettings) -> tuple[dict[str, np.ndarray], np.ndarray,
+                                                                      pd.api.extensions.ExtensionArray]:
+    """The convictions PDP reads, kept with the tables (they depend on the tables and settings
+    alone): per incident row, whether it is a conviction for an offence that brings MAPPA on
+    conviction (``on_conviction``), or for one that brings it only with a long enough custodial
+    sentence, that sentence recorded (``brings``), not known well enough (``unknown``) or too
+    short (``short``); then each such row's place in the words, and the words: 'label on day',
+    with the sentence where one is recorded."""
+    context = prepared.context
+    key = ("pdp_convictions", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles),
+           pdp.model_dump_json())
+    found = context.tables.derived.get(key)
+    if found is None:
+        index = prepared.index
+        convicted = index.one_of("outcome", ["convicted"])
+        on_conviction = tuple(o for o in pdp.mappa_offences if o in pdp.mappa_on_conviction)
+        needs_sentence = convicted & index.one_of("offence", tuple(o for o in pdp.mappa_offences
+                                                                   if o not in pdp.mappa_on_conviction))
+        brings, known = sentence_facts(prepared, pdp)
+        kinds = {"on_conviction": convicted & index.one_of("offence", on_conviction),
+                 "brings": needs_sentence & brings, "unknown": needs_sentence & ~known,
+                 "short": needs_sentence & known & ~brings}
+        rows = np.flatnonzero(np.logical_or.reduce(list(kinds.values())))
+        label = pd.Series(index.incidents["label"].array.take(rows))
+        words = label + " on " + day(pd.Series(index.occurred[rows])) + _sentence_words(prepared, rows)
+        place = np.full(len(index.incidents), -1, dtype=np.int64)
+        place[rows] = np.arange(len(rows))
+        found = (kinds, place, words.array)
+        context.tables.derived[key] = found
+    return found
+
+
+def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, pdp: PdpSettings, kind: str) -> pd.Series:
+    """Per person: 'label on day' of their latest conviction of ``kind`` (see
+    :func:`_mappa_convictions`), with the sentence where one is recorded."""
+    kinds, place, words = _mappa_convictions(prepared, pdp)
+    row, person = perps["row"].to_numpy(np.int64), perps["person"].to_numpy(np.int64)
+    hit = kinds[kind][row]
+    who, where = person[hit], row[hit]
+    # Latest by time; two on the same day: the higher incident id (a row orders like its id).
+    order = np.lexsort((where, prepared.index.occurred[where].view(np.int64), who))
+    last = order[np.r_[who[order][1:] != who[order][:-1], True]] if len(order) else order
+    return pd.Series(words.take(place[where[last]]), index=pd.Index(who[last], name="person"))
 
 
 def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalConfig) -> pd.Series:
@@ -167,13 +194,10 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     out["partners"] = partners.groupby("person").size()
     counts = ["occasions", "partners", *OUTCOME_COLUMNS]
     out[counts] = out[counts].fillna(0).astype("int64")
-    on_conviction = tuple(o for o in pdp.mappa_offences if o in pdp.mappa_on_conviction)
-    needs_sentence = tuple(o for o in pdp.mappa_offences if o not in pdp.mappa_on_conviction)
-    brings, known = sentence_facts(prepared, pdp)
-    out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, on_conviction).combine_first(
-        _latest_mappa_conviction(perps, prepared, needs_sentence, brings))
-    out["sentence_unknown"] = _latest_mappa_conviction(perps, prepared, needs_sentence, ~known)
-    out["sentence_short"] = _latest_mappa_conviction(perps, prepared, needs_sentence, known & ~brings)
+    out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, pdp, "on_conviction").combine_first(
+        _latest_mappa_conviction(perps, prepared, pdp, "brings"))
+    out["sentence_unknown"] = _latest_mappa_conviction(perps, prepared, pdp, "unknown")
+    out["sentence_short"] = _latest_mappa_conviction(perps, prepared, pdp, "short")
     out["mappa_since"] = _mappa_since(context, prepared, settings)
 
     enough = (out["occasions"] >= pdp.min_occasions) & (out["partners"] >= pdp.min_partners)
@@ -197,13 +221,16 @@ def _word_reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Serie
     out["reason"] = _reasons(out, enough, has_conviction, managed, pdp, as_of)
     unknown = out["pdp"] & out["sentence_unknown"].notna()
     needs = f"{pdp.mappa_custody_months:g} months' custody or more"
-    missing = np.where(out.loc[unknown, "sentence_unknown"].str.contains(", sentenced: "),
-                       "its length is not recorded", "the sentence is not recorded")
-    out.loc[unknown, "reason"] = (out.loc[unknown, "reason"] + "; convicted of " + out.loc[unknown, "sentence_unknown"]
-                                  + f", which brings MAPPA only with {needs}, and " + missing + ": check it")
+    if unknown.any():  # most lists have none: each step below costs as much on no rows
+        missing = np.where(out.loc[unknown, "sentence_unknown"].str.contains(", sentenced: "),
+                           "its length is not recorded", "the sentence is not recorded")
+        out.loc[unknown, "reason"] = (out.loc[unknown, "reason"] + "; convicted of "
+                                      + out.loc[unknown, "sentence_unknown"]
+                                      + f", which brings MAPPA only with {needs}, and " + missing + ": check it")
     short = out["pdp"] & out["sentence_short"].notna()
-    out.loc[short, "reason"] = (out.loc[short, "reason"] + "; convicted of " + out.loc[short, "sentence_short"]
-                                + f", a sentence that does not bring MAPPA (it needs {needs})")
+    if short.any():
+        out.loc[short, "reason"] = (out.loc[short, "reason"] + "; convicted of " + out.loc[short, "sentence_short"]
+                                    + f", a sentence that does not bring MAPPA (it needs {needs})")
 
 
 def _or_words(outcomes: tuple[str, ...]) -> str:
@@ -255,10 +282,12 @@ def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, ma
     case = np.select([out["pdp"], ~enough, has_conviction, managed], [0, 1, 2, 3], default=4)
     reason = once_per_distinct(out[["occasions", "partners", *OUTCOME_COLUMNS]].assign(case=case), by_counts)
     convicted, referred = out[case == 2], out[case == 3]
-    reason[case == 2] = ("Not a potential PDP: " + counts(convicted) + ", but convicted of a MAPPA-eligible "
-                         "offence (" + convicted["mappa_conviction"].fillna("") + ")").to_numpy(dtype=object)
-    reason[case == 3] = ("Not a potential PDP: " + counts(referred) + ", but managed under MAPPA (referral "
-                         + referred["mappa_since"].fillna("") + ")").to_numpy(dtype=object)
+    if len(convicted):  # a list words potential PDPs only: then there are none of these
+        reason[case == 2] = ("Not a potential PDP: " + counts(convicted) + ", but convicted of a MAPPA-eligible "
+                             "offence (" + convicted["mappa_conviction"].fillna("") + ")").to_numpy(dtype=object)
+    if len(referred):
+        reason[case == 3] = ("Not a potential PDP: " + counts(referred) + ", but managed under MAPPA (referral "
+                             + referred["mappa_since"].fillna("") + ")").to_numpy(dtype=object)
     return reason
 
 
