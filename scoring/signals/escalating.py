@@ -128,6 +128,54 @@ def _with_time(links: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     return links.assign(occurred_at=prepared.index.occurred[links["row"].to_numpy()])
 
 
+def _partner_spans(person: np.ndarray, victim: np.ndarray, occurred: np.ndarray,
+                   esc: EscalationSettings) -> pd.DataFrame:
+    """Per person with a new partner soon after (or alongside) an earlier one, the most recent
+    such partner: ``victim``, ``min`` (their first incident), ``previous_victim``,
+    ``previous_first`` and ``previous_last`` (the earlier partner abused most recently: the first
+    and last incidents against them), ``gap_days`` and ``sequential``; indexed by person.
+
+    Each (person, partner) span runs from the first to the last incident against her; a
+    person's spans are taken by first incident (then partner code). Worked on sorted arrays:
+    each person's spans are one run, so running maxima and the row before stay in that run.
+    """
+    keys = person * (int(victim.max()) + 1 if len(victim) else 1) + victim
+    order = np.argsort(keys, kind="stable")
+    keys, when = keys[order], occurred[order].view(np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    first = np.minimum.reduceat(when, starts) if len(starts) else when[:0]
+    last = np.maximum.reduceat(when, starts) if len(starts) else when[:0]
+    who, partner = person[order][starts], victim[order][starts]
+    by_start = np.lexsort((partner, first, who))
+    who, partner, first, last = who[by_start], partner[by_start], first[by_start], last[by_start]
+    new_run = np.r_[True, who[1:] != who[:-1]] if len(who) else np.zeros(0, dtype=bool)
+    # The latest last incident among the person's spans so far: a running maximum that restarts
+    # with each person, on dense ranks of the times (so adding a per-person offset cannot overflow).
+    distinct, rank = np.unique(last, return_inverse=True)
+    run = np.cumsum(new_run) - 1
+    running_end = distinct[np.maximum.accumulate(rank.reshape(-1) + run * len(distinct)) - run * len(distinct)]
+    # Whose it was: the last span holding it (each person's first span always does).
+    holder = np.maximum.accumulate(np.where(last == running_end, np.arange(len(who)), 0))
+    has_previous = ~new_run
+    before = np.maximum(np.arange(len(who)) - 1, 0)
+    tick = np.datetime_data(occurred.dtype)[0]  # times as integers in the column's own unit
+    gap_days = (pd.Series((first - running_end[before]).astype(f"timedelta64[{tick}]")).dt.total_seconds()
+                / 86400.0).to_numpy()
+    sequential = has_previous & (gap_days > 0) & (gap_days <= esc.new_partner_months * DAYS_PER_YEAR / 12)
+    overlapping = has_previous & (gap_days <= 0)
+    soon = np.flatnonzero(sequential | (overlapping & esc.count_overlapping_partners))
+    soon = soon[np.r_[who[soon][1:] != who[soon][:-1], True]] if len(soon) else soon  # the person's last
+    prior = before[soon]
+
+    def as_time(values: np.ndarray) -> np.ndarray:
+        return values.astype(f"datetime64[{tick}]")
+
+    return pd.DataFrame({"victim": partner[soon], "min": as_time(first[soon]),
+                         "previous_victim": partner[holder[prior]], "previous_first": as_time(first[holder[prior]]),
+                         "previous_last": as_time(running_end[prior]), "gap_days": gap_days[soon],
+                         "sequential": sequential[soon]}, index=pd.Index(who[soon], name="person"))
+
+
 def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.DataFrame:
     """A new partner victimised soon after the abuse of the previous partner, or alongside it.
 
@@ -157,27 +205,8 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, se
     partners = _with_time(partners[prepared.pairs_among(partners, last)], prepared)
     # Records that are probably one woman are one partner, never "a new partner".
     partners = partners.assign(victim=prepared.victims_as.counted(partners["victim"].to_numpy()))
-    spans = partners.groupby(["person", "victim"])["occurred_at"].agg(["min", "max"]).reset_index()
-    spans = spans.sort_values(["person", "min", "victim"], kind="stable").reset_index(drop=True)
-    grouped = spans.groupby("person")
-    # Among the partners whose abuse began earlier: the latest last incident, and whose it was.
-    spans["running_end"] = grouped["max"].cummax()
-    holds = spans["max"] == spans["running_end"]
-    spans["holder"] = spans["victim"].where(holds)
-    spans["holder"] = spans.groupby("person")["holder"].ffill()
-    spans["holder_first"] = spans["min"].where(holds)
-    spans["holder_first"] = spans.groupby("person")["holder_first"].ffill()
-    grouped = spans.groupby("person")
-    spans["previous_victim"] = grouped["holder"].shift()
-    spans["previous_first"] = grouped["holder_first"].shift()
-    spans["previous_last"] = grouped["running_end"].shift()
-    has_previous = spans["previous_victim"].notna()
-    spans["gap_days"] = (spans["min"] - spans["previous_last"]).dt.total_seconds() / 86400.0
-    spans["sequential"] = has_previous & (spans["gap_days"] > 0) & (
-        spans["gap_days"] <= esc.new_partner_months * DAYS_PER_YEAR / 12)
-    overlapping = has_previous & (spans["gap_days"] <= 0)
-    spans["soon"] = spans["sequential"] | (overlapping & esc.count_overlapping_partners)
-    soon = spans[spans["soon"]].drop_duplicates("person", keep="last").set_index("person")
+    soon = _partner_spans(partners["person"].to_numpy(np.int64), partners["victim"].to_numpy(np.int64),
+                          partners["occurred_at"].to_numpy(), esc)
 
     victim = pd.Series(prepared.names(soon["victim"].to_numpy()).array, index=soon.index, dtype="string")
     previous = pd.Series(prepared.names(soon["previous_victim"].to_numpy(dtype=np.int64)).array,
