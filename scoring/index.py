@@ -65,9 +65,21 @@ def positions(values: pd.Series, held: pd.Series | pd.Index) -> np.ndarray:
 
     >>> positions(pd.Series(["b", "z", None]), pd.Series(["a", "b"])).tolist()
     [1, -1, -1]
+    >>> positions(pd.Series(["h", "b", "h"]), pd.Series(list("abcdefghijklmnopqrstuvwxyz"))).tolist()
+    [7, 1, 7]
     """
-    looked_up = pc.index_in(_text(pd.Series(values)), value_set=_text(pd.Series(held)))
-    return np.asarray(pc.fill_null(looked_up, -1), dtype=np.int64)
+    wanted, among = _text(pd.Series(values)), _text(pd.Series(held))
+    if len(wanted) * 8 >= len(among):
+        looked_up = pc.index_in(wanted, value_set=among)
+        return np.asarray(pc.fill_null(looked_up, -1), dtype=np.int64)
+    # A few values among many (a person's id, the custody file among every person): hashing
+    # the few and looking every held value up in them is cheaper than hashing all that is held.
+    distinct = pc.unique(wanted)
+    found = np.asarray(pc.fill_null(pc.index_in(among, value_set=distinct), -1), dtype=np.int64)
+    place = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last: what a missing value looks up
+    held_at = np.flatnonzero(found >= 0)
+    place[found[held_at]] = held_at
+    return place[np.asarray(pc.fill_null(pc.index_in(wanted, value_set=distinct), -1), dtype=np.int64)]
 
 
 def _per_offence(codes: np.ndarray, offences: pd.Index, values: pd.Series, missing: object) -> np.ndarray:
@@ -322,12 +334,26 @@ def _set_aside(coded: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     at, met = _meet(rows[firm], victim_rows)
     known = np.unique(people[firm][at] * size + victims[met])
     weak_roles = np.flatnonzero(candidate)
-    weak_roles = weak_roles[np.isin(people[weak_roles], people[firm])]
+    has_firm = np.zeros(size, dtype=bool)
+    has_firm[people[firm]] = True
+    weak_roles = weak_roles[has_firm[people[weak_roles]]]
     at, met = _meet(rows[weak_roles], victim_rows)
     person, added = people[weak_roles][at], victims[met]
-    new_victim = (added != person) & ~np.isin(person * size + added, known)
+    new_victim = (added != person) & ~_sorted_holds(known, person * size + added)
     out[weak_roles[at][new_victim]] = True
     return out
+
+
+def _sorted_holds(held: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per value: whether ``held`` (sorted, distinct) holds it; ``np.isin`` without sorting again.
+
+    >>> _sorted_holds(np.array([2, 5, 9]), np.array([5, 1, 9, 10])).tolist()
+    [True, False, True, False]
+    """
+    if not len(held):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(held, values), len(held) - 1)
+    return held[at] == values
 
 
 def first_rows(codes: np.ndarray, count: int) -> np.ndarray:

@@ -209,13 +209,16 @@ def _judge(pairs: pd.DataFrame, persons: pd.DataFrame, rows: np.ndarray) -> pd.D
     at_l, at_r = rows[pairs["victim_l"].to_numpy()], rows[pairs["victim_r"].to_numpy()]
     held = (at_l >= 0) & (at_r >= 0)
     pairs, at_l, at_r = pairs[held], at_l[held], at_r[held]
-    dob = persons["date_of_birth"]
+    # Dates of birth and postcodes are read only for the persons in a pair (a few of all held).
+    in_pairs = np.unique(np.r_[at_l, at_r])
+    at_l, at_r = np.searchsorted(in_pairs, at_l), np.searchsorted(in_pairs, at_r)
+    dob = pd.Series(persons["date_of_birth"].to_numpy()[in_pairs])
     dob_number = (dob.dt.year * 10000 + dob.dt.month * 100 + dob.dt.day).fillna(-1).to_numpy(np.int64)
     dob_l, dob_r = dob_number[at_l], dob_number[at_r]
     dated = (dob_l >= 0) & (dob_r >= 0)
     compatible = dated & dobs_compatible(np.where(dated, dob_l, 0), np.where(dated, dob_r, 0))
     missing = ~dated
-    postcode = pd.factorize(persons["postcode"])[0]
+    postcode = pd.factorize(persons["postcode"].take(in_pairs))[0]
     same_place = (postcode[at_l] >= 0) & (postcode[at_l] == postcode[at_r])
     # Dates of birth that cannot be one person's settle it (different people, nothing to say)
     # unless the two live at one postcode: then a close name leaves the claim uncertain.
@@ -225,7 +228,7 @@ def _judge(pairs: pd.DataFrame, persons: pd.DataFrame, rows: np.ndarray) -> pd.D
 
     # Names are parsed only for the persons in a pair (a loop in Python, so kept short).
     needed, where = np.unique(np.r_[at_l, at_r], return_inverse=True)
-    forename, surname = _name_parts(persons["display_name"].take(needed))
+    forename, surname = _name_parts(persons["display_name"].take(in_pairs[needed]))
     names = pd.DataFrame({"fl": forename[where[:len(at_l)]], "sl": surname[where[:len(at_l)]],
                           "fr": forename[where[len(at_l):]], "sr": surname[where[len(at_l):]]})
     distinct = names.drop_duplicates()
@@ -274,6 +277,8 @@ def _joined(*parts: np.ndarray) -> np.ndarray:
 def _kept_apart(tables: ScoringTables, index: ScoringIndex) -> set[tuple[int, int]]:
     """Pairs of person codes an analyst said are two people."""
     apart = tables.kept_apart
+    if apart.empty:
+        return set()
     both = index.codes(pd.concat([apart["person_id_l"], apart["person_id_r"]], ignore_index=True))
     left, right = both[:len(apart)], both[len(apart):]
     return {(min(a, b), max(a, b)) for a, b in zip(left.tolist(), right.tolist()) if a >= 0 and b >= 0}
