@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.config import RFGV, ScoringConfig
+from scoring.reasons import dates_text
 
 # How each ordering key is named in "same ... as rank N".
 _SAME = {"score": "score", "female_victims": "women and girls harmed", "victims": "victims", "harm": "harm",
@@ -79,8 +80,7 @@ def _by_key(key: str, this: pd.DataFrame, below: pd.DataFrame, config: ScoringCo
     if key == "harm":
         return "more harm (" + _versus(this[key], below[key], 1) + " harm days)"
     if key == "last_incident":
-        return ("a more recent last incident (" + this[key].dt.strftime("%Y-%m-%d") + " vs "
-                + below[key].dt.strftime("%Y-%m-%d") + ")")
+        return ("a more recent last incident (" + dates_text(this[key]) + " vs " + dates_text(below[key]) + ")")
     return pd.Series("earlier in person id order (nothing in the evidence tells them apart)", index=this.index)
 
 
@@ -116,7 +116,7 @@ def order_reasons(ranked: pd.DataFrame, order: Sequence[str], config: ScoringCon
     for place, key in enumerate(order):
         differs = (this[key].to_numpy() != below[key].to_numpy()) & (decided < 0)
         decided[differs] = place
-    texts = pd.Series("", index=this.index, dtype=object)
+    texts = np.full(len(this), "", dtype=object)  # a NumPy array: setting rows of a Series aligns them first
     for place, key in enumerate(order):
         rows = decided == place
         if not rows.any():
@@ -124,7 +124,7 @@ def order_reasons(ranked: pd.DataFrame, order: Sequence[str], config: ScoringCon
         same = [_SAME[k] for k in order[:place] if k in _SAME]
         prefix = ("same " + (", ".join(same[:-1]) + " and " + same[-1] if len(same) > 1 else same[0]) + "; "
                   if same else "")
-        texts[rows] = prefix + _by_key(key, this[rows], below[rows], config)
+        texts[rows] = (prefix + _by_key(key, this[rows], below[rows], config)).to_numpy(dtype=object)
     lead = "above rank " + below["rank"].astype(str) + ": "
-    out.iloc[:-1] = (lead + texts.astype(str)).to_numpy(dtype=object)
+    out.iloc[:-1] = (lead + pd.Series(texts, index=this.index).astype(str)).to_numpy(dtype=object)
     return out.astype(str)

@@ -74,12 +74,24 @@ def span_phrase(first: pd.Series, last: pd.Series) -> pd.Series:
     text = np.where(months >= 1, once_per_distinct(months.to_frame("months"),
                                                    lambda facts: _months_phrase(facts["months"])), within)
     same_day = first.dt.normalize() == last.dt.normalize()
-    return pd.Series(np.where(same_day, "on " + first.dt.strftime("%Y-%m-%d"), text), index=first.index)
+    return pd.Series(np.where(same_day, "on " + dates_text(first), text), index=first.index)
+
+
+def dates_text(values: pd.Series) -> pd.Series:
+    """``values.dt.strftime("%Y-%m-%d")`` (missing stays missing), each distinct day written once:
+    a list's dates fall on a few hundred days.
+
+    >>> dates_text(pd.Series(pd.to_datetime(["2026-03-02 17:45", None, "2026-03-02"]))).tolist()
+    ['2026-03-02', nan, '2026-03-02']
+    """
+    codes, days = pd.factorize(values.dt.normalize())
+    words = np.append(np.asarray(days.strftime("%Y-%m-%d"), dtype=object), np.nan)  # -1: missing
+    return pd.Series(words[codes], index=values.index, dtype="str")
 
 
 def day(values: pd.Series) -> pd.Series:
     """Dates as 'YYYY-MM-DD' text ('' when missing)."""
-    return values.dt.strftime("%Y-%m-%d").fillna("")
+    return dates_text(values).fillna("")
 
 
 def recency_phrase(days: pd.Series, custody_days: pd.Series | None = None) -> pd.Series:
@@ -103,7 +115,7 @@ def recency_phrase(days: pd.Series, custody_days: pd.Series | None = None) -> pd
 def most_serious_phrase(offences: pd.Series, when: pd.Series, catalogue: OffenceCatalogue) -> pd.Series:
     """'most serious: Assault occasioning ABH (s47) on 2026-03-02'."""
     labels = offences.map(catalogue.table["label"]).fillna(offences)
-    return "most serious: " + labels + " on " + when.dt.strftime("%Y-%m-%d")
+    return "most serious: " + labels + " on " + dates_text(when)
 
 
 def _per_row(texts: np.ndarray, index: pd.Index) -> pd.Series:
