@@ -81,7 +81,7 @@ def dates_text(values: pd.Series) -> pd.Series:
     """``values.dt.strftime("%Y-%m-%d")`` (missing stays missing), each distinct day written once:
     a list's dates fall on a few hundred days.
 
-    >>> dates_text(pd.Series(pd.to_datetime(["2026-03-02 17:45", None, "2026-03-02"]))).tolist()
+    >>> dates_text(pd.Series(pd.to_datetime(["2026-03-02 17:45", None, "2026-03-02 00:00"]))).tolist()
     ['2026-03-02', nan, '2026-03-02']
     """
     codes, days = pd.factorize(values.dt.normalize())
