@@ -21,16 +21,18 @@ from scoring.reasons import day
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
 
 
-def _set_aside_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
-    """Per row: ``set_aside`` (incidents up to the as-of date not counted for the person) and
-    ``set_aside_detail`` ('Assault on 2026-03-01 against Jane DOE; ...', oldest first)."""
+def _set_aside_words(data: RankingData) -> np.ndarray:
+    """Per row of :attr:`scoring.index.ScoringIndex.set_aside`: 'Assault on 2026-03-01 against
+    Jane DOE' (None where the incident's only victim is the person himself). The words depend on
+    the tables alone, so they are kept with them for every later ranking."""
+    context = data.context
+    key = ("set_aside_words", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
+    found = context.tables.derived.get(key)
+    if found is not None:
+        return found
     prepared = data.prepared
     index = prepared.index
-    aside = index.set_aside
-    aside = aside[prepared.in_history[aside["row"].to_numpy()] & aside["person"].isin(rows["person"]).to_numpy()]
-    if aside.empty:
-        return pd.DataFrame({"set_aside": np.zeros(len(rows), dtype="int64"),
-                             "set_aside_detail": [None] * len(rows)}, index=rows.index)
+    aside = index.set_aside.assign(at=np.arange(len(index.set_aside)))
     victims = index.victims.rename(columns={"person": "victim"})
     named = aside.merge(victims, on="row", how="left")
     named = named[named["victim"].isna() | (named["victim"] != named["person"])]
@@ -38,13 +40,32 @@ def _set_aside_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     names = pd.Series("no victim recorded", index=named.index, dtype=object)
     names[held] = prepared.names(named.loc[held, "victim"].to_numpy(np.int64)).to_numpy(dtype=object)
     named = named.assign(victim_name=names.to_numpy())
-    per_incident = named.groupby(["person", "row"], sort=False)["victim_name"].agg(" and ".join).reset_index()
-    row = per_incident["row"].to_numpy()
-    per_incident["occurred_at"] = index.occurred[row]
-    per_incident["text"] = (pd.Series(index.incidents["label"].array.take(row), dtype=object).astype(str).to_numpy()
-                            + " on " + day(pd.Series(index.occurred[row])).to_numpy(dtype=object)
-                            + " against " + per_incident["victim_name"].to_numpy(dtype=object))
-    per_incident = per_incident.sort_values(["person", "occurred_at", "row"])
+    per_incident = named.groupby(["at"], sort=False)["victim_name"].agg(" and ".join).reset_index()
+    at = per_incident["at"].to_numpy()
+    row = aside["row"].to_numpy()[at]
+    found = np.full(len(aside), None, dtype=object)
+    found[at] = (pd.Series(index.incidents["label"].array.take(row), dtype=object).astype(str).to_numpy()
+                 + " on " + day(pd.Series(index.occurred[row])).to_numpy(dtype=object)
+                 + " against " + per_incident["victim_name"].to_numpy(dtype=object))
+    context.tables.derived[key] = found
+    return found
+
+
+def _set_aside_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per row: ``set_aside`` (incidents up to the as-of date not counted for the person) and
+    ``set_aside_detail`` ('Assault on 2026-03-01 against Jane DOE; ...', oldest first)."""
+    prepared = data.prepared
+    index = prepared.index
+    aside = index.set_aside
+    keep = prepared.in_history[aside["row"].to_numpy()] & aside["person"].isin(rows["person"]).to_numpy()
+    if not keep.any():
+        return pd.DataFrame({"set_aside": np.zeros(len(rows), dtype="int64"),
+                             "set_aside_detail": [None] * len(rows)}, index=rows.index)
+    words = _set_aside_words(data)
+    keep &= words != None  # noqa: E711 (element-wise: incidents whose only victim is himself say nothing)
+    person, row = aside["person"].to_numpy()[keep], aside["row"].to_numpy()[keep]
+    per_incident = pd.DataFrame({"person": person, "row": row, "occurred_at": index.occurred[row],
+                                 "text": words[keep]}).sort_values(["person", "occurred_at", "row"])
     grouped = per_incident.groupby("person")
     return pd.DataFrame({
         "set_aside": rows["person"].map(grouped.size()).fillna(0).astype("int64").to_numpy(),

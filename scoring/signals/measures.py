@@ -37,11 +37,16 @@ def breach_words(kinds: pd.Series) -> pd.Series:
 
 
 def _kinds_text(found: pd.DataFrame) -> pd.Series:
-    """Per person: '1 of a non-molestation order, 2 of pre-charge bail' of their breach rows."""
-    per_kind = pd.DataFrame({"person": found["person"].to_numpy(),
-                             "words": breach_words(found["kind"]).to_numpy()}).groupby(
-        ["person", "words"]).size().rename("n").reset_index()
-    return join_within(per_kind["n"].astype(str) + " of " + per_kind["words"], per_kind["person"], ", ")
+    """Per person: '1 of a non-molestation order, 2 of pre-charge bail' of their breach rows
+    (what was breached in alphabetical order of its words)."""
+    codes, kinds = pd.factorize(found["kind"])
+    words = breach_words(pd.Series(kinds, dtype=object)).tolist()  # once per kind, not per breach
+    ordered = sorted(set(words))
+    size = max(len(ordered), 1)
+    place = np.array([ordered.index(w) for w in words], dtype=np.int64)
+    keys, n = np.unique(found["person"].to_numpy(np.int64) * size + place[codes], return_counts=True)
+    said = pd.Series(np.asarray(ordered, dtype=object)[keys % size] if len(keys) else [], dtype="str")
+    return join_within(pd.Series(n).astype(str) + " of " + said, pd.Series(keys // size, name="person"), ", ")
 
 
 def breach_rows(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.DataFrame:
