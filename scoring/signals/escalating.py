@@ -230,22 +230,70 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, se
     return pd.DataFrame({"new_partner_soon": True, "partner_text": text})
 
 
+def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The distinct rows of equally long integer ``columns``, ordered by the first, then the next.
+
+    >>> [c.tolist() for c in _distinct(np.array([2, 1, 2]), np.array([5, 7, 5]))]
+    [[1, 2], [7, 5]]
+    """
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    new = np.ones(len(order), dtype=bool)
+    if len(order):
+        new[1:] = np.logical_or.reduce([c[1:] != c[:-1] for c in ordered])
+    return tuple(c[new] for c in ordered)
+
+
+def _breach_course(person: np.ndarray, row: np.ndarray, victim_person: np.ndarray, victim_row: np.ndarray,
+                   victim: np.ndarray, earlier_links: tuple[np.ndarray, np.ndarray, np.ndarray],
+                   occurred: np.ndarray, least: int) -> pd.DataFrame:
+    """Per person, the latest breach (``person``, ``row``: the breach incidents) with at least
+    ``least`` earlier incidents against one of its victims: ``row``, ``victim``, ``occurred_at``
+    and ``earlier`` (distinct earlier incidents against that victim), indexed by person. A
+    breach's victims are those recorded in it (``victim_person``, ``victim_row``, ``victim``) and
+    the person the breached measure protects; earlier incidents are the (person, victim, row)
+    ``earlier_links``. Of several breaches and victims the latest counts: by time, then incident
+    id, then victim code."""
+    rows = len(occurred)
+    breach_key = np.unique(person * rows + row)
+    key = victim_person * rows + victim_row
+    at = np.minimum(np.searchsorted(breach_key, key), max(len(breach_key) - 1, 0))
+    hit = (breach_key[at] == key) if len(breach_key) else np.zeros(len(key), dtype=bool)
+    size = int(max(victim.max(initial=0), earlier_links[1].max(initial=0))) + 1
+    b_person, b_row, b_victim = _distinct(victim_person[hit], victim_row[hit], victim[hit])
+    b_time = occurred[b_row].view(np.int64)
+    e_person, e_victim, e_row = _distinct(*earlier_links)  # each earlier incident once
+    e_pair, e_time = e_person * size + e_victim, occurred[e_row].view(np.int64)
+    # Per (person, victim) pair, its incidents by time: the earlier ones are those before the breach.
+    pairs, pair_code = np.unique(np.r_[e_pair, b_person * size + b_victim], return_inverse=True)
+    times, time_code = np.unique(np.r_[e_time, b_time], return_inverse=True)
+    pair_code, time_code = pair_code.reshape(-1), time_code.reshape(-1)
+    span = len(times) + 1
+    e_sorted = np.sort(pair_code[:len(e_pair)] * span + time_code[:len(e_pair)])
+    b_pair = pair_code[len(e_pair):]
+    earlier = (np.searchsorted(e_sorted, b_pair * span + time_code[len(e_pair):])
+               - np.searchsorted(e_sorted, b_pair * span))
+    enough = earlier >= least
+    b_person, b_row, b_victim, b_time, earlier = (a[enough] for a in (b_person, b_row, b_victim, b_time, earlier))
+    order = np.lexsort((b_victim, b_row, b_time, b_person))
+    last = order[np.r_[b_person[order][1:] != b_person[order][:-1], True]] if len(order) else order
+    return pd.DataFrame({"row": b_row[last], "victim": b_victim[last], "occurred_at": occurred[b_row[last]],
+                         "earlier": earlier[last]}, index=pd.Index(b_person[last], name="person"))
+
+
 def _breaches(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.DataFrame:
     """A breach among the last incidents with earlier incidents against the same victim."""
     esc = settings.escalation
     index = prepared.index
-    breach = last.loc[index.column("breach", last["row"].to_numpy()), ["person", "row", "occurred_at"]]
-    breached = prepared.index.breached
+    at_breach = index.column("breach", last["row"].to_numpy())
+    person, row = last["person"].to_numpy(np.int64)[at_breach], last["row"].to_numpy(np.int64)[at_breach]
+    breached = index.breached
     protected = breached[(breached >= 0).all(axis=1)]  # the subject, the breach, who the measure protects
-    victims = pd.concat([links[["person", "row", "victim"]], protected])
-    breach_victims = breach.merge(victims, on=["person", "row"]).drop_duplicates(["person", "row", "victim"])
-    earlier = breach_victims.merge(_with_time(links[["person", "victim", "row"]], prepared),
-                                   on=["person", "victim"], suffixes=("", "_earlier"))
-    earlier = earlier[earlier["occurred_at_earlier"] < earlier["occurred_at"]]
-    counts = earlier.groupby(["person", "row", "victim", "occurred_at"])[
-        "row_earlier"].nunique().rename("earlier").reset_index()
-    counts = counts[counts["earlier"] >= esc.min_earlier_incidents].sort_values(["person", "occurred_at"])
-    top = counts.drop_duplicates("person", keep="last").set_index("person")
+    link_person, link_row, link_victim = (links[c].to_numpy(np.int64) for c in ("person", "row", "victim"))
+    top = _breach_course(person, row, np.r_[link_person, protected["person"].to_numpy(np.int64)],
+                         np.r_[link_row, protected["row"].to_numpy(np.int64)],
+                         np.r_[link_victim, protected["victim"].to_numpy(np.int64)],
+                         (link_person, link_victim, link_row), index.occurred, esc.min_earlier_incidents)
     incident = pd.Series(index.incidents["incident_id"].take(top["row"].to_numpy()).array, index=top.index)
     victim = pd.Series(prepared.names(top["victim"].to_numpy()).array, index=top.index, dtype="string")
     text = ("breach " + incident + " on " + day(top["occurred_at"]) + " follows "
