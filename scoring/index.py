@@ -226,7 +226,7 @@ def _pairs(roles: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     # Both are ordered by row, then person: each perpetrator pair meets its row's victims in
     # one run of victim_pairs, so the links come out ordered by row, person, then victim.
     perpetrator_row = pairs["row"].to_numpy()
-    left, right = _meet(perpetrator_row, victim_pairs["row"].to_numpy())
+    left, right = meet_rows(perpetrator_row, victim_pairs["row"].to_numpy())
     person, victim = pairs["person"].to_numpy()[left], victim_pairs["person"].to_numpy()[right]
     kept = person != victim
     left, right, person, victim = left[kept], right[kept], person[kept], victim[kept]
@@ -239,11 +239,11 @@ def _pairs(roles: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     return pairs, victim_pairs, links
 
 
-def _meet(left_row: np.ndarray, right_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def meet_rows(left_row: np.ndarray, right_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every (left, right) position pair with equal rows (``right_row`` sorted), ordered by left
     position, then right: an inner join on the incident row.
 
-    >>> [a.tolist() for a in _meet(np.array([2, 0, 5]), np.array([0, 2, 2]))]
+    >>> [a.tolist() for a in meet_rows(np.array([2, 0, 5]), np.array([0, 2, 2]))]
     [[0, 0, 1], [1, 2, 0]]
     """
     first = np.searchsorted(right_row, left_row, side="left")
@@ -331,23 +331,23 @@ def _set_aside(coded: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     victim_rows, victims = rows[victim][by_row], people[victim][by_row]
     size = int(people.max()) + 1
     # (person, victim) of his firmly identified incidents, as integer keys.
-    at, met = _meet(rows[firm], victim_rows)
+    at, met = meet_rows(rows[firm], victim_rows)
     known = np.unique(people[firm][at] * size + victims[met])
     weak_roles = np.flatnonzero(candidate)
     has_firm = np.zeros(size, dtype=bool)
     has_firm[people[firm]] = True
     weak_roles = weak_roles[has_firm[people[weak_roles]]]
-    at, met = _meet(rows[weak_roles], victim_rows)
+    at, met = meet_rows(rows[weak_roles], victim_rows)
     person, added = people[weak_roles][at], victims[met]
-    new_victim = (added != person) & ~_sorted_holds(known, person * size + added)
+    new_victim = (added != person) & ~sorted_holds(known, person * size + added)
     out[weak_roles[at][new_victim]] = True
     return out
 
 
-def _sorted_holds(held: np.ndarray, values: np.ndarray) -> np.ndarray:
+def sorted_holds(held: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Per value: whether ``held`` (sorted, distinct) holds it; ``np.isin`` without sorting again.
 
-    >>> _sorted_holds(np.array([2, 5, 9]), np.array([5, 1, 9, 10])).tolist()
+    >>> sorted_holds(np.array([2, 5, 9]), np.array([5, 1, 9, 10])).tolist()
     [True, False, True, False]
     """
     if not len(held):

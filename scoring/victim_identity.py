@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components
 
 from core.keying import dobs_compatible, one_edit_apart
 from core.tables import ScoringTables
-from scoring.index import ScoringIndex
+from scoring.index import ScoringIndex, meet_rows, sorted_holds
 
 PROBABLE, POSSIBLE = "probable", "possible"
 PAIR_COLUMNS = ["victim_l", "victim_r", "likeness", "offenders", "evidence_for", "evidence_against",
@@ -73,10 +73,19 @@ class VictimIdentity:
         return pd.Index(possible["counted_l"].to_numpy(np.int64) * size + possible["counted_r"].to_numpy(np.int64))
 
     @cached_property
-    def _possible_left(self) -> np.ndarray:
-        """The distinct ``counted_l`` of the possible pairs: only victims counted as one of these
-        can be the left side of a pair, so the rest are left out before joining."""
-        return np.unique(self._possible["counted_l"].to_numpy(np.int64))
+    def _by_left(self) -> tuple[np.ndarray, np.ndarray]:
+        """(``counted_l`` of the possible pairs sorted, each one's row in :meth:`possible_pairs`):
+        the pairs a victim is the left side of are one run, found by a sorted search."""
+        left = self._possible["counted_l"].to_numpy(np.int64)
+        order = np.argsort(left, kind="stable")
+        return left[order], order
+
+    def _pairs_from(self, victims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (position in ``victims``, row of :meth:`possible_pairs`) where the victim is the
+        pair's ``counted_l``: by position, then the pairs' own order (as a join on it gives)."""
+        left, order = self._by_left
+        at, found = meet_rows(np.asarray(victims, dtype=np.int64), left)
+        return at, order[found]
 
     def counted(self, victims: np.ndarray) -> np.ndarray:
         """The person code counted for each victim code (probable duplicates as one)."""
@@ -122,13 +131,12 @@ class VictimIdentity:
         if possible.empty or distinct.empty:
             return victims
         size = len(self.same_as) + 1
-        node = distinct["person"].to_numpy(np.int64) * size + victims
+        person = distinct["person"].to_numpy(np.int64)
+        node = person * size + victims
         order = pd.Index(node)
-        left_side = np.isin(victims, self._possible_left)
-        pairs = pd.DataFrame({"person": distinct["person"].to_numpy(np.int64)[left_side],
-                              "counted_l": victims[left_side]}).merge(possible[["counted_l", "counted_r"]], on="counted_l")
-        left = order.get_indexer(pairs["person"].to_numpy(np.int64) * size + pairs["counted_l"].to_numpy(np.int64))
-        right = order.get_indexer(pairs["person"].to_numpy(np.int64) * size + pairs["counted_r"].to_numpy(np.int64))
+        at, pair = self._pairs_from(victims)
+        left = order.get_indexer(node[at])
+        right = order.get_indexer(person[at] * size + possible["counted_r"].to_numpy(np.int64)[pair])
         held = (left >= 0) & (right >= 0)
         if not held.any():
             return victims
@@ -149,15 +157,18 @@ class VictimIdentity:
         counted = self.counted(links["victim"].to_numpy())
         held = np.unique(links["person"].to_numpy(np.int64) * size + counted)
         person, victim = held // size, held % size
-        left_side = np.isin(victim, self._possible_left)
-        pairs = pd.DataFrame({"person": person[left_side], "counted_l": victim[left_side]}).merge(
-            possible[["counted_l", "counted_r", "victim_l", "victim_r"]], on="counted_l")
-        pairs = pairs[np.isin(pairs["person"].to_numpy() * size + pairs["counted_r"].to_numpy(), held)]
-        if pairs.empty:
+        at, pair = self._pairs_from(victim)
+        person = person[at]
+        both = sorted_holds(held, person * size + possible["counted_r"].to_numpy(np.int64)[pair])
+        person, pair = person[both], pair[both]
+        if not len(person):
             return empty
-        grouped = pairs.groupby("person")
-        return pd.DataFrame({"doubtful": grouped.size(), "doubt_left": grouped["victim_l"].first(),
-                             "doubt_right": grouped["victim_r"].first()})
+        # By person (``held`` is sorted): each person's pairs are one run, the first named.
+        starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
+        return pd.DataFrame({"doubtful": np.diff(np.r_[starts, len(person)]).astype(np.int64),
+                             "doubt_left": possible["victim_l"].to_numpy(np.int64)[pair[starts]],
+                             "doubt_right": possible["victim_r"].to_numpy(np.int64)[pair[starts]]},
+                            index=pd.Index(person[starts], name="person"))
 
 
 def _name_parts(display_names: pd.Series) -> tuple[np.ndarray, np.ndarray]:

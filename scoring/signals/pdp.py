@@ -61,14 +61,11 @@ def _outcome_phrase(facts: pd.DataFrame) -> pd.Series:
     ...                               "n_other": [0, 3]})).tolist()
     ['2 charges, 1 caution', '1 conviction, 3 other outcomes']
     """
-    words = {**OUTCOME_WORDS, "other": ("other outcome", "other outcomes")}
-    parts = [np.where(facts[f"n_{key}"] > 0, facts[f"n_{key}"].astype(str) + " "
-                      + np.where(facts[f"n_{key}"] == 1, one, many), "")
-             for key, (one, many) in words.items()]
-    joined = pd.Series(parts[0], index=facts.index, dtype=object)
-    for part in parts[1:]:
-        joined = joined + np.where((joined != "") & (part != ""), ", ", "") + part
-    return joined.astype(str)
+    words = list({**OUTCOME_WORDS, "other": ("other outcome", "other outcomes")}.values())
+    # A loop over rows: a list words a few hundred people, and many small column steps cost more.
+    counts = facts[[f"n_{key}" for key in (*OUTCOME_WORDS, "other")]].to_numpy(dtype=np.int64).tolist()
+    return pd.Series([", ".join(f"{n} {one if n == 1 else many}" for n, (one, many) in zip(row, words) if n > 0)
+                      for row in counts], index=facts.index, dtype="str")
 
 
 def sentence_facts(prepared: Prepared, pdp: PdpSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -264,20 +261,20 @@ def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, ma
             else "domestic abuse with an outcome of " + _or_words(pdp.charge_outcomes))
 
     def counts(facts: pd.DataFrame) -> pd.Series:
-        outcomes = _outcome_phrase(facts)
-        return (what + " on " + facts["occasions"].astype(str) + " occasion(s)"
-                + np.where(outcomes != "", " (" + outcomes + ")", "") + " against "
-                + facts["partners"].astype(str) + " different partner(s) or ex-partner(s)")
+        said = zip(facts["occasions"].tolist(), _outcome_phrase(facts).tolist(), facts["partners"].tolist())
+        return pd.Series([f"{what} on {occasions} occasion(s)" + (f" ({outcomes})" if outcomes else "")
+                          + f" against {partners} different partner(s) or ex-partner(s)"
+                          for occasions, outcomes, partners in said], index=facts.index, dtype="str")
 
     needs = f" (needs {pdp.min_occasions} against {pdp.min_partners})"
     horizon = f" in all history up to {as_of}"
 
     def by_counts(facts: pd.DataFrame) -> pd.Series:
-        return pd.Series(np.select(
-            [facts["case"] == 0, facts["case"] == 1],
-            ["Potential PDP: " + counts(facts) + horizon
-             + ", with no conviction known to bring MAPPA and not managed under MAPPA",
-             "Not a potential PDP: " + counts(facts) + needs + horizon], default=""))
+        said = zip(facts["case"].tolist(), counts(facts).tolist())
+        return pd.Series(["Potential PDP: " + text + horizon
+                          + ", with no conviction known to bring MAPPA and not managed under MAPPA" if case == 0
+                          else "Not a potential PDP: " + text + needs + horizon if case == 1 else ""
+                          for case, text in said], dtype=object)
 
     case = np.select([out["pdp"], ~enough, has_conviction, managed], [0, 1, 2, 3], default=4)
     reason = once_per_distinct(out[["occasions", "partners", *OUTCOME_COLUMNS]].assign(case=case), by_counts)
