@@ -48,16 +48,25 @@ def custody_days_since(custody: pd.DataFrame, since: pd.Series, as_of: date) -> 
     if spells.empty:
         return out
     after = since.dt.normalize().reindex(spells["person_id"]).to_numpy() + np.timedelta64(1, "D")
-    start = np.maximum(spells["start"].to_numpy(), after)
-    spells = spells.assign(start=start)
-    spells = spells[spells["end"] > spells["start"]].sort_values(["person_id", "start", "end"])
-    # Overlaps count once: a spell starts no earlier than the latest end of the person's spells before it.
-    reached = spells.groupby("person_id")["end"].cummax()
-    before = reached.groupby(spells["person_id"]).shift(1)
-    start = spells["start"].where(before.isna() | (spells["start"] >= before), before)
-    days = ((spells["end"] - start).dt.days).clip(lower=0)
-    out.update(days.groupby(spells["person_id"]).sum())
-    return out.astype("int64")
+    start, end = np.maximum(spells["start"].to_numpy(), after), spells["end"].to_numpy()
+    held = end > start
+    # Integer codes that order like the people, so each person's spells are one run once sorted.
+    person, people = pd.factorize(spells["person_id"].to_numpy()[held], sort=True)
+    start, end = start[held], end[held]
+    order = np.lexsort((end, start, person))
+    person, start, end = person[order], start[order], end[order]
+    first = np.r_[True, person[1:] != person[:-1]] if len(person) else np.zeros(0, dtype=bool)
+    # Overlaps count once: a spell starts no earlier than the latest end of the person's spells
+    # before it (a running maximum restarting with each person, on dense ranks of the ends).
+    ends, rank = np.unique(end, return_inverse=True)
+    offset = person.astype(np.int64) * len(ends)
+    reached = ends[np.maximum.accumulate(rank.reshape(-1) + offset) - offset]
+    before = np.r_[reached[:1], reached[:-1]]
+    start = np.where(first | (start >= before), start, before)
+    days = np.maximum((end - start) // np.timedelta64(1, "D"), 0).astype(np.int64)
+    totals = np.bincount(person, weights=days, minlength=len(people)).astype(np.int64)
+    out.iloc[since.index.get_indexer(people)] = totals
+    return out
 
 
 RELEASE_STATES = ("due", "released", "unrecorded")

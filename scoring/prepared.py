@@ -155,10 +155,22 @@ class Prepared:
         >>> example_prepared().names(np.array([1, 2])).tolist()
         ['Beth Example', 'Cara Example']
         """
-        codes = np.asarray(people, dtype=np.int64)
-        names = pd.Series(self.persons_at("display_name", codes), dtype="string").str.strip()
-        ids = pd.Series(self.index.ids(codes), dtype="string")
-        return names.mask(names.isna() | (names == ""), ids)
+        return pd.Series(self._names.take(np.asarray(people, dtype=np.int64)))
+
+    @cached_property
+    def _names(self) -> pd.api.extensions.ExtensionArray:
+        """Every person's name as :meth:`names` gives it, by code: worked out once per loaded
+        store and kept with the tables (sentences name people in many places of a ranking)."""
+        c = self.context
+        key = ("names", c.catalogue.fingerprint, tuple(c.config.perpetrator_roles))
+        found = c.tables.derived.get(key)
+        if found is None:
+            codes = np.arange(len(self.index.people))
+            names = pd.Series(self.persons_at("display_name", codes), dtype="string").str.strip()
+            ids = pd.Series(self.index.ids(codes), dtype="string")
+            found = names.mask(names.isna() | (names == ""), ids).array
+            c.tables.derived[key] = found
+        return found
 
     def named(self, people: np.ndarray) -> pd.Series:
         """Each person's name and id, 'Beth Example (P-2)', where two records must be told apart.
