@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from ingest import load
 
@@ -37,6 +38,16 @@ def test_nothing_is_left_on_disk(tmp_path: Path, monkeypatch) -> None:
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
     with load._set_aside({"incidents": _every_kind_of_column()}) as kept:
-        assert any(tmp_path.iterdir())
+        (folder,) = tmp_path.iterdir()
+        assert folder.stat().st_mode & 0o777 == 0o700, "personal data: only the owner may read it"
         kept()
+    assert not any(tmp_path.iterdir())
+
+
+def test_nothing_is_left_on_disk_when_the_body_fails(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    with pytest.raises(RuntimeError), load._set_aside({"incidents": _every_kind_of_column()}):
+        raise RuntimeError("resolution failed")
     assert not any(tmp_path.iterdir())
