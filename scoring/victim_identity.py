@@ -206,11 +206,12 @@ def _candidate_pairs(index: ScoringIndex) -> pd.DataFrame:
     person, victim = held // size, held % size
     same_next = person[1:] == person[:-1]
     many = (np.r_[same_next, False] | np.r_[False, same_next]) if len(person) else np.zeros(0, dtype=bool)
-    shared = pd.DataFrame({"person": person[many], "victim": victim[many]})
-    both = shared.merge(shared, on="person", suffixes=("_l", "_r"))
-    both = both[both["victim_l"].to_numpy() < both["victim_r"].to_numpy()]
-    left, right = both["victim_l"].to_numpy(np.int64), both["victim_r"].to_numpy(np.int64)
-    keys = np.minimum(left, right) * size + np.maximum(left, right)
+    person, victim = person[many], victim[many]
+    # Every two victims of one person (a self-join on the person, sorted already).
+    at_l, at_r = meet_rows(person, person)
+    left, right = victim[at_l], victim[at_r]
+    left, right = left[left < right], right[left < right]
+    keys = left * size + right
     distinct, offenders = np.unique(keys, return_counts=True)
     return pd.DataFrame({"victim_l": distinct // size, "victim_r": distinct % size, "offenders": offenders})
 
@@ -240,18 +241,19 @@ def _judge(pairs: pd.DataFrame, persons: pd.DataFrame, rows: np.ndarray) -> pd.D
     # Names are parsed only for the persons in a pair (a loop in Python, so kept short).
     needed, where = np.unique(np.r_[at_l, at_r], return_inverse=True)
     forename, surname = _name_parts(persons["display_name"].take(in_pairs[needed]))
-    names = pd.DataFrame({"fl": forename[where[:len(at_l)]], "sl": surname[where[:len(at_l)]],
-                          "fr": forename[where[len(at_l):]], "sr": surname[where[len(at_l):]]})
-    distinct = names.drop_duplicates()
-    fl, fr, sl, sr = (distinct[column].tolist() for column in ("fl", "fr", "sl", "sr"))
-    judged = distinct.assign(
-        fore=[_close(a, b) for a, b in zip(fl, fr)],
-        sur=[_close(a, b) for a, b in zip(sl, sr)],
-        swap=[_close(a, b) and _close(c, d) for a, b, c, d in zip(fl, sr, sl, fr)],
-        no_fore=(distinct["fl"] == "") | (distinct["fr"] == ""))
-    names = names.merge(judged, on=["fl", "sl", "fr", "sr"], how="left")
-    fore, sur = names["fore"].to_numpy(bool), names["sur"].to_numpy(bool)
-    name_close = (sur & (fore | names["no_fore"].to_numpy(bool))) | names["swap"].to_numpy(bool)
+    # Each distinct (name, name) pair is judged once: many persons share a name.
+    name_code = pd.factorize(pd.factorize(forename)[0] * (len(surname) + 1) + pd.factorize(surname)[0])[0]
+    with_l, with_r = where[:len(at_l)], where[len(at_l):]
+    _, first, which = np.unique(name_code[with_l] * (len(needed) + 1) + name_code[with_r],
+                                return_index=True, return_inverse=True)
+    fl, fr = forename[with_l[first]].tolist(), forename[with_r[first]].tolist()
+    sl, sr = surname[with_l[first]].tolist(), surname[with_r[first]].tolist()
+    which = which.reshape(-1)
+    fore = np.array([_close(a, b) for a, b in zip(fl, fr)], dtype=bool)[which]
+    sur = np.array([_close(a, b) for a, b in zip(sl, sr)], dtype=bool)[which]
+    swap = np.array([_close(a, b) and _close(c, d) for a, b, c, d in zip(fl, sr, sl, fr)], dtype=bool)[which]
+    no_fore = (forename[with_l] == "") | (forename[with_r] == "")
+    name_close = (sur & (fore | no_fore)) | swap
     probable = (name_close & compatible) | (sur & exact) | (name_close & missing & same_place)
     possible = ~probable & ((name_close & (missing | same_place))
                             | (fore & ~sur & (exact | ((missing | compatible) & same_place))))
