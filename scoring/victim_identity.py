@@ -176,14 +176,15 @@ def _name_parts(display_names: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ('' when absent): the surname is the trailing upper-case words, the forename the first
     word before them."""
     forenames, surnames = [], []
+    fold = re.compile(r"[^a-z0-9]").sub  # compiled once: the loop runs once per name
     for name in display_names.fillna("").astype(str).tolist():
         words = name.split()
         cut = len(words)
         while cut > 0 and words[cut - 1].isupper():
             cut -= 1
         surname = "".join(words[cut:]) if cut < len(words) else ""
-        forenames.append(re.sub(r"[^a-z0-9]", "", words[0].lower()) if cut > 0 and surname else "")
-        surnames.append(re.sub(r"[^a-z0-9]", "", surname.lower()))
+        forenames.append(fold("", words[0].lower()) if cut > 0 and surname else "")
+        surnames.append(fold("", surname.lower()))
     return np.asarray(forenames, dtype=object), np.asarray(surnames, dtype=object)
 
 
