@@ -30,7 +30,9 @@ def _number(values: pd.Series, decimals: int = 0) -> pd.Series:
 
 
 def _versus(this: pd.Series, below: pd.Series, decimals: int = 0) -> pd.Series:
-    return _number(this, decimals) + " vs " + _number(below, decimals)
+    # Worded together: a row's value below is the next row's own, so most values are shared.
+    both = _number(pd.concat([this, below], ignore_index=True), decimals).to_numpy(dtype=object)
+    return pd.Series(both[:len(this)] + " vs " + both[len(this):], index=this.index, dtype="str")
 
 
 def _at_liberty(this: pd.DataFrame, below: pd.DataFrame) -> pd.Series | str:
