@@ -147,19 +147,20 @@ def _reasons(out: pd.DataFrame) -> np.ndarray:
     some = out[~quiet]
     if some.empty:
         return reason
-    parts = pd.DataFrame(index=some.index)
-    parts["a"] = np.where(some["active_measures"] != "", "active: " + some["active_measures"], "no active measures")
-    parts["b"] = np.where(some["breaches_not_charged"] > 0,
-                          some["breaches_not_charged"].astype(str) + " breach(es) not charged", "")
-    parts["b2"] = np.where(some["breaches_not_offences"] > 0,
-                           "breaches that are not offences (no charge possible): " + some["not_offence_text"], "")
-    parts["c"] = np.where(some["bail_lapsing"], "pre-charge bail lapses on " + day(some["bail_lapses_on"]), "")
-    parts["d"] = np.where(some["rui_without_conditions"],
-                          "released under investigation with no protective conditions", "")
-    text = parts["a"]
-    for column in ("b", "b2", "c", "d"):
-        text = text + np.where(parts[column] != "", "; " + parts[column], "")
-    reason[~quiet] = (text.str[:1].str.upper() + text.str[1:]).to_numpy(dtype=object)
+    # Row by row: a few thousand people have something to say, and many column steps cost more.
+    said = []
+    for active, uncharged, not_offences, not_offence_text, lapsing, lapses_on, rui in zip(
+            some["active_measures"].tolist(), some["breaches_not_charged"].tolist(),
+            some["breaches_not_offences"].tolist(), some["not_offence_text"].tolist(), some["bail_lapsing"].tolist(),
+            day(some["bail_lapses_on"]).tolist(), some["rui_without_conditions"].tolist()):
+        parts = ["active: " + active if active != "" else "no active measures",
+                 f"{uncharged} breach(es) not charged" if uncharged > 0 else "",
+                 "breaches that are not offences (no charge possible): " + not_offence_text if not_offences > 0 else "",
+                 "pre-charge bail lapses on " + lapses_on if lapsing else "",
+                 "released under investigation with no protective conditions" if rui else ""]
+        text = "; ".join(part for part in parts if part != "")
+        said.append(text[:1].upper() + text[1:])
+    reason[~quiet] = np.asarray(said, dtype=object)
     return reason
 
 
