@@ -99,13 +99,18 @@ def release_facts(custody: pd.DataFrame, as_of: date, within_days: int) -> pd.Da
     due = held & near & (expected >= as_of_day)
     unrecorded = held & near & (expected < as_of_day)
     out_lately = ~held & (released >= as_of_day - within_days * ONE_DAY)
-    facts = pd.concat([
-        pd.DataFrame({"person_id": started.loc[mask, "person_id"], "release_date": when[mask],
-                      "release_days": (when[mask] - as_of_day).dt.days.abs(), "release_state": state})
-        for mask, when, state in ((due, expected, "due"), (out_lately, released, "released"),
-                                  (unrecorded, expected, "unrecorded"))
-    ], ignore_index=True)
-    facts = facts.sort_values(["person_id", "release_days"], kind="stable")
-    facts = facts.drop_duplicates("person_id").set_index("person_id")
-    facts["release_days"] = facts["release_days"].astype("int64")
-    return facts[["release_date", "release_days", "release_state"]]
+    # Candidates in the order due, released, unrecorded; per person the nearest in days, the
+    # earlier candidate on a tie (a stable sort on integer codes that order like the ids).
+    chosen = [(mask.to_numpy(dtype=bool), when.to_numpy(), state)
+              for mask, when, state in ((due, expected, "due"), (out_lately, released, "released"),
+                                        (unrecorded, expected, "unrecorded"))]
+    person = np.concatenate([started["person_id"].to_numpy()[mask] for mask, _, _ in chosen])
+    when = np.concatenate([values[mask] for mask, values, _ in chosen])
+    state = np.concatenate([np.full(int(mask.sum()), name, dtype=object) for mask, _, name in chosen])
+    days = np.abs((when - as_of_day.to_datetime64()) // ONE_DAY.to_timedelta64()).astype(np.int64)
+    codes, _ = pd.factorize(person, sort=True)
+    order = np.lexsort((days, codes))
+    first = order[np.r_[True, codes[order][1:] != codes[order][:-1]]] if len(order) else order
+    return pd.DataFrame({"release_date": when[first], "release_days": days[first],
+                         "release_state": pd.Series(state[first], dtype="str").array},
+                        index=pd.Index(person[first], name="person_id"))
