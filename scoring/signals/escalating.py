@@ -330,21 +330,29 @@ def escalation(prepared: Prepared, people: pd.Index | None = None,
     people = pd.Index(last["person"].to_numpy()[first], name="person")
     links = prepared.only(prepared.history_links, people)
     gravity = _gravity(last, people, settings)
-    out = (gravity.drop(columns="n").join(_intervals(last, people, settings))
-           .join(_new_partner(last, links, prepared, settings))
-           .join(_breaches(last, links, prepared, settings)))
-    for column in SIGNAL_COLUMNS:
-        out[column] = out[column].fillna(False).astype(bool)
-    out["escalating"] = out[SIGNAL_COLUMNS].any(axis=1)
+    intervals = _intervals(last, people, settings)
+    out = pd.DataFrame({"gravity_rising": gravity["gravity_rising"].to_numpy(dtype=bool),
+                        "intervals_shortening": intervals["intervals_shortening"].to_numpy(dtype=bool)}, index=people)
+    texts = {"gravity_text": gravity["gravity_text"].to_numpy(dtype=object),
+             "intervals_text": intervals["intervals_text"].to_numpy(dtype=object)}
+    # The other two hold only the people they found: the rest have neither the signal nor a text.
+    for found, signal, text in ((_new_partner(last, links, prepared, settings), "new_partner_soon", "partner_text"),
+                                (_breaches(last, links, prepared, settings), "breach_course_of_conduct", "breach_text")):
+        at = people.get_indexer(found.index)
+        out[signal] = np.zeros(len(people), dtype=bool)
+        out.iloc[at, out.columns.get_loc(signal)] = True
+        texts[text] = np.full(len(people), "", dtype=object)
+        texts[text][at] = found[text].to_numpy(dtype=object)
+    out = out[SIGNAL_COLUMNS]
+    out["escalating"] = out.to_numpy().any(axis=1)
     # Sentences for the few who escalate; the rest differ only in how many incidents were read.
     rising = out["escalating"].to_numpy()
     reason = once_per_distinct(gravity[["n"]], lambda facts: "No sign of escalation over the last "
                                + facts["n"].astype(str) + " incident(s)")
-    texts = out.loc[rising, ["gravity_text", "intervals_text", "partner_text", "breach_text"]].fillna("")
-    joined = texts["gravity_text"]
-    for column in ("intervals_text", "partner_text", "breach_text"):
-        joined = joined + np.where((joined != "") & (texts[column] != ""), "; ", "") + texts[column]
-    reason[rising] = ("Escalating: " + joined).to_numpy(dtype=object)
+    said = [texts[column][rising].tolist() for column in ("gravity_text", "intervals_text", "partner_text",
+                                                           "breach_text")]
+    reason[rising] = np.asarray(["Escalating: " + "; ".join(part for part in parts if part != "")
+                                 for parts in zip(*said)], dtype=object)
     out["reason"] = reason
     return out[["escalating", *SIGNAL_COLUMNS, "reason"]]
 
