@@ -20,14 +20,29 @@ if TYPE_CHECKING:
     from ingest.resolve import ResolutionConfig
 
 
+def _alone(person: np.ndarray) -> np.ndarray:
+    """Whether each row is the only row of its person (codes >= 0)."""
+    return np.bincount(person)[person] == 1
+
+
 def _first_per_person(person: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     """Row index of each person's best row: rows sorted by person, then by ``keys`` (the first
-    key most significant, each ascending), the first row of each person."""
+    key most significant, each ascending), the first row of each person.
+
+    Most persons have one row, which is their best: only the others are sorted.
+
+    >>> _first_per_person(np.array([2, 0, 0, 1]), np.array([0, 5, 3, 9])).tolist()
+    [2, 3, 0]
+    """
     if len(person) == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((*reversed(keys), person))
-    first = np.r_[True, person[order][1:] != person[order][:-1]]
-    return order[first]
+    shared = np.flatnonzero(~_alone(person))
+    order = shared[np.lexsort((*(key[shared] for key in reversed(keys)), person[shared]))]
+    first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
+    best = np.full(int(person.max()) + 1, -1, dtype=np.int64)
+    best[person] = np.arange(len(person), dtype=np.int64)  # a lone row is its person's best
+    best[person[first]] = first
+    return best[best >= 0]
 
 
 def _mode(person: np.ndarray, n_persons: int, values: pd.Series) -> np.ndarray:
@@ -39,9 +54,12 @@ def _mode(person: np.ndarray, n_persons: int, values: pd.Series) -> np.ndarray:
     pair, count = np.unique(pairs, return_counts=True)
     who, value = pair // (len(uniques) + 1), pair % (len(uniques) + 1)
     best = _first_per_person(who, -count, value)
-    out = pd.Series([None] * n_persons, dtype=values.dtype)
-    out.iloc[who[best]] = np.asarray(uniques)[value[best]]
-    return out.to_numpy()
+    # Filled as NumPy (the column's own missing marker and array type) rather than through a
+    # pandas column of Nones and an indexed assignment: that cost most of this at 2M records.
+    empty = pd.Series([None], dtype=values.dtype).to_numpy()
+    out = np.full(n_persons, empty[0], dtype=empty.dtype)
+    out[who[best]] = np.asarray(uniques)[value[best]]
+    return out
 
 
 def _display_names(frame: pd.DataFrame) -> pd.Series:
@@ -62,25 +80,33 @@ def _display_names(frame: pd.DataFrame) -> pd.Series:
 
 def _names(frame: pd.DataFrame, person: np.ndarray) -> np.ndarray:
     """:func:`_display_names` by person code (codes follow the sorted person ids)."""
-    forename = _each_distinct(frame["forename"], lambda text: text.strip().title())
-    surname = _each_distinct(frame["surname"], lambda text: text.strip().upper())
-    name = (forename + " " + surname).str.strip()
-    name_code, _ = pd.factorize(name)
+    forename_code, forenames = _each_distinct(frame["forename"], lambda text: text.strip().title())
+    surname_code, surnames = _each_distinct(frame["surname"], lambda text: text.strip().upper())
+    # Names are put together once per distinct (forename, surname): far fewer than records.
+    pair_code, pairs = pd.factorize(forename_code.astype(np.int64) * len(surnames) + surname_code)
+    pair_names = [f"{forenames[pair // len(surnames)]} {surnames[pair % len(surnames)]}".strip()
+                  for pair in pairs.tolist()]
+    pair_name_code, distinct_names = pd.factorize(np.asarray(pair_names, dtype=object))
+    name_code = pair_name_code[pair_code]
+    distinct_names = np.asarray(distinct_names, dtype=object)
     key = person.astype(np.int64) * (name_code.max() + 1) + name_code
     _, where, agree = np.unique(key, return_inverse=True, return_counts=True)
-    agree = np.where(name.eq("").to_numpy(), 0, agree[where.ravel()])  # no name never wins
+    agree = np.where((distinct_names == "")[name_code], 0, agree[where.ravel()])  # no name never wins
     complete = frame[["forename", "surname", "date_of_birth"]].notna().sum(axis=1).to_numpy()
-    record, _ = pd.factorize(frame["record_id"], sort=True)
+    # The record order only breaks ties between records of one person: ranked among the
+    # records of persons with several (sorting every record id cost most of this).
+    record = np.zeros(len(frame), dtype=np.int64)
+    shared = np.flatnonzero(~_alone(person)) if len(person) else np.zeros(0, dtype=np.int64)
+    record[shared] = pd.factorize(frame["record_id"].iloc[shared], sort=True)[0]
     best = _first_per_person(person, -agree, -complete, record)
-    names = name.to_numpy(dtype=object)[best]
+    names = distinct_names[name_code[best]]
     return np.where(names == "", "(name not recorded)", names)
 
 
-def _each_distinct(values: pd.Series, change: Callable[[str], str]) -> pd.Series:
-    """``change`` applied once per distinct text (missing as ''), spread over every row."""
+def _each_distinct(values: pd.Series, change: Callable[[str], str]) -> tuple[np.ndarray, list[str]]:
+    """Each value's code and ``change`` applied once per distinct text (missing as '')."""
     codes, uniques = pd.factorize(values.fillna(""))
-    changed = np.asarray([change(str(text)) for text in uniques], dtype=object)
-    return pd.Series(changed[codes], index=values.index, dtype=object)
+    return codes, [change(str(text)) for text in uniques]
 
 
 def describe_persons(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:

@@ -233,7 +233,8 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     derived_text = pa.array(derived, pa.string())
     clash = np.asarray(pc.fill_null(pc.is_in(derived_text, value_set=taken_before), False),
                        dtype=bool)
-    if pc.count_distinct(derived_text).as_py() < len(derived):  # two anchors, one short hash
+    # (Arrow's unique is several times faster than its count_distinct; the ids are never null.)
+    if len(pc.unique(derived_text)) < len(derived):  # two anchors, one short hash
         clash |= pd.Series(derived, dtype=object).duplicated(keep="first").to_numpy()
 
     def taken() -> set[str]:

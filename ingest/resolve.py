@@ -450,7 +450,8 @@ def _after_clustering(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.Dat
     clusters, events = assign_person_ids(components, previous, lineage, sort_by_record=True)
     links, cut_links = _split_links(edges, cut)
     review = review_queue(clusters, cut_links, near, config)
-    persons = pc.count_distinct(pa.array(clusters["person_id"], from_pandas=True)).as_py()
+    # Arrow's unique of the non-null ids: several times faster than its count_distinct.
+    persons = len(pc.unique(pc.drop_null(pa.array(clusters["person_id"], from_pandas=True))))
     stats = {"persons": persons, "links": len(links),
              "cut_links": len(cut_links)}
     return Resolution(clusters=clusters[CLUSTER_COLUMNS], links=links, cut_links=cut_links,
