@@ -49,12 +49,12 @@ def register(app: typer.Typer) -> None:
                 who = sign_in(graph_store, "decide_identity")  # as the app's review page asks
                 with stage_progress(stages=7) as tell:
                     kind_done, persons = decide_item(graph_store, decide, same, who.label, reason, tell,
-                                                     resolution_config)
+                                                     resolution_config, account=who)
             console.print(f"{decide}: {kind_done} stored; {persons} persons after re-resolving")
             return
         with open_store(store) as graph_store:
             who = sign_in(graph_store, "decide_identity")
-            rows = review_rows(graph_store, kind)
+            rows = review_rows(graph_store, kind, account=who)
             graph_store.record_audit(who.label, "list", "identity:review",
                                      f"{len(rows)} item(s)" + (f" of kind {kind}" if kind else ""))
         shown = rows.head(top)
@@ -94,7 +94,8 @@ def register(app: typer.Typer) -> None:
         with open_store(store) as graph_store:
             who = sign_in(graph_store, "decide_identity")
             with stage_progress(stages=7) as tell:
-                persons = override(graph_store, kind, record_a, record_b, who.label, reason, tell, resolution_config)
+                persons = override(graph_store, kind, record_a, record_b, who.label, reason, tell, resolution_config,
+                                   account=who)
         console.print(f"{kind} {record_a} / {record_b} stored; {persons} persons after re-resolving")
 
     @app.command()

@@ -19,7 +19,7 @@ from dataclasses import replace
 import pandas as pd
 
 from core.errors import HarmgraphError
-from core.forces import force_code, forces_of, holds_force
+from core.forces import SEPARATOR, force_code, forces_of, holds_force
 from graph.store import GraphStore
 from harmgraph.accounts import Account
 from scoring.matac import Agenda, CohortReport
@@ -173,3 +173,50 @@ def agenda_in_scope(agenda: Agenda, account: Account | None, persons: pd.DataFra
 
     return replace(agenda, report=cohort_in_scope(agenda.report, account, persons), actions_due=keep(agenda.actions_due),
                    discharge=keep(agenda.discharge), reviews=keep(agenda.reviews), referred=keep(agenda.referred))
+
+
+def visible_persons(clusters: pd.DataFrame, account: Account | None) -> set[str] | None:
+    """The person ids (of ``clusters``: record_id, person_id) holding a record of one of
+    ``account``'s forces; None for a user who sees every force.
+
+    >>> clusters = pd.DataFrame({"record_id": ["NBR:R1", "CLE:R9", "CLE:R2"], "person_id": ["P-1", "P-1", "P-2"]})
+    >>> sorted(visible_persons(clusters, Account("ana", "analyst", ("NBR",))))
+    ['P-1']
+    """
+    if account is None or not account.forces:
+        return None
+    held = clusters["record_id"].astype(str).str.partition(SEPARATOR)
+    mine = (held[1] == SEPARATOR) & held[0].isin(account.forces)
+    return set(clusters.loc[mine.to_numpy(dtype=bool), "person_id"].astype(str))
+
+
+def pairs_in_scope(rows: pd.DataFrame, account: Account | None, clusters: pd.DataFrame) -> pd.DataFrame:
+    """The rows about two records (``person_l``, ``person_r``: the review queue) whose two
+    persons ``account`` may both see: an item shows both records' names and dates of birth.
+
+    >>> clusters = pd.DataFrame({"record_id": ["NBR:R1", "NBR:R2", "CLE:R3"], "person_id": ["P-1", "P-2", "P-3"]})
+    >>> items = pd.DataFrame({"item_id": ["RV-1", "RV-2"], "person_l": ["P-1", "P-1"], "person_r": ["P-2", "P-3"]})
+    >>> pairs_in_scope(items, Account("ana", "analyst", ("NBR",)), clusters)["item_id"].tolist()
+    ['RV-1']
+    """
+    visible = visible_persons(clusters, account)
+    if visible is None:
+        return rows
+    both = rows["person_l"].isin(visible) & rows["person_r"].isin(visible)
+    return rows[both.to_numpy(dtype=bool)]
+
+
+def check_records(store: GraphStore, account: Account | None, clusters: pd.DataFrame,
+                  record_ids: Iterable[str], where: str) -> None:
+    """Refuse (OutOfScope, logged) a link, unlink or review decision on a record whose person
+    ``account`` may not see: the decision would re-draw a person outside the user's scope."""
+    visible = visible_persons(clusters, account)
+    if visible is None:
+        return
+    assert account is not None
+    person = clusters.set_index("record_id")["person_id"]
+    outside = [record for record in record_ids if str(person.get(record, "")) not in visible]
+    if outside:
+        store.record_audit(account.label, "refused", "/".join(outside), f"{where}: outside the user's {account.scope}")
+        raise OutOfScope(f"record {', '.join(outside)} belongs to no person of {account.scope}, which is all "
+                         f"{account.name} may see")

@@ -24,7 +24,9 @@ import pandas as pd
 from core.errors import HarmgraphError
 from graph.batch import REVIEW_COLUMNS
 from graph.store import GraphStore
+from harmgraph.accounts import Account
 from harmgraph.context import build_context
+from harmgraph.force_scope import check_records as check_scope, pairs_in_scope
 from ingest.resolve import review_item_id
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
@@ -133,9 +135,10 @@ def review_items(store: GraphStore, context: ScoringContext | None = None) -> pd
 
 
 def review_rows(store: GraphStore, kind: str | None = None,
-                context: ScoringContext | None = None) -> pd.DataFrame:
+                context: ScoringContext | None = None, account: Account | None = None) -> pd.DataFrame:
     """The review queue with each side's person id and what its record says (name, date of
-    birth, postcode), for a person to judge."""
+    birth, postcode), for a person to judge; for a user of some forces only, the items whose
+    two persons both hold a record of those forces (harmgraph/force_scope.py)."""
     items = review_items(store, context)
     if kind:
         items = items[items["kind"] == kind]
@@ -143,7 +146,8 @@ def review_rows(store: GraphStore, kind: str | None = None,
         return items.assign(person_l=pd.Series(dtype=object), person_r=pd.Series(dtype=object),
                             record_l=pd.Series(dtype=object), record_r=pd.Series(dtype=object))
     records = store.person_records().set_index("record_id")
-    person = store.clusters().set_index("record_id")["person_id"]
+    clusters = store.clusters()
+    person = clusters.set_index("record_id")["person_id"]
     dob = pd.to_datetime(records["date_of_birth"], errors="coerce").dt.strftime("%Y-%m-%d")
     said = (records["forename"].fillna("").astype(str) + " " + records["surname"].fillna("").astype(str)
             + " | " + dob.fillna("no DOB") + " | " + records["postcode"].fillna("no postcode").astype(str))
@@ -152,7 +156,7 @@ def review_rows(store: GraphStore, kind: str | None = None,
         person_r=person.reindex(items["record_id_r"]).to_numpy(),
         record_l=items["record_id_l"] + ": " + said.reindex(items["record_id_l"]).fillna("?").to_numpy(),
         record_r=items["record_id_r"] + ": " + said.reindex(items["record_id_r"]).fillna("?").to_numpy())
-    return out.reset_index(drop=True)
+    return pairs_in_scope(out, account, clusters).reset_index(drop=True)
 
 
 def check_records(store: GraphStore, *record_ids: str) -> None:
@@ -188,9 +192,12 @@ def resolve_stored_records(store: GraphStore, user: str, tell: Callable[..., Non
 
 
 def override(store: GraphStore, kind: str, record_a: str, record_b: str, user: str, reason: str,
-             tell: Callable[..., None], config_path: Path | None = None) -> int:
-    """Store a must-link or cannot-link (logged) and re-resolve; returns the number of persons."""
+             tell: Callable[..., None], config_path: Path | None = None,
+             account: Account | None = None) -> int:
+    """Store a must-link or cannot-link (logged) and re-resolve; returns the number of persons.
+    A user of some forces only may link or unlink records of their forces' persons."""
     check_records(store, record_a, record_b)
+    check_scope(store, account, store.clusters(), (record_a, record_b), kind)
     store.add_override(kind, record_a, record_b, user, reason, datetime.now())
     store.record_audit(user, "override", f"{record_a}/{record_b}", f"{kind}: {reason}")
     return resolve_stored_records(store, user, tell, config_path,
@@ -198,7 +205,8 @@ def override(store: GraphStore, kind: str, record_a: str, record_b: str, user: s
 
 
 def decide(store: GraphStore, item_id: str, same: bool, user: str, reason: str, tell: Callable[..., None],
-           config_path: Path | None = None, context: ScoringContext | None = None) -> tuple[str, int]:
+           config_path: Path | None = None, context: ScoringContext | None = None,
+           account: Account | None = None) -> tuple[str, int]:
     """Decide one review item: the pair is one person (must-link) or two (cannot-link).
     Logged in the access log (the decision) and the lineage (what re-resolving changed).
     Returns (the override kind, persons after re-resolving)."""
@@ -209,7 +217,8 @@ def decide(store: GraphStore, item_id: str, same: bool, user: str, reason: str, 
     store.record_audit(user, "review_decision", item_id, f"{'same' if same else 'different'} person",
                        reason=reason)
     row = found.iloc[0]
+    check_scope(store, account, store.clusters(), (row["record_id_l"], row["record_id_r"]), f"review {item_id}")
     kind = "must_link" if same else "cannot_link"
     persons = override(store, kind, row["record_id_l"], row["record_id_r"], user,
-                       f"review {item_id}: {reason}".strip(": "), tell, config_path)
+                       f"review {item_id}: {reason}".strip(": "), tell, config_path, account)
     return kind, persons

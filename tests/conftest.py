@@ -143,11 +143,16 @@ def force_factory() -> type[Force]:
 
 
 @pytest.fixture
-def duplicate_victim_force(force_factory: type[Force]) -> Force:
+def duplicate_victim_force() -> Force:
+    """:func:`make_duplicate_victim_force` (tests of the identity review queue)."""
+    return make_duplicate_victim_force()
+
+
+def make_duplicate_victim_force() -> Force:
     """S abused Cheryl Wells (V1) twice, then 'Cheril Wellls' (V2, no date of birth, another
     postcode): a record resolution keeps apart that may be the same woman, behind S's
-    "new partner" (tests of the identity review queue)."""
-    force = force_factory()
+    "new partner"."""
+    force = Force()
     force.person("S", "Steven", "Price", "M", date_of_birth="1984-05-05", postcode="NE1 1AA")
     force.person("V1", "Cheryl", "Wells", "F", date_of_birth="1986-09-01", postcode="SR26 5BY")
     force.person("V2", "Cheril", "Wellls", "F", postcode="DH47 4QS")

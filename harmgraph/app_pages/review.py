@@ -25,7 +25,7 @@ DECISIONS = {"link: the same person": True, "unlink: two different people": Fals
 def _queue(view, kind: str | None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     context = data.context(view.key) if view.as_of is not None else None
     with view.settings.open_store() as store:
-        return review_rows(store, kind, context)
+        return review_rows(store, kind, context, account=view.account)
 
 
 view = current_view()
@@ -72,7 +72,8 @@ if submitted:
                                    tell=lambda *_args, **_kw: None,
                                    config_path=Path(view.settings.resolution_config_path)
                                    if view.settings.resolution_config_path else None,
-                                   context=data.context(view.key) if view.as_of is not None else None)
+                                   context=data.context(view.key) if view.as_of is not None else None,
+                                   account=view.account)
     except HarmgraphError as exc:
         st.error(str(exc))
         st.stop()
