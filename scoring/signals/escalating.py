@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from scoring.index import EPOCH
+from scoring.index import EPOCH, sorted_holds
 from scoring.prepared import Prepared
 from scoring.reasons import day, once_per_distinct
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
@@ -262,7 +262,10 @@ def _breach_course(person: np.ndarray, row: np.ndarray, victim_person: np.ndarra
     size = int(max(victim.max(initial=0), earlier_links[1].max(initial=0))) + 1
     b_person, b_row, b_victim = _distinct(victim_person[hit], victim_row[hit], victim[hit])
     b_time = occurred[b_row].view(np.int64)
-    e_person, e_victim, e_row = _distinct(*earlier_links)  # each earlier incident once
+    # Only incidents against a breach's victim can come before it: the rest are left out first.
+    e_person, e_victim, e_row = earlier_links
+    wanted = sorted_holds(np.unique(b_person * size + b_victim), e_person * size + e_victim)
+    e_person, e_victim, e_row = _distinct(e_person[wanted], e_victim[wanted], e_row[wanted])  # each incident once
     e_pair, e_time = e_person * size + e_victim, occurred[e_row].view(np.int64)
     # Per (person, victim) pair, its incidents by time: the earlier ones are those before the breach.
     pairs, pair_code = np.unique(np.r_[e_pair, b_person * size + b_victim], return_inverse=True)
