@@ -182,9 +182,22 @@ def _linker(backend: ResolutionBackend, features: pd.DataFrame, config: Resoluti
 
 
 def _pair_count(features: pd.DataFrame, columns: list[str]) -> int:
-    """How many record pairs agree on all ``columns`` (none missing)."""
-    sizes = features.dropna(subset=columns).groupby(columns, sort=False).size()
-    values = sizes.to_numpy(dtype=np.int64)
+    """How many record pairs agree on all ``columns`` (none missing).
+
+    Counted on integer codes (one per value, -1 for a missing one) rather than by a pandas
+    group-by over the text columns.
+
+    >>> _pair_count(pd.DataFrame({"a": ["x", "x", "x", None], "b": ["1", "1", "2", "1"]}), ["a", "b"])
+    1
+    """
+    key = np.zeros(len(features), dtype=np.int64)
+    known = np.ones(len(features), dtype=bool)
+    for column in columns:
+        codes, uniques = pd.factorize(features[column])
+        known &= codes >= 0
+        # (re-coded after each column, so that the key stays under rows x values)
+        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0].astype(np.int64)
+    values = np.bincount(pd.factorize(key[known])[0]).astype(np.int64)
     return int((values * (values - 1) // 2).sum())
 
 
@@ -408,7 +421,7 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
 
             stage = time.perf_counter()
             say(f"clustering {n_records} records over {len(edges)} links")
-            components = connected_components(record_ids, edges, backend.cluster_api)
+            components = connected_components(record_ids, edges)
             members = backend.component_members(pa.table({
                 "record_id": pa.array(components["record_id"].to_numpy(), pa.string()),
                 "component": pa.array(components["component"].to_numpy(), pa.string())}))
