@@ -134,10 +134,27 @@ def check_forces(store: GraphStore, account: Account | None, asked: Iterable[str
         raise
 
 
+REGION_NOTE = "Over the whole region's list, every force's people: "
+
+
 def visible_people(frame: pd.DataFrame, account: Account | None, chosen: Iterable[str] = ()) -> pd.DataFrame:
     """The people of ``frame`` a list shows: inside ``account``'s scope, then holding a record
-    of one of the ``chosen`` forces (already checked by :func:`check_forces`); ranks are kept."""
-    return of_forces(within_scope(frame, account), chosen)
+    of one of the ``chosen`` forces (already checked by :func:`check_forces`); ranks are kept.
+
+    The list's notes ("97 of the top 100 are ...") were counted over the region's ranking, so
+    a cut list says so rather than seem to describe only the rows shown.
+
+    >>> ranked = pd.DataFrame({"person_id": ["P-1", "P-2"], "forces": ["NBR", "CLE"]})
+    >>> ranked.attrs["notes"] = ['2 of the top 2 are "not managed"']
+    >>> print(visible_people(ranked, None, ["NBR"]).attrs["notes"][0])
+    Over the whole region's list, every force's people: 2 of the top 2 are "not managed"
+    """
+    shown = of_forces(within_scope(frame, account), chosen)
+    if shown is not frame and frame.attrs.get("notes"):
+        shown = shown.copy()
+        shown.attrs = {**frame.attrs, "notes": [REGION_NOTE + note for note in frame.attrs["notes"]],
+                       "note_heads": [f"{head}, region-wide" for head in frame.attrs.get("note_heads", [])]}
+    return shown
 
 
 def rows_in_scope(frame: pd.DataFrame, account: Account | None, persons: pd.DataFrame,
