@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -152,9 +153,11 @@ def _all_distinct(frame: pd.DataFrame, keys: list[str]) -> bool:
     return len(pc.unique(pa.array(frame[keys[0]].array))) == len(frame)
 
 
-def _check_reference(checked: CheckedTable, column: str, known: pd.Series, target: str) -> None:
+def _check_reference(checked: CheckedTable, column: str, loaded: pd.Series, target: str) -> None:
+    """``loaded``: whether each value of the column is loaded, on the rows the table had when
+    it was worked out (an earlier check may have quarantined some since)."""
     values = checked.typed[column]
-    dangling = values.notna() & ~isin(values, known)
+    dangling = values.notna() & ~loaded.reindex(values.index).to_numpy(dtype=bool)
     reason = f"refers to {target} that is not loaded (absent from its file or quarantined)"
     if checked.raw.table.column(column).required:
         checked.reject(dangling, column, reason)
@@ -170,6 +173,24 @@ def _known_ids(store: GraphStore, table: str, new_ids: pd.Series, referenced: li
     wanted = wanted[~isin(wanted, new_ids)].drop_duplicates()  # most refer to new ids: fewer to dedupe
     stored = wanted[store.existing_ids(table, wanted).to_numpy()] if len(wanted) else wanted
     return pd.concat([new_ids, stored], ignore_index=True)
+
+
+def _loaded_references(store: GraphStore, table: str, new_ids: pd.Series,
+                       referenced: list[pd.Series]) -> list[pd.Series]:
+    """For each referencing column, whether each of its values is loaded (a new id, or one the
+    store already holds), on that column's index.
+
+    Every column is looked up in one pass: a look-up builds a hash set of the new ids, and
+    building it once per referencing column cost more than the look-ups themselves.
+    """
+    every = pd.concat(referenced, ignore_index=True)
+    is_new = np.asarray(isin(every, new_ids), dtype=bool)
+    wanted = every[~is_new & every.notna().to_numpy()].drop_duplicates()
+    stored = wanted[store.existing_ids(table, wanted).to_numpy()] if len(wanted) else wanted
+    loaded = is_new | np.asarray(isin(every, stored), dtype=bool) if len(stored) else is_new
+    ends = np.cumsum([len(column) for column in referenced])
+    return [pd.Series(part, index=column.index) for part, column in
+            zip(np.split(loaded, ends[:-1]), referenced)]
 
 
 def _breaches(measures: CheckedTable, known_incidents: pd.Series) -> pd.DataFrame:
@@ -196,22 +217,20 @@ def _breach_references(checked: dict[str, CheckedTable]) -> pd.Series:
 
 def _check_references(checked: dict[str, CheckedTable], store: GraphStore) -> pd.Series:
     """Quarantine or blank dangling references; returns every incident id that is loaded."""
-    people_refs = [checked[t].typed[c] for t, c in (
+    people_refs = [(t, c) for t, c in (
         ("involvements", "record_id"), ("measures", "subject_record_id"),
         ("measures", "protected_record_id"), ("referrals", "record_id"), ("custody", "record_id"))
         if t in checked]
-    known_records = _known_ids(store, "person_records", checked["people"].typed["record_id"], people_refs)
+    loaded_records = _loaded_references(store, "person_records", checked["people"].typed["record_id"],
+                                        [checked[t].typed[c] for t, c in people_refs])
     known_incidents = _known_ids(store, "incidents", checked["incidents"].typed["incident_id"],
                                  [checked["involvements"].typed["incident_id"],
                                   _breach_references(checked)])
-    _check_reference(checked["involvements"], "incident_id", known_incidents, "an incident")
-    _check_reference(checked["involvements"], "record_id", known_records, "a person record")
-    if "measures" in checked:
-        for column in ("subject_record_id", "protected_record_id"):
-            _check_reference(checked["measures"], column, known_records, "a person record")
-    for table in ("referrals", "custody"):
-        if table in checked:
-            _check_reference(checked[table], "record_id", known_records, "a person record")
+    incident_ids = checked["involvements"].typed["incident_id"]
+    _check_reference(checked["involvements"], "incident_id", isin(incident_ids, known_incidents),
+                     "an incident")
+    for (table, column), loaded in zip(people_refs, loaded_records):
+        _check_reference(checked[table], column, loaded, "a person record")
     return known_incidents
 
 

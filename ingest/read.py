@@ -264,7 +264,9 @@ def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
     """
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
-    if b'"' in body or b"\r" in body.replace(b"\r\n", b"") or not first_line.strip():
+    # (a copy of the file without its CRLFs only when it has a carriage return at all)
+    if b'"' in body or (b"\r" in body and b"\r" in body.replace(b"\r\n", b"")) \
+            or not first_line.strip():
         return None  # quoting and odd line ends are where parsers disagree: the careful reader
     header = first_line.decode("utf-8").split(",")
     if len(set(header)) != len(header):
@@ -368,7 +370,8 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
         frame = _read_clean_csv(data) if text.strip() else None
         stripped = frame is not None
         if frame is not None:
-            unreadable, rows = pd.DataFrame(columns=_ISSUE_COLUMNS), list(range(2, len(frame) + 2))
+            unreadable = pd.DataFrame(columns=_ISSUE_COLUMNS)
+            rows = np.arange(2, len(frame) + 2, dtype=np.int64)  # not a Python int per row
             lines = len(frame) + 1
         else:
             parsed = _read_csv_text(path, text)

@@ -51,6 +51,7 @@ from ingest.resolve_features import features_to_arrow, prepare_features
 from ingest.person_ids import assign_person_ids, person_id_for
 from ingest.resolve_graph import (
     METHOD_RANK,
+    arrow_text,
     clean_override_pairs,
     connected_components,
     ordered_pairs,
@@ -423,8 +424,8 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
             say(f"clustering {n_records} records over {len(edges)} links")
             components = connected_components(record_ids, edges)
             members = backend.component_members(pa.table({
-                "record_id": pa.array(components["record_id"].to_numpy(), pa.string()),
-                "component": pa.array(components["component"].to_numpy(), pa.string())}))
+                "record_id": arrow_text(components["record_id"]),
+                "component": arrow_text(components["component"])}))
             model = linker.misc.save_model_to_json()
     finally:
         backend.close()

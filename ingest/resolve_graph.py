@@ -62,9 +62,9 @@ def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataF
     ...     pd.DataFrame({"record_id_l": ["b", "c"], "record_id_r": ["c", "d"]}))["component"].tolist()
     ['b', 'a', 'b', 'b']
     """
-    ids = _text(record_ids)
-    left = np.asarray(pc.index_in(_text(edges["record_id_l"]), value_set=ids), dtype=np.int64)
-    right = np.asarray(pc.index_in(_text(edges["record_id_r"]), value_set=ids), dtype=np.int64)
+    ids = arrow_text(record_ids)
+    left = np.asarray(pc.index_in(arrow_text(edges["record_id_l"]), value_set=ids), dtype=np.int64)
+    right = np.asarray(pc.index_in(arrow_text(edges["record_id_r"]), value_set=ids), dtype=np.int64)
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)),
                        shape=(len(ids), len(ids)))
     _, label = csgraph_components(graph, directed=False)
@@ -77,9 +77,14 @@ def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataF
                          "component": pd.array(ids.take(pa.array(first[label])), dtype="str")})
 
 
-def _text(values: pd.Series) -> pa.Array:
-    """Record ids as one Arrow string array (no Python string per id)."""
-    array = pa.array(values.array if isinstance(values, pd.Series) else values, from_pandas=True)
+def arrow_text(values: pd.Series) -> pa.Array:
+    """Record ids as one Arrow string array (no Python string per id when they are Arrow
+    text already).
+
+    >>> arrow_text(pd.Series(["R1", "R2"], dtype=object)).to_pylist(), arrow_text(pd.Series(["R3"])).type
+    (['R1', 'R2'], DataType(string))
+    """
+    array = pa.array(values.array, from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return array.cast(pa.string())
