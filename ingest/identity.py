@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
 from ingest.person_ids import assign_person_ids
@@ -99,8 +101,10 @@ def _names(frame: pd.DataFrame, person: np.ndarray) -> np.ndarray:
     shared = np.flatnonzero(~_alone(person)) if len(person) else np.zeros(0, dtype=np.int64)
     record[shared] = pd.factorize(frame["record_id"].iloc[shared], sort=True)[0]
     best = _first_per_person(person, -agree, -complete, record)
-    names = distinct_names[name_code[best]]
-    return np.where(names == "", "(name not recorded)", names)
+    # Spread as Arrow text (no Python string per person; a pandas text column as it is).
+    shown = pa.array(np.where(distinct_names == "", "(name not recorded)", distinct_names),
+                     pa.string())
+    return pd.array(shown.take(pa.array(name_code[best])), dtype="str")
 
 
 def _each_distinct(values: pd.Series, change: Callable[[str], str]) -> tuple[np.ndarray, list[str]]:
@@ -125,12 +129,20 @@ def describe_persons(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFr
     frame = records.merge(clusters, on="record_id", how="inner")
     frame["sex"] = frame["sex"].where(frame["sex"].isin(["F", "M", "X"]))
     person, persons = pd.factorize(frame["person_id"], sort=True)
-    described = {"person_id": np.asarray(persons),
+    described = {"person_id": _as_text(persons),
                  "display_name": _names(frame, person),
                  "n_records": np.bincount(person, minlength=len(persons)).astype(np.int64)}
     for column in ("sex", "date_of_birth", "postcode", "ethnicity"):
         described[column] = _mode(person, len(persons), frame[column])
     return pd.DataFrame(described, columns=PERSON_COLUMNS)
+
+
+def _as_text(ids: pd.Index) -> object:
+    """Sorted person ids as a pandas text column: Arrow text stays as it is (building the
+    column again from Python strings cost more than describing the persons)."""
+    if isinstance(ids.array, ArrowStringArray):
+        return pd.array(pa.array(ids.array), dtype="str")
+    return np.asarray(ids)
 
 
 def components_from_links(record_ids: pd.Series, links: pd.DataFrame) -> pd.DataFrame:

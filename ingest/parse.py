@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from ingest.contract import ColumnKind, Table
 from ingest.read import ROW
@@ -22,7 +23,17 @@ _TRUTHY = {"true": True, "t": True, "1": True, "y": True, "yes": True,
 
 
 def _blank_to_na(text: pd.Series) -> pd.Series:
-    return text.astype("string").replace("", pd.NA)
+    """Text with '' as missing, as pandas' nullable strings.
+
+    >>> _blank_to_na(pd.Series(["a", "", "b"], dtype=pd.StringDtype("pyarrow"))).tolist()
+    ['a', <NA>, 'b']
+    """
+    if not isinstance(text.array, ArrowStringArray):
+        return text.astype("string").replace("", pd.NA)
+    # Arrow text (what the fast CSV reader gives) is blanked by one Arrow kernel.
+    array = pa.array(text.array)
+    blanked = pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+    return pd.Series(ArrowStringArray(blanked), index=text.index, name=text.name)
 
 
 # A time followed by a UTC offset (Z, +HH, +HHMM or +HH:MM); a date alone has no offset.
