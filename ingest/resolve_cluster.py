@@ -266,9 +266,11 @@ def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFra
         weight=lambda e: e["match_weight"].fillna(0.0))
     local_edges = local_edges.sort_values(["component", "priority", "weight", "record_id_l", "record_id_r"],
                                           ascending=[True, True, False, True, True])
-    dob = dict(zip(local["record_id"], local["dob"]))
+    # (as Python lists first: stepping through Arrow text one value at a time is slow)
+    ids = local["record_id"].tolist()
+    dob = dict(zip(ids, local["dob"].tolist()))
     dob = {k: v for k, v in dob.items() if isinstance(v, str)}
-    pnc = {k: v for k, v in zip(local["record_id"], local["pnc"]) if isinstance(v, str)}
+    pnc = {k: v for k, v in zip(ids, local["pnc"].tolist()) if isinstance(v, str)}
     cannot_of: dict[str, set[str]] = {}
     for left, right in zip(cannot["record_id_l"], cannot["record_id_r"]):
         cannot_of.setdefault(left, set()).add(right)

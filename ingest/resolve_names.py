@@ -182,8 +182,9 @@ def forename_evidence(members: pd.DataFrame, similar: float | None) -> tuple[set
                        known[["component", "surname"]].dropna().set_axis(["component", "word"], axis=1)])
     pairs, alike = _word_pairs(words, similar)
     surnames = known["surname"].astype(object).where(known["surname"].notna(), None)
-    evidence = Forenames(dict(zip(known["record_id"], zip(known["forename"], surnames))),
-                         set(zip(pairs.loc[alike, "word_a"], pairs.loc[alike, "word_b"])))
+    evidence = Forenames(dict(zip(known["record_id"].tolist(),
+                                  zip(known["forename"].tolist(), surnames.tolist()))),
+                         set(zip(pairs.loc[alike, "word_a"].tolist(), pairs.loc[alike, "word_b"].tolist())))
     conflicted = {component for component, ids in known.groupby("component")["record_id"]
                   if not evidence.centres(list(ids))}
     return conflicted, evidence
