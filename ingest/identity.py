@@ -17,6 +17,7 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
 from ingest.person_ids import assign_person_ids
+from ingest.resolve_features import per_distinct
 
 if TYPE_CHECKING:
     from ingest.resolve import ResolutionConfig
@@ -187,7 +188,8 @@ def _resolution_input(records: pd.DataFrame) -> pd.DataFrame:
     """Person records as the resolution engine reads them (dates as ISO strings)."""
     frame = records.copy()
     dob = pd.to_datetime(frame["date_of_birth"], errors="coerce")
-    frame["date_of_birth"] = dob.dt.strftime("%Y-%m-%d").where(dob.notna(), None)
+    text = per_distinct(dob, lambda dates: (dates.dt.strftime("%Y-%m-%d"),))[0]
+    frame["date_of_birth"] = text.where(dob.notna(), None)
     return frame
 
 

@@ -172,12 +172,23 @@ def _dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     >>> [part.tolist() for part in _dates(pd.Series(["1985-12-03", None, "1985-12-03", "x"], dtype="str"))]
     [['1985-12-03', nan, '1985-12-03', nan], ['1985-03-12', nan, '1985-03-12', nan], [1985, <NA>, 1985, <NA>]]
     """
+    return per_distinct(values, _distinct_dates)  # type: ignore[return-value]
+
+
+def per_distinct(values: pd.Series,
+                 work: Callable[[pd.Series], tuple[pd.Series, ...]]) -> tuple[pd.Series, ...]:
+    """``work`` (columns worked out row by row from one column) done once per distinct value of
+    ``values`` and spread over every row: dates of birth and postcodes repeat a lot.
+
+    >>> [part.tolist() for part in per_distinct(pd.Series(["a", None, "a"]), lambda v: (v.str.upper(),))]
+    [['A', nan, 'A']]
+    """
     codes, distinct = pd.factorize(values)
-    # The last row stands for a missing value: every record without a date takes it.
-    once = _distinct_dates(pd.concat([pd.Series(distinct, dtype=values.dtype),
-                                      pd.Series([None], dtype=values.dtype)], ignore_index=True))
+    # The last row stands for a missing value: every row without a value takes it.
+    once = work(pd.concat([pd.Series(distinct, dtype=values.dtype),
+                           pd.Series([None], dtype=values.dtype)], ignore_index=True))
     rows = np.where(codes < 0, len(distinct), codes)
-    return tuple(part.take(rows).set_axis(values.index) for part in once)  # type: ignore[return-value]
+    return tuple(part.take(rows).set_axis(values.index) for part in once)
 
 
 def _distinct_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -210,6 +221,11 @@ def compact_postcodes(values: pd.Series) -> pd.Series:
 def _postcodes(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Postcode upper-case without spaces; sector and district only for UK-shaped codes
     (elsewhere, e.g. a 4-digit Australian code, only the exact value is compared)."""
+    return per_distinct(values, _distinct_postcodes)  # type: ignore[return-value]
+
+
+def _distinct_postcodes(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """:func:`_postcodes` row by row."""
     text = compact_postcodes(values)
     text = text.mask(text == "")
     uk = text.str.match(_UK_POSTCODE).fillna(False).astype(bool)
