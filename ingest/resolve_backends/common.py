@@ -41,8 +41,6 @@ class ResolutionBackend(Protocol):
 
     db_api: DatabaseAPISubClass
     """Where splink trains and scores."""
-    cluster_api: DatabaseAPISubClass
-    """Where splink's connected components run over the accepted links (already in Python)."""
 
     def load_features(self, features: pa.Table) -> SplinkDataFrame:
         """Put the feature table in the engine (as ``FEATURE_TABLE``) and hand splink it."""

@@ -20,7 +20,6 @@ class DuckDBBackend:
             self.db_api.duckdb_con.execute(f"SET threads TO {int(config.duckdb_threads)}")
         if config.duckdb_memory_limit is not None:
             self.db_api.duckdb_con.execute("SET memory_limit = ?", [config.duckdb_memory_limit])
-        self.cluster_api = self.db_api
 
     def load_features(self, features: pa.Table) -> SplinkDataFrame:
         """Copy the features into a DuckDB table and hand splink that table.

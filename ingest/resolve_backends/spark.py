@@ -7,7 +7,7 @@ the session here. splink writes its intermediate tables as Parquet under the che
 and reads them back, which cuts each table's lineage (with tables only cached in memory, a
 2 GB driver ran out of heap at 20,000 records). The scored pairs above the review threshold
 come back to Python, where clustering, overrides and person ids run as they do for DuckDB
-(connected components on an in-process DuckDB: the links are few and already in Python).
+(connected components on integer codes: the links are few and already in Python).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pyarrow as pa
 import core.quiet_pyspark  # noqa: F401  (pyspark warns about pandas 3 at each conversion)
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
-from splink import DuckDBAPI, SparkAPI
+from splink import SparkAPI
 from splink.backends.spark import similarity_jar_location
 from splink.internals.splink_dataframe import SplinkDataFrame
 
@@ -71,9 +71,6 @@ class SparkBackend:
         self.spark.sparkContext.setCheckpointDir(config.spark_checkpoint_dir or self._own_checkpoints)
         self.db_api = SparkAPI(spark_session=self.spark, break_lineage_method="parquet",
                                num_partitions_on_repartition=config.spark_shuffle_partitions)
-        # The links and record ids are in Python by then: the same connected components in
-        # this process beat shipping them back to Spark for a dozen iterative jobs.
-        self.cluster_api = DuckDBAPI(":memory:")
 
     def load_features(self, features: pa.Table) -> SplinkDataFrame:
         """The features as a cached Spark table that splink reads by name."""
@@ -106,6 +103,5 @@ class SparkBackend:
         session stays up for the next resolution in this process)."""
         self.spark.catalog.dropTempView(FEATURE_TABLE)
         self.spark.catalog.clearCache()
-        self.cluster_api.duckdb_con.close()
         if self._own_checkpoints is not None:
             shutil.rmtree(self._own_checkpoints, ignore_errors=True)
