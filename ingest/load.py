@@ -118,12 +118,11 @@ def _check_duplicates(checked: CheckedTable) -> None:
     table = checked.raw.table
     keys = table.key.split(",")
     content = table.column_names
-    if _all_distinct(checked.typed, keys):
-        checked.duplicates_merged = 0  # the common case: every key once, nothing to compare
-        return
-    repeated = checked.typed.duplicated(subset=keys, keep="first")
-    if not repeated.any():
-        checked.duplicates_merged = 0  # the common case: every key once, nothing to compare
+    # The common case: every key once, nothing to compare (Arrow's unique answers that
+    # cheaply for a one-column text key; pandas marks the repeats otherwise).
+    repeated = None if _all_distinct(checked.typed, keys) else checked.typed.duplicated(subset=keys, keep="first")
+    if repeated is None or not repeated.any():
+        checked.duplicates_merged = 0
         return
     # A repeat merges only when it equals the row that first carried its key: a row repeating
     # a conflicting duplicate conflicts too (it is quarantined, not counted as merged).
@@ -367,7 +366,7 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
     summary.per_file = _summarise(checked)  # before resolving: a miscount stops the load at once
     summary.withdrawn = withdrawals(_typed(checked, "complete"), _typed(checked, "withdrawn"), carried, damaged,
                                     store, allow_withdrawing_most, force)
-    del carried  # a Python set per id: hundreds of MB at a million incidents, not needed now
+    del carried  # (when a file is declared complete) a Python set per id: not needed now
     tables = {name: _frame(checked, name, columns) for name, columns in _LOADED_TABLES.items()}
     quarantine = pd.concat([t.issues("quarantine") for t in checked.values()], ignore_index=True)
     warnings = pd.concat([t.issues("warnings") for t in checked.values()], ignore_index=True)
@@ -404,7 +403,6 @@ def _set_aside(tables: dict[str, pd.DataFrame]) -> Iterator[Callable[[], dict[st
             paths[name] = Path(folder) / f"{name}.arrow"
             feather.write_feather(pa.Table.from_pandas(tables.pop(name), preserve_index=False),
                                   paths[name], compression="uncompressed")
-        pa.default_memory_pool().release_unused()  # give the freed pages back for splink
         yield lambda: {name: feather.read_table(path, memory_map=False).to_pandas()
                        for name, path in paths.items()}
 
