@@ -198,6 +198,12 @@ def override(store: GraphStore, kind: str, record_a: str, record_b: str, user: s
     A user of some forces only may link or unlink records of their forces' persons."""
     check_records(store, record_a, record_b)
     check_scope(store, account, store.clusters(), (record_a, record_b), kind)
+    return _store_override(store, kind, record_a, record_b, user, reason, tell, config_path)
+
+
+def _store_override(store: GraphStore, kind: str, record_a: str, record_b: str, user: str, reason: str,
+                    tell: Callable[..., None], config_path: Path | None) -> int:
+    """:func:`override` once the records are checked (they exist and are in the user's scope)."""
     store.add_override(kind, record_a, record_b, user, reason, datetime.now())
     store.record_audit(user, "override", f"{record_a}/{record_b}", f"{kind}: {reason}")
     return resolve_stored_records(store, user, tell, config_path,
@@ -214,11 +220,13 @@ def decide(store: GraphStore, item_id: str, same: bool, user: str, reason: str, 
     found = items[items["item_id"] == item_id]
     if found.empty:
         raise HarmgraphError(f"no review item {item_id!r} in {store.location} (list the queue again)")
+    row = found.iloc[0]
+    check_records(store, row["record_id_l"], row["record_id_r"])
+    # Checked before the decision is logged: a refused decision is logged as refused, not made.
+    check_scope(store, account, store.clusters(), (row["record_id_l"], row["record_id_r"]), f"review {item_id}")
     store.record_audit(user, "review_decision", item_id, f"{'same' if same else 'different'} person",
                        reason=reason)
-    row = found.iloc[0]
-    check_scope(store, account, store.clusters(), (row["record_id_l"], row["record_id_r"]), f"review {item_id}")
     kind = "must_link" if same else "cannot_link"
-    persons = override(store, kind, row["record_id_l"], row["record_id_r"], user,
-                       f"review {item_id}: {reason}".strip(": "), tell, config_path, account)
+    persons = _store_override(store, kind, row["record_id_l"], row["record_id_r"], user,
+                              f"review {item_id}: {reason}".strip(": "), tell, config_path)
     return kind, persons
