@@ -20,20 +20,18 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from graph import audit_chain
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
 from graph.decisions import MatacDecision
+from graph.scoring_sql import arrow_to_frame, ordered, scoring_queries
 from graph.load_lock import load_running
 from graph.store import HISTORY_TABLES, READER_WRITTEN_TABLES, TABLE_COLUMNS, GraphStore
 from core.errors import StoreError
-from core.tables import SORT_KEYS, ScoringTables, normalise_tables
+from core.tables import ScoringTables, normalise_tables
 from core.arrow_isin import isin
 
-# Arrow text read as pandas' Arrow-backed strings, the dtype the scoring tables use.
-_ARROW_TEXT = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
 
 SCHEMA_VERSION = "1"
 
@@ -135,12 +133,6 @@ _UPSERTS = [
 # What goes with a withdrawn record, by contract table (ids in the registered ``withdrawn_ids``).
 # A measure about a withdrawn person record goes with it; one protecting it loses the link.
 _GONE = "(SELECT id FROM withdrawn_ids)"
-# A person record carrying neither a date of birth nor a PNC id: if it is one of a person's
-# records, it was joined on name and address alone (see ScoringTables.roles' weak_identity).
-# An analyst's must-link confirms a record, whatever it lacks.
-_UNDATED_NO_PNC = ("(r.date_of_birth IS NULL AND r.pnc_id IS NULL AND r.record_id NOT IN "
-                   "(SELECT record_id_l FROM identity_overrides WHERE kind = 'must_link' UNION ALL "
-                   "SELECT record_id_r FROM identity_overrides WHERE kind = 'must_link'))")
 _WITHDRAW: dict[str, list[str]] = {
     "people": [
         f"DELETE FROM involvements WHERE record_id IN {_GONE}",
@@ -449,65 +441,14 @@ class EmbeddedStore(GraphStore):
             self._bump_version()
 
     # --- reading ---------------------------------------------------------------------------
-    def _table(self, sql: str, order: list[str]) -> pd.DataFrame:
-        """A scoring table read through Arrow, text as Arrow-backed strings (no Python object
-        per value) and rows sorted by DuckDB in the order the scoring tables keep."""
-        ordered = f"{sql} ORDER BY {', '.join(order)}"
-        # One chunk per column (DuckDB hands over many, and every later string operation pays for
-        # each), text as large strings, as pandas makes them (mixing the two costs a cast each time).
-        table = self._con.sql(ordered).to_arrow_table().combine_chunks()
-        table = table.cast(pa.schema([field.with_type(pa.large_string()) if pa.types.is_string(field.type)
-                                      else field for field in table.schema]))
-        return table.to_pandas(types_mapper=_ARROW_TEXT.get, date_as_object=False)
+    def _table(self, name: str, sql: str) -> pd.DataFrame:
+        """A scoring table read through Arrow, rows sorted by DuckDB in the order the scoring
+        tables keep (see :func:`graph.scoring_sql.arrow_to_frame`)."""
+        return arrow_to_frame(self._con.sql(ordered(sql, name)).to_arrow_table())
 
     def scoring_tables(self) -> ScoringTables:
-        keys = SORT_KEYS
-        return normalise_tables(
-            incidents=self._table(
-                "SELECT incident_id, occurred_at, offence, domestic_abuse, dash_risk, outcome, "
-                "postcode, sentence, sentence_months, weapon, victim_pregnant FROM incidents", keys["incidents"]
-            ),
-            roles=self._table(
-                "SELECT v.incident_id, rp.person_id, v.role, min(v.relationship) AS relationship, "
-                f"bool_and({_UNDATED_NO_PNC}) AND coalesce(any_value(f.has_firm), false) AS weak_identity "
-                "FROM involvements v JOIN record_person rp ON rp.record_id = v.record_id "
-                "LEFT JOIN person_records r ON r.record_id = v.record_id "
-                f"LEFT JOIN (SELECT rp.person_id, bool_or(NOT ({_UNDATED_NO_PNC})) AS has_firm "
-                "      FROM record_person rp JOIN person_records r ON r.record_id = rp.record_id "
-                "      GROUP BY rp.person_id) f ON f.person_id = rp.person_id "
-                "GROUP BY v.incident_id, rp.person_id, v.role", keys["roles"]
-            ),
-            persons=self._table(
-                "SELECT p.person_id, p.display_name, "
-                "string_agg(rp.record_id, ';' ORDER BY rp.record_id) AS record_ids, p.sex, "
-                "p.date_of_birth, p.postcode, p.ethnicity FROM persons p "
-                "JOIN record_person rp ON rp.person_id = p.person_id "
-                "GROUP BY p.person_id, p.display_name, p.sex, p.date_of_birth, p.postcode, p.ethnicity",
-                keys["persons"],
-            ),
-            measures=self._table(
-                "SELECT m.measure_id, m.type, s.person_id AS subject_person_id, "
-                "p.person_id AS protected_person_id, m.start_date, m.end_date FROM measures m "
-                "JOIN record_person s ON s.record_id = m.subject_record_id "
-                "LEFT JOIN record_person p ON p.record_id = m.protected_record_id", keys["measures"]
-            ),
-            breaches=self._table("SELECT DISTINCT measure_id, incident_id FROM measure_breaches", keys["breaches"]),
-            referrals=self._table(
-                "SELECT r.referral_id, rp.person_id, r.type, r.date, r.detail FROM referrals r "
-                "JOIN record_person rp ON rp.record_id = r.record_id", keys["referrals"]
-            ),
-            custody=self._table(
-                "SELECT c.custody_id, rp.person_id, c.start_date, c.expected_release_date, c.released_date "
-                "FROM custody c JOIN record_person rp ON rp.record_id = c.record_id", keys["custody"]
-            ),
-            kept_apart=self._table(
-                "SELECT DISTINCT least(a.person_id, b.person_id) AS person_id_l, "
-                "greatest(a.person_id, b.person_id) AS person_id_r FROM identity_overrides o "
-                "JOIN record_person a ON a.record_id = o.record_id_l "
-                "JOIN record_person b ON b.record_id = o.record_id_r "
-                "WHERE o.kind = 'cannot_link' AND a.person_id <> b.person_id", keys["kept_apart"]
-            ),
-        )
+        return normalise_tables(**{name: self._table(name, sql)
+                                   for name, sql in scoring_queries("duckdb").items()})
 
     def person_record_rows(self, person_id: str) -> pd.DataFrame:
         return self._frame(
