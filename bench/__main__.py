@@ -1,4 +1,4 @@
-"""``python -m bench [scale|resolve|resolve-backends|febrl|resolution-effect|app|neo4j|list-quality|pack|regional] ARGS``:
+"""``python -m bench [scale|resolve|resolve-backends|febrl|resolution-effect|app|neo4j|list-quality|pack|regional|scoring-tables] ARGS``:
 the benchmarks.
 
 Each prints its own figures; none is a test. ``scale`` is the default (the issue's table:
@@ -15,7 +15,8 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = {"scale": "scale.py", "resolve": "resolve_scale.py", "resolve-backends": "resolve_backends.py",
            "febrl": "febrl_accuracy.py",
            "resolution-effect": "resolution_effect.py", "app": "app_render.py", "neo4j": "neo4j_write.py",
-           "list-quality": "list_quality.py", "pack": "pack.py", "regional": "regional.py"}
+           "list-quality": "list_quality.py", "pack": "pack.py", "regional": "regional.py",
+           "scoring-tables": "scoring_tables_engines.py"}
 
 
 def main() -> None:
