@@ -59,6 +59,7 @@ from ingest.resolve_graph import (
 )
 from ingest.resolve_model import (
     UNIQUE_ID,
+    agreement_levels,
     blocking_rule_creator,
     build_settings,
     comparison_specs,
@@ -244,7 +245,27 @@ def _train(linker: Linker, config: ResolutionConfig, training_pairs: dict[str, i
             continue
         say(f"EM on pairs agreeing on {name}")
         fitted += _em_session(linker, rule, max_pairs, say)
-    return "em" if fitted else "priors"
+    if not fitted:
+        return "priors"
+    for comparison, level in _agreement_never_against(linker, config):
+        say(f"EM weighed '{level}' ({comparison}) against a match; held at no weight either way")
+    return "em"
+
+
+def _agreement_never_against(linker: Linker, config: ResolutionConfig) -> list[tuple[str, str]]:
+    """Raise the trained m of every agreement level (``agreement_levels``) that EM left below
+    its u to that u: such a level then weighs nothing either way. Returns those raised."""
+    agreements = agreement_levels(config)
+    raised = []
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            key = (comparison.output_column_name, level.label_for_charts)
+            if level.is_null_level or key not in agreements:
+                continue
+            if level.m_probability < level.u_probability:
+                level.m_probability = level.u_probability
+                raised.append(key)
+    return raised
 
 
 # Pairs under the match threshold fetched per review item the queue may hold.

@@ -39,6 +39,14 @@ class LevelSpec:
     term_frequencies: str | None = None  # column for common-name adjustment on this level
     fixed: bool = False  # m and u are facts (PNC), never re-estimated
     fixed_m: bool = False  # m is domain knowledge EM must not move (see the level's comment)
+    # The level records a difference (names differ, dates years apart, another address), so
+    # training may weigh it against a match. Every other level is some agreement, which
+    # training may weigh at nothing but never against (``agreement_levels``).
+    difference: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.creator, cll.ElseLevel):
+            object.__setattr__(self, "difference", True)
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,7 @@ def _date_of_birth(config: ResolutionConfig) -> ComparisonSpec:
                   0.03, 5e-5),
         LevelSpec(cll.DamerauLevenshteinLevel("dob", 1), "dob one digit out", 0.07, 1.5e-3),
         LevelSpec(cll.CustomLevel(f"ABS(dob_year_l - dob_year_r) <= {years}"),
-                  f"dob within {years} years", 0.06, 0.15),
+                  f"dob within {years} years", 0.06, 0.15, difference=True),
         # Fixed near-veto: dates of birth years apart (and not one keystroke out) are, in
         # practice, two people, most dangerously a father and son of the same name at the
         # same address, whose shared surname and address EM would otherwise trust.
@@ -203,6 +211,24 @@ def _pnc() -> ComparisonSpec:
         LevelSpec(cll.ExactMatchLevel("pnc"), "same PNC id", 0.95, 1e-7, fixed=True),
         LevelSpec(cll.ElseLevel(), "PNC ids differ", 0.002, 0.999998, fixed=True),
     ))
+
+
+def agreement_levels(config: ResolutionConfig) -> set[tuple[str, str]]:
+    """(comparison, level label) of every trained level that records an agreement, full or
+    partial: what training may weigh at nothing but not against a match.
+
+    EM learns a level's m from the pairs it takes for matches; a level those pairs never reach
+    in the training sample (no mistyped postcode in a clean extract, no one who moved within
+    a district) gets an m near zero and a weight of tens of bits against, which would then veto
+    the first real pair that shows it, and read absurdly in the reasons.
+
+    >>> ("location", "postcode one character out") in agreement_levels(ResolutionConfig())
+    True
+    >>> ("location", "lives elsewhere") in agreement_levels(ResolutionConfig())
+    False
+    """
+    return {(spec.name, level.label) for spec in comparison_specs(config) for level in spec.levels[1:]
+            if not (level.difference or level.fixed or level.fixed_m)}
 
 
 def comparison_specs(config: ResolutionConfig) -> list[ComparisonSpec]:

@@ -21,6 +21,7 @@ from ingest.resolve import (
     person_id_for,
     resolve_records,
 )
+from ingest.resolve_model import agreement_levels
 from synth.person_records import synthetic_records
 
 # A force-like background (enough records for EM to train) plus hand-made cases, prefixed T-.
@@ -314,3 +315,18 @@ def test_config_round_trips_through_yaml_and_rejects_unknown_columns() -> None:
         ResolutionConfig(blocking_rules=[["surname", "dob"]])
     with pytest.raises(ValidationError):
         ResolutionConfig(match_threshold=1.5)
+
+
+def test_training_never_turns_an_agreement_into_evidence_against(resolution: Resolution) -> None:
+    # The generator moves people to random postcodes, never within a district, so EM would
+    # weigh "same postcode district" against a match; an agreement may weigh nothing at worst.
+    agreements = agreement_levels(FAST)
+    trained = {(comparison["output_column_name"], level["label_for_charts"]): level
+               for comparison in resolution.model["comparisons"]
+               for level in comparison["comparison_levels"] if not level.get("is_null_level")}
+    assert agreements and agreements <= set(trained)
+    for key in agreements:
+        assert trained[key]["m_probability"] >= trained[key]["u_probability"], key
+    # The differences keep what EM learned: a different forename still weighs against.
+    differs = trained["forename", "forename differs"]
+    assert differs["m_probability"] < differs["u_probability"]
