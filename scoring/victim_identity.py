@@ -10,7 +10,8 @@ inflate a claim, which keeps this small) and each pair is judged:
   birth a keying error apart; or the same surname and the same date of birth (a nickname:
   Becky / Rebecca); or names a keying error apart, one date of birth missing and the same
   postcode;
-* **possible**, counted apart but every claim resting on the pair says it is uncertain: names
+* **possible**, counted once in a victim count too (the count is then a lower bound) and kept
+  apart elsewhere, every claim resting on the pair saying it is uncertain: names
   a keying error apart with one date of birth missing elsewhere, or at the same postcode
   whatever their dates of birth say; or the same forename with a
   different surname (a changed name) and the same date of birth, or at the same postcode one
