@@ -146,11 +146,12 @@ def _list_differences(work: Path) -> list[str]:
 def _print(export: dict[str, Any], runs: list[dict[str, Any]]) -> None:
     print(f"\n{export['records']:,} person records; base tables exported to Parquet in "
           f"{export['export_s']:.1f} s ({export['parquet_mb']:,.0f} MB)")
-    print(f"{'engine':<10} {'session s':>10} {'tables s':>9} {'rank 4 lists s':>15} {'peak MB':>9}")
+    print(f"{'engine':<10} {'session s':>10} {'tables s':>9} {'peak MB (tables)':>17} {'rank 4 lists s':>15} {'peak MB':>9}")
     for run in runs:
         session = f"{run['session_s']:.1f}" if run["session_s"] is not None else "-"
         rank = f"{run['rank_s']:.1f}" if "rank_s" in run else "-"
-        print(f"{run['engine']:<10} {session:>10} {run['tables_s']:>9.1f} {rank:>15} {run['peak_mb']:>9,.0f}")
+        print(f"{run['engine']:<10} {session:>10} {run['tables_s']:>9.1f} {run['tables_peak_mb']:>17,.0f} "
+              f"{rank:>15} {run['peak_mb']:>9,.0f}")
     by = {run["engine"]: run for run in runs}
     print(f"tables, Spark / DuckDB on Parquet: {by['spark']['tables_s'] / by['duckdb']['tables_s']:.1f}x "
           f"(with the session's start {(by['spark']['tables_s'] + by['spark']['session_s']) / by['duckdb']['tables_s']:.1f}x); "
