@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.scale import _ingest, peak_rss_mb, step_generate  # noqa: E402
 
-MEMORY_LIMIT = "2GB"  # ResolutionConfig's default duckdb_memory_limit, on both sides
 
 
 def step_bulk_load(force: Path, database: Path) -> dict[str, Any]:
@@ -69,7 +68,8 @@ def step_splink_alone(force: Path) -> dict[str, Any]:
     features = prepare_features(people)
     started = time.perf_counter()
     db_api = DuckDBAPI(":memory:")
-    db_api.duckdb_con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
+    # The cap ingest's resolver sets (ResolutionConfig.duckdb_memory_limit), so both sides share it.
+    db_api.duckdb_con.execute("SET memory_limit = ?", [config.duckdb_memory_limit])
     db_api.duckdb_con.register("features_frame", features)
     db_api.duckdb_con.execute("CREATE TABLE features AS SELECT * FROM features_frame")
     db_api.duckdb_con.unregister("features_frame")
