@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from graph.batch import LINEAGE_COLUMNS, empty_frame
 
-__all__ = ["assign_person_ids", "derived_ids", "person_id_for", "stamp_lineage"]
+__all__ = ["assign_person_ids", "assign_person_ids_and_count", "derived_ids", "person_id_for", "stamp_lineage"]
 
 
 def person_id_for(record_ids: Iterable[str]) -> str:
@@ -154,6 +154,24 @@ def _positions(wanted: pa.Array, ids: pd.Series) -> np.ndarray:
     return np.asarray(pc.fill_null(found, -1), dtype=np.int64)
 
 
+def _repeats(values: pa.Array) -> np.ndarray:
+    """Whether each value (never null) is one seen earlier in ``values``, as pandas'
+    ``duplicated(keep="first")`` says, from one Arrow dictionary encoding.
+
+    Codes come in order of first appearance, so a row is a repeat unless its code is above
+    every code before it (hashing the ids once more in pandas cost most of a second at 2M).
+
+    >>> _repeats(pa.array(["a", "b", "a", "c", "b"])).tolist()
+    [False, False, True, False, True]
+    """
+    encoded = pc.dictionary_encode(values)
+    if len(encoded.dictionary) == len(values):
+        return np.zeros(len(values), dtype=bool)
+    codes = np.asarray(encoded.indices, dtype=np.int64)
+    highest_before = np.maximum.accumulate(np.r_[-1, codes[:-1]])
+    return codes <= highest_before
+
+
 def _first_per_group(groups: np.ndarray, n_groups: int) -> np.ndarray:
     """The position of each group's first row (-1 for a group with none)."""
     seen, first = np.unique(groups, return_index=True)
@@ -186,6 +204,22 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     (['P-86f7e437fa'], [['merged', 'P-84a516841b', 'P-86f7e437fa']])
     >>> assign_person_ids(comps.iloc[::-1], sort_by_record=True)[0]["record_id"].tolist()
     ['a', 'b', 'c']
+    """
+    clusters, events, _ = assign_person_ids_and_count(components, previous, lineage,
+                                                      sort_by_record)
+    return clusters, events
+
+
+def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame | None = None,
+                                lineage: pd.DataFrame | None = None, sort_by_record: bool = False
+                                ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """:func:`assign_person_ids` and the number of persons: every cluster gets an id of its
+    own (an earlier id goes to one cluster, a new one clashes with no other), so the persons
+    are the clusters, counted here without hashing two million ids again.
+
+    >>> comps = pd.DataFrame({"record_id": ["a", "b", "c"], "component": ["1", "1", "2"]})
+    >>> assign_person_ids_and_count(comps)[2]
+    2
     """
     previous = previous if previous is not None else pd.DataFrame(columns=["record_id", "person_id"])
     previous = previous[["record_id", "person_id"]].drop_duplicates("record_id")
@@ -233,9 +267,7 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     derived_text = pa.array(derived, pa.string())
     clash = np.asarray(pc.fill_null(pc.is_in(derived_text, value_set=taken_before), False),
                        dtype=bool)
-    # (Arrow's unique is several times faster than its count_distinct; the ids are never null.)
-    if len(pc.unique(derived_text)) < len(derived):  # two anchors, one short hash
-        clash |= pd.Series(derived, dtype=object).duplicated(keep="first").to_numpy()
+    clash |= _repeats(derived_text)  # two anchors, one short hash
 
     def taken() -> set[str]:
         in_use = set(taken_before.to_pylist())
@@ -290,7 +322,7 @@ def assign_person_ids(components: pd.DataFrame, previous: pd.DataFrame | None = 
     in_order = by_record if sort_by_record else np.arange(len(record))
     clusters = pd.DataFrame({"record_id": _text(record_text, record, in_order),
                              "person_id": _text(None, chosen, component_code[in_order])})
-    return clusters, lineage_rows[LINEAGE_COLUMNS]
+    return clusters, lineage_rows[LINEAGE_COLUMNS], n_components
 
 
 def _text(text: pa.Array | None, values: np.ndarray, rows: np.ndarray) -> Any:
