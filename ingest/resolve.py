@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import Linker, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import SplinkException
@@ -491,6 +492,18 @@ def _after_clustering(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.Dat
                       stats=stats, lineage=events, review=review)
 
 
+def _cut_rule(reasons: pd.Series) -> pd.Series:
+    """The rule each cut link's reasons name ('cut: RULE; ...'), '' where none: matched by
+    Arrow (pandas matched each text in Python, most of the queue's time at 2M records).
+
+    >>> _cut_rule(pd.Series(["cut: dates of birth differ; w", "other"], dtype="str")).tolist()
+    ['dates of birth differ', '']
+    """
+    text = pa.array(reasons.astype("str").array)
+    rule = pc.struct_field(pc.extract_regex(text, r"^cut: (?P<rule>[^;]*);"), 0)
+    return pd.Series(pd.array(pc.fill_null(rule, ""), dtype="str"), index=reasons.index)
+
+
 def _review_kind(why: pd.Series) -> np.ndarray:
     text = why.astype(str)
     return np.select([text.str.startswith("dates of birth"), text.str.startswith("PNC"),
@@ -508,7 +521,7 @@ def review_queue(clusters: pd.DataFrame, cut_links: pd.DataFrame, near: pd.DataF
     if len(cut_links):
         ruled = cut_links[cut_links["cut_for"] == "rule"]
         if len(ruled):
-            why = ruled["reasons"].str.extract(r"^cut: ([^;]*);")[0].fillna("")
+            why = _cut_rule(ruled["reasons"])
             terms = ruled["reasons"].str.replace(r"^cut: [^;]*; ", "", regex=True)
             frames.append(pd.DataFrame({
                 "kind": _review_kind(why), "record_id_l": ruled["record_id_l"].to_numpy(),
