@@ -57,6 +57,9 @@ class LoadSummary:
     source: str
     started_at: datetime
     per_file: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The force whose extract this is (a regional store's --force), None for a one-force store:
+    # who may read the load's quarantined rows and warnings follows it.
+    force: str | None = None
     already_loaded: bool = False
     # Contract table -> stored ids the extract withdrew (removed with their links).
     withdrawn: dict[str, list[str]] = field(default_factory=dict)

@@ -260,7 +260,7 @@ REVIEW = (
 LOADS = (
     "MATCH (l:Load) RETURN l.load_id AS load_id, l.source AS source, "
     "l.content_hash AS content_hash, l.started_at AS started_at, "
-    "l.finished_at AS finished_at, l.summary AS summary"
+    "l.finished_at AS finished_at, l.summary AS summary, l.force AS force"
 )
 _ISSUE_FIELDS = (
     "q.load_id AS load_id, q.file AS file, q.`row` AS `row`, q.`column` AS `column`, "

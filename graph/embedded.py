@@ -76,6 +76,7 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS loads (
         load_id VARCHAR, source VARCHAR, content_hash VARCHAR, started_at TIMESTAMP,
         finished_at TIMESTAMP, summary VARCHAR)""",
+    "ALTER TABLE loads ADD COLUMN IF NOT EXISTS force VARCHAR",
     """CREATE TABLE IF NOT EXISTS audit_log (
         "at" TIMESTAMP, who VARCHAR, action VARCHAR, subject VARCHAR, detail VARCHAR,
         reason VARCHAR, seq BIGINT UNIQUE, prev_hash VARCHAR, hash VARCHAR)""",
@@ -329,9 +330,9 @@ class EmbeddedStore(GraphStore):
     def _write_load_record(self, batch: LoadBatch) -> None:
         summary = batch.summary
         self._con.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO loads ({_column_list(TABLE_COLUMNS['loads'])}) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [summary.load_id, summary.source, summary.content_hash, summary.started_at,
-             datetime.now(), json.dumps(summary.per_file)],
+             datetime.now(), json.dumps(summary.per_file), summary.force],
         )
         for table, frame in (("quarantine", batch.quarantine), ("load_warnings", batch.warnings)):
             if not frame.empty:
@@ -460,7 +461,7 @@ class EmbeddedStore(GraphStore):
 
     def loads(self) -> pd.DataFrame:
         return self._frame(
-            "SELECT load_id, source, content_hash, started_at, finished_at, summary FROM loads "
+            f"SELECT {_column_list(TABLE_COLUMNS['loads'])} FROM loads "
             "ORDER BY started_at"
         )
 

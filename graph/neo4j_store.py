@@ -298,8 +298,8 @@ class Neo4jStore(GraphStore):
         props = driver_rows(pd.DataFrame([{
             "source": summary.source, "content_hash": summary.content_hash,
             "started_at": summary.started_at, "finished_at": finished,
-            "summary": json.dumps(summary.per_file)}]),
-            ["source", "content_hash", "started_at", "finished_at", "summary"])[0]
+            "summary": json.dumps(summary.per_file), "force": summary.force}]),
+            ["source", "content_hash", "started_at", "finished_at", "summary", "force"])[0]
         tx.run(cypher.MERGE_LOAD, load_id=summary.load_id, props=props).consume()
         # Replaying a load replaces its issue rows instead of doubling them.
         issue_columns = TABLE_COLUMNS["quarantine"]

@@ -35,7 +35,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "persons": cols.PERSON_COLUMNS,
     "identity_links": cols.LINK_COLUMNS,
     "identity_overrides": ["kind", "record_id_l", "record_id_r", "by", "at", "reason"],
-    "loads": ["load_id", "source", "content_hash", "started_at", "finished_at", "summary"],
+    "loads": ["load_id", "source", "content_hash", "started_at", "finished_at", "summary", "force"],
     "quarantine": ISSUE_TABLE_COLUMNS,
     "load_warnings": ISSUE_TABLE_COLUMNS,
     "audit_log": audit_chain.AUDIT_COLUMNS,  # at, who, action, subject, detail, reason + chain

@@ -507,10 +507,13 @@ def quarantine(
     reason: ReasonOption = "",
 ) -> None:
     """Export quarantined rows (file, row, column, reason, value) as CSV."""
+    from harmgraph.force_scope import issues_in_scope
+
     reason = export_reason(reason, output, to_stdout=True)
     with open_store(store) as graph_store:
         who = sign_in(graph_store, "quarantine_download")
-        frame = graph_store.quarantine(load_id)
+        # A user of some forces gets the rows of those forces' loads only (raw values of people).
+        frame = issues_in_scope(graph_store.quarantine(load_id), graph_store.loads(), who)
         # The rejected values are source data about people: their export is logged too.
         _deliver_text(graph_store, who, "quarantine", f"{len(frame)} row(s)" + (f" of load {load_id}" if load_id else ""),
                       reason, to_csv(frame), Format.csv, output)

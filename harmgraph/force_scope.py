@@ -69,6 +69,31 @@ def within_scope(frame: pd.DataFrame, account: Account | None) -> pd.DataFrame:
     return of_forces(frame, account.forces)
 
 
+def loads_in_scope(loads: pd.DataFrame, account: Account | None) -> pd.DataFrame:
+    """The loads (``GraphStore.loads()``) whose quarantined rows and warnings ``account`` may
+    read: every load for a user without a scope; for a scoped user, the loads of their forces
+    only (a load recorded without a force is no force's, so none of theirs: its rows hold raw
+    values of people they may not see).
+
+    >>> loads = pd.DataFrame({"load_id": ["L1", "L2", "L3"], "force": ["NBR", "CLE", None]})
+    >>> loads_in_scope(loads, Account("ana", "analyst", ("NBR",)))["load_id"].tolist()
+    ['L1']
+    >>> len(loads_in_scope(loads, Account("bo", "analyst")))
+    3
+    """
+    if account is None or not account.forces:
+        return loads
+    return loads[loads["force"].isin(account.forces).fillna(False).to_numpy(dtype=bool)]
+
+
+def issues_in_scope(issues: pd.DataFrame, loads: pd.DataFrame, account: Account | None) -> pd.DataFrame:
+    """The quarantined rows or warnings (``load_id`` + issue columns) of the loads ``account``
+    may read (:func:`loads_in_scope`)."""
+    if account is None or not account.forces:
+        return issues
+    return issues[issues["load_id"].isin(loads_in_scope(loads, account)["load_id"]).to_numpy(dtype=bool)]
+
+
 def chosen_forces(account: Account | None, asked: Iterable[str]) -> tuple[str, ...]:
     """The forces a list is cut to: those ``asked`` (``--force``, the app's filter), each
     inside the user's scope, else refused; none asked: ().

@@ -339,7 +339,7 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
         qualify_extract(raws, force)
     content_hash = _content_hash(raws, force)
     summary = LoadSummary(load_id=f"L-{started:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}",
-                          content_hash=content_hash, source=str(folder), started_at=started)
+                          content_hash=content_hash, source=str(folder), started_at=started, force=force)
     earlier = store.has_completed_load(content_hash)
     if earlier:
         summary.already_loaded, summary.load_id = True, earlier

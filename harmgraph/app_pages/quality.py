@@ -8,6 +8,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from harmgraph.force_scope import issues_in_scope, loads_in_scope
 from harmgraph.ui.chrome import audit, audit_once, current_view
 from harmgraph.ui.format import csv_bytes, human_headers, md
 
@@ -38,11 +39,16 @@ def _rejects(frame: pd.DataFrame, view, reason: str) -> bytes:  # type: ignore[n
 view = current_view()
 st.title("Data quality")
 with view.settings.open_store() as store:
-    loads = store.loads()
-    quarantined = store.quarantine()
-    warnings = store.warnings()
+    every_load = store.loads()
+    # A user of some forces reads the loads of those forces only: quarantined rows hold raw
+    # values of people of the force that sent them.
+    quarantined = issues_in_scope(store.quarantine(), every_load, view.account)
+    warnings = issues_in_scope(store.warnings(), every_load, view.account)
+loads = loads_in_scope(every_load, view.account)
 if loads.empty:
-    st.info(f"Nothing has been loaded into `{view.settings.store}` yet.")
+    st.info(f"Nothing has been loaded into `{view.settings.store}` yet." if every_load.empty else
+            f"No load of {view.account.scope if view.account else 'every force'} is held in "
+            f"`{view.settings.store}`; other forces' loads are theirs to read.")
     st.stop()
 last = loads.iloc[-1]
 st.subheader("Last load")

@@ -122,3 +122,28 @@ def test_an_admin_gives_a_user_forces_and_the_region_in_the_app(region_store, mo
     assert at.success[-1].value == "east now sees every force."
     with EmbeddedStore(region_store) as store:
         assert store.user("east")["forces"] is None
+
+
+def test_data_quality_shows_a_one_force_user_only_their_forces_loads(tmp_path, force_factory, catalogue,  # type: ignore[no-untyped-def]
+                                                                     monkeypatch) -> None:
+    path = tmp_path / "region.duckdb"
+    with EmbeddedStore(path) as store:
+        for code in ("NTH", "STH"):
+            force = force_factory()
+            force.person("R8", "Sam", "Rowe", "M")
+            force.person("R9", "Ann", "Lee", "F")
+            force.incident("I8", "2025-01-01", "abh", "R8", ("R9",))
+            force.incident("I9", "2025-01-02", f"{code.lower()}_no_such_offence")
+            ingest_folder(force.write(tmp_path / code), store, catalogue.keys, force=code)
+        for name, forces in (("region", ()), ("north", ("NTH",))):
+            add_user(store, name, "analyst", PASSWORD, by="tests", forces=forces)
+
+    def quarantined(name: str) -> set[str]:
+        at = _signed_in(path, monkeypatch, name)
+        at.switch_page("app_pages/quality.py").run()
+        assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+        rows = [d.value for d in at.dataframe if {"load_id", "value"} <= set(d.value.columns)]
+        return set(rows[0]["value"]) if rows else set()
+
+    assert quarantined("region") == {"nth_no_such_offence", "sth_no_such_offence"}
+    assert quarantined("north") == {"nth_no_such_offence"}

@@ -199,3 +199,25 @@ def test_the_panels_lists_and_pack_hold_the_users_people_and_a_chair_decides_on_
     packed = log[(log["who"] == "north (analyst)") & (log["subject"] == "matac:pack:overall")]["detail"].iloc[-1]
     assert olly in packed and sid not in packed
     assert (log["action"].eq("refused") & log["subject"].eq(sid) & log["who"].eq("north-chair (matac_chair)")).any()
+
+
+def test_quarantined_rows_are_read_by_the_users_of_the_force_that_sent_them(tmp_path: Path, region: Path,
+                                                                            force_factory) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "region.duckdb"
+    store.write_bytes(region.read_bytes())  # this test's loads stay out of the module's store
+    for code, offence in (("NTH", "north_no_such_offence"), ("STH", "south_no_such_offence")):
+        force = force_factory()
+        force.person("R9", "Ann", "Lee", "F")
+        force.incident("I9", "2025-01-01", offence)
+        result = runner.invoke(app, ["ingest", str(force.write(tmp_path / code)), "--store", str(store),
+                                     "--force", code])
+        assert result.exit_code == 0, result.output
+
+    def quarantined(user: str) -> set[str]:
+        return {row["value"] for row in _rows(_cli(store, "quarantine", "--reason", "test", user=user))}
+
+    assert quarantined("north") == {"north_no_such_offence"}
+    assert quarantined("south") == {"south_no_such_offence"}
+    assert quarantined("both") == quarantined("analyst") == {"north_no_such_offence", "south_no_such_offence"}
+    with EmbeddedStore(store) as opened:
+        assert set(opened.loads()["force"].dropna()) == {"NTH", "STH"}
