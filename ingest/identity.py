@@ -52,18 +52,18 @@ def _first_per_person(person: np.ndarray, *keys: np.ndarray) -> np.ndarray:
 def _mode(person: np.ndarray, n_persons: int, values: pd.Series) -> Any:
     """Most frequent non-empty value per person code (ties: the smallest value); missing
     where a person has none. ``person`` codes follow the sorted person ids."""
-    codes, uniques = pd.factorize(values, sort=True)
+    codes, uniques = _sorted_codes(values)
     known = codes >= 0
     pairs = person[known].astype(np.int64) * (len(uniques) + 1) + codes[known]
     pair, count = np.unique(pairs, return_counts=True)
     who, value = pair // (len(uniques) + 1), pair % (len(uniques) + 1)
     best = _first_per_person(who, -count, value)
-    if isinstance(uniques.array, ArrowStringArray):
+    if isinstance(uniques, ArrowStringArray):
         # Text is taken as Arrow (-1: missing): no Python string per person, and the persons
         # table takes the column as it is instead of reading millions of strings back.
         chosen = np.full(n_persons, -1, dtype=np.int64)
         chosen[who[best]] = value[best]
-        return uniques.array.take(chosen, allow_fill=True)
+        return uniques.take(chosen, allow_fill=True)
     # Filled as NumPy (the column's own missing marker and array type) rather than through a
     # pandas column of Nones and an indexed assignment: that cost most of this at 2M records.
     empty = pd.Series([None], dtype=values.dtype).to_numpy()
@@ -145,24 +145,29 @@ def describe_persons(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(described, columns=PERSON_COLUMNS)
 
 
-def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, Any]:
-    """Each id's place among the distinct ids sorted, and those ids as a text column.
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """Each value's place among the distinct values sorted (-1: missing), and those values
+    (pandas' sorted factorize).
 
     Arrow text is encoded and only its distinct values sorted, staying Arrow throughout
-    (pandas' sorted factorize took twice as long at 2M records); other ids go through pandas.
+    (pandas' sorted factorize took twice as long at 2M records); other values go through pandas.
 
-    >>> codes, ids = _sorted_codes(pd.Series(["P2", "P1", "P2"], dtype="str"))
+    >>> codes, ids = _sorted_codes(pd.Series(["P2", None, "P1", "P2"], dtype="str"))
     >>> codes.tolist(), list(ids)
-    ([1, 0, 1], ['P1', 'P2'])
+    ([1, -1, 0, 1], ['P1', 'P2'])
     """
-    if isinstance(ids.array, ArrowStringArray) and not ids.hasnans:
-        encoded = pc.dictionary_encode(pa.array(ids.array))
+    if isinstance(values.array, ArrowStringArray):
+        text = pa.array(values.array)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        encoded = pc.dictionary_encode(text)
         order = np.asarray(pc.sort_indices(encoded.dictionary), dtype=np.int64)
         place = np.empty(len(order), dtype=np.int64)
         place[order] = np.arange(len(order), dtype=np.int64)
-        return (place[np.asarray(encoded.indices, dtype=np.int64)],
-                pd.array(encoded.dictionary.take(pa.array(order)), dtype="str"))
-    codes, distinct = pd.factorize(ids, sort=True)
+        index = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
+        codes = np.where(index >= 0, place[np.maximum(index, 0)] if len(place) else -1, -1)
+        return codes, pd.array(encoded.dictionary.take(pa.array(order)), dtype=values.dtype)
+    codes, distinct = pd.factorize(values, sort=True)
     return codes, np.asarray(distinct)
 
 
