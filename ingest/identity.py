@@ -212,10 +212,16 @@ def resolve_by_pnc(records: pd.DataFrame, previous: pd.DataFrame | None = None,
 def _resolution_input(records: pd.DataFrame) -> pd.DataFrame:
     """Person records as the resolution engine reads them (dates as ISO strings)."""
     frame = records.copy()
-    dob = pd.to_datetime(frame["date_of_birth"], errors="coerce")
-    text = per_distinct(dob, lambda dates: (dates.dt.strftime("%Y-%m-%d"),))[0]
-    frame["date_of_birth"] = text.where(dob.notna(), None)
+    # Read once per distinct date as given (the format is still inferred from the first
+    # date): parsing every record's date cost most of a second at 2M records.
+    frame["date_of_birth"] = per_distinct(frame["date_of_birth"], _iso_dates)[0]
     return frame
+
+
+def _iso_dates(values: pd.Series) -> tuple[pd.Series]:
+    """Dates as ISO text ('YYYY-MM-DD'), None where a value is no date."""
+    dob = pd.to_datetime(values, errors="coerce")
+    return (dob.dt.strftime("%Y-%m-%d").where(dob.notna(), None),)
 
 
 def _override_pairs(overrides: pd.DataFrame, kind: str) -> pd.DataFrame:
