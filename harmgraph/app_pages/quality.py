@@ -52,8 +52,13 @@ if loads.empty:
     st.stop()
 last = loads.iloc[-1]
 st.subheader("Last load")
-st.markdown(f"**{md(last['load_id'])}** from {md(last['source'])}, finished {last['finished_at']}. "
-            f"{len(loads)} load(s) held in all.")
+of_force = f" for force {md(last['force'])}" if isinstance(last.get("force"), str) else ""
+held = (f"{len(loads)} load(s) held in all." if len(loads) == len(every_load) else
+        f"{len(loads)} load(s) of {md(view.account.scope if view.account else 'every force')} held "
+        f"({len(every_load)} in the store; the others are other forces' to read).")
+finished = pd.Timestamp(last["finished_at"])
+when = f"{finished:%Y-%m-%d %H:%M}" if pd.notna(finished) else "not recorded"
+st.markdown(f"**{md(last['load_id'])}**{of_force} from {md(last['source'])}, finished {when}. {held}")
 summary = load_summary(loads)
 st.dataframe(summary, hide_index=True, width="stretch", column_config=human_headers(summary.columns))
 
