@@ -25,11 +25,11 @@ from graph import audit_chain
 from graph import batch as cols
 from graph.batch import Identity, LoadBatch
 from graph.decisions import MatacDecision
-from graph.scoring_sql import arrow_to_frame, ordered, scoring_queries
+from graph.scoring_sql import scoring_tables_by
 from graph.load_lock import load_running
 from graph.store import HISTORY_TABLES, READER_WRITTEN_TABLES, TABLE_COLUMNS, GraphStore
 from core.errors import StoreError
-from core.tables import ScoringTables, normalise_tables
+from core.tables import ScoringTables
 from core.arrow_isin import isin
 
 
@@ -442,14 +442,8 @@ class EmbeddedStore(GraphStore):
             self._bump_version()
 
     # --- reading ---------------------------------------------------------------------------
-    def _table(self, name: str, sql: str) -> pd.DataFrame:
-        """A scoring table read through Arrow, rows sorted by DuckDB in the order the scoring
-        tables keep (see :func:`graph.scoring_sql.arrow_to_frame`)."""
-        return arrow_to_frame(self._con.sql(ordered(sql, name)).to_arrow_table())
-
     def scoring_tables(self) -> ScoringTables:
-        return normalise_tables(**{name: self._table(name, sql)
-                                   for name, sql in scoring_queries("duckdb").items()})
+        return scoring_tables_by("duckdb", lambda sql: self._con.sql(sql).to_arrow_table())
 
     def person_record_rows(self, person_id: str) -> pd.DataFrame:
         return self._frame(

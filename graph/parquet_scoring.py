@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from core.tables import ScoringTables, normalise_tables
-from graph.scoring_sql import BASE_TABLES, arrow_to_frame, ordered, scoring_queries
+from core.tables import ScoringTables
+from graph.scoring_sql import BASE_TABLES, scoring_tables_by
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -24,7 +24,7 @@ def export_base_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str
     """Write each base table the scoring tables are computed from to ``folder/NAME.parquet``
     (``con``: a connection to a store, read-only will do); the files by table."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {name: folder / f"{name}.parquet" for name in BASE_TABLES}
+    files = _paths(folder)
     for name, path in files.items():
         # The names are the fixed BASE_TABLES; the path is the caller's folder (COPY takes no parameter).
         quoted = str(path).replace("'", "''")
@@ -32,8 +32,13 @@ def export_base_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str
     return files
 
 
+def _paths(folder: Path) -> dict[str, Path]:
+    """Where each base table's Parquet file is in ``folder``, by table."""
+    return {name: folder / f"{name}.parquet" for name in BASE_TABLES}
+
+
 def _files(folder: Path) -> dict[str, Path]:
-    files = {name: folder / f"{name}.parquet" for name in BASE_TABLES}
+    files = _paths(folder)
     missing = [str(path) for path in files.values() if not path.is_file()]
     if missing:
         raise FileNotFoundError(f"the scoring tables need these Parquet files: {', '.join(missing)}")
@@ -48,8 +53,7 @@ def duckdb_scoring_tables(folder: Path, threads: int | None = None) -> ScoringTa
             con.execute(f"SET threads = {int(threads)}")
         for name, path in _files(folder).items():
             con.read_parquet(str(path)).create_view(name)
-        return normalise_tables(**{name: arrow_to_frame(con.sql(ordered(sql, name)).to_arrow_table())
-                                   for name, sql in scoring_queries("duckdb").items()})
+        return scoring_tables_by("duckdb", lambda sql: con.sql(sql).to_arrow_table())
     finally:
         con.close()
 
@@ -67,8 +71,7 @@ def spark_scoring_tables(spark: SparkSession, folder: Path) -> ScoringTables:
     for name, path in files.items():
         spark.read.parquet(str(path)).createOrReplaceTempView(name)
     try:
-        return normalise_tables(**{name: arrow_to_frame(spark.sql(ordered(sql, name)).toArrow())
-                                   for name, sql in scoring_queries("spark").items()})
+        return scoring_tables_by("spark", lambda sql: spark.sql(sql).toArrow())
     finally:
         for name in files:
             spark.catalog.dropTempView(name)

@@ -14,12 +14,13 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
 
-from core.tables import SORT_KEYS
+from core.tables import SORT_KEYS, ScoringTables, normalise_tables
 
 Dialect = Literal["duckdb", "spark"]
 
@@ -83,6 +84,13 @@ def scoring_queries(dialect: Dialect) -> dict[str, str]:
             "JOIN record_person b ON b.record_id = o.record_id_r "
             "WHERE o.kind = 'cannot_link' AND a.person_id <> b.person_id"),
     }
+
+
+def scoring_tables_by(dialect: Dialect, fetch: Callable[[str], pa.Table]) -> ScoringTables:
+    """The scoring tables, each of :func:`scoring_queries` in ``dialect`` run in its order by
+    ``fetch`` (an engine's ``sql -> Arrow table``) and read as :func:`arrow_to_frame` reads it."""
+    return normalise_tables(**{name: arrow_to_frame(fetch(ordered(sql, name)))
+                               for name, sql in scoring_queries(dialect).items()})
 
 
 def ordered(sql: str, table: str) -> str:

@@ -13,9 +13,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from pandas.core.arrays.string_arrow import ArrowStringArray
 
+from core.arrow_codes import sorted_codes
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
 from ingest.person_ids import assign_person_ids
 from ingest.resolve_features import per_distinct
@@ -160,13 +160,8 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, Any]:
         text = pa.array(values.array)
         if isinstance(text, pa.ChunkedArray):
             text = text.combine_chunks()
-        encoded = pc.dictionary_encode(text)
-        order = np.asarray(pc.sort_indices(encoded.dictionary), dtype=np.int64)
-        place = np.empty(len(order), dtype=np.int64)
-        place[order] = np.arange(len(order), dtype=np.int64)
-        index = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
-        codes = np.where(index >= 0, place[np.maximum(index, 0)] if len(place) else -1, -1)
-        return codes, pd.array(encoded.dictionary.take(pa.array(order)), dtype=values.dtype)
+        codes, distinct = sorted_codes(text)
+        return codes, pd.array(distinct, dtype=values.dtype)
     codes, distinct = pd.factorize(values, sort=True)
     return codes, np.asarray(distinct)
 

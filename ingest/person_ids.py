@@ -164,10 +164,7 @@ def _repeats(values: pa.Array) -> np.ndarray:
     >>> _repeats(pa.array(["a", "b", "a", "c", "b"])).tolist()
     [False, False, True, False, True]
     """
-    encoded = pc.dictionary_encode(values)
-    if len(encoded.dictionary) == len(values):
-        return np.zeros(len(values), dtype=bool)
-    codes = np.asarray(encoded.indices, dtype=np.int64)
+    codes = _codes(values)
     highest_before = np.maximum.accumulate(np.r_[-1, codes[:-1]])
     return codes <= highest_before
 

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from scoring.catalogue import OffenceCatalogue
 from core.tables import ScoringTables
+from core.arrow_codes import sorted_codes
 from core.arrow_isin import isin
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -37,25 +38,14 @@ def _text(values: pd.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _ascending(values: pa.Array) -> bool:
-    return len(values) < 2 or bool(pc.all(pc.less(values[:-1], values[1:])).as_py())
-
-
 def _code_people(columns: list[pd.Series]) -> tuple[pd.Index, list[np.ndarray]]:
     """Every person id in ``columns``, distinct and sorted, and each column as codes into them
     (-1: missing). One hashing pass over all the ids, then one sort of the distinct ones; none
     when they come out sorted already (the persons table, sorted by id, goes first and usually
     holds everyone)."""
     arrays = [_text(column) for column in columns]
-    encoded = pc.dictionary_encode(pa.concat_arrays(arrays))
-    dictionary = encoded.dictionary
-    order = (np.arange(len(dictionary), dtype=np.int64) if _ascending(dictionary)
-             else np.asarray(pc.sort_indices(dictionary), dtype=np.int64))
-    rank = np.empty(len(order) + 1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    rank[-1] = -1  # what a missing id (index -1) looks up
-    codes = rank[np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)]
-    people = pd.Index(pd.array(dictionary.take(pa.array(order)), dtype="string"), name="person_id")
+    codes, distinct = sorted_codes(pa.concat_arrays(arrays))
+    people = pd.Index(pd.array(distinct, dtype="string"), name="person_id")
     ends = np.cumsum([len(array) for array in arrays])
     return people, np.split(codes, ends[:-1])
 
