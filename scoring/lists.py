@@ -20,7 +20,8 @@ from scoring.prepared import Prepared
 from scoring.reasons import perpetrator_reasons, plural, victim_reasons
 from scoring.signals import registry
 from scoring.signals.pdp import potential_pdp
-from scoring.signals.base import ListKind, RankingData, Rule, Signal, flag_bits, flags_text
+from scoring.signals.base import (ListKind, RankingData, Rule, Signal, flag_bits, flags_text,
+                                  whole_record_columns)
 from scoring.victims import score_victims_coded
 
 PERPETRATOR_COLUMNS = [
@@ -58,6 +59,7 @@ class _Flags:
 
     def __init__(self, context: ScoringContext, prepared: Prepared, kind: ListKind) -> None:
         self.data = RankingData(context, prepared)
+        self.kind = kind
         self.chosen: list[tuple[Signal, Rule, object]] = registry.on(context.config, kind)
         self.names = [signal.name for signal, _, _ in self.chosen]
 
@@ -66,7 +68,8 @@ class _Flags:
         needed = registry.evidence(rule for _, rule, _ in self.chosen)
         if not len(rows):
             return rows.assign(**{k: v for e in needed for k, v in e.empty.items()})
-        return pd.concat([rows, *(e.columns(self.data, rows) for e in needed)], axis=1)
+        return pd.concat([rows, *(whole_record_columns(self.data, e, rows, self.kind) if e.whole_record
+                                  else e.columns(self.data, rows) for e in needed)], axis=1)
 
     def bits(self, rows: pd.DataFrame, ranked: bool) -> np.ndarray:
         """Per row, the flags decided before (``ranked`` False) or after ordering, as bits."""

@@ -58,12 +58,19 @@ class Evidence:
     ``columns(data, rows)`` returns them aligned to ``rows``; ``empty`` gives each column's
     value when nobody is ranked. ``headline``: a column holding a sentence that
     ``harmgraph explain`` prints under this evidence's name.
+
+    ``whole_record``: the columns of a row depend on nothing but its person's incidents as a
+    suspect or offender up to the as-of date (all history, not the window; not the as-of date
+    itself, nor the weights), read through the config's other settings; their columns are
+    NumPy-typed. Then a person none of whose incidents is after the as-of date gets the answer
+    for their whole record, worked out once per loaded store (:func:`whole_record_columns`).
     """
 
     name: str
     columns: Callable[[RankingData, pd.DataFrame], pd.DataFrame]
     empty: Mapping[str, Any]
     headline: str | None = None
+    whole_record: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,81 @@ class Signal:
     def rule(self, kind: ListKind) -> Rule | None:
         """The rule on ``kind`` lists (None: not on them)."""
         return self.perpetrators if kind == "perpetrators" else self.victims
+
+
+def _latest_incidents(prepared: Prepared) -> np.ndarray:
+    """Per person code, when their latest incident as a suspect or offender (counted or set
+    aside) happened, as an integer in the incident times' own unit (the smallest integer: none,
+    or no time recorded, which no as-of date counts); kept with the tables."""
+    context = prepared.context
+    key = ("latest_incidents", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
+    found = context.tables.derived.get(key)
+    if found is None:
+        index = prepared.index
+        found = np.full(len(index.people), np.iinfo(np.int64).min, dtype=np.int64)
+        when = index.occurred.view(np.int64)
+        for pairs in (index.perpetrators, index.set_aside):
+            np.maximum.at(found, pairs["person"].to_numpy(np.int64), when[pairs["row"].to_numpy(np.int64)])
+        context.tables.derived[key] = found
+    return found
+
+
+@dataclass
+class _WholeRecords:
+    """One evidence's columns per person code over their whole record, for those ``known``."""
+
+    known: np.ndarray
+    columns: dict[str, np.ndarray]
+
+
+def whole_record_columns(data: RankingData, evidence: Evidence, rows: pd.DataFrame, kind: ListKind) -> pd.DataFrame:
+    """``evidence.columns(data, rows)`` of a ``whole_record`` evidence, worked out only for the
+    people with an incident after the as-of date (their record up to it is not their whole
+    record) and those not met before; everyone else's come from what the earlier rankings of
+    these tables found for them. Re-ranking at another as-of date or with other weights then
+    reads most of the list from the tables' kept answers, and nothing kept depends on either.
+
+    >>> from scoring.signals.escalating import ESCALATION
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> rows = pd.DataFrame({"person": [0, 3, 5]})
+    >>> data = RankingData(prepared.context, prepared)
+    >>> whole_record_columns(data, ESCALATION, rows, "perpetrators")["escalating"].tolist()
+    [True, True, False]
+    >>> whole_record_columns(data, ESCALATION, rows, "perpetrators").equals(ESCALATION.columns(data, rows))
+    True
+    """
+    context = data.context
+    key = ("whole_record", evidence.name, kind, context.catalogue.fingerprint,
+           context.config.model_dump_json(exclude={"weights"}))
+    people = rows["person"].to_numpy(np.int64)
+    end = np.datetime64(context.as_of_end.to_datetime64(), np.datetime_data(data.prepared.index.occurred.dtype)[0])
+    whole = _latest_incidents(data.prepared)[people] <= end.astype(np.int64)
+    kept: _WholeRecords | None = context.tables.derived.get(key)
+    todo = ~(whole & kept.known[people]) if kept is not None else np.ones(len(people), dtype=bool)
+    if not todo.any():
+        return pd.DataFrame({name: values[people] for name, values in kept.columns.items()}, index=rows.index)
+    asked = np.flatnonzero(todo)
+    found = evidence.columns(data, rows if len(asked) == len(rows) else rows.take(asked))
+    if kept is None:
+        kept = _WholeRecords(np.zeros(len(data.prepared.index.people), dtype=bool),
+                             {name: np.zeros(len(data.prepared.index.people), dtype=found[name].to_numpy().dtype)
+                              for name in found.columns})
+        for name, values in kept.columns.items():
+            if values.dtype == object:
+                values[:] = None
+        context.tables.derived[key] = kept
+    # Only answers for a whole record are kept: the values first, then that they are known.
+    settled = whole[asked]
+    for name, values in kept.columns.items():
+        values[people[asked[settled]]] = found[name].to_numpy()[settled]
+    kept.known[people[asked[settled]]] = True
+    out = {}
+    for name, values in kept.columns.items():
+        column = values[people]
+        column[asked] = found[name].to_numpy()
+        out[name] = column
+    return pd.DataFrame(out, index=rows.index)
 
 
 def flag_bits(flags: Sequence[tuple[int, pd.Series | np.ndarray]], rows: int) -> np.ndarray:

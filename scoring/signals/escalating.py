@@ -370,7 +370,7 @@ def _escalation_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 ESCALATION = Evidence("escalation", _escalation_columns, empty={"escalating": False, "escalation_reason": None},
-                      headline="escalation_reason")
+                      headline="escalation_reason", whole_record=True)
 
 SIGNAL = Signal(
     name="escalating", label="escalating", group="risk", always_on=True,

@@ -111,7 +111,7 @@ def _marker_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 RISK_MARKERS = Evidence("risk_markers", _marker_columns, empty={
-    **{f"{m}_count": 0 for m in MARKERS}, **{f"{m}_latest": None for m in MARKERS}})
+    **{f"{m}_count": 0 for m in MARKERS}, **{f"{m}_latest": None for m in MARKERS}}, whole_record=True)
 
 
 def _reason(marker: str, words: str):  # type: ignore[no-untyped-def]

@@ -715,3 +715,23 @@ def test_signals_cope_with_a_tiny_force_without_measures_or_referrals(build, for
                   unrecognised(nobody, rank_perpetrators(nobody))):
         assert frame.empty
     assert _everyone(measure_status, nobody).empty
+
+
+def test_a_re_rank_keeps_whole_record_answers_only_for_people_with_nothing_after_its_as_of() -> None:
+    """Escalation and the risk markers read each person's record up to the as-of date: the same
+    tables re-ranked earlier (or with other weights) reuse what was found for people with
+    nothing after that date and work the rest out afresh, exactly as fresh tables would."""
+    from scoring.signals.example import example_context
+
+    example = example_context()
+    kept = replace(example, tables=replace(example.tables))  # its own kept answers
+    latest = rank_perpetrators(kept).set_index("person_id")
+    assert latest.loc["P-1", "strangulation_count"] == 1 and latest.loc["P-1", "escalating"]
+    weights = kept.config.weights.model_copy(update={"victims": 3.0})
+    for again in (replace(kept, as_of=date(2026, 3, 1)), replace(kept, as_of=date(2025, 10, 1)),
+                  replace(kept, config=kept.config.model_copy(update={"weights": weights}))):
+        fresh = replace(again, tables=replace(example.tables))
+        pd.testing.assert_frame_equal(rank_perpetrators(again), rank_perpetrators(fresh))
+    before_strangling = rank_perpetrators(replace(kept, as_of=date(2026, 3, 1))).set_index("person_id")
+    assert before_strangling.loc["P-1", "strangulation_count"] == 0  # I-3 came later: not the kept answer
+    assert "gravity rising" not in str(before_strangling.loc["P-1", "escalation_reason"])
