@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from graph import audit_chain
 from graph import batch as cols
@@ -188,6 +189,15 @@ def connect_waiting(path: str, wait: float | None = None) -> duckdb.DuckDBPyConn
             time.sleep(0.05)  # the holder is another command: they hold the file for moments
 
 
+def _arrow_rows(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
+    """``frame[columns]`` as an Arrow table for DuckDB to insert from.
+
+    DuckDB reads Arrow columns as they are, where a pandas frame's columns are scanned value
+    by value: a million-incident load writes its tables in about half the time.
+    """
+    return pa.Table.from_pandas(frame[columns], preserve_index=False)
+
+
 class EmbeddedStore(GraphStore):
     """A GraphStore in one DuckDB file (or in memory for ``:memory:``)."""
 
@@ -289,7 +299,7 @@ class EmbeddedStore(GraphStore):
     def _upsert(self, table: str, keys: list[str], frame: pd.DataFrame, columns: list[str]) -> None:
         if frame.empty:
             return
-        self._con.register("batch_rows", frame[columns])
+        self._con.register("batch_rows", _arrow_rows(frame, columns))
         try:
             key_match = " AND ".join(f't."{k}" = b."{k}"' for k in keys)
             self._con.execute(
@@ -305,7 +315,7 @@ class EmbeddedStore(GraphStore):
     def _append(self, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
         if frame.empty:
             return
-        self._con.register("batch_rows", frame[columns])
+        self._con.register("batch_rows", _arrow_rows(frame, columns))
         try:
             self._con.execute(
                 f"INSERT INTO {table} ({_column_list(columns)}) "

@@ -166,6 +166,22 @@ def test_exact_duplicate_rows_merge_without_quarantine(store: EmbeddedStore, loa
     assert store.counts()["person_records"] == 3 and store.counts()["quarantine"] == 0
 
 
+def test_a_key_of_several_columns_merges_exact_repeats_and_quarantines_changed_ones(
+        store: EmbeddedStore, load, force_factory) -> None:
+    """The involvements key is (incident, record, role): only a repeat of all three is a duplicate."""
+    force = clean_force(force_factory)
+    suspect = next(row for row in force.involvements if row["role"] == "suspect")
+    force.involvements.append(dict(suspect))  # an exact repeat: merged
+    force.involvements.append({**suspect, "relationship": "ex_partner"})  # same key, changed: quarantined
+    force.involvements.append({**suspect, "role": "witness", "relationship": ""})  # another role: kept
+    summary = load(force, store)
+    assert summary.per_file["involvements.csv"]["duplicates_merged"] == 1
+    quarantine = store.quarantine()
+    assert quarantine["reason"].tolist() == [
+        "duplicate incident_id,record_id,role with different content (first at row 2)"]
+    assert store.counts()["involvements"] == 5
+
+
 def test_reloading_the_same_folder_changes_nothing(store: EmbeddedStore, load, force_factory,
                                                    tmp_path: Path, catalogue) -> None:
     force = clean_force(force_factory)
