@@ -18,6 +18,9 @@ resident memory is its own (DuckDB runs in-process, so its memory is counted):
 * ``ego network``: the network index built once, then depth-2 ego networks of the 10
   highest-ranked people and 10 others;
 * ``daily load``: 1,000 new incidents about people already held, ingested into the store;
+  then another day's 1,000 in which a tenth of the victims come as a new record (the same
+  woman keyed again under a new id): any new person record re-resolves the whole store, and
+  the bench says how many of the new records were joined to the woman they copy;
 * ``baseline`` (with ``--baseline``): the project's RFGV scoring against a per-person Python
   loop over a networkx graph, on the same tables, in the same process, with the ratio.
 
@@ -156,9 +159,12 @@ def step_rank(store_path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def daily_extract(store_path: Path, folder: Path, new_incidents: int, seed: int) -> None:
+def daily_extract(store_path: Path, folder: Path, new_incidents: int, seed: int,
+                  new_victim_records: int = 0) -> None:
     """A day's extract: ``new_incidents`` incidents between suspect and victim records the
-    store already holds (the people file carries just those records, unchanged)."""
+    store already holds (the people file carries just those records, unchanged). In the
+    first ``new_victim_records`` incidents the victim comes as a new record instead: a copy of
+    the held victim record under the id ``{original}~DAY`` (one woman keyed again)."""
     from graph.embedded import EmbeddedStore
 
     with EmbeddedStore(store_path) as store:
@@ -169,7 +175,9 @@ def daily_extract(store_path: Path, folder: Path, new_incidents: int, seed: int)
     suspects = involvements.loc[involvements["role"] == "suspect", ["incident_id", "record_id"]]
     victims = involvements.loc[involvements["role"] == "victim", ["incident_id", "record_id"]]
     pairs = suspects.merge(victims, on="incident_id", suffixes=("_suspect", "_victim"))
-    chosen = pairs.iloc[rng.choice(len(pairs), size=new_incidents, replace=True)]
+    chosen = pairs.iloc[rng.choice(len(pairs), size=new_incidents, replace=True)].reset_index(drop=True)
+    rekeyed = chosen["record_id_victim"].iloc[:new_victim_records].drop_duplicates()
+    chosen.loc[:new_victim_records - 1, "record_id_victim"] += "~DAY"
     ids = [f"DAY-{seed}-{n:06d}" for n in range(new_incidents)]
     when = pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)
     folder.mkdir(parents=True, exist_ok=True)
@@ -184,7 +192,9 @@ def daily_extract(store_path: Path, folder: Path, new_incidents: int, seed: int)
                       "role": "victim", "relationship": ""}),
     ]).to_csv(folder / "involvements.csv", index=False)
     involved = set(chosen["record_id_suspect"]) | set(chosen["record_id_victim"])
-    people = records[records["record_id"].isin(involved)].copy()
+    people = records[records["record_id"].isin(involved)]
+    copies = records[records["record_id"].isin(set(rekeyed))].assign(record_id=lambda r: r["record_id"] + "~DAY")
+    people = pd.concat([people, copies], ignore_index=True)
     people["date_of_birth"] = pd.to_datetime(people["date_of_birth"]).dt.strftime("%Y-%m-%d")
     people.to_csv(folder / "people.csv", index=False)
 
@@ -194,7 +204,24 @@ def step_daily(store_path: Path, scratch: Path, new_incidents: int) -> list[dict
     folder = scratch / "daily"
     daily_extract(store_path, folder, new_incidents, seed=20261123)
     _ingest(folder, store_path, rows, f"daily load of {new_incidents:,} incidents", "incidents")
+    rekeyed = new_incidents // 10
+    folder = scratch / "daily-new-records"
+    daily_extract(store_path, folder, new_incidents, seed=20261124, new_victim_records=rekeyed)
+    _ingest(folder, store_path, rows, f"daily load of {new_incidents:,} incidents, {rekeyed:,} victims "
+            "as a new record (re-resolves the store)", "incidents")
+    rows[-1]["stage"] += f"; {_rekeyed_joined(store_path)}"
     return rows
+
+
+def _rekeyed_joined(store_path: Path) -> str:
+    """How many of the day's new victim records resolved to the person holding the record they copy."""
+    from graph.embedded import EmbeddedStore
+
+    with EmbeddedStore(store_path) as store:
+        clusters = store.clusters().set_index("record_id")["person_id"]
+    copies = clusters[clusters.index.str.endswith("~DAY")]
+    originals = clusters.reindex(copies.index.str.removesuffix("~DAY")).to_numpy()
+    return f"{int((copies.to_numpy() == originals).sum()):,} of {len(copies):,} new records joined their original"
 
 
 def _best_of(runs: int, work):  # type: ignore[no-untyped-def]

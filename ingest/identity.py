@@ -18,7 +18,7 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 from core.arrow_codes import sorted_codes
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
 from ingest.person_ids import assign_person_ids
-from ingest.resolve_features import per_distinct
+from ingest.resolve_features import each_distinct, per_distinct
 
 if TYPE_CHECKING:
     from ingest.resolve import ResolutionConfig
@@ -90,8 +90,9 @@ def _display_names(frame: pd.DataFrame) -> pd.Series:
 
 def _names(frame: pd.DataFrame, person: np.ndarray) -> np.ndarray:
     """:func:`_display_names` by person code (codes follow the sorted person ids)."""
-    forename_code, forenames = _each_distinct(frame["forename"], lambda text: text.strip().title())
-    surname_code, surnames = _each_distinct(frame["surname"], lambda text: text.strip().upper())
+    # (missing as '': a name part not recorded)
+    forename_code, forenames = each_distinct(frame["forename"].fillna(""), lambda text: text.strip().title())
+    surname_code, surnames = each_distinct(frame["surname"].fillna(""), lambda text: text.strip().upper())
     # Names are put together once per distinct (forename, surname): far fewer than records.
     pair_code, pairs = pd.factorize(forename_code.astype(np.int64) * len(surnames) + surname_code)
     pair_names = [f"{forenames[pair // len(surnames)]} {surnames[pair % len(surnames)]}".strip()
@@ -113,12 +114,6 @@ def _names(frame: pd.DataFrame, person: np.ndarray) -> np.ndarray:
     shown = pa.array(np.where(distinct_names == "", "(name not recorded)", distinct_names),
                      pa.string())
     return pd.array(shown.take(pa.array(name_code[best])), dtype="str")
-
-
-def _each_distinct(values: pd.Series, change: Callable[[str], str]) -> tuple[np.ndarray, list[str]]:
-    """Each value's code and ``change`` applied once per distinct text (missing as '')."""
-    codes, uniques = pd.factorize(values.fillna(""))
-    return codes, [change(str(text)) for text in uniques]
 
 
 def describe_persons(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:

@@ -94,12 +94,22 @@ def normalise_surname(raw: str) -> str | None:
     return folded or None
 
 
-def _map_distinct(values: pd.Series, function: Callable[[str], str | None]) -> pd.Series:
-    """Apply a Python function once per distinct non-null value (names repeat a lot) and
-    spread the results with an Arrow take, so no Python string per record is made."""
+def each_distinct(values: pd.Series, change: Callable[[str], str | None]) -> tuple[np.ndarray, list[str | None]]:
+    """Each value's code (-1: missing) and ``change`` applied once per distinct value, in code
+    order: names repeat a lot, so a Python function runs far fewer times than there are records.
+
+    >>> each_distinct(pd.Series(["ann", None, "ann", "bo"]), str.title)
+    (array([ 0, -1,  0,  1]), ['Ann', 'Bo'])
+    """
     codes, distinct = pd.factorize(values)
-    mapped = pa.array([function(value) for value in distinct], type=pa.string())
-    taken = pc.take(mapped, pa.array(codes, mask=codes < 0))
+    return codes, [change(str(value)) for value in distinct]
+
+
+def _map_distinct(values: pd.Series, function: Callable[[str], str | None]) -> pd.Series:
+    """:func:`each_distinct` spread over the rows with an Arrow take, so no Python string per
+    record is made."""
+    codes, changed = each_distinct(values, function)
+    taken = pc.take(pa.array(changed, type=pa.string()), pa.array(codes, mask=codes < 0))
     return _series(taken, values.index)
 
 
