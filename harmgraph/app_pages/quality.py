@@ -45,16 +45,17 @@ with view.settings.open_store() as store:
     quarantined = issues_in_scope(store.quarantine(), every_load, view.account)
     warnings = issues_in_scope(store.warnings(), every_load, view.account)
 loads = loads_in_scope(every_load, view.account)
+scope = view.account.scope if view.account else "every force"
 if loads.empty:
     st.info(f"Nothing has been loaded into `{view.settings.store}` yet." if every_load.empty else
-            f"No load of {view.account.scope if view.account else 'every force'} is held in "
+            f"No load of {scope} is held in "
             f"`{view.settings.store}`; other forces' loads are theirs to read.")
     st.stop()
 last = loads.iloc[-1]
 st.subheader("Last load")
 of_force = f" for force {md(last['force'])}" if isinstance(last.get("force"), str) else ""
 held = (f"{len(loads)} load(s) held in all." if len(loads) == len(every_load) else
-        f"{len(loads)} load(s) of {md(view.account.scope if view.account else 'every force')} held "
+        f"{len(loads)} load(s) of {md(scope)} held "
         f"({len(every_load)} in the store; the others are other forces' to read).")
 finished = pd.Timestamp(last["finished_at"])
 when = f"{finished:%Y-%m-%d %H:%M}" if pd.notna(finished) else "not recorded"
