@@ -4,7 +4,7 @@ A list is ordered by several keys (the overall list: score, then victims, harm, 
 recent incident and the person id). Each row's reason names the first key on which it differs
 from the row below and both values, so a panel sees why two people are in that order: on
 score, the component that gave the most of the gap; on a tie-break, which tie-break decided.
-Built once per list, column by column (no loop over rows).
+Each value is worded once per list, and each row's reason filled in in one pass.
 """
 
 from __future__ import annotations
@@ -15,75 +15,104 @@ import numpy as np
 import pandas as pd
 
 from scoring.config import RFGV, ScoringConfig
-from scoring.reasons import dates_text
+from scoring.reasons import dates_text, fill_in
 
 # How each ordering key is named in "same ... as rank N".
 _SAME = {"score": "score", "female_victims": "women and girls harmed", "victims": "victims", "harm": "harm",
          "last_incident": "last incident"}
 
 
-def _number(values: pd.Series, decimals: int = 0) -> pd.Series:
-    """'1,234' or '1,234.5' for each value (each distinct value worded once: counts repeat a lot)."""
+def _words(values: np.ndarray, decimals: int = 0) -> np.ndarray:
+    """'1,234' or '1,234.5' for each value, as an object array (each distinct value worded once:
+    counts repeat a lot).
+
+    >>> _words(np.array([1234.5, 7.0, 1234.5]), 1).tolist()
+    ['1,234.5', '7.0', '1,234.5']
+    """
     codes, distinct = pd.factorize(values)
-    words = np.array([("{:,.%df}" % decimals).format(value) for value in distinct.tolist()] + ["nan"], dtype=object)
-    return pd.Series(words[codes], index=values.index, dtype=object).astype(str)
+    pattern = "{:,.%df}" % decimals
+    return np.array([pattern.format(value) for value in distinct.tolist()] + ["nan"], dtype=object)[codes]
 
 
-def _versus(this: pd.Series, below: pd.Series, decimals: int = 0) -> pd.Series:
-    # Worded together: a row's value below is the next row's own, so most values are shared.
-    both = _number(pd.concat([this, below], ignore_index=True), decimals).to_numpy(dtype=object)
-    return pd.Series(both[:len(this)] + " vs " + both[len(this):], index=this.index, dtype="str")
+class _Pairs:
+    """Each row of an ordered list against the row below it. A column is worded once for the
+    whole list (a row's value below is the next row's own); a reason is filled in for the rows
+    that need it (``rows``: positions among all rows but the last), each in one pass."""
+
+    def __init__(self, ranked: pd.DataFrame) -> None:
+        self.ranked = ranked
+        self.ranks_below = np.array(list(map(str, ranked["rank"].to_numpy()[1:].tolist())), dtype=object)
+        self._worded: dict[tuple[str, int], np.ndarray] = {}
+
+    def both(self, column: str, rows: np.ndarray, decimals: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """The words of ``column`` on each row in ``rows`` and on the row below it."""
+        key = (column, decimals)
+        if key not in self._worded:
+            values = self.ranked[column]
+            self._worded[key] = (dates_text(values).to_numpy(dtype=object) if column == "last_incident"
+                                 else _words(values.to_numpy(), decimals))
+        words = self._worded[key]
+        return words[rows], words[rows + 1]
+
+    def values(self, column: str, rows: np.ndarray, below: bool = False) -> np.ndarray:
+        return self.ranked[column].to_numpy()[rows + int(below)]
+
+    def fill(self, rows: np.ndarray, template: str, *parts: np.ndarray) -> np.ndarray:
+        """``template`` filled in for each row in ``rows``: first the rank of the row below it."""
+        return fill_in(template, self.ranks_below[rows], *parts)
 
 
-def _at_liberty(this: pd.DataFrame, below: pd.DataFrame) -> pd.Series | str:
+def _at_liberty(pairs: _Pairs, rows: np.ndarray) -> np.ndarray:
     """' (50 vs 120 of them at liberty)' where custody shortened either's quiet time, else ''."""
-    if "days_at_liberty" not in this:
-        return ""
-    held = (this["custody_days"].to_numpy() > 0) | (below["custody_days"].to_numpy() > 0)
-    return pd.Series(np.where(held, " (" + _versus(this["days_at_liberty"], below["days_at_liberty"])
-                              + " of them at liberty)", ""), index=this.index)
+    out = np.full(len(rows), "", dtype=object)
+    if "days_at_liberty" in pairs.ranked:
+        held = (pairs.values("custody_days", rows) > 0) | (pairs.values("custody_days", rows, below=True) > 0)
+        out[held] = fill_in(" (%s vs %s of them at liberty)", *pairs.both("days_at_liberty", rows[held]))
+    return out
 
 
-def _component_phrase(component: str, this: pd.DataFrame, below: pd.DataFrame) -> pd.Series:
-    """The measure behind ``component``, this row against the one below."""
-    if component == "recency":
-        return ("last incident " + _versus(this["days_since_last"], below["days_since_last"]) + " days ago"
-                + _at_liberty(this, below))
-    if component == "frequency":
-        return _versus(this["incidents"], below["incidents"]) + " incidents"
-    if component == "gravity":
-        return _versus(this["harm"], below["harm"], 1) + " harm days"
-    return _versus(this["victims"], below["victims"]) + " victims"
+# The measure behind each component, a row against the one below: (template, column, decimals).
+_COMPONENT_PHRASES = {"recency": ("last incident %s vs %s days ago%s", "days_since_last", 0),
+                      "frequency": ("%s vs %s incidents", "incidents", 0),
+                      "gravity": ("%s vs %s harm days", "harm", 1),
+                      "victims": ("%s vs %s victims", "victims", 0)}
 
 
-def _by_score(this: pd.DataFrame, below: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+def _by_score(pairs: _Pairs, rows: np.ndarray, config: ScoringConfig, lead: str) -> np.ndarray:
     """'higher score (91.20 vs 88.05), mostly gravity: 1,203.0 vs 890.0 harm days'."""
     weights = config.weights.model_dump()
-    gains = np.column_stack([weights[c] * (this[f"{c}_points"].to_numpy(dtype="float64")
-                                           - below[f"{c}_points"].to_numpy(dtype="float64")) for c in RFGV])
+    gains = np.column_stack([weights[c] * (pairs.values(f"{c}_points", rows).astype("float64")
+                                           - pairs.values(f"{c}_points", rows, below=True).astype("float64"))
+                             for c in RFGV])
     most = gains.argmax(axis=1) if len(gains) else np.zeros(0, dtype=np.int64)
+    scores = pairs.both("score", rows, 2)
+    out = np.full(len(rows), "", dtype=object)
     # Each row names one component: its phrase is worded only for the rows it names.
-    named = pd.Series("", index=this.index, dtype=object)
     for place, component in enumerate(RFGV):
-        rows = most == place
-        if rows.any():
-            named[rows] = (component + ": " + _component_phrase(component, this[rows], below[rows])).to_numpy(
-                dtype=object)
-    return "higher score (" + _versus(this["score"], below["score"], 2) + "), mostly " + named
+        chosen = np.flatnonzero(most == place)
+        if not len(chosen):
+            continue
+        template, column, decimals = _COMPONENT_PHRASES[component]
+        named = rows[chosen]
+        extra = (_at_liberty(pairs, named),) if component == "recency" else ()
+        out[chosen] = pairs.fill(named, lead + "higher score (%s vs %s), mostly " + component + ": " + template,
+                                 scores[0][chosen], scores[1][chosen], *pairs.both(column, named, decimals), *extra)
+    return out
 
 
-def _by_key(key: str, this: pd.DataFrame, below: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+# The reason a tie-break decided: (template, decimals).
+_BY_KEY = {"female_victims": ("more women and girls harmed (%s vs %s)", 0), "victims": ("more victims (%s vs %s)", 0),
+           "harm": ("more harm (%s vs %s harm days)", 1), "last_incident": ("a more recent last incident (%s vs %s)", 0)}
+
+
+def _by_key(key: str, pairs: _Pairs, rows: np.ndarray, config: ScoringConfig, lead: str) -> np.ndarray:
+    """Each row's reason when ``key`` decided it (``lead``: the template's start, the rank first)."""
     if key == "score":
-        return _by_score(this, below, config)
-    if key == "female_victims":
-        return "more women and girls harmed (" + _versus(this[key], below[key]) + ")"
-    if key == "victims":
-        return "more victims (" + _versus(this[key], below[key]) + ")"
-    if key == "harm":
-        return "more harm (" + _versus(this[key], below[key], 1) + " harm days)"
-    if key == "last_incident":
-        return ("a more recent last incident (" + dates_text(this[key]) + " vs " + dates_text(below[key]) + ")")
-    return pd.Series("earlier in person id order (nothing in the evidence tells them apart)", index=this.index)
+        return _by_score(pairs, rows, config, lead)
+    if key in _BY_KEY:
+        template, decimals = _BY_KEY[key]
+        return pairs.fill(rows, lead + template, *pairs.both(key, rows, decimals))
+    return pairs.fill(rows, lead + "earlier in person id order (nothing in the evidence tells them apart)")
 
 
 def order_reasons(ranked: pd.DataFrame, order: Sequence[str], config: ScoringConfig) -> pd.Series:
@@ -105,28 +134,21 @@ def order_reasons(ranked: pd.DataFrame, order: Sequence[str], config: ScoringCon
     above rank 3: same score, victims, harm and last incident; earlier in person id order (nothing in the evidence tells them apart)
     last on the list
     """
-    out = pd.Series("last on the list", index=ranked.index, dtype=object)
+    out = np.full(len(ranked), "last on the list", dtype=object)
     if len(ranked) < 2:
-        return out.astype(str)
-    # Only the columns a reason reads: selecting rows of the whole list would copy all of them.
-    read = ["rank", *order, *(f"{c}_points" for c in RFGV), "days_since_last", "incidents", "harm", "victims",
-            "custody_days", "days_at_liberty"]
-    ranked = ranked[[c for c in dict.fromkeys(read) if c in ranked]]
-    this = ranked.iloc[:-1]
-    below = ranked.iloc[1:].set_axis(this.index)
-    decided = np.full(len(this), -1)
+        return pd.Series(out, index=ranked.index, dtype="str")
+    pairs = _Pairs(ranked)
+    decided = np.full(len(ranked) - 1, -1)
     for place, key in enumerate(order):
-        differs = (this[key].to_numpy() != below[key].to_numpy()) & (decided < 0)
+        values = ranked[key].to_numpy()
+        differs = (values[:-1] != values[1:]) & (decided < 0)
         decided[differs] = place
-    texts = np.full(len(this), "", dtype=object)  # a NumPy array: setting rows of a Series aligns them first
     for place, key in enumerate(order):
-        rows = decided == place
-        if not rows.any():
+        rows = np.flatnonzero(decided == place)
+        if not len(rows):
             continue
         same = [_SAME[k] for k in order[:place] if k in _SAME]
         prefix = ("same " + (", ".join(same[:-1]) + " and " + same[-1] if len(same) > 1 else same[0]) + "; "
                   if same else "")
-        texts[rows] = (prefix + _by_key(key, this[rows], below[rows], config)).to_numpy(dtype=object)
-    lead = "above rank " + below["rank"].astype(str) + ": "
-    out.iloc[:-1] = (lead + pd.Series(texts, index=this.index).astype(str)).to_numpy(dtype=object)
-    return out.astype(str)
+        out[rows] = _by_key(key, pairs, rows, config, "above rank %s: " + prefix)
+    return pd.Series(out, index=ranked.index, dtype="str")

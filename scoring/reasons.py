@@ -22,6 +22,19 @@ def plural(count: pd.Series, singular: str, plural_form: str | None = None) -> p
     return count.astype("int64").astype(str) + " " + pd.Series(words, index=count.index)
 
 
+def fill_in(template: str, *parts: np.ndarray) -> np.ndarray:
+    """``template`` (one ``%s`` per part) filled in from equally long ``parts``, one string per
+    row as an object array: one pass, where adding column to column builds every row's text
+    again at each step.
+
+    >>> fill_in("%s of %s", np.array([1, 2]), np.array(["a", "b"], dtype=object)).tolist()
+    ['1 of a', '2 of b']
+    """
+    out = np.empty(len(parts[0]), dtype=object)
+    out[:] = [template % values for values in zip(*(np.asarray(part).tolist() for part in parts))]
+    return out
+
+
 def _distinct_rows(facts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(which distinct row each row is, the first row of each distinct one) for integer facts."""
     values = facts.to_numpy(dtype=np.int64)
@@ -66,15 +79,21 @@ def span_phrase(first: pd.Series, last: pd.Series) -> pd.Series:
     >>> span_phrase(first, last).tolist()
     ['on 2025-01-10', 'over 14 months', 'over 2 years 3 months']
     """
-    months = ((last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month)
-              - (last.dt.day < first.dt.day).astype(int)).clip(lower=0)
+    # Calendar arithmetic on NumPy's day and month units: a whole month counts once the day of
+    # the month is reached again.
+    first_day, last_day = first.to_numpy().astype("M8[D]"), last.to_numpy().astype("M8[D]")
+    first_month, last_month = first_day.astype("M8[M]"), last_day.astype("M8[M]")
+    day_of = (last_day - last_month.astype("M8[D]")) < (first_day - first_month.astype("M8[D]"))
+    months = pd.Series(((last_month - first_month).astype(np.int64) - day_of).clip(min=0))
     # Spans repeat a lot: each distinct one is put in words once.
-    days = ((last - first).dt.days + 1).to_frame("days")
+    days = pd.DataFrame({"days": (last.to_numpy() - first.to_numpy()) // np.timedelta64(1, "D") + 1})
     within = once_per_distinct(days, lambda facts: "within " + plural(facts["days"], "day"))
     text = np.where(months >= 1, once_per_distinct(months.to_frame("months"),
                                                    lambda facts: _months_phrase(facts["months"])), within)
-    same_day = first.dt.normalize() == last.dt.normalize()
-    return pd.Series(np.where(same_day, "on " + dates_text(first), text), index=first.index)
+    same_day = first_day == last_day
+    if same_day.any():
+        text[same_day] = "on " + dates_text(first[same_day]).to_numpy(dtype=object)
+    return pd.Series(text, index=first.index)
 
 
 def dates_text(values: pd.Series) -> pd.Series:
@@ -113,9 +132,20 @@ def recency_phrase(days: pd.Series, custody_days: pd.Series | None = None) -> pd
 
 
 def most_serious_phrase(offences: pd.Series, when: pd.Series, catalogue: OffenceCatalogue) -> pd.Series:
-    """'most serious: Assault occasioning ABH (s47) on 2026-03-02'."""
-    labels = offences.map(catalogue.table["label"]).fillna(offences)
-    return "most serious: " + labels + " on " + dates_text(when)
+    """'most serious: Assault occasioning ABH (s47) on 2026-03-02' (missing when either is)."""
+    labels, dates = _most_serious_parts(offences, when, catalogue)
+    text = "most serious: " + labels + " on " + dates
+    text[pd.isna(labels) | pd.isna(dates)] = np.nan
+    return pd.Series(text, index=offences.index)
+
+
+def _most_serious_parts(offences: pd.Series, when: pd.Series, catalogue: OffenceCatalogue) -> tuple[np.ndarray,
+                                                                                                      np.ndarray]:
+    """Each offence's catalogue label (its code where the catalogue has none) and its day, as
+    object arrays (NaN where missing): a list holds a few dozen offences, each labelled once."""
+    codes, distinct = pd.factorize(offences)
+    named = pd.Series(distinct).map(catalogue.table["label"]).fillna(pd.Series(distinct))
+    return np.append(named.to_numpy(dtype=object), np.nan)[codes], dates_text(when).to_numpy(dtype=object)
 
 
 def _per_row(texts: np.ndarray, index: pd.Index) -> pd.Series:
@@ -154,25 +184,41 @@ def _victim_head(facts: pd.DataFrame) -> pd.Series:
             + ") by " + plural(facts["offenders"], "different offender") + partners)
 
 
-def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
-    """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date'."""
+def _history_parts(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> tuple[np.ndarray, ...]:
+    """The words of a person's history (object arrays): the span ('over 14 months'), the most
+    serious offence's label and day, and the recency ('last incident 12 days before the as-of
+    date'); and where the history cannot be told (a part missing)."""
     if "custody_days" in scored:
         recency = once_per_distinct(scored[["days_since_last", "custody_days"]], lambda facts: recency_phrase(
             facts["days_since_last"], facts["custody_days"]))
     else:
         recency = once_per_distinct(scored[["days_since_last"]], lambda facts: recency_phrase(facts["days_since_last"]))
-    return (" " + span_phrase(scored["first_incident"], scored["last_incident"]) + "; "
-            + most_serious_phrase(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
-            + "; " + _per_row(recency, scored.index))
+    span = span_phrase(scored["first_incident"], scored["last_incident"]).to_numpy(dtype=object)
+    label, day = _most_serious_parts(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
+    return span, label, day, recency, pd.isna(span) | pd.isna(label) | pd.isna(day)
+
+
+def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
+    """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date'."""
+    span, label, day, recency, missing = _history_parts(scored, catalogue)
+    tail = np.array([f" {a}; most serious: {b} on {c}; {d}" for a, b, c, d in
+                     zip(span.tolist(), label.tolist(), day.tolist(), recency.tolist())], dtype=object)
+    tail[missing] = np.nan
+    return _per_row(tail, scored.index)
 
 
 def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
     """The sentence behind each perpetrator's score (the counts' words built once per distinct
-    set of counts)."""
+    set of counts; each row's sentence put together in one pass)."""
     head = once_per_distinct(scored[["incidents", "victims", "female_victims", "victim_records", "doubtful"]],
                              _offender_head)
-    return (_per_row(head, scored.index) + _history_tail(scored, catalogue)
-            + "; outcomes: " + scored["outcomes"].fillna("none recorded") + ".")
+    span, label, day, recency, missing = _history_parts(scored, catalogue)
+    outcomes = scored["outcomes"].fillna("none recorded").to_numpy(dtype=object)
+    text = np.array([f"{h} {a}; most serious: {b} on {c}; {d}; outcomes: {e}." for h, a, b, c, d, e in
+                     zip(head.tolist(), span.tolist(), label.tolist(), day.tolist(), recency.tolist(),
+                         outcomes.tolist())], dtype=object)
+    text[missing] = np.nan
+    return _per_row(text, scored.index)
 
 
 def victim_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:

@@ -132,6 +132,51 @@ class Signal:
         return self.perpetrators if kind == "perpetrators" else self.victims
 
 
+# The coded pairs a signal reads of people's records (see :func:`history_of`).
+HistoryPairs = Literal["perpetrators", "links", "by_time"]
+
+
+def _by_person(prepared: Prepared, pairs: HistoryPairs) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The ``pairs`` of the tables' index (``by_time``: the perpetrator pairs by person, then
+    time), their positions by person code, and where each person's run of positions starts
+    (person code ``p``'s run ends where ``p + 1``'s starts); kept with the tables."""
+    context = prepared.context
+    key = ("by_person", pairs, context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
+    found = context.tables.derived.get(key)
+    if found is None:
+        index = prepared.index
+        frame = index.links if pairs == "links" else index.perpetrators
+        if pairs == "by_time":
+            frame = frame.take(index.by_time).reset_index(drop=True)
+        person = frame["person"].to_numpy(np.int64)
+        order = np.argsort(person, kind="stable")
+        starts = np.r_[0, np.cumsum(np.bincount(person, minlength=len(index.people)))].astype(np.int64)
+        found = (frame, order, starts)
+        context.tables.derived[key] = found
+    return found
+
+
+def history_of(prepared: Prepared, pairs: HistoryPairs, people: pd.Index | None) -> pd.DataFrame:
+    """``prepared.only(prepared.history_<pairs>, people)``: the pairs of ``people`` (person codes;
+    None: everyone) up to the as-of date, in the same order, read through a by-person index kept
+    with the tables, so that it costs as much as those people's records and not everyone's.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> history_of(prepared, "by_time", pd.Index([3, 0]))[["person", "row"]].values.tolist()
+    [[0, 0], [0, 1], [0, 2], [3, 3], [3, 4]]
+    """
+    if people is None:
+        return getattr(prepared, f"history_{pairs}")
+    frame, order, starts = _by_person(prepared, pairs)
+    wanted = np.unique(np.asarray(people, dtype=np.int64))
+    first, counts = starts[wanted], starts[wanted + 1] - starts[wanted]
+    at = np.repeat(first - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(int(counts.sum()))
+    at = np.sort(order[at])
+    at = at[prepared.in_history[frame["row"].to_numpy()[at]]]
+    return frame.take(at).reset_index(drop=True)
+
+
 def _latest_incidents(prepared: Prepared) -> np.ndarray:
     """Per person code, when their latest incident as a suspect or offender (counted or set
     aside) happened, as an integer in the incident times' own unit (the smallest integer: none,

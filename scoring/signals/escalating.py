@@ -16,7 +16,7 @@ import pandas as pd
 from scoring.index import EPOCH, sorted_holds
 from scoring.prepared import Prepared
 from scoring.reasons import day, once_per_distinct
-from scoring.signals.base import Evidence, RankingData, Rule, Signal
+from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of
 from scoring.signals.settings import EscalationSettings, SignalConfig
 
 DAYS_PER_YEAR = 365.25
@@ -27,7 +27,7 @@ def _last_incidents(prepared: Prepared, k: int, people: pd.Index | None) -> pd.D
     """Each person's last ``k`` incidents, oldest first: person, row, pair, position (0 =
     oldest kept), slot (the person's place among those here), occurred_at and t (days since
     1970). Everyone up to the as-of date, or those among ``people``."""
-    ordered = prepared.only(prepared.history_by_time, people)
+    ordered = history_of(prepared, "by_time", people)
     person = ordered["person"].to_numpy()
     n = len(person)
     starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if n else np.zeros(0, dtype=np.int64)
@@ -331,7 +331,7 @@ def escalation(prepared: Prepared, people: pd.Index | None = None,
     last["harm_days"] = prepared.index.column("harm_days", last["row"].to_numpy())
     first = np.r_[True, last["slot"].to_numpy()[1:] != last["slot"].to_numpy()[:-1]] if len(last) else []
     people = pd.Index(last["person"].to_numpy()[first], name="person")
-    links = prepared.only(prepared.history_links, people)
+    links = history_of(prepared, "links", people)
     gravity = _gravity(last, people, settings)
     intervals = _intervals(last, people, settings)
     out = pd.DataFrame({"gravity_rising": gravity["gravity_rising"].to_numpy(dtype=bool),

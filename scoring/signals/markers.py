@@ -21,7 +21,7 @@ import pandas as pd
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
 from scoring.reasons import day
-from scoring.signals.base import Evidence, RankingData, Rule, Signal
+from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of
 from scoring.signals.settings import RiskMarkerSettings
 
 MARKERS = ("strangulation", "sexual_violence", "stalking", "threats_to_kill", "weapon", "pregnancy")
@@ -89,7 +89,7 @@ def _marker_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     prepared = data.prepared
     index = prepared.index
     carried, text = _marked(prepared, data.context.config.signals.risk_markers)
-    pairs = prepared.only(prepared.history_perpetrators, pd.Index(rows["person"].unique(), name="person"))
+    pairs = history_of(prepared, "perpetrators", pd.Index(rows["person"].unique(), name="person"))
     person, row = pairs["person"].to_numpy(np.int64), pairs["row"].to_numpy(np.int64)
     wanted = rows["person"].to_numpy(np.int64)
     size = len(index.people)

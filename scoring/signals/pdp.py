@@ -19,7 +19,7 @@ import pandas as pd
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
 from scoring.reasons import day, once_per_distinct
-from scoring.signals.base import Evidence, RankingData, Rule, Signal
+from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, whole_record_columns
 from scoring.signals.settings import PdpSettings, SignalConfig
 
 
@@ -173,11 +173,24 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     >>> found["reason"][0]
     'Potential PDP: domestic abuse with an outcome of charge, conviction or caution on 2 occasion(s) (2 charges) against 2 different partner(s) or ex-partner(s) in all history up to 2026-06-30, with no conviction known to bring MAPPA and not managed under MAPPA'
     """
-    context = prepared.context
-    settings = settings or context.config.signals
+    settings = settings or prepared.context.config.signals
+    return _decided(prepared, _record_facts(prepared, people, settings), settings, reasons)
+
+
+# What PDP reads of a person's record up to the as-of date (see :func:`_record_facts`).
+RECORD_COUNTS = ["occasions", "partners", *OUTCOME_COLUMNS]
+RECORD_WORDS = ["mappa_conviction", "sentence_unknown", "sentence_short"]
+
+
+def _record_facts(prepared: Prepared, people: pd.Index | None, settings: SignalConfig) -> pd.DataFrame:
+    """Per person code who was a suspect or offender up to the as-of date (or those among
+    ``people``), what PDP reads of their record: :data:`RECORD_COUNTS`, the words of their latest
+    conviction bringing MAPPA, of one whose sentence is not known well enough and of one whose
+    sentence is too short (:data:`RECORD_WORDS`, missing where none), and ``doubt_left``,
+    ``doubt_right``: two of the different partners counted who may be one woman (-1: none)."""
     pdp = settings.pdp
-    perps = prepared.only(prepared.history_perpetrators, people)
-    links = prepared.only(prepared.history_links, people)
+    perps = history_of(prepared, "perpetrators", people)
+    links = history_of(prepared, "links", people)
     counted, partner_links = _counted_incidents(settings, prepared, perps, links)
     partner_links = partner_links[prepared.pairs_among(partner_links, counted)]
 
@@ -189,12 +202,23 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     out["occasions"] = counted.groupby("person").size()
     out = out.join(_outcome_counts(counted, prepared))
     out["partners"] = partners.groupby("person").size()
-    counts = ["occasions", "partners", *OUTCOME_COLUMNS]
-    out[counts] = out[counts].fillna(0).astype("int64")
+    out[RECORD_COUNTS] = out[RECORD_COUNTS].fillna(0).astype("int64")
     out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, pdp, "on_conviction").combine_first(
         _latest_mappa_conviction(perps, prepared, pdp, "brings"))
     out["sentence_unknown"] = _latest_mappa_conviction(perps, prepared, pdp, "unknown")
     out["sentence_short"] = _latest_mappa_conviction(perps, prepared, pdp, "short")
+    doubtful = identity.doubtful_pairs(partners).reindex(out.index)
+    for side in ("doubt_left", "doubt_right"):
+        out[side] = doubtful[side].fillna(-1).astype("int64")
+    return out
+
+
+def _decided(prepared: Prepared, out: pd.DataFrame, settings: SignalConfig,
+             reasons: Literal["all", "pdp"]) -> pd.DataFrame:
+    """:func:`potential_pdp` from each person's :func:`_record_facts` (``out``, which it extends):
+    the MAPPA referrals current on the as-of date, the decision and its words."""
+    context = prepared.context
+    pdp = settings.pdp
     out["mappa_since"] = _mappa_since(context, prepared, settings)
 
     enough = (out["occasions"] >= pdp.min_occasions) & (out["partners"] >= pdp.min_partners)
@@ -206,7 +230,7 @@ def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
     if len(told) or told is out:
         _word_reasons(told, enough[told.index], has_conviction[told.index], managed[told.index], pdp,
                       pd.Timestamp(context.as_of).date())
-        told["reason"] = _with_doubt(told, identity.doubtful_pairs(partners), prepared)
+        told["reason"] = _with_doubt(told, prepared)
     if told is not out:
         out["reason"] = told["reason"].reindex(out.index) if len(told) else None
     return out[["pdp", "reason", "occasions", "partners"]]
@@ -240,11 +264,11 @@ def _or_words(outcomes: tuple[str, ...]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _with_doubt(out: pd.DataFrame, doubtful: pd.DataFrame, prepared: Prepared) -> pd.Series:
+def _with_doubt(out: pd.DataFrame, prepared: Prepared) -> pd.Series:
     """Each reason, with 'uncertain: P-1 and P-2 may be one person recorded twice (...)' where
-    two of the partners counted as different may be one woman."""
+    two of the partners counted as different may be one woman (``doubt_left``, ``doubt_right``)."""
     reason = out["reason"].copy()
-    doubtful = doubtful.reindex(out.index).dropna()
+    doubtful = out[out["doubt_left"].to_numpy() >= 0]
     if doubtful.empty:
         return reason
     said = prepared.victims_as.doubt(doubtful["doubt_left"].to_numpy(np.int64),
@@ -288,10 +312,31 @@ def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, ma
     return reason
 
 
+def _record_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
+    """Each row's :func:`_record_facts` (counts 0, words missing, doubt -1 where none), and
+    ``has_record``: the person was a suspect or offender up to the as-of date."""
+    people = pd.Index(rows["person"], name="person")
+    facts = _record_facts(data.prepared, people, data.context.config.signals)
+    found = facts.reindex(people)
+    out = {"has_record": people.isin(facts.index)}
+    out.update({column: found[column].fillna(0).astype("int64").to_numpy() for column in RECORD_COUNTS})
+    out.update({column: found[column].to_numpy(dtype=object) for column in RECORD_WORDS})
+    out.update({side: found[side].fillna(-1).astype("int64").to_numpy() for side in ("doubt_left", "doubt_right")})
+    return pd.DataFrame(out, index=rows.index)
+
+
+# PDP's reading of each person's record, kept per person for re-ranks (see Evidence.whole_record):
+# the decision and its words also read the as-of date and the MAPPA referrals current on it.
+PDP_RECORD = Evidence("pdp_record", _record_columns, empty={}, whole_record=True)
+
+
 def _pdp_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     """``pdp`` and ``pdp_reason`` (only where ``pdp``) of each row."""
     people = pd.Index(rows["person"], name="person")
-    found = potential_pdp(data.prepared, people, reasons="pdp").reindex(people)
+    facts = whole_record_columns(data, PDP_RECORD, rows, "perpetrators")
+    held = facts["has_record"].to_numpy()
+    facts = facts[held].drop(columns="has_record").set_axis(people[held])
+    found = _decided(data.prepared, facts, data.context.config.signals, "pdp").reindex(people)
     is_pdp = found["pdp"].fillna(False).astype(bool)
     return pd.DataFrame({"pdp": is_pdp.to_numpy(), "pdp_reason": found["reason"].where(is_pdp).to_numpy()},
                         index=rows.index)
