@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scoring.catalogue import OffenceCatalogue
 from scoring.index import first_rows
@@ -33,6 +35,29 @@ def fill_in(template: str, *parts: np.ndarray) -> np.ndarray:
     out = np.empty(len(parts[0]), dtype=object)
     out[:] = [template % values for values in zip(*(np.asarray(part).tolist() for part in parts))]
     return out
+
+
+def arrow_text(values: object) -> pa.Array:
+    """Text (an object array, a pandas string array or Series) as one Arrow ``large_string``
+    array, the storage of pandas' ``str`` columns (missing values null).
+
+    >>> arrow_text(np.array(["a", np.nan], dtype=object)).to_pylist()
+    ['a', None]
+    """
+    array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def joined_runs(texts: object, starts: np.ndarray, sep: str) -> pa.Array:
+    """The texts of each run joined with ``sep`` (texts grouped so that each group is one run,
+    the runs starting at ``starts``), in one Arrow step; null where a text is missing.
+
+    >>> joined_runs(np.array(["a", "b", "c"], dtype=object), np.array([0, 2]), ", ").to_pylist()
+    ['a, b', 'c']
+    """
+    values = arrow_text(texts)
+    offsets = pa.array(np.r_[starts, len(values)].astype(np.int64))
+    return pc.binary_join(pa.LargeListArray.from_arrays(offsets, values), pa.scalar(sep, pa.large_string()))
 
 
 def _distinct_rows(facts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -43,6 +43,11 @@ class RankingData:
         """People on the daily briefing recently enough to count as current."""
         return briefed_people(self.context)
 
+    @cached_property
+    def settings_key(self) -> str:
+        """The config but for the weights, as text: what whole-record evidence is kept under."""
+        return self.context.config.model_dump_json(exclude={"weights"})
+
 
 # (the ranking's shared data, the list's rows, the signal's settings or None) -> a bool per row
 FlagRule = Callable[[RankingData, pd.DataFrame, Any], "pd.Series | np.ndarray"]
@@ -61,8 +66,8 @@ class Evidence:
 
     ``whole_record``: the columns of a row depend on nothing but its person's incidents as a
     suspect or offender up to the as-of date (all history, not the window; not the as-of date
-    itself, nor the weights), read through the config's other settings; their columns are
-    NumPy-typed. Then a person none of whose incidents is after the as-of date gets the answer
+    itself, nor the weights), read through the config's other settings; ``rows`` then holds
+    only ``person``, and the columns are NumPy-typed. Then a person none of whose incidents is after the as-of date gets the answer
     for their whole record, worked out once per loaded store (:func:`whole_record_columns`).
     """
 
@@ -130,6 +135,25 @@ class Signal:
     def rule(self, kind: ListKind) -> Rule | None:
         """The rule on ``kind`` lists (None: not on them)."""
         return self.perpetrators if kind == "perpetrators" else self.victims
+
+
+def kept(prepared: Prepared, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """``build()``, worked out once per loaded store and kept with the tables under ``key`` (and
+    the catalogue and perpetrator roles the coded index depends on): for what depends on the
+    tables and settings alone.
+
+    >>> from scoring.signals.example import example_prepared
+    >>> prepared = example_prepared()
+    >>> kept(prepared, ("doctest",), lambda: [1]) is kept(prepared, ("doctest",), lambda: [2])
+    True
+    """
+    context = prepared.context
+    full = (*key, context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
+    found = context.tables.derived.get(full)
+    if found is None:
+        found = build()
+        context.tables.derived[full] = found
+    return found
 
 
 # The coded pairs a signal reads of people's records (see :func:`history_of`).
@@ -203,7 +227,13 @@ class _WholeRecords:
 
 
 def whole_record_columns(data: RankingData, evidence: Evidence, rows: pd.DataFrame, kind: ListKind) -> pd.DataFrame:
-    """``evidence.columns(data, rows)`` of a ``whole_record`` evidence, worked out only for the
+    """:func:`whole_record_arrays` as a frame aligned to ``rows``, as ``evidence.columns`` gives it."""
+    return pd.DataFrame(whole_record_arrays(data, evidence, rows, kind), index=rows.index)
+
+
+def whole_record_arrays(data: RankingData, evidence: Evidence, rows: pd.DataFrame,
+                        kind: ListKind) -> dict[str, np.ndarray]:
+    """``evidence.columns(data, rows)`` of a ``whole_record`` evidence as arrays, worked out only for the
     people with an incident after the as-of date (their record up to it is not their whole
     record) and those not met before; everyone else's come from what the earlier rankings of
     these tables found for them. Re-ranking at another as-of date or with other weights then
@@ -214,23 +244,22 @@ def whole_record_columns(data: RankingData, evidence: Evidence, rows: pd.DataFra
     >>> prepared = example_prepared()
     >>> rows = pd.DataFrame({"person": [0, 3, 5]})
     >>> data = RankingData(prepared.context, prepared)
-    >>> whole_record_columns(data, ESCALATION, rows, "perpetrators")["escalating"].tolist()
+    >>> whole_record_arrays(data, ESCALATION, rows, "perpetrators")["escalating"].tolist()
     [True, True, False]
     >>> whole_record_columns(data, ESCALATION, rows, "perpetrators").equals(ESCALATION.columns(data, rows))
     True
     """
     context = data.context
-    key = ("whole_record", evidence.name, kind, context.catalogue.fingerprint,
-           context.config.model_dump_json(exclude={"weights"}))
+    key = ("whole_record", evidence.name, kind, context.catalogue.fingerprint, data.settings_key)
     people = rows["person"].to_numpy(np.int64)
     end = np.datetime64(context.as_of_end.to_datetime64(), np.datetime_data(data.prepared.index.occurred.dtype)[0])
     whole = _latest_incidents(data.prepared)[people] <= end.astype(np.int64)
     kept: _WholeRecords | None = context.tables.derived.get(key)
     todo = ~(whole & kept.known[people]) if kept is not None else np.ones(len(people), dtype=bool)
     if not todo.any():
-        return pd.DataFrame({name: values[people] for name, values in kept.columns.items()}, index=rows.index)
+        return {name: values[people] for name, values in kept.columns.items()}
     asked = np.flatnonzero(todo)
-    found = evidence.columns(data, rows if len(asked) == len(rows) else rows.take(asked))
+    found = evidence.columns(data, pd.DataFrame({"person": people[asked]}, index=rows.index[asked]))
     if kept is None:
         kept = _WholeRecords(np.zeros(len(data.prepared.index.people), dtype=bool),
                              {name: np.zeros(len(data.prepared.index.people), dtype=found[name].to_numpy().dtype)
@@ -249,7 +278,7 @@ def whole_record_columns(data: RankingData, evidence: Evidence, rows: pd.DataFra
         column = values[people]
         column[asked] = found[name].to_numpy()
         out[name] = column
-    return pd.DataFrame(out, index=rows.index)
+    return out
 
 
 def flag_bits(flags: Sequence[tuple[int, pd.Series | np.ndarray]], rows: int) -> np.ndarray:

@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 
 from core.arrow_isin import isin
-from scoring.grouped_text import join_within
 from scoring.prepared import Prepared
-from scoring.reasons import day
+from scoring.reasons import day, fill_in, joined_runs
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
 from scoring.signals.settings import MeasureSettings, SignalConfig
 from scoring.status import PROTECTIVE_TYPES, active_measures, measures_in_force
@@ -45,8 +44,10 @@ def _kinds_text(found: pd.DataFrame) -> pd.Series:
     size = max(len(ordered), 1)
     place = np.array([ordered.index(w) for w in words], dtype=np.int64)
     keys, n = np.unique(found["person"].to_numpy(np.int64) * size + place[codes], return_counts=True)
-    said = pd.Series(np.asarray(ordered, dtype=object)[keys % size] if len(keys) else [], dtype="str")
-    return join_within(pd.Series(n).astype(str) + " of " + said, pd.Series(keys // size, name="person"), ", ")
+    people = keys // size
+    starts = np.flatnonzero(np.r_[True, people[1:] != people[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    said = fill_in("%s of %s", n, np.asarray(ordered, dtype=object)[keys % size] if len(keys) else keys)
+    return pd.Series(joined_runs(said, starts, ", "), index=pd.Index(people[starts], name="person"), dtype="str")
 
 
 def breach_rows(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.DataFrame:
@@ -65,12 +66,18 @@ def breach_rows(settings: SignalConfig, prepared: Prepared, people: pd.Index | N
     [[3, 4, 'nmo', True]]
     """
     every = _every_breach(prepared, settings.measures)
+    return every.take(_breaches_of(prepared, every, people)).reset_index(drop=True)
+
+
+def _breaches_of(prepared: Prepared, every: pd.DataFrame, people: pd.Index | None) -> np.ndarray:
+    """The positions in ``every`` (:func:`_every_breach`) of the breaches up to the as-of date of
+    ``people`` (None: everyone)."""
     keep = prepared.in_history[every["row"].to_numpy()]  # nothing after the as-of date
     if people is not None:
         chosen = np.zeros(len(prepared.index.people), dtype=bool)
         chosen[people.to_numpy()] = True
         keep &= chosen[every["person"].to_numpy()]
-    return every[keep].reset_index(drop=True)
+    return np.flatnonzero(keep)
 
 
 def _every_breach(prepared: Prepared, measures: MeasureSettings) -> pd.DataFrame:
@@ -101,16 +108,44 @@ def _every_breach(prepared: Prepared, measures: MeasureSettings) -> pd.DataFrame
     return found
 
 
-def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people: pd.Index | None) -> pd.DataFrame:
-    """Per subject code: ``breaches_not_charged`` (breaches that are offences, with no outcome
-    in ``measures.charge_outcomes``), ``breaches_not_offences`` and ``not_offence_text`` ('1 of
-    pre-charge bail, 2 of a DVPO')."""
-    found = breach_rows(settings, prepared, people)
-    charged = prepared.index.one_of("outcome", settings.measures.charge_outcomes)[found["row"].to_numpy()]
-    uncharged = found[found["offence"].to_numpy() & ~charged].groupby("person").size()
-    others = found[~found["offence"].to_numpy()]
-    return pd.DataFrame({"breaches_not_charged": uncharged, "breaches_not_offences": others.groupby("person").size(),
-                         "not_offence_text": _kinds_text(others)})
+def _charged(prepared: Prepared, measures: MeasureSettings) -> np.ndarray:
+    """Per row of :func:`_every_breach`: its outcome is one of ``measures.charge_outcomes``
+    (kept with the tables)."""
+    context = prepared.context
+    key = ("breach_charged", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles),
+           measures.model_dump_json())
+    found = context.tables.derived.get(key)
+    if found is None:
+        rows = _every_breach(prepared, measures)["row"].to_numpy()
+        found = prepared.index.one_of("outcome", measures.charge_outcomes)[rows]
+        context.tables.derived[key] = found
+    return found
+
+
+def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people: pd.Index) -> dict[str, np.ndarray]:
+    """Per person of ``people`` (in that order): ``breaches_not_charged`` (breaches that are
+    offences, with no outcome in ``measures.charge_outcomes``), ``breaches_not_offences`` and
+    ``not_offence_text`` ('1 of pre-charge bail, 2 of a DVPO'; '' where none)."""
+    every = _every_breach(prepared, settings.measures)
+    at = _breaches_of(prepared, every, people)
+    slot = _slots(prepared, people)
+    person = slot[every["person"].to_numpy()[at]]
+    offence = every["offence"].to_numpy()[at]
+    uncharged = offence & ~_charged(prepared, settings.measures)[at]
+    text = np.full(len(people), "", dtype=object)
+    if (~offence).any():
+        said = _kinds_text(every.take(at[~offence]))
+        text[slot[said.index.to_numpy()]] = said.to_numpy(dtype=object)
+    return {"breaches_not_charged": np.bincount(person[uncharged], minlength=len(people)).astype(np.int64),
+            "breaches_not_offences": np.bincount(person[~offence], minlength=len(people)).astype(np.int64),
+            "not_offence_text": text}
+
+
+def _slots(prepared: Prepared, people: pd.Index) -> np.ndarray:
+    """Per person code, its place in ``people`` (-1: not there)."""
+    slot = np.full(len(prepared.index.people) + 1, -1, dtype=np.int64)  # the last: where a missing code (-1) looks
+    slot[people.to_numpy()] = np.arange(len(people))
+    return slot
 
 
 def _measure_words(prepared: Prepared) -> pd.api.extensions.ExtensionArray:
@@ -132,27 +167,47 @@ def _measure_words(prepared: Prepared) -> pd.api.extensions.ExtensionArray:
     return found
 
 
-def _active_text(active: pd.DataFrame, prepared: Prepared) -> pd.Series:
-    """Per subject code: 'nmo protecting Jane Doe until 2026-12-01; ...' of the measures in force
-    (``active`` carries ``at``, each measure's row in the measures table)."""
-    text = pd.Series(_measure_words(prepared).take(active["at"].to_numpy()), index=active.index)
-    return join_within(text, active["subject"], "; ")
+def _active_text(active: pd.DataFrame, prepared: Prepared, slot: np.ndarray) -> np.ndarray:
+    """Per person (``slot``: their place): 'nmo protecting Jane Doe until 2026-12-01; ...' of the
+    measures in force ('' where none; ``active``, sorted, carries ``at``, each measure's row in
+    the measures table)."""
+    out = np.full(int(slot.max()) + 1, "", dtype=object)
+    if len(active):
+        subject = active["subject"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, subject[1:] != subject[:-1]])
+        joined = joined_runs(_measure_words(prepared).take(active["at"].to_numpy()), starts, "; ")
+        out[slot[subject[starts]]] = joined.to_numpy(zero_copy_only=False)
+    return out
 
 
-def _reasons(out: pd.DataFrame) -> np.ndarray:
+def _measures_by_subject(prepared: Prepared) -> pd.DataFrame:
+    """The measures held against a known person, by subject code, start date and measure id,
+    with ``subject`` and ``at`` (the row in the measures table); kept with the tables."""
+    context = prepared.context
+    key = ("measures_by_subject", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
+    found = context.tables.derived.get(key)
+    if found is None:
+        measures = context.tables.measures
+        found = measures.assign(subject=prepared.index.measure_subjects, at=np.arange(len(measures)))
+        found = found[found["subject"] >= 0].sort_values(["subject", "start_date", "measure_id"])
+        context.tables.derived[key] = found
+    return found
+
+
+def _reasons(out: dict[str, np.ndarray]) -> np.ndarray:
     """'Active: ...; 2 breach(es) not charged; ...' per person; most have nothing to say."""
-    quiet = ((out["active_measures"] == "") & (out["breaches_not_charged"] == 0)
-             & (out["breaches_not_offences"] == 0) & ~out["bail_lapsing"] & ~out["rui_without_conditions"]).to_numpy()
-    reason = np.full(len(out), "No active measures", dtype=object)
-    some = out[~quiet]
-    if some.empty:
+    some = np.flatnonzero((out["active_measures"] != "") | (out["breaches_not_charged"] != 0)
+                          | (out["breaches_not_offences"] != 0) | out["bail_lapsing"] | out["rui_without_conditions"])
+    reason = np.full(len(out["bail_lapsing"]), "No active measures", dtype=object)
+    if not len(some):
         return reason
     # Row by row: a few thousand people have something to say, and many column steps cost more.
     said = []
     for active, uncharged, not_offences, not_offence_text, lapsing, lapses_on, rui in zip(
-            some["active_measures"].tolist(), some["breaches_not_charged"].tolist(),
-            some["breaches_not_offences"].tolist(), some["not_offence_text"].tolist(), some["bail_lapsing"].tolist(),
-            day(some["bail_lapses_on"]).tolist(), some["rui_without_conditions"].tolist()):
+            out["active_measures"][some].tolist(), out["breaches_not_charged"][some].tolist(),
+            out["breaches_not_offences"][some].tolist(), out["not_offence_text"][some].tolist(),
+            out["bail_lapsing"][some].tolist(), day(pd.Series(out["bail_lapses_on"][some])).tolist(),
+            out["rui_without_conditions"][some].tolist()):
         parts = ["active: " + active if active != "" else "no active measures",
                  f"{uncharged} breach(es) not charged" if uncharged > 0 else "",
                  "breaches that are not offences (no charge possible): " + not_offence_text if not_offences > 0 else "",
@@ -160,7 +215,7 @@ def _reasons(out: pd.DataFrame) -> np.ndarray:
                  "released under investigation with no protective conditions" if rui else ""]
         text = "; ".join(part for part in parts if part != "")
         said.append(text[:1].upper() + text[1:])
-    reason[~quiet] = np.asarray(said, dtype=object)
+    reason[some] = np.asarray(said, dtype=object)
     return reason
 
 
@@ -187,37 +242,48 @@ def measure_status(prepared: Prepared, people: pd.Index | None = None,
     >>> found["reason"][1]
     'Active: nmo protecting Eve Example until 2026-12-31; 1 breach(es) not charged'
     """
-    context = prepared.context
-    settings = settings or context.config.signals
-    index = prepared.index
-    as_of = context.as_of_day
-    measures = context.tables.measures.assign(subject=index.measure_subjects, protected=index.measure_protected,
-                                              at=np.arange(len(context.tables.measures)))
-    active = measures_in_force(measures, as_of)
-    active = active[active["subject"] >= 0].sort_values(["subject", "start_date", "measure_id"])
     if people is None:
-        subjects = index.measure_subjects
+        subjects = prepared.index.measure_subjects
         people = prepared.people(np.r_[prepared.history_perpetrators["person"].to_numpy(), subjects[subjects >= 0]])
-    out = pd.DataFrame(index=people)
+    out = _status(prepared, people, settings or prepared.context.config.signals)
+    frame = pd.DataFrame(index=people)
+    frame["active_measures"] = pd.array(out["active_measures"], dtype="str")
+    for column in ("breaches_not_charged", "breaches_not_offences", "bail_lapsing", "bail_lapses_on",
+                   "rui_without_conditions", "reason"):
+        frame[column] = out[column]
+    return frame
 
-    out["active_measures"] = _active_text(active, prepared).reindex(out.index).fillna("").array
-    breaches = _breach_counts_per_person(settings, prepared, people).reindex(out.index)
-    for column in ("breaches_not_charged", "breaches_not_offences"):
-        out[column] = breaches[column].fillna(0).astype("int64")
-    out["not_offence_text"] = breaches["not_offence_text"].fillna("").array
 
-    bail = active[(active["type"] == "pre_charge_bail") & active["end_date"].notna()
-                  & (active["end_date"] <= as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days))]
-    bail_end = bail.groupby("subject")["end_date"].min()
-    out["bail_lapsing"] = out.index.isin(bail_end.index)
-    out["bail_lapses_on"] = bail_end.reindex(out.index).to_numpy()
-    protective = active.loc[active["type"].isin(PROTECTIVE_TYPES), "subject"]
-    rui = active.loc[active["type"] == "rui", "subject"]
-    out["rui_without_conditions"] = out.index.isin(rui) & ~out.index.isin(protective)
+def _status(prepared: Prepared, people: pd.Index, settings: SignalConfig) -> dict[str, np.ndarray]:
+    """:func:`measure_status`'s columns (and ``protective_measure``: a protective order or
+    pre-charge bail in force) for ``people``, in their order, as arrays."""
+    context = prepared.context
+    as_of = context.as_of_day
+    slot = _slots(prepared, people)
+    active = measures_in_force(_measures_by_subject(prepared), as_of)
+    active = active[slot[active["subject"].to_numpy()] >= 0]
+    out: dict[str, np.ndarray] = {"active_measures": _active_text(active, prepared, slot)[:len(people)]}
+    out.update(_breach_counts_per_person(settings, prepared, people))
 
+    live = slot[active["subject"].to_numpy()]
+    kind, end = active["type"], active["end_date"]
+    bail = ((kind == "pre_charge_bail") & end.notna()
+            & (end <= as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days))).to_numpy(dtype=bool)
+    bail_end = np.full(len(people), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(bail_end, live[bail], end.to_numpy()[bail].view(np.int64))
+    out["bail_lapsing"] = bail_end < np.iinfo(np.int64).max
+    out["bail_lapses_on"] = np.where(out["bail_lapsing"], bail_end, np.iinfo(np.int64).min).view(end.dtype)
+
+    def any_of(types: tuple[str, ...]) -> np.ndarray:
+        held = np.zeros(len(people), dtype=bool)
+        held[live[kind.isin(types).to_numpy(dtype=bool)]] = True
+        return held
+
+    protective = any_of(PROTECTIVE_TYPES)
+    out["rui_without_conditions"] = any_of(("rui",)) & ~protective
+    out["protective_measure"] = protective
     out["reason"] = _reasons(out)
-    return out[["active_measures", "breaches_not_charged", "breaches_not_offences", "bail_lapsing",
-                "bail_lapses_on", "rui_without_conditions", "reason"]]
+    return out
 
 
 def _measure_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
@@ -229,16 +295,10 @@ def _measure_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     ``active_measures`` and its sentence, ``measure_reason``.
     """
     people = pd.Index(rows["person"], name="person")
-    status = measure_status(data.prepared, people)
-    protected = set(active_measures(data.context)["subject_person_id"].dropna())
-    return pd.DataFrame({
-        "protective_measure": isin(rows["person_id"], protected).to_numpy(),
-        "breaches_not_charged": status["breaches_not_charged"].fillna(0).astype("int64").to_numpy(),
-        "bail_lapses_on": pd.to_datetime(status["bail_lapses_on"]).to_numpy(),
-        "rui_without_conditions": status["rui_without_conditions"].fillna(False).astype(bool).to_numpy(),
-        "active_measures": status["active_measures"].fillna("").to_numpy(),
-        "measure_reason": status["reason"].fillna("No active measures").to_numpy(),
-    }, index=rows.index)
+    status = _status(data.prepared, people, data.context.config.signals)
+    return pd.DataFrame({name: status[name] for name in (
+        "protective_measure", "breaches_not_charged", "bail_lapses_on", "rui_without_conditions", "active_measures")}
+        | {"measure_reason": status["reason"]}, index=rows.index)
 
 
 MEASURES = Evidence("measures", _measure_columns, empty={

@@ -19,7 +19,7 @@ import pandas as pd
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
 from scoring.reasons import day, once_per_distinct
-from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, whole_record_columns
+from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, kept, whole_record_arrays
 from scoring.signals.settings import PdpSettings, SignalConfig
 
 
@@ -31,7 +31,8 @@ def _counted_incidents(settings: SignalConfig, prepared: Prepared, perps: pd.Dat
     partner_links = links[links["relationship"].isin(pdp.partner_relationships).to_numpy(dtype=bool)]
     row = perps["row"].to_numpy()
     counted_outcome = (np.ones(len(perps), dtype=bool) if pdp.count_allegations
-                       else index.one_of("outcome", pdp.charge_outcomes)[row])
+                       else kept(prepared, ("one_of", "outcome", tuple(pdp.charge_outcomes)),
+                                 lambda: index.one_of("outcome", pdp.charge_outcomes))[row])
     domestic = index.column("domestic", row) | prepared.pairs_among(perps, partner_links)
     counted = perps[counted_outcome & domestic & ~index.column("non_crime", row)]
     return counted, partner_links
@@ -43,15 +44,11 @@ OUTCOME_WORDS = {"charged": ("charge", "charges"), "caution": ("caution", "cauti
 OUTCOME_COLUMNS = [f"n_{outcome}" for outcome in OUTCOME_WORDS] + ["n_other"]
 
 
-def _outcome_counts(counted: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
-    """Per person: counted incidents by recorded outcome (``n_charged``, ``n_caution``,
-    ``n_convicted``, ``n_other`` for any other outcome or none)."""
+def _outcome_places(prepared: Prepared) -> np.ndarray:
+    """Per incident row: the place of its outcome among :data:`OUTCOME_COLUMNS` (kept with the tables)."""
     place = {outcome: i for i, outcome in enumerate(OUTCOME_WORDS)}
-    which = prepared.index.mapped("outcome", place, len(place)).astype(np.int64)[counted["row"].to_numpy()]
-    people, at = np.unique(counted["person"].to_numpy(np.int64), return_inverse=True)
-    counts = np.zeros((len(people), len(OUTCOME_COLUMNS)), dtype=np.int64)
-    np.add.at(counts, (at, which), 1)
-    return pd.DataFrame(counts, columns=OUTCOME_COLUMNS, index=pd.Index(people, name="person"))
+    return kept(prepared, ("pdp_outcome_places",),
+                lambda: prepared.index.mapped("outcome", place, len(place)).astype(np.int64))
 
 
 def _outcome_phrase(facts: pd.DataFrame) -> pd.Series:
@@ -145,12 +142,17 @@ def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, pdp: PdpSe
 
 def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalConfig) -> pd.Series:
     """Per person code: day of their latest MAPPA referral within ``pdp.mappa_current_days``."""
-    referrals = context.tables.referrals.assign(person=prepared.index.referral_people)
+    referrals = context.tables.referrals
     as_of = context.as_of_day
-    mappa = referrals[(referrals["type"] == "mappa") & (referrals["date"] <= as_of)
-                      & (referrals["date"] >= as_of - pd.Timedelta(days=settings.pdp.mappa_current_days))]
-    latest = mappa.groupby("person")["date"].max()
-    return day(latest[latest.index >= 0])
+    when = referrals["date"]
+    person = prepared.index.referral_people
+    current = ((referrals["type"] == "mappa") & (when <= as_of)
+               & (when >= as_of - pd.Timedelta(days=settings.pdp.mappa_current_days))).to_numpy(dtype=bool)
+    current &= person >= 0
+    people, at = np.unique(person[current], return_inverse=True)
+    latest = np.full(len(people), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(latest, at.reshape(-1), when.to_numpy()[current].view(np.int64))
+    return day(pd.Series(latest.view(when.dtype), index=pd.Index(people, name="person")))
 
 
 def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
@@ -198,18 +200,25 @@ def _record_facts(prepared: Prepared, people: pd.Index | None, settings: SignalC
     identity = prepared.victims_as
     partners = partner_links.assign(victim=identity.counted(partner_links["victim"].to_numpy()))
     partners = partners.drop_duplicates(["person", "victim"])
-    out = pd.DataFrame(index=prepared.people(perps["person"]))
-    out["occasions"] = counted.groupby("person").size()
-    out = out.join(_outcome_counts(counted, prepared))
-    out["partners"] = partners.groupby("person").size()
-    out[RECORD_COUNTS] = out[RECORD_COUNTS].fillna(0).astype("int64")
+    everyone = prepared.people(perps["person"])
+    slot = np.zeros(len(prepared.index.people), dtype=np.int64)
+    slot[everyone.to_numpy()] = np.arange(len(everyone))
+    person = slot[counted["person"].to_numpy()]
+    by_outcome = np.zeros((len(everyone), len(OUTCOME_COLUMNS)), dtype=np.int64)
+    np.add.at(by_outcome, (person, _outcome_places(prepared)[counted["row"].to_numpy()]), 1)
+    out = pd.DataFrame({"occasions": np.bincount(person, minlength=len(everyone)).astype(np.int64),
+                        **{column: by_outcome[:, place] for place, column in enumerate(OUTCOME_COLUMNS)},
+                        "partners": np.bincount(slot[partners["person"].to_numpy()], minlength=len(everyone)
+                                                ).astype(np.int64)}, index=everyone)
     out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, pdp, "on_conviction").combine_first(
         _latest_mappa_conviction(perps, prepared, pdp, "brings"))
     out["sentence_unknown"] = _latest_mappa_conviction(perps, prepared, pdp, "unknown")
     out["sentence_short"] = _latest_mappa_conviction(perps, prepared, pdp, "short")
-    doubtful = identity.doubtful_pairs(partners).reindex(out.index)
+    doubtful = identity.doubtful_pairs(partners)
     for side in ("doubt_left", "doubt_right"):
-        out[side] = doubtful[side].fillna(-1).astype("int64")
+        pair = np.full(len(everyone), -1, dtype=np.int64)
+        pair[slot[doubtful.index.to_numpy(np.int64)]] = doubtful[side].to_numpy(np.int64)
+        out[side] = pair
     return out
 
 
@@ -331,15 +340,20 @@ PDP_RECORD = Evidence("pdp_record", _record_columns, empty={}, whole_record=True
 
 
 def _pdp_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
-    """``pdp`` and ``pdp_reason`` (only where ``pdp``) of each row."""
+    """``pdp`` and ``pdp_reason`` (only where ``pdp``) of each row: decided and worded for the
+    few whose record is enough, with no conviction bringing MAPPA (the rest are not PDPs)."""
     people = pd.Index(rows["person"], name="person")
-    facts = whole_record_columns(data, PDP_RECORD, rows, "perpetrators")
-    held = facts["has_record"].to_numpy()
-    facts = facts[held].drop(columns="has_record").set_axis(people[held])
-    found = _decided(data.prepared, facts, data.context.config.signals, "pdp").reindex(people)
-    is_pdp = found["pdp"].fillna(False).astype(bool)
-    return pd.DataFrame({"pdp": is_pdp.to_numpy(), "pdp_reason": found["reason"].where(is_pdp).to_numpy()},
-                        index=rows.index)
+    settings = data.context.config.signals
+    facts = whole_record_arrays(data, PDP_RECORD, rows, "perpetrators")
+    may = (facts.pop("has_record") & (facts["occasions"] >= settings.pdp.min_occasions)
+           & (facts["partners"] >= settings.pdp.min_partners) & pd.isna(facts["mappa_conviction"]))
+    chosen = pd.DataFrame({name: values[may] for name, values in facts.items()}, index=people[may])
+    found = _decided(data.prepared, chosen, settings, "pdp")
+    is_pdp = np.zeros(len(rows), dtype=bool)
+    is_pdp[may] = found["pdp"].to_numpy(dtype=bool)
+    reason = np.full(len(rows), np.nan, dtype=object)
+    reason[may] = found["reason"].where(found["pdp"]).to_numpy()
+    return pd.DataFrame({"pdp": is_pdp, "pdp_reason": reason}, index=rows.index)
 
 
 PDP = Evidence("pdp", _pdp_columns, empty={"pdp": False, "pdp_reason": None}, headline="pdp_reason")
