@@ -221,6 +221,7 @@ RECORD_FIELDS = (
     "n.postcode AS postcode, n.address AS address, n.pnc_id AS pnc_id, n.ethnicity AS ethnicity"
 )
 PERSON_RECORDS = f"MATCH (n:PersonRecord) RETURN {RECORD_FIELDS}"
+PERSON_RECORDS_AMONG = f"UNWIND $ids AS id MATCH (n:PersonRecord {{record_id: id}}) RETURN DISTINCT {RECORD_FIELDS}"
 PERSON_RECORD_ROWS = (
     f"MATCH (n:PersonRecord)-[:RESOLVES_TO]->(:Person {{person_id: $person_id}}) RETURN {RECORD_FIELDS}"
 )

@@ -390,10 +390,17 @@ class EmbeddedStore(GraphStore):
         return pd.Series(isin(ids, set(found["id"])).to_numpy(), dtype=bool)
 
     # --- identity --------------------------------------------------------------------------
-    def person_records(self) -> pd.DataFrame:
-        return self._frame(
-            f"SELECT {_column_list(cols.RECORD_COLUMNS)} FROM person_records ORDER BY record_id"
-        )
+    def person_records(self, ids: pd.Series | None = None) -> pd.DataFrame:
+        if ids is None:
+            return self._frame(
+                f"SELECT {_column_list(cols.RECORD_COLUMNS)} FROM person_records ORDER BY record_id")
+        self._con.register("wanted_ids", pa.table({"id": pa.array(ids.astype("string").array, pa.string())}))
+        try:
+            return self._frame(
+                f"SELECT {_column_list(cols.RECORD_COLUMNS)} FROM person_records "
+                "WHERE record_id IN (SELECT id FROM wanted_ids) ORDER BY record_id")
+        finally:
+            self._con.unregister("wanted_ids")
 
     def clusters(self) -> pd.DataFrame:
         return self._frame("SELECT record_id, person_id FROM record_person ORDER BY record_id")

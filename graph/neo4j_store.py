@@ -421,8 +421,15 @@ class Neo4jStore(GraphStore):
         return pd.Series(isin(ids, found).to_numpy(), dtype=bool)
 
     # --- identity --------------------------------------------------------------------------
-    def person_records(self) -> pd.DataFrame:
-        frame = self._read(cypher.PERSON_RECORDS, cols.RECORD_COLUMNS)
+    def person_records(self, ids: pd.Series | None = None) -> pd.DataFrame:
+        if ids is None:
+            frame = self._read(cypher.PERSON_RECORDS, cols.RECORD_COLUMNS)
+        else:
+            wanted = [v for v in _python_values("id", ids.astype("string").drop_duplicates()) if v is not None]
+            frame = pd.concat([self._read(cypher.PERSON_RECORDS_AMONG, cols.RECORD_COLUMNS, ids=chunk)
+                               for chunk in _chunks(wanted, self.batch_rows)]
+                              or [self._read(cypher.PERSON_RECORDS_AMONG, cols.RECORD_COLUMNS, ids=[])],
+                              ignore_index=True)
         return frame.sort_values("record_id", kind="stable").reset_index(drop=True)
 
     def clusters(self) -> pd.DataFrame:

@@ -118,8 +118,9 @@ class GraphStore(ABC):
 
     # --- identity --------------------------------------------------------------------------
     @abstractmethod
-    def person_records(self) -> pd.DataFrame:
-        """Every stored person record (RECORD_COLUMNS)."""
+    def person_records(self, ids: pd.Series | None = None) -> pd.DataFrame:
+        """Every stored person record (RECORD_COLUMNS), by record id; with ``ids``, only the
+        stored records among them (a load checks its own records without reading millions)."""
 
     @abstractmethod
     def clusters(self) -> pd.DataFrame:

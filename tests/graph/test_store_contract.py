@@ -390,6 +390,9 @@ def test_hostile_strings_round_trip_unchanged(store, neo4j_store, load, force_fa
         assert records.loc[names, "forename"].tolist() == HOSTILE
         assert records.loc[names, "address"].tolist() == HOSTILE
         assert s.existing_ids("person_records", pd.Series(names + ["nope"])).tolist() == [True] * len(names) + [False]
+        among = s.person_records(pd.Series([names[3], "nope", names[1], names[3]]))
+        every = s.person_records()
+        pd.testing.assert_frame_equal(among, every[every["record_id"].isin([names[1], names[3]])].reset_index(drop=True))
     assert_same_scoring(store, neo4j_store)
 
 
