@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.config import RFGV, ScoringConfig
-from scoring.reasons import dates_text, fill_in
+from scoring.reasons import day_words, fill_in
 
 # How each ordering key is named in "same ... as rank N".
 _SAME = {"score": "score", "female_victims": "women and girls harmed", "victims": "victims", "harm": "harm",
@@ -49,7 +49,7 @@ class _Pairs:
         key = (column, decimals)
         if key not in self._worded:
             values = self.ranked[column]
-            self._worded[key] = (dates_text(values).to_numpy(dtype=object) if column == "last_incident"
+            self._worded[key] = (day_words(values.to_numpy()) if column == "last_incident"
                                  else _words(values.to_numpy(), decimals))
         words = self._worded[key]
         return words[rows], words[rows + 1]

@@ -24,6 +24,21 @@ def plural(count: pd.Series, singular: str, plural_form: str | None = None) -> p
     return count.astype("int64").astype(str) + " " + pd.Series(words, index=count.index)
 
 
+def counted(count: int, singular: str, plural_form: str | None = None) -> str:
+    """:func:`plural` of one count.
+
+    >>> counted(1, "incident"), counted(3, "woman or girl", "women or girls")
+    ('1 incident', '3 women or girls')
+    """
+    return f"{int(count)} {singular if count == 1 else plural_form or singular + 's'}"
+
+
+def _each(facts: pd.DataFrame, columns: list[str]) -> zip:  # type: ignore[type-arg]
+    """The rows of ``facts`` as tuples of Python values (a loop over a few hundred distinct
+    rows costs less than pandas' column steps)."""
+    return zip(*(facts[column].tolist() for column in columns))
+
+
 def fill_in(template: str, *parts: np.ndarray) -> np.ndarray:
     """``template`` (one ``%s`` per part) filled in from equally long ``parts``, one string per
     row as an object array: one pass, where adding column to column builds every row's text
@@ -91,9 +106,12 @@ def once_per_distinct(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd
 
 def _months_phrase(months: pd.Series) -> pd.Series:
     """'over 14 months' / 'over 2 years 3 months' for one month or more."""
-    years, rest = months // 12, months % 12
-    long_form = plural(years, "year") + np.where(rest > 0, " " + plural(rest, "month"), "")
-    return pd.Series(np.where(months >= 24, "over " + long_form, "over " + plural(months, "month")))
+    said = []
+    for count in months.tolist():
+        years, rest = count // 12, count % 12
+        long_form = counted(years, "year") + (" " + counted(rest, "month") if rest > 0 else "")
+        said.append("over " + (long_form if count >= 24 else counted(count, "month")))
+    return pd.Series(said, index=months.index, dtype=object)
 
 
 def span_phrase(first: pd.Series, last: pd.Series) -> pd.Series:
@@ -104,21 +122,27 @@ def span_phrase(first: pd.Series, last: pd.Series) -> pd.Series:
     >>> span_phrase(first, last).tolist()
     ['on 2025-01-10', 'over 14 months', 'over 2 years 3 months']
     """
+    return pd.Series(_span_words(first, last), index=first.index)
+
+
+def _span_words(first: pd.Series, last: pd.Series) -> np.ndarray:
+    """:func:`span_phrase` as an object array."""
     # Calendar arithmetic on NumPy's day and month units: a whole month counts once the day of
     # the month is reached again.
     first_day, last_day = first.to_numpy().astype("M8[D]"), last.to_numpy().astype("M8[D]")
     first_month, last_month = first_day.astype("M8[M]"), last_day.astype("M8[M]")
     day_of = (last_day - last_month.astype("M8[D]")) < (first_day - first_month.astype("M8[D]"))
-    months = pd.Series(((last_month - first_month).astype(np.int64) - day_of).clip(min=0))
+    months = ((last_month - first_month).astype(np.int64) - day_of).clip(min=0)
+    days = (last.to_numpy() - first.to_numpy()) // np.timedelta64(1, "D") + 1
     # Spans repeat a lot: each distinct one is put in words once.
-    days = pd.DataFrame({"days": (last.to_numpy() - first.to_numpy()) // np.timedelta64(1, "D") + 1})
-    within = once_per_distinct(days, lambda facts: "within " + plural(facts["days"], "day"))
-    text = np.where(months >= 1, once_per_distinct(months.to_frame("months"),
-                                                   lambda facts: _months_phrase(facts["months"])), within)
+    text = np.where(months >= 1, once_per_distinct(pd.DataFrame({"months": months}),
+                                                   lambda facts: _months_phrase(facts["months"])),
+                    once_per_distinct(pd.DataFrame({"days": days}), lambda facts: pd.Series(
+                        ["within " + counted(n, "day") for n in facts["days"].tolist()], dtype=object)))
     same_day = first_day == last_day
     if same_day.any():
-        text[same_day] = "on " + dates_text(first[same_day]).to_numpy(dtype=object)
-    return pd.Series(text, index=first.index)
+        text[same_day] = "on " + day_words(first.to_numpy()[same_day])
+    return text
 
 
 def dates_text(values: pd.Series) -> pd.Series:
@@ -128,9 +152,20 @@ def dates_text(values: pd.Series) -> pd.Series:
     >>> dates_text(pd.Series(pd.to_datetime(["2026-03-02 17:45", None, "2026-03-02 00:00"]))).tolist()
     ['2026-03-02', nan, '2026-03-02']
     """
-    codes, days = pd.factorize(values.dt.normalize())
-    words = np.append(np.asarray(days.strftime("%Y-%m-%d"), dtype=object), np.nan)  # -1: missing
-    return pd.Series(words[codes], index=values.index, dtype="str")
+    return pd.Series(day_words(values.to_numpy()), index=values.index, dtype="str")
+
+
+def day_words(values: np.ndarray) -> np.ndarray:
+    """:func:`dates_text` of NumPy times, as an object array (NaN where missing).
+
+    >>> day_words(np.array(["2026-03-02T17:45", "NaT"], dtype="M8[us]")).tolist()
+    ['2026-03-02', nan]
+    """
+    days = np.asarray(values).astype("M8[D]")
+    codes, distinct = pd.factorize(days.view(np.int64))
+    out = np.datetime_as_string(distinct.view("M8[D]"), unit="D").astype(object)[codes]
+    out[np.isnat(days)] = np.nan
+    return out
 
 
 def day(values: pd.Series) -> pd.Series:
@@ -145,15 +180,16 @@ def recency_phrase(days: pd.Series, custody_days: pd.Series | None = None) -> pd
     >>> recency_phrase(pd.Series([0, 12, 200]), pd.Series([0, 0, 150])).tolist()[1:]
     ['last incident 12 days before the as-of date', 'last incident 200 days before the as-of date, 150 of them in custody (not counted as time without offending: recency reads the 50 days at liberty)']
     """
-    said = pd.Series(np.where(days == 0, "last incident on the as-of date",
-                              "last incident " + plural(days, "day") + " before the as-of date"),
-                     index=days.index)
-    if custody_days is None:
-        return said
-    held = custody_days.to_numpy() > 0
-    liberty = days - custody_days
-    return said + np.where(held, ", " + custody_days.astype(str) + " of them in custody (not counted as time "
-                           "without offending: recency reads the " + plural(liberty, "day") + " at liberty)", "")
+    held = [0] * len(days) if custody_days is None else custody_days.tolist()
+    said = []
+    for quiet, custody in zip(days.tolist(), held):
+        text = ("last incident on the as-of date" if quiet == 0
+                else "last incident " + counted(quiet, "day") + " before the as-of date")
+        if custody > 0:
+            text += (f", {custody} of them in custody (not counted as time without offending: recency reads the "
+                     + counted(quiet - custody, "day") + " at liberty)")
+        said.append(text)
+    return pd.Series(said, index=days.index, dtype=object)
 
 
 def most_serious_phrase(offences: pd.Series, when: pd.Series, catalogue: OffenceCatalogue) -> pd.Series:
@@ -170,7 +206,7 @@ def _most_serious_parts(offences: pd.Series, when: pd.Series, catalogue: Offence
     object arrays (NaN where missing): a list holds a few dozen offences, each labelled once."""
     codes, distinct = pd.factorize(offences)
     named = pd.Series(distinct).map(catalogue.table["label"]).fillna(pd.Series(distinct))
-    return np.append(named.to_numpy(dtype=object), np.nan)[codes], dates_text(when).to_numpy(dtype=object)
+    return np.append(named.to_numpy(dtype=object), np.nan)[codes], day_words(when.to_numpy())
 
 
 def _per_row(texts: np.ndarray, index: pd.Index) -> pd.Series:
@@ -188,17 +224,22 @@ def _offender_head(facts: pd.DataFrame) -> pd.Series:
     ...     "victim_records": [3, 2], "doubtful": [0, 1]})).tolist()[1]
     '3 incidents against 2 victims (1 woman or girl; uncertain: 1 pair of victim records may be one person recorded twice, counted once)'
     """
-    victims = plural(facts["victims"], "victim")
-    kind = np.where(facts["doubtful"] > 0, " victim records, duplicates counted once",
-                    " victim records, probable duplicates counted once")
-    merged = np.where(facts["victim_records"] > facts["victims"], "; " + facts["victim_records"].astype(str) + kind, "")
-    # the doubt sits inside the victims' bracket, so the span that follows still reads as the span
-    doubt = np.where(facts["doubtful"] > 0, "; uncertain: " + plural(facts["doubtful"], "pair")
-                     + " of victim records may be one person recorded twice, counted once", "")
-    women = np.where(facts["victims"] > 0, " (" + plural(facts["female_victims"], "woman or girl", "women or girls")
-                     + merged + doubt + ")", "")
-    victims = np.where(facts["victims"] > 0, "against " + victims + women, "with no victim recorded")
-    return plural(facts["incidents"], "incident") + " " + victims
+    said = []
+    for incidents, victims, female, records, doubtful in _each(
+            facts, ["incidents", "victims", "female_victims", "victim_records", "doubtful"]):
+        if victims > 0:
+            kind = (" victim records, duplicates counted once" if doubtful > 0
+                    else " victim records, probable duplicates counted once")
+            merged = f"; {records}{kind}" if records > victims else ""
+            # the doubt sits inside the victims' bracket, so the span that follows still reads as the span
+            doubt = (f"; uncertain: {counted(doubtful, 'pair')} of victim records may be one person recorded "
+                     "twice, counted once" if doubtful > 0 else "")
+            against = (f"against {counted(victims, 'victim')} ("
+                       f"{counted(female, 'woman or girl', 'women or girls')}{merged}{doubt})")
+        else:
+            against = "with no victim recorded"
+        said.append(f"{counted(incidents, 'incident')} {against}")
+    return pd.Series(said, index=facts.index, dtype=object)
 
 
 def _victim_head(facts: pd.DataFrame) -> pd.Series:
@@ -218,7 +259,7 @@ def _history_parts(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> tuple[n
             facts["days_since_last"], facts["custody_days"]))
     else:
         recency = once_per_distinct(scored[["days_since_last"]], lambda facts: recency_phrase(facts["days_since_last"]))
-    span = span_phrase(scored["first_incident"], scored["last_incident"]).to_numpy(dtype=object)
+    span = _span_words(scored["first_incident"], scored["last_incident"])
     label, day = _most_serious_parts(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
     return span, label, day, recency, pd.isna(span) | pd.isna(label) | pd.isna(day)
 

@@ -9,44 +9,62 @@ name (their id only where no name is held).
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from scoring.index import EPOCH, sorted_holds
+from scoring.index import sorted_holds
 from scoring.prepared import Prepared
-from scoring.reasons import day, once_per_distinct
-from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of
+from scoring.reasons import once_per_distinct
+from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, kept
 from scoring.signals.settings import EscalationSettings, SignalConfig
 
 DAYS_PER_YEAR = 365.25
 SIGNAL_COLUMNS = ["gravity_rising", "intervals_shortening", "new_partner_soon", "breach_course_of_conduct"]
 
 
-def _last_incidents(prepared: Prepared, k: int, people: pd.Index | None) -> pd.DataFrame:
-    """Each person's last ``k`` incidents, oldest first: person, row, pair, position (0 =
-    oldest kept), slot (the person's place among those here), occurred_at and t (days since
-    1970). Everyone up to the as-of date, or those among ``people``."""
+@dataclass
+class _Last:
+    """Each person's last K incidents, oldest first, as arrays: ``person``, ``row``, ``pair``,
+    ``position`` (0 = oldest kept), ``slot`` (the person's place in ``people``), ``t`` (days
+    since 1970) and ``harm`` (harm days); ``people``: the person codes, in slot order."""
+
+    person: np.ndarray
+    row: np.ndarray
+    pair: np.ndarray
+    position: np.ndarray
+    slot: np.ndarray
+    t: np.ndarray
+    harm: np.ndarray
+    people: np.ndarray
+
+
+def _last_incidents(prepared: Prepared, k: int, people: pd.Index | None) -> _Last:
+    """Each person's last ``k`` incidents (:class:`_Last`): everyone up to the as-of date, or
+    those among ``people``."""
     ordered = history_of(prepared, "by_time", people)
-    person = ordered["person"].to_numpy()
+    person, row, pair = (ordered[c].to_numpy(np.int64) for c in ("person", "row", "pair"))
     n = len(person)
     starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if n else np.zeros(0, dtype=np.int64)
     ends = np.r_[starts[1:], n].astype(np.int64)
     slot = np.repeat(np.arange(len(starts)), ends - starts)
     keep = ends[slot] - np.arange(n) <= k
-    last = ordered[keep].reset_index(drop=True)
-    last["position"] = (np.arange(n) - np.maximum(starts, ends - k)[slot])[keep]
-    last["slot"] = slot[keep]
     index = prepared.index
-    last["occurred_at"] = index.occurred[last["row"].to_numpy()]
-    last["t"] = (last["occurred_at"] - EPOCH).dt.total_seconds() / 86400.0
-    return last
+    row = row[keep]
+    occurred = index.occurred[row]
+    # Days since 1970 as pandas' total_seconds() / 86400 gives them (integer ticks over ticks a second).
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[np.datetime_data(occurred.dtype)[0]]
+    return _Last(person=person[keep], row=row, pair=pair[keep],
+                 position=(np.arange(n) - np.maximum(starts, ends - k)[slot])[keep], slot=slot[keep],
+                 t=occurred.view(np.int64) / per_second / 86400.0, harm=index.column("harm_days", row),
+                 people=person[starts])
 
 
-def _dense(last: pd.DataFrame, values: np.ndarray, k: int) -> np.ndarray:
+def _dense(last: _Last, values: np.ndarray, k: int) -> np.ndarray:
     """One row per person, one column per position of their last ``k`` incidents (NaN: none)."""
-    out = np.full((int(last["slot"].max()) + 1 if len(last) else 0, k), np.nan)
-    out[last["slot"].to_numpy(), last["position"].to_numpy()] = values
+    out = np.full((len(last.people), k), np.nan)
+    out[last.slot, last.position] = values
     return out
 
 
@@ -75,57 +93,60 @@ def _half_medians(values: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np
     return earlier, later
 
 
-def _gravity(last: pd.DataFrame, people: pd.Index, settings: SignalConfig) -> pd.DataFrame:
-    """Theil-Sen slope of harm days against time (median of pairwise slopes, per year)."""
+def _floats(values: np.ndarray, decimals: int) -> list[str]:
+    """Each value rounded as pandas rounds, written as pandas writes a float ('12.5', '3.0')."""
+    return [str(value) for value in np.round(values, decimals).tolist()]
+
+
+def _gravity(last: _Last, settings: SignalConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Theil-Sen slope of harm days against time (median of pairwise slopes, per year): per
+    person, how many incidents were read, whether gravity is rising and its words ('')."""
     esc = settings.escalation
     k = esc.last_incidents
-    t = _dense(last, last["t"].to_numpy(), k)
-    harm = _dense(last, last["harm_days"].to_numpy(), k)
+    t = _dense(last, last.t, k)
+    harm = _dense(last, last.harm, k)
     earlier, later = np.triu_indices(k, 1)
     span = t[:, later] - t[:, earlier]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # padding makes NaN, as it should
         slopes = np.where(span > 0, (harm[:, later] - harm[:, earlier]) / span * DAYS_PER_YEAR, np.nan)
-    out = pd.DataFrame({"n": (~np.isnan(t)).sum(axis=1), "slope": _row_medians(slopes),
-                        "harm_first": harm[:, 0]}, index=people)
-    out["harm_last"] = harm[np.arange(len(out)), out["n"].to_numpy() - 1]
-    earlier, later = _half_medians(harm, out["n"].to_numpy())
+    n = (~np.isnan(t)).sum(axis=1)
+    slope = _row_medians(slopes)
+    harm_first = harm[:, 0]
+    harm_last = harm[np.arange(len(n)), n - 1]
+    earlier_half, later_half = _half_medians(harm, n)
     # A trend alone can be positive over a series that ends where it began, or lower (one
     # grave incident in the middle): the harm must also end above where it began, and the
     # later incidents weigh more than the earlier ones, before a panel is told it is rising.
-    out["gravity_rising"] = ((out["n"] >= esc.min_incidents_for_trend) & (out["slope"] > esc.min_gravity_slope_per_year)
-                             & (out["harm_last"] > out["harm_first"]) & (later > earlier))
-    rising = out[out["gravity_rising"]]
-    text = ("gravity rising over the last " + rising["n"].astype(str) + " incidents (harm "
-            + rising["harm_first"].round(1).astype(str) + " to " + rising["harm_last"].round(1).astype(str)
-            + " days; trend " + rising["slope"].round(1).map("{:+g}".format).astype(str) + " harm days a year)")
-    out["gravity_text"] = text.reindex(out.index).fillna("")
-    return out[["n", "gravity_rising", "gravity_text"]]
+    rising = ((n >= esc.min_incidents_for_trend) & (slope > esc.min_gravity_slope_per_year)
+              & (harm_last > harm_first) & (later_half > earlier_half))
+    text = np.full(len(n), "", dtype=object)
+    at = np.flatnonzero(rising)
+    text[at] = [f"gravity rising over the last {count} incidents (harm {first} to {final} days; trend "
+                f"{trend:+g} harm days a year)" for count, first, final, trend in
+                zip(n[at].tolist(), _floats(harm_first[at], 1), _floats(harm_last[at], 1),
+                    np.round(slope[at], 1).tolist())]
+    return n, rising, text
 
 
-def _intervals(last: pd.DataFrame, people: pd.Index, settings: SignalConfig) -> pd.DataFrame:
-    """Median gap of the later half against the earlier half of the gaps."""
+def _intervals(last: _Last, settings: SignalConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Median gap of the later half against the earlier half of the gaps: per person, whether
+    the intervals are shortening and its words ('')."""
     esc = settings.escalation
-    t = _dense(last, last["t"].to_numpy(), esc.last_incidents)
+    t = _dense(last, last.t, esc.last_incidents)
     gaps = t[:, 1:] - t[:, :-1]
     count = (~np.isnan(gaps)).sum(axis=1)
     half = count // 2
     at = np.arange(gaps.shape[1])[None, :]
     earlier = _row_medians(np.where(at < half[:, None], gaps, np.nan))
     later = _row_medians(np.where((at >= (count - half)[:, None]) & (at < count[:, None]), gaps, np.nan))
-    out = pd.DataFrame({"earlier": earlier, "later": later}, index=people)
     enough = (count >= 1) & (count + 1 >= esc.min_incidents_for_trend)
-    out["intervals_shortening"] = (enough & (out["earlier"] > 0)
-                                   & (out["later"] * esc.interval_factor <= out["earlier"])).fillna(False)
-    shortening = out[out["intervals_shortening"]]
-    text = ("intervals shortening (median gap " + shortening["earlier"].round(0).astype("Int64").astype(str)
-            + " days, then " + shortening["later"].round(0).astype("Int64").astype(str) + " days)")
-    out["intervals_text"] = text.reindex(out.index).fillna("")
-    return out[["intervals_shortening", "intervals_text"]]
-
-
-def _with_time(links: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
-    return links.assign(occurred_at=prepared.index.occurred[links["row"].to_numpy()])
+    shortening = enough & (earlier > 0) & (later * esc.interval_factor <= earlier)
+    text = np.full(len(count), "", dtype=object)
+    found = np.flatnonzero(shortening)
+    text[found] = [f"intervals shortening (median gap {before} days, then {after} days)" for before, after in
+                   zip(np.round(earlier[found]).astype(np.int64).tolist(), np.round(later[found]).astype(np.int64).tolist())]
+    return shortening, text
 
 
 def _partner_spans(person: np.ndarray, victim: np.ndarray, occurred: np.ndarray,
@@ -176,8 +197,10 @@ def _partner_spans(person: np.ndarray, victim: np.ndarray, occurred: np.ndarray,
                          "sequential": sequential[soon]}, index=pd.Index(who[soon], name="person"))
 
 
-def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.DataFrame:
-    """A new partner victimised soon after the abuse of the previous partner, or alongside it.
+def _new_partner(last: _Last, links: pd.DataFrame, prepared: Prepared,
+                 settings: SignalConfig) -> tuple[np.ndarray, np.ndarray]:
+    """A new partner victimised soon after the abuse of the previous partner, or alongside it:
+    the person codes found and the words for each.
 
     Partners are victims whose relationship is in ``escalation.partner_relationships``, among
     the person's last K incidents. Each partner's abuse spans their first to their last
@@ -201,33 +224,37 @@ def _new_partner(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, se
     When several partners qualify, the reason describes the most recent one.
     """
     esc = settings.escalation
-    partners = links[links["relationship"].isin(esc.partner_relationships).to_numpy(dtype=bool)]
-    partners = _with_time(partners[prepared.pairs_among(partners, last)], prepared)
+    index = prepared.index
+    held = np.zeros(len(index.perpetrators), dtype=bool)
+    held[last.pair] = True
+    chosen = (links["relationship"].isin(esc.partner_relationships).to_numpy(dtype=bool)
+              & held[links["pair"].to_numpy()])
     # Records that are probably one woman are one partner, never "a new partner".
-    partners = partners.assign(victim=prepared.victims_as.counted(partners["victim"].to_numpy()))
-    soon = _partner_spans(partners["person"].to_numpy(np.int64), partners["victim"].to_numpy(np.int64),
-                          partners["occurred_at"].to_numpy(), esc)
-
-    victim = pd.Series(prepared.names(soon["victim"].to_numpy()).array, index=soon.index, dtype="string")
-    previous = pd.Series(prepared.names(soon["previous_victim"].to_numpy(dtype=np.int64)).array,
-                         index=soon.index, dtype="string")
-    months = (soon["gap_days"] / (DAYS_PER_YEAR / 12)).round(0).astype("int64")
-    days = (soon["min"].dt.normalize() - soon["previous_last"].dt.normalize()).dt.days
-    gap_text = np.where(months >= 1, months.astype(str) + " month(s) after",
-                        np.where(days >= 1, days.astype(str) + " day(s) after", "later on the same day as"))
-    after = ("new partner " + victim + " victimised " + gap_text
-             + " the last incident against previous partner " + previous)
-    first_new = "abused two partners at the same time: first incident against " + victim + " on " + day(soon["min"])
-    same_time = first_new + np.where(
-        soon["previous_first"].dt.normalize() == soon["previous_last"].dt.normalize(),
-        ", the same day as incident(s) against " + previous,
-        ", while incidents against " + previous + " ran from "
-        + day(soon["previous_first"]) + " to " + day(soon["previous_last"]))
-    text = pd.Series(np.where(soon["sequential"], after, same_time), index=soon.index, dtype=object)
-    doubt = prepared.victims_as.doubt(soon["victim"].to_numpy(np.int64),
-                                      soon["previous_victim"].to_numpy(dtype=np.int64), prepared.named)
-    text = text + np.where(doubt != "", " (uncertain: " + doubt + ")", "")
-    return pd.DataFrame({"new_partner_soon": True, "partner_text": text})
+    soon = _partner_spans(links["person"].to_numpy(np.int64)[chosen],
+                          prepared.victims_as.counted(links["victim"].to_numpy()[chosen]),
+                          index.occurred[links["row"].to_numpy()[chosen]], esc)
+    victim_code, previous_code = soon["victim"].to_numpy(np.int64), soon["previous_victim"].to_numpy(np.int64)
+    victims, previous = prepared.names(victim_code).tolist(), prepared.names(previous_code).tolist()
+    months = np.round(soon["gap_days"].to_numpy() / (DAYS_PER_YEAR / 12), 0).astype(np.int64).tolist()
+    first_new, previous_first, previous_last = (soon[c].to_numpy().astype("M8[D]")
+                                                for c in ("min", "previous_first", "previous_last"))
+    days = (first_new - previous_last).astype(np.int64).tolist()
+    same_day = (previous_first == previous_last).tolist()
+    first_new, previous_first, previous_last = (np.datetime_as_string(c, unit="D").tolist()
+                                                for c in (first_new, previous_first, previous_last))
+    doubt = prepared.victims_as.doubt(victim_code, previous_code, prepared.named).tolist()
+    text = []
+    for at, sequential in enumerate(soon["sequential"].tolist()):
+        if sequential:
+            gap = (f"{months[at]} month(s) after" if months[at] >= 1
+                   else f"{days[at]} day(s) after" if days[at] >= 1 else "later on the same day as")
+            said = f"new partner {victims[at]} victimised {gap} the last incident against previous partner {previous[at]}"
+        else:
+            said = (f"abused two partners at the same time: first incident against {victims[at]} on {first_new[at]}"
+                    + (f", the same day as incident(s) against {previous[at]}" if same_day[at] else
+                       f", while incidents against {previous[at]} ran from {previous_first[at]} to {previous_last[at]}"))
+        text.append(said + (f" (uncertain: {doubt[at]})" if doubt[at] != "" else ""))
+    return soon.index.to_numpy(np.int64), np.asarray(text, dtype=object)
 
 
 def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -284,25 +311,36 @@ def _breach_course(person: np.ndarray, row: np.ndarray, victim_person: np.ndarra
                          "earlier": earlier[last]}, index=pd.Index(b_person[last], name="person"))
 
 
-def _breaches(last: pd.DataFrame, links: pd.DataFrame, prepared: Prepared, settings: SignalConfig) -> pd.DataFrame:
-    """A breach among the last incidents with earlier incidents against the same victim."""
+def _protected_breaches(prepared: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(subject, breach row, protected person) of each recorded breach with all three held;
+    kept with the tables."""
+    def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        breached = prepared.index.breached
+        held = breached[(breached >= 0).all(axis=1)]  # the subject, the breach, who the measure protects
+        return tuple(held[c].to_numpy(np.int64) for c in ("person", "row", "victim"))  # type: ignore[return-value]
+    return kept(prepared, ("protected_breaches",), build)
+
+
+def _breaches(last: _Last, links: pd.DataFrame, prepared: Prepared,
+              settings: SignalConfig) -> tuple[np.ndarray, np.ndarray]:
+    """A breach among the last incidents with earlier incidents against the same victim: the
+    person codes found and the words for each."""
     esc = settings.escalation
     index = prepared.index
-    at_breach = index.column("breach", last["row"].to_numpy())
-    person, row = last["person"].to_numpy(np.int64)[at_breach], last["row"].to_numpy(np.int64)[at_breach]
-    breached = index.breached
-    protected = breached[(breached >= 0).all(axis=1)]  # the subject, the breach, who the measure protects
+    at_breach = index.column("breach", last.row)
+    person, row = last.person[at_breach], last.row[at_breach]
+    subject, breach, protected = _protected_breaches(prepared)
     link_person, link_row, link_victim = (links[c].to_numpy(np.int64) for c in ("person", "row", "victim"))
-    top = _breach_course(person, row, np.r_[link_person, protected["person"].to_numpy(np.int64)],
-                         np.r_[link_row, protected["row"].to_numpy(np.int64)],
-                         np.r_[link_victim, protected["victim"].to_numpy(np.int64)],
-                         (link_person, link_victim, link_row), index.occurred, esc.min_earlier_incidents)
-    incident = pd.Series(index.incidents["incident_id"].take(top["row"].to_numpy()).array, index=top.index)
-    victim = pd.Series(prepared.names(top["victim"].to_numpy()).array, index=top.index, dtype="string")
-    text = ("breach " + incident + " on " + day(top["occurred_at"]) + " follows "
-            + top["earlier"].astype(str) + " earlier incident(s) against " + victim
-            + ": possible stalking, harassment or coercive control course of conduct")
-    return pd.DataFrame({"breach_course_of_conduct": True, "breach_text": text})
+    top = _breach_course(person, row, np.r_[link_person, subject], np.r_[link_row, breach],
+                         np.r_[link_victim, protected], (link_person, link_victim, link_row), index.occurred,
+                         esc.min_earlier_incidents)
+    rows = top["row"].to_numpy()
+    text = [f"breach {incident} on {when} follows {earlier} earlier incident(s) against {victim}: possible stalking, "
+            "harassment or coercive control course of conduct" for incident, when, earlier, victim in
+            zip(index.incidents["incident_id"].take(rows).tolist(),
+                np.datetime_as_string(index.occurred[rows].astype("M8[D]"), unit="D").tolist(),
+                top["earlier"].tolist(), prepared.names(top["victim"].to_numpy()).tolist())]
+    return top.index.to_numpy(np.int64), np.asarray(text, dtype=object)
 
 
 def escalation(prepared: Prepared, people: pd.Index | None = None,
@@ -326,47 +364,56 @@ def escalation(prepared: Prepared, people: pd.Index | None = None,
     >>> found["reason"][2]
     'No sign of escalation over the last 1 incident(s)'
     """
-    settings = settings or prepared.context.config.signals
-    last = _last_incidents(prepared, settings.escalation.last_incidents, people)
-    last["harm_days"] = prepared.index.column("harm_days", last["row"].to_numpy())
-    first = np.r_[True, last["slot"].to_numpy()[1:] != last["slot"].to_numpy()[:-1]] if len(last) else []
-    people = pd.Index(last["person"].to_numpy()[first], name="person")
-    links = history_of(prepared, "links", people)
-    gravity = _gravity(last, people, settings)
-    intervals = _intervals(last, people, settings)
-    out = pd.DataFrame({"gravity_rising": gravity["gravity_rising"].to_numpy(dtype=bool),
-                        "intervals_shortening": intervals["intervals_shortening"].to_numpy(dtype=bool)}, index=people)
-    texts = {"gravity_text": gravity["gravity_text"].to_numpy(dtype=object),
-             "intervals_text": intervals["intervals_text"].to_numpy(dtype=object)}
-    # The other two hold only the people they found: the rest have neither the signal nor a text.
-    for found, signal, text in ((_new_partner(last, links, prepared, settings), "new_partner_soon", "partner_text"),
-                                (_breaches(last, links, prepared, settings), "breach_course_of_conduct", "breach_text")):
-        at = people.get_indexer(found.index)
-        out[signal] = np.zeros(len(people), dtype=bool)
-        out.iloc[at, out.columns.get_loc(signal)] = True
-        texts[text] = np.full(len(people), "", dtype=object)
-        texts[text][at] = found[text].to_numpy(dtype=object)
-    out = out[SIGNAL_COLUMNS]
-    out["escalating"] = out.to_numpy().any(axis=1)
+    found = _escalation(prepared, people, settings or prepared.context.config.signals)
+    out = pd.DataFrame({column: found[column] for column in ["escalating", *SIGNAL_COLUMNS]},
+                       index=pd.Index(found["person"], name="person"))
     # Sentences for the few who escalate; the rest differ only in how many incidents were read.
-    rising = out["escalating"].to_numpy()
-    reason = once_per_distinct(gravity[["n"]], lambda facts: "No sign of escalation over the last "
+    reason = once_per_distinct(pd.DataFrame({"n": found["n"]}), lambda facts: "No sign of escalation over the last "
                                + facts["n"].astype(str) + " incident(s)")
-    said = [texts[column][rising].tolist() for column in ("gravity_text", "intervals_text", "partner_text",
-                                                           "breach_text")]
-    reason[rising] = np.asarray(["Escalating: " + "; ".join(part for part in parts if part != "")
-                                 for parts in zip(*said)], dtype=object)
+    reason[found["escalating"]] = found["reason"][found["escalating"]]
     out["reason"] = reason
-    return out[["escalating", *SIGNAL_COLUMNS, "reason"]]
+    return out
+
+
+def _escalation(prepared: Prepared, people: pd.Index | None, settings: SignalConfig) -> dict[str, np.ndarray]:
+    """:func:`escalation` as arrays: ``person`` (codes), ``n`` (incidents read), the signals,
+    ``escalating`` and ``reason`` (only where escalating)."""
+    last = _last_incidents(prepared, settings.escalation.last_incidents, people)
+    people = pd.Index(last.people, name="person")
+    links = history_of(prepared, "links", people)
+    n, rising, gravity_text = _gravity(last, settings)
+    shortening, intervals_text = _intervals(last, settings)
+    out = {"person": last.people, "n": n, "gravity_rising": rising, "intervals_shortening": shortening}
+    texts = [gravity_text, intervals_text]
+    # The other two hold only the people they found: the rest have neither the signal nor a text.
+    for (who, said), signal in ((_new_partner(last, links, prepared, settings), "new_partner_soon"),
+                                (_breaches(last, links, prepared, settings), "breach_course_of_conduct")):
+        at = people.get_indexer(who)
+        out[signal] = np.zeros(len(people), dtype=bool)
+        out[signal][at] = True
+        texts.append(np.full(len(people), "", dtype=object))
+        texts[-1][at] = said
+    out["escalating"] = np.logical_or.reduce([out[signal] for signal in SIGNAL_COLUMNS])
+    rising = np.flatnonzero(out["escalating"])
+    out["reason"] = np.full(len(people), None, dtype=object)
+    out["reason"][rising] = ["Escalating: " + "; ".join(part for part in parts if part != "")
+                             for parts in zip(*(text[rising].tolist() for text in texts))]
+    return out
 
 
 def _escalation_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     """``escalating`` and ``escalation_reason`` (only where ``escalating``) of each row."""
-    people = pd.Index(rows["person"], name="person")
-    found = escalation(data.prepared, people).reindex(people)
-    rising = found["escalating"].fillna(False).astype(bool)
-    return pd.DataFrame({"escalating": rising.to_numpy(),
-                         "escalation_reason": found["reason"].where(rising).to_numpy()}, index=rows.index)
+    people = rows["person"].to_numpy(np.int64)
+    found = _escalation(data.prepared, pd.Index(people, name="person"), data.context.config.signals)
+    place = np.full(len(data.prepared.index.people), -1, dtype=np.int64)
+    place[found["person"]] = np.arange(len(found["person"]))
+    at = place[people]
+    held = at >= 0
+    escalating = np.zeros(len(rows), dtype=bool)
+    escalating[held] = found["escalating"][at[held]]
+    reason = np.full(len(rows), np.nan, dtype=object)
+    reason[escalating] = found["reason"][at[escalating]]
+    return pd.DataFrame({"escalating": escalating, "escalation_reason": reason}, index=rows.index)
 
 
 ESCALATION = Evidence("escalation", _escalation_columns, empty={"escalating": False, "escalation_reason": None},
