@@ -287,6 +287,17 @@ class EmbeddedStore(GraphStore):
     def _frame(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
         return self._con.execute(sql, params or []).df()
 
+    def _text_frame(self, sql: str) -> pd.DataFrame:
+        """:meth:`_frame` for a query of text and DATE columns only, read through Arrow: the
+        same frame (text as pandas' 'str', dates as datetime64[us]) in a fraction of the time
+        for millions of rows (every person record of a force, read to re-resolve it)."""
+        table = self._con.sql(sql).to_arrow_table()
+        frame = table.to_pandas(date_as_object=False)
+        for field in table.schema:
+            if pa.types.is_date(field.type):
+                frame[field.name] = frame[field.name].astype("datetime64[us]")
+        return frame
+
     # --- loading ---------------------------------------------------------------------------
     def has_completed_load(self, content_hash: str) -> str | None:
         rows = self._con.execute(
@@ -392,18 +403,18 @@ class EmbeddedStore(GraphStore):
     # --- identity --------------------------------------------------------------------------
     def person_records(self, ids: pd.Series | None = None) -> pd.DataFrame:
         if ids is None:
-            return self._frame(
+            return self._text_frame(
                 f"SELECT {_column_list(cols.RECORD_COLUMNS)} FROM person_records ORDER BY record_id")
         self._con.register("wanted_ids", pa.table({"id": pa.array(ids.astype("string").array, pa.string())}))
         try:
-            return self._frame(
+            return self._text_frame(
                 f"SELECT {_column_list(cols.RECORD_COLUMNS)} FROM person_records "
                 "WHERE record_id IN (SELECT id FROM wanted_ids) ORDER BY record_id")
         finally:
             self._con.unregister("wanted_ids")
 
     def clusters(self) -> pd.DataFrame:
-        return self._frame("SELECT record_id, person_id FROM record_person ORDER BY record_id")
+        return self._text_frame("SELECT record_id, person_id FROM record_person ORDER BY record_id")
 
     def _write_identity(self, identity: Identity) -> None:
         for table in ("record_person", "persons", "identity_links", "identity_review"):
