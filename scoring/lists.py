@@ -177,6 +177,15 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     scored = (_serial_history(context, prepared) if serial
               else score_perpetrators_coded(context, prepared).reset_index())
     scored.insert(1, "person_id", pd.Series(prepared.index.ids(scored["person"].to_numpy()), dtype="string"))
+    if which is PerpetratorList.DIFFERENT_VICTIMS:
+        order = ["female_victims", "score", "victims", "harm", "last_incident", "person"]
+    elif serial:
+        order = ["victims", "female_victims", "harm", "last_incident", "person"]
+    else:
+        order = OVERALL_ORDER
+    # In the list's order from the start: the evidence and reasons are then added in place, not
+    # every column moved again once they are there.
+    scored = _sorted(scored, order)
     flags = _Flags(context, prepared, "perpetrators")
     scored = flags.with_evidence(scored)
     # The victims the list counts (its ``victims`` column): on the women-and-girls list, women
@@ -188,24 +197,18 @@ def _ranked_perpetrators(context: ScoringContext, which: PerpetratorList, prepar
     scored["reasons"] = perpetrator_reasons(scored, context.catalogue) if len(scored) else pd.Series(dtype=str)
     if which is PerpetratorList.DIFFERENT_VICTIMS:
         scored = scored[scored["female_victims"] > 0]
-        order = ["female_victims", "score", "victims", "harm", "last_incident", "person"]
-    elif serial:
-        if len(scored):
-            scored["reasons"] = "Whole record: " + scored["reasons"] + " " + _window_phrase(scored)
-        order = ["victims", "female_victims", "harm", "last_incident", "person"]
-    else:
-        order = OVERALL_ORDER
-    ranked = _ordered(scored, order, prepared)
+    elif serial and len(scored):
+        scored["reasons"] = "Whole record: " + scored["reasons"] + " " + _window_phrase(scored)
+    ranked = _numbered(scored, prepared)
     ranked["order_reason"] = order_reasons(ranked, order, context.config)
     ranked["flags"], ranked["all_flags"] = flags.text(ranked)
-    ranked = ranked.drop(columns="_flags")
-    victims_shown = "female_victims" if which is PerpetratorList.DIFFERENT_VICTIMS else "victims"
-    ranked = ranked.assign(recency=ranked["days_since_last"], frequency=ranked["incidents"],
-                           gravity=ranked["harm"], victims_count=ranked[victims_shown])
-    out = ranked.drop(columns=["victims"]).rename(columns={"victims_count": "victims"})
-    out["all_victims"] = ranked["victims"]
-    extras = [c for c in out.columns if c not in PERPETRATOR_COLUMNS and c != "person"]
-    return out[PERPETRATOR_COLUMNS + extras + ["person"]]
+    # The contract's names for the RFGV measures; ``victims`` is the list's count, ``all_victims``
+    # everyone's. Columns are set in place and the frame copied once, in the contract's order.
+    for name, source in (("recency", "days_since_last"), ("frequency", "incidents"), ("gravity", "harm"),
+                         ("all_victims", "victims"), ("victims", "female_victims" if women_only else "victims")):
+        ranked[name] = ranked[source]
+    extras = [c for c in ranked.columns if c not in PERPETRATOR_COLUMNS and c not in ("person", "_flags")]
+    return ranked[PERPETRATOR_COLUMNS + extras + ["person"]]
 
 
 def _serial_history(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
@@ -237,8 +240,21 @@ def _window_phrase(rows: pd.DataFrame) -> pd.Series:
 def _ordered(scored: pd.DataFrame, order: list[str], prepared: Prepared) -> pd.DataFrame:
     """``scored`` sorted by ``order`` (the last key ascending, the others descending), with
     display names and record ids, numbered from 1 in a first column, ``rank``."""
+    return _numbered(_sorted(scored, order), prepared)
+
+
+def _sorted(scored: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """``scored`` sorted by ``order`` (the last key ascending, the others descending), with a
+    fresh index: the keys alone are sorted, then every column taken once in that order."""
     ascending = [False] * (len(order) - 1) + [True]
-    ranked = scored.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
+    at = scored[order].reset_index(drop=True).sort_values(order, ascending=ascending, kind="stable").index
+    return scored.take(at.to_numpy()).reset_index(drop=True)
+
+
+def _numbered(ranked: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
+    """``ranked`` (in its order) with display names and record ids, numbered from 1 in a first
+    column, ``rank``."""
+    ranked = ranked.reset_index(drop=True)
     people = ranked.pop("person")
     ranked = _with_identity(ranked, people.to_numpy(), prepared).assign(person=people)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))

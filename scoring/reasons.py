@@ -63,6 +63,25 @@ def arrow_text(values: object) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+def text_column(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """An object array of text as pandas makes it in a new column: its ``str`` type (missing as
+    NaN), or the objects as they are when none is text (all missing, or none at all). Converted
+    in one Arrow step: pandas' own inference costs several times as much on a list's rows.
+
+    >>> pd.DataFrame({"a": text_column(np.array(["x", None], dtype=object))})["a"].dtype
+    <StringDtype(na_value=nan)>
+    >>> text_column(np.array([None], dtype=object)).dtype
+    dtype('O')
+    """
+    try:
+        array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return values  # not all text: pandas keeps the objects
+    if array.null_count == len(array):
+        return values
+    return pd.Series(array, dtype="str").array
+
+
 def joined_runs(texts: object, starts: np.ndarray, sep: str) -> pa.Array:
     """The texts of each run joined with ``sep`` (texts grouped so that each group is one run,
     the runs starting at ``starts``), in one Arrow step; null where a text is missing.
@@ -99,9 +118,19 @@ def once_per_distinct(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd
     >>> once_per_distinct(pd.DataFrame({"n": [2, 1, 2]}), lambda f: "n=" + f["n"].astype(str)).tolist()
     ['n=2', 'n=1', 'n=2']
     """
+    which, texts = _sentences(facts, sentence)
+    return texts[which]
+
+
+def _sentences(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Which distinct row of ``facts`` each row is, and each distinct row's sentence."""
     which, first = _distinct_rows(facts)
-    texts = sentence(facts.iloc[first].reset_index(drop=True))
-    return np.asarray(pd.Series(texts).to_numpy(dtype=object))[which]
+    return which, np.asarray(pd.Series(sentence(facts.iloc[first].reset_index(drop=True))).to_numpy(dtype=object))
+
+
+def _coded_text(which: np.ndarray, texts: np.ndarray) -> pa.Array:
+    """``texts[which]`` as Arrow text, each distinct text converted once."""
+    return arrow_text(texts).take(pa.array(which))
 
 
 def _months_phrase(months: pd.Series) -> pd.Series:
@@ -161,11 +190,18 @@ def day_words(values: np.ndarray) -> np.ndarray:
     >>> day_words(np.array(["2026-03-02T17:45", "NaT"], dtype="M8[us]")).tolist()
     ['2026-03-02', nan]
     """
+    codes, words = _day_codes(values)
+    return words[codes]
+
+
+def _day_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each time's day as a code into the distinct days' words ('YYYY-MM-DD', NaN: missing)."""
     days = np.asarray(values).astype("M8[D]")
     codes, distinct = pd.factorize(days.view(np.int64))
-    out = np.datetime_as_string(distinct.view("M8[D]"), unit="D").astype(object)[codes]
-    out[np.isnat(days)] = np.nan
-    return out
+    distinct = distinct.view("M8[D]")
+    words = np.datetime_as_string(distinct, unit="D").astype(object)
+    words[np.isnat(distinct)] = np.nan
+    return codes, words
 
 
 def day(values: pd.Series) -> pd.Series:
@@ -204,12 +240,20 @@ def _most_serious_parts(offences: pd.Series, when: pd.Series, catalogue: Offence
                                                                                                       np.ndarray]:
     """Each offence's catalogue label (its code where the catalogue has none) and its day, as
     object arrays (NaN where missing): a list holds a few dozen offences, each labelled once."""
+    labels, days = _most_serious_coded(offences, when, catalogue)
+    return labels[0][labels[1]], days[0][days[1]]
+
+
+def _most_serious_coded(offences: pd.Series, when: pd.Series,
+                        catalogue: OffenceCatalogue) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """:func:`_most_serious_parts` as (distinct words, code per row) pairs."""
     codes, distinct = pd.factorize(offences)
     named = pd.Series(distinct).map(catalogue.table["label"]).fillna(pd.Series(distinct))
-    return np.append(named.to_numpy(dtype=object), np.nan)[codes], day_words(when.to_numpy())
+    day_codes, days = _day_codes(when.to_numpy())
+    return (np.append(named.to_numpy(dtype=object), np.nan), codes), (days, day_codes)
 
 
-def _per_row(texts: np.ndarray, index: pd.Index) -> pd.Series:
+def _per_row(texts: np.ndarray | pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(texts, index=index, dtype="str")
 
 
@@ -250,41 +294,43 @@ def _victim_head(facts: pd.DataFrame) -> pd.Series:
             + ") by " + plural(facts["offenders"], "different offender") + partners)
 
 
-def _history_parts(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> tuple[np.ndarray, ...]:
-    """The words of a person's history (object arrays): the span ('over 14 months'), the most
+def _history_parts(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> tuple[pa.Array, ...]:
+    """The words of a person's history, as Arrow text: the span ('over 14 months'), the most
     serious offence's label and day, and the recency ('last incident 12 days before the as-of
-    date'); and where the history cannot be told (a part missing)."""
+    date'). Each is missing where it cannot be told."""
     if "custody_days" in scored:
-        recency = once_per_distinct(scored[["days_since_last", "custody_days"]], lambda facts: recency_phrase(
+        recency = _sentences(scored[["days_since_last", "custody_days"]], lambda facts: recency_phrase(
             facts["days_since_last"], facts["custody_days"]))
     else:
-        recency = once_per_distinct(scored[["days_since_last"]], lambda facts: recency_phrase(facts["days_since_last"]))
-    span = _span_words(scored["first_incident"], scored["last_incident"])
-    label, day = _most_serious_parts(scored["most_serious_offence"], scored["most_serious_at"], catalogue)
-    return span, label, day, recency, pd.isna(span) | pd.isna(label) | pd.isna(day)
+        recency = _sentences(scored[["days_since_last"]], lambda facts: recency_phrase(facts["days_since_last"]))
+    span = arrow_text(_span_words(scored["first_incident"], scored["last_incident"]))
+    (labels, label), (days, day) = _most_serious_coded(scored["most_serious_offence"], scored["most_serious_at"],
+                                                       catalogue)
+    return span, _coded_text(label, labels), _coded_text(day, days), _coded_text(*recency)
+
+
+def _joined(*parts: pa.Array | str) -> pa.Array:
+    """Each row's parts (Arrow text, and literal words between them) put together in one Arrow
+    step; missing where a part is."""
+    return pc.binary_join_element_wise(*(pa.scalar(part, pa.large_string()) if isinstance(part, str) else part
+                                         for part in parts), pa.scalar("", pa.large_string()))
 
 
 def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
     """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date'."""
-    span, label, day, recency, missing = _history_parts(scored, catalogue)
-    tail = np.array([f" {a}; most serious: {b} on {c}; {d}" for a, b, c, d in
-                     zip(span.tolist(), label.tolist(), day.tolist(), recency.tolist())], dtype=object)
-    tail[missing] = np.nan
-    return _per_row(tail, scored.index)
+    span, label, day, recency = _history_parts(scored, catalogue)
+    return _per_row(_joined(" ", span, "; most serious: ", label, " on ", day, "; ", recency), scored.index)
 
 
 def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
     """The sentence behind each perpetrator's score (the counts' words built once per distinct
-    set of counts; each row's sentence put together in one pass)."""
-    head = once_per_distinct(scored[["incidents", "victims", "female_victims", "victim_records", "doubtful"]],
-                             _offender_head)
-    span, label, day, recency, missing = _history_parts(scored, catalogue)
-    outcomes = scored["outcomes"].fillna("none recorded").to_numpy(dtype=object)
-    text = np.array([f"{h} {a}; most serious: {b} on {c}; {d}; outcomes: {e}." for h, a, b, c, d, e in
-                     zip(head.tolist(), span.tolist(), label.tolist(), day.tolist(), recency.tolist(),
-                         outcomes.tolist())], dtype=object)
-    text[missing] = np.nan
-    return _per_row(text, scored.index)
+    set of counts; each row's sentence put together in one Arrow step)."""
+    head = _coded_text(*_sentences(scored[["incidents", "victims", "female_victims", "victim_records", "doubtful"]],
+                                   _offender_head))
+    span, label, day, recency = _history_parts(scored, catalogue)
+    outcomes = arrow_text(scored["outcomes"].fillna("none recorded"))
+    return _per_row(_joined(head, " ", span, "; most serious: ", label, " on ", day, "; ", recency, "; outcomes: ",
+                            outcomes, "."), scored.index)
 
 
 def victim_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
+from scoring.reasons import arrow_text, text_column
 from scoring.status import briefed_people, managed_people
 
 # The kinds of list a signal can be set on: the offender lists and the repeat-victim lists.
@@ -228,7 +229,8 @@ class _WholeRecords:
 
 def whole_record_columns(data: RankingData, evidence: Evidence, rows: pd.DataFrame, kind: ListKind) -> pd.DataFrame:
     """:func:`whole_record_arrays` as a frame aligned to ``rows``, as ``evidence.columns`` gives it."""
-    return pd.DataFrame(whole_record_arrays(data, evidence, rows, kind), index=rows.index)
+    return pd.DataFrame({name: text_column(values) if values.dtype == object else values
+                         for name, values in whole_record_arrays(data, evidence, rows, kind).items()}, index=rows.index)
 
 
 def whole_record_arrays(data: RankingData, evidence: Evidence, rows: pd.DataFrame,
@@ -304,7 +306,7 @@ def flags_text(bits: np.ndarray, names: Sequence[str], index: pd.Index) -> pd.Se
     >>> flags_text(flag_bits([(0, [True, False]), (1, [True, False])], 2), ["a", "b"], pd.RangeIndex(2)).tolist()
     ['a;b', '']
     """
-    patterns, which = np.unique(bits, return_inverse=True)
-    texts = np.array([";".join(name for place, name in enumerate(names) if pattern >> place & 1)
-                      for pattern in patterns.tolist()], dtype=object)
-    return pd.Series(texts[which.reshape(-1)], index=index, dtype="str")
+    which, patterns = pd.factorize(bits)
+    texts = arrow_text(np.array([";".join(name for place, name in enumerate(names) if pattern >> place & 1)
+                                 for pattern in patterns.tolist()], dtype=object))
+    return pd.Series(texts.take(which), index=index, dtype="str")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from scoring.context import ScoringContext
 from scoring.custody import release_facts
+from scoring.reasons import text_column
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
 from scoring.signals.settings import CustodySettings
 
@@ -29,7 +30,7 @@ def _release_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     found = facts.reindex(rows["person"].to_numpy())
     return pd.DataFrame({"release_date": pd.to_datetime(found["release_date"]).to_numpy(),
                          "release_days": found["release_days"].fillna(-1).astype("int64").to_numpy(),
-                         "release_state": found["release_state"].to_numpy(dtype=object)},
+                         "release_state": text_column(found["release_state"].to_numpy(dtype=object))},
                         index=rows.index)
 
 

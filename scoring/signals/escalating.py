@@ -16,7 +16,7 @@ import pandas as pd
 
 from scoring.index import sorted_holds
 from scoring.prepared import Prepared
-from scoring.reasons import once_per_distinct
+from scoring.reasons import once_per_distinct, text_column
 from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, kept
 from scoring.signals.settings import EscalationSettings, SignalConfig
 
@@ -413,7 +413,7 @@ def _escalation_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     escalating[held] = found["escalating"][at[held]]
     reason = np.full(len(rows), np.nan, dtype=object)
     reason[escalating] = found["reason"][at[escalating]]
-    return pd.DataFrame({"escalating": escalating, "escalation_reason": reason}, index=rows.index)
+    return pd.DataFrame({"escalating": escalating, "escalation_reason": text_column(reason)}, index=rows.index)
 
 
 ESCALATION = Evidence("escalation", _escalation_columns, empty={"escalating": False, "escalation_reason": None},

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.context import ScoringContext
-from scoring.reasons import day
+from scoring.reasons import day, text_column
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
 
 
@@ -69,7 +69,7 @@ def _set_aside_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     grouped = per_incident.groupby("person")
     return pd.DataFrame({
         "set_aside": rows["person"].map(grouped.size()).fillna(0).astype("int64").to_numpy(),
-        "set_aside_detail": rows["person"].map(grouped["text"].agg("; ".join)).to_numpy(dtype=object),
+        "set_aside_detail": text_column(rows["person"].map(grouped["text"].agg("; ".join)).to_numpy(dtype=object)),
     }, index=rows.index)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from core.arrow_isin import isin
 from scoring.prepared import Prepared
-from scoring.reasons import day, fill_in, joined_runs
+from scoring.reasons import day, fill_in, joined_runs, text_column
 from scoring.signals.base import Evidence, RankingData, Rule, Signal
 from scoring.signals.settings import MeasureSettings, SignalConfig
 from scoring.status import PROTECTIVE_TYPES, active_measures, measures_in_force
@@ -297,8 +297,9 @@ def _measure_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     people = pd.Index(rows["person"], name="person")
     status = _status(data.prepared, people, data.context.config.signals)
     return pd.DataFrame({name: status[name] for name in (
-        "protective_measure", "breaches_not_charged", "bail_lapses_on", "rui_without_conditions", "active_measures")}
-        | {"measure_reason": status["reason"]}, index=rows.index)
+        "protective_measure", "breaches_not_charged", "bail_lapses_on", "rui_without_conditions")}
+        | {"active_measures": text_column(status["active_measures"]), "measure_reason": text_column(status["reason"])},
+        index=rows.index)
 
 
 MEASURES = Evidence("measures", _measure_columns, empty={

@@ -18,7 +18,7 @@ import pandas as pd
 
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
-from scoring.reasons import day, once_per_distinct
+from scoring.reasons import day, once_per_distinct, text_column
 from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, kept, whole_record_arrays
 from scoring.signals.settings import PdpSettings, SignalConfig
 
@@ -142,17 +142,21 @@ def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, pdp: PdpSe
 
 def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalConfig) -> pd.Series:
     """Per person code: day of their latest MAPPA referral within ``pdp.mappa_current_days``."""
-    referrals = context.tables.referrals
-    as_of = context.as_of_day
-    when = referrals["date"]
-    person = prepared.index.referral_people
-    current = ((referrals["type"] == "mappa") & (when <= as_of)
-               & (when >= as_of - pd.Timedelta(days=settings.pdp.mappa_current_days))).to_numpy(dtype=bool)
-    current &= person >= 0
+    person, when = kept(prepared, ("mappa_referrals",), lambda: _mappa_referrals(context, prepared))
+    as_of = context.as_of_day.to_datetime64()
+    current = (when <= as_of) & (when >= as_of - np.timedelta64(settings.pdp.mappa_current_days, "D"))
     people, at = np.unique(person[current], return_inverse=True)
     latest = np.full(len(people), np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(latest, at.reshape(-1), when.to_numpy()[current].view(np.int64))
+    np.maximum.at(latest, at.reshape(-1), when[current].view(np.int64))
     return day(pd.Series(latest.view(when.dtype), index=pd.Index(people, name="person")))
+
+
+def _mappa_referrals(context: ScoringContext, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The person code and date of each MAPPA referral of a known person (dated)."""
+    referrals = context.tables.referrals
+    person = prepared.index.referral_people
+    mappa = (referrals["type"] == "mappa").to_numpy(dtype=bool) & (person >= 0) & referrals["date"].notna().to_numpy()
+    return person[mappa], referrals["date"].to_numpy()[mappa]
 
 
 def potential_pdp(prepared: Prepared, people: pd.Index | None = None,
@@ -248,19 +252,18 @@ def _decided(prepared: Prepared, out: pd.DataFrame, settings: SignalConfig,
 def _word_reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, managed: pd.Series,
                   pdp: PdpSettings, as_of: date) -> None:
     """Set ``out["reason"]``: each person's PDP decision, with what to check about a sentence."""
-    out["reason"] = _reasons(out, enough, has_conviction, managed, pdp, as_of)
-    unknown = out["pdp"] & out["sentence_unknown"].notna()
+    reason = _reasons(out, enough, has_conviction, managed, pdp, as_of)
+    is_pdp = out["pdp"].to_numpy(dtype=bool)
     needs = f"{pdp.mappa_custody_months:g} months' custody or more"
-    if unknown.any():  # most lists have none: each step below costs as much on no rows
-        missing = np.where(out.loc[unknown, "sentence_unknown"].str.contains(", sentenced: "),
-                           "its length is not recorded", "the sentence is not recorded")
-        out.loc[unknown, "reason"] = (out.loc[unknown, "reason"] + "; convicted of "
-                                      + out.loc[unknown, "sentence_unknown"]
-                                      + f", which brings MAPPA only with {needs}, and " + missing + ": check it")
-    short = out["pdp"] & out["sentence_short"].notna()
-    if short.any():
-        out.loc[short, "reason"] = (out.loc[short, "reason"] + "; convicted of " + out.loc[short, "sentence_short"]
-                                    + f", a sentence that does not bring MAPPA (it needs {needs})")
+    unknown_words, short_words = (out[column].to_numpy(dtype=object) for column in ("sentence_unknown", "sentence_short"))
+    unknown = np.flatnonzero(is_pdp & pd.notna(unknown_words))  # most lists have none
+    reason[unknown] = [f"{said}; convicted of {words}, which brings MAPPA only with {needs}, and "
+                       + ("its length is not recorded" if ", sentenced: " in words else "the sentence is not recorded")
+                       + ": check it" for said, words in zip(reason[unknown].tolist(), unknown_words[unknown].tolist())]
+    short = np.flatnonzero(is_pdp & pd.notna(short_words))
+    reason[short] = [f"{said}; convicted of {words}, a sentence that does not bring MAPPA (it needs {needs})"
+                     for said, words in zip(reason[short].tolist(), short_words[short].tolist())]
+    out["reason"] = reason
 
 
 def _or_words(outcomes: tuple[str, ...]) -> str:
@@ -353,7 +356,7 @@ def _pdp_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     is_pdp[may] = found["pdp"].to_numpy(dtype=bool)
     reason = np.full(len(rows), np.nan, dtype=object)
     reason[may] = found["reason"].where(found["pdp"]).to_numpy()
-    return pd.DataFrame({"pdp": is_pdp, "pdp_reason": reason}, index=rows.index)
+    return pd.DataFrame({"pdp": is_pdp, "pdp_reason": text_column(reason)}, index=rows.index)
 
 
 PDP = Evidence("pdp", _pdp_columns, empty={"pdp": False, "pdp_reason": None}, headline="pdp_reason")
