@@ -73,7 +73,8 @@ def _set_aside_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     }, index=rows.index)
 
 
-SET_ASIDE = Evidence("set_aside", _set_aside_columns, empty={"set_aside": 0, "set_aside_detail": None})
+SET_ASIDE = Evidence("set_aside", _set_aside_columns, empty={"set_aside": 0, "set_aside_detail": None},
+                     whole_record=True)
 
 
 def _reason(row: Mapping[str, Any], context: ScoringContext, settings: Any) -> str | None:

@@ -95,8 +95,7 @@ def _sentence_words(prepared: Prepared, rows: np.ndarray) -> pd.Series:
     return pd.Series(np.where(sentence.notna(), ", sentenced: " + sentence.fillna("").astype(str) + said, ""))
 
 
-def _mappa_convictions(prepared: Prepared, pdp: PdpSettings) -> tuple[dict[str, np.ndarray], np.ndarray,
-                                                                      pd.api.extensions.ExtensionArray]:
+def _mappa_convictions(prepared: Prepared, pdp: PdpSettings) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """The convictions PDP reads, kept with the tables (they depend on the tables and settings
     alone): per incident row, whether it is a conviction for an offence that brings MAPPA on
     conviction (``on_conviction``), or for one that brings it only with a long enough custodial
@@ -122,14 +121,15 @@ def _mappa_convictions(prepared: Prepared, pdp: PdpSettings) -> tuple[dict[str, 
         words = label + " on " + day(pd.Series(index.occurred[rows])) + _sentence_words(prepared, rows)
         place = np.full(len(index.incidents), -1, dtype=np.int64)
         place[rows] = np.arange(len(rows))
-        found = (kinds, place, words.array)
+        found = (kinds, place, words.to_numpy(dtype=object))
         context.tables.derived[key] = found
     return found
 
 
-def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, pdp: PdpSettings, kind: str) -> pd.Series:
-    """Per person: 'label on day' of their latest conviction of ``kind`` (see
-    :func:`_mappa_convictions`), with the sentence where one is recorded."""
+def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, pdp: PdpSettings,
+                             kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """The people with a conviction of ``kind`` (see :func:`_mappa_convictions`) and 'label on
+    day' of each one's latest, with the sentence where one is recorded."""
     kinds, place, words = _mappa_convictions(prepared, pdp)
     row, person = perps["row"].to_numpy(np.int64), perps["person"].to_numpy(np.int64)
     hit = kinds[kind][row]
@@ -137,7 +137,7 @@ def _latest_mappa_conviction(perps: pd.DataFrame, prepared: Prepared, pdp: PdpSe
     # Latest by time; two on the same day: the higher incident id (a row orders like its id).
     order = np.lexsort((where, prepared.index.occurred[where].view(np.int64), who))
     last = order[np.r_[who[order][1:] != who[order][:-1], True]] if len(order) else order
-    return pd.Series(words.take(place[where[last]]), index=pd.Index(who[last], name="person"))
+    return who[last], words[place[where[last]]]
 
 
 def _mappa_since(context: ScoringContext, prepared: Prepared, settings: SignalConfig) -> pd.Series:
@@ -190,39 +190,49 @@ RECORD_WORDS = ["mappa_conviction", "sentence_unknown", "sentence_short"]
 
 def _record_facts(prepared: Prepared, people: pd.Index | None, settings: SignalConfig) -> pd.DataFrame:
     """Per person code who was a suspect or offender up to the as-of date (or those among
-    ``people``), what PDP reads of their record: :data:`RECORD_COUNTS`, the words of their latest
-    conviction bringing MAPPA, of one whose sentence is not known well enough and of one whose
-    sentence is too short (:data:`RECORD_WORDS`, missing where none), and ``doubt_left``,
-    ``doubt_right``: two of the different partners counted who may be one woman (-1: none)."""
-    pdp = settings.pdp
+    ``people``), what PDP reads of their record (:func:`_record_arrays`)."""
     perps = history_of(prepared, "perpetrators", people)
-    links = history_of(prepared, "links", people)
+    everyone = prepared.people(perps["person"])
+    found = _record_arrays(prepared, perps, history_of(prepared, "links", people), everyone.to_numpy(), settings)
+    del found["has_record"]
+    return pd.DataFrame(found, index=everyone)
+
+
+def _record_arrays(prepared: Prepared, perps: pd.DataFrame, links: pd.DataFrame, people: np.ndarray,
+                   settings: SignalConfig) -> dict[str, np.ndarray]:
+    """For each of ``people`` (distinct codes; ``perps`` and ``links``: their pairs up to the
+    as-of date), what PDP reads of their record: ``has_record`` (any such pair),
+    :data:`RECORD_COUNTS`, the words of their latest conviction bringing MAPPA, of one whose
+    sentence is not known well enough and of one whose sentence is too short
+    (:data:`RECORD_WORDS`, NaN where none), and ``doubt_left``, ``doubt_right``: two of the
+    different partners counted who may be one woman (-1: none)."""
+    pdp = settings.pdp
     counted, partner_links = _counted_incidents(settings, prepared, perps, links)
     partner_links = partner_links[prepared.pairs_among(partner_links, counted)]
-
     # Partner records that are probably one woman are one partner (scoring.victim_identity).
     identity = prepared.victims_as
     partners = partner_links.assign(victim=identity.counted(partner_links["victim"].to_numpy()))
     partners = partners.drop_duplicates(["person", "victim"])
-    everyone = prepared.people(perps["person"])
     slot = np.zeros(len(prepared.index.people), dtype=np.int64)
-    slot[everyone.to_numpy()] = np.arange(len(everyone))
+    slot[people] = np.arange(len(people))
     person = slot[counted["person"].to_numpy()]
-    by_outcome = np.zeros((len(everyone), len(OUTCOME_COLUMNS)), dtype=np.int64)
+    by_outcome = np.zeros((len(people), len(OUTCOME_COLUMNS)), dtype=np.int64)
     np.add.at(by_outcome, (person, _outcome_places(prepared)[counted["row"].to_numpy()]), 1)
-    out = pd.DataFrame({"occasions": np.bincount(person, minlength=len(everyone)).astype(np.int64),
-                        **{column: by_outcome[:, place] for place, column in enumerate(OUTCOME_COLUMNS)},
-                        "partners": np.bincount(slot[partners["person"].to_numpy()], minlength=len(everyone)
-                                                ).astype(np.int64)}, index=everyone)
-    out["mappa_conviction"] = _latest_mappa_conviction(perps, prepared, pdp, "on_conviction").combine_first(
-        _latest_mappa_conviction(perps, prepared, pdp, "brings"))
-    out["sentence_unknown"] = _latest_mappa_conviction(perps, prepared, pdp, "unknown")
-    out["sentence_short"] = _latest_mappa_conviction(perps, prepared, pdp, "short")
+    out = {"has_record": np.bincount(slot[perps["person"].to_numpy()], minlength=len(people)) > 0,
+           "occasions": np.bincount(person, minlength=len(people)).astype(np.int64),
+           **{column: by_outcome[:, place] for place, column in enumerate(OUTCOME_COLUMNS)},
+           "partners": np.bincount(slot[partners["person"].to_numpy()], minlength=len(people)).astype(np.int64)}
+    # A conviction that brings MAPPA on conviction is named before one that brings it by its sentence.
+    for column, kinds in (("mappa_conviction", ("brings", "on_conviction")), ("sentence_unknown", ("unknown",)),
+                          ("sentence_short", ("short",))):
+        out[column] = np.full(len(people), np.nan, dtype=object)
+        for kind in kinds:
+            who, words = _latest_mappa_conviction(perps, prepared, pdp, kind)
+            out[column][slot[who]] = words
     doubtful = identity.doubtful_pairs(partners)
     for side in ("doubt_left", "doubt_right"):
-        pair = np.full(len(everyone), -1, dtype=np.int64)
-        pair[slot[doubtful.index.to_numpy(np.int64)]] = doubtful[side].to_numpy(np.int64)
-        out[side] = pair
+        out[side] = np.full(len(people), -1, dtype=np.int64)
+        out[side][slot[doubtful.index.to_numpy(np.int64)]] = doubtful[side].to_numpy(np.int64)
     return out
 
 
@@ -325,16 +335,13 @@ def _reasons(out: pd.DataFrame, enough: pd.Series, has_conviction: pd.Series, ma
 
 
 def _record_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
-    """Each row's :func:`_record_facts` (counts 0, words missing, doubt -1 where none), and
-    ``has_record``: the person was a suspect or offender up to the as-of date."""
+    """Each row's :func:`_record_arrays` (its person's record up to the as-of date)."""
     people = pd.Index(rows["person"], name="person")
-    facts = _record_facts(data.prepared, people, data.context.config.signals)
-    found = facts.reindex(people)
-    out = {"has_record": people.isin(facts.index)}
-    out.update({column: found[column].fillna(0).astype("int64").to_numpy() for column in RECORD_COUNTS})
-    out.update({column: found[column].to_numpy(dtype=object) for column in RECORD_WORDS})
-    out.update({side: found[side].fillna(-1).astype("int64").to_numpy() for side in ("doubt_left", "doubt_right")})
-    return pd.DataFrame(out, index=rows.index)
+    found = _record_arrays(data.prepared, history_of(data.prepared, "perpetrators", people),
+                           history_of(data.prepared, "links", people), people.to_numpy(), data.context.config.signals)
+    # Kept as objects: these words are read by the decision, not shown as a column.
+    return pd.DataFrame({name: pd.array(values, dtype=object) if values.dtype == object else values
+                         for name, values in found.items()}, index=rows.index)
 
 
 # PDP's reading of each person's record, kept per person for re-ranks (see Evidence.whole_record):
