@@ -246,9 +246,14 @@ def _ordered(scored: pd.DataFrame, order: list[str], prepared: Prepared) -> pd.D
 def _sorted(scored: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """``scored`` sorted by ``order`` (the last key ascending, the others descending), with a
     fresh index: the keys alone are sorted, then every column taken once in that order."""
-    ascending = [False] * (len(order) - 1) + [True]
-    at = scored[order].reset_index(drop=True).sort_values(order, ascending=ascending, kind="stable").index
-    return scored.take(at.to_numpy()).reset_index(drop=True)
+    keys = [scored[key].to_numpy() for key in order]
+    if all(k.dtype.kind in "if" or (k.dtype.kind == "M" and not np.isnat(k).any()) for k in keys):
+        # NumPy's stable lexsort on the keys (descending ones negated; NaN sorts last either way).
+        at = np.lexsort([keys[-1], *(-(k.view(np.int64) if k.dtype.kind == "M" else k) for k in keys[-2::-1])])
+    else:
+        ascending = [False] * (len(order) - 1) + [True]
+        at = scored[order].reset_index(drop=True).sort_values(order, ascending=ascending, kind="stable").index.to_numpy()
+    return scored.take(at).reset_index(drop=True)
 
 
 def _numbered(ranked: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:

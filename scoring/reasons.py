@@ -94,6 +94,20 @@ def joined_runs(texts: object, starts: np.ndarray, sep: str) -> pa.Array:
     return pc.binary_join(pa.LargeListArray.from_arrays(offsets, values), pa.scalar(sep, pa.large_string()))
 
 
+def filled(template: str, *parts: pa.Array) -> pa.Array:
+    """:func:`fill_in` of Arrow text, in one Arrow step: ``template``'s ``%s`` filled in from
+    ``parts`` (at least one), row by row.
+
+    >>> filled("%s of %s!", pa.array(["1", "2"]), pa.array(["a", "b"])).to_pylist()
+    ['1 of a!', '2 of b!']
+    """
+    literals = template.split("%s")
+    pieces: list[pa.Array | str] = [literals[0]]
+    for part, literal in zip(parts, literals[1:], strict=True):
+        pieces += [part, literal]
+    return joined(*(piece for piece in pieces if not isinstance(piece, str) or piece))
+
+
 def _distinct_rows(facts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(which distinct row each row is, the first row of each distinct one) for integer facts."""
     values = facts.to_numpy(dtype=np.int64)
@@ -190,11 +204,11 @@ def day_words(values: np.ndarray) -> np.ndarray:
     >>> day_words(np.array(["2026-03-02T17:45", "NaT"], dtype="M8[us]")).tolist()
     ['2026-03-02', nan]
     """
-    codes, words = _day_codes(values)
+    codes, words = day_codes(values)
     return words[codes]
 
 
-def _day_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def day_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each time's day as a code into the distinct days' words ('YYYY-MM-DD', NaN: missing)."""
     days = np.asarray(values).astype("M8[D]")
     codes, distinct = pd.factorize(days.view(np.int64))
@@ -249,8 +263,8 @@ def _most_serious_coded(offences: pd.Series, when: pd.Series,
     """:func:`_most_serious_parts` as (distinct words, code per row) pairs."""
     codes, distinct = pd.factorize(offences)
     named = pd.Series(distinct).map(catalogue.table["label"]).fillna(pd.Series(distinct))
-    day_codes, days = _day_codes(when.to_numpy())
-    return (np.append(named.to_numpy(dtype=object), np.nan), codes), (days, day_codes)
+    on_day, days = day_codes(when.to_numpy())
+    return (np.append(named.to_numpy(dtype=object), np.nan), codes), (days, on_day)
 
 
 def _per_row(texts: np.ndarray | pa.Array, index: pd.Index) -> pd.Series:
@@ -309,17 +323,23 @@ def _history_parts(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> tuple[p
     return span, _coded_text(label, labels), _coded_text(day, days), _coded_text(*recency)
 
 
-def _joined(*parts: pa.Array | str) -> pa.Array:
+def joined(*parts: pa.Array | str) -> pa.Array:
     """Each row's parts (Arrow text, and literal words between them) put together in one Arrow
-    step; missing where a part is."""
-    return pc.binary_join_element_wise(*(pa.scalar(part, pa.large_string()) if isinstance(part, str) else part
-                                         for part in parts), pa.scalar("", pa.large_string()))
+    step; missing where a part is.
+
+    >>> joined(pa.array(["a", None]), " vs ", pa.array(["b", "c"])).to_pylist()
+    ['a vs b', None]
+    """
+    text = pa.large_string()
+    return pc.binary_join_element_wise(*(pa.scalar(part, text) if isinstance(part, str)
+                                         else part if part.type == text else part.cast(text) for part in parts),
+                                       pa.scalar("", text))
 
 
 def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
     """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date'."""
     span, label, day, recency = _history_parts(scored, catalogue)
-    return _per_row(_joined(" ", span, "; most serious: ", label, " on ", day, "; ", recency), scored.index)
+    return _per_row(joined(" ", span, "; most serious: ", label, " on ", day, "; ", recency), scored.index)
 
 
 def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
@@ -329,7 +349,7 @@ def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd
                                    _offender_head))
     span, label, day, recency = _history_parts(scored, catalogue)
     outcomes = arrow_text(scored["outcomes"].fillna("none recorded"))
-    return _per_row(_joined(head, " ", span, "; most serious: ", label, " on ", day, "; ", recency, "; outcomes: ",
+    return _per_row(joined(head, " ", span, "; most serious: ", label, " on ", day, "; ", recency, "; outcomes: ",
                             outcomes, "."), scored.index)
 
 

@@ -103,3 +103,19 @@ def test_the_women_and_girls_list_counts_women_and_girls_in_its_flags_too(plain_
     assert said["multiple_victims"] == "2 different women and girls in the window"
     said = flag_reasons(context, overall.loc["MIXED"].to_dict()).set_index("flag")["reason"]
     assert said["multiple_victims"] == "2 different victims in the window"
+
+
+def test_a_list_is_put_in_the_order_pandas_sorts_it_in_ties_and_gaps_included() -> None:
+    """The ordering keys sorted with NumPy give pandas' stable order: later keys descending
+    (a missing value last), the person code ascending; with a missing time, pandas sorts."""
+    from scoring.lists import _sorted
+
+    order = ["score", "victims", "last_incident", "person"]
+    frame = pd.DataFrame({"score": [50.0, 70.0, 50.0, np.nan, 50.0, 70.0], "victims": [2, 1, 2, 3, 4, 1],
+                          "last_incident": pd.to_datetime(["2026-01-02", "2026-03-01", "2026-01-05", "2026-01-01",
+                                                           "2025-12-01", "2026-03-01"]),
+                          "person": [5, 3, 1, 0, 4, 2], "label": list("abcdef")})
+    for rows in (frame, frame.assign(last_incident=frame["last_incident"].where(frame["person"] != 4))):
+        expected = rows.sort_values(order, ascending=[False, False, False, True], kind="stable")
+        pd.testing.assert_frame_equal(_sorted(rows, order), expected.reset_index(drop=True))
+    assert _sorted(frame, order)["label"].tolist() == ["f", "b", "e", "c", "a", "d"]
