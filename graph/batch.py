@@ -81,6 +81,9 @@ class Identity:
     # REVIEW_COLUMNS: what an analyst should check (replaced with the identity); None keeps
     # the stored queue (a store copied without one)
     review: pd.DataFrame | None = None
+    # The resolution model to keep for the next resolution (ingest.resolve.TrainedModel as
+    # JSON text); None keeps the stored one
+    model: str | None = None
 
 
 @dataclass

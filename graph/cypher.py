@@ -56,6 +56,7 @@ SCHEMA = [
 # --- meta / version ---------------------------------------------------------------------------
 INIT_META = "MERGE (m:Meta {key: $key}) ON CREATE SET m.value = $value"
 READ_META = "MATCH (m:Meta {key: $key}) RETURN m.value AS value"
+SET_META = "MERGE (m:Meta {key: $key}) SET m.value = $value"
 BUMP_VERSION = "MATCH (m:Meta {key: 'version'}) SET m.value = m.value + 1"
 
 # --- loading ----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from graph.batch import Identity, LoadBatch
 from graph.decisions import MatacDecision
 from graph.scoring_sql import scoring_tables_by
 from graph.load_lock import load_running
-from graph.store import HISTORY_TABLES, READER_WRITTEN_TABLES, TABLE_COLUMNS, GraphStore
+from graph.store import HISTORY_TABLES, READER_WRITTEN_TABLES, RESOLUTION_MODEL_KEY, TABLE_COLUMNS, GraphStore
 from core.errors import StoreError
 from core.tables import ScoringTables
 from core.arrow_isin import isin
@@ -426,6 +426,13 @@ class EmbeddedStore(GraphStore):
             self._append("identity_review", identity.review, cols.REVIEW_COLUMNS)
         if len(identity.lineage):
             self._append("person_lineage", identity.lineage, cols.LINEAGE_COLUMNS)
+        if identity.model is not None:
+            self._con.execute("DELETE FROM meta WHERE key = ?", [RESOLUTION_MODEL_KEY])
+            self._con.execute("INSERT INTO meta VALUES (?, ?)", [RESOLUTION_MODEL_KEY, identity.model])
+
+    def resolution_model(self) -> str | None:
+        rows = self._con.execute("SELECT value FROM meta WHERE key = ?", [RESOLUTION_MODEL_KEY]).fetchall()
+        return rows[0][0] if rows else None
 
     def _refuse_during_load(self, what: str) -> None:
         """Refuse a write a running staged load would drop when it swaps its copy in."""

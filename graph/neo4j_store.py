@@ -33,7 +33,7 @@ from graph.batch import Identity, LoadBatch
 from graph.credentials import Neo4jCredentials
 from graph.decisions import MatacDecision
 from graph.parallel_write import Chunk, WriteReport, write_concurrently
-from graph.store import HISTORY_TABLES, TABLE_COLUMNS, GraphStore, kept_apart
+from graph.store import HISTORY_TABLES, RESOLUTION_MODEL_KEY, TABLE_COLUMNS, GraphStore, kept_apart
 from core.errors import StoreError
 from core.tables import ScoringTables, normalise_tables
 from core.arrow_isin import isin
@@ -195,6 +195,10 @@ class Neo4jStore(GraphStore):
         row = self._read(cypher.READ_META, ["value"], key="version")
         return int(row.iloc[0, 0]) if len(row) else 0
 
+    def resolution_model(self) -> str | None:
+        row = self._read(cypher.READ_META, ["value"], key=RESOLUTION_MODEL_KEY)
+        return str(row.iloc[0, 0]) if len(row) else None
+
     # --- plumbing --------------------------------------------------------------------------
     def _write(self, work: Work, what: str) -> None:
         """Run ``work`` in one managed write transaction; any failure rolls all of it back."""
@@ -292,6 +296,8 @@ class Neo4jStore(GraphStore):
             self._unwind(tx, cypher.CREATE_REVIEW, driver_rows(identity.review, cols.REVIEW_COLUMNS))
         if len(identity.lineage):
             self._unwind(tx, cypher.CREATE_LINEAGE, driver_rows(identity.lineage, cols.LINEAGE_COLUMNS))
+        if identity.model is not None:
+            tx.run(cypher.SET_META, key=RESOLUTION_MODEL_KEY, value=identity.model).consume()
 
     def _write_load_record(self, tx: ManagedTransaction, batch: LoadBatch, finished: datetime) -> None:
         summary = batch.summary

@@ -49,6 +49,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "identity_review": cols.REVIEW_COLUMNS,
 }
 
+# The meta key under which a store keeps its resolution model (Identity.model).
+RESOLUTION_MODEL_KEY = "resolution_model"
 # Tables written by readers, administrators and the MATAC chair, never by a load: they may be
 # written while a staged load runs, and its swap carries them over (graph/staging.py).
 READER_WRITTEN_TABLES = ("audit_log", "users", "matac_decisions", "matac_meetings", "matac_actions",
@@ -130,6 +132,11 @@ class GraphStore(ABC):
     def replace_identity(self, identity: Identity) -> None:
         """Replace every cluster, person, link and review item with a new resolution and
         append its lineage events, atomically."""
+
+    @abstractmethod
+    def resolution_model(self) -> str | None:
+        """The resolution model kept by the last identity written with one (JSON text of
+        ``ingest.resolve.TrainedModel``), None when there is none."""
 
     @abstractmethod
     def person_lineage(self) -> pd.DataFrame:

@@ -128,7 +128,8 @@ def sync_stores(source: GraphStore, target: GraphStore, now: datetime | None = N
             quarantine=pd.DataFrame(columns=tables["quarantine"].columns[1:]),
             warnings=pd.DataFrame(columns=tables["load_warnings"].columns[1:]),
             identity=Identity(clusters=tables["record_person"], persons=tables["persons"],
-                              links=tables["identity_links"], review=tables["identity_review"])))
+                              links=tables["identity_links"], review=tables["identity_review"],
+                              model=source.resolution_model())))
     return target.counts()
 
 

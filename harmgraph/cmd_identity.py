@@ -81,11 +81,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def resolve(store: StoreOption = DEFAULT_STORE, resolution_config: ResolutionConfigOption = None) -> None:
-        """Re-resolve person records into persons (splink + PNC ids + analyst overrides)."""
+        """Re-resolve person records into persons (splink + PNC ids + analyst overrides), training
+        the model afresh (a load or a link uses the model kept with the store)."""
         with open_store(store) as graph_store:
             who = sign_in(graph_store, "decide_identity").label
             with stage_progress(stages=7) as tell:
-                persons = resolve_stored_records(graph_store, who, tell, resolution_config, cause=f"re-resolve by {who}")
+                persons = resolve_stored_records(graph_store, who, tell, resolution_config,
+                                                 cause=f"re-resolve by {who}", retrain=True)
             graph_store.record_audit(who, "resolve", "persons", f"{persons} persons")
         console.print(f"{persons} persons resolved in {store}")
 

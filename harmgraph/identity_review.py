@@ -170,11 +170,13 @@ def check_records(store: GraphStore, *record_ids: str) -> None:
 
 
 def resolve_stored_records(store: GraphStore, user: str, tell: Callable[..., None],
-                           config_path: Path | None = None, cause: str = "re-resolve") -> int:
+                           config_path: Path | None = None, cause: str = "re-resolve",
+                           retrain: bool = False) -> int:
     """Re-resolve every stored record with the overrides; returns the number of persons.
 
     Person ids carry over; the ids this re-resolution merged, split or issued are logged in
-    the lineage with ``cause`` and summed up in the access log."""
+    the lineage with ``cause`` and summed up in the access log. The model kept with the store
+    is used again unless ``retrain`` (or the records or settings have changed too much)."""
     from ingest.identity import make_splink_resolver
     from ingest.load import resolve_stored
     from ingest.resolve_config import load_resolution_config
@@ -182,7 +184,7 @@ def resolve_stored_records(store: GraphStore, user: str, tell: Callable[..., Non
     # The same settings option (or $HARMGRAPH_RESOLUTION_CONFIG) as ingest, so an override
     # re-resolves exactly as the last load did.
     resolver = make_splink_resolver(load_resolution_config(config_path), progress=tell)
-    identity = resolve_stored(store, store.person_records(), resolver, cause)
+    identity = resolve_stored(store, store.person_records(), resolver, cause, retrain=retrain)
     store.replace_identity(identity)
     changes = identity.lineage["event"].value_counts()
     if len(changes):

@@ -223,22 +223,24 @@ def make_splink_resolver(config: ResolutionConfig | None = None,
                          progress: Callable[[str], None] | None = None
                          ) -> Callable[..., Identity]:
     """A resolver for ingest: splink + PNC ids + analyst overrides, returning an Identity."""
-    from ingest.resolve import ResolutionConfig, resolve_records
+    from ingest.resolve import ResolutionConfig, TrainedModel, resolve_records
 
     settings = config or ResolutionConfig()
 
     def resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame,
-                 lineage: pd.DataFrame | None = None) -> Identity:
+                 lineage: pd.DataFrame | None = None, trained: str | None = None) -> Identity:
         resolution = resolve_records(
             _resolution_input(records), settings,
             must_link=_override_pairs(overrides, "must_link"),
             cannot_link=_override_pairs(overrides, "cannot_link"),
-            previous=previous if len(previous) else None, progress=progress, lineage=lineage)
+            previous=previous if len(previous) else None, progress=progress, lineage=lineage,
+            trained=TrainedModel.from_json(trained))
         links = pd.concat([resolution.links, resolution.cut_links.drop(columns="cut_for")],
                           ignore_index=True) if len(resolution.cut_links) else resolution.links
         return Identity(clusters=resolution.clusters[CLUSTER_COLUMNS],
                         persons=describe_persons(records, resolution.clusters),
                         links=links[LINK_COLUMNS].reset_index(drop=True),
-                        lineage=resolution.lineage, review=resolution.review)
+                        lineage=resolution.lineage, review=resolution.review,
+                        model=resolution.trained.to_json() if resolution.trained else None)
 
     return resolver

@@ -37,13 +37,14 @@ from core.errors import IngestError
 from core.forces import force_code
 
 # (records, previous clusters, overrides, person-id lineage) -> the new identity
-Resolver = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame], Identity]
+# (records, previous clusters, overrides, lineage, trained=the kept model's JSON or None)
+Resolver = Callable[..., Identity]
 Progress = Callable[[str], None]
 
 
 def pnc_resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame,
-                 lineage: pd.DataFrame | None = None) -> Identity:
-    """The resolver used when no probabilistic one is configured."""
+                 lineage: pd.DataFrame | None = None, trained: str | None = None) -> Identity:
+    """The resolver used when no probabilistic one is configured (no model: ``trained`` unused)."""
     return resolve_by_pnc(records, previous, lineage)
 
 
@@ -297,11 +298,14 @@ def _records_already_resolved(store: GraphStore, records: pd.DataFrame) -> bool:
     return len(both.drop_duplicates()) == len(theirs)
 
 
-def resolve_stored(store: GraphStore, records: pd.DataFrame, resolver: Resolver, cause: str) -> Identity:
+def resolve_stored(store: GraphStore, records: pd.DataFrame, resolver: Resolver, cause: str,
+                   retrain: bool = False) -> Identity:
     """Resolve ``records`` (every person record) against the stored identity: person ids
     carry over (``ingest.person_ids``) and the lineage events are stamped with ``cause``
-    (the load, or the analyst's override)."""
-    identity = resolver(records, store.clusters(), store.overrides(), store.person_lineage())
+    (the load, or the analyst's override). The model kept with the store is offered to the
+    resolver (it trains anyway when the records have changed too much), unless ``retrain``."""
+    trained = None if retrain else store.resolution_model()
+    identity = resolver(records, store.clusters(), store.overrides(), store.person_lineage(), trained=trained)
     identity.lineage = stamp_lineage(identity.lineage, cause)
     return identity
 

@@ -11,7 +11,9 @@ How a resolution runs (``resolve_records``):
 1. normalise names, dates, postcodes, addresses (``ingest.resolve_features``);
 2. train the splink model without labels: the prior from near-certain rules, u by random
    sampling (seeded), m by EM on a few blocking rules; inputs too small to train on use the
-   fixed priors of ``ingest.resolve_model`` instead;
+   fixed priors of ``ingest.resolve_model`` instead. A model trained by an earlier resolution
+   of the same store (``TrainedModel``) is used again instead while the records number within
+   ``retrain_after_change`` of those it was trained on, under the same settings;
 3. score candidate pairs (blocking rules from the config) and keep those at or above
    ``match_threshold``; score PNC pairs and analyst must-links too, whatever their score;
 4. connected components of those links (splink's clustering), then analyst cannot-links
@@ -26,6 +28,7 @@ which is the worse error; the analyst can lift the cannot-link).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -69,7 +72,7 @@ from ingest.resolve_reasons import predictions_reasons, prefix_reasons, split_ev
 
 __all__ = [
     "CLUSTER_COLUMNS", "LINK_COLUMNS", "Resolution", "ResolutionConfig", "ResolutionInputError",
-    "build_settings", "explain_person", "links_from_predictions", "person_id_for",
+    "TrainedModel", "build_settings", "explain_person", "links_from_predictions", "person_id_for",
     "resolve_records",
 ]
 
@@ -97,6 +100,8 @@ class Resolution:
     """Links removed to honour an analyst cannot-link (``cut_for`` names the pair)."""
     model: dict[str, Any] = field(default_factory=dict)
     """The trained splink model (settings with m/u values), for audit and reproduction."""
+    trained: TrainedModel | None = None
+    """The model with what it was trained on, to keep with the store (None: nothing to keep)."""
     stats: dict[str, Any] = field(default_factory=dict)
     """Counts, timings per stage and how the model was fitted."""
     lineage: pd.DataFrame = field(default_factory=lambda: empty_frame(LINEAGE_COLUMNS))
@@ -104,6 +109,46 @@ class Resolution:
     review: pd.DataFrame = field(default_factory=lambda: empty_frame(REVIEW_COLUMNS))
     """Pairs an analyst should look at (REVIEW_COLUMNS): near the threshold, or kept apart by
     a rule (conflicting dates of birth or PNC ids, a record close to two people)."""
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A splink model trained by one resolution, kept with the store to be used again.
+
+    ``records``: how many records it was trained on; ``settings``: the fingerprint of the
+    resolution settings it was trained under (:meth:`ResolutionConfig.model_fingerprint`).
+
+    >>> kept = TrainedModel({"link_type": "dedupe_only"}, 1_000, "abc")
+    >>> TrainedModel.from_json(kept.to_json()) == kept
+    True
+    >>> config = ResolutionConfig(retrain_after_change=0.1)
+    >>> [TrainedModel({}, 1_000, config.model_fingerprint()).suits(config, n) for n in (1_090, 1_200)]
+    [True, False]
+    """
+
+    model: dict[str, Any]
+    records: int
+    settings: str
+
+    def suits(self, config: ResolutionConfig, n_records: int) -> bool:
+        """Whether this model may resolve ``n_records`` under ``config`` without training."""
+        change = abs(n_records - self.records) / max(self.records, 1)
+        return (self.settings == config.model_fingerprint() and self.records >= config.min_records_for_training
+                and change <= config.retrain_after_change)
+
+    def to_json(self) -> str:
+        return json.dumps({"model": self.model, "records": self.records, "settings": self.settings})
+
+    @classmethod
+    def from_json(cls, text: str | None) -> TrainedModel | None:
+        """The model kept as ``text`` (None when there is none, or it cannot be read)."""
+        if not text:
+            return None
+        try:
+            kept = json.loads(text)
+            return cls(dict(kept["model"]), int(kept["records"]), str(kept["settings"]))
+        except (ValueError, KeyError, TypeError):
+            return None  # an unreadable model is trained again, not trusted
 
 
 def _say(progress: Progress | None) -> Progress:
@@ -168,8 +213,9 @@ def _prior(sdf: SplinkDataFrame, config: ResolutionConfig, n_records: int,
 
 
 def _linker(backend: ResolutionBackend, features: pd.DataFrame, config: ResolutionConfig,
-            say: Progress) -> tuple[Linker, bool]:
-    """A splink linker over the features, with the prior the input calls for.
+            say: Progress, reuse: TrainedModel | None = None) -> tuple[Linker, bool]:
+    """A splink linker over the features: with ``reuse``'s trained model, else with the prior
+    the input calls for (to be trained).
 
     Returns the linker and whether common-name (term frequency) adjustment is on.
     """
@@ -177,6 +223,8 @@ def _linker(backend: ResolutionBackend, features: pd.DataFrame, config: Resoluti
     sdf = backend.load_features(features_to_arrow(features))
     use_tf = (config.term_frequency_adjustments
               and n_records >= config.min_records_for_term_frequencies)
+    if reuse is not None:
+        return Linker(sdf, reuse.model, log_level=None), use_tf
     settings = build_settings(config, term_frequencies=use_tf,
                               probability_two_random_records_match=_prior(sdf, config,
                                                                           n_records, say))
@@ -387,14 +435,17 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
                     cannot_link: pd.DataFrame | None = None,
                     previous: pd.DataFrame | None = None,
                     progress: Progress | None = None,
-                    lineage: pd.DataFrame | None = None) -> Resolution:
+                    lineage: pd.DataFrame | None = None,
+                    trained: TrainedModel | None = None) -> Resolution:
     """Resolve person records into persons (see the module docstring for the steps).
 
     ``records`` has ``record_id`` and any of forename, surname, date_of_birth, sex, postcode,
     address, pnc_id (strings; missing as None/NaN). ``must_link`` / ``cannot_link`` are
     (record_id_l, record_id_r) pairs; ``previous`` is the last (record_id, person_id) and
     ``lineage`` the person-id events so far (``ingest.person_ids``): ids survive merges and
-    splits, and ``Resolution.lineage`` holds the events this resolution adds.
+    splits, and ``Resolution.lineage`` holds the events this resolution adds. ``trained``: a
+    model kept from an earlier resolution, used instead of training when it suits these
+    records (:meth:`TrainedModel.suits`).
 
     >>> people = pd.DataFrame({"record_id": ["a", "b", "c"],
     ...     "forename": ["John", "Jon", "Mary"], "surname": ["Smith", "Smyth", "Jones"],
@@ -419,18 +470,23 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
     timings["features"] = time.perf_counter() - started
     n_records = len(features)
 
+    reuse = trained if trained is not None and trained.suits(config, n_records) else None
     backend = open_backend(config)
     try:
         with _quiet_splink():
-            linker, use_tf = _linker(backend, features, config, say)
+            linker, use_tf = _linker(backend, features, config, say, reuse)
             record_ids = features["record_id"]
             training_pairs = {" + ".join(rule): _pair_count(features, rule)
-                              for rule in config.training_blocking_rules}
+                              for rule in config.training_blocking_rules} if reuse is None else {}
             # The backend holds the only copy now (DuckDB's spillable, under its memory limit).
             del features
 
             stage = time.perf_counter()
-            fitted = _train(linker, config, training_pairs, n_records, say)
+            if reuse is not None:
+                say(f"using the model trained on {reuse.records} records (no training)")
+                fitted = "reused"
+            else:
+                fitted = _train(linker, config, training_pairs, n_records, say)
             # Training leaves its sampled pairs and comparison vectors cached in the engine; at
             # millions of records that is GBs that scoring does not need.
             linker.table_management.invalidate_cache()
@@ -467,6 +523,10 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
     resolution = _after_clustering(components, edges, cut, near, previous, lineage, config)
     timings["persons"] = time.perf_counter() - stage
     resolution.model = model
+    if reuse is not None:
+        resolution.trained = reuse
+    elif fitted == "em":  # priors are not worth keeping: a small store trains when it grows
+        resolution.trained = TrainedModel(model, n_records, config.model_fingerprint())
     resolution.stats = {
         "records": n_records, "persons": resolution.stats["persons"],
         "links": resolution.stats["links"], "cut_links": resolution.stats["cut_links"],

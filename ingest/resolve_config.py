@@ -14,6 +14,9 @@ The columns a rule may name are the derived columns of :mod:`ingest.resolve_feat
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -110,6 +113,12 @@ class ResolutionConfig(BaseModel):
     """Chance two random records are one person, used with the fixed priors on inputs too
     small to train on: the fixed u values describe a whole population, so the prior must too
     (1e-4 is a population of a few thousand records), or a tiny input links too eagerly."""
+    retrain_after_change: float = Field(default=0.1, ge=0.0)
+    """A model trained by an earlier resolution of the store is used again (no training) while
+    the number of records is within this share of the number it was trained on and the
+    settings are the same: a daily load or an analyst's link then re-resolves without
+    training, and a pair scores the same from one day to the next. ``harmgraph resolve``
+    always trains."""
     em_max_iterations: int = Field(default=25, ge=1, le=500)
     em_convergence: float = Field(default=1e-4, gt=0.0)
 
@@ -225,6 +234,17 @@ class ResolutionConfig(BaseModel):
     def summary(self) -> dict[str, Any]:
         """The settings as plain data, for printing in an export header."""
         return self.model_dump(mode="json")
+
+    def model_fingerprint(self) -> str:
+        """What a trained model depends on, as a short hash: every setting but when to retrain.
+
+        >>> ResolutionConfig().model_fingerprint() == ResolutionConfig(retrain_after_change=0.5).model_fingerprint()
+        True
+        >>> ResolutionConfig().model_fingerprint() == ResolutionConfig(match_threshold=0.95).model_fingerprint()
+        False
+        """
+        settings = self.model_dump(mode="json", exclude={"retrain_after_change"})
+        return hashlib.sha1(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
 def load_resolution_config(path: str | Path | None = None) -> ResolutionConfig:

@@ -7,6 +7,10 @@ two directly.
 
 from __future__ import annotations
 
+import json
+
+from dataclasses import replace
+
 from datetime import date, datetime
 
 import numpy as np
@@ -194,6 +198,19 @@ def test_replace_identity_swaps_every_cluster_person_and_link(any_store, load, f
     assert links.at[0, "reasons"] == HOSTILE[3]
     counts = any_store.counts()
     assert counts["persons"] == 1 and counts["record_person"] == counts["person_records"]
+
+
+def test_the_resolution_model_is_kept_until_an_identity_brings_another(any_store, load, force_factory) -> None:
+    load(small_force(force_factory), any_store)
+    assert any_store.resolution_model() is None  # the PNC resolver has no model
+    identity = _identity(any_store.person_records())
+    model = '{"model": {"comparisons": [%s]}, "records": 3, "settings": "f"}' % json.dumps(HOSTILE[3])
+    any_store.replace_identity(replace(identity, model=model))
+    assert any_store.resolution_model() == model
+    any_store.replace_identity(identity)  # none brought: the kept one stays
+    assert any_store.resolution_model() == model
+    any_store.replace_identity(replace(identity, model="{}"))
+    assert any_store.resolution_model() == "{}"
 
 
 def test_lineage_is_appended_and_the_review_queue_replaced(any_store, load, force_factory) -> None:
@@ -423,6 +440,14 @@ def test_sync_copies_an_embedded_store_into_neo4j(store, neo4j_store, load, forc
     # Running it again copies nothing new.
     assert sync_stores(store, neo4j_store) == counts
     assert neo4j_store.counts() == counts
+
+
+def test_sync_carries_the_resolution_model(store, neo4j_store, load, force_factory) -> None:
+    load(small_force(force_factory), store)
+    model = '{"model": {}, "records": 3, "settings": "f"}'
+    store.replace_identity(replace(_identity(store.person_records()), model=model))
+    sync_stores(store, neo4j_store)
+    assert neo4j_store.resolution_model() == model  # its next load need not train
 
 
 def test_the_sync_command_runs_from_the_cli(store, neo4j_store, load, force_factory, bolt_server,
