@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from scoring.context import ScoringContext
@@ -221,16 +223,62 @@ def _latest_incidents(prepared: Prepared) -> np.ndarray:
 
 @dataclass
 class _WholeRecords:
-    """One evidence's columns per person code over their whole record, for those ``known``."""
+    """One evidence's columns per person code over their whole record, for those ``known``; its
+    text columns also as Arrow text (``texts``; None for a column holding other objects)."""
 
     known: np.ndarray
     columns: dict[str, np.ndarray]
+    texts: dict[str, pa.Array | None] = field(default_factory=dict)
+
+    def keep(self, people: np.ndarray, found: dict[str, np.ndarray]) -> None:
+        """Keep ``found`` (columns) as the answers for ``people`` (distinct codes): the values
+        first, then that they are known."""
+        order = np.argsort(people, kind="stable")
+        people = people[order]
+        for name, values in self.columns.items():
+            values[people] = found[name][order]
+            if name not in self.texts:
+                self.texts[name] = _text_or_none(values) if values.dtype == object else None
+            elif self.texts[name] is not None and len(people):
+                fresh = _text_or_none(found[name][order])
+                chosen = np.zeros(len(values), dtype=bool)
+                chosen[people] = True
+                self.texts[name] = (None if fresh is None
+                                    else pc.replace_with_mask(self.texts[name], pa.array(chosen), fresh))
+        self.known[people] = True
+
+    def column(self, name: str, people: np.ndarray, asked: np.ndarray, fresh: np.ndarray) -> object:
+        """Column ``name`` for ``people``, ``fresh`` values at positions ``asked``, as a new
+        column of a frame would hold it (text as pandas' ``str`` type: :func:`text_column`)."""
+        texts = self.texts.get(name)
+        if texts is not None:
+            taken = texts.take(pa.array(people))
+            fresh_text = _text_or_none(fresh) if len(asked) else None
+            if len(asked) and fresh_text is not None:
+                chosen = np.zeros(len(people), dtype=bool)
+                chosen[asked] = True
+                taken = pc.replace_with_mask(taken, pa.array(chosen), fresh_text)
+            if (fresh_text is not None or not len(asked)) and taken.null_count < len(taken):
+                return pd.Series(taken, dtype="str").array
+        values = self.columns[name][people]
+        values[asked] = fresh
+        return text_column(values) if values.dtype == object else values
+
+
+def _text_or_none(values: np.ndarray) -> pa.Array | None:
+    """``values`` as Arrow text, None when some are not text."""
+    try:
+        return arrow_text(values)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return None
 
 
 def whole_record_columns(data: RankingData, evidence: Evidence, rows: pd.DataFrame, kind: ListKind) -> pd.DataFrame:
-    """:func:`whole_record_arrays` as a frame aligned to ``rows``, as ``evidence.columns`` gives it."""
-    return pd.DataFrame({name: text_column(values) if values.dtype == object else values
-                         for name, values in whole_record_arrays(data, evidence, rows, kind).items()}, index=rows.index)
+    """:func:`whole_record_arrays` as a frame aligned to ``rows``, as ``evidence.columns`` gives it
+    (its text taken from the kept Arrow text, not converted again)."""
+    kept, people, asked, found = _whole_record(data, evidence, rows, kind)
+    return pd.DataFrame({name: kept.column(name, people, asked, found[name]) for name in kept.columns},
+                        index=rows.index)
 
 
 def whole_record_arrays(data: RankingData, evidence: Evidence, rows: pd.DataFrame,
@@ -251,36 +299,39 @@ def whole_record_arrays(data: RankingData, evidence: Evidence, rows: pd.DataFram
     >>> whole_record_columns(data, ESCALATION, rows, "perpetrators").equals(ESCALATION.columns(data, rows))
     True
     """
+    kept, people, asked, found = _whole_record(data, evidence, rows, kind)
+    out = {}
+    for name, values in kept.columns.items():
+        out[name] = values[people]
+        out[name][asked] = found[name]
+    return out
+
+
+def _whole_record(data: RankingData, evidence: Evidence, rows: pd.DataFrame,
+                  kind: ListKind) -> tuple[_WholeRecords, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The kept answers of ``evidence`` (updated), the rows' person codes, the positions worked
+    out now and their columns (see :func:`whole_record_arrays`)."""
     context = data.context
     key = ("whole_record", evidence.name, kind, context.catalogue.fingerprint, data.settings_key)
     people = rows["person"].to_numpy(np.int64)
     end = np.datetime64(context.as_of_end.to_datetime64(), np.datetime_data(data.prepared.index.occurred.dtype)[0])
     whole = _latest_incidents(data.prepared)[people] <= end.astype(np.int64)
     kept: _WholeRecords | None = context.tables.derived.get(key)
-    todo = ~(whole & kept.known[people]) if kept is not None else np.ones(len(people), dtype=bool)
-    if not todo.any():
-        return {name: values[people] for name, values in kept.columns.items()}
-    asked = np.flatnonzero(todo)
-    found = evidence.columns(data, pd.DataFrame({"person": people[asked]}, index=rows.index[asked]))
+    asked = np.flatnonzero(~(whole & kept.known[people]) if kept is not None else np.ones(len(people), dtype=bool))
+    if kept is not None and not len(asked):
+        return kept, people, asked, {name: values[:0] for name, values in kept.columns.items()}
+    frame = evidence.columns(data, pd.DataFrame({"person": people[asked]}, index=rows.index[asked]))
+    found = {name: frame[name].to_numpy() for name in frame.columns}
     if kept is None:
-        kept = _WholeRecords(np.zeros(len(data.prepared.index.people), dtype=bool),
-                             {name: np.zeros(len(data.prepared.index.people), dtype=found[name].to_numpy().dtype)
-                              for name in found.columns})
-        for name, values in kept.columns.items():
-            if values.dtype == object:
-                values[:] = None
+        size = len(data.prepared.index.people)
+        kept = _WholeRecords(np.zeros(size, dtype=bool), {name: np.full(size, None, dtype=object)
+                                                           if values.dtype == object else np.zeros(size, values.dtype)
+                                                           for name, values in found.items()})
         context.tables.derived[key] = kept
-    # Only answers for a whole record are kept: the values first, then that they are known.
+    # Only answers for a whole record are kept.
     settled = whole[asked]
-    for name, values in kept.columns.items():
-        values[people[asked[settled]]] = found[name].to_numpy()[settled]
-    kept.known[people[asked[settled]]] = True
-    out = {}
-    for name, values in kept.columns.items():
-        column = values[people]
-        column[asked] = found[name].to_numpy()
-        out[name] = column
-    return out
+    kept.keep(people[asked[settled]], {name: values[settled] for name, values in found.items()})
+    return kept, people, asked, found
 
 
 def flag_bits(flags: Sequence[tuple[int, pd.Series | np.ndarray]], rows: int) -> np.ndarray:
