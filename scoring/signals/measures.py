@@ -6,15 +6,20 @@ Signals: ``no_protective_measure`` (both lists), ``breach_not_charged``, ``bail_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.arrow_isin import isin
 from scoring.prepared import Prepared
-from scoring.reasons import day, fill_in, joined_runs, text_column
-from scoring.signals.base import Evidence, RankingData, Rule, Signal
+from scoring.reasons import arrow_text, day, fill_in, joined_runs
+from scoring.signals.base import Evidence, RankingData, Rule, Signal, kept
 from scoring.signals.settings import MeasureSettings, SignalConfig
-from scoring.status import PROTECTIVE_TYPES, active_measures, measures_in_force
+from scoring.status import PROTECTIVE_TYPES, active_measures
 
 
 # How a breached measure is named (by its measure type, or the breach offence's code).
@@ -167,56 +172,79 @@ def _measure_words(prepared: Prepared) -> pd.api.extensions.ExtensionArray:
     return found
 
 
-def _active_text(active: pd.DataFrame, prepared: Prepared, slot: np.ndarray) -> np.ndarray:
-    """Per person (``slot``: their place): 'nmo protecting Jane Doe until 2026-12-01; ...' of the
-    measures in force ('' where none; ``active``, sorted, carries ``at``, each measure's row in
-    the measures table)."""
-    out = np.full(int(slot.max()) + 1, "", dtype=object)
-    if len(active):
-        subject = active["subject"].to_numpy()
-        starts = np.flatnonzero(np.r_[True, subject[1:] != subject[:-1]])
-        joined = joined_runs(_measure_words(prepared).take(active["at"].to_numpy()), starts, "; ")
-        out[slot[subject[starts]]] = joined.to_numpy(zero_copy_only=False)
-    return out
+def _active_text(subject: np.ndarray, at: np.ndarray, prepared: Prepared, slot: np.ndarray) -> pa.Array:
+    """Per person (``slot``: their place), as Arrow text: 'nmo protecting Jane Doe until
+    2026-12-01; ...' of the measures in force ('' where none; ``subject`` and ``at``, each
+    measure's row in the measures table, sorted by subject, start date and measure id)."""
+    size = int(slot.max()) + 1
+    starts = np.flatnonzero(np.r_[True, subject[1:] != subject[:-1]]) if len(at) else np.zeros(0, dtype=np.int64)
+    joined = joined_runs(_measure_words(prepared).take(at), starts, "; ")
+    which = np.full(size, len(joined), dtype=np.int64)  # past the joined texts: ''
+    which[slot[subject[starts]]] = np.arange(len(joined))
+    return pa.concat_arrays([joined, pa.array([""], pa.large_string())]).take(pa.array(which))
 
 
-def _measures_by_subject(prepared: Prepared) -> pd.DataFrame:
-    """The measures held against a known person, by subject code, start date and measure id,
-    with ``subject`` and ``at`` (the row in the measures table); kept with the tables."""
-    context = prepared.context
-    key = ("measures_by_subject", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
-    found = context.tables.derived.get(key)
-    if found is None:
-        measures = context.tables.measures
+@dataclass(frozen=True)
+class _Measures:
+    """The measures held against a known person, by subject code, start date and measure id (kept
+    with the tables): ``subject``, ``at`` (the row in the measures table), ``start`` and ``end``
+    (times as integers, the smallest for none), whether each is ``bail`` (pre-charge), ``rui``
+    or ``protective``, and the dates' type."""
+
+    subject: np.ndarray
+    at: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    bail: np.ndarray
+    rui: np.ndarray
+    protective: np.ndarray
+    dates: np.dtype
+
+    def in_force(self, as_of: pd.Timestamp) -> np.ndarray:
+        """Whether each measure is in force on ``as_of``: started, not yet ended (as
+        :func:`scoring.status.measures_in_force`)."""
+        day = np.datetime64(as_of.to_datetime64(), np.datetime_data(self.dates)[0]).astype(np.int64)
+        none = np.iinfo(np.int64).min
+        return (self.start != none) & (self.start <= day) & ((self.end == none) | (self.end >= day))
+
+
+def _measures_by_subject(prepared: Prepared) -> _Measures:
+    """:class:`_Measures` of the tables, kept with them."""
+    def build() -> _Measures:
+        measures = prepared.context.tables.measures
         found = measures.assign(subject=prepared.index.measure_subjects, at=np.arange(len(measures)))
         found = found[found["subject"] >= 0].sort_values(["subject", "start_date", "measure_id"])
-        context.tables.derived[key] = found
-    return found
+        kind = found["type"]
+        return _Measures(subject=found["subject"].to_numpy(np.int64), at=found["at"].to_numpy(np.int64),
+                         start=found["start_date"].to_numpy().view(np.int64), end=found["end_date"].to_numpy().view(np.int64),
+                         bail=(kind == "pre_charge_bail").to_numpy(dtype=bool), rui=(kind == "rui").to_numpy(dtype=bool),
+                         protective=kind.isin(PROTECTIVE_TYPES).to_numpy(dtype=bool), dates=found["end_date"].dtype)
+    return kept(prepared, ("measures_by_subject",), build)
 
 
-def _reasons(out: dict[str, np.ndarray]) -> np.ndarray:
-    """'Active: ...; 2 breach(es) not charged; ...' per person; most have nothing to say."""
-    some = np.flatnonzero((out["active_measures"] != "") | (out["breaches_not_charged"] != 0)
+def _reasons(out: dict[str, Any]) -> pa.Array:
+    """'Active: ...; 2 breach(es) not charged; ...' per person, as Arrow text; most have nothing
+    to say."""
+    active = out["active_measures"]
+    some = np.flatnonzero(pc.not_equal(active, "").to_numpy(zero_copy_only=False) | (out["breaches_not_charged"] != 0)
                           | (out["breaches_not_offences"] != 0) | out["bail_lapsing"] | out["rui_without_conditions"])
-    reason = np.full(len(out["bail_lapsing"]), "No active measures", dtype=object)
-    if not len(some):
-        return reason
     # Row by row: a few thousand people have something to say, and many column steps cost more.
     said = []
-    for active, uncharged, not_offences, not_offence_text, lapsing, lapses_on, rui in zip(
-            out["active_measures"][some].tolist(), out["breaches_not_charged"][some].tolist(),
+    for active_text, uncharged, not_offences, not_offence_text, lapsing, lapses_on, rui in zip(
+            active.take(pa.array(some)).to_pylist(), out["breaches_not_charged"][some].tolist(),
             out["breaches_not_offences"][some].tolist(), out["not_offence_text"][some].tolist(),
             out["bail_lapsing"][some].tolist(), day(pd.Series(out["bail_lapses_on"][some])).tolist(),
             out["rui_without_conditions"][some].tolist()):
-        parts = ["active: " + active if active != "" else "no active measures",
+        parts = ["active: " + active_text if active_text != "" else "no active measures",
                  f"{uncharged} breach(es) not charged" if uncharged > 0 else "",
                  "breaches that are not offences (no charge possible): " + not_offence_text if not_offences > 0 else "",
                  "pre-charge bail lapses on " + lapses_on if lapsing else "",
                  "released under investigation with no protective conditions" if rui else ""]
         text = "; ".join(part for part in parts if part != "")
         said.append(text[:1].upper() + text[1:])
-    reason[some] = np.asarray(said, dtype=object)
-    return reason
+    which = np.zeros(len(out["bail_lapsing"]), dtype=np.int64)
+    which[some] = np.arange(1, len(some) + 1)
+    return arrow_text(np.array(["No active measures", *said], dtype=object)).take(pa.array(which))
 
 
 def measure_status(prepared: Prepared, people: pd.Index | None = None,
@@ -247,40 +275,42 @@ def measure_status(prepared: Prepared, people: pd.Index | None = None,
         people = prepared.people(np.r_[prepared.history_perpetrators["person"].to_numpy(), subjects[subjects >= 0]])
     out = _status(prepared, people, settings or prepared.context.config.signals)
     frame = pd.DataFrame(index=people)
-    frame["active_measures"] = pd.array(out["active_measures"], dtype="str")
+    frame["active_measures"] = pd.Series(out["active_measures"], dtype="str").array
     for column in ("breaches_not_charged", "breaches_not_offences", "bail_lapsing", "bail_lapses_on",
-                   "rui_without_conditions", "reason"):
+                   "rui_without_conditions"):
         frame[column] = out[column]
+    frame["reason"] = pd.Series(out["reason"], dtype="str").array
     return frame
 
 
-def _status(prepared: Prepared, people: pd.Index, settings: SignalConfig) -> dict[str, np.ndarray]:
+def _status(prepared: Prepared, people: pd.Index, settings: SignalConfig) -> dict[str, Any]:
     """:func:`measure_status`'s columns (and ``protective_measure``: a protective order or
     pre-charge bail in force) for ``people``, in their order, as arrays."""
-    context = prepared.context
-    as_of = context.as_of_day
+    as_of = prepared.context.as_of_day
     slot = _slots(prepared, people)
-    active = measures_in_force(_measures_by_subject(prepared), as_of)
-    active = active[slot[active["subject"].to_numpy()] >= 0]
-    out: dict[str, np.ndarray] = {"active_measures": _active_text(active, prepared, slot)[:len(people)]}
+    measures = _measures_by_subject(prepared)
+    active = np.flatnonzero(measures.in_force(as_of) & (slot[measures.subject] >= 0))
+    live = slot[measures.subject[active]]
+    out: dict[str, Any] = {"active_measures": _active_text(measures.subject[active], measures.at[active],
+                                                                  prepared, slot)[:len(people)]}
     out.update(_breach_counts_per_person(settings, prepared, people))
 
-    live = slot[active["subject"].to_numpy()]
-    kind, end = active["type"], active["end_date"]
-    bail = ((kind == "pre_charge_bail") & end.notna()
-            & (end <= as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days))).to_numpy(dtype=bool)
+    end = measures.end[active]
+    lapsing = np.datetime64(as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days), np.datetime_data(
+        measures.dates)[0]).astype(np.int64)
+    bail = measures.bail[active] & (end != np.iinfo(np.int64).min) & (end <= lapsing)
     bail_end = np.full(len(people), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(bail_end, live[bail], end.to_numpy()[bail].view(np.int64))
+    np.minimum.at(bail_end, live[bail], end[bail])
     out["bail_lapsing"] = bail_end < np.iinfo(np.int64).max
-    out["bail_lapses_on"] = np.where(out["bail_lapsing"], bail_end, np.iinfo(np.int64).min).view(end.dtype)
+    out["bail_lapses_on"] = np.where(out["bail_lapsing"], bail_end, np.iinfo(np.int64).min).view(measures.dates)
 
-    def any_of(types: tuple[str, ...]) -> np.ndarray:
+    def any_of(kind: np.ndarray) -> np.ndarray:
         held = np.zeros(len(people), dtype=bool)
-        held[live[kind.isin(types).to_numpy(dtype=bool)]] = True
+        held[live[kind[active]]] = True
         return held
 
-    protective = any_of(PROTECTIVE_TYPES)
-    out["rui_without_conditions"] = any_of(("rui",)) & ~protective
+    protective = any_of(measures.protective)
+    out["rui_without_conditions"] = any_of(measures.rui) & ~protective
     out["protective_measure"] = protective
     out["reason"] = _reasons(out)
     return out
@@ -298,7 +328,8 @@ def _measure_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     status = _status(data.prepared, people, data.context.config.signals)
     return pd.DataFrame({name: status[name] for name in (
         "protective_measure", "breaches_not_charged", "bail_lapses_on", "rui_without_conditions")}
-        | {"active_measures": text_column(status["active_measures"]), "measure_reason": text_column(status["reason"])},
+        | {"active_measures": pd.Series(status["active_measures"], dtype="str").array,
+           "measure_reason": pd.Series(status["reason"], dtype="str").array},
         index=rows.index)
 
 
