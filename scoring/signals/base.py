@@ -299,12 +299,37 @@ def whole_record_arrays(data: RankingData, evidence: Evidence, rows: pd.DataFram
     >>> whole_record_columns(data, ESCALATION, rows, "perpetrators").equals(ESCALATION.columns(data, rows))
     True
     """
-    kept, people, asked, found = _whole_record(data, evidence, rows, kind)
-    out = {}
-    for name, values in kept.columns.items():
-        out[name] = values[people]
-        out[name][asked] = found[name]
-    return out
+    answers = WholeRecordAnswers(*_whole_record(data, evidence, rows, kind))
+    return {name: answers.values(name) for name in answers.kept.columns}
+
+
+@dataclass
+class WholeRecordAnswers:
+    """A whole-record evidence's answers for a list's rows: the kept ones (``kept``) for the
+    rows' people (``people``), and those worked out now (``found``) at positions ``asked``."""
+
+    kept: _WholeRecords
+    people: np.ndarray
+    asked: np.ndarray
+    found: dict[str, np.ndarray]
+
+    def values(self, name: str, at: np.ndarray | None = None) -> np.ndarray:
+        """Column ``name`` for every row, or for the rows at positions ``at`` (sorted)."""
+        if at is None:
+            out = self.kept.columns[name][self.people]
+            out[self.asked] = self.found[name]
+            return out
+        out = self.kept.columns[name][self.people[at]]
+        if len(self.asked):
+            fresh = np.minimum(np.searchsorted(self.asked, at), len(self.asked) - 1)
+            hit = self.asked[fresh] == at
+            out[hit] = self.found[name][fresh[hit]]
+        return out
+
+
+def whole_record_answers(data: RankingData, evidence: Evidence, rows: pd.DataFrame, kind: ListKind) -> WholeRecordAnswers:
+    """:func:`whole_record_arrays` to be read column by column, for all rows or some."""
+    return WholeRecordAnswers(*_whole_record(data, evidence, rows, kind))
 
 
 def _whole_record(data: RankingData, evidence: Evidence, rows: pd.DataFrame,

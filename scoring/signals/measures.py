@@ -344,11 +344,15 @@ def _breach_counts(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     non-molestation order, 1 of pre-charge bail')."""
     prepared = data.prepared
     people = pd.Index(rows["person"], name="person")
-    found = breach_rows(data.context.config.signals, prepared, people)
-    found = found[prepared.in_window[found["row"].to_numpy()]]
-    counts = found.groupby("person").size()
-    return pd.DataFrame({"breaches": rows["person"].map(counts).fillna(0).astype("int64"),
-                         "breach_kinds": rows["person"].map(_kinds_text(found)).fillna("")}, index=rows.index)
+    every = _every_breach(prepared, data.context.config.signals.measures)
+    at = _breaches_of(prepared, every, people)
+    at = at[prepared.in_window[every["row"].to_numpy()[at]]]
+    slot = _slots(prepared, people)
+    kinds = np.full(len(people), "", dtype=object)
+    said = _kinds_text(every.take(at))
+    kinds[slot[said.index.to_numpy(np.int64)]] = said.to_numpy(dtype=object)
+    return pd.DataFrame({"breaches": np.bincount(slot[every["person"].to_numpy()[at]], minlength=len(people)).astype(
+        np.int64), "breach_kinds": pd.Series(arrow_text(kinds), dtype="str").array}, index=rows.index)
 
 
 BREACHES = Evidence("breaches", _breach_counts, empty={"breaches": 0, "breach_kinds": ""})

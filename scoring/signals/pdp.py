@@ -19,7 +19,7 @@ import pandas as pd
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
 from scoring.reasons import day, once_per_distinct, text_column
-from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, kept, whole_record_arrays
+from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, kept, whole_record_answers
 from scoring.signals.settings import PdpSettings, SignalConfig
 
 
@@ -354,10 +354,12 @@ def _pdp_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     few whose record is enough, with no conviction bringing MAPPA (the rest are not PDPs)."""
     people = pd.Index(rows["person"], name="person")
     settings = data.context.config.signals
-    facts = whole_record_arrays(data, PDP_RECORD, rows, "perpetrators")
-    may = (facts.pop("has_record") & (facts["occasions"] >= settings.pdp.min_occasions)
-           & (facts["partners"] >= settings.pdp.min_partners) & pd.isna(facts["mappa_conviction"]))
-    chosen = pd.DataFrame({name: values[may] for name, values in facts.items()}, index=people[may])
+    facts = whole_record_answers(data, PDP_RECORD, rows, "perpetrators")
+    may = (facts.values("has_record") & (facts.values("occasions") >= settings.pdp.min_occasions)
+           & (facts.values("partners") >= settings.pdp.min_partners) & pd.isna(facts.values("mappa_conviction")))
+    at = np.flatnonzero(may)
+    chosen = pd.DataFrame({name: facts.values(name, at) for name in facts.kept.columns if name != "has_record"},
+                          index=people[may])
     found = _decided(data.prepared, chosen, settings, "pdp")
     is_pdp = np.zeros(len(rows), dtype=bool)
     is_pdp[may] = found["pdp"].to_numpy(dtype=bool)
