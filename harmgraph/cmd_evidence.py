@@ -10,7 +10,9 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from harmgraph.accounts import Account
 from harmgraph.context import build_context
+from harmgraph.force_scope import region_wide_note
 from scoring.learned import Target
 from harmgraph.terminal import styled
 from harmgraph.cli_common import (CatalogueOption, ConfigOption, DEFAULT_STORE, StoreOption, console, open_store,
@@ -48,6 +50,12 @@ def _table(frame: pd.DataFrame, title: str, caption: str = "") -> Table:
     for row in frame.itertuples(index=False):
         table.add_row(*(_cell(c, v) for c, v in zip(frame.columns, row)))
     return table
+
+
+def _say_region_wide(account: Account) -> None:
+    """Tell a user of some forces that the figures are the whole store's (force_scope)."""
+    if (note := region_wide_note(account)) is not None:
+        console.print(styled(("note:", "yellow"), f" {note}"))
 
 
 def register(app: typer.Typer) -> None:
@@ -111,6 +119,7 @@ def register(app: typer.Typer) -> None:
         if len(incomplete):
             console.print(styled(("note:", "yellow"), f" data ends {context.as_of}; the horizon after {', '.join(incomplete)} "
                           "is not fully observed, so its later harm is understated."))
+        _say_region_wide(who)
         if learned:
             weights = run.weights.assign(trained_on=run.weights["trained_on"].str.split(", ").map(
                 lambda ds: f"{len(ds)} dates {ds[0]}..{ds[-1]}" if ds != [""] else ""))
@@ -153,6 +162,7 @@ def register(app: typer.Typer) -> None:
             out.print(_table(renamed, f"{name}: top {top} vs all {int(frame['all_count'].sum())} ranked, "
                                       f"as of {context.as_of}",
                              "shares among recorded values; 95% Wilson intervals; 'not recorded' row: share of everyone"))
+        _say_region_wide(who)
         out.rule("Read these figures with care")
         for caveat in CAVEATS:
             out.print(f"- {caveat}")

@@ -162,6 +162,21 @@ def check_forces(store: GraphStore, account: Account | None, asked: Iterable[str
 REGION_NOTE = "Over the whole region's list, every force's people: "
 
 
+def region_wide_note(account: Account | None) -> str | None:
+    """What a user of some forces is told above figures counted over the whole store (the
+    back-test and fairness tables): they are the region's, not their forces' alone; None for
+    a user who sees every force.
+
+    >>> print(region_wide_note(Account("ana", "analyst", ("NBR",))))
+    These figures are counted over the whole store, every force's people (none is named): not force NBR's alone.
+    >>> region_wide_note(None) is None
+    True
+    """
+    if account is None or not account.forces:
+        return None
+    return f"These figures are counted over the whole store, every force's people (none is named): not {account.scope}'s alone."
+
+
 def visible_people(frame: pd.DataFrame, account: Account | None, chosen: Iterable[str] = ()) -> pd.DataFrame:
     """The people of ``frame`` a list shows: inside ``account``'s scope, then holding a record
     of one of the ``chosen`` forces (already checked by :func:`check_forces`); ranks are kept.

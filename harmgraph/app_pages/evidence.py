@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from harmgraph.force_scope import region_wide_note
 from harmgraph.ui import evidence_data
 from harmgraph.ui.chrome import current_view, need_incidents
 from scoring.backtest import default_backtest_as_of
@@ -57,6 +58,8 @@ view = current_view()
 st.title("Evidence: back-test & fairness")
 st.caption("Would the list, drawn up on an earlier date from what was known then, have named the people who "
            "went on to cause harm? And is any group over- or under-represented at the top?")
+if (note := region_wide_note(view.account)) is not None:
+    st.warning(note)
 if need_incidents(view):
     assert view.as_of is not None
     left, middle, right = st.columns(3)

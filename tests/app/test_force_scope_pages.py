@@ -147,3 +147,14 @@ def test_data_quality_shows_a_one_force_user_only_their_forces_loads(tmp_path, f
 
     assert quarantined("region") == {"nth_no_such_offence", "sth_no_such_offence"}
     assert quarantined("north") == {"nth_no_such_offence"}
+
+
+def test_the_evidence_page_tells_a_one_force_user_its_figures_are_the_regions(region_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def warnings(name: str) -> list[str]:
+        at = _signed_in(region_store, monkeypatch, name)
+        at.switch_page("app_pages/evidence.py").run()
+        assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+        return [w.value for w in at.warning]
+
+    assert any("not force NTH's alone" in text for text in warnings("north"))
+    assert not any("whole store" in text for text in warnings("region"))

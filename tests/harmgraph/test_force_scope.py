@@ -221,3 +221,11 @@ def test_quarantined_rows_are_read_by_the_users_of_the_force_that_sent_them(tmp_
     assert quarantined("both") == quarantined("analyst") == {"north_no_such_offence", "south_no_such_offence"}
     with EmbeddedStore(store) as opened:
         assert set(opened.loads()["force"].dropna()) == {"NTH", "STH"}
+
+
+def test_fairness_tells_a_one_force_user_its_figures_are_the_whole_stores(region: Path) -> None:
+    north = _cli(region, "fairness", *AS_OF, user="north")
+    assert north.exit_code == 0, north.output
+    assert "not force NTH's alone" in " ".join(north.output.split())
+    everyone = _cli(region, "fairness", *AS_OF)
+    assert everyone.exit_code == 0 and "whole store" not in everyone.output
