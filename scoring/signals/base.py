@@ -204,63 +204,68 @@ def history_of(prepared: Prepared, pairs: HistoryPairs, people: pd.Index | None)
     return frame.take(at).reset_index(drop=True)
 
 
-def _latest_incidents(prepared: Prepared) -> np.ndarray:
+def _latest_incidents(prepared: Prepared) -> tuple[np.ndarray, np.ndarray, int]:
     """Per person code, when their latest incident as a suspect or offender (counted or set
     aside) happened, as an integer in the incident times' own unit (the smallest integer: none,
-    or no time recorded, which no as-of date counts); kept with the tables."""
-    context = prepared.context
-    key = ("latest_incidents", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
-    found = context.tables.derived.get(key)
-    if found is None:
+    or no time recorded, which no as-of date counts); and their place among the people with
+    such an incident (-1: none), and how many those are. Kept with the tables."""
+    def build() -> tuple[np.ndarray, np.ndarray, int]:
         index = prepared.index
-        found = np.full(len(index.people), np.iinfo(np.int64).min, dtype=np.int64)
+        latest = np.full(len(index.people), np.iinfo(np.int64).min, dtype=np.int64)
+        held = np.zeros(len(index.people), dtype=bool)
         when = index.occurred.view(np.int64)
         for pairs in (index.perpetrators, index.set_aside):
-            np.maximum.at(found, pairs["person"].to_numpy(np.int64), when[pairs["row"].to_numpy(np.int64)])
-        context.tables.derived[key] = found
-    return found
+            person = pairs["person"].to_numpy(np.int64)
+            np.maximum.at(latest, person, when[pairs["row"].to_numpy(np.int64)])
+            held[person] = True
+        place = np.where(held, np.cumsum(held) - 1, -1)
+        return latest, place, int(held.sum())
+    return kept(prepared, ("latest_incidents",), build)
 
 
 @dataclass
 class _WholeRecords:
-    """One evidence's columns per person code over their whole record, for those ``known``; its
-    text columns also as Arrow text (``texts``; None for a column holding other objects)."""
+    """One evidence's columns over each person's whole record, for those ``known``, by their place
+    among the people with an incident as a suspect or offender (see :func:`_latest_incidents`;
+    a list's other people are always worked out); its text columns also as Arrow text
+    (``texts``; None for a column holding other objects)."""
 
     known: np.ndarray
     columns: dict[str, np.ndarray]
     texts: dict[str, pa.Array | None] = field(default_factory=dict)
 
-    def keep(self, people: np.ndarray, found: dict[str, np.ndarray]) -> None:
-        """Keep ``found`` (columns) as the answers for ``people`` (distinct codes): the values
-        first, then that they are known."""
-        order = np.argsort(people, kind="stable")
-        people = people[order]
+    def keep(self, places: np.ndarray, found: dict[str, np.ndarray]) -> None:
+        """Keep ``found`` (columns) as the answers at ``places`` (distinct): the values first,
+        then that they are known."""
+        order = np.argsort(places, kind="stable")
+        places = places[order]
         for name, values in self.columns.items():
-            values[people] = found[name][order]
+            values[places] = found[name][order]
             if name not in self.texts:
                 self.texts[name] = _text_or_none(values) if values.dtype == object else None
-            elif self.texts[name] is not None and len(people):
+            elif self.texts[name] is not None and len(places):
                 fresh = _text_or_none(found[name][order])
                 chosen = np.zeros(len(values), dtype=bool)
-                chosen[people] = True
+                chosen[places] = True
                 self.texts[name] = (None if fresh is None
                                     else pc.replace_with_mask(self.texts[name], pa.array(chosen), fresh))
-        self.known[people] = True
+        self.known[places] = True
 
-    def column(self, name: str, people: np.ndarray, asked: np.ndarray, fresh: np.ndarray) -> object:
-        """Column ``name`` for ``people``, ``fresh`` values at positions ``asked``, as a new
-        column of a frame would hold it (text as pandas' ``str`` type: :func:`text_column`)."""
+    def column(self, name: str, places: np.ndarray, asked: np.ndarray, fresh: np.ndarray) -> object:
+        """Column ``name`` at ``places`` (-1: none, always among ``asked``), ``fresh`` values at
+        positions ``asked``, as a new column of a frame would hold it (text as pandas' ``str``
+        type: :func:`text_column`)."""
         texts = self.texts.get(name)
         if texts is not None:
-            taken = texts.take(pa.array(people))
+            taken = texts.take(pa.array(np.maximum(places, 0)))
             fresh_text = _text_or_none(fresh) if len(asked) else None
             if len(asked) and fresh_text is not None:
-                chosen = np.zeros(len(people), dtype=bool)
+                chosen = np.zeros(len(places), dtype=bool)
                 chosen[asked] = True
                 taken = pc.replace_with_mask(taken, pa.array(chosen), fresh_text)
             if (fresh_text is not None or not len(asked)) and taken.null_count < len(taken):
                 return pd.Series(taken, dtype="str").array
-        values = self.columns[name][people]
+        values = self.columns[name][places]
         values[asked] = fresh
         return text_column(values) if values.dtype == object else values
 
@@ -276,8 +281,8 @@ def _text_or_none(values: np.ndarray) -> pa.Array | None:
 def whole_record_columns(data: RankingData, evidence: Evidence, rows: pd.DataFrame, kind: ListKind) -> pd.DataFrame:
     """:func:`whole_record_arrays` as a frame aligned to ``rows``, as ``evidence.columns`` gives it
     (its text taken from the kept Arrow text, not converted again)."""
-    kept, people, asked, found = _whole_record(data, evidence, rows, kind)
-    return pd.DataFrame({name: kept.column(name, people, asked, found[name]) for name in kept.columns},
+    kept, places, asked, found = _whole_record(data, evidence, rows, kind)
+    return pd.DataFrame({name: kept.column(name, places, asked, found[name]) for name in kept.columns},
                         index=rows.index)
 
 
@@ -305,21 +310,21 @@ def whole_record_arrays(data: RankingData, evidence: Evidence, rows: pd.DataFram
 
 @dataclass
 class WholeRecordAnswers:
-    """A whole-record evidence's answers for a list's rows: the kept ones (``kept``) for the
-    rows' people (``people``), and those worked out now (``found``) at positions ``asked``."""
+    """A whole-record evidence's answers for a list's rows: the kept ones (``kept``) at the rows'
+    people's ``places``, and those worked out now (``found``) at positions ``asked``."""
 
     kept: _WholeRecords
-    people: np.ndarray
+    places: np.ndarray
     asked: np.ndarray
     found: dict[str, np.ndarray]
 
     def values(self, name: str, at: np.ndarray | None = None) -> np.ndarray:
         """Column ``name`` for every row, or for the rows at positions ``at`` (sorted)."""
         if at is None:
-            out = self.kept.columns[name][self.people]
+            out = self.kept.columns[name][self.places]
             out[self.asked] = self.found[name]
             return out
-        out = self.kept.columns[name][self.people[at]]
+        out = self.kept.columns[name][self.places[at]]
         if len(self.asked):
             fresh = np.minimum(np.searchsorted(self.asked, at), len(self.asked) - 1)
             hit = self.asked[fresh] == at
@@ -340,23 +345,24 @@ def _whole_record(data: RankingData, evidence: Evidence, rows: pd.DataFrame,
     key = ("whole_record", evidence.name, kind, context.catalogue.fingerprint, data.settings_key)
     people = rows["person"].to_numpy(np.int64)
     end = np.datetime64(context.as_of_end.to_datetime64(), np.datetime_data(data.prepared.index.occurred.dtype)[0])
-    whole = _latest_incidents(data.prepared)[people] <= end.astype(np.int64)
+    latest, place, size = _latest_incidents(data.prepared)
+    places = place[people]
+    whole = (latest[people] <= end.astype(np.int64)) & (places >= 0)
     kept: _WholeRecords | None = context.tables.derived.get(key)
-    asked = np.flatnonzero(~(whole & kept.known[people]) if kept is not None else np.ones(len(people), dtype=bool))
+    asked = np.flatnonzero(~(whole & kept.known[places]) if kept is not None else np.ones(len(people), dtype=bool))
     if kept is not None and not len(asked):
-        return kept, people, asked, {name: values[:0] for name, values in kept.columns.items()}
+        return kept, places, asked, {name: values[:0] for name, values in kept.columns.items()}
     frame = evidence.columns(data, pd.DataFrame({"person": people[asked]}, index=rows.index[asked]))
     found = {name: frame[name].to_numpy() for name in frame.columns}
     if kept is None:
-        size = len(data.prepared.index.people)
         kept = _WholeRecords(np.zeros(size, dtype=bool), {name: np.full(size, None, dtype=object)
                                                            if values.dtype == object else np.zeros(size, values.dtype)
                                                            for name, values in found.items()})
         context.tables.derived[key] = kept
     # Only answers for a whole record are kept.
     settled = whole[asked]
-    kept.keep(people[asked[settled]], {name: values[settled] for name, values in found.items()})
-    return kept, people, asked, found
+    kept.keep(places[asked[settled]], {name: values[settled] for name, values in found.items()})
+    return kept, places, asked, found
 
 
 def flag_bits(flags: Sequence[tuple[int, pd.Series | np.ndarray]], rows: int) -> np.ndarray:
