@@ -324,8 +324,9 @@ def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
     if withdrawn_records:  # resolved without them: they leave the store with this load
         stored = stored[~isin(stored["record_id"], pd.Series(withdrawn_records))]
     stored = stored[~isin(stored["record_id"], records["record_id"])]
-    every_record = pd.concat([stored, records], ignore_index=True) if len(stored) else records
-    return resolve_stored(store, every_record.reset_index(drop=True), resolver, f"load {load_id}")
+    every_record = pd.concat([stored, records], ignore_index=True) if len(stored) else records.reset_index(drop=True)
+    del stored  # a copy of every record of the force less held while it is resolved
+    return resolve_stored(store, every_record, resolver, f"load {load_id}")
 
 
 def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
