@@ -16,6 +16,9 @@ class DuckDBBackend:
 
     def __init__(self, config: ResolutionConfig) -> None:
         self.db_api = DuckDBAPI(":memory:")
+        # DuckDB draws its own progress bar on long queries (a 1M-incident force's scoring),
+        # over the command's stage display: the stages already say where resolution is.
+        self.db_api.duckdb_con.execute("SET enable_progress_bar = false")
         if config.duckdb_threads is not None:
             self.db_api.duckdb_con.execute(f"SET threads TO {int(config.duckdb_threads)}")
         if config.duckdb_memory_limit is not None:
