@@ -432,10 +432,9 @@ class Neo4jStore(GraphStore):
             frame = self._read(cypher.PERSON_RECORDS, cols.RECORD_COLUMNS)
         else:
             wanted = [v for v in _python_values("id", ids.astype("string").drop_duplicates()) if v is not None]
+            chunks = list(_chunks(wanted, self.batch_rows)) or [[]]  # [[]]: no ids, an empty frame
             frame = pd.concat([self._read(cypher.PERSON_RECORDS_AMONG, cols.RECORD_COLUMNS, ids=chunk)
-                               for chunk in _chunks(wanted, self.batch_rows)]
-                              or [self._read(cypher.PERSON_RECORDS_AMONG, cols.RECORD_COLUMNS, ids=[])],
-                              ignore_index=True)
+                               for chunk in chunks], ignore_index=True)
         return frame.sort_values("record_id", kind="stable").reset_index(drop=True)
 
     def clusters(self) -> pd.DataFrame:
