@@ -184,7 +184,18 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     size = len(identity.same_as) + 1
     person = links["person"].to_numpy(np.int64)
     counted_victim = identity.counted(links["victim"].to_numpy())
-    apart = _distinct_victims(person, counted_victim, size)
+    # Each link's (person, counted victim) pair, found once: the counts over some of the links
+    # (girls, partners, family) mark their pairs instead of finding distinct pairs again.
+    pair_keys, pair_of_link = np.unique(person * size + counted_victim, return_inverse=True)
+    apart = pd.DataFrame({"person": pair_keys // size, "victim": pair_keys % size})
+    apart_person = apart["person"].to_numpy()
+
+    def pairs_of(links_chosen: np.ndarray) -> np.ndarray:
+        """Per person, distinct counted victims of the chosen links."""
+        marked = np.zeros(len(pair_keys), dtype=bool)
+        marked[pair_of_link.reshape(-1)[links_chosen]] = True
+        return _count_per_person(apart_person[marked], people)
+
     # Victims who may be one woman recorded twice count once too: the count is a lower bound
     # (the reason says which pairs are uncertain).
     distinct = _distinct_victims(apart["person"].to_numpy(), identity.counted_once(apart), size)
@@ -203,16 +214,15 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
 
     def related(codes: tuple[str, ...]) -> np.ndarray:
         """Per person, distinct victims recorded in one of ``codes`` at least once."""
-        chosen = links["relationship"].isin(codes).to_numpy(dtype=bool)
-        return _per_person(person[chosen], counted_victim[chosen], size, people)
+        return pairs_of(links["relationship"].isin(codes).to_numpy(dtype=bool))
 
-    victim_person, victim = distinct["person"].to_numpy(), distinct["victim"].to_numpy()
+    victim_person = distinct["person"].to_numpy()  # (person, victim) pairs already distinct
     doubtful = identity.doubtful_pairs(apart)["doubtful"]
     return {
-        "victims": _per_person(victim_person, victim, size, people),
-        "female_victims": _per_person(victim_person[female], victim[female], size, people),
-        "girl_victims": _per_person(person[girl], counted_victim[girl], size, people),
-        "sex_unknown_victims": _per_person(victim_person[unknown_sex], victim[unknown_sex], size, people),
+        "victims": _count_per_person(victim_person, people),
+        "female_victims": _count_per_person(victim_person[female], people),
+        "girl_victims": pairs_of(girl),
+        "sex_unknown_victims": _count_per_person(victim_person[unknown_sex], people),
         "partner_victims": related(groups.intimate_partner),
         "family_victims": related(groups.family),
         "victim_records": _per_person(person, links["victim"].to_numpy(np.int64), size, people),
@@ -241,6 +251,17 @@ def _distinct_victims(person: np.ndarray, victim: np.ndarray, size: int) -> pd.D
     """
     keys = np.unique(np.asarray(person, dtype=np.int64) * size + np.asarray(victim, dtype=np.int64))
     return pd.DataFrame({"person": keys // size, "victim": keys % size})
+
+
+def _count_per_person(person: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """How many times each of ``people`` (person codes) appears in ``person``, 0 for none.
+
+    >>> _count_per_person(np.array([3, 1, 3]), np.array([1, 2, 3, 7])).tolist()
+    [1, 0, 2, 0]
+    """
+    person, people = np.asarray(person, dtype=np.int64), np.asarray(people, dtype=np.int64)
+    longest = max(int(people.max()) + 1 if len(people) else 0, int(person.max()) + 1 if len(person) else 0)
+    return np.bincount(person, minlength=longest)[people].astype(np.int64)
 
 
 def _per_person(person: np.ndarray, victim: np.ndarray, size: int, people: np.ndarray) -> np.ndarray:
