@@ -1,4 +1,5 @@
-"""Integer codes for text, in the sorted order of its distinct values, worked out by Arrow.
+"""Text as one Arrow array, and integer codes for it in the sorted order of its distinct
+values, worked out by Arrow.
 
 Person ids and other text columns are grouped and joined on integer codes throughout ingest
 and scoring; pandas' sorted ``factorize`` makes a Python object per distinct value and sorts
@@ -11,6 +12,18 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+
+def arrow_text(values: object) -> pa.Array:
+    """Text (an object array, a pandas string array or Series) as one Arrow ``large_string``
+    array, the storage of pandas' ``str`` columns (missing values null).
+
+    >>> import numpy as np
+    >>> arrow_text(np.array(["a", np.nan], dtype=object)).to_pylist()
+    ['a', None]
+    """
+    array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _ascending(values: pa.Array) -> bool:

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.core.arrays.string_arrow import ArrowStringArray
 
-from core.arrow_codes import sorted_codes
+from core.arrow_codes import arrow_text, sorted_codes
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
 from ingest.person_ids import assign_person_ids
 from ingest.resolve_features import each_distinct, per_distinct
@@ -152,10 +152,7 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, Any]:
     ([1, -1, 0, 1], ['P1', 'P2'])
     """
     if isinstance(values.array, ArrowStringArray):
-        text = pa.array(values.array)
-        if isinstance(text, pa.ChunkedArray):
-            text = text.combine_chunks()
-        codes, distinct = sorted_codes(text)
+        codes, distinct = sorted_codes(arrow_text(values.array))
         return codes, pd.array(distinct, dtype=values.dtype)
     codes, distinct = pd.factorize(values, sort=True)
     return codes, np.asarray(distinct)

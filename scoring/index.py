@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from scoring.catalogue import OffenceCatalogue
 from core.tables import ScoringTables
-from core.arrow_codes import sorted_codes
+from core.arrow_codes import arrow_text, sorted_codes
 from core.arrow_isin import isin
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -33,9 +33,8 @@ FACTORIZED = ("outcome", "dash_risk", "offence")
 
 
 def _text(values: pd.Series) -> pa.Array:
-    """A string column as one Arrow array (nulls kept)."""
-    array = pa.array(values.astype("string").array, type=pa.large_string(), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    """A column of ids as one Arrow string array (nulls kept; ids of another type as text)."""
+    return arrow_text(values.astype("string").array)
 
 
 def _code_people(columns: list[pd.Series]) -> tuple[pd.Index, list[np.ndarray]]:

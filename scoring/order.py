@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring.config import RFGV, ScoringConfig
-from scoring.reasons import day_codes, arrow_text, filled
+from core.arrow_codes import arrow_text
+from scoring.reasons import day_codes, filled
 
 # How each ordering key is named in "same ... as rank N".
 _SAME = {"score": "score", "female_victims": "women and girls harmed", "victims": "victims", "harm": "harm",

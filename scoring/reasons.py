@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.arrow_codes import arrow_text
 from scoring.catalogue import OffenceCatalogue
 from scoring.index import first_rows
 
@@ -50,17 +51,6 @@ def fill_in(template: str, *parts: np.ndarray) -> np.ndarray:
     out = np.empty(len(parts[0]), dtype=object)
     out[:] = [template % values for values in zip(*(np.asarray(part).tolist() for part in parts))]
     return out
-
-
-def arrow_text(values: object) -> pa.Array:
-    """Text (an object array, a pandas string array or Series) as one Arrow ``large_string``
-    array, the storage of pandas' ``str`` columns (missing values null).
-
-    >>> arrow_text(np.array(["a", np.nan], dtype=object)).to_pylist()
-    ['a', None]
-    """
-    array = pa.array(values, type=pa.large_string(), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def text_column(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:

@@ -20,7 +20,8 @@ from pydantic import BaseModel
 
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
-from scoring.reasons import arrow_text, text_column
+from core.arrow_codes import arrow_text
+from scoring.reasons import text_column
 from scoring.status import briefed_people, managed_people
 
 # The kinds of list a signal can be set on: the offender lists and the repeat-victim lists.

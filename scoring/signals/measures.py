@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 
 from core.arrow_isin import isin
 from scoring.prepared import Prepared
-from scoring.reasons import arrow_text, day, fill_in, joined_runs
+from core.arrow_codes import arrow_text
+from scoring.reasons import day, fill_in, joined_runs
 from scoring.signals.base import Evidence, RankingData, Rule, Signal, kept
 from scoring.signals.settings import MeasureSettings, SignalConfig
 from scoring.status import PROTECTIVE_TYPES, active_measures
