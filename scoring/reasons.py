@@ -63,13 +63,22 @@ def text_column(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionA
     >>> text_column(np.array([None], dtype=object)).dtype
     dtype('O')
     """
-    try:
-        array = pa.array(values, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return values  # not all text: pandas keeps the objects
-    if array.null_count == len(array):
-        return values
+    array = text_or_none(values)
+    if array is None or array.null_count == len(array):
+        return values  # not all text, or none at all: pandas keeps the objects
     return pd.Series(array, dtype="str").array
+
+
+def text_or_none(values: np.ndarray) -> pa.Array | None:
+    """``values`` as Arrow text (:func:`core.arrow_codes.arrow_text`), None when some are not text.
+
+    >>> text_or_none(np.array(["a", None], dtype=object)).to_pylist(), text_or_none(np.array([1], dtype=object))
+    (['a', None], None)
+    """
+    try:
+        return arrow_text(values)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return None
 
 
 def joined_runs(texts: object, starts: np.ndarray, sep: str) -> pa.Array:
@@ -326,10 +335,16 @@ def joined(*parts: pa.Array | str) -> pa.Array:
                                        pa.scalar("", text))
 
 
-def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
-    """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date'."""
+def _history_words(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pa.Array:
+    """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date',
+    as Arrow text (missing where a part is)."""
     span, label, day, recency = _history_parts(scored, catalogue)
-    return _per_row(joined(" ", span, "; most serious: ", label, " on ", day, "; ", recency), scored.index)
+    return joined(" ", span, "; most serious: ", label, " on ", day, "; ", recency)
+
+
+def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
+    """:func:`_history_words` as a column of the list."""
+    return _per_row(_history_words(scored, catalogue), scored.index)
 
 
 def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
@@ -337,10 +352,8 @@ def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd
     set of counts; each row's sentence put together in one Arrow step)."""
     head = _coded_text(*_sentences(scored[["incidents", "victims", "female_victims", "victim_records", "doubtful"]],
                                    _offender_head))
-    span, label, day, recency = _history_parts(scored, catalogue)
     outcomes = arrow_text(scored["outcomes"].fillna("none recorded"))
-    return _per_row(joined(head, " ", span, "; most serious: ", label, " on ", day, "; ", recency, "; outcomes: ",
-                            outcomes, "."), scored.index)
+    return _per_row(joined(head, _history_words(scored, catalogue), "; outcomes: ", outcomes, "."), scored.index)
 
 
 def victim_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:

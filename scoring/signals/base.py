@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
 from core.arrow_codes import arrow_text
-from scoring.reasons import text_column
+from scoring.reasons import text_column, text_or_none
 from scoring.status import briefed_people, managed_people
 
 # The kinds of list a signal can be set on: the offender lists and the repeat-victim lists.
@@ -243,9 +243,9 @@ class _WholeRecords:
         for name, values in self.columns.items():
             values[places] = found[name][order]
             if name not in self.texts:
-                self.texts[name] = _text_or_none(values) if values.dtype == object else None
+                self.texts[name] = text_or_none(values) if values.dtype == object else None
             elif self.texts[name] is not None and len(places):
-                fresh = _text_or_none(found[name][order])
+                fresh = text_or_none(found[name][order])
                 chosen = np.zeros(len(values), dtype=bool)
                 chosen[places] = True
                 self.texts[name] = (None if fresh is None
@@ -259,7 +259,7 @@ class _WholeRecords:
         texts = self.texts.get(name)
         if texts is not None:
             taken = texts.take(pa.array(np.maximum(places, 0)))
-            fresh_text = _text_or_none(fresh) if len(asked) else None
+            fresh_text = text_or_none(fresh) if len(asked) else None
             if len(asked) and fresh_text is not None:
                 chosen = np.zeros(len(places), dtype=bool)
                 chosen[asked] = True
@@ -269,14 +269,6 @@ class _WholeRecords:
         values = self.columns[name][places]
         values[asked] = fresh
         return text_column(values) if values.dtype == object else values
-
-
-def _text_or_none(values: np.ndarray) -> pa.Array | None:
-    """``values`` as Arrow text, None when some are not text."""
-    try:
-        return arrow_text(values)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return None
 
 
 def whole_record_columns(data: RankingData, evidence: Evidence, rows: pd.DataFrame, kind: ListKind) -> pd.DataFrame:
