@@ -168,10 +168,7 @@ def _by_person(prepared: Prepared, pairs: HistoryPairs) -> tuple[pd.DataFrame, n
     """The ``pairs`` of the tables' index (``by_time``: the perpetrator pairs by person, then
     time), their positions by person code, and where each person's run of positions starts
     (person code ``p``'s run ends where ``p + 1``'s starts); kept with the tables."""
-    context = prepared.context
-    key = ("by_person", pairs, context.catalogue.fingerprint, tuple(context.config.perpetrator_roles))
-    found = context.tables.derived.get(key)
-    if found is None:
+    def build() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         index = prepared.index
         frame = index.links if pairs == "links" else index.perpetrators
         if pairs == "by_time":
@@ -179,9 +176,8 @@ def _by_person(prepared: Prepared, pairs: HistoryPairs) -> tuple[pd.DataFrame, n
         person = frame["person"].to_numpy(np.int64)
         order = np.argsort(person, kind="stable")
         starts = np.r_[0, np.cumsum(np.bincount(person, minlength=len(index.people)))].astype(np.int64)
-        found = (frame, order, starts)
-        context.tables.derived[key] = found
-    return found
+        return frame, order, starts
+    return kept(prepared, ("by_person", pairs), build)
 
 
 def history_of(prepared: Prepared, pairs: HistoryPairs, people: pd.Index | None) -> pd.DataFrame:

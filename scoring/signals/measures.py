@@ -117,15 +117,10 @@ def _every_breach(prepared: Prepared, measures: MeasureSettings) -> pd.DataFrame
 def _charged(prepared: Prepared, measures: MeasureSettings) -> np.ndarray:
     """Per row of :func:`_every_breach`: its outcome is one of ``measures.charge_outcomes``
     (kept with the tables)."""
-    context = prepared.context
-    key = ("breach_charged", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles),
-           measures.model_dump_json())
-    found = context.tables.derived.get(key)
-    if found is None:
+    def build() -> np.ndarray:
         rows = _every_breach(prepared, measures)["row"].to_numpy()
-        found = prepared.index.one_of("outcome", measures.charge_outcomes)[rows]
-        context.tables.derived[key] = found
-    return found
+        return prepared.index.one_of("outcome", measures.charge_outcomes)[rows]
+    return kept(prepared, ("breach_charged", measures.model_dump_json()), build)
 
 
 def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people: pd.Index) -> dict[str, np.ndarray]:
