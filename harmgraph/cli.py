@@ -597,9 +597,13 @@ def run_app(
                                                "a server behind the force's proxy names its own address.")] = "127.0.0.1",
 ) -> None:
     """Open the Streamlit app (MATAC list, profiles, network explorer) on the store."""
+    import importlib.util
     import os
     import subprocess
 
+    if importlib.util.find_spec("streamlit") is None:  # installed without the app's extra
+        fail("the app needs its extra: pip install 'harmgraph[app]' (or '.[app]' from a checkout); "
+             "every other command works without it", 2)
     from harmgraph.ui.signon import SignOnError, check_launch
 
     try:  # a mistyped or unsafe sign-in set-up is said here, not as a traceback in the browser
@@ -618,9 +622,11 @@ def run_app(
     # Peer addresses are the TCP peer's: uvicorn would otherwise take X-Forwarded-For from a
     # loopback peer, and the trusted-proxy check (harmgraph/ui/signon.py) would judge a claim.
     environment = {**os.environ, "FORWARDED_ALLOW_IPS": ""}
-    subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path), *server,
-                    "--browser.gatherUsageStats", "false", "--client.disableDataExport", "true",
-                    "--", "--store", store], check=False, env=environment)
+    served = subprocess.run([sys.executable, "-m", "streamlit", "run", str(app_path), *server,
+                             "--browser.gatherUsageStats", "false", "--client.disableDataExport", "true",
+                             "--", "--store", store], check=False, env=environment)
+    if served.returncode:  # the server's own failure is the command's (a service manager sees it)
+        raise typer.Exit(served.returncode)
 
 
 @app.command()

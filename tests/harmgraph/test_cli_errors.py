@@ -53,6 +53,16 @@ def test_a_mistyped_auth_mode_is_one_line_before_the_app_starts() -> None:
     _one_line_error(_cli("app", HARMGRAPH_AUTH="nnone"), 2, "HARMGRAPH_AUTH='nnone'")
 
 
+def test_the_app_without_its_extra_says_how_to_install_it(tmp_path: Path) -> None:
+    """A plain ``pip install .`` has no Streamlit: ``harmgraph app`` says so in one line, exit 2."""
+    # streamlit made unimportable in this interpreter alone (as if never installed)
+    without = ("import sys; sys.modules['streamlit'] = None; sys.argv = ['harmgraph', 'app', '--store', "
+               f"{str(tmp_path / 'h.duckdb')!r}]; from harmgraph.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", without], capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, "COLUMNS": "200", "TERM": "dumb"})
+    _one_line_error(done, 2, "pip install 'harmgraph[app]'")
+
+
 def _signed_in_page() -> None:
     import os
 
