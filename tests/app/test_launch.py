@@ -14,7 +14,9 @@ from harmgraph.ui.chrome import PAGES
 
 def _launched(monkeypatch: pytest.MonkeyPatch, **options: object) -> list[str]:
     calls: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "run", lambda command, **_: calls.append(command))
+    # Streamlit not started: the command is recorded, and the server "exits" as a real one would.
+    monkeypatch.setattr(subprocess, "run",
+                        lambda command, **_: calls.append(command) or subprocess.CompletedProcess(command, 0))
     monkeypatch.delenv("HARMGRAPH_AUTH", raising=False)
     run_app("x.duckdb", **options)
     assert len(calls) == 1

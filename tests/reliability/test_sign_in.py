@@ -141,7 +141,8 @@ runner = CliRunner()
 
 def _launch(monkeypatch: pytest.MonkeyPatch, store: str, mode: str | None, *args: str) -> tuple[int, str, list]:
     launched: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "run", lambda command, **_: launched.append(command))
+    monkeypatch.setattr(subprocess, "run",  # recorded, not started; it "exits" as a real server would
+                        lambda command, **_: launched.append(command) or subprocess.CompletedProcess(command, 0))
     if mode is None:
         monkeypatch.delenv("HARMGRAPH_AUTH", raising=False)
     else:
