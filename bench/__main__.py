@@ -1,4 +1,4 @@
-"""``python -m bench [scale|resolve|resolve-backends|febrl|resolution-effect|app|neo4j|list-quality|pack|regional|scoring-tables] ARGS``:
+"""``python -m bench [scale|resolve|resolve-backends|febrl|resolution-effect|app|neo4j|list-quality|pack|regional|scoring-tables|incremental] ARGS``:
 the benchmarks.
 
 Each prints its own figures; none is a test. ``scale`` is the default (the issue's table:
@@ -16,7 +16,7 @@ SCRIPTS = {"scale": "scale.py", "resolve": "resolve_scale.py", "resolve-backends
            "febrl": "febrl_accuracy.py",
            "resolution-effect": "resolution_effect.py", "app": "app_render.py", "neo4j": "neo4j_write.py",
            "list-quality": "list_quality.py", "pack": "pack.py", "regional": "regional.py",
-           "scoring-tables": "scoring_tables_engines.py"}
+           "scoring-tables": "scoring_tables_engines.py", "incremental": "incremental.py"}
 
 
 def main() -> None:

@@ -73,8 +73,12 @@ def step_generate(force: Path, incidents: int, seed: int) -> list[dict[str, Any]
 
 
 def _ingest(folder: Path, store_path: Path, rows: list[dict[str, Any]], label: str,
-            count_table: str) -> None:
-    """Ingest through the same resolver and loader as ``harmgraph ingest``, timing each stage."""
+            count_table: str, resolve_everything: bool = False) -> None:
+    """Ingest through the same resolver and loader as ``harmgraph ingest``, timing each stage.
+
+    ``resolve_everything``: the resolver is told nothing of what the load changed, and
+    resolves every record again (how a load with new person records ran before
+    ``ingest.resolve_increment``; ``bench/incremental.py`` puts the two side by side)."""
     from graph.embedded import EmbeddedStore
     from ingest.identity import make_splink_resolver
     from ingest.load import ingest_folder
@@ -84,7 +88,9 @@ def _ingest(folder: Path, store_path: Path, rows: list[dict[str, Any]], label: s
     tell = lambda stage: marks.append((stage, time.perf_counter()))  # noqa: E731
     started = time.perf_counter()
     with EmbeddedStore(store_path) as store:
-        resolver = make_splink_resolver(progress=lambda stage: tell(f"resolve: {stage}"))
+        splink = make_splink_resolver(progress=lambda stage: tell(f"resolve: {stage}"))
+        resolver = ((lambda *args, increment=None, **kwargs: splink(*args, **kwargs))
+                    if resolve_everything else splink)
         summary = ingest_folder(folder, store, load_catalogue(None).keys, resolver=resolver,
                                 progress=tell)
     loaded = summary.per_file.get(f"{count_table}.csv", {}).get("loaded", 0)

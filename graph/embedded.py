@@ -198,6 +198,11 @@ def _arrow_rows(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
     return pa.Table.from_pandas(frame[columns], preserve_index=False)
 
 
+# Identity tables read whole (an incremental resolution carries them forward) whose columns
+# :meth:`EmbeddedStore._text_frame` reads as :meth:`EmbeddedStore._frame` would, faster.
+_READ_AS_ARROW = frozenset({"persons", "identity_links", "record_person"})
+
+
 class EmbeddedStore(GraphStore):
     """A GraphStore in one DuckDB file (or in memory for ``:memory:``)."""
 
@@ -288,9 +293,10 @@ class EmbeddedStore(GraphStore):
         return self._con.execute(sql, params or []).df()
 
     def _text_frame(self, sql: str) -> pd.DataFrame:
-        """:meth:`_frame` for a query of text and DATE columns only, read through Arrow: the
-        same frame (text as pandas' 'str', dates as datetime64[us]) in a fraction of the time
-        for millions of rows (every person record of a force, read to re-resolve it)."""
+        """:meth:`_frame` for a query of text, DATE, TIMESTAMP and never-null number columns,
+        read through Arrow: the same frame (text as pandas' 'str', dates as datetime64[us]) in
+        a fraction of the time for millions of rows (every person record of a force, read to
+        re-resolve it)."""
         table = self._con.sql(sql).to_arrow_table()
         frame = table.to_pandas(date_as_object=False)
         for field in table.schema:
@@ -446,7 +452,8 @@ class EmbeddedStore(GraphStore):
             self._bump_version()
 
     def person_lineage(self) -> pd.DataFrame:
-        return self._frame(
+        # (through Arrow: an event per person, read on every load that resolves)
+        return self._text_frame(
             f"SELECT {_column_list(cols.LINEAGE_COLUMNS)} FROM person_lineage ORDER BY seq")
 
     def review_items(self) -> pd.DataFrame:
@@ -570,7 +577,8 @@ class EmbeddedStore(GraphStore):
     def export_table(self, table: str) -> pd.DataFrame:
         if table not in TABLE_COLUMNS:
             raise StoreError(f"no stored table {table!r}")
-        return self._frame(f"SELECT {_column_list(TABLE_COLUMNS[table])} FROM {table}")
+        select = f"SELECT {_column_list(TABLE_COLUMNS[table])} FROM {table}"
+        return self._text_frame(select) if table in _READ_AS_ARROW else self._frame(select)
 
     def append_history(self, table: str, frame: pd.DataFrame) -> None:
         if table not in HISTORY_TABLES:

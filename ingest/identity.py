@@ -16,12 +16,14 @@ import pyarrow as pa
 from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from core.arrow_codes import arrow_text, sorted_codes
+from core.arrow_isin import isin
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
+from ingest.increment import Increment
 from ingest.person_ids import assign_person_ids
 from ingest.resolve_features import each_distinct, per_distinct
 
 if TYPE_CHECKING:
-    from ingest.resolve import ResolutionConfig
+    from ingest.resolve import Resolution, ResolutionConfig
 
 
 def _alone(person: np.ndarray) -> np.ndarray:
@@ -219,25 +221,53 @@ def _override_pairs(overrides: pd.DataFrame, kind: str) -> pd.DataFrame:
 def make_splink_resolver(config: ResolutionConfig | None = None,
                          progress: Callable[[str], None] | None = None
                          ) -> Callable[..., Identity]:
-    """A resolver for ingest: splink + PNC ids + analyst overrides, returning an Identity."""
+    """A resolver for ingest: splink + PNC ids + analyst overrides, returning an Identity.
+
+    Given an ``increment`` (what a load changed, and the stored identity), it resolves only
+    what the change can reach when it can (``ingest.resolve_increment``), else everything."""
     from ingest.resolve import ResolutionConfig, TrainedModel, resolve_records
+    from ingest.resolve_increment import resolve_increment
 
     settings = config or ResolutionConfig()
 
     def resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame,
-                 lineage: pd.DataFrame | None = None, trained: str | None = None) -> Identity:
-        resolution = resolve_records(
-            _resolution_input(records), settings,
-            must_link=_override_pairs(overrides, "must_link"),
-            cannot_link=_override_pairs(overrides, "cannot_link"),
-            previous=previous if len(previous) else None, progress=progress, lineage=lineage,
-            trained=TrainedModel.from_json(trained))
+                 lineage: pd.DataFrame | None = None, trained: str | None = None,
+                 increment: Increment | None = None) -> Identity:
+        given = _resolution_input(records)
+        must, cannot = _override_pairs(overrides, "must_link"), _override_pairs(overrides, "cannot_link")
+        kept = TrainedModel.from_json(trained)
+        resolution = None
+        if increment is not None:
+            resolution = resolve_increment(given, settings, increment, previous, kept, must_link=must,
+                                           cannot_link=cannot, lineage=lineage, progress=progress)
+        if resolution is None:
+            resolution = resolve_records(
+                given, settings, must_link=must, cannot_link=cannot,
+                previous=previous if len(previous) else None, progress=progress, lineage=lineage,
+                trained=kept)
         links = pd.concat([resolution.links, resolution.cut_links.drop(columns="cut_for")],
                           ignore_index=True) if len(resolution.cut_links) else resolution.links
         return Identity(clusters=resolution.clusters[CLUSTER_COLUMNS],
-                        persons=describe_persons(records, resolution.clusters),
+                        persons=_persons(records, resolution, previous, increment),
                         links=links[LINK_COLUMNS].reset_index(drop=True),
                         lineage=resolution.lineage, review=resolution.review,
-                        model=resolution.trained.to_json() if resolution.trained else None)
+                        # a resolution that kept no model clears the stored one: a kept model
+                        # always describes the identity stored with it
+                        model=resolution.trained.to_json() if resolution.trained else "")
 
     return resolver
+
+
+def _persons(records: pd.DataFrame, resolution: Resolution, previous: pd.DataFrame,
+             increment: Increment | None) -> pd.DataFrame:
+    """The persons table: described from their records, or, after an incremental resolution,
+    the stored rows of the persons it did not touch and the touched persons described."""
+    if resolution.touched is None or increment is None:
+        return describe_persons(records, resolution.clusters)
+    touched = resolution.touched
+    clusters = resolution.clusters[isin(resolution.clusters["record_id"], touched)]
+    before = previous.loc[isin(previous["record_id"], touched), "person_id"]
+    carried = increment.persons[~isin(increment.persons["person_id"], before)]
+    described = describe_persons(records[isin(records["record_id"], touched)], clusters)
+    persons = pd.concat([carried, described], ignore_index=True)
+    return persons.sort_values("person_id").reset_index(drop=True)

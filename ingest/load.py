@@ -27,6 +27,7 @@ from graph.batch import Identity, LoadBatch, LoadSummary
 from graph.store import GraphStore
 from ingest.force_ids import qualify_extract
 from ingest.identity import resolve_by_pnc
+from ingest.increment import Increment
 from ingest.person_ids import stamp_lineage
 from ingest.parse import parse_table
 from ingest.read import ROW, RawTable, read_folder
@@ -36,15 +37,17 @@ from core.arrow_isin import isin
 from core.errors import IngestError
 from core.forces import force_code
 
-# (records, previous clusters, overrides, person-id lineage) -> the new identity
-# (records, previous clusters, overrides, lineage, trained=the kept model's JSON or None)
+# (records, previous clusters, overrides, person-id lineage, trained=the kept model's JSON or
+# None, increment=what changed since the stored identity or None) -> the new identity
 Resolver = Callable[..., Identity]
 Progress = Callable[[str], None]
 
 
 def pnc_resolver(records: pd.DataFrame, previous: pd.DataFrame, overrides: pd.DataFrame,
-                 lineage: pd.DataFrame | None = None, trained: str | None = None) -> Identity:
-    """The resolver used when no probabilistic one is configured (no model: ``trained`` unused)."""
+                 lineage: pd.DataFrame | None = None, trained: str | None = None,
+                 increment: Increment | None = None) -> Identity:
+    """The resolver used when no probabilistic one is configured: cheap enough to resolve
+    everything every time (no model, no increment: ``trained`` and ``increment`` unused)."""
     return resolve_by_pnc(records, previous, lineage)
 
 
@@ -281,32 +284,41 @@ def _canonical_records(frame: pd.DataFrame) -> pd.DataFrame:
     return canonical.astype("string").fillna("")
 
 
-def _records_already_resolved(store: GraphStore, records: pd.DataFrame) -> bool:
-    """True when this load brings no new or changed person record and every stored record
-    has a person: resolution is deterministic in (records, overrides, config, the model kept
-    with the store), and overrides re-resolve when they are made, so the stored identity is
-    exactly what a re-run would give.
-    This is what keeps a daily load of new incidents about known people fast: only this
-    load's records are read back (reading every record of a 1M-incident force took seconds)."""
+def _changed_records(store: GraphStore, records: pd.DataFrame) -> pd.Series | None:
+    """Ids of this load's person records that are new or differ from the stored ones; None
+    when some stored record has no person (the stored identity is not whole: resolve all).
+
+    Only this load's records are read back (reading every record of a 1M-incident force took
+    seconds): a daily load of new incidents about known people changes none, and the stored
+    identity stands as it is, exactly what a re-run would give (resolution is deterministic in
+    records, overrides, config and the model kept with the store, and overrides re-resolve
+    when they are made)."""
     counts = store.counts()
     if counts["record_person"] != counts["person_records"]:
-        return False
+        return None
     stored = store.person_records(records["record_id"])
-    if not isin(records["record_id"], stored["record_id"]).all():
-        return False
     theirs = _canonical_records(stored)
-    both = pd.concat([theirs, _canonical_records(records)], ignore_index=True)
-    return len(both.drop_duplicates()) == len(theirs)
+    ours = _canonical_records(records)
+    same = ours.merge(theirs.drop_duplicates(), how="left", indicator=True)["_merge"] == "both"
+    return pd.Series(ours.loc[~same.to_numpy(), "record_id"].to_numpy(), dtype="str")
 
 
 def resolve_stored(store: GraphStore, records: pd.DataFrame, resolver: Resolver, cause: str,
-                   retrain: bool = False) -> Identity:
+                   retrain: bool = False, changed: pd.Series | None = None) -> Identity:
     """Resolve ``records`` (every person record) against the stored identity: person ids
     carry over (``ingest.person_ids``) and the lineage events are stamped with ``cause``
     (the load, or the analyst's override). The model kept with the store is offered to the
-    resolver (it trains anyway when the records have changed too much), unless ``retrain``."""
+    resolver (it trains anyway when the records have changed too much), unless ``retrain``.
+    ``changed`` (the ids of the records new or changed since the stored identity) lets the
+    resolver work out only what they can reach, carrying the rest of the identity forward."""
     trained = None if retrain else store.resolution_model()
-    identity = resolver(records, store.clusters(), store.overrides(), store.person_lineage(), trained=trained)
+    previous = store.clusters()
+    increment = None
+    if changed is not None and trained:
+        increment = Increment(changed=changed, links=store.export_table("identity_links"),
+                              review=store.review_items(), persons=store.export_table("persons"))
+    identity = resolver(records, previous, store.overrides(), store.person_lineage(), trained=trained,
+                        increment=increment)
     identity.lineage = stamp_lineage(identity.lineage, cause)
     return identity
 
@@ -318,7 +330,8 @@ def _typed(checked: dict[str, CheckedTable], name: str) -> pd.DataFrame | None:
 def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
               load_id: str, withdrawn_records: list[str] | None = None) -> Identity | None:
     """The new identity for this load, or None when the stored one stands unchanged."""
-    if not withdrawn_records and _records_already_resolved(store, records):
+    changed = None if withdrawn_records else _changed_records(store, records)
+    if changed is not None and changed.empty:
         return None
     stored = store.person_records()
     if withdrawn_records:  # resolved without them: they leave the store with this load
@@ -326,7 +339,7 @@ def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
     stored = stored[~isin(stored["record_id"], records["record_id"])]
     every_record = pd.concat([stored, records], ignore_index=True) if len(stored) else records.reset_index(drop=True)
     del stored  # a copy of every record of the force less held while it is resolved
-    return resolve_stored(store, every_record, resolver, f"load {load_id}")
+    return resolve_stored(store, every_record, resolver, f"load {load_id}", changed=changed)
 
 
 def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],

@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.arrow_codes import arrow_text
 from graph.batch import LINEAGE_COLUMNS, empty_frame
 
 __all__ = ["assign_person_ids", "assign_person_ids_and_count", "derived_ids", "person_id_for", "stamp_lineage"]
@@ -72,13 +73,34 @@ def _registry(previous: pd.DataFrame, lineage: pd.DataFrame | None,
     return registry
 
 
-def _taken_ids(previous: pd.DataFrame, lineage: pd.DataFrame | None) -> pa.Array:
-    """Every id used before (earlier persons, and both ends of every lineage event)."""
-    parts = [previous["person_id"].dropna().astype(str).to_numpy(dtype=object)]
+def _earlier_ids(previous: pd.DataFrame, lineage: pd.DataFrame | None) -> list[pa.Array]:
+    """Every id used before, as Arrow text: earlier persons, both ends of every lineage event."""
+    columns = [previous["person_id"]]
     if lineage is not None and len(lineage):
-        parts += [lineage[column].dropna().astype(str).to_numpy(dtype=object)
-                  for column in ("person_id", "other_id")]
-    return pc.unique(pa.array(np.concatenate(parts), pa.string()))
+        columns += [lineage["person_id"], lineage["other_id"]]
+    return [arrow_text(column.array) for column in columns]
+
+
+def _used_before(candidates: pa.Array, previous: pd.DataFrame,
+                 lineage: pd.DataFrame | None) -> np.ndarray:
+    """Whether each candidate id was used before (:func:`_earlier_ids`).
+
+    The earlier ids are looked up in the candidates, not the other way round: hashing the few
+    new ids costs nothing, hashing the millions of earlier ones (every lineage event) took
+    seconds on every load.
+
+    >>> earlier = pd.DataFrame({"person_id": ["P-1", "P-2"]})
+    >>> _used_before(pa.array(["P-2", "P-3"]), earlier, None).tolist()
+    [True, False]
+    """
+    used = np.zeros(len(candidates), dtype=bool)
+    if not len(candidates):
+        return used
+    value_set = candidates.cast(pa.large_string())
+    for earlier in _earlier_ids(previous, lineage):
+        hits = pc.drop_null(pc.index_in(earlier, value_set=value_set))
+        used[np.asarray(hits, dtype=np.int64)] = True
+    return used
 
 
 class _Ids:
@@ -260,14 +282,13 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
     fresh_components = np.flatnonzero(fresh)
     fresh_components = fresh_components[np.argsort(anchor_rank[fresh_components], kind="stable")]
     derived = derived_ids(anchor[fresh_components])
-    taken_before = _taken_ids(previous, lineage)
     derived_text = pa.array(derived, pa.string())
-    clash = np.asarray(pc.fill_null(pc.is_in(derived_text, value_set=taken_before), False),
-                       dtype=bool)
+    clash = _used_before(derived_text, previous, lineage)
     clash |= _repeats(derived_text)  # two anchors, one short hash
 
     def taken() -> set[str]:
-        in_use = set(taken_before.to_pylist())
+        in_use = {text for earlier in _earlier_ids(previous, lineage)
+                  for text in pc.unique(pc.drop_null(earlier)).to_pylist()}
         in_use.update(derived[~clash].tolist())
         return in_use
 

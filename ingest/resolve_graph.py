@@ -63,11 +63,7 @@ def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataF
     ['b', 'a', 'b', 'b']
     """
     ids = arrow_text(record_ids)
-    left = np.asarray(pc.index_in(arrow_text(edges["record_id_l"]), value_set=ids), dtype=np.int64)
-    right = np.asarray(pc.index_in(arrow_text(edges["record_id_r"]), value_set=ids), dtype=np.int64)
-    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)),
-                       shape=(len(ids), len(ids)))
-    _, label = csgraph_components(graph, directed=False)
+    label = component_labels(len(ids), *edge_codes(ids, edges))
     # Each component's smallest id: the first of its records in id order (Arrow's sort is by
     # bytes, which is how DuckDB orders text).
     by_id = np.asarray(pc.sort_indices(ids), dtype=np.int64)
@@ -75,6 +71,30 @@ def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataF
     first[label[by_id[::-1]]] = by_id[::-1]  # the last write per label is its smallest id
     return pd.DataFrame({"record_id": pd.array(ids, dtype="str"),
                          "component": pd.array(ids.take(pa.array(first[label])), dtype="str")})
+
+
+def edge_codes(ids: pa.Array, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge's two ends as positions in ``ids`` (distinct record ids; -1: not among them),
+    both columns looked up at once (each lookup hashes every id).
+
+    >>> edge_codes(pa.array(["a", "b"]), pd.DataFrame({"record_id_l": ["a"], "record_id_r": ["z"]}))
+    (array([0]), array([-1]))
+    """
+    ends = pa.concat_arrays([arrow_text(edges["record_id_l"]), arrow_text(edges["record_id_r"])])
+    codes = np.asarray(pc.fill_null(pc.index_in(ends, value_set=ids), -1), dtype=np.int64)
+    return codes[:len(edges)], codes[len(edges):]
+
+
+def component_labels(n_records: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The component number of each of ``n_records`` records joined by the edges ``left`` to
+    ``right`` (positions among the records), by SciPy.
+
+    >>> component_labels(3, np.array([0]), np.array([2])).tolist()
+    [0, 1, 0]
+    """
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)),
+                       shape=(n_records, n_records))
+    return csgraph_components(graph, directed=False)[1]
 
 
 def arrow_text(values: pd.Series) -> pa.Array:

@@ -263,7 +263,7 @@ def _counting_resolver(calls: list[int]):
     """The PNC resolver, counting how often ingest asks for a new identity."""
     from ingest.load import pnc_resolver
 
-    def resolve(records, previous, overrides, lineage=None, trained=None):  # type: ignore[no-untyped-def]
+    def resolve(records, previous, overrides, lineage=None, trained=None, increment=None):  # type: ignore[no-untyped-def]
         calls.append(len(records))
         return pnc_resolver(records, previous, overrides, lineage)
 
