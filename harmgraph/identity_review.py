@@ -171,12 +171,14 @@ def check_records(store: GraphStore, *record_ids: str) -> None:
 
 def resolve_stored_records(store: GraphStore, user: str, tell: Callable[..., None],
                            config_path: Path | None = None, cause: str = "re-resolve",
-                           retrain: bool = False) -> int:
-    """Re-resolve every stored record with the overrides; returns the number of persons.
+                           retrain: bool = False, about: tuple[str, ...] = ()) -> int:
+    """Re-resolve the stored records with the overrides; returns the number of persons.
 
     Person ids carry over; the ids this re-resolution merged, split or issued are logged in
     the lineage with ``cause`` and summed up in the access log. The model kept with the store
-    is used again unless ``retrain`` (or the records or settings have changed too much)."""
+    is used again unless ``retrain`` (or the records or settings have changed too much).
+    ``about``: the records an override names; only what they reach is resolved again
+    (``ingest.resolve_increment``: the same identity as resolving every record)."""
     from ingest.identity import make_splink_resolver
     from ingest.load import resolve_stored
     from ingest.resolve_config import load_resolution_config
@@ -184,7 +186,8 @@ def resolve_stored_records(store: GraphStore, user: str, tell: Callable[..., Non
     # The same settings option (or $HARMGRAPH_RESOLUTION_CONFIG) as ingest, so an override
     # re-resolves exactly as the last load did.
     resolver = make_splink_resolver(load_resolution_config(config_path), progress=tell)
-    identity = resolve_stored(store, store.person_records(), resolver, cause, retrain=retrain)
+    identity = resolve_stored(store, store.person_records(), resolver, cause, retrain=retrain,
+                              changed=pd.Series(about, dtype="str") if about and not retrain else None)
     store.replace_identity(identity)
     changes = identity.lineage["event"].value_counts()
     if len(changes):
@@ -209,7 +212,8 @@ def _store_override(store: GraphStore, kind: str, record_a: str, record_b: str, 
     store.add_override(kind, record_a, record_b, user, reason, datetime.now())
     store.record_audit(user, "override", f"{record_a}/{record_b}", f"{kind}: {reason}")
     return resolve_stored_records(store, user, tell, config_path,
-                                  cause=f"{kind} {record_a}/{record_b} by {user}: {reason}")
+                                  cause=f"{kind} {record_a}/{record_b} by {user}: {reason}",
+                                  about=(record_a, record_b))
 
 
 def decide(store: GraphStore, item_id: str, same: bool, user: str, reason: str, tell: Callable[..., None],

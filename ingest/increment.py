@@ -15,7 +15,8 @@ __all__ = ["Increment"]
 class Increment:
     """What an incremental resolution carries forward from the store, and what changed.
 
-    ``changed``: ids of the records this load brings new or changed; ``links``: every stored
+    ``changed``: ids of the records whose links are worked out again: new or changed in a
+    load, or named by an analyst's link or unlink; ``links``: every stored
     identity link (LINK_COLUMNS, kept and cut); ``review``: the stored review queue;
     ``persons``: the stored persons (PERSON_COLUMNS), whose rows stand for the persons the
     change does not touch."""

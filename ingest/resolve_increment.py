@@ -1,5 +1,6 @@
 """Resolve only what a load changed: its new and changed records against the persons the
-store already holds, with the model kept with the store.
+store already holds, with the model kept with the store (and the same for the two records an
+analyst's link or unlink names).
 
 A daily load with a hundred new person records at a 1M-incident force re-resolved all two
 million records (a minute, most of it scoring every candidate pair again and working out

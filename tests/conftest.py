@@ -199,3 +199,34 @@ def context_of(config: ScoringConfig, catalogue: OffenceCatalogue):
                               as_of=as_of)
 
     return _context
+
+
+def _identity_tables(path: Path) -> dict[str, "pd.DataFrame"]:
+    """A store's identity (persons, person ids, lineage, links, review items) as sorted text,
+    without what an incremental resolution carries over rather than works out again: when an
+    event was logged and why, and the scores and score words of links between unchanged records
+    (the day's records move the name frequencies behind them a little)."""
+    import pandas as pd
+
+    with EmbeddedStore(path) as store:
+        tables = {name: store.export_table(name) for name in
+                  ("record_person", "persons", "identity_links", "identity_review", "person_lineage")}
+    tables["person_lineage"] = tables["person_lineage"].drop(columns=["at", "cause"])
+    for name in ("identity_links", "identity_review"):
+        tables[name] = tables[name].drop(columns=["match_weight", "match_probability", "reasons",
+                                                  "evidence_for", "evidence_against"], errors="ignore")
+    return {name: frame.astype(str).sort_values(list(frame.columns), ignore_index=True)
+            for name, frame in tables.items()}
+
+
+@pytest.fixture(scope="session")
+def same_identity() -> Callable[[Path, Path], None]:
+    """Assert two stores hold the same identity (:func:`_identity_tables`)."""
+    import pandas as pd
+
+    def check(mine: Path, theirs: Path) -> None:
+        ours, others = _identity_tables(mine), _identity_tables(theirs)
+        for name in ours:
+            pd.testing.assert_frame_equal(ours[name], others[name], obj=name)
+
+    return check
