@@ -533,6 +533,43 @@ def test_a_generated_force_ranks_identically_on_both_stores(store, neo4j_store, 
         pd.testing.assert_frame_equal(*(rank_victims(c, which) for c in contexts))
 
 
+def test_a_load_of_new_records_resolves_incrementally_alike_on_both_stores(
+        store, neo4j_store, tmp_path, catalogue) -> None:
+    """A day with a new and a changed person record, into a store holding a kept model, is
+    resolved incrementally (ingest.resolve_increment reads the stored links, persons and
+    review queue back) to the same persons on either store."""
+    from ingest.identity import make_splink_resolver
+    from ingest.load import ingest_folder
+    from ingest.resolve_config import ResolutionConfig
+    from synth.generate import generate_force
+    from tests.graph.conftest import store_neutral
+
+    trains = ResolutionConfig(min_records_for_training=300, min_pairs_for_em=20)
+    generate_force(tmp_path / "force", people=400, seed=5)
+    people = pd.read_csv(tmp_path / "force" / "people.csv", dtype=str)
+    day = tmp_path / "day"
+    day.mkdir()
+    pd.concat([people.head(1).assign(record_id="R-again"), people.iloc[[5]].assign(surname="Lowther")]) \
+        .to_csv(day / "people.csv", index=False)
+    pd.DataFrame({"incident_id": ["DAY-1"], "occurred_at": ["2026-10-30"], "offence": ["harassment"]}) \
+        .to_csv(day / "incidents.csv", index=False)
+    pd.DataFrame({"incident_id": ["DAY-1"], "record_id": ["R-again"], "role": ["victim"]}) \
+        .to_csv(day / "involvements.csv", index=False)
+    said: dict[str, list[str]] = {}
+    for name, into in (("embedded", store), ("neo4j", neo4j_store)):
+        ingest_folder(tmp_path / "force", into, catalogue.keys, resolver=make_splink_resolver(trains))
+        said[name] = []
+        ingest_folder(day, into, catalogue.keys, resolver=make_splink_resolver(trains, progress=said[name].append))
+        assert any("2 new or changed records" in line for line in said[name]), said[name]
+    clusters = [s.clusters().sort_values("record_id", ignore_index=True) for s in (store, neo4j_store)]
+    pd.testing.assert_frame_equal(*clusters, check_dtype=False)
+    persons = [store_neutral(s.export_table("persons")).sort_values("person_id", ignore_index=True)
+               for s in (store, neo4j_store)]
+    pd.testing.assert_frame_equal(*persons, check_dtype=False)
+    assert clusters[0].set_index("record_id").at["R-again", "person_id"] == \
+        clusters[0].set_index("record_id").at[people.at[0, "record_id"], "person_id"]
+
+
 def _readme_cypher() -> list[str]:
     """The Cypher blocks of the README's "Running on Neo4j" section, without Browser's :param lines."""
     from pathlib import Path
