@@ -32,6 +32,8 @@ id would collide with a person carried over.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -60,7 +62,7 @@ from ingest.resolve import (
     review_queue,
 )
 from ingest.resolve_backends import ResolutionBackend, open_backend
-from ingest.resolve_cluster import recluster
+from ingest.resolve_cluster import Reclustered, recluster
 from ingest.resolve_features import features_to_arrow, prepare_features
 from ingest.increment import Increment
 from ingest.resolve_graph import (
@@ -104,14 +106,7 @@ def resolve_increment(records: pd.DataFrame, config: ResolutionConfig, increment
     changed = changed[isin(changed, features["record_id"])].reset_index(drop=True)
     cannot = clean_override_pairs(cannot_link, known)
     must = _contradictions(clean_override_pairs(must_link, known), cannot, say)
-    stored = _stored_edges(increment.links, known)
-    touches = np.asarray(isin(stored["record_id_l"], changed) | isin(stored["record_id_r"], changed),
-                         dtype=bool)
-    regrouped = _pnc_regrouped(features, stored[touches], changed)
-    chain = _touching(pnc_chain_pairs(features), regrouped, both=True)
-    old_chain = ~touches & (stored["method"] == "pnc").to_numpy() \
-        & np.asarray(isin(stored["record_id_l"], regrouped), dtype=bool)
-    carried = stored[~touches & ~old_chain]
+    links = _StoredLinks.split(_stored_edges(increment.links, known), features, changed)
     timings["features"] = time.perf_counter() - started
 
     stage = time.perf_counter()
@@ -121,23 +116,20 @@ def resolve_increment(records: pd.DataFrame, config: ResolutionConfig, increment
     backend = open_backend(config)
     try:
         with _quiet_splink():
-            edges, near = _new_edges(backend, features, changed, config, trained, chain,
-                                     _touching(must, changed), stored[old_chain])
+            edges, near = _new_edges(backend, features, changed, config, trained, links.chain,
+                                     _touching(must, changed), links.old_chain)
     finally:
         backend.close()
     timings["predict"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
-    every_edge = pd.concat([_without_pairs(carried, edges, regrouped), edges], ignore_index=True)
-    touched = _touched(features["record_id"], stored, edges, changed)
+    touched = _touched(features["record_id"], links.stored, edges, changed)
     say(f"clustering the {len(touched)} records the change can reach")
-    inside = features[isin(features["record_id"], touched)].reset_index(drop=True)
+    every_edge = pd.concat([_without_pairs(links.carried, edges, links.regrouped), edges],
+                           ignore_index=True)
     local_edges = every_edge[isin(every_edge["record_id_l"], touched)].reset_index(drop=True)
-    components = connected_components(inside["record_id"], local_edges)
-    reclustered = recluster(components, local_edges, _members(inside, components, config),
-                            _touching(cannot, touched, both=True), config.ambiguity_margin_bits,
-                            forename_similar=min(config.forename_jaro_winkler)
-                            if config.forename_rule else None)
+    reclustered = _cluster(features[isin(features["record_id"], touched)], local_edges,
+                           _touching(cannot, touched, both=True), config)
     timings["cluster"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
@@ -156,6 +148,44 @@ def resolve_increment(records: pd.DataFrame, config: ResolutionConfig, increment
         "seconds": {name: round(value, 3) for name, value in timings.items()},
     })
     return resolution
+
+
+@dataclass(frozen=True)
+class _StoredLinks:
+    """The stored links, sorted by what becomes of them.
+
+    ``stored``: all of them (as the clustering takes them); ``carried``: those that stand as
+    they are; ``old_chain``: PNC chain links of a chain laid again (``chain``: its new links,
+    over the ``regrouped`` records), to be scored again. Links with a changed record at one
+    end are in neither: they are worked out again."""
+
+    stored: pd.DataFrame
+    carried: pd.DataFrame
+    old_chain: pd.DataFrame
+    chain: pd.DataFrame
+    regrouped: pd.Series
+
+    @classmethod
+    def split(cls, stored: pd.DataFrame, features: pd.DataFrame, changed: pd.Series) -> _StoredLinks:
+        touches = np.asarray(isin(stored["record_id_l"], changed) | isin(stored["record_id_r"], changed),
+                             dtype=bool)
+        regrouped = _pnc_regrouped(features, stored[touches], changed)
+        old_chain = ~touches & (stored["method"] == "pnc").to_numpy() \
+            & np.asarray(isin(stored["record_id_l"], regrouped), dtype=bool)
+        return cls(stored=stored, carried=stored[~touches & ~old_chain], old_chain=stored[old_chain],
+                   chain=_touching(pnc_chain_pairs(features), regrouped, both=True),
+                   regrouped=regrouped)
+
+
+def _cluster(inside: pd.DataFrame, edges: pd.DataFrame, cannot: pd.DataFrame,
+             config: ResolutionConfig) -> Reclustered:
+    """The no-chain clustering (``ingest.resolve_cluster``) of the records ``inside`` (their
+    features) over ``edges``, as a whole resolution clusters them."""
+    inside = inside.reset_index(drop=True)
+    components = connected_components(inside["record_id"], edges)
+    return recluster(components, edges, _members(inside, components, config), cannot,
+                     config.ambiguity_margin_bits,
+                     forename_similar=min(config.forename_jaro_winkler) if config.forename_rule else None)
 
 
 def _touching(pairs: pd.DataFrame, ids: pd.Series, both: bool = False) -> pd.DataFrame:
