@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 
@@ -567,10 +567,10 @@ class EmbeddedStore(GraphStore):
             'ORDER BY "at", decision_id'
         )
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, tables: Collection[str] | None = None) -> dict[str, int]:
         return {
             table: int(self._con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-            for table in _COUNTED_TABLES
+            for table in _COUNTED_TABLES if tables is None or table in tables
         }
 
     # --- copying (harmgraph sync) ----------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -572,9 +572,9 @@ class Neo4jStore(GraphStore):
         frame = self._read(cypher.MATAC_DECISIONS, TABLE_COLUMNS["matac_decisions"])
         return frame.sort_values(["at", "decision_id"], kind="stable").reset_index(drop=True)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, tables: Collection[str] | None = None) -> dict[str, int]:
         return {table: int(self._read(statement, ["n"]).iloc[0, 0])
-                for table, statement in cypher.COUNTS.items()}
+                for table, statement in cypher.COUNTS.items() if tables is None or table in tables}
 
     # --- copying (harmgraph sync) ----------------------------------------------------------
     def export_table(self, table: str) -> pd.DataFrame:

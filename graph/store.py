@@ -8,7 +8,7 @@ DataFrames in and get DataFrames (or networkx graphs) out.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 import pandas as pd
@@ -290,8 +290,8 @@ class GraphStore(ABC):
                                 ).reset_index(drop=True)
 
     @abstractmethod
-    def counts(self) -> dict[str, int]:
-        """Row counts per stored table, for summaries and tests."""
+    def counts(self, tables: Collection[str] | None = None) -> dict[str, int]:
+        """Row counts per stored table (``tables``: only those), for summaries and tests."""
 
     # --- copying (harmgraph sync) ----------------------------------------------------------
     @abstractmethod

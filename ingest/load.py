@@ -293,7 +293,7 @@ def _changed_records(store: GraphStore, records: pd.DataFrame) -> pd.Series | No
     identity stands as it is, exactly what a re-run would give (resolution is deterministic in
     records, overrides, config and the model kept with the store, and overrides re-resolve
     when they are made)."""
-    counts = store.counts()
+    counts = store.counts(("record_person", "person_records"))
     if counts["record_person"] != counts["person_records"]:
         return None
     stored = store.person_records(records["record_id"])

@@ -98,6 +98,8 @@ def test_a_loaded_force_gives_identical_scoring_tables(store, neo4j_store, load,
     tables = neo4j_store.scoring_tables()
     assert len(tables.roles) and tables.persons["record_ids"].str.contains("R1;R1b").any()
     assert store.counts() == neo4j_store.counts()
+    some = ("record_person", "person_records")
+    assert store.counts(some) == neo4j_store.counts(some) == {t: store.counts()[t] for t in some}
     assert_same(store.person_records(), neo4j_store.person_records())
     assert_same(store.clusters(), neo4j_store.clusters())
     person = store.clusters().set_index("record_id").at["R1", "person_id"]
