@@ -187,7 +187,8 @@ def resolve_stored_records(store: GraphStore, user: str, tell: Callable[..., Non
     # re-resolves exactly as the last load did.
     resolver = make_splink_resolver(load_resolution_config(config_path), progress=tell)
     identity = resolve_stored(store, store.person_records(), resolver, cause, retrain=retrain,
-                              changed=pd.Series(about, dtype="str") if about and not retrain else None)
+                              changed=pd.Series(about, dtype="str") if about and not retrain else None,
+                              changed_are="records the link or unlink names")
     store.replace_identity(identity)
     changes = identity.lineage["event"].value_counts()
     if len(changes):

@@ -19,9 +19,11 @@ class Increment:
     load, or named by an analyst's link or unlink; ``links``: every stored
     identity link (LINK_COLUMNS, kept and cut); ``review``: the stored review queue;
     ``persons``: the stored persons (PERSON_COLUMNS), whose rows stand for the persons the
-    change does not touch."""
+    change does not touch; ``said``: what the changed records are, in the words a progress
+    line uses."""
 
     changed: pd.Series
     links: pd.DataFrame
     review: pd.DataFrame
     persons: pd.DataFrame
+    said: str = "new or changed records"

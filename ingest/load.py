@@ -304,19 +304,22 @@ def _changed_records(store: GraphStore, records: pd.DataFrame) -> pd.Series | No
 
 
 def resolve_stored(store: GraphStore, records: pd.DataFrame, resolver: Resolver, cause: str,
-                   retrain: bool = False, changed: pd.Series | None = None) -> Identity:
+                   retrain: bool = False, changed: pd.Series | None = None,
+                   changed_are: str = "new or changed records") -> Identity:
     """Resolve ``records`` (every person record) against the stored identity: person ids
     carry over (``ingest.person_ids``) and the lineage events are stamped with ``cause``
     (the load, or the analyst's override). The model kept with the store is offered to the
     resolver (it trains anyway when the records have changed too much), unless ``retrain``.
     ``changed`` (the ids of the records new or changed since the stored identity) lets the
-    resolver work out only what they can reach, carrying the rest of the identity forward."""
+    resolver work out only what they can reach, carrying the rest of the identity forward
+    (``changed_are``: what they are, for the progress line)."""
     trained = None if retrain else store.resolution_model()
     previous = store.clusters()
     increment = None
     if changed is not None and trained:
         increment = Increment(changed=changed, links=store.export_table("identity_links"),
-                              review=store.review_items(), persons=store.export_table("persons"))
+                              review=store.review_items(), persons=store.export_table("persons"),
+                              said=changed_are)
     identity = resolver(records, previous, store.overrides(), store.person_lineage(), trained=trained,
                         increment=increment)
     identity.lineage = stamp_lineage(identity.lineage, cause)

@@ -111,8 +111,8 @@ def resolve_increment(records: pd.DataFrame, config: ResolutionConfig, increment
 
     stage = time.perf_counter()
     say(f"using the model trained on {trained.records} records (no training)")
-    say(f"scoring the {len(changed)} new or changed records against the "
-        f"{len(features) - len(changed)} stored")
+    say(f"scoring the {len(changed):,} {increment.said} against the "
+        f"{len(features) - len(changed):,} others")
     backend = open_backend(config)
     try:
         with _quiet_splink():
@@ -124,7 +124,7 @@ def resolve_increment(records: pd.DataFrame, config: ResolutionConfig, increment
 
     stage = time.perf_counter()
     touched = _touched(features["record_id"], links.stored, edges, changed)
-    say(f"clustering the {len(touched)} records the change can reach")
+    say(f"clustering the {len(touched):,} records the change can reach")
     every_edge = pd.concat([_without_pairs(links.carried, edges, links.regrouped), edges],
                            ignore_index=True)
     local_edges = every_edge[isin(every_edge["record_id_l"], touched)].reset_index(drop=True)

@@ -562,7 +562,7 @@ def test_a_load_of_new_records_resolves_incrementally_alike_on_both_stores(
         ingest_folder(tmp_path / "force", into, catalogue.keys, resolver=make_splink_resolver(trains))
         said[name] = []
         ingest_folder(day, into, catalogue.keys, resolver=make_splink_resolver(trains, progress=said[name].append))
-        assert any("2 new or changed records" in line for line in said[name]), said[name]
+        assert any("the 2 new or changed records" in line for line in said[name]), said[name]
     clusters = [s.clusters().sort_values("record_id", ignore_index=True) for s in (store, neo4j_store)]
     pd.testing.assert_frame_equal(*clusters, check_dtype=False)
     persons = [store_neutral(s.export_table("persons")).sort_values("person_id", ignore_index=True)

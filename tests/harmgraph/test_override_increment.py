@@ -20,7 +20,7 @@ from ingest.load import ingest_folder
 from ingest.resolve_config import load_resolution_config
 from synth.generate import generate_force
 
-INCREMENTAL = "new or changed records against the"
+INCREMENTAL = "records the link or unlink names against the"
 
 
 @pytest.fixture(scope="module")
