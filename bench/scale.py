@@ -214,7 +214,7 @@ def step_daily(store_path: Path, scratch: Path, new_incidents: int) -> list[dict
     folder = scratch / "daily-new-records"
     daily_extract(store_path, folder, new_incidents, seed=20261124, new_victim_records=rekeyed)
     _ingest(folder, store_path, rows, f"daily load of {new_incidents:,} incidents, {rekeyed:,} victims "
-            "as a new record (re-resolves the store)", "incidents")
+            "as a new record (resolves what they reach)", "incidents")
     rows[-1]["stage"] += f"; {_rekeyed_joined(store_path)}"
     return rows
 

@@ -154,3 +154,19 @@ def test_a_load_with_nothing_new_leaves_the_identity_and_a_small_store_resolves_
                            .assign(record_id="R0000003-again")), fresh, catalogue.keys,
                       resolver=make_splink_resolver(untrained, progress=said_small.append))
     assert not any(INCREMENTAL in line for line in said_small)
+
+
+def test_the_spark_backend_and_a_model_that_does_not_suit_resolve_everything() -> None:
+    from ingest.increment import Increment
+    from ingest.resolve import TrainedModel
+    from ingest.resolve_increment import resolve_increment
+
+    records = pd.DataFrame({"record_id": [f"R{n}" for n in range(400)], "forename": "Ann"})
+    previous = records[["record_id"]].assign(person_id="P-1")
+    nothing = pd.DataFrame(columns=["record_id_l", "record_id_r"])
+    increment = Increment(changed=pd.Series(["R1"]), links=nothing, review=nothing, persons=nothing)
+    on_spark = SMALL.model_copy(update={"backend": "spark"})
+    for config, kept in ((on_spark, TrainedModel({}, 400, on_spark.model_fingerprint())),
+                         (SMALL, TrainedModel({}, 400, "other settings")),
+                         (SMALL, TrainedModel({}, 100, SMALL.model_fingerprint()))):
+        assert resolve_increment(records, config, increment, previous, kept) is None
