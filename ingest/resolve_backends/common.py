@@ -24,6 +24,21 @@ COMPONENT_MEMBERS_SQL = (
     "ON f.record_id = c.record_id")
 
 
+def blocked_with_sql(new_table: str, rules: list[str]) -> str:
+    """The stored records (of ``FEATURE_TABLE``, as ``l``) that any blocking rule pairs with a
+    record of ``new_table`` (as ``r``), not those records themselves: all that an incremental
+    resolution's ``predict_between`` can pair the new records with. Plain SQL both engines read
+    alike; the rules are splink's own SQL of the configured blocking rules.
+
+    >>> print(blocked_with_sql("new", ['l."pnc" = r."pnc"']))
+    SELECT f.* FROM harmgraph_features f WHERE f.record_id IN (SELECT l.record_id FROM harmgraph_features l JOIN new r ON (l."pnc" = r."pnc")) AND f.record_id NOT IN (SELECT record_id FROM new)
+    """
+    pairs = " UNION ".join(f"SELECT l.record_id FROM {FEATURE_TABLE} l JOIN {new_table} r ON ({rule})"
+                           for rule in rules)
+    return (f"SELECT f.* FROM {FEATURE_TABLE} f WHERE f.record_id IN ({pairs}) "
+            f"AND f.record_id NOT IN (SELECT record_id FROM {new_table})")
+
+
 def prediction_columns(names: list[str]) -> list[str]:
     """The columns of a prediction table that links and explanations read: ids, scores and
     the gamma_/mw_ columns (not the tf_ and value columns, which would only cost memory).
@@ -53,6 +68,10 @@ class ResolutionBackend(Protocol):
 
     def component_members(self, components: pa.Table) -> pd.DataFrame:
         """``COMPONENT_MEMBERS_SQL`` over ``components`` (record_id, component)."""
+
+    def blocked_with(self, new: SplinkDataFrame, rules: list[str]) -> SplinkDataFrame:
+        """``blocked_with_sql`` over ``new`` (a registered table of new records' features), as
+        a table splink reads."""
 
     def close(self) -> None:
         """Free what the engine holds for this resolution."""

@@ -7,7 +7,12 @@ import pyarrow as pa
 from splink import DuckDBAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from ingest.resolve_backends.common import COMPONENT_MEMBERS_SQL, FEATURE_TABLE, prediction_columns
+from ingest.resolve_backends.common import (
+    COMPONENT_MEMBERS_SQL,
+    FEATURE_TABLE,
+    blocked_with_sql,
+    prediction_columns,
+)
 from ingest.resolve_config import ResolutionConfig
 
 
@@ -56,6 +61,12 @@ class DuckDBBackend:
             return con.execute(COMPONENT_MEMBERS_SQL).df()
         finally:
             con.unregister("harmgraph_components")
+
+    def blocked_with(self, new: SplinkDataFrame, rules: list[str]) -> SplinkDataFrame:
+        # A table, not a view: splink reads it once per blocking rule.
+        self.db_api.duckdb_con.execute(
+            f"CREATE TABLE harmgraph_blocked_with AS {blocked_with_sql(new.physical_name, rules)}")
+        return self.db_api.register("harmgraph_blocked_with")
 
     def close(self) -> None:
         """The in-memory database goes with its connection."""

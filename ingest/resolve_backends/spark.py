@@ -24,7 +24,12 @@ from splink import SparkAPI
 from splink.backends.spark import similarity_jar_location
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from ingest.resolve_backends.common import COMPONENT_MEMBERS_SQL, FEATURE_TABLE, prediction_columns
+from ingest.resolve_backends.common import (
+    COMPONENT_MEMBERS_SQL,
+    FEATURE_TABLE,
+    blocked_with_sql,
+    prediction_columns,
+)
 from ingest.resolve_config import ResolutionConfig
 
 
@@ -97,6 +102,11 @@ class SparkBackend:
             return self.spark.sql(COMPONENT_MEMBERS_SQL).toPandas()
         finally:
             self.spark.catalog.dropTempView("harmgraph_components")
+
+    def blocked_with(self, new: SplinkDataFrame, rules: list[str]) -> SplinkDataFrame:
+        self.spark.sql(blocked_with_sql(new.physical_name, rules)).persist() \
+            .createOrReplaceTempView("harmgraph_blocked_with")
+        return self.db_api.register("harmgraph_blocked_with")
 
     def close(self) -> None:
         """Drop the feature table and every table splink cached for this resolution (the
