@@ -9,9 +9,10 @@ Here the stored identity is carried forward and only what the new records can re
 worked out again:
 
 1. features of every record (term frequencies, common-name adjustment, are counted over all of
-   them, as a whole re-resolution counts them), then splink's ``predict_between`` (stored
-   records against the changed ones) and ``predict_within`` (the changed ones among
-   themselves) with the kept model: the same scores the whole re-resolution gives these pairs;
+   them, as a whole re-resolution counts them), then splink's ``predict_between`` (the stored
+   records a blocking rule pairs with a changed one, against the changed ones) and
+   ``predict_within`` (the changed ones among themselves) with the kept model: the same pairs
+   and scores the whole re-resolution gives them;
 2. the stored links (kept and cut, cut ones with their reasons restored) stand for every pair
    of unchanged records: a pair of unchanged records scores the same under the same model
    and term frequencies (new records move a term frequency by a few in millions), except
@@ -26,7 +27,8 @@ worked out again:
 
 It declines (returns None, and the caller resolves everything) when there is no kept model
 that suits the records (the same rule as reusing it: ``TrainedModel.suits``), on the Spark
-backend, and when a new id would collide with a person carried over.
+backend, when the stored links name a record no longer held, and when a new id would
+collide with a person carried over.
 """
 
 from __future__ import annotations
@@ -164,12 +166,10 @@ def resolve_increment(records: pd.DataFrame, config: ResolutionConfig, increment
 class _StoredLinks:
     """The stored links, sorted by what becomes of them.
 
-    ``stored``: all of them; ``carried``: those that stand as
-    they are; ``old_chain``: PNC chain links of a chain laid again (``chain``: its new links,
-    over the ``regrouped`` records), to be scored again. Links with a changed record at one
-    end are in neither: they are worked out again."""
+    ``carried``: those that stand as they are; ``old_chain``: PNC chain links of a chain laid
+    again (``chain``: its new links, over the ``regrouped`` records), to be scored again.
+    Links with a changed record at one end are in neither: they are worked out again."""
 
-    stored: pd.DataFrame
     carried: pd.DataFrame
     old_chain: pd.DataFrame
     chain: pd.DataFrame
@@ -182,7 +182,7 @@ class _StoredLinks:
         regrouped = _pnc_regrouped(features, stored[touches], changed)
         old_chain = ~touches & (stored["method"] == "pnc").to_numpy() \
             & np.asarray(isin(stored["record_id_l"], regrouped), dtype=bool)
-        return cls(stored=stored, carried=stored[~touches & ~old_chain], old_chain=stored[old_chain],
+        return cls(carried=stored[~touches & ~old_chain], old_chain=stored[old_chain],
                    chain=_touching(pnc_chain_pairs(features), regrouped, both=True),
                    regrouped=regrouped)
 
@@ -337,7 +337,8 @@ def _carried_forward(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.Data
     clusters, events, _ = assign_person_ids_and_count(components, earlier, lineage,
                                                       sort_by_record=True)
     issued = events.loc[events["event"] == "issued", "person_id"]
-    if isin(issued, kept["person_id"]).any():
+    # (the carried ids looked up among the few new ones, not hashed themselves)
+    if len(issued) and isin(kept["person_id"], issued).any():
         return None
     links, cut_links = _split_links(edges, cut)
     stored_links = increment.links[~isin(increment.links["record_id_l"], touched)]
