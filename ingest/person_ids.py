@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 
 from core.arrow_codes import arrow_text
 from graph.batch import LINEAGE_COLUMNS, empty_frame
+from ingest.resolve_graph import positions_of
 
 __all__ = ["assign_person_ids", "assign_person_ids_and_count", "derived_ids", "person_id_for", "stamp_lineage"]
 
@@ -96,10 +97,9 @@ def _used_before(candidates: pa.Array, previous: pd.DataFrame,
     used = np.zeros(len(candidates), dtype=bool)
     if not len(candidates):
         return used
-    value_set = candidates.cast(pa.large_string())
+    wanted = candidates.cast(pa.large_string())
     for earlier in _earlier_ids(previous, lineage):
-        hits = pc.drop_null(pc.index_in(earlier, value_set=value_set))
-        used[np.asarray(hits, dtype=np.int64)] = True
+        used |= positions_of(earlier, wanted) >= 0
     return used
 
 

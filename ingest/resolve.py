@@ -48,7 +48,7 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 from core.arrow_isin import isin
 from graph.batch import LINEAGE_COLUMNS, REVIEW_COLUMNS, empty_frame
 from ingest.resolve_backends import ResolutionBackend, open_backend
-from ingest.resolve_cluster import recluster
+from ingest.resolve_cluster import Reclustered, recluster
 from ingest.resolve_config import ResolutionConfig
 from ingest.resolve_features import features_to_arrow, prepare_features
 from ingest.person_ids import assign_person_ids, assign_person_ids_and_count, person_id_for
@@ -507,17 +507,11 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
             stage = time.perf_counter()
             say(f"clustering {n_records} records over {len(edges)} links")
             components = connected_components(record_ids, edges)
-            members = backend.component_members(pa.table({
-                "record_id": arrow_text(components["record_id"]),
-                "component": arrow_text(components["component"])}))
+            members = rule_members(backend, components, config)
             model = linker.misc.save_model_to_json()
     finally:
         backend.close()
-    if not config.dob_rule:  # dates of birth untrusted: nothing for the rule to compare
-        members = members.assign(dob=None)
-    reclustered = recluster(components, edges, members, cannot, config.ambiguity_margin_bits,
-                            forename_similar=min(config.forename_jaro_winkler)
-                            if config.forename_rule else None)
+    reclustered = recluster_under_rules(components, edges, members, cannot, config)
     components, cut = reclustered.components, reclustered.cut
     for pair in sorted(set(cut["cut_for"]) - {"rule"}):
         say(f"cannot-link {pair}: cut the weakest links between them")
@@ -542,6 +536,26 @@ def resolve_records(records: pd.DataFrame, config: ResolutionConfig,
         "seconds": {name: round(value, 3) for name, value in timings.items()},
     }
     return resolution
+
+
+def rule_members(backend: ResolutionBackend, components: pd.DataFrame,
+                 config: ResolutionConfig) -> pd.DataFrame:
+    """What the no-chain rules compare for the records of multi-record ``components``
+    (``COMPONENT_MEMBERS_SQL`` on the backend's features); no dates of birth when the config
+    does not trust them."""
+    members = backend.component_members(pa.table({
+        "record_id": arrow_text(components["record_id"]),
+        "component": arrow_text(components["component"])}))
+    if not config.dob_rule:  # dates of birth untrusted: nothing for the rule to compare
+        members = members.assign(dob=None)
+    return members
+
+
+def recluster_under_rules(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFrame,
+                          cannot: pd.DataFrame, config: ResolutionConfig) -> Reclustered:
+    """``ingest.resolve_cluster.recluster`` with the config's margin and forename rule."""
+    return recluster(components, edges, members, cannot, config.ambiguity_margin_bits,
+                     forename_similar=min(config.forename_jaro_winkler) if config.forename_rule else None)
 
 
 def _after_clustering(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.DataFrame,
@@ -617,10 +631,7 @@ def review_queue(clusters: pd.DataFrame, cut_links: pd.DataFrame, near: pd.DataF
                 "note": f"scored just under the match threshold ({config.match_threshold})"}))
     if not frames:
         return empty_frame(REVIEW_COLUMNS)
-    items = pd.concat(frames, ignore_index=True)
-    items = items.sort_values(["kind", "match_weight", "record_id_l", "record_id_r"],
-                              ascending=[True, False, True, True])
-    items = items.groupby("kind", sort=False).head(max(config.review_max_pairs, 1))
+    items = capped_review(pd.concat(frames, ignore_index=True), config)
     evidence = split_evidence(items["terms"])
     items["evidence_for"], items["evidence_against"] = evidence
     ruled = items["why"] != ""
@@ -629,6 +640,14 @@ def review_queue(clusters: pd.DataFrame, cut_links: pd.DataFrame, near: pd.DataF
     items["item_id"] = [review_item_id(kind, left, right) for kind, left, right in
                         zip(items["kind"], items["record_id_l"], items["record_id_r"])]
     return items[REVIEW_COLUMNS].reset_index(drop=True)
+
+
+def capped_review(items: pd.DataFrame, config: ResolutionConfig) -> pd.DataFrame:
+    """Review items strongest first within each kind, each kind capped at
+    ``review_max_pairs``."""
+    items = items.sort_values(["kind", "match_weight", "record_id_l", "record_id_r"],
+                              ascending=[True, False, True, True])
+    return items.groupby("kind", sort=False).head(max(config.review_max_pairs, 1))
 
 
 def review_item_id(kind: str, left: str, right: str) -> str:

@@ -86,8 +86,9 @@ def edge_codes(ids: pa.Array, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
 
 
 def positions_of(ids: pa.Array, wanted: pa.Array) -> np.ndarray:
-    """The position in ``ids`` (distinct) of each of ``wanted`` (-1: not there), hashing only
-    ``wanted``: for a few ids among millions, far cheaper than hashing the millions.
+    """The position in ``ids`` of each of ``wanted`` (-1: not there; an id there more than
+    once: its last place), hashing only ``wanted``: for a few ids among millions, far cheaper
+    than hashing the millions.
 
     >>> positions_of(pa.array(["a", "b", "c"]), pa.array(["c", "z", "a"])).tolist()
     [2, -1, 0]

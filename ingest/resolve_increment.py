@@ -60,11 +60,13 @@ from ingest.resolve import (
     _say,
     _score_pairs,
     _split_links,
+    capped_review,
     links_from_predictions,
+    recluster_under_rules,
     review_queue,
+    rule_members,
 )
 from ingest.resolve_backends import ResolutionBackend, open_backend
-from ingest.resolve_cluster import Reclustered, recluster
 from ingest.resolve_features import features_to_arrow, prepare_features
 from ingest.increment import Increment
 from ingest.resolve_graph import (
@@ -117,7 +119,9 @@ def resolve_increment(records: pd.DataFrame, config: ResolutionConfig, increment
     if (stored_ends[0] < 0).any() or (stored_ends[1] < 0).any():
         say("the stored links name records no longer held: resolving every record")
         return None
-    links = _StoredLinks.split(increment.links[LINK_COLUMNS].reset_index(drop=True), features, changed)
+    touches = is_changed[stored_ends[0]] | is_changed[stored_ends[1]]
+    links = _StoredLinks.split(increment.links[LINK_COLUMNS].reset_index(drop=True), touches,
+                               features, changed)
     timings["features"] = time.perf_counter() - started
 
     stage = time.perf_counter()
@@ -129,19 +133,21 @@ def resolve_increment(records: pd.DataFrame, config: ResolutionConfig, increment
         with _quiet_splink():
             edges, near = _new_edges(backend, features, changed, config, trained, links.chain,
                                      _touching(must, changed), links.old_chain)
+            timings["predict"] = time.perf_counter() - stage
+
+            stage = time.perf_counter()
+            touched = _touched(ids, stored_ends, touches, edges, is_changed)
+            say(f"clustering the {len(touched):,} records the change can reach")
+            every_edge = pd.concat([_without_pairs(links.carried, edges, links.regrouped), edges],
+                                   ignore_index=True)
+            local_edges = _restore_cut_reasons(every_edge[isin(every_edge["record_id_l"], touched)]
+                                               .reset_index(drop=True))
+            components = connected_components(touched, local_edges)
+            members = rule_members(backend, components, config)
     finally:
         backend.close()
-    timings["predict"] = time.perf_counter() - stage
-
-    stage = time.perf_counter()
-    touched = _touched(ids, stored_ends, edges, is_changed)
-    say(f"clustering the {len(touched):,} records the change can reach")
-    every_edge = pd.concat([_without_pairs(links.carried, edges, links.regrouped), edges],
-                           ignore_index=True)
-    local_edges = _restore_cut_reasons(every_edge[isin(every_edge["record_id_l"], touched)]
-                                       .reset_index(drop=True))
-    reclustered = _cluster(features[isin(features["record_id"], touched)], local_edges,
-                           _touching(cannot, touched, both=True), config)
+    reclustered = recluster_under_rules(components, local_edges, members,
+                                        _touching(cannot, touched, both=True), config)
     timings["cluster"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
@@ -176,26 +182,15 @@ class _StoredLinks:
     regrouped: pd.Series
 
     @classmethod
-    def split(cls, stored: pd.DataFrame, features: pd.DataFrame, changed: pd.Series) -> _StoredLinks:
-        touches = np.asarray(isin(stored["record_id_l"], changed) | isin(stored["record_id_r"], changed),
-                             dtype=bool)
+    def split(cls, stored: pd.DataFrame, touches: np.ndarray, features: pd.DataFrame,
+              changed: pd.Series) -> _StoredLinks:
+        """``touches``: whether each stored link has a changed record at one end."""
         regrouped = _pnc_regrouped(features, stored[touches], changed)
         old_chain = ~touches & (stored["method"] == "pnc").to_numpy() \
             & np.asarray(isin(stored["record_id_l"], regrouped), dtype=bool)
         return cls(carried=stored[~touches & ~old_chain], old_chain=stored[old_chain],
                    chain=_touching(pnc_chain_pairs(features), regrouped, both=True),
                    regrouped=regrouped)
-
-
-def _cluster(inside: pd.DataFrame, edges: pd.DataFrame, cannot: pd.DataFrame,
-             config: ResolutionConfig) -> Reclustered:
-    """The no-chain clustering (``ingest.resolve_cluster``) of the records ``inside`` (their
-    features) over ``edges``, as a whole resolution clusters them."""
-    inside = inside.reset_index(drop=True)
-    components = connected_components(inside["record_id"], edges)
-    return recluster(components, edges, _members(inside, components, config), cannot,
-                     config.ambiguity_margin_bits,
-                     forename_similar=min(config.forename_jaro_winkler) if config.forename_rule else None)
 
 
 def _touching(pairs: pd.DataFrame, ids: pd.Series, both: bool = False) -> pd.DataFrame:
@@ -275,12 +270,13 @@ def _restore_cut_reasons(links: pd.DataFrame) -> pd.DataFrame:
     return links.assign(reasons=reasons.where(~was_cut, reasons.str.replace(_CUT_PREFIX, "", regex=True)))
 
 
-def _touched(ids: pa.Array, stored: tuple[np.ndarray, np.ndarray], new_edges: pd.DataFrame,
-             is_changed: np.ndarray) -> pd.Series:
+def _touched(ids: pa.Array, stored: tuple[np.ndarray, np.ndarray], touches: np.ndarray,
+             new_edges: pd.DataFrame, is_changed: np.ndarray) -> pd.Series:
     """The records (of ``ids``) whose person the change can alter: the changed records with
     every record of their stored components, then every record of the new components those
     fall into (over the stored links not touching a changed record, and ``new_edges``).
-    ``stored``: the stored links' ends as positions in ``ids``.
+    ``stored``: the stored links' ends as positions in ``ids``; ``touches``: whether each has
+    a changed record at one end.
 
     A component (records joined by links, before the rules cut any) is what the clustering
     works on; every stored component is inside one new component, unless a changed record
@@ -291,9 +287,8 @@ def _touched(ids: pa.Array, stored: tuple[np.ndarray, np.ndarray], new_edges: pd
     # (the new links' ends are few: looked up without hashing every record id again)
     ends = positions_of(ids, pa.concat_arrays([arrow_text(new_edges["record_id_l"]),
                                                arrow_text(new_edges["record_id_r"])]))
-    kept = ~(is_changed[left] | is_changed[right])
-    left = np.concatenate([left[kept], ends[:len(new_edges)]])
-    right = np.concatenate([right[kept], ends[len(new_edges):]])
+    left = np.concatenate([left[~touches], ends[:len(new_edges)]])
+    right = np.concatenate([right[~touches], ends[len(new_edges):]])
     whole = _holding(component_labels(len(ids), left, right), reach)
     return pd.Series(pd.array(ids.filter(pa.array(whole)), dtype="str"))
 
@@ -307,23 +302,6 @@ def _holding(labels: np.ndarray, marked: np.ndarray) -> np.ndarray:
     holds = np.zeros(int(labels.max()) + 1 if len(labels) else 0, dtype=bool)
     holds[labels[marked]] = True
     return holds[labels]
-
-
-def _members(inside: pd.DataFrame, components: pd.DataFrame,
-             config: ResolutionConfig) -> pd.DataFrame:
-    """What the rules compare (``ingest.resolve_backends.common.COMPONENT_MEMBERS_SQL``) for
-    the records of multi-record components."""
-    shared = components["component"].duplicated(keep=False).to_numpy()
-    members = pd.DataFrame({
-        "record_id": components["record_id"].to_numpy()[shared],
-        "component": components["component"].to_numpy()[shared]})
-    facts = inside.set_index("record_id")[["dob", "pnc", "forename_n", "surname_n"]]
-    facts = facts.reindex(members["record_id"]).reset_index(drop=True)
-    members = pd.concat([members, facts.rename(columns={"forename_n": "forename",
-                                                        "surname_n": "surname"})], axis=1)
-    if not config.dob_rule:  # dates of birth untrusted: nothing for the rule to compare
-        members = members.assign(dob=None)
-    return members
 
 
 def _carried_forward(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.DataFrame,
@@ -374,9 +352,6 @@ def _review(fresh: pd.DataFrame, stored: pd.DataFrame, touched: pd.Series,
     frames = [frame for frame in (stored[~inside], near[apart], fresh) if len(frame)]
     if not frames:
         return empty_frame(REVIEW_COLUMNS)
-    items = pd.concat(frames, ignore_index=True)
-    items = items.drop_duplicates("item_id", keep="last")
-    items = items.sort_values(["kind", "match_weight", "record_id_l", "record_id_r"],
-                              ascending=[True, False, True, True])
-    items = items.groupby("kind", sort=False).head(max(config.review_max_pairs, 1))
+    items = pd.concat(frames, ignore_index=True).drop_duplicates("item_id", keep="last")
+    items = capped_review(items, config)
     return items[REVIEW_COLUMNS].reset_index(drop=True)
