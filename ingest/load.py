@@ -149,11 +149,22 @@ def _check_duplicates(checked: CheckedTable) -> None:
 
 
 def _all_distinct(frame: pd.DataFrame, keys: list[str]) -> bool:
-    """True when a one-column key of Arrow text holds no value twice (missing counts as a
-    value), by Arrow's unique: much cheaper than pandas marking every row's repeats."""
-    if len(keys) != 1 or not isinstance(frame[keys[0]].array, ArrowStringArray):
+    """True when a key of Arrow text columns holds no value twice (missing counts as a
+    value): one Arrow dictionary encoding per column, the codes combined into one integer per
+    row and checked by one hash pass; much cheaper than pandas marking every row's repeats
+    (1.4 s for the 2.5M roles of a 1M-incident force)."""
+    if not all(isinstance(frame[key].array, ArrowStringArray) for key in keys):
         return False
-    return len(pc.unique(pa.array(frame[keys[0]].array))) == len(frame)
+    combined, size = np.zeros(len(frame), dtype=np.int64), 1
+    for key in keys:
+        column = pa.array(frame[key].array)
+        encoded = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+        width = len(encoded.dictionary) + 1  # the last code: a missing value
+        if size * width >= 2 ** 62:  # (never for real keys) would overflow: let pandas say
+            return False
+        codes = np.asarray(pc.fill_null(encoded.indices, width - 1), dtype=np.int64)
+        combined, size = combined * width + codes, size * width
+    return bool(pd.Index(combined).is_unique)
 
 
 def _check_reference(checked: CheckedTable, column: str, loaded: pd.Series, target: str) -> None:
@@ -296,6 +307,8 @@ def _changed_records(store: GraphStore, records: pd.DataFrame) -> pd.Series | No
     counts = store.counts(("record_person", "person_records"))
     if counts["record_person"] != counts["person_records"]:
         return None
+    if counts["person_records"] == 0:  # a first load: every record is new, nothing to compare
+        return pd.Series(records["record_id"].to_numpy(), dtype="str")
     stored = store.person_records(records["record_id"])
     theirs = _canonical_records(stored)
     ours = _canonical_records(records)
@@ -343,7 +356,8 @@ def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
     # rest of the load's records are stored as they are: only the changed ones are looked
     # for, and the stored records are copied only when one of them is there (filtering two
     # million stored records took seconds).
-    given = records if changed is None else records[isin(records["record_id"], changed)]
+    every_one = changed is None or len(changed) == len(records)  # (changed: some of the load's distinct ids)
+    given = records if every_one else records[isin(records["record_id"], changed)]
     replaced = isin(stored["record_id"], given["record_id"])
     if replaced.any():
         stored = stored[~replaced]

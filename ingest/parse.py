@@ -95,6 +95,18 @@ def parse_timestamps(text: pd.Series) -> pd.Series:
     return local
 
 
+def _booleans(values: pd.Series) -> pd.Series:
+    """True/false words as nullable booleans (NA where missing or not such a word), each
+    distinct word read once (mapping a million cells one by one took most of a second).
+
+    >>> _booleans(pd.Series(["Y", "no", None, "maybe", "TRUE"], dtype="string")).tolist()
+    [True, False, <NA>, <NA>, True]
+    """
+    codes, distinct = pd.factorize(values)
+    truth = pd.array([*(_TRUTHY.get(str(word).lower()) for word in distinct), None], dtype="boolean")
+    return pd.Series(truth[codes], index=values.index, name=values.name)  # code -1 (missing): the None
+
+
 def _parse_column(kind: ColumnKind, name: str, text: pd.Series) -> pd.Series:
     values = _blank_to_na(text)
     if kind in (ColumnKind.ID, ColumnKind.TEXT, ColumnKind.ID_LIST):
@@ -102,7 +114,7 @@ def _parse_column(kind: ColumnKind, name: str, text: pd.Series) -> pd.Series:
     if kind is ColumnKind.CODE:
         return values.str.upper() if name == "sex" else values.str.lower()
     if kind is ColumnKind.BOOL:
-        return values.str.lower().map(_TRUTHY).astype("boolean")
+        return _booleans(values)
     if kind is ColumnKind.TIMESTAMP:
         return parse_timestamps(values)
     if kind is ColumnKind.DATE:

@@ -95,10 +95,12 @@ def _used_before(candidates: pa.Array, previous: pd.DataFrame,
     [True, False]
     """
     used = np.zeros(len(candidates), dtype=bool)
-    if not len(candidates):
+    # (a first load has no earlier ids: hashing its millions of candidates found nothing)
+    earlier_ids = [earlier for earlier in _earlier_ids(previous, lineage) if len(earlier)]
+    if not len(candidates) or not earlier_ids:
         return used
     wanted = candidates.cast(pa.large_string())
-    for earlier in _earlier_ids(previous, lineage):
+    for earlier in earlier_ids:
         used |= positions_of(earlier, wanted) >= 0
     return used
 

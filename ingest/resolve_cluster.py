@@ -32,14 +32,22 @@ Only components with a conflict are touched, so this stays cheap on millions of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from core.keying import dob_compatible, dobs_compatible
+from core.arrow_isin import isin
+from core.keying import dob_compatible as _dob_compatible, dobs_compatible
 from ingest.resolve_names import Forenames, Name, forename_evidence
 
 METHOD_PRIORITY = {"must_link": 0, "pnc": 1, "splink": 2}
+
+# The greedy grouping asks about the same few dates again and again as groups grow (half a
+# million questions about far fewer pairs at a 1M-incident force): each pair is worked out once.
+dob_compatible = lru_cache(maxsize=1 << 16)(_dob_compatible)
 
 
 def _dobs_compatible(left: set[str], right: set[str]) -> tuple[str, str] | None:
@@ -66,7 +74,7 @@ def _dobs_compatible(left: set[str], right: set[str]) -> tuple[str, str] | None:
     return dates[0], dates[-1]
 
 
-@dataclass
+@dataclass(slots=True)  # (one per record of every component re-clustered: made cheaply)
 class _Group:
     members: list[str]
     dobs: set[str]
@@ -87,14 +95,26 @@ class Reclustered:
     stats: dict[str, int] = field(default_factory=dict)
 
 
+def _yyyymmdd(dates: pd.Series) -> np.ndarray:
+    """ISO dates as YYYYMMDD integers (-1 where not eight digits once the dashes are gone),
+    by Arrow's kernels (pandas' text replace and to_numeric took half a second at 1M pairs).
+
+    >>> _yyyymmdd(pd.Series(["1985-03-12", None, "85-3-12", "1985-0x-12"])).tolist()
+    [19850312, -1, -1, -1]
+    """
+    text = pc.replace_substring(pa.array(dates.array, pa.string(), from_pandas=True), "-", "")
+    digits = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{8}$"), False)
+    numbers = pc.cast(pc.if_else(digits, text, pa.scalar(None, pa.string())), pa.int64())
+    return np.asarray(pc.fill_null(numbers, -1), dtype=np.int64)
+
+
 def _dates_compatible(left: pd.Series, right: pd.Series) -> np.ndarray:
     """:func:`dob_compatible` over two columns of ISO dates, on whole arrays where both are
     well-formed (one call per pair for the rest)."""
-    a = pd.to_numeric(left.str.replace("-", "", regex=False), errors="coerce").to_numpy(dtype=float)
-    b = pd.to_numeric(right.str.replace("-", "", regex=False), errors="coerce").to_numpy(dtype=float)
-    numeric = ~np.isnan(a) & ~np.isnan(b) & (a >= 1e7) & (a < 1e8) & (b >= 1e7) & (b < 1e8)
+    a, b = _yyyymmdd(left), _yyyymmdd(right)
+    numeric = (a >= 0) & (b >= 0)
     compatible = np.empty(len(a), dtype=bool)
-    compatible[numeric] = dobs_compatible(a[numeric].astype(np.int64), b[numeric].astype(np.int64))
+    compatible[numeric] = dobs_compatible(a[numeric], b[numeric])
     odd = np.flatnonzero(~numeric)
     compatible[odd] = [dob_compatible(x, y) for x, y in
                        zip(left.to_numpy()[odd], right.to_numpy()[odd])]
@@ -304,7 +324,7 @@ def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFra
         cut_rows += [(min(l, r), max(l, r), pair or "rule", why) for l, r, why, pair in refused]
 
     out = components.copy()
-    moved = out["record_id"].isin(relabel.keys())
+    moved = isin(out["record_id"], list(relabel))
     out.loc[moved, "component"] = out.loc[moved, "record_id"].map(relabel)
     cut = pd.DataFrame(cut_rows, columns=["record_id_l", "record_id_r", "cut_for", "why"]) \
         .drop_duplicates(["record_id_l", "record_id_r"])
