@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -150,21 +151,19 @@ def _check_duplicates(checked: CheckedTable) -> None:
 
 def _all_distinct(frame: pd.DataFrame, keys: list[str]) -> bool:
     """True when a key of Arrow text columns holds no value twice (missing counts as a
-    value): one Arrow dictionary encoding per column, the codes combined into one integer per
-    row and checked by one hash pass; much cheaper than pandas marking every row's repeats
-    (1.4 s for the 2.5M roles of a 1M-incident force)."""
+    value): Arrow's unique for one column, DuckDB's DISTINCT (on every core) for several;
+    much cheaper than pandas marking every row's repeats (0.8 s for the 2.5M roles of a
+    1M-incident force; DuckDB 0.3 s)."""
     if not all(isinstance(frame[key].array, ArrowStringArray) for key in keys):
         return False
-    combined, size = np.zeros(len(frame), dtype=np.int64), 1
-    for key in keys:
-        column = pa.array(frame[key].array)
-        encoded = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
-        width = len(encoded.dictionary) + 1  # the last code: a missing value
-        if size * width >= 2 ** 62:  # (never for real keys) would overflow: let pandas say
-            return False
-        codes = np.asarray(pc.fill_null(encoded.indices, width - 1), dtype=np.int64)
-        combined, size = combined * width + codes, size * width
-    return bool(pd.Index(combined).is_unique)
+    if len(keys) == 1:
+        return len(pc.unique(pa.array(frame[keys[0]].array))) == len(frame)
+    key_table = pa.Table.from_pandas(frame[keys], preserve_index=False)
+    listed = ", ".join(f'"{key}"' for key in keys)
+    with duckdb.connect() as con:
+        con.register("key_table", key_table)
+        distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {listed} FROM key_table)").fetchall()[0][0]
+    return distinct == len(frame)
 
 
 def _check_reference(checked: CheckedTable, column: str, loaded: pd.Series, target: str) -> None:

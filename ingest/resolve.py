@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -382,32 +383,56 @@ def links_from_predictions(scored: pd.DataFrame, config: ResolutionConfig) -> pd
     })
 
 
+# One row per linked pair. A pair scored both ways (accepted by splink and forced by a PNC id
+# or an analyst) keeps splink's row; the method is the strongest that links it; a decisive
+# reason (analyst, PNC) goes in front of splink's terms, whose own PNC term would say it twice.
+_EDGES_SQL = r"""
+WITH scored AS (
+    SELECT record_id_l, record_id_r, match_weight, match_probability, reasons
+    FROM (SELECT *, 0 AS source FROM accepted_pairs UNION ALL SELECT *, 1 AS source FROM forced_pairs)
+    QUALIFY row_number() OVER (PARTITION BY record_id_l, record_id_r ORDER BY source, position) = 1),
+kinds AS (
+    SELECT record_id_l, record_id_r, max(rank) AS rank, bool_or(rank = 1) AS pnc, bool_or(rank = 2) AS must
+    FROM (SELECT record_id_l, record_id_r, 0 AS rank FROM accepted_pairs
+          UNION ALL SELECT record_id_l, record_id_r, 1 FROM pnc_pairs
+          UNION ALL SELECT record_id_l, record_id_r, 2 FROM must_pairs)
+    GROUP BY record_id_l, record_id_r),
+said AS (
+    SELECT k.*, s.match_weight, s.match_probability,
+           regexp_replace(coalesce(s.reasons, 'not scored'), '(^|; )same PNC id \([+-][0-9.]+\)', '', 'g') AS terms,
+           concat_ws('; ', CASE WHEN must THEN 'analyst must-link' END,
+                           CASE WHEN pnc THEN 'same PNC id (decisive)' END) AS decisive
+    FROM kinds k LEFT JOIN scored s USING (record_id_l, record_id_r)),
+tidied AS (
+    SELECT *, CASE WHEN starts_with(terms, '; ') THEN terms[3:] ELSE terms END AS rest FROM said)
+SELECT record_id_l, record_id_r, match_weight, match_probability,
+       CASE rank WHEN 2 THEN 'must_link' WHEN 1 THEN 'pnc' ELSE 'splink' END AS method,
+       concat_ws('; ', nullif(decisive, ''), CASE WHEN rest = '' THEN 'no other evidence' ELSE rest END) AS reasons
+FROM tidied
+ORDER BY record_id_l, record_id_r
+"""
+
+
 def _edges(accepted: pd.DataFrame, forced: pd.DataFrame, pnc_pairs: pd.DataFrame,
            must_pairs: pd.DataFrame) -> pd.DataFrame:
-    """One row per linked pair: its score, the strongest method that links it, reasons."""
-    scored = pd.concat([accepted.assign(method="splink"), forced.assign(method="splink")],
-                       ignore_index=True).drop_duplicates(["record_id_l", "record_id_r"])
-    kinds = pd.concat([accepted[["record_id_l", "record_id_r"]].assign(method="splink"),
-                       pnc_pairs.assign(method="pnc"), must_pairs.assign(method="must_link")],
-                      ignore_index=True)
-    kinds["rank"] = kinds["method"].map(METHOD_RANK)
-    strongest = kinds.sort_values("rank").drop_duplicates(["record_id_l", "record_id_r"],
-                                                          keep="last")
-    pnc_set = pd.MultiIndex.from_frame(pnc_pairs[["record_id_l", "record_id_r"]])
-    must_set = pd.MultiIndex.from_frame(must_pairs[["record_id_l", "record_id_r"]])
-    edges = strongest[["record_id_l", "record_id_r", "method"]].merge(
-        scored.drop(columns="method"), on=["record_id_l", "record_id_r"], how="left")
-    pair = pd.MultiIndex.from_frame(edges[["record_id_l", "record_id_r"]])
-    decisive = np.where(isin(pair, must_set), "analyst must-link", "")
-    decisive = np.where(isin(pair, pnc_set),
-                        np.where(decisive == "", "same PNC id (decisive)",
-                                 decisive + "; same PNC id (decisive)"), decisive)
-    reasons = edges["reasons"].fillna("not scored")
-    # The decisive prefix already says it; the PNC waterfall term would say it twice.
-    reasons = reasons.str.replace(r"(^|; )same PNC id \([+-][0-9.]+\)", "", regex=True)
-    reasons = reasons.str.removeprefix("; ").replace("", "no other evidence")
-    edges["reasons"] = prefix_reasons(reasons, pd.Series(decisive, index=edges.index))
-    return edges[LINK_COLUMNS].sort_values(["record_id_l", "record_id_r"]).reset_index(drop=True)
+    """One row per linked pair: its score, the strongest method that links it, reasons
+    (``_EDGES_SQL``, in DuckDB: the same joins in pandas took 1.4 s at a 1M-incident force)."""
+    pair_columns = ["record_id_l", "record_id_r"]
+    scored_columns = [*pair_columns, "match_weight", "match_probability", "reasons"]
+
+    def arrow(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
+        table = pa.Table.from_pandas(frame[columns], preserve_index=False)
+        return table.append_column("position", pa.array(np.arange(len(frame)))) \
+            if "reasons" in columns else table
+
+    with duckdb.connect() as con:
+        for name, frame, columns in (("accepted_pairs", accepted, scored_columns),
+                                     ("forced_pairs", forced, scored_columns),
+                                     ("pnc_pairs", pnc_pairs, pair_columns),
+                                     ("must_pairs", must_pairs, pair_columns)):
+            con.register(name, arrow(frame.astype({c: "str" for c in pair_columns}), columns))
+        edges = con.sql(_EDGES_SQL).to_arrow_table()
+    return edges.to_pandas()[LINK_COLUMNS]
 
 
 def _scored_edges(linker: Linker, backend: ResolutionBackend, config: ResolutionConfig,

@@ -330,3 +330,30 @@ def test_training_never_turns_an_agreement_into_evidence_against(resolution: Res
     # The differences keep what EM learned: a different forename still weighs against.
     differs = trained["forename", "forename differs"]
     assert differs["m_probability"] < differs["u_probability"]
+
+
+def test_each_linked_pair_is_one_row_with_its_strongest_method_and_the_decisive_reason_first() -> None:
+    """The link table's rules, pair by pair: a pair splink accepted and a PNC id forces keeps
+    splink's score and says the PNC id first (its own PNC term not twice); a must-link and a
+    PNC id on one pair say both; a pair with no scored terms says so."""
+    from ingest.resolve import _edges
+
+    def scored(rows: list[tuple]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["record_id_l", "record_id_r", "match_weight", "match_probability",
+                                           "reasons"])
+
+    def pairs(rows: list[tuple]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["record_id_l", "record_id_r"], dtype="str")
+
+    accepted = scored([("A", "B", 20.0, 0.99, "same PNC id (+23.2); dob exact (+13.3)"),
+                       ("C", "D", 9.0, 0.95, "forename exact (+8.5)")])
+    forced = scored([("A", "B", 99.0, 1.0, "ignored: splink's own row wins"),
+                     ("E", "F", 30.0, 1.0, "same PNC id (+23.2)"),
+                     ("G", "H", 5.0, 0.9, None)])
+    edges = _edges(accepted, forced, pairs([("A", "B"), ("E", "F"), ("G", "H")]), pairs([("G", "H")]))
+    assert edges.values.tolist() == [
+        ["A", "B", 20.0, 0.99, "pnc", "same PNC id (decisive); dob exact (+13.3)"],
+        ["C", "D", 9.0, 0.95, "splink", "forename exact (+8.5)"],
+        ["E", "F", 30.0, 1.0, "pnc", "same PNC id (decisive); no other evidence"],
+        ["G", "H", 5.0, 0.9, "must_link", "analyst must-link; same PNC id (decisive); not scored"],
+    ]
