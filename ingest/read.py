@@ -263,7 +263,8 @@ def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
     stripped. Anything else (None) goes to that careful reader, which reports odd rows one by one.
     """
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
+    end = body.find(b"\n")
+    first_line = (body if end < 0 else body[:end]).rstrip(b"\r")  # (split copied the whole file)
     # (a copy of the file without its CRLFs only when it has a carriage return at all)
     if b'"' in body or (b"\r" in body and b"\r" in body.replace(b"\r\n", b"")) \
             or not first_line.strip():
@@ -367,7 +368,7 @@ def read_table(folder: Path, table: Table) -> RawTable | None:
         # Decoded first: a wrong encoding is named here, and Arrow only ever sees valid UTF-8
         # (its handler for an odd row cannot report a row it cannot decode).
         text = _decode(path, data)
-        frame = _read_clean_csv(data) if text.strip() else None
+        frame = _read_clean_csv(data) if text and not text.isspace() else None  # (strip() copied the file)
         stripped = frame is not None
         if frame is not None:
             unreadable = pd.DataFrame(columns=_ISSUE_COLUMNS)
