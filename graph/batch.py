@@ -63,6 +63,8 @@ class LoadSummary:
     already_loaded: bool = False
     # Contract table -> stored ids the extract withdrew (removed with their links).
     withdrawn: dict[str, list[str]] = field(default_factory=dict)
+    # How the load's people were resolved (``Identity.how``), or why they were not.
+    people: str = ""
 
     @property
     def quarantined(self) -> int:
@@ -84,6 +86,9 @@ class Identity:
     # The resolution model to keep for the next resolution (ingest.resolve.TrainedModel as
     # JSON text); None keeps the stored one
     model: str | None = None
+    # How the persons were worked out, in a sentence for the load's summary (what was resolved
+    # again, what was carried, the person ids issued, merged or split)
+    how: str = ""
 
 
 @dataclass

@@ -95,6 +95,8 @@ def _print_load_summary(summary) -> None:  # type: ignore[no-untyped-def]
         if counts.get("blank_lines"):
             notes.append(f"{file}: {counts['blank_lines']} blank line(s) skipped")
     console.print(table)
+    if summary.people:
+        console.print(f"people: {summary.people}")
     if summary.withdrawn:
         console.print("withdrawn upstream, removed with their links: "
                       + ", ".join(f"{len(ids)} from {name}" for name, ids in summary.withdrawn.items()))

@@ -253,9 +253,36 @@ def make_splink_resolver(config: ResolutionConfig | None = None,
                         lineage=resolution.lineage, review=resolution.review,
                         # a resolution that kept no model clears the stored one: a kept model
                         # always describes the identity stored with it
-                        model=resolution.trained.to_json() if resolution.trained else "")
+                        model=resolution.trained.to_json() if resolution.trained else "",
+                        how=how_resolved(len(records), resolution))
 
     return resolver
+
+
+_FITTED = {"em": "; the model trained on them", "reused": "; the kept model used (no training)",
+           "priors": "; too few to train, fixed priors used"}
+
+
+def how_resolved(records: int, resolution: Resolution) -> str:
+    """What a resolution did, in one sentence for a load's summary.
+
+    >>> from ingest.resolve import Resolution
+    >>> events = pd.DataFrame({"event": ["issued", "merged", "issued"]})
+    >>> how_resolved(2_000, Resolution(clusters=pd.DataFrame(), links=pd.DataFrame(), lineage=events,
+    ...                                stats={"persons": 1_500, "fitted": "reused"}))
+    'all 2,000 records resolved into 1,500 persons; the kept model used (no training); person ids: 2 issued, 1 merged'
+    """
+    persons = resolution.stats.get("persons")
+    into = f" into {int(persons):,} persons" if isinstance(persons, (int, np.integer)) else ""
+    if resolution.touched is None:
+        said = f"all {records:,} records resolved{into}{_FITTED.get(resolution.stats.get('fitted'), '')}"
+    else:
+        said = (f"only what the load changed was resolved: {len(resolution.touched):,} of {records:,} "
+                f"records worked out again, the rest carried as stored; {int(persons or 0):,} persons")
+    events = resolution.lineage["event"].value_counts() if len(resolution.lineage) else pd.Series(dtype=int)
+    changes = [f"{int(events[event]):,} {event}" for event in ("issued", "merged", "split", "retired")
+               if event in events]
+    return said + ("; person ids: " + ", ".join(changes) if changes else "; no person id changed")
 
 
 def _persons(records: pd.DataFrame, resolution: Resolution, previous: pd.DataFrame,

@@ -421,6 +421,8 @@ def ingest_folder(folder: Path, store: GraphStore, offence_keys: frozenset[str],
         tell("resolving people")
         identity = _identity(store, records, resolver, summary.load_id, summary.withdrawn.get("people", []))
         tables = kept()
+    summary.people = identity.how if identity is not None else \
+        "no new or changed person records: every person as stored"
     batch = LoadBatch(summary=summary, records=records, breaches=breaches, quarantine=quarantine,
                       warnings=warnings, identity=identity, **tables)
     tell("writing to the store")

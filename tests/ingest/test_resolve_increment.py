@@ -170,3 +170,32 @@ def test_the_spark_backend_and_a_model_that_does_not_suit_resolve_everything() -
                          (SMALL, TrainedModel({}, 400, "other settings")),
                          (SMALL, TrainedModel({}, 100, SMALL.model_fingerprint()))):
         assert resolve_increment(records, config, increment, previous, kept) is None
+
+
+def test_a_load_says_how_its_people_were_resolved(day_one: Path, tmp_path: Path, catalogue) -> None:
+    """The summary's sentence about people is what happened: every record on the first load
+    (the ids issued are the persons stored), only the few a copied victim reaches on the next,
+    nothing when the records are stored as they are."""
+    path = tmp_path / "store.duckdb"
+    records = len(pd.read_csv(day_one / "people.csv", dtype=str))
+    with EmbeddedStore(path) as store:
+        first = ingest_folder(day_one, store, catalogue.keys, resolver=make_splink_resolver(SMALL))
+        persons = store.counts(("persons",))["persons"]
+    assert first.people == (f"all {records:,} records resolved into {persons:,} persons; "
+                            f"the model trained on them; person ids: {persons:,} issued")
+
+    people = pd.read_csv(day_one / "people.csv", dtype=str)
+    copy = people[people["record_id"] == "R0000003"].assign(record_id="R0000003-again")
+    with EmbeddedStore(path) as store:
+        second = ingest_folder(_day(tmp_path / "copy", copy), store, catalogue.keys,
+                               resolver=make_splink_resolver(SMALL))
+        clusters = store.clusters().set_index("record_id")["person_id"]
+    reached = int((clusters == clusters["R0000003"]).sum())  # her records, the copy among them
+    assert second.people == (f"only what the load changed was resolved: {reached:,} of {records + 1:,} "
+                             f"records worked out again, the rest carried as stored; {persons:,} persons; "
+                             "no person id changed")
+
+    with EmbeddedStore(path) as store:
+        third = ingest_folder(_day(tmp_path / "again", copy), store, catalogue.keys,
+                              resolver=make_splink_resolver(SMALL))
+    assert third.people == "no new or changed person records: every person as stored"
