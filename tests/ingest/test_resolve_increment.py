@@ -199,3 +199,36 @@ def test_a_load_says_how_its_people_were_resolved(day_one: Path, tmp_path: Path,
         third = ingest_folder(_day(tmp_path / "again", copy), store, catalogue.keys,
                               resolver=make_splink_resolver(SMALL))
     assert third.people == "no new or changed person records: every person as stored"
+
+
+def test_a_new_record_whose_id_would_repeat_a_carried_person_id_gets_an_id_of_its_own(
+        day_one: Path, tmp_path: Path, catalogue, same_identity) -> None:
+    """A record id used again upstream after its record was withdrawn: the person who kept the
+    id issued from it (his other records, carried by the next load) must not share it with the
+    newcomer, whose id would be derived from the same record id. The lineage holds every id
+    ever issued, so she gets a longer id of her own, as resolving everything gives her."""
+    path = tmp_path / "store.duckdb"
+    _load(day_one, path, catalogue)
+    first = _person(path)
+    shared = first[first.duplicated(keep=False)]
+    anchor = shared.index.min()  # the smallest record of a person held as several records
+    his_id, others = first[anchor], shared[shared == first[anchor]].index.difference([anchor])
+
+    people = pd.read_csv(day_one / "people.csv", dtype=str)
+    withdrawal = _day(tmp_path / "withdrawal", people[people["record_id"] == others[0]])
+    pd.DataFrame({"table": ["people"], "id": [anchor]}).to_csv(withdrawal / "withdrawn.csv", index=False)
+    _load(withdrawal, path, catalogue)
+    kept = _person(path)
+    assert anchor not in kept.index and kept[others[0]] == his_id  # the id stays with his records
+
+    whole = tmp_path / "whole.duckdb"
+    shutil.copy(path, whole)
+    newcomer = pd.DataFrame([[anchor, "Zofia", "Quennell", "1994-02-17", "F", "DH1 3LE", "7 Claypath"]],
+                            columns=PERSON)
+    _both_ways(_day(tmp_path / "reused", newcomer), path, whole, catalogue, same_identity)
+    after = _person(path)
+    assert after[others[0]] == his_id
+    assert after[anchor] != his_id and not (after == after[anchor]).sum() > 1
+    with EmbeddedStore(path) as store:
+        persons = store.export_table("persons")
+    assert persons["person_id"].is_unique
