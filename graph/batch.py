@@ -89,6 +89,10 @@ class Identity:
     # How the persons were worked out, in a sentence for the load's summary (what was resolved
     # again, what was carried, the person ids issued, merged or split)
     how: str = ""
+    # The records whose persons and links were worked out again (None: every record); the
+    # rest of ``clusters``, ``persons`` and ``links`` is what the store holds already, so a
+    # store may write only the change
+    touched: pd.Series | None = None
 
 
 @dataclass

@@ -254,7 +254,7 @@ def make_splink_resolver(config: ResolutionConfig | None = None,
                         # a resolution that kept no model clears the stored one: a kept model
                         # always describes the identity stored with it
                         model=resolution.trained.to_json() if resolution.trained else "",
-                        how=how_resolved(len(records), resolution))
+                        how=how_resolved(len(records), resolution), touched=resolution.touched)
 
     return resolver
 
