@@ -232,3 +232,32 @@ def test_a_new_record_whose_id_would_repeat_a_carried_person_id_gets_an_id_of_it
     with EmbeddedStore(path) as store:
         persons = store.export_table("persons")
     assert persons["person_id"].is_unique
+
+
+def test_a_new_force_joins_a_region_keeping_its_model_and_ends_where_resolving_everything_ends(
+        day_one: Path, tmp_path: Path, catalogue, same_identity) -> None:
+    """A region that keeps its model for a new force (``retrain_after_change`` set to the share
+    the force adds) resolves only the force's records and what they reach, with force-qualified
+    ids throughout, and ends as a whole resolution with that model ends; a record of a man the
+    first force holds, copied into the second under its own id, is found as him."""
+    keeping = SMALL.model_copy(update={"retrain_after_change": 2.0})
+    second = tmp_path / "second"
+    generate_force(second, people=300, seed=12)
+    people = pd.read_csv(day_one / "people.csv", dtype=str)
+    him = people[people["record_id"] == "R0000003"].assign(record_id="MOVED-1")
+    him.to_csv(second / "people.csv", mode="a", header=False, index=False)
+    incremental, whole = tmp_path / "incremental.duckdb", tmp_path / "whole.duckdb"
+    with EmbeddedStore(incremental) as store:
+        ingest_folder(day_one, store, catalogue.keys, resolver=make_splink_resolver(keeping), force="F1")
+    shutil.copy(incremental, whole)
+    said: list[str] = []
+    with EmbeddedStore(incremental) as store:
+        ingest_folder(second, store, catalogue.keys, resolver=make_splink_resolver(keeping, progress=said.append),
+                      force="F2")
+    with EmbeddedStore(whole) as store:
+        ingest_folder(second, store, catalogue.keys, force="F2",
+                      resolver=lambda *args, increment=None, **kwargs: make_splink_resolver(keeping)(*args, **kwargs))
+    assert any(INCREMENTAL in line for line in said)
+    same_identity(incremental, whole)
+    person = _person(incremental)
+    assert person["F2:MOVED-1"] == person["F1:R0000003"]
