@@ -80,8 +80,8 @@ class Identity:
     links: pd.DataFrame  # LINK_COLUMNS, the evidence for each merge
     # LINEAGE_COLUMNS: person-id events this resolution caused (appended, never replaced)
     lineage: pd.DataFrame = field(default_factory=lambda: empty_frame(LINEAGE_COLUMNS))
-    # REVIEW_COLUMNS: what an analyst should check (replaced with the identity); None keeps
-    # the stored queue (a store copied without one)
+    # REVIEW_COLUMNS: what an analyst should check; the stored queue is replaced with it
+    # (None, as an empty frame, leaves the queue empty: both stores do so)
     review: pd.DataFrame | None = None
     # The resolution model to keep for the next resolution (ingest.resolve.TrainedModel as
     # JSON text); None keeps the stored one
