@@ -47,3 +47,19 @@ def sorted_codes(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     rank[-1] = -1  # what a missing value (index -1) looks up
     codes = rank[np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)]
     return codes, dictionary.take(pa.array(order))
+
+
+def positions_of(ids: pa.Array, wanted: pa.Array) -> np.ndarray:
+    """The position in ``ids`` of each of ``wanted`` (-1: not there, or missing; an id there
+    more than once: its last place), hashing only ``wanted``: for a few ids among millions,
+    far cheaper than hashing the millions.
+
+    >>> positions_of(pa.array(["a", "b", "c"]), pa.array(["c", "z", None, "a"])).tolist()
+    [2, -1, -1, 0]
+    """
+    distinct = pc.unique(wanted)
+    place = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last: what a missing value looks up
+    found = np.asarray(pc.fill_null(pc.index_in(ids, value_set=distinct), -1), dtype=np.int64)
+    held_at = np.flatnonzero(found >= 0)
+    place[found[held_at]] = held_at
+    return place[np.asarray(pc.fill_null(pc.index_in(wanted, value_set=distinct), -1), dtype=np.int64)]

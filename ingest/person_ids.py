@@ -32,9 +32,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.arrow_codes import arrow_text
+from core.arrow_codes import arrow_text, positions_of
 from graph.batch import LINEAGE_COLUMNS, empty_frame
-from ingest.resolve_graph import positions_of
 
 __all__ = ["assign_person_ids", "assign_person_ids_and_count", "derived_ids", "person_id_for", "stamp_lineage"]
 

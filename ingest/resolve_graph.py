@@ -85,22 +85,6 @@ def edge_codes(ids: pa.Array, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     return codes[:len(edges)], codes[len(edges):]
 
 
-def positions_of(ids: pa.Array, wanted: pa.Array) -> np.ndarray:
-    """The position in ``ids`` of each of ``wanted`` (-1: not there; an id there more than
-    once: its last place), hashing only ``wanted``: for a few ids among millions, far cheaper
-    than hashing the millions.
-
-    >>> positions_of(pa.array(["a", "b", "c"]), pa.array(["c", "z", "a"])).tolist()
-    [2, -1, 0]
-    """
-    distinct = pc.unique(wanted)
-    where = np.full(len(distinct), -1, dtype=np.int64)
-    found = pc.index_in(ids, value_set=distinct)
-    rows = np.flatnonzero(np.asarray(pc.is_valid(found)))
-    where[np.asarray(found.filter(pc.is_valid(found)), dtype=np.int64)] = rows
-    return where[np.asarray(pc.index_in(wanted, value_set=distinct), dtype=np.int64)]
-
-
 def component_labels(n_records: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """The component number of each of ``n_records`` records joined by the edges ``left`` to
     ``right`` (positions among the records), by SciPy.

@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 from splink import Linker
 
+from core.arrow_codes import positions_of
 from core.arrow_isin import isin
 from graph.batch import REVIEW_COLUMNS, empty_frame
 from ingest.person_ids import assign_person_ids_and_count
@@ -74,7 +75,6 @@ from ingest.resolve_graph import (
     clean_override_pairs,
     component_labels,
     edge_codes,
-    positions_of,
     connected_components,
     pnc_chain_pairs,
 )

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from scoring.catalogue import OffenceCatalogue
 from core.tables import ScoringTables
-from core.arrow_codes import arrow_text, sorted_codes
+from core.arrow_codes import arrow_text, positions_of, sorted_codes
 from core.arrow_isin import isin
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -63,12 +63,7 @@ def positions(values: pd.Series, held: pd.Series | pd.Index) -> np.ndarray:
         return np.asarray(pc.fill_null(looked_up, -1), dtype=np.int64)
     # A few values among many (a person's id, the custody file among every person): hashing
     # the few and looking every held value up in them is cheaper than hashing all that is held.
-    distinct = pc.unique(wanted)
-    found = np.asarray(pc.fill_null(pc.index_in(among, value_set=distinct), -1), dtype=np.int64)
-    place = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last: what a missing value looks up
-    held_at = np.flatnonzero(found >= 0)
-    place[found[held_at]] = held_at
-    return place[np.asarray(pc.fill_null(pc.index_in(wanted, value_set=distinct), -1), dtype=np.int64)]
+    return positions_of(among, wanted)
 
 
 def _per_offence(codes: np.ndarray, offences: pd.Index, values: pd.Series, missing: object) -> np.ndarray:
