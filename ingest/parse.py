@@ -7,8 +7,6 @@ column) or only blanks the value with a warning (an optional column).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,6 +15,7 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from ingest.contract import ColumnKind, Table
 from ingest.read import ROW
+from ingest.resolve_features import each_distinct, per_distinct
 
 PROBLEM_COLUMNS = ["position", "column", "reason", "value"]
 
@@ -97,22 +96,6 @@ def parse_timestamps(text: pd.Series) -> pd.Series:
     return local
 
 
-def _each_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """``parse(values)``, parsing each distinct text once when most values repeat (two
-    million dates of birth are a few tens of thousands of days).
-
-    >>> _each_distinct(pd.Series(["2020-01-02", None, "2020-01-02"], dtype="string"),
-    ...                parse_timestamps).dt.day.tolist()
-    [2.0, nan, 2.0]
-    """
-    codes, distinct = pd.factorize(values)
-    if 2 * len(distinct) > len(values):
-        return parse(values)
-    parsed = parse(pd.Series(distinct, dtype=values.dtype)).to_numpy()
-    with_missing = np.append(parsed, np.array(["NaT"], dtype=parsed.dtype))  # what code -1 picks
-    return pd.Series(with_missing[codes], index=values.index, name=values.name)
-
-
 def _booleans(values: pd.Series) -> pd.Series:
     """True/false words as nullable booleans (NA where missing or not such a word), each
     distinct word read once (mapping a million cells one by one took most of a second).
@@ -120,9 +103,9 @@ def _booleans(values: pd.Series) -> pd.Series:
     >>> _booleans(pd.Series(["Y", "no", None, "maybe", "TRUE"], dtype="string")).tolist()
     [True, False, <NA>, <NA>, True]
     """
-    codes, distinct = pd.factorize(values)
-    truth = pd.array([*(_TRUTHY.get(str(word).lower()) for word in distinct), None], dtype="boolean")
-    return pd.Series(truth[codes], index=values.index, name=values.name)  # code -1 (missing): the None
+    codes, truth = each_distinct(values, lambda word: _TRUTHY.get(word.lower()))
+    return pd.Series(pd.array([*truth, None], dtype="boolean")[codes],  # code -1 (missing): the None
+                     index=values.index, name=values.name)
 
 
 def _parse_column(kind: ColumnKind, name: str, text: pd.Series) -> pd.Series:
@@ -134,9 +117,10 @@ def _parse_column(kind: ColumnKind, name: str, text: pd.Series) -> pd.Series:
     if kind is ColumnKind.BOOL:
         return _booleans(values)
     if kind is ColumnKind.TIMESTAMP:
-        return _each_distinct(values, parse_timestamps)
+        return parse_timestamps(values)  # (times of day rarely repeat: parsed whole)
     if kind is ColumnKind.DATE:
-        return _each_distinct(values, lambda text: parse_timestamps(text).dt.normalize())
+        # (two million dates of birth are a few tens of thousands of days: each parsed once)
+        return per_distinct(values, lambda text: (parse_timestamps(text).dt.normalize(),))[0]
     if kind is ColumnKind.NUMBER:
         # Plain decimal numbers only: 'inf', 'nan' and '1e3' are not how a sentence is written.
         plain = values.where(values.str.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)").fillna(False).astype(bool))
