@@ -49,6 +49,8 @@ def _offsets(text: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     Arrow's regex engine, not pandas': a fraction of a second at a million rows, not seconds.
     """
     values = pa.array(text, type=pa.string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):  # (text joined from several frames: one array for the struct fields)
+        values = values.combine_chunks()
     carries = pc.match_substring_regex(values, _HAS_OFFSET).fill_null(False)
     if not pc.any(carries).as_py():
         return None
