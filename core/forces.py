@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.errors import HarmgraphError
+from core.distinct import sorted_distinct
 
 SEPARATOR = ":"
 _FORCE_CODE = re.compile(r"[A-Za-z0-9]{2,8}")
@@ -71,7 +72,7 @@ def forces_of(record_ids: pd.Series) -> pd.Series:
                          dtype=object, name="forces")
     bits = np.zeros(len(text), dtype=np.int64)
     np.bitwise_or.at(bits, owner, np.left_shift(1, codes.astype(np.int64)))
-    combos = {int(b): ";".join(str(n) for i, n in enumerate(names) if int(b) >> i & 1) for b in np.unique(bits)}
+    combos = {int(b): ";".join(str(n) for i, n in enumerate(names) if int(b) >> i & 1) for b in sorted_distinct(bits)}
     return pd.Series(pd.Series(bits).map(combos).to_numpy(), index=record_ids.index, dtype=object, name="forces")
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from core.tables import ScoringTables
+from core.distinct import sorted_distinct
 
 PERPETRATOR_ROLES = ("suspect", "offender")
 # a person's role over all their involvements, indexed by 1 * perpetrator + 2 * victim
@@ -245,7 +246,7 @@ def ego_network(tables: ScoringTables, centre: str, depth: int = 1, max_nodes: i
     frontier = [start]
     budget = max_nodes - 1
     for _level in range(max(1, depth)):
-        reached = np.unique(_runs(index.person_start, index.person_incidents, np.array(frontier)))
+        reached = sorted_distinct(_runs(index.person_start, index.person_incidents, np.array(frontier)))
         candidate = reached[~np.isin(reached, np.fromiter(seen_incidents, dtype=np.int64))]
         candidate = candidate[in_window(index.incident_at[candidate], since, until)]
         if candidate.size == 0:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import HarmgraphError
+from core.distinct import sorted_distinct
 from graph.batch import REVIEW_COLUMNS
 from graph.store import GraphStore
 from harmgraph.accounts import Account
@@ -51,7 +52,7 @@ def duplicate_victim_items(context: ScoringContext) -> pd.DataFrame:
     partners = context.config.signals.escalation.partner_relationships
     links = index.links[index.links["relationship"].isin(list(partners)).to_numpy(dtype=bool)]
     size = len(index.people) + 1
-    held = np.unique(links["person"].to_numpy(np.int64) * size + links["victim"].to_numpy(np.int64))
+    held = sorted_distinct(links["person"].to_numpy(np.int64) * size + links["victim"].to_numpy(np.int64))
     shared = links[["person", "victim"]].drop_duplicates().rename(columns={"victim": "victim_l"})
     behind = pairs.merge(shared, on="victim_l")
     behind = behind[np.isin(behind["person"].to_numpy(np.int64) * size + behind["victim_r"].to_numpy(np.int64),

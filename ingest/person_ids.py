@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.arrow_codes import arrow_text, positions_of
+from core.distinct import sorted_distinct
 from graph.batch import LINEAGE_COLUMNS, empty_frame
 
 __all__ = ["assign_person_ids", "assign_person_ids_and_count", "derived_ids", "person_id_for", "stamp_lineage"]
@@ -265,7 +266,7 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
     # How many earlier ids each component holds, and over how many components each earlier
     # id is spread now.
     known = np.flatnonzero(prev >= 0)
-    pairs = np.unique(component_code[known].astype(np.int64) * max(n_earlier, 1) + prev[known])
+    pairs = sorted_distinct(component_code[known].astype(np.int64) * max(n_earlier, 1) + prev[known])
     n_prev = np.bincount(pairs // max(n_earlier, 1), minlength=n_components)
     spread = np.bincount(pairs % max(n_earlier, 1), minlength=max(n_earlier, 1))
     first_known = _first_per_group(component_code[known], n_components)

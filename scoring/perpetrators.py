@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.distinct import sorted_distinct
 from scoring.bands import count_points, graded_count_points, graded_recency_points, recency_points
 from scoring.config import RFGV, ScoringConfig
 from scoring.context import ScoringContext
@@ -249,7 +250,7 @@ def _distinct_victims(person: np.ndarray, victim: np.ndarray, size: int) -> pd.D
     >>> _distinct_victims(np.array([3, 1, 3]), np.array([5, 2, 5]), 10).values.tolist()
     [[1, 2], [3, 5]]
     """
-    keys = np.unique(np.asarray(person, dtype=np.int64) * size + np.asarray(victim, dtype=np.int64))
+    keys = sorted_distinct(np.asarray(person, dtype=np.int64) * size + np.asarray(victim, dtype=np.int64))
     return pd.DataFrame({"person": keys // size, "victim": keys % size})
 
 
@@ -270,7 +271,7 @@ def _per_person(person: np.ndarray, victim: np.ndarray, size: int, people: np.nd
     >>> _per_person(np.array([3, 1, 3, 3]), np.array([5, 2, 5, 6]), 10, np.array([1, 2, 3])).tolist()
     [1, 0, 2]
     """
-    keys = np.unique(np.asarray(person, dtype=np.int64) * size + np.asarray(victim, dtype=np.int64))
+    keys = sorted_distinct(np.asarray(person, dtype=np.int64) * size + np.asarray(victim, dtype=np.int64))
     people = np.asarray(people, dtype=np.int64)
     longest = max(int(people.max()) + 1 if len(people) else 0, int(keys.max() // size) + 1 if len(keys) else 0)
     return np.bincount(keys // size, minlength=longest)[people].astype(np.int64)

@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import connected_components
 
 from core.keying import dobs_compatible, one_edit_apart
 from core.tables import ScoringTables
+from core.distinct import sorted_distinct
 from scoring.index import ScoringIndex, meet_rows, sorted_holds
 
 PROBABLE, POSSIBLE = "probable", "possible"
@@ -156,7 +157,7 @@ class VictimIdentity:
             return empty
         size = len(self.same_as) + 1
         counted = self.counted(links["victim"].to_numpy())
-        held = np.unique(links["person"].to_numpy(np.int64) * size + counted)
+        held = sorted_distinct(links["person"].to_numpy(np.int64) * size + counted)
         person, victim = held // size, held % size
         at, pair = self._pairs_from(victim)
         person = person[at]
@@ -204,7 +205,7 @@ def _candidate_pairs(index: ScoringIndex) -> pd.DataFrame:
     """Distinct (victim_l, victim_r, offenders): two victims of at least one perpetrator."""
     links = index.links
     size = max(len(index.people), 1)
-    held = np.unique(links["person"].to_numpy(np.int64) * size + links["victim"].to_numpy(np.int64))
+    held = sorted_distinct(links["person"].to_numpy(np.int64) * size + links["victim"].to_numpy(np.int64))
     person, victim = held // size, held % size
     same_next = person[1:] == person[:-1]
     many = (np.r_[same_next, False] | np.r_[False, same_next]) if len(person) else np.zeros(0, dtype=bool)
@@ -224,7 +225,7 @@ def _judge(pairs: pd.DataFrame, persons: pd.DataFrame, rows: np.ndarray) -> pd.D
     held = (at_l >= 0) & (at_r >= 0)
     pairs, at_l, at_r = pairs[held], at_l[held], at_r[held]
     # Dates of birth and postcodes are read only for the persons in a pair (a few of all held).
-    in_pairs = np.unique(np.r_[at_l, at_r])
+    in_pairs = sorted_distinct(np.r_[at_l, at_r])
     at_l, at_r = np.searchsorted(in_pairs, at_l), np.searchsorted(in_pairs, at_r)
     dob = pd.Series(persons["date_of_birth"].to_numpy()[in_pairs])
     dob_number = (dob.dt.year * 10000 + dob.dt.month * 100 + dob.dt.day).fillna(-1).to_numpy(np.int64)

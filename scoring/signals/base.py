@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from scoring.context import ScoringContext
 from scoring.prepared import Prepared
 from core.arrow_codes import arrow_text
+from core.distinct import sorted_distinct
 from scoring.reasons import text_column, text_or_none
 from scoring.status import briefed_people, managed_people
 
@@ -193,7 +194,7 @@ def history_of(prepared: Prepared, pairs: HistoryPairs, people: pd.Index | None)
     if people is None:
         return getattr(prepared, f"history_{pairs}")
     frame, order, starts = _by_person(prepared, pairs)
-    wanted = np.unique(np.asarray(people, dtype=np.int64))
+    wanted = sorted_distinct(np.asarray(people, dtype=np.int64))
     first, counts = starts[wanted], starts[wanted + 1] - starts[wanted]
     at = np.repeat(first - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(int(counts.sum()))
     at = np.sort(order[at])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.distinct import sorted_distinct
 from scoring.index import sorted_holds
 from scoring.prepared import Prepared
 from scoring.reasons import once_per_distinct, text_column
@@ -282,7 +283,7 @@ def _breach_course(person: np.ndarray, row: np.ndarray, victim_person: np.ndarra
     ``earlier_links``. Of several breaches and victims the latest counts: by time, then incident
     id, then victim code."""
     rows = len(occurred)
-    breach_key = np.unique(person * rows + row)
+    breach_key = sorted_distinct(person * rows + row)
     key = victim_person * rows + victim_row
     at = np.minimum(np.searchsorted(breach_key, key), max(len(breach_key) - 1, 0))
     hit = (breach_key[at] == key) if len(breach_key) else np.zeros(len(key), dtype=bool)
@@ -291,7 +292,7 @@ def _breach_course(person: np.ndarray, row: np.ndarray, victim_person: np.ndarra
     b_time = occurred[b_row].view(np.int64)
     # Only incidents against a breach's victim can come before it: the rest are left out first.
     e_person, e_victim, e_row = earlier_links
-    wanted = sorted_holds(np.unique(b_person * size + b_victim), e_person * size + e_victim)
+    wanted = sorted_holds(sorted_distinct(b_person * size + b_victim), e_person * size + e_victim)
     e_person, e_victim, e_row = _distinct(e_person[wanted], e_victim[wanted], e_row[wanted])  # each incident once
     e_pair, e_time = e_person * size + e_victim, occurred[e_row].view(np.int64)
     # Per (person, victim) pair, its incidents by time: the earlier ones are those before the breach.

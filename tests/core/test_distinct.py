@@ -1,0 +1,34 @@
+"""core.distinct gives what np.unique gives, by sorting (its examples run here: core is not
+among the doctest paths)."""
+
+import doctest
+
+import numpy as np
+import pytest
+
+import core.distinct
+from core.distinct import sorted_distinct
+
+
+def test_the_examples_hold() -> None:
+    assert doctest.testmod(core.distinct).failed == 0
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
+def test_sorted_distinct_matches_np_unique(dtype: type) -> None:
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 17, 5_000):
+        values = rng.integers(-50 if np.dtype(dtype).kind == "i" else 0, 60, size).astype(dtype)
+        found = sorted_distinct(values)
+        assert found.dtype == np.unique(values).dtype
+        assert found.tolist() == np.unique(values).tolist()
+
+
+def test_the_input_is_not_sorted_in_place() -> None:
+    values = np.array([3, 1, 2, 1])
+    sorted_distinct(values)
+    assert values.tolist() == [3, 1, 2, 1]
+
+
+def test_floats_keep_np_unique_s_single_nan() -> None:
+    assert np.isnan(sorted_distinct(np.array([1.0, np.nan, np.nan]))).sum() == 1
