@@ -241,7 +241,8 @@ def _runs_at(left_row: np.ndarray, right_row: np.ndarray) -> tuple[np.ndarray, n
     """Where each of ``left_row`` starts in the sorted ``right_row``, and how many times it is
     there. Rows and person codes are small non-negative integers, so a count per value and its
     running total answer it in two passes; a binary search per value, which jumps about
-    memory at random, took 20 times longer at a million rows. Other values are searched.
+    memory at random, took 20 times longer at a million rows. Values much larger than the
+    rows to join (whose counts would cost more than the searches) are searched.
 
     >>> [a.tolist() for a in _runs_at(np.array([2, 0, 5]), np.array([0, 2, 2]))]
     [[1, 0, 3], [2, 1, 0]]
@@ -250,7 +251,7 @@ def _runs_at(left_row: np.ndarray, right_row: np.ndarray) -> tuple[np.ndarray, n
         return np.zeros(len(left_row), dtype=np.int64), np.zeros(len(left_row), dtype=np.int64)
     if left_row.dtype.kind not in "iu" or right_row.dtype.kind not in "iu" or \
             min(int(left_row.min()), int(right_row[0])) < 0 or \
-            max(int(left_row.max()), int(right_row[-1])) >= 4 * (len(left_row) + len(right_row)) + 1024:
+            max(int(left_row.max()), int(right_row[-1])) >= 8 * (len(left_row) + len(right_row)) + 1024:
         first = np.searchsorted(right_row, left_row, side="left")
         return first, np.searchsorted(right_row, left_row, side="right") - first
     counts = np.bincount(right_row, minlength=int(left_row.max()) + 1)

@@ -93,9 +93,13 @@ def most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     {0: 'strangulation', 3: 'breach_nmo', 5: 'common_assault'}
     """
     person, row = rows["person"].to_numpy(), rows["row"].to_numpy()
+    harm_days, weighted = rows["harm_days"].to_numpy(), rows["weighted_harm"].to_numpy()
+    # Only each person's gravest rows can be first: the rest are dropped before sorting.
+    gravest = _gravest_rows(person, harm_days)
+    person, row, harm_days, weighted = person[gravest], row[gravest], harm_days[gravest], weighted[gravest]
     occurred = index.occurred[row].view(np.int64)
     # lexsort's last key sorts first; a row's code orders like its incident id.
-    order = np.lexsort((row, -occurred, -rows["weighted_harm"].to_numpy(), -rows["harm_days"].to_numpy(), person))
+    order = np.lexsort((row, -occurred, -weighted, -harm_days, person))
     first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
     top = row[first]
     incidents = index.incidents
@@ -103,6 +107,26 @@ def most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
                          "most_serious_at": incidents["occurred_at"].take(top).array,
                          "most_serious_incident": incidents["incident_id"].take(top).array},
                         index=pd.Index(person[first], name="person"))
+
+
+def _gravest_rows(person: np.ndarray, harm_days: np.ndarray) -> np.ndarray:
+    """Positions of the rows whose ``harm_days`` is their person's highest (all of a person's
+    ties), in their order. Rows come grouped by person from the index; others are grouped here.
+
+    >>> _gravest_rows(np.array([1, 1, 1, 4, 4]), np.array([3.0, 9.0, 9.0, 2.0, 1.0])).tolist()
+    [1, 2, 3]
+    >>> _gravest_rows(np.array([4, 1, 4]), np.array([1.0, 5.0, 2.0])).tolist()
+    [1, 2]
+    """
+    if not len(person):
+        return np.arange(0)
+    harm_days = np.where(np.isnan(harm_days), -np.inf, harm_days)  # unknown weighs least, as sorted
+    if bool(np.all(person[1:] >= person[:-1])):
+        starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
+        top = np.maximum.reduceat(harm_days, starts)
+        return np.flatnonzero(harm_days >= np.repeat(top, np.diff(np.r_[starts, len(person)])))
+    top = pd.Series(harm_days).groupby(person).transform("max").to_numpy()
+    return np.flatnonzero(harm_days >= top)
 
 
 def _outcome_counts(rows: pd.DataFrame, index: ScoringIndex) -> pd.Series:

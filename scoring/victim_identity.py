@@ -135,14 +135,13 @@ class VictimIdentity:
         size = len(self.same_as) + 1
         person = distinct["person"].to_numpy(np.int64)
         node = person * size + victims
-        order = pd.Index(node)
         at, pair = self._pairs_from(victims)
-        left = order.get_indexer(node[at])
-        right = order.get_indexer(person[at] * size + possible["counted_r"].to_numpy(np.int64)[pair])
-        held = (left >= 0) & (right >= 0)
+        # A row is its own left side (the rows are distinct); only the few right sides are looked up.
+        right = _places(node, person[at] * size + possible["counted_r"].to_numpy(np.int64)[pair])
+        held = right >= 0
         if not held.any():
             return victims
-        graph = coo_matrix((np.ones(int(held.sum())), (left[held], right[held])), shape=(len(node), len(node)))
+        graph = coo_matrix((np.ones(int(held.sum())), (at[held], right[held])), shape=(len(node), len(node)))
         _, group = connected_components(graph, directed=False)
         return pd.Series(victims).groupby(group).transform("min").to_numpy(np.int64)
 
@@ -338,3 +337,20 @@ def victim_identity(tables: ScoringTables, index: ScoringIndex, key: tuple[objec
         tables.derived[("victim_identity", *key)] = found
     return found
 
+
+def _places(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The position of each of ``wanted`` in ``keys`` (distinct), -1 where absent: a sorted
+    search, over ``keys`` as they are when ascending (as the distinct pairs a ranking counts
+    come), else through their sort order.
+
+    >>> _places(np.array([2, 5, 9]), np.array([9, 4, 2])).tolist()
+    [2, -1, 0]
+    >>> _places(np.array([9, 2, 5]), np.array([9, 4, 2])).tolist()
+    [0, -1, 1]
+    """
+    if not len(keys) or not len(wanted):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    sorter = None if bool(np.all(keys[1:] > keys[:-1])) else np.argsort(keys, kind="stable")
+    found = np.minimum(np.searchsorted(keys, wanted, sorter=sorter), len(keys) - 1)
+    place = found if sorter is None else sorter[found]
+    return np.where(keys[place] == wanted, place, -1).astype(np.int64)
