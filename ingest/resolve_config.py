@@ -138,6 +138,11 @@ class ResolutionConfig(BaseModel):
         ["surname_n", "address_n"],
         "l.forename_n = r.surname_n AND l.surname_n = r.forename_n",
         "l.dob = r.dob_swapped AND l.surname_sdx = r.surname_sdx",
+        # Forename and surname swapped and one of them mistyped (MRAK Toundchon, Mark TOUNDCHON):
+        # no rule above pairs them, as none compares a forename's sound with a surname's. Both
+        # ways round: a pair is put to each rule one way only, and the typo may change a sound.
+        "l.dob = r.dob AND l.forename_sdx = r.surname_sdx",
+        "l.dob = r.dob AND l.surname_sdx = r.forename_sdx",
     ])
     """Only record pairs meeting at least one rule are scored (keeps 2M records tractable)."""
 

@@ -36,6 +36,9 @@ CASES = [
     # Names swapped and day/month swapped.
     ("T-S1", "Kieran", "Walsh", "1979-04-09", "M", "LS6 2AB", "3 Otley Road", None),
     ("T-S2", "Walsh", "Kieran", "1979-09-04", "M", "LS6 2AB", "3 Otley Road", None),
+    # Names swapped, the surname mistyped, moved: only the names' sounds and the date of birth agree.
+    ("T-W1", "Mark", "Toundchon", "1972-04-24", "M", "CO20 3XZ", "5 Mill Lane", None),
+    ("T-W2", "Toundchon", "Mrak", "1972-04-24", "M", "GU8 3EP", "9 Hill Road", None),
     # Two different men with a common name, born the same year, living apart.
     ("T-C1", "John", "Smith", "1970-02-14", "M", "M1 1AA", "1 Oxford Road", None),
     ("T-C2", "John", "Smith", "1970-08-30", "M", "B15 2TT", "22 Bristol Road", None),
@@ -106,6 +109,15 @@ def test_swapped_names_and_day_month_swapped_dob_link(resolution: Resolution) ->
     link = resolution.links.query("record_id_l == 'T-S1' and record_id_r == 'T-S2'")
     reasons = link["reasons"].item()
     assert "swapped" in reasons and "dob day/month swapped" in reasons
+
+
+def test_swapped_and_mistyped_names_with_one_date_of_birth_link_though_he_moved(
+        resolution: Resolution) -> None:
+    """No rule pairs them on a name alone (each name is the other's, one mistyped); the rule
+    comparing a forename's sound with a surname's on one date of birth does, either way round."""
+    assert same_person(resolution, "T-W1", "T-W2")
+    link = resolution.links.query("record_id_l == 'T-W1' and record_id_r == 'T-W2'")
+    assert "swapped" in link["reasons"].item()
 
 
 def test_common_name_and_dob_year_do_not_link_when_postcode_and_dob_disagree(
