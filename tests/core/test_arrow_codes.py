@@ -1,16 +1,9 @@
-"""core.arrow_codes' examples run as tests (core is not among the doctest paths)."""
-
-import doctest
+"""core.arrow_codes.positions_of finds a few ids among many (its examples run as doctests)."""
 
 import numpy as np
 import pyarrow as pa
 
-import core.arrow_codes
 from core.arrow_codes import positions_of
-
-
-def test_the_examples_hold() -> None:
-    assert doctest.testmod(core.arrow_codes).failed == 0
 
 
 def test_positions_of_finds_a_few_ids_among_many_at_their_last_place() -> None:

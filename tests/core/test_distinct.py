@@ -1,17 +1,9 @@
-"""core.distinct gives what np.unique gives, by sorting (its examples run here: core is not
-among the doctest paths)."""
-
-import doctest
+"""core.distinct gives what np.unique gives, by sorting."""
 
 import numpy as np
 import pytest
 
-import core.distinct
 from core.distinct import sorted_distinct
-
-
-def test_the_examples_hold() -> None:
-    assert doctest.testmod(core.distinct).failed == 0
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
