@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.errors import HarmgraphError
 from core.distinct import sorted_distinct
+from core.errors import HarmgraphError
 
 SEPARATOR = ":"
 _FORCE_CODE = re.compile(r"[A-Za-z0-9]{2,8}")

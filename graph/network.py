@@ -26,8 +26,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from core.tables import ScoringTables
 from core.distinct import sorted_distinct
+from core.tables import ScoringTables
 
 PERPETRATOR_ROLES = ("suspect", "offender")
 # a person's role over all their involvements, indexed by 1 * perpetrator + 2 * victim

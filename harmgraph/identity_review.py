@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.errors import HarmgraphError
 from core.distinct import sorted_distinct
+from core.errors import HarmgraphError
 from graph.batch import REVIEW_COLUMNS
 from graph.store import GraphStore
 from harmgraph.accounts import Account

@@ -33,9 +33,9 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from core.distinct import sorted_distinct
 from core.keying import dobs_compatible, one_edit_apart
 from core.tables import ScoringTables
-from core.distinct import sorted_distinct
 from scoring.index import ScoringIndex, meet_rows, sorted_holds
 
 PROBABLE, POSSIBLE = "probable", "possible"
