@@ -117,6 +117,8 @@ def _gravest_rows(person: np.ndarray, harm_days: np.ndarray) -> np.ndarray:
     [1, 2, 3]
     >>> _gravest_rows(np.array([4, 1, 4]), np.array([1.0, 5.0, 2.0])).tolist()
     [1, 2]
+    >>> _gravest_rows(np.array([2, 2, 3]), np.array([np.nan, 1.0, np.nan])).tolist()  # unknown weighs least
+    [1, 2]
     """
     if not len(person):
         return np.arange(0)
