@@ -246,14 +246,21 @@ def _ordered(scored: pd.DataFrame, order: list[str], prepared: Prepared) -> pd.D
 def _sorted(scored: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """``scored`` sorted by ``order`` (the last key ascending, the others descending), with a
     fresh index: the keys alone are sorted, then every column taken once in that order."""
+    return scored.take(_order_of(scored, order)).reset_index(drop=True)
+
+
+def _order_of(scored: pd.DataFrame, order: list[str]) -> np.ndarray:
+    """The positions of ``scored``'s rows in the order :func:`_sorted` puts them.
+
+    >>> _order_of(pd.DataFrame({"score": [1.0, 3.0, 3.0], "person": [0, 2, 1]}), ["score", "person"]).tolist()
+    [2, 1, 0]
+    """
     keys = [scored[key].to_numpy() for key in order]
     if all(k.dtype.kind in "if" or (k.dtype.kind == "M" and not np.isnat(k).any()) for k in keys):
         # NumPy's stable lexsort on the keys (descending ones negated; NaN sorts last either way).
-        at = np.lexsort([keys[-1], *(-(k.view(np.int64) if k.dtype.kind == "M" else k) for k in keys[-2::-1])])
-    else:
-        ascending = [False] * (len(order) - 1) + [True]
-        at = scored[order].reset_index(drop=True).sort_values(order, ascending=ascending, kind="stable").index.to_numpy()
-    return scored.take(at).reset_index(drop=True)
+        return np.lexsort([keys[-1], *(-(k.view(np.int64) if k.dtype.kind == "M" else k) for k in keys[-2::-1])])
+    ascending = [False] * (len(order) - 1) + [True]
+    return scored[order].reset_index(drop=True).sort_values(order, ascending=ascending, kind="stable").index.to_numpy()
 
 
 def _numbered(ranked: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
@@ -273,14 +280,14 @@ def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Pr
     whole list with its signals and reasons.
     """
     scored = score_perpetrators_coded(context, prepared).reset_index()
-    ranked = scored.sort_values(OVERALL_ORDER, ascending=[False] * (len(OVERALL_ORDER) - 1) + [True],
-                                kind="stable")["person"].to_numpy()
+    ranked = scored["person"].to_numpy()[_order_of(scored, OVERALL_ORDER)]  # as the overall list orders them
     place = np.full(len(prepared.index.people), -1, dtype=np.int64)
     place[ranked] = np.arange(len(ranked))
     pairs = prepared.window_offenders
     pairs = pairs.assign(place=place[pairs["offender"].to_numpy()])
-    pairs = pairs[pairs["place"] >= 0].sort_values(["victim", "place"])
-    pairs = pairs[pairs.groupby("victim").cumcount() < 3]
+    pairs = pairs[pairs["place"] >= 0]
+    pairs = pairs.take(np.lexsort((pairs["place"].to_numpy(), pairs["victim"].to_numpy())))
+    pairs = pairs[_place_in_run(pairs["victim"].to_numpy()) < 3]
     offenders = pairs["offender"].to_numpy()
     names = prepared.persons_at("display_name", offenders)
     text = (pd.Series(names, dtype="string").fillna("") + " ("
@@ -288,6 +295,19 @@ def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Pr
             + (pairs["place"].to_numpy() + 1).astype(str) + ")")
     joined = join_within(text, pairs["victim"], ", ")
     return victims["person"].map(joined)
+
+
+def _place_in_run(values: np.ndarray) -> np.ndarray:
+    """Each value's place in its run of equal values (0 for the first), as a grouped cumcount
+    gives on grouped values.
+
+    >>> _place_in_run(np.array([4, 4, 4, 7, 9, 9])).tolist()
+    [0, 1, 2, 0, 0, 1]
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    return np.arange(len(values)) - np.repeat(starts, np.diff(np.r_[starts, len(values)]))
 
 
 def victim_scope(all_victims: bool, under_18: bool) -> str:
