@@ -98,8 +98,9 @@ def most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     gravest = _gravest_rows(person, harm_days)
     person, row, harm_days, weighted = person[gravest], row[gravest], harm_days[gravest], weighted[gravest]
     occurred = index.occurred[row].view(np.int64)
-    # lexsort's last key sorts first; a row's code orders like its incident id.
-    order = np.lexsort((row, -occurred, -weighted, -harm_days, person))
+    # lexsort's last key sorts first; a row's code orders like its incident id. (Within a person
+    # the rows left share one harm, so it is no key.)
+    order = np.lexsort((row, -occurred, -weighted, person))
     first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
     top = row[first]
     incidents = index.incidents

@@ -103,10 +103,19 @@ class Prepared:
         incidents there (config ``relationships``)."""
         links = self.window_links
         groups = self.context.config.relationships
-        pairs = pd.DataFrame({"victim": links["victim"].to_numpy(), "offender": links["person"].to_numpy(),
-                              "partner": links["relationship"].isin(groups.intimate_partner).to_numpy(dtype=bool),
-                              "family": links["relationship"].isin(groups.family).to_numpy(dtype=bool)})
-        return pairs.groupby(["victim", "offender"], as_index=False)[["partner", "family"]].any()
+        victim, offender = links["victim"].to_numpy(np.int64), links["person"].to_numpy(np.int64)
+        partner = links["relationship"].isin(groups.intimate_partner).to_numpy(dtype=bool)
+        family = links["relationship"].isin(groups.family).to_numpy(dtype=bool)
+        # Each (victim, offender) once, in that order, on one integer key (pandas' two-key
+        # grouping took 60 ms at a 1M-incident force).
+        key = victim * (len(self.index.people) + 1) + offender
+        order = np.argsort(key, kind="stable")
+        starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]]) if len(key) else np.zeros(0, np.int64)
+        first = order[starts]
+        return pd.DataFrame({
+            "victim": victim[first], "offender": offender[first],
+            "partner": np.logical_or.reduceat(partner[order], starts) if len(key) else partner[:0],
+            "family": np.logical_or.reduceat(family[order], starts) if len(key) else family[:0]})
 
     @cached_property
     def history_links(self) -> pd.DataFrame:
