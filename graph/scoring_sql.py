@@ -66,10 +66,16 @@ def scoring_queries(dialect: Dialect) -> dict[str, str]:
             "LEFT JOIN firm f ON f.person_id = h.person_id "
             "GROUP BY v.incident_id, h.person_id, v.role"),
         "persons": (
-            f"SELECT p.person_id, p.display_name, {_record_ids(dialect)} AS record_ids, p.sex, "
+            # Most persons hold one record: only the others' ids are sorted and joined (an
+            # ordered aggregate over every person took a third longer at a 1M-incident force).
+            "WITH per AS (SELECT person_id, count(*) AS n, min(record_id) AS only_id "
+            "FROM record_person GROUP BY person_id), "
+            f"several AS (SELECT rp.person_id, {_record_ids(dialect)} AS ids FROM record_person rp "
+            "JOIN per ON per.person_id = rp.person_id WHERE per.n > 1 GROUP BY rp.person_id) "
+            "SELECT p.person_id, p.display_name, coalesce(s.ids, per.only_id) AS record_ids, p.sex, "
             "p.date_of_birth, p.postcode, p.ethnicity FROM persons p "
-            "JOIN record_person rp ON rp.person_id = p.person_id "
-            "GROUP BY p.person_id, p.display_name, p.sex, p.date_of_birth, p.postcode, p.ethnicity"),
+            "JOIN per ON per.person_id = p.person_id "
+            "LEFT JOIN several s ON s.person_id = p.person_id"),
         "measures": (
             "SELECT m.measure_id, m.type, s.person_id AS subject_person_id, "
             "p.person_id AS protected_person_id, m.start_date, m.end_date FROM measures m "
