@@ -110,7 +110,8 @@ class Prepared:
         # grouping took 60 ms at a 1M-incident force).
         key = victim * (len(self.index.people) + 1) + offender
         order = np.argsort(key, kind="stable")
-        starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]]) if len(key) else np.zeros(0, np.int64)
+        ordered = key[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(key) else np.zeros(0, np.int64)
         first = order[starts]
         return pd.DataFrame({
             "victim": victim[first], "offender": offender[first],
