@@ -1,4 +1,4 @@
-"""Distinct integer keys, sorted, found by sorting.
+"""Distinct integer keys, sorted, found by sorting; and the runs of equal values in sorted keys.
 
 Scoring and ingest find distinct (person, victim) and similar pairs as one int64 key per pair,
 often a million at a time. NumPy 2.3 and later answer a plain ``np.unique(keys)`` with a
@@ -6,6 +6,9 @@ node-based hash set before sorting the result, which on a million int64 keys is 
 slower than sorting them (numpy/numpy#31969: about 400 ms against 15 ms on this machine). Only
 the plain call takes that path; ``np.unique`` asked for an inverse, an index or counts still
 sorts, and so does :func:`sorted_distinct`.
+
+Sorted keys are then read run by run (a person's rows, a victim's offenders): :func:`run_starts`
+and :func:`place_in_run` are the two ways scoring reads them.
 """
 
 from __future__ import annotations
@@ -29,9 +32,28 @@ def sorted_distinct(values: object) -> np.ndarray:
     if array.dtype.kind not in "iub":
         return np.unique(array)
     ordered = np.sort(array, axis=None)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
+    return ordered[run_starts(ordered)]
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """The position where each run of equal values begins (``values`` grouped, e.g. sorted).
+
+    >>> run_starts(np.array([4, 4, 7, 9, 9, 9])).tolist()
+    [0, 2, 3]
+    >>> run_starts(np.array([], dtype=np.int64)).tolist()
+    []
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+
+
+def place_in_run(values: np.ndarray) -> np.ndarray:
+    """Each value's place in its run of equal values (0 for the first): a grouped cumcount of
+    grouped values.
+
+    >>> place_in_run(np.array([4, 4, 4, 7, 9, 9])).tolist()
+    [0, 1, 2, 0, 0, 1]
+    """
+    starts = run_starts(values)
+    return np.arange(len(values)) - np.repeat(starts, np.diff(np.r_[starts, len(values)]))

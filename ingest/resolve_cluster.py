@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.arrow_isin import isin
+from core.distinct import run_starts
 from core.keying import dob_compatible as _dob_compatible, dobs_compatible
 from ingest.resolve_names import Forenames, Name, forename_evidence
 
@@ -258,7 +259,7 @@ def _runs(keys: np.ndarray, values: list) -> dict:
     """``values`` split into the runs of equal ``keys`` (sorted by key): key -> its values."""
     if not len(keys):
         return {}
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    starts = run_starts(keys)
     ends = np.r_[starts[1:], len(keys)]
     return {keys[start]: values[start:end] for start, end in zip(starts.tolist(), ends.tolist())}
 

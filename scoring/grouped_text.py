@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.distinct import place_in_run
+
 
 def join_within(text: pd.Series, keys: pd.Series, sep: str) -> pd.Series:
     """``text.groupby(keys).agg(sep.join)``, vectorised: each key's texts in row order.
@@ -21,8 +23,7 @@ def join_within(text: pd.Series, keys: pd.Series, sep: str) -> pd.Series:
     kept = np.flatnonzero(codes >= 0)
     order = kept[np.argsort(codes[kept], kind="stable")]
     grouped = codes[order]
-    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(grouped) else np.array([], int)
-    position = np.arange(len(grouped)) - np.repeat(starts, np.diff(np.r_[starts, len(grouped)]))
+    position = place_in_run(grouped)
     ordered = text.iloc[order].reset_index(drop=True)
     joined = ordered[position == 0].reset_index(drop=True)
     for k in range(1, int(position.max()) + 1 if len(position) else 0):

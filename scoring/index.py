@@ -270,10 +270,7 @@ def _first_relationship(roles: pd.DataFrame, row: np.ndarray, person: np.ndarray
     keys = recorded["row"].to_numpy(np.int64) * size + recorded["person"].to_numpy(np.int64)
     held, first = np.unique(keys, return_index=True)
     wanted = row.astype(np.int64) * size + person
-    taken = np.full(len(wanted), -1, dtype=np.int64)
-    if len(held):
-        at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
-        taken = np.where(held[at] == wanted, first[at], -1)
+    taken = np.append(first, -1)[sorted_places(held, wanted)]  # -1 (not held) takes the appended -1
     return pd.Series(recorded["relationship"].array.take(taken, allow_fill=True))
 
 
@@ -359,10 +356,19 @@ def sorted_holds(held: np.ndarray, values: np.ndarray) -> np.ndarray:
     >>> sorted_holds(np.array([2, 5, 9]), np.array([5, 1, 9, 10])).tolist()
     [True, False, True, False]
     """
+    return sorted_places(held, values) >= 0
+
+
+def sorted_places(held: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per value: its position in ``held`` (sorted, distinct), -1 where it is not there.
+
+    >>> sorted_places(np.array([2, 5, 9]), np.array([9, 4, 2])).tolist()
+    [2, -1, 0]
+    """
     if not len(held):
-        return np.zeros(len(values), dtype=bool)
+        return np.full(len(values), -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(held, values), len(held) - 1)
-    return held[at] == values
+    return np.where(held[at] == values, at, -1).astype(np.int64)
 
 
 def first_rows(codes: np.ndarray, count: int) -> np.ndarray:

@@ -12,6 +12,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
+from core.distinct import place_in_run
 from core.forces import forces_of
 from scoring.grouped_text import join_within
 from scoring.order import order_reasons
@@ -287,7 +288,7 @@ def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Pr
     pairs = pairs.assign(place=place[pairs["offender"].to_numpy()])
     pairs = pairs[pairs["place"] >= 0]
     pairs = pairs.take(np.lexsort((pairs["place"].to_numpy(), pairs["victim"].to_numpy())))
-    pairs = pairs[_place_in_run(pairs["victim"].to_numpy()) < 3]
+    pairs = pairs[place_in_run(pairs["victim"].to_numpy()) < 3]
     offenders = pairs["offender"].to_numpy()
     names = prepared.persons_at("display_name", offenders)
     text = (pd.Series(names, dtype="string").fillna("") + " ("
@@ -295,19 +296,6 @@ def _offender_ranks(context: ScoringContext, victims: pd.DataFrame, prepared: Pr
             + (pairs["place"].to_numpy() + 1).astype(str) + ")")
     joined = join_within(text, pairs["victim"], ", ")
     return victims["person"].map(joined)
-
-
-def _place_in_run(values: np.ndarray) -> np.ndarray:
-    """Each value's place in its run of equal values (0 for the first), as a grouped cumcount
-    gives on grouped values.
-
-    >>> _place_in_run(np.array([4, 4, 4, 7, 9, 9])).tolist()
-    [0, 1, 2, 0, 0, 1]
-    """
-    if not len(values):
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-    return np.arange(len(values)) - np.repeat(starts, np.diff(np.r_[starts, len(values)]))
 
 
 def victim_scope(all_victims: bool, under_18: bool) -> str:

@@ -112,7 +112,7 @@ def most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
 
 def _gravest_rows(person: np.ndarray, harm_days: np.ndarray) -> np.ndarray:
     """Positions of the rows whose ``harm_days`` is their person's highest (all of a person's
-    ties), in their order. Rows come grouped by person from the index; others are grouped here.
+    ties), in their order; the rows need not be grouped by person.
 
     >>> _gravest_rows(np.array([1, 1, 1, 4, 4]), np.array([3.0, 9.0, 9.0, 2.0, 1.0])).tolist()
     [1, 2, 3]
@@ -124,12 +124,8 @@ def _gravest_rows(person: np.ndarray, harm_days: np.ndarray) -> np.ndarray:
     if not len(person):
         return np.arange(0)
     harm_days = np.where(np.isnan(harm_days), -np.inf, harm_days)  # unknown weighs least, as sorted
-    if bool(np.all(person[1:] >= person[:-1])):
-        starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
-        top = np.maximum.reduceat(harm_days, starts)
-        return np.flatnonzero(harm_days >= np.repeat(top, np.diff(np.r_[starts, len(person)])))
     top = np.full(int(person.max()) + 1, -np.inf)
-    np.maximum.at(top, person, harm_days)  # ten times pandas' grouped max on a victims list's rows
+    np.maximum.at(top, person, harm_days)  # a tenth of pandas' grouped max on a victims list's rows
     return np.flatnonzero(harm_days >= top[person])
 
 

@@ -17,6 +17,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from core.distinct import run_starts
 from scoring.index import ScoringIndex, scoring_index
 from scoring.context import ScoringContext
 from scoring.victim_identity import VictimIdentity, victim_identity
@@ -110,8 +111,7 @@ class Prepared:
         # grouping took 60 ms at a 1M-incident force).
         key = victim * (len(self.index.people) + 1) + offender
         order = np.argsort(key, kind="stable")
-        ordered = key[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(key) else np.zeros(0, np.int64)
+        starts = run_starts(key[order])
         first = order[starts]
         return pd.DataFrame({
             "victim": victim[first], "offender": offender[first],

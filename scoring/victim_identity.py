@@ -33,10 +33,10 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from core.distinct import sorted_distinct
+from core.distinct import run_starts, sorted_distinct
 from core.keying import dobs_compatible, one_edit_apart
 from core.tables import ScoringTables
-from scoring.index import ScoringIndex, meet_rows, sorted_holds
+from scoring.index import ScoringIndex, meet_rows, sorted_holds, sorted_places
 
 PROBABLE, POSSIBLE = "probable", "possible"
 PAIR_COLUMNS = ["victim_l", "victim_r", "likeness", "offenders", "evidence_for", "evidence_against",
@@ -123,8 +123,8 @@ class VictimIdentity:
         return out
 
     def counted_once(self, distinct: pd.DataFrame) -> np.ndarray:
-        """Per row of ``distinct`` (person, victim: distinct counted codes per perpetrator): the
-        code the victim is counted as when victims of that perpetrator who *may* be one person
+        """Per row of ``distinct`` (person, victim: distinct counted codes per perpetrator,
+        sorted by person, then victim, as a ranking's distinct pairs come): the code the victim is counted as when victims of that perpetrator who *may* be one person
         are counted once too (the smallest code of each such group). The victim count then is
         a lower bound: one woman recorded twice must not make two victims, and two women taken
         for one are said to be uncertain in the reason."""
@@ -136,8 +136,10 @@ class VictimIdentity:
         person = distinct["person"].to_numpy(np.int64)
         node = person * size + victims
         at, pair = self._pairs_from(victims)
+        if not bool(np.all(node[1:] > node[:-1])):
+            raise ValueError("counted_once needs distinct (person, victim) rows sorted by person, then victim")
         # A row is its own left side (the rows are distinct); only the few right sides are looked up.
-        right = _places(node, person[at] * size + possible["counted_r"].to_numpy(np.int64)[pair])
+        right = sorted_places(node, person[at] * size + possible["counted_r"].to_numpy(np.int64)[pair])
         held = right >= 0
         if not held.any():
             return victims
@@ -165,7 +167,7 @@ class VictimIdentity:
         if not len(person):
             return empty
         # By person (``held`` is sorted): each person's pairs are one run, the first named.
-        starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
+        starts = run_starts(person)
         return pd.DataFrame({"doubtful": np.diff(np.r_[starts, len(person)]).astype(np.int64),
                              "doubt_left": possible["victim_l"].to_numpy(np.int64)[pair[starts]],
                              "doubt_right": possible["victim_r"].to_numpy(np.int64)[pair[starts]]},
@@ -336,21 +338,3 @@ def victim_identity(tables: ScoringTables, index: ScoringIndex, key: tuple[objec
         found = build_victim_identity(tables, index)
         tables.derived[("victim_identity", *key)] = found
     return found
-
-
-def _places(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """The position of each of ``wanted`` in ``keys`` (distinct), -1 where absent: a sorted
-    search, over ``keys`` as they are when ascending (as the distinct pairs a ranking counts
-    come), else through their sort order.
-
-    >>> _places(np.array([2, 5, 9]), np.array([9, 4, 2])).tolist()
-    [2, -1, 0]
-    >>> _places(np.array([9, 2, 5]), np.array([9, 4, 2])).tolist()
-    [0, -1, 1]
-    """
-    if not len(keys) or not len(wanted):
-        return np.full(len(wanted), -1, dtype=np.int64)
-    sorter = None if bool(np.all(keys[1:] > keys[:-1])) else np.argsort(keys, kind="stable")
-    found = np.minimum(np.searchsorted(keys, wanted, sorter=sorter), len(keys) - 1)
-    place = found if sorter is None else sorter[found]
-    return np.where(keys[place] == wanted, place, -1).astype(np.int64)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.distinct import sorted_distinct
+from core.distinct import run_starts, sorted_distinct
 from scoring.index import sorted_holds
 from scoring.prepared import Prepared
 from scoring.reasons import once_per_distinct, text_column
@@ -47,7 +47,7 @@ def _last_incidents(prepared: Prepared, k: int, people: pd.Index | None) -> _Las
     ordered = history_of(prepared, "by_time", people)
     person, row, pair = (ordered[c].to_numpy(np.int64) for c in ("person", "row", "pair"))
     n = len(person)
-    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    starts = run_starts(person)
     ends = np.r_[starts[1:], n].astype(np.int64)
     slot = np.repeat(np.arange(len(starts)), ends - starts)
     keep = ends[slot] - np.arange(n) <= k
@@ -164,7 +164,7 @@ def _partner_spans(person: np.ndarray, victim: np.ndarray, occurred: np.ndarray,
     keys = person * (int(victim.max()) + 1 if len(victim) else 1) + victim
     order = np.argsort(keys, kind="stable")
     keys, when = keys[order], occurred[order].view(np.int64)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    starts = run_starts(keys)
     first = np.minimum.reduceat(when, starts) if len(starts) else when[:0]
     last = np.maximum.reduceat(when, starts) if len(starts) else when[:0]
     who, partner = person[order][starts], victim[order][starts]

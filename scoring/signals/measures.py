@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.arrow_isin import isin
+from core.distinct import run_starts
 from scoring.prepared import Prepared
 from core.arrow_codes import arrow_text
 from scoring.reasons import day, fill_in, joined_runs
@@ -51,7 +52,7 @@ def _kinds_text(found: pd.DataFrame) -> pd.Series:
     place = np.array([ordered.index(w) for w in words], dtype=np.int64)
     keys, n = np.unique(found["person"].to_numpy(np.int64) * size + place[codes], return_counts=True)
     people = keys // size
-    starts = np.flatnonzero(np.r_[True, people[1:] != people[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    starts = run_starts(people)
     said = fill_in("%s of %s", n, np.asarray(ordered, dtype=object)[keys % size] if len(keys) else keys)
     return pd.Series(joined_runs(said, starts, ", "), index=pd.Index(people[starts], name="person"), dtype="str")
 
@@ -173,7 +174,7 @@ def _active_text(subject: np.ndarray, at: np.ndarray, prepared: Prepared, slot: 
     2026-12-01; ...' of the measures in force ('' where none; ``subject`` and ``at``, each
     measure's row in the measures table, sorted by subject, start date and measure id)."""
     size = int(slot.max()) + 1
-    starts = np.flatnonzero(np.r_[True, subject[1:] != subject[:-1]]) if len(at) else np.zeros(0, dtype=np.int64)
+    starts = run_starts(subject)
     joined = joined_runs(_measure_words(prepared).take(at), starts, "; ")
     which = np.full(size, len(joined), dtype=np.int64)  # past the joined texts: ''
     which[slot[subject[starts]]] = np.arange(len(joined))

@@ -1,9 +1,10 @@
 """core.distinct gives what np.unique gives, by sorting."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from core.distinct import sorted_distinct
+from core.distinct import place_in_run, run_starts, sorted_distinct
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
@@ -24,3 +25,12 @@ def test_the_input_is_not_sorted_in_place() -> None:
 
 def test_floats_keep_np_unique_s_single_nan() -> None:
     assert np.isnan(sorted_distinct(np.array([1.0, np.nan, np.nan]))).sum() == 1
+
+
+def test_runs_of_grouped_values_match_pandas_grouping() -> None:
+    rng = np.random.default_rng(8)
+    values = np.sort(rng.integers(0, 40, 500))
+    counted = pd.Series(values).groupby(values).cumcount().to_numpy()
+    assert place_in_run(values).tolist() == counted.tolist()
+    assert values[run_starts(values)].tolist() == np.unique(values).tolist()
+    assert run_starts(values[:1]).tolist() == [0] and place_in_run(values[:0]).tolist() == []
