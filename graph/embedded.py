@@ -31,6 +31,7 @@ from graph.load_lock import load_running
 from graph.store import HISTORY_TABLES, READER_WRITTEN_TABLES, RESOLUTION_MODEL_KEY, TABLE_COLUMNS, GraphStore
 from core.errors import StoreError
 from core.tables import ScoringTables
+from core.arrow_codes import arrow_text
 from core.arrow_isin import isin
 
 
@@ -447,8 +448,7 @@ class EmbeddedStore(GraphStore):
         already what ``identity`` holds (carried forward as stored), so the tables end as a
         whole write leaves them."""
         touched = identity.touched
-        self._con.register("touched_records", pa.table({"record_id": pa.array(touched.astype("string").array,
-                                                                                pa.string())}))
+        self._con.register("touched_records", pa.table({"record_id": arrow_text(touched.astype("string").array)}))
         try:
             self._con.execute("DELETE FROM persons WHERE person_id IN (SELECT rp.person_id FROM record_person rp "
                               "JOIN touched_records t ON t.record_id = rp.record_id)")
