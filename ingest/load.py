@@ -180,18 +180,10 @@ def _check_reference(checked: CheckedTable, column: str, loaded: pd.Series, targ
             checked.typed.loc[dangling, column] = pd.NA
 
 
-def _known_ids(store: GraphStore, table: str, new_ids: pd.Series, referenced: list[pd.Series]) -> pd.Series:
-    """New ids plus the referenced ids the store already holds."""
-    wanted = pd.concat(referenced, ignore_index=True).dropna()
-    wanted = wanted[~isin(wanted, new_ids)].drop_duplicates()  # most refer to new ids: fewer to dedupe
-    stored = wanted[store.existing_ids(table, wanted).to_numpy()] if len(wanted) else wanted
-    return pd.concat([new_ids, stored], ignore_index=True)
-
-
 def _loaded_references(store: GraphStore, table: str, new_ids: pd.Series,
-                       referenced: list[pd.Series]) -> list[pd.Series]:
+                       referenced: list[pd.Series]) -> tuple[list[pd.Series], pd.Series]:
     """For each referencing column, whether each of its values is loaded (a new id, or one the
-    store already holds), on that column's index.
+    store already holds), on that column's index; and the stored ids they refer to.
 
     Every column is looked up in one pass: a look-up builds a hash set of the new ids, and
     building it once per referencing column cost more than the look-ups themselves.
@@ -202,8 +194,8 @@ def _loaded_references(store: GraphStore, table: str, new_ids: pd.Series,
     stored = wanted[store.existing_ids(table, wanted).to_numpy()] if len(wanted) else wanted
     loaded = is_new | np.asarray(isin(every, stored), dtype=bool) if len(stored) else is_new
     ends = np.cumsum([len(column) for column in referenced])
-    return [pd.Series(part, index=column.index) for part, column in
-            zip(np.split(loaded, ends[:-1]), referenced)]
+    return ([pd.Series(part, index=column.index) for part, column in
+             zip(np.split(loaded, ends[:-1]), referenced)], stored)
 
 
 def _breaches(measures: CheckedTable, known_incidents: pd.Series) -> pd.DataFrame:
@@ -234,17 +226,15 @@ def _check_references(checked: dict[str, CheckedTable], store: GraphStore) -> pd
         ("involvements", "record_id"), ("measures", "subject_record_id"),
         ("measures", "protected_record_id"), ("referrals", "record_id"), ("custody", "record_id"))
         if t in checked]
-    loaded_records = _loaded_references(store, "person_records", checked["people"].typed["record_id"],
-                                        [checked[t].typed[c] for t, c in people_refs])
-    known_incidents = _known_ids(store, "incidents", checked["incidents"].typed["incident_id"],
-                                 [checked["involvements"].typed["incident_id"],
-                                  _breach_references(checked)])
-    incident_ids = checked["involvements"].typed["incident_id"]
-    _check_reference(checked["involvements"], "incident_id", isin(incident_ids, known_incidents),
-                     "an incident")
+    loaded_records, _ = _loaded_references(store, "person_records", checked["people"].typed["record_id"],
+                                           [checked[t].typed[c] for t, c in people_refs])
+    new_incidents = checked["incidents"].typed["incident_id"]
+    (loaded_incidents, _), stored_incidents = _loaded_references(
+        store, "incidents", new_incidents, [checked["involvements"].typed["incident_id"], _breach_references(checked)])
+    _check_reference(checked["involvements"], "incident_id", loaded_incidents, "an incident")
     for (table, column), loaded in zip(people_refs, loaded_records):
         _check_reference(checked[table], column, loaded, "a person record")
-    return known_incidents
+    return pd.concat([new_incidents, stored_incidents], ignore_index=True)
 
 
 def _content_hash(raws: dict[str, RawTable], force: str | None = None) -> str:
@@ -357,9 +347,10 @@ def _identity(store: GraphStore, records: pd.DataFrame, resolver: Resolver,
     # million stored records took seconds).
     every_one = changed is None or len(changed) == len(records)  # (changed: some of the load's distinct ids)
     given = records if every_one else records[isin(records["record_id"], changed)]
-    replaced = isin(stored["record_id"], given["record_id"])
-    if replaced.any():
-        stored = stored[~replaced]
+    if len(stored):  # (a first load has none: hashing its two million ids for nothing took 0.3 s)
+        replaced = isin(stored["record_id"], given["record_id"])
+        if replaced.any():
+            stored = stored[~replaced]
     every_record = pd.concat([stored, given], ignore_index=True) if len(stored) else given.reset_index(drop=True)
     del stored  # a copy of every record of the force less held while it is resolved
     return resolve_stored(store, every_record, resolver, f"load {load_id}", changed=changed)

@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.arrow_codes import arrow_text, sorted_codes
 from core.arrow_isin import isin
 from core.distinct import run_starts
 from core.keying import dob_compatible as _dob_compatible, dobs_compatible
@@ -109,39 +110,87 @@ def _yyyymmdd(dates: pd.Series) -> np.ndarray:
     return np.asarray(pc.fill_null(numbers, -1), dtype=np.int64)
 
 
-def _dates_compatible(left: pd.Series, right: pd.Series) -> np.ndarray:
-    """:func:`dob_compatible` over two columns of ISO dates, on whole arrays where both are
-    well-formed (one call per pair for the rest)."""
-    a, b = _yyyymmdd(left), _yyyymmdd(right)
+def _dates_compatible(dates: pa.Array, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """:func:`dob_compatible` of each pair of ``dates`` (distinct ISO dates) at positions
+    ``left`` and ``right``: each date read as a number once, the pairs compared on whole arrays
+    where both are well-formed (one call per pair for the rest).
+
+    >>> _dates_compatible(pa.array(["1985-03-12", "1985-12-03", "1999-08-21", "85-3-12"]),
+    ...                   np.array([0, 0, 3]), np.array([1, 2, 2])).tolist()
+    [True, False, False]
+    """
+    number = _yyyymmdd(pd.Series(pd.array(dates, dtype="str")))
+    a, b = number[left], number[right]
     numeric = (a >= 0) & (b >= 0)
     compatible = np.empty(len(a), dtype=bool)
     compatible[numeric] = dobs_compatible(a[numeric], b[numeric])
     odd = np.flatnonzero(~numeric)
-    compatible[odd] = [dob_compatible(x, y) for x, y in
-                       zip(left.to_numpy()[odd], right.to_numpy()[odd])]
+    text = dates.to_numpy(zero_copy_only=False)
+    compatible[odd] = [dob_compatible(text[x], text[y]) for x, y in zip(left[odd], right[odd])]
     return compatible
 
 
 def conflicting_components(members: pd.DataFrame, cannot: pd.DataFrame) -> set[str]:
     """Components (of ``members``: record_id, component, dob, pnc) holding two incompatible
-    dates of birth, two PNC ids or a cannot-link pair."""
-    known = members.dropna(subset=["dob"]).drop_duplicates(["component", "dob"])
-    several = known[known.duplicated("component", keep=False)]
-    found: set[str] = set()
-    if len(several):
-        pairs = several.merge(several, on="component", suffixes=("_a", "_b"))
-        pairs = pairs[pairs["dob_a"] < pairs["dob_b"]]
-        clash = ~_dates_compatible(pairs["dob_a"], pairs["dob_b"])
-        found |= set(pairs.loc[clash, "component"])
-    pncs = members.dropna(subset=["pnc"]).groupby("component")["pnc"].nunique()
-    found |= set(pncs.index[pncs > 1])
+    dates of birth, two PNC ids or a cannot-link pair.
+
+    Worked out on integer codes: each component's distinct dates and PNC ids are runs of
+    sorted (component, value) keys, and only pairs of dates within a run are compared (pandas'
+    de-duplication and self-merge on the text took 1.7 s at a 1M-incident force).
+
+    >>> members = pd.DataFrame({"record_id": list("abcdefg"), "component": list("aaabbcc"),
+    ...     "dob": ["1990-01-02", "1990-02-01", None, "1990-01-02", "1975-06-30", None, None],
+    ...     "pnc": [None, None, None, None, None, "1/A", "2/B"]})
+    >>> sorted(conflicting_components(members, pd.DataFrame()))
+    ['b', 'c']
+    """
+    component, names = sorted_codes(arrow_text(members["component"]))
+    found = _with_two_values(component, members["pnc"], len(names))
+    dob_code, dobs = sorted_codes(arrow_text(members["dob"]))
+    left, right = _pairs_within(component, dob_code, len(dobs))
+    if len(left):
+        clash = ~_dates_compatible(dobs, dob_code[left], dob_code[right])
+        found = np.union1d(found, component[left[clash]])
+    conflicted = set(names.take(pa.array(found, pa.int64())).to_pylist()) if len(found) else set()
     if len(cannot):
         where = members.set_index("record_id")["component"]
-        left = where.reindex(cannot["record_id_l"]).to_numpy()
-        right = where.reindex(cannot["record_id_r"]).to_numpy()
-        same = (left == right) & pd.notna(left)
-        found |= set(left[same])
-    return found
+        left_of = where.reindex(cannot["record_id_l"]).to_numpy()
+        right_of = where.reindex(cannot["record_id_r"]).to_numpy()
+        same = (left_of == right_of) & pd.notna(left_of)
+        conflicted |= set(left_of[same])
+    return conflicted
+
+
+def _distinct_keys(component: np.ndarray, value: np.ndarray, n_values: int) -> np.ndarray:
+    """The rows of distinct (component, value) pairs with a value (code >= 0), by component
+    then value: one row per pair."""
+    known = np.flatnonzero(value >= 0)
+    key = component[known].astype(np.int64) * n_values + value[known]
+    order = np.argsort(key, kind="stable")
+    first = run_starts(key[order])
+    return known[order[first]]
+
+
+def _with_two_values(component: np.ndarray, values: pd.Series, n_components: int) -> np.ndarray:
+    """The components holding two or more distinct (present) ``values``."""
+    code, distinct = sorted_codes(arrow_text(values))
+    rows = _distinct_keys(component, code, max(len(distinct), 1))
+    return np.flatnonzero(np.bincount(component[rows], minlength=n_components) > 1)
+
+
+def _pairs_within(component: np.ndarray, value: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of rows (left, right) holding two distinct values of one component, the
+    left value the smaller, one row per distinct value."""
+    rows = _distinct_keys(component, value, max(n_values, 1))
+    if not len(rows):
+        return rows, rows
+    groups = component[rows]
+    starts = run_starts(groups)
+    ends = np.repeat(np.r_[starts[1:], len(rows)], np.diff(np.r_[starts, len(rows)]))
+    after = ends - np.arange(len(rows)) - 1  # how many later values each one pairs with
+    left = np.repeat(np.arange(len(rows)), after)
+    step = np.arange(len(left)) - np.repeat(np.cumsum(after) - after, after)
+    return rows[left], rows[left + 1 + step]
 
 
 @dataclass

@@ -185,3 +185,23 @@ def test_assignment_is_stable_over_random_merges_and_splits() -> None:
             component[component == a] = b
         for index in rng.choice(len(records), 5, replace=False):
             component[index] = rng.integers(1000, 100000)
+
+
+def test_new_ids_never_repeat_one_in_use() -> None:
+    """A new record whose derived id is already some other person's gets an id of its own:
+    checked one by one for a few clashes, and through one set for many."""
+    from ingest.person_ids import person_id_for
+
+    for clashes in (1, 40):  # under and over the number of ids checked by scanning
+        anchors = [f"A{i:02d}" for i in range(clashes)]
+        previous = pd.DataFrame({"record_id": [f"X{i:02d}" for i in range(clashes)],
+                                 "person_id": [person_id_for([anchor]) for anchor in anchors]})
+        frame = pd.DataFrame({"record_id": [*previous["record_id"], *anchors, "B"],
+                              "component": [*previous["record_id"], *anchors, "B"]})
+        clusters, events = assign_person_ids(frame, previous)
+        ids = clusters.set_index("record_id")["person_id"]
+        assert ids[previous["record_id"]].tolist() == previous["person_id"].tolist()
+        assert ids.is_unique
+        assert not set(ids[anchors]) & set(previous["person_id"])
+        assert ids["B"] == person_id_for(["B"])
+        assert set(events.loc[events["event"] == "issued", "person_id"]) == set(ids[[*anchors, "B"]])
