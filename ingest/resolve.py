@@ -52,7 +52,7 @@ from ingest.resolve_backends import ResolutionBackend, open_backend
 from ingest.resolve_cluster import Reclustered, recluster
 from ingest.resolve_config import ResolutionConfig
 from ingest.resolve_features import features_to_arrow, prepare_features
-from ingest.person_ids import assign_person_ids, assign_person_ids_and_count, person_id_for
+from ingest.person_ids import PersonCodes, assign_person_ids, assign_person_ids_and_count, person_id_for
 from ingest.resolve_graph import (
     METHOD_RANK,
     arrow_text,
@@ -113,6 +113,9 @@ class Resolution:
     touched: pd.Series | None = None
     """Ids of the records whose person was worked out (None: every record); any other record
     keeps the person the store holds for it (``ingest.resolve_increment``)."""
+    person_codes: PersonCodes | None = None
+    """Each resolved record's person as a code, records in the order given (None: not at hand),
+    for describing the persons without joining the records to their clusters."""
 
 
 @dataclass(frozen=True)
@@ -592,14 +595,14 @@ def _after_clustering(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.Dat
                       lineage: pd.DataFrame | None, config: ResolutionConfig) -> Resolution:
     """Persons from the final components: stable ids and their lineage, the links split into
     kept and cut, and the review queue (stats hold only the counts; the caller adds the rest)."""
-    clusters, events, persons = assign_person_ids_and_count(components, previous, lineage,
-                                                            sort_by_record=True)
+    clusters, events, persons, codes = assign_person_ids_and_count(components, previous, lineage,
+                                                                   sort_by_record=True)
     links, cut_links = _split_links(edges, cut)
     review = review_queue(clusters, cut_links, near, config)
     stats = {"persons": persons, "links": len(links),
              "cut_links": len(cut_links)}
     return Resolution(clusters=clusters[CLUSTER_COLUMNS], links=links, cut_links=cut_links,
-                      stats=stats, lineage=events, review=review)
+                      stats=stats, lineage=events, review=review, person_codes=codes)
 
 
 def _cut_rule(reasons: pd.Series) -> pd.Series:

@@ -312,8 +312,8 @@ def _carried_forward(components: pd.DataFrame, edges: pd.DataFrame, cut: pd.Data
     as stored. None when a new id would repeat a person id carried over."""
     earlier = previous[isin(previous["record_id"], touched)]
     kept = previous[~isin(previous["record_id"], touched)]
-    clusters, events, _ = assign_person_ids_and_count(components, earlier, lineage,
-                                                      sort_by_record=True)
+    clusters, events, *_ = assign_person_ids_and_count(components, earlier, lineage,
+                                                       sort_by_record=True)
     issued = events.loc[events["event"] == "issued", "person_id"]
     # (the carried ids looked up among the few new ones, not hashed themselves)
     if len(issued) and isin(kept["person_id"], issued).any():

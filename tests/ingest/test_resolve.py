@@ -146,6 +146,25 @@ def test_clusters_cover_every_record_exactly_once(records: pd.DataFrame,
     assert clusters["person_id"].notna().all()
 
 
+def test_persons_described_from_the_codes_as_from_the_clusters(records: pd.DataFrame,
+                                                              resolution: Resolution) -> None:
+    """A whole resolution hands each record's person code to the description of persons; it
+    gives what joining the records to their clusters gives, and records in another order
+    are joined as before."""
+    from ingest.identity import describe_persons
+
+    given = records.assign(ethnicity=None, sex=records["sex"].fillna("U"))
+    joined = describe_persons(given, resolution.clusters)
+    assert resolution.person_codes is not None and resolution.person_codes.given_for(given["record_id"])
+    pd.testing.assert_frame_equal(describe_persons(given, resolution.clusters, resolution.person_codes), joined)
+    shuffled = given.sample(frac=1.0, random_state=1)
+    assert not resolution.person_codes.given_for(shuffled["record_id"])
+    pd.testing.assert_frame_equal(describe_persons(shuffled, resolution.clusters, resolution.person_codes),
+                                  joined)
+    assert joined["person_id"].is_monotonic_increasing
+    assert joined["n_records"].sum() == len(given)
+
+
 def test_every_link_says_why_in_plain_words(resolution: Resolution) -> None:
     links = resolution.links
     assert list(links.columns) == LINK_COLUMNS
