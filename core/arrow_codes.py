@@ -30,6 +30,19 @@ def _ascending(values: pa.Array) -> bool:
     return len(values) < 2 or bool(pc.all(pc.less(values[:-1], values[1:])).as_py())
 
 
+def sort_order(text: pa.Array) -> np.ndarray:
+    """The positions of ``text`` in ascending (byte) order, ties in their order: Arrow's stable
+    sort, skipped when the text is in order already, as extracts keyed by id often come (one
+    pass, against 0.6 s to sort two million record ids).
+
+    >>> sort_order(pa.array(["b", "a", "c"])).tolist(), sort_order(pa.array(["a", "a", "b"])).tolist()
+    ([1, 0, 2], [0, 1, 2])
+    """
+    if len(text) < 2 or (text.null_count == 0 and pc.all(pc.less_equal(text[:-1], text[1:])).as_py()):
+        return np.arange(len(text), dtype=np.int64)
+    return np.asarray(pc.sort_indices(text), dtype=np.int64)
+
+
 def sorted_codes(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Each value's place among the distinct values of ``text`` sorted (-1: missing), and
     those distinct values, sorted (what pandas' ``factorize(sort=True)`` gives).

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components as csgraph_components
 
+from core.arrow_codes import sort_order
 from core.arrow_isin import isin
 
 METHOD_RANK = {"splink": 0, "pnc": 1, "must_link": 2}
@@ -66,7 +67,7 @@ def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataF
     label = component_labels(len(ids), *edge_codes(ids, edges))
     # Each component's smallest id: the first of its records in id order (Arrow's sort is by
     # bytes, which is how DuckDB orders text).
-    by_id = np.asarray(pc.sort_indices(ids), dtype=np.int64)
+    by_id = sort_order(ids)
     first = np.full(label.max() + 1 if len(label) else 0, -1, dtype=np.int64)
     first[label[by_id[::-1]]] = by_id[::-1]  # the last write per label is its smallest id
     return pd.DataFrame({"record_id": pd.array(ids, dtype="str"),
