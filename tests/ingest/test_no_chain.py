@@ -137,3 +137,22 @@ def test_nicknames_typos_initials_and_swapped_names_are_one_man() -> None:
         ("N7", "Graham", "Hardcastle", "1971-05-02", "M", "YO1 7HH", "4 Minster Yard", None),
     ])
     assert _groups(resolution) == [["N1", "N2", "N3", "N4", "N5", "N6"], ["N7"]]
+
+
+def test_union_centres_are_the_dates_that_fit_every_date_of_both_groups() -> None:
+    """The greedy grouping keeps each group's centres instead of comparing every date with
+    every other: over random groups, the centres of a union are exactly what that brute force
+    finds."""
+    import random
+
+    from ingest.resolve_cluster import _union_centres
+
+    def centres(dates: set[str]) -> set[str]:
+        return {c for c in dates if all(dob_compatible(c, other) for other in dates)}
+
+    pool = ["1985-03-12", "1985-12-03", "1985-03-17", "1985-03-21", "1958-03-12", "1990-01-01",
+            "1990-01-10", "1999-08-21", "1997-04-07"]
+    rng = random.Random(4)
+    for _ in range(2000):
+        left, right = set(rng.sample(pool, rng.randint(0, 4))), set(rng.sample(pool, rng.randint(0, 4)))
+        assert _union_centres(left, centres(left), right, centres(right)) == centres(left | right)
