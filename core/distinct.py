@@ -57,3 +57,17 @@ def place_in_run(values: np.ndarray) -> np.ndarray:
     """
     starts = run_starts(values)
     return np.arange(len(values)) - np.repeat(starts, np.diff(np.r_[starts, len(values)]))
+
+
+def split_runs(keys: np.ndarray, values: list) -> dict:
+    """``values`` split into the runs of equal ``keys`` (sorted by key): key -> its values, as
+    plain lists (grouping with pandas makes an object per group).
+
+    >>> split_runs(np.array(["1", "2", "2"], dtype=object), ["a", "c", "b"])
+    {'1': ['a'], '2': ['c', 'b']}
+    """
+    if not len(keys):
+        return {}
+    starts = run_starts(keys)
+    ends = np.r_[starts[1:], len(keys)]
+    return {keys[start]: values[start:end] for start, end in zip(starts.tolist(), ends.tolist())}

@@ -125,7 +125,7 @@ class _Ids:
         self._issued: set[str] = set()
         self._asked = 0
 
-    def _taken(self, candidate: str) -> bool:
+    def _in_use(self, candidate: str) -> bool:
         if candidate in self._issued:
             return True
         if self._arrays is None:
@@ -139,7 +139,7 @@ class _Ids:
 
     def new(self, anchor: str) -> str:
         candidate, counter = person_id_for([anchor]), 0
-        while self._taken(candidate):
+        while self._in_use(candidate):
             candidate = _long_id(anchor, counter)
             counter += 1
         self._issued.add(candidate)
@@ -386,7 +386,7 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
             "seq": np.arange(start, start + n_issued + len(events) + len(retired), dtype=np.int64),
             "event": _joined_text(pa.repeat(pa.scalar("issued"), n_issued), [event for event, *_ in events],
                                   ["retired"] * len(retired)),
-            "person_id": _joined_text(_taken(person_ids, chosen, issue_array), [pid for _, pid, _, _ in events],
+            "person_id": _joined_text(_arrow_at(person_ids, chosen, issue_array), [pid for _, pid, _, _ in events],
                                       retired),
             "other_id": _joined_text(pa.array(np.asarray(issue_parents, dtype=object)[order], pa.string()),
                                      [other for _, _, other, _ in events], [None] * len(retired)),
@@ -401,7 +401,7 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
     return AssignedIds(clusters, lineage_rows[LINEAGE_COLUMNS], n_components, codes)
 
 
-def _taken(text: pa.Array | None, values: np.ndarray, rows: np.ndarray) -> pa.Array:
+def _arrow_at(text: pa.Array | None, values: np.ndarray, rows: np.ndarray) -> pa.Array:
     """``values[rows]`` as Arrow text (taken from ``text``, ``values`` as Arrow, when at hand)."""
     return text.take(pa.array(rows, pa.int64())) if text is not None else pa.array(values[rows], pa.string())
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from nicknames import NickNamer
 
+from core.distinct import split_runs
 from ingest.resolve_features import soundex
 
 
@@ -185,22 +186,11 @@ def forename_evidence(members: pd.DataFrame, similar: float | None) -> tuple[set
     evidence = Forenames(dict(zip(known["record_id"].tolist(),
                                   zip(known["forename"].tolist(), surnames.tolist()))),
                          set(zip(pairs.loc[alike, "word_a"].tolist(), pairs.loc[alike, "word_b"].tolist())))
-    return {component for component, ids in _records_by_component(known)
-            if not evidence.centres(ids)}, evidence
-
-
-def _records_by_component(members: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    """Each component of ``members`` with its record ids, from plain lists (pandas made a
-    Series per component when grouped: a second for the doubtful components of a 1M force).
-
-    >>> _records_by_component(pd.DataFrame({"component": ["2", "1", "2"], "record_id": ["c", "a", "b"]}))
-    [('1', ['a']), ('2', ['c', 'b'])]
-    """
-    ordered = members.sort_values("component", kind="stable")
-    components, records = ordered["component"].tolist(), ordered["record_id"].tolist()
-    starts = [0] + [i for i in range(1, len(components)) if components[i] != components[i - 1]]
-    ends = starts[1:] + [len(components)]
-    return [(components[start], records[start:end]) for start, end in zip(starts, ends)] if components else []
+    # (each component's records as plain lists: pandas made a Series per component when
+    # grouped, a second for the doubtful components of a 1M-incident force)
+    ordered = known.sort_values("component", kind="stable")
+    by_component = split_runs(ordered["component"].to_numpy(dtype=object), ordered["record_id"].tolist())
+    return {component for component, ids in by_component.items() if not evidence.centres(ids)}, evidence
 
 
 def _word_pairs(words: pd.DataFrame, similar: float) -> tuple[pd.DataFrame, np.ndarray]:
