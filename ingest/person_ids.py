@@ -178,6 +178,24 @@ def _codes(values: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(encoded, -1), dtype=np.int64)
 
 
+def _component_codes(components: pd.DataFrame) -> np.ndarray:
+    """Each row's component as a code 0, 1, ...: from the components' numbers (``label``, as
+    ``ingest.resolve_graph.connected_components`` gives them) made consecutive, else by
+    encoding their names (two million names took most of a second).
+
+    >>> _component_codes(pd.DataFrame({"component": ["x", "y", "x"], "label": [7, 2, 7]})).tolist()
+    [1, 0, 1]
+    >>> _component_codes(pd.DataFrame({"component": ["x", "y", "x"]})).tolist()
+    [0, 1, 0]
+    """
+    if "label" not in components or not len(components):
+        return _codes(pa.array(components["component"].astype(str), pa.string()))
+    label = components["label"].to_numpy(dtype=np.int64)
+    held = np.zeros(int(label.max()) + 1, dtype=bool)
+    held[label] = True
+    return (np.cumsum(held) - 1)[label]
+
+
 def _positions(wanted: pa.Array, ids: pd.Series) -> np.ndarray:
     """Where each ``wanted`` id is in ``ids`` (distinct), -1 where it is not."""
     if len(ids) == 0:
@@ -303,7 +321,7 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
     previous = previous[["record_id", "person_id"]].drop_duplicates("record_id")
     record_text = pa.array(components["record_id"].astype(str), pa.string())
     record = record_text.to_numpy(zero_copy_only=False).astype(object)
-    component_code = _codes(pa.array(components["component"].astype(str), pa.string()))
+    component_code = _component_codes(components)
     n_components = int(component_code.max()) + 1 if len(component_code) else 0
 
     # The earlier id of each record, as a code into the earlier ids (-1: a new record).

@@ -386,6 +386,9 @@ def recluster(components: pd.DataFrame, edges: pd.DataFrame, members: pd.DataFra
     out = components.copy()
     moved = isin(out["record_id"], list(relabel))
     out.loc[moved, "component"] = out.loc[moved, "record_id"].map(relabel)
+    if "label" in out:  # the new components numbered on after the old ones
+        fresh, _ = pd.factorize(out.loc[moved, "component"])
+        out.loc[moved, "label"] = int(out["label"].max()) + 1 + fresh
     cut = pd.DataFrame(cut_rows, columns=["record_id_l", "record_id_r", "cut_for", "why"]) \
         .drop_duplicates(["record_id_l", "record_id_r"])
     ambiguous = pd.DataFrame(ambiguous_rows, columns=["record_id", "groups", "best_own", "best_other"])

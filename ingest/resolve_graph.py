@@ -53,8 +53,10 @@ def pnc_chain_pairs(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataFrame:
-    """(record_id, component) for every record (in the order of ``record_ids``, distinct): a
-    component is named by its smallest record id, as splink's SQL connected components name it.
+    """(record_id, component, label) for every record (in the order of ``record_ids``,
+    distinct): a component is named by its smallest record id, as splink's SQL connected
+    components name it, and numbered by ``label`` (0, 1, ...), so that what groups records by
+    component need not hash two million names again.
 
     Worked out on integer codes by SciPy in memory: splink's SQL loop over DuckDB took seconds
     at two million records, and its input and output went through Python strings.
@@ -71,7 +73,8 @@ def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataF
     first = np.full(label.max() + 1 if len(label) else 0, -1, dtype=np.int64)
     first[label[by_id[::-1]]] = by_id[::-1]  # the last write per label is its smallest id
     return pd.DataFrame({"record_id": pd.array(ids, dtype="str"),
-                         "component": pd.array(ids.take(pa.array(first[label])), dtype="str")})
+                         "component": pd.array(ids.take(pa.array(first[label])), dtype="str"),
+                         "label": label.astype(np.int64)})
 
 
 def edge_codes(ids: pa.Array, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
