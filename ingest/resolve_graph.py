@@ -70,8 +70,13 @@ def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataF
     # Each component's smallest id: the first of its records in id order (Arrow's sort is by
     # bytes, which is how DuckDB orders text).
     by_id = sort_order(ids)
-    first = np.full(label.max() + 1 if len(label) else 0, -1, dtype=np.int64)
-    first[label[by_id[::-1]]] = by_id[::-1]  # the last write per label is its smallest id
+    place = np.empty(len(ids), dtype=np.int64)
+    place[by_id] = np.arange(len(ids), dtype=np.int64)  # each record's place in id order
+    # The least place per label, unbuffered: a repeated index in a plain assignment has no
+    # defined winner in NumPy.
+    least = np.full(label.max() + 1 if len(label) else 0, len(ids), dtype=np.int64)
+    np.minimum.at(least, label, place)
+    first = by_id[least] if len(ids) else least
     return pd.DataFrame({"record_id": pd.array(ids, dtype="str"),
                          "component": pd.array(ids.take(pa.array(first[label])), dtype="str"),
                          "label": label.astype(np.int64)})
