@@ -26,10 +26,6 @@ def arrow_text(values: object) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _ascending(values: pa.Array) -> bool:
-    return len(values) < 2 or bool(pc.all(pc.less(values[:-1], values[1:])).as_py())
-
-
 def sort_order(text: pa.Array) -> np.ndarray:
     """The positions of ``text`` in ascending (byte) order, ties in their order: Arrow's stable
     sort, skipped when the text is in order already, as extracts keyed by id often come (one
@@ -53,8 +49,7 @@ def sorted_codes(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """
     encoded = pc.dictionary_encode(text)
     dictionary = encoded.dictionary
-    order = (np.arange(len(dictionary), dtype=np.int64) if _ascending(dictionary)
-             else np.asarray(pc.sort_indices(dictionary), dtype=np.int64))
+    order = sort_order(dictionary)
     rank = np.empty(len(order) + 1, dtype=np.int64)
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # what a missing value (index -1) looks up

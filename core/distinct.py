@@ -71,3 +71,18 @@ def split_runs(keys: np.ndarray, values: list) -> dict:
     starts = run_starts(keys)
     ends = np.r_[starts[1:], len(keys)]
     return {keys[start]: values[start:end] for start, end in zip(starts.tolist(), ends.tolist())}
+
+
+def first_rows(codes: np.ndarray, count: int) -> np.ndarray:
+    """Per code below ``count``, the first position holding it in ``codes`` (-1: none; negative
+    codes are skipped). The least position per code, taken unbuffered: a repeated index in a
+    plain assignment has no defined winner in NumPy.
+
+    >>> first_rows(np.array([2, -1, 0, 2]), 4).tolist()
+    [2, -1, 0, -1]
+    """
+    held = np.flatnonzero(codes >= 0)
+    rows = np.full(count, len(codes), dtype=np.int64)
+    np.minimum.at(rows, codes[held], held)
+    rows[rows == len(codes)] = -1
+    return rows

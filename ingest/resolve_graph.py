@@ -15,6 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components as csgraph_components
 
 from core.arrow_codes import sort_order
+from core.distinct import first_rows
 from core.arrow_isin import isin
 
 METHOD_RANK = {"splink": 0, "pnc": 1, "must_link": 2}
@@ -70,13 +71,7 @@ def connected_components(record_ids: pd.Series, edges: pd.DataFrame) -> pd.DataF
     # Each component's smallest id: the first of its records in id order (Arrow's sort is by
     # bytes, which is how DuckDB orders text).
     by_id = sort_order(ids)
-    place = np.empty(len(ids), dtype=np.int64)
-    place[by_id] = np.arange(len(ids), dtype=np.int64)  # each record's place in id order
-    # The least place per label, unbuffered: a repeated index in a plain assignment has no
-    # defined winner in NumPy.
-    least = np.full(label.max() + 1 if len(label) else 0, len(ids), dtype=np.int64)
-    np.minimum.at(least, label, place)
-    first = by_id[least] if len(ids) else least
+    first = by_id[first_rows(label[by_id], label.max() + 1 if len(label) else 0)]
     return pd.DataFrame({"record_id": pd.array(ids, dtype="str"),
                          "component": pd.array(ids.take(pa.array(first[label])), dtype="str"),
                          "label": label.astype(np.int64)})

@@ -26,7 +26,7 @@ from scoring.catalogue import OffenceCatalogue
 from core.tables import ScoringTables
 from core.arrow_codes import arrow_text, positions_of, sorted_codes
 from core.arrow_isin import isin
-from core.distinct import sorted_distinct
+from core.distinct import first_rows, sorted_distinct
 
 EPOCH = pd.Timestamp("1970-01-01")
 # Incident text columns with few distinct values, looked up per value instead of per row.
@@ -369,18 +369,6 @@ def sorted_places(held: np.ndarray, values: np.ndarray) -> np.ndarray:
         return np.full(len(values), -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(held, values), len(held) - 1)
     return np.where(held[at] == values, at, -1).astype(np.int64)
-
-
-def first_rows(codes: np.ndarray, count: int) -> np.ndarray:
-    """Per code below ``count``, the first position holding it in ``codes`` (-1: none).
-
-    >>> first_rows(np.array([2, -1, 0, 2]), 4).tolist()
-    [2, -1, 0, -1]
-    """
-    rows = np.full(count, -1, dtype=np.int64)
-    held = np.flatnonzero(codes >= 0)
-    rows[codes[held][::-1]] = held[::-1]  # the last write wins, so reversed: the first row
-    return rows
 
 
 def scoring_index(tables: ScoringTables, catalogue: OffenceCatalogue,

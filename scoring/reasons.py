@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.arrow_codes import arrow_text
+from core.distinct import first_rows
 from scoring.catalogue import OffenceCatalogue
-from scoring.index import first_rows
 
 
 def plural(count: pd.Series, singular: str, plural_form: str | None = None) -> pd.Series:
