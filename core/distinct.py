@@ -86,3 +86,17 @@ def first_rows(codes: np.ndarray, count: int) -> np.ndarray:
     np.minimum.at(rows, codes[held], held)
     rows[rows == len(codes)] = -1
     return rows
+
+
+def marked_codes(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for codes in ``[0, size)``: each code present
+    marked in an array of ``size`` and its place read off a running count, two passes instead
+    of sorting (a million person codes of a force: a few ms against tens).
+
+    >>> [a.tolist() for a in marked_codes(np.array([5, 2, 5, 0]), 8)]
+    [[0, 2, 5], [2, 1, 2, 0]]
+    """
+    seen = np.zeros(size, dtype=bool)
+    seen[values] = True
+    place = np.cumsum(seen, dtype=np.int64) - 1
+    return np.flatnonzero(seen), place[values]

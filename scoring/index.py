@@ -106,7 +106,8 @@ class ScoringIndex:
     ``victims``: distinct (person, row) pairs where the person is a victim, by row then person.
     ``links``: (person, victim, row, relationship, pair) rows, one per perpetrator and victim of
     an incident, ``pair`` being the perpetrator's; nobody is their own victim; the relationship
-    is the perpetrator's (to the victim), else the victim's. ``breached``: (person, row,
+    is the perpetrator's (to the victim), else the victim's; ``link`` is the row's own position,
+    carried into every selection of links so that facts kept per link can be looked up. ``breached``: (person, row,
     victim) per recorded breach: the breached measure's subject, the breach incident and the
     person the measure protects (-1 where not held). ``measure_subjects``,
     ``referral_people``: the person code of each row of those tables (-1: missing);
@@ -120,7 +121,7 @@ class ScoringIndex:
     >>> index.people.tolist()
     ['P-1', 'P-2', 'P-3', 'P-4', 'P-5', 'P-6']
     >>> index.links.values.tolist()[:2]  # P-1 (code 0) and his partners P-2 and P-3 (codes 1, 2)
-    [[0, 1, 0, 'partner', 0], [0, 2, 1, 'partner', 1]]
+    [[0, 1, 0, 'partner', 0, 0], [0, 2, 1, 'partner', 1, 1]]
     >>> index.breached.values.tolist()  # P-4 breached, in incident row 4, the order protecting P-5
     [[3, 4, 4]]
     """
@@ -169,9 +170,11 @@ class ScoringIndex:
         """
         return self.incidents[name].to_numpy()[rows]
 
-    def mapped(self, name: str, mapping: Mapping[str, object], missing: object) -> np.ndarray:
+    def mapped(self, name: str, mapping: Mapping[str, object], missing: object,
+               dtype: np.typing.DTypeLike = object) -> np.ndarray:
         """Per incident row: ``incidents[name].map(mapping)``, ``missing`` where that gives
-        nothing; looked up once per distinct value (``name`` must be in :data:`FACTORIZED`).
+        nothing; looked up once per distinct value (``name`` must be in :data:`FACTORIZED`), as
+        ``dtype`` (a number or bool type spares a million-row array of Python objects).
 
         >>> from scoring.signals.example import example_prepared
         >>> example_prepared().index.mapped("outcome", {"charged": 2.0}, 1.0).tolist()
@@ -179,7 +182,7 @@ class ScoringIndex:
         """
         codes, values = self.factorized[name]
         # The appended ``missing`` is what code -1 (a missing value) picks.
-        per_value = np.array([*(mapping.get(value, missing) for value in values), missing], dtype=object)
+        per_value = np.array([*(mapping.get(value, missing) for value in values), missing], dtype=dtype)
         return per_value[codes]
 
     def one_of(self, name: str, values: tuple[str, ...] | list[str]) -> np.ndarray:
@@ -189,7 +192,7 @@ class ScoringIndex:
         >>> example_prepared().index.one_of("dash_risk", ["high", "medium"]).tolist()
         [False, True, True, True, True, False]
         """
-        return self.mapped(name, dict.fromkeys(values, True), False).astype(bool)
+        return self.mapped(name, dict.fromkeys(values, True), False, bool)
 
 
 def _distinct_pairs(row: np.ndarray, person: np.ndarray, people: int) -> pd.DataFrame:
@@ -220,7 +223,7 @@ def _pairs(roles: pd.DataFrame, perpetrator: np.ndarray, victim: np.ndarray,
     relationship = _first_relationship(perpetrators, row, person, people).fillna(
         _first_relationship(victims, row, victim, people))
     links = pd.DataFrame({"person": person, "victim": victim, "row": row, "relationship": relationship.array,
-                          "pair": pairs["pair"].to_numpy()[left]})
+                          "pair": pairs["pair"].to_numpy()[left], "link": np.arange(len(person))})
     return pairs, victim_pairs, links
 
 

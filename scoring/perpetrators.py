@@ -7,14 +7,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from core.distinct import sorted_distinct
+from core.distinct import marked_codes, sorted_distinct
 from scoring.bands import count_points, graded_count_points, graded_recency_points, recency_points
 from scoring.config import RFGV, ScoringConfig
 from scoring.context import ScoringContext
 from scoring.custody import custody_days_since
 from scoring.index import ScoringIndex
 from scoring.prepared import Prepared, prepared_for
-from scoring.reasons import once_per_distinct
+from scoring.reasons import once_per_distinct_text
 from scoring.window import window_start
 
 
@@ -97,17 +97,37 @@ def most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     # Only each person's gravest rows can be first: the rest are dropped before sorting.
     gravest = _gravest_rows(person, harm_days)
     person, row, harm_days, weighted = person[gravest], row[gravest], harm_days[gravest], weighted[gravest]
-    occurred = index.occurred[row].view(np.int64)
-    # lexsort's last key sorts first; a row's code orders like its incident id. (Within a person
-    # the rows left share one harm, so it is no key.)
-    order = np.lexsort((row, -occurred, -weighted, person))
-    first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
+    first = _first_of_ties(person, row, weighted, index.occurred[row].view(np.int64))
     top = row[first]
     incidents = index.incidents
     return pd.DataFrame({"most_serious_offence": incidents["offence"].take(top).array,
                          "most_serious_at": incidents["occurred_at"].take(top).array,
                          "most_serious_incident": incidents["incident_id"].take(top).array},
                         index=pd.Index(person[first], name="person"))
+
+
+def _first_of_ties(person: np.ndarray, row: np.ndarray, weighted: np.ndarray, occurred: np.ndarray) -> np.ndarray:
+    """Per person (ascending codes), the position of their first row by heavier ``weighted``,
+    then later ``occurred``, then lower ``row`` (a row's code orders like its incident id). A
+    person with one row needs no sorting: only the people with several are sorted, most have one.
+
+    >>> _first_of_ties(np.array([7, 2, 7, 7]), np.array([0, 1, 2, 3]), np.array([5.0, 1.0, 9.0, 9.0]),
+    ...                np.array([10, 10, 30, 20])).tolist()
+    [1, 2]
+    """
+    if not len(person):
+        return np.zeros(0, dtype=np.int64)
+    size = int(person.max()) + 1
+    several = np.bincount(person, minlength=size)[person] > 1
+    tied = np.flatnonzero(several)
+    # lexsort's last key sorts first; NaN (unknown harm) sorts last, so weighs least.
+    order = tied[np.lexsort((row[tied], -occurred[tied], -weighted[tied], person[tied]))]
+    firsts = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
+    best = np.full(size, -1, dtype=np.int64)
+    alone = np.flatnonzero(~several)
+    best[person[alone]] = alone
+    best[person[firsts]] = firsts
+    return best[best >= 0]
 
 
 def _gravest_rows(person: np.ndarray, harm_days: np.ndarray) -> np.ndarray:
@@ -133,8 +153,8 @@ def _outcome_counts(rows: pd.DataFrame, index: ScoringIndex) -> pd.Series:
     """Per person, e.g. '1 convicted, 2 outcome 15/16' (allegations and convictions apart)."""
     names = [*dict.fromkeys(OUTCOME_GROUPS.values()), "outcome not recorded"]
     place = {outcome: names.index(group) for outcome, group in OUTCOME_GROUPS.items()}
-    group = index.mapped("outcome", place, len(names) - 1).astype(np.int64)[rows["row"].to_numpy()]
-    people, at = np.unique(rows["person"].to_numpy(np.int64), return_inverse=True)
+    group = index.mapped("outcome", place, len(names) - 1, np.int64)[rows["row"].to_numpy()]
+    people, at = marked_codes(rows["person"].to_numpy(np.int64), len(index.people))
     counts = np.bincount(at.reshape(-1) * len(names) + group, minlength=len(people) * len(names))
     facts = pd.DataFrame(counts.reshape(len(people), len(names)))
 
@@ -143,7 +163,7 @@ def _outcome_counts(rows: pd.DataFrame, index: ScoringIndex) -> pd.Series:
         return pd.Series([", ".join(f"{n} {name}" for n, name in zip(values, names) if n)
                           for values in distinct.to_numpy().tolist()], dtype=object)
 
-    return pd.Series(once_per_distinct(facts, sentence), index=pd.Index(people, name="person"), dtype="str")
+    return pd.Series(once_per_distinct_text(facts, sentence), index=pd.Index(people, name="person"), dtype="str")
 
 
 def female_people(context: ScoringContext, index: ScoringIndex) -> np.ndarray:
@@ -229,30 +249,51 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     female = female_any[distinct["victim"].to_numpy()]
     unknown_sex = ~_any_record(context, "sex_recorded", sex_recorded(context, index),
                                identity.same_as)[distinct["victim"].to_numpy()]
-    female_link = female_any[counted_victim]
-    # Age from the record's own date of birth, then counted once per woman or girl.
-    young = ages_at(context, index, links["victim"].to_numpy()[female_link],
-                    links["row"].to_numpy()[female_link]) < CHILD_UNDER
-    girl = female_link.copy()
-    girl[female_link] = young
+    kinds = _link_kinds(context, prepared)
+    link = links["link"].to_numpy()
     groups = context.config.relationships
 
     def related(codes: tuple[str, ...]) -> np.ndarray:
         """Per person, distinct victims recorded in one of ``codes`` at least once."""
-        return pairs_of(links["relationship"].isin(codes).to_numpy(dtype=bool))
+        return pairs_of(kinds[codes][link])
 
     victim_person = distinct["person"].to_numpy()  # (person, victim) pairs already distinct
     doubtful = identity.doubtful_pairs(apart)["doubtful"]
     return {
         "victims": _count_per_person(victim_person, people),
         "female_victims": _count_per_person(victim_person[female], people),
-        "girl_victims": pairs_of(girl),
+        "girl_victims": pairs_of(kinds["girl"][link]),
         "sex_unknown_victims": _count_per_person(victim_person[unknown_sex], people),
         "partner_victims": related(groups.intimate_partner),
         "family_victims": related(groups.family),
         "victim_records": _per_person(person, links["victim"].to_numpy(np.int64), size, people),
         "doubtful": doubtful.reindex(people).fillna(0).astype("int64").to_numpy(),
     }
+
+
+def _link_kinds(context: ScoringContext, prepared: Prepared) -> dict[object, np.ndarray]:
+    """Per link of the tables' index (``ScoringIndex.links``; a ranking's links carry their
+    place there in ``link``): ``"girl"``, the victim is counted as a woman or girl and was under
+    :data:`CHILD_UNDER` on the incident's day (by her record's own date of birth); and per
+    relationship group of the config (a tuple of codes), the link's relationship is one of them.
+    None of it depends on the as-of date or the weights, so it is kept with the tables."""
+    groups = context.config.relationships
+    key = ("link_kinds", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles),
+           tuple(context.config.female_sex_codes), groups.intimate_partner, groups.family)
+    found = context.tables.derived.get(key)
+    if found is None:
+        index, identity = prepared.index, prepared.victims_as
+        links = index.links
+        victim = links["victim"].to_numpy(np.int64)
+        female = _any_record(context, "female", female_people(context, index), identity.same_as)[
+            identity.counted(victim)]
+        girl = female.copy()
+        girl[female] = ages_at(context, index, victim[female], links["row"].to_numpy()[female]) < CHILD_UNDER
+        found = {"girl": girl}
+        for codes in (groups.intimate_partner, groups.family):
+            found[codes] = links["relationship"].isin(codes).to_numpy(dtype=bool)
+        context.tables.derived[key] = found
+    return found
 
 
 def _any_record(context: ScoringContext, what: str, per_person: np.ndarray, same_as: np.ndarray) -> np.ndarray:

@@ -64,8 +64,8 @@ class Prepared:
         """Per incident row: catalogue harm after the outcome and DASH multipliers (as
         :func:`scoring.window.with_harm`)."""
         index, config = self.index, self.context.config
-        outcome = index.mapped("outcome", config.outcome_multipliers, 1.0).astype("float64")
-        dash = index.mapped("dash_risk", config.dash_multipliers, 1.0).astype("float64")
+        outcome = index.mapped("outcome", config.outcome_multipliers, 1.0, np.float64)
+        dash = index.mapped("dash_risk", config.dash_multipliers, 1.0, np.float64)
         return index.incidents["harm_days"].to_numpy() * outcome * dash
 
     def _pairs_in(self, pairs: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:

@@ -135,6 +135,16 @@ def once_per_distinct(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd
     return texts[which]
 
 
+def once_per_distinct_text(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd.Series]) -> pa.Array:
+    """:func:`once_per_distinct` as Arrow text, each distinct sentence converted once: what a
+    list's text column is stored as, without a Python object per row on the way.
+
+    >>> once_per_distinct_text(pd.DataFrame({"n": [2, 1, 2]}), lambda f: "n=" + f["n"].astype(str)).to_pylist()
+    ['n=2', 'n=1', 'n=2']
+    """
+    return _coded_text(*_sentences(facts, sentence))
+
+
 def _sentences(facts: pd.DataFrame, sentence: Callable[[pd.DataFrame], pd.Series]) -> tuple[np.ndarray, np.ndarray]:
     """Which distinct row of ``facts`` each row is, and each distinct row's sentence."""
     which, first = _distinct_rows(facts)

@@ -144,8 +144,10 @@ class VictimIdentity:
         if not held.any():
             return victims
         graph = coo_matrix((np.ones(int(held.sum())), (at[held], right[held])), shape=(len(node), len(node)))
-        _, group = connected_components(graph, directed=False)
-        return pd.Series(victims).groupby(group).transform("min").to_numpy(np.int64)
+        groups, group = connected_components(graph, directed=False)
+        smallest = np.full(groups, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(smallest, group, victims)
+        return smallest[group]
 
     def doubtful_pairs(self, links: pd.DataFrame) -> pd.DataFrame:
         """Per perpetrator in ``links`` (person, victim codes) with two counted victims that

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.distinct import run_starts, sorted_distinct
-from scoring.index import sorted_holds
+from scoring.index import sorted_holds, sorted_places
 from scoring.prepared import Prepared
 from scoring.reasons import once_per_distinct, text_column
 from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of, kept
@@ -406,9 +406,7 @@ def _escalation_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     """``escalating`` and ``escalation_reason`` (only where ``escalating``) of each row."""
     people = rows["person"].to_numpy(np.int64)
     found = _escalation(data.prepared, pd.Index(people, name="person"), data.context.config.signals)
-    place = np.full(len(data.prepared.index.people), -1, dtype=np.int64)
-    place[found["person"]] = np.arange(len(found["person"]))
-    at = place[people]
+    at = sorted_places(found["person"], people)  # the people found come in code order
     held = at >= 0
     escalating = np.zeros(len(rows), dtype=bool)
     escalating[held] = found["escalating"][at[held]]

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.distinct import sorted_distinct
 from scoring.context import ScoringContext
+from scoring.index import sorted_places
 from scoring.prepared import Prepared
 from scoring.reasons import day
 from scoring.signals.base import Evidence, RankingData, Rule, Signal, history_of
@@ -89,10 +91,15 @@ def _marker_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
     prepared = data.prepared
     index = prepared.index
     carried, text = _marked(prepared, data.context.config.signals.risk_markers)
-    pairs = history_of(prepared, "perpetrators", pd.Index(rows["person"].unique(), name="person"))
-    person, row = pairs["person"].to_numpy(np.int64), pairs["row"].to_numpy(np.int64)
     wanted = rows["person"].to_numpy(np.int64)
-    size = len(index.people)
+    # Worked out over the rows' own people, numbered 0..n-1, not over every person code: a
+    # re-rank asks for a few thousand people, and arrays the size of the force cost more
+    # than their records.
+    asked = sorted_distinct(wanted)
+    pairs = history_of(prepared, "perpetrators", pd.Index(asked, name="person"))
+    person = sorted_places(asked, pairs["person"].to_numpy(np.int64))
+    row = pairs["row"].to_numpy(np.int64)
+    wanted = sorted_places(asked, wanted)
     out = {}
     for marker, on in carried.items():
         hit = on[row]
@@ -100,12 +107,12 @@ def _marker_columns(data: RankingData, rows: pd.DataFrame) -> pd.DataFrame:
         # Each person's latest: by time, then incident id (a row orders like its id); the last wins.
         order = np.lexsort((where, index.occurred[where].view(np.int64), who))
         last = order[np.r_[who[order][1:] != who[order][:-1], True]] if len(order) else order
-        latest = np.full(size, -1, dtype=np.int64)
+        latest = np.full(len(asked), -1, dtype=np.int64)
         latest[who[last]] = where[last]
         at = latest[wanted]
         said = np.full(len(wanted), np.nan, dtype=object)
         said[at >= 0] = text[at[at >= 0]]
-        out[f"{marker}_count"] = np.bincount(who, minlength=size)[wanted].astype("int64")
+        out[f"{marker}_count"] = np.bincount(who, minlength=len(asked))[wanted].astype("int64")
         out[f"{marker}_latest"] = said
     return pd.DataFrame(out, index=rows.index)
 

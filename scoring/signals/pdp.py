@@ -48,7 +48,7 @@ def _outcome_places(prepared: Prepared) -> np.ndarray:
     """Per incident row: the place of its outcome among :data:`OUTCOME_COLUMNS` (kept with the tables)."""
     place = {outcome: i for i, outcome in enumerate(OUTCOME_WORDS)}
     return kept(prepared, ("pdp_outcome_places",),
-                lambda: prepared.index.mapped("outcome", place, len(place)).astype(np.int64))
+                lambda: prepared.index.mapped("outcome", place, len(place), np.int64))
 
 
 def _outcome_phrase(facts: pd.DataFrame) -> pd.Series:
