@@ -249,20 +249,19 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     female = female_any[distinct["victim"].to_numpy()]
     unknown_sex = ~_any_record(context, "sex_recorded", sex_recorded(context, index),
                                identity.same_as)[distinct["victim"].to_numpy()]
-    kinds = _link_kinds(context, prepared)
-    link = links["link"].to_numpy()
+    kinds = _link_kinds(context, prepared, links["link"].to_numpy())
     groups = context.config.relationships
 
     def related(codes: tuple[str, ...]) -> np.ndarray:
         """Per person, distinct victims recorded in one of ``codes`` at least once."""
-        return pairs_of(kinds[codes][link])
+        return pairs_of(kinds[codes])
 
     victim_person = distinct["person"].to_numpy()  # (person, victim) pairs already distinct
     doubtful = identity.doubtful_pairs(apart)["doubtful"]
     return {
         "victims": _count_per_person(victim_person, people),
         "female_victims": _count_per_person(victim_person[female], people),
-        "girl_victims": pairs_of(kinds["girl"][link]),
+        "girl_victims": pairs_of(kinds["girl"]),
         "sex_unknown_victims": _count_per_person(victim_person[unknown_sex], people),
         "partner_victims": related(groups.intimate_partner),
         "family_victims": related(groups.family),
@@ -271,29 +270,37 @@ def _victim_counts(context: ScoringContext, links: pd.DataFrame, prepared: Prepa
     }
 
 
-def _link_kinds(context: ScoringContext, prepared: Prepared) -> dict[object, np.ndarray]:
-    """Per link of the tables' index (``ScoringIndex.links``; a ranking's links carry their
-    place there in ``link``): ``"girl"``, the victim is counted as a woman or girl and was under
+def _link_kinds(context: ScoringContext, prepared: Prepared, link: np.ndarray) -> dict[object, np.ndarray]:
+    """At the links ``link`` (their places in ``ScoringIndex.links``, which a ranking's links
+    carry in ``link``): ``"girl"``, the victim is counted as a woman or girl and was under
     :data:`CHILD_UNDER` on the incident's day (by her record's own date of birth); and per
     relationship group of the config (a tuple of codes), the link's relationship is one of them.
-    None of it depends on the as-of date or the weights, so it is kept with the tables."""
+    None of it depends on the as-of date or the weights, so each link's answers are kept with
+    the tables once worked out, and a re-rank works out only links no ranking has met."""
     groups = context.config.relationships
     key = ("link_kinds", context.catalogue.fingerprint, tuple(context.config.perpetrator_roles),
            tuple(context.config.female_sex_codes), groups.intimate_partner, groups.family)
-    found = context.tables.derived.get(key)
+    index = prepared.index
+    found: dict[object, np.ndarray] | None = context.tables.derived.get(key)
     if found is None:
-        index, identity = prepared.index, prepared.victims_as
+        found = {name: np.zeros(len(index.links), dtype=bool)
+                 for name in ("known", "girl", groups.intimate_partner, groups.family)}
+        context.tables.derived[key] = found
+    fresh = sorted_distinct(link[~found["known"][link]])
+    if len(fresh):
+        identity = prepared.victims_as
         links = index.links
-        victim = links["victim"].to_numpy(np.int64)
+        victim = links["victim"].to_numpy(np.int64)[fresh]
         female = _any_record(context, "female", female_people(context, index), identity.same_as)[
             identity.counted(victim)]
         girl = female.copy()
-        girl[female] = ages_at(context, index, victim[female], links["row"].to_numpy()[female]) < CHILD_UNDER
-        found = {"girl": girl}
+        girl[female] = ages_at(context, index, victim[female], links["row"].to_numpy()[fresh][female]) < CHILD_UNDER
+        found["girl"][fresh] = girl
+        relationship = links["relationship"].take(fresh)
         for codes in (groups.intimate_partner, groups.family):
-            found[codes] = links["relationship"].isin(codes).to_numpy(dtype=bool)
-        context.tables.derived[key] = found
-    return found
+            found[codes][fresh] = relationship.isin(codes).to_numpy(dtype=bool)
+        found["known"][fresh] = True
+    return {name: values[link] for name, values in found.items() if name != "known"}
 
 
 def _any_record(context: ScoringContext, what: str, per_person: np.ndarray, same_as: np.ndarray) -> np.ndarray:
@@ -380,15 +387,27 @@ def incident_summary(rows: pd.DataFrame, crimes: str) -> pd.DataFrame:
     1       3          2       2   21.9      False
     2       5          1       1    3.5      False
     """
-    grouped = rows.groupby("person")
+    person = rows["person"].to_numpy(np.int64)
+    people, at = marked_codes(person, int(person.max()) + 1 if len(person) else 0)
+    count = len(people)
+    # Counts and the earliest and latest times on the person codes; the harm with pandas' grouped
+    # sum, whose compensated summation the scores have always been rounded from.
+    occurred = rows["occurred_at"].to_numpy()
+    ticks = occurred.view(np.int64)
+    timed = ~np.isnat(occurred)  # a time not recorded is skipped, as pandas' min and max skip it
+    first = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(count, np.iinfo(np.int64).min, dtype=np.int64)  # NaT's own value: none timed
+    np.minimum.at(first, at[timed], ticks[timed])
+    np.maximum.at(last, at[timed], ticks[timed])
+    first[first == np.iinfo(np.int64).max] = np.iinfo(np.int64).min
     return pd.DataFrame({
-        "incidents": grouped.size(),
-        crimes: grouped["crime"].sum().astype("int64"),
-        "harm": grouped["weighted_harm"].sum().round(1),
-        "first_incident": grouped["occurred_at"].min(),
-        "last_incident": grouped["occurred_at"].max(),
-        "high_dash": grouped["dash_high"].any(),
-    })
+        "incidents": np.bincount(at, minlength=count).astype(np.int64),
+        crimes: np.bincount(at, weights=rows["crime"].to_numpy(dtype=np.float64), minlength=count).astype(np.int64),
+        "harm": rows["weighted_harm"].groupby(at).sum().round(1).to_numpy(),
+        "first_incident": first.view(occurred.dtype),
+        "last_incident": last.view(occurred.dtype),
+        "high_dash": np.bincount(at, weights=rows["dash_high"].to_numpy(dtype=np.float64), minlength=count) > 0,
+    }, index=pd.Index(people, name="person"))
 
 
 def days_since_last(frame: pd.DataFrame, as_of: date) -> pd.Series:

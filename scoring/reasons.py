@@ -345,11 +345,16 @@ def joined(*parts: pa.Array | str) -> pa.Array:
                                        pa.scalar("", text))
 
 
-def _history_words(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pa.Array:
-    """' over 14 months; most serious: ... on ...; last incident 12 days before the as-of date',
-    as Arrow text (missing where a part is)."""
+def _history_pieces(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> tuple[pa.Array | str, ...]:
+    """The pieces of ' over 14 months; most serious: ... on ...; last incident 12 days before the
+    as-of date', to be put together with a sentence's other pieces in one :func:`joined` step."""
     span, label, day, recency = _history_parts(scored, catalogue)
-    return joined(" ", span, "; most serious: ", label, " on ", day, "; ", recency)
+    return " ", span, "; most serious: ", label, " on ", day, "; ", recency
+
+
+def _history_words(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pa.Array:
+    """:func:`_history_pieces` as Arrow text (missing where a part is)."""
+    return joined(*_history_pieces(scored, catalogue))
 
 
 def _history_tail(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:
@@ -363,7 +368,7 @@ def perpetrator_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd
     head = _coded_text(*_sentences(scored[["incidents", "victims", "female_victims", "victim_records", "doubtful"]],
                                    _offender_head))
     outcomes = arrow_text(scored["outcomes"].fillna("none recorded"))
-    return _per_row(joined(head, _history_words(scored, catalogue), "; outcomes: ", outcomes, "."), scored.index)
+    return _per_row(joined(head, *_history_pieces(scored, catalogue), "; outcomes: ", outcomes, "."), scored.index)
 
 
 def victim_reasons(scored: pd.DataFrame, catalogue: OffenceCatalogue) -> pd.Series:

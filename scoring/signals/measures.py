@@ -124,13 +124,13 @@ def _charged(prepared: Prepared, measures: MeasureSettings) -> np.ndarray:
     return kept(prepared, ("breach_charged", measures.model_dump_json()), build)
 
 
-def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people: pd.Index) -> dict[str, np.ndarray]:
-    """Per person of ``people`` (in that order): ``breaches_not_charged`` (breaches that are
+def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people: pd.Index,
+                              slot: np.ndarray) -> dict[str, np.ndarray]:
+    """Per person of ``people`` (in that order; ``slot``: :func:`_slots` of them): ``breaches_not_charged`` (breaches that are
     offences, with no outcome in ``measures.charge_outcomes``), ``breaches_not_offences`` and
     ``not_offence_text`` ('1 of pre-charge bail, 2 of a DVPO'; '' where none)."""
     every = _every_breach(prepared, settings.measures)
     at = _breaches_of(prepared, every, people)
-    slot = _slots(prepared, people)
     person = slot[every["person"].to_numpy()[at]]
     offence = every["offence"].to_numpy()[at]
     uncharged = offence & ~_charged(prepared, settings.measures)[at]
@@ -290,7 +290,7 @@ def _status(prepared: Prepared, people: pd.Index, settings: SignalConfig) -> dic
     live = slot[measures.subject[active]]
     out: dict[str, Any] = {"active_measures": _active_text(measures.subject[active], measures.at[active],
                                                                   prepared, slot)[:len(people)]}
-    out.update(_breach_counts_per_person(settings, prepared, people))
+    out.update(_breach_counts_per_person(settings, prepared, people, slot))
 
     end = measures.end[active]
     lapsing = np.datetime64(as_of + pd.Timedelta(days=settings.measures.bail_lapsing_days), np.datetime_data(
