@@ -247,7 +247,7 @@ class PersonCodes:
     def sorted(self) -> tuple[np.ndarray, pa.Array]:
         """The codes renumbered in person id order, and the ids in that order (what a sorted
         factorize of each record's person id gives)."""
-        order = np.asarray(pc.sort_indices(self.person_ids), dtype=np.int64)
+        order = sort_order(self.person_ids)  # no sort when the ids come in order already
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         return rank[self.record_person], self.person_ids.take(pa.array(order))
