@@ -53,6 +53,23 @@ class RankingData:
         """The config but for the weights, as text: what whole-record evidence is kept under."""
         return self.context.config.model_dump_json(exclude={"weights"})
 
+    def whole_places(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row of a list: its person code, the person's place among the people with an
+        incident as a suspect or offender (-1: none) and whether their whole record is up to the
+        as-of date (no incident after it). Every whole-record evidence of a list reads these for
+        the same rows, so the last rows' are kept."""
+        held = self.__dict__.get("_whole_places")
+        if held is not None and held[0] is rows:
+            return held[1]
+        people = rows["person"].to_numpy(np.int64)
+        end = np.datetime64(self.context.as_of_end.to_datetime64(),
+                            np.datetime_data(self.prepared.index.occurred.dtype)[0])
+        latest, place, _ = _latest_incidents(self.prepared)
+        places = place[people]
+        found = people, places, (latest[people] <= end.astype(np.int64)) & (places >= 0)
+        self.__dict__["_whole_places"] = (rows, found)
+        return found
+
 
 # (the ranking's shared data, the list's rows, the signal's settings or None) -> a bool per row
 FlagRule = Callable[[RankingData, pd.DataFrame, Any], "pd.Series | np.ndarray"]
@@ -333,11 +350,8 @@ def _whole_record(data: RankingData, evidence: Evidence, rows: pd.DataFrame,
     out now and their columns (see :func:`whole_record_arrays`)."""
     context = data.context
     key = ("whole_record", evidence.name, kind, context.catalogue.fingerprint, data.settings_key)
-    people = rows["person"].to_numpy(np.int64)
-    end = np.datetime64(context.as_of_end.to_datetime64(), np.datetime_data(data.prepared.index.occurred.dtype)[0])
-    latest, place, size = _latest_incidents(data.prepared)
-    places = place[people]
-    whole = (latest[people] <= end.astype(np.int64)) & (places >= 0)
+    people, places, whole = data.whole_places(rows)
+    size = _latest_incidents(data.prepared)[2]
     kept: _WholeRecords | None = context.tables.derived.get(key)
     asked = np.flatnonzero(~(whole & kept.known[places]) if kept is not None else np.ones(len(people), dtype=bool))
     if kept is not None and not len(asked):
