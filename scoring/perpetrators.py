@@ -443,7 +443,7 @@ def score_perpetrators_coded(context: ScoringContext, prepared: Prepared) -> pd.
     2       P-6          1        1                0               20  41.20
     """
     prepared = prepared_for(context, prepared)
-    return _scored(context, prepared, prepared.window_perpetrators, prepared.window_links)
+    return _scored(context, prepared, prepared.window_perpetrators, prepared.window_links, "window")
 
 
 def score_history_coded(context: ScoringContext, prepared: Prepared) -> pd.DataFrame:
@@ -458,11 +458,29 @@ def score_history_coded(context: ScoringContext, prepared: Prepared) -> pd.DataF
     [['P-1', 3, 2], ['P-4', 2, 1], ['P-6', 1, 1]]
     """
     prepared = prepared_for(context, prepared)
-    return _scored(context, prepared, prepared.history_perpetrators, prepared.history_links)
+    return _scored(context, prepared, prepared.history_perpetrators, prepared.history_links, "history")
 
 
-def _scored(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """RFGV and its evidence for the (person, row) ``pairs`` and their victim ``links``."""
+def _scored(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, links: pd.DataFrame,
+            reading: str) -> pd.DataFrame:
+    """RFGV and its evidence for the (person, row) ``pairs`` and their victim ``links``
+    (``reading``: 'window' or 'history', which of a ranking's pairs they are).
+
+    The evidence does not depend on the weights: the last evidence worked out for each reading
+    is kept with the tables, with the as-of date and the config but for its weights, so a chair
+    changing the weights in a meeting waits only for the points (and a ranking's second list at
+    one date for nothing here)."""
+    key = (context.as_of, context.catalogue.fingerprint, context.config.model_dump_json(exclude={"weights"}))
+    held = context.tables.derived.get(("scored_evidence", reading))
+    if held is None or held[0] != key:
+        held = key, _evidence(context, prepared, pairs, links)
+        context.tables.derived[("scored_evidence", reading)] = held
+    # A shallow copy: the points are new columns of it, the kept frame is left as it is.
+    return component_points(held[1].copy(deep=False), context.config, context.as_of)
+
+
+def _evidence(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """What :func:`_scored` reads its points from: everything but the points and the score."""
     index = prepared.index
     rows = incident_rows(pairs, prepared)
     frame = incident_summary(rows, "crimes")
@@ -477,4 +495,4 @@ def _scored(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, li
     for name, column in most_serious(rows, index).items():
         frame[name] = column.array
     frame["outcomes"] = _outcome_counts(rows, index).array
-    return component_points(frame, context.config, context.as_of)
+    return frame

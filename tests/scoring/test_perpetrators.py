@@ -267,3 +267,36 @@ def test_a_longer_look_back_brings_older_incidents_in(plain_force) -> None:
     plain_force.incident("Old", "2022-01-01", "abh", "S", ("V",))
     assert scored(plain_force.context(AS_OF)).empty
     assert scored(plain_force.context(AS_OF, lookback_years=5)).loc["S", "incidents"] == 1
+
+
+# What one ranking keeps for the next ------------------------------------------------------------
+
+def test_a_ranking_after_another_on_the_same_tables_scores_as_a_fresh_one(plain_force) -> None:
+    # The evidence of a date is kept for changed weights: changed weights must read their own
+    # points, and another date, window or multiplier must not read the kept evidence.
+    from dataclasses import replace
+
+    plain_force.person("V1", "F")
+    plain_force.person("V2", "F")
+    plain_force.incident("I1", days_before(10), "abh", "S", ("V1",))
+    plain_force.incident("I2", days_before(200), "abh", "S", ("V2",), dash_risk="high")
+    plain_force.incident("I3", days_before(500), "common_assault", "S", ("V1",))
+    shared = plain_force.context(AS_OF)  # its tables keep what each ranking worked out
+
+    def on_shared(as_of: date, **changes: object) -> pd.DataFrame:
+        return scored(replace(shared, as_of=as_of, config=shared.config.model_copy(update=changes)))
+
+    first = on_shared(AS_OF)
+    changes: list[tuple[date, dict[str, object]]] = [
+        (AS_OF, {"weights": Weights(recency=0, frequency=0, gravity=0, victims=1)}),
+        (date(2026, 6, 1), {}),
+        (AS_OF, {"lookback_years": 1}),
+        (AS_OF, {"dash_multipliers": {"high": 3.0}}),
+        (AS_OF, {}),
+    ]
+    for as_of, change in changes:
+        pd.testing.assert_frame_equal(on_shared(as_of, **change), scored(plain_force.context(as_of, **change)))
+    assert on_shared(AS_OF).equals(first)
+    earlier = on_shared(date(2026, 6, 1)).loc["S"]
+    assert (earlier["incidents"], earlier["days_since_last"]) == (2, 171)  # I1 comes after that date
+    assert on_shared(AS_OF, lookback_years=1).loc["S", "incidents"] == 2
