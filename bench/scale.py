@@ -137,9 +137,7 @@ def step_rank(store_path: Path) -> list[dict[str, Any]]:
     reweighted = replace(context, config=context.config.model_copy(update={"weights": weights}))
 
     def at_a_new_date(rank):  # type: ignore[no-untyped-def]
-        derived = context.tables.derived
-        for key in [key for key in derived if isinstance(key, tuple) and key[:1] == ("scored_evidence",)]:
-            del derived[key]
+        _drop_kept_evidence(context)
         return rank()
 
     for stage, rerank in (("re-rank: as-of 30 days earlier",
@@ -250,6 +248,14 @@ def _best_of(runs: int, work):  # type: ignore[no-untyped-def]
     return best, result
 
 
+def _drop_kept_evidence(context) -> None:  # type: ignore[no-untyped-def]
+    """Forget the scoring evidence a ranking keeps for its date (``scoring.perpetrators``
+    re-scores changed weights from it), so that the next ranking at that date works it out."""
+    derived = context.tables.derived
+    for key in [key for key in derived if isinstance(key, tuple) and key[:1] == ("scored_evidence",)]:
+        del derived[key]
+
+
 def step_baseline(store_path: Path) -> list[dict[str, Any]]:
     """The project's RFGV scoring against a per-person loop over a networkx graph, best of 3 each.
 
@@ -265,6 +271,7 @@ def step_baseline(store_path: Path) -> list[dict[str, Any]]:
     context = _context(store_path)
 
     def score_perpetrators():  # type: ignore[no-untyped-def]
+        _drop_kept_evidence(context)  # the index kept, not the scores' evidence of this date
         prepared = Prepared(context)
         return prepared.decode(score_perpetrators_coded(context, prepared))
 
