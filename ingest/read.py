@@ -294,11 +294,7 @@ def _read_clean_csv(data: bytes) -> pd.DataFrame | None:
     if irregular or lines != table.num_rows + 1 or table.column_names != header:
         return None
     # Kept as Arrow strings, not Python objects: a third of the memory at a large force's size.
-    # Plain ASCII text (the usual extract; a few fast passes to tell) is trimmed as ASCII, which
-    # skips decoding each character; the UTF-8 trim also takes the separators 0x1C-0x1F.
-    plain = body.isascii() and not any(bytes([code]) in body for code in range(0x1C, 0x20))
-    trim = pc.ascii_trim_whitespace if plain else pc.utf8_trim_whitespace
-    return pd.DataFrame({name: pd.Series(trim(table.column(name)), dtype=pd.StringDtype("pyarrow"))
+    return pd.DataFrame({name: pd.Series(pc.utf8_trim_whitespace(table.column(name)), dtype=pd.StringDtype("pyarrow"))
                          for name in header})
 
 
