@@ -104,3 +104,32 @@ def marked_codes(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
     place = np.empty(size, dtype=np.int64)
     place[distinct] = np.arange(len(distinct))
     return distinct, place[values]
+
+
+def alone(codes: np.ndarray) -> np.ndarray:
+    """Whether each row is the only row with its code (codes >= 0).
+
+    >>> alone(np.array([2, 0, 2, 1])).tolist()
+    [False, True, False, True]
+    """
+    return np.bincount(codes)[codes] == 1
+
+
+def first_per_group(groups: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Row index of each group's first row (groups ascending; codes >= 0): rows sorted by
+    group, then by ``keys`` (the first key most significant, each ascending; NaN last).
+
+    Most groups (persons) have one row, which is their first: only the others are sorted.
+
+    >>> first_per_group(np.array([2, 0, 0, 1]), np.array([0, 5, 3, 9])).tolist()
+    [2, 3, 0]
+    """
+    if len(groups) == 0:
+        return np.zeros(0, dtype=np.int64)
+    shared = np.flatnonzero(~alone(groups))
+    order = shared[np.lexsort((*(key[shared] for key in reversed(keys)), groups[shared]))]
+    first = order[np.r_[True, groups[order][1:] != groups[order][:-1]]] if len(order) else order
+    best = np.full(int(groups.max()) + 1, -1, dtype=np.int64)
+    best[groups] = np.arange(len(groups), dtype=np.int64)  # a lone row is its group's first
+    best[groups[first]] = first
+    return best[best >= 0]

@@ -17,6 +17,7 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 
 from core.arrow_codes import arrow_text, sorted_codes
 from core.arrow_isin import isin
+from core.distinct import alone, first_per_group
 from graph.batch import CLUSTER_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS, REVIEW_COLUMNS, Identity, empty_frame
 from ingest.increment import Increment
 from ingest.person_ids import PersonCodes, assign_person_ids
@@ -24,31 +25,6 @@ from ingest.resolve_features import each_distinct, per_distinct
 
 if TYPE_CHECKING:
     from ingest.resolve import Resolution, ResolutionConfig
-
-
-def _alone(person: np.ndarray) -> np.ndarray:
-    """Whether each row is the only row of its person (codes >= 0)."""
-    return np.bincount(person)[person] == 1
-
-
-def _first_per_person(person: np.ndarray, *keys: np.ndarray) -> np.ndarray:
-    """Row index of each person's best row: rows sorted by person, then by ``keys`` (the first
-    key most significant, each ascending), the first row of each person.
-
-    Most persons have one row, which is their best: only the others are sorted.
-
-    >>> _first_per_person(np.array([2, 0, 0, 1]), np.array([0, 5, 3, 9])).tolist()
-    [2, 3, 0]
-    """
-    if len(person) == 0:
-        return np.zeros(0, dtype=np.int64)
-    shared = np.flatnonzero(~_alone(person))
-    order = shared[np.lexsort((*(key[shared] for key in reversed(keys)), person[shared]))]
-    first = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
-    best = np.full(int(person.max()) + 1, -1, dtype=np.int64)
-    best[person] = np.arange(len(person), dtype=np.int64)  # a lone row is its person's best
-    best[person[first]] = first
-    return best[best >= 0]
 
 
 def _mode(person: np.ndarray, n_persons: int, values: pd.Series) -> Any:
@@ -59,7 +35,7 @@ def _mode(person: np.ndarray, n_persons: int, values: pd.Series) -> Any:
     pairs = person[known].astype(np.int64) * (len(uniques) + 1) + codes[known]
     pair, count = np.unique(pairs, return_counts=True)
     who, value = pair // (len(uniques) + 1), pair % (len(uniques) + 1)
-    best = _first_per_person(who, -count, value)
+    best = first_per_group(who, -count, value)
     if isinstance(uniques, ArrowStringArray):
         # Text is taken as Arrow (-1: missing): no Python string per person, and the persons
         # table takes the column as it is instead of reading millions of strings back.
@@ -109,9 +85,9 @@ def _names(frame: pd.DataFrame, person: np.ndarray) -> np.ndarray:
     # The record order only breaks ties between records of one person: ranked among the
     # records of persons with several (sorting every record id cost most of this).
     record = np.zeros(len(frame), dtype=np.int64)
-    shared = np.flatnonzero(~_alone(person)) if len(person) else np.zeros(0, dtype=np.int64)
+    shared = np.flatnonzero(~alone(person)) if len(person) else np.zeros(0, dtype=np.int64)
     record[shared] = pd.factorize(frame["record_id"].iloc[shared], sort=True)[0]
-    best = _first_per_person(person, -agree, -complete, record)
+    best = first_per_group(person, -agree, -complete, record)
     # Spread as Arrow text (no Python string per person; a pandas text column as it is).
     shown = pa.array(np.where(distinct_names == "", "(name not recorded)", distinct_names),
                      pa.string())

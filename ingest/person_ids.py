@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.arrow_codes import arrow_text, positions_of, sort_order
-from core.distinct import first_rows, sorted_distinct
+from core.distinct import first_rows, marked_codes, sorted_distinct
 from graph.batch import LINEAGE_COLUMNS, empty_frame
 
 __all__ = ["AssignedIds", "PersonCodes", "assign_person_ids", "assign_person_ids_and_count", "derived_ids",
@@ -191,9 +191,7 @@ def _component_codes(components: pd.DataFrame) -> np.ndarray:
     if "label" not in components or not len(components):
         return _codes(pa.array(components["component"].astype(str), pa.string()))
     label = components["label"].to_numpy(dtype=np.int64)
-    held = np.zeros(int(label.max()) + 1, dtype=bool)
-    held[label] = True
-    return (np.cumsum(held) - 1)[label]
+    return marked_codes(label, int(label.max()) + 1)[1]
 
 
 def _positions(wanted: pa.Array, ids: pd.Series) -> np.ndarray:

@@ -47,6 +47,7 @@ from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from core.arrow_isin import isin
+from core.distinct import alone
 from graph.batch import LINEAGE_COLUMNS, REVIEW_COLUMNS, empty_frame
 from ingest.resolve_backends import ResolutionBackend, open_backend
 from ingest.resolve_cluster import Reclustered, recluster
@@ -579,7 +580,7 @@ def rule_members(backend: ResolutionBackend, components: pd.DataFrame,
         # Only records sharing a component have anything to compare: most components hold one
         # record, and handing the engine all two million costs more than counting them here.
         label = components["label"].to_numpy(np.int64)
-        components = components[np.bincount(label)[label] > 1]
+        components = components[~alone(label)]
     members = backend.component_members(pa.table({
         "record_id": arrow_text(components["record_id"]),
         "component": arrow_text(components["component"])}))

@@ -167,6 +167,11 @@ class ScoringConfig(_Strict):
         that make a score of 100 (graded points go past it for the people beyond the top band)."""
         return max(b.points for b in getattr(self, component))
 
+    def but_weights(self) -> str:
+        """Every setting but the weights, as text: what a ranking keeps its evidence under, so
+        that changed weights re-score from it and any other change works it out again."""
+        return self.model_dump_json(exclude={"weights"})
+
     def fingerprint(self) -> str:
         """A short hash of the effective settings, printed in exports to reproduce a list."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)

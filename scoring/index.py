@@ -107,9 +107,9 @@ class ScoringIndex:
     ``links``: (person, victim, row, relationship, pair) rows, one per perpetrator and victim of
     an incident, ``pair`` being the perpetrator's; nobody is their own victim; the relationship
     is the perpetrator's (to the victim), else the victim's; ``link`` is the row's own position,
-    carried into every selection of links so that facts kept per link can be looked up. ``breached``: (person, row,
-    victim) per recorded breach: the breached measure's subject, the breach incident and the
-    person the measure protects (-1 where not held). ``measure_subjects``,
+    carried into every selection of links so that facts kept per link can be looked up.
+    ``breached``: (person, row, victim) per recorded breach: the breached measure's subject, the
+    breach incident and the person the measure protects (-1 where not held). ``measure_subjects``,
     ``referral_people``: the person code of each row of those tables (-1: missing);
     ``persons_row``: per person code, their row in the persons table (-1: none).
     ``set_aside``: (person, row) of suspect and offender roles not counted for the person

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from core.distinct import marked_codes, sorted_distinct
+from core.distinct import first_per_group, marked_codes, sorted_distinct
 from scoring.bands import count_points, graded_count_points, graded_recency_points, recency_points
 from scoring.config import RFGV, ScoringConfig
 from scoring.context import ScoringContext
@@ -97,37 +97,16 @@ def most_serious(rows: pd.DataFrame, index: ScoringIndex) -> pd.DataFrame:
     # Only each person's gravest rows can be first: the rest are dropped before sorting.
     gravest = _gravest_rows(person, harm_days)
     person, row, harm_days, weighted = person[gravest], row[gravest], harm_days[gravest], weighted[gravest]
-    first = _first_of_ties(person, row, weighted, index.occurred[row].view(np.int64))
+    # Heavier after multipliers first (NaN, unknown harm, last), then the most recent, then the
+    # lowest row (a row's code orders like its incident id); within a person the rows left
+    # share one harm, so it is no key.
+    first = first_per_group(person, -weighted, -index.occurred[row].view(np.int64), row)
     top = row[first]
     incidents = index.incidents
     return pd.DataFrame({"most_serious_offence": incidents["offence"].take(top).array,
                          "most_serious_at": incidents["occurred_at"].take(top).array,
                          "most_serious_incident": incidents["incident_id"].take(top).array},
                         index=pd.Index(person[first], name="person"))
-
-
-def _first_of_ties(person: np.ndarray, row: np.ndarray, weighted: np.ndarray, occurred: np.ndarray) -> np.ndarray:
-    """Per person (ascending codes), the position of their first row by heavier ``weighted``,
-    then later ``occurred``, then lower ``row`` (a row's code orders like its incident id). A
-    person with one row needs no sorting: only the people with several are sorted, most have one.
-
-    >>> _first_of_ties(np.array([7, 2, 7, 7]), np.array([0, 1, 2, 3]), np.array([5.0, 1.0, 9.0, 9.0]),
-    ...                np.array([10, 10, 30, 20])).tolist()
-    [1, 2]
-    """
-    if not len(person):
-        return np.zeros(0, dtype=np.int64)
-    size = int(person.max()) + 1
-    several = np.bincount(person, minlength=size)[person] > 1
-    tied = np.flatnonzero(several)
-    # lexsort's last key sorts first; NaN (unknown harm) sorts last, so weighs least.
-    order = tied[np.lexsort((row[tied], -occurred[tied], -weighted[tied], person[tied]))]
-    firsts = order[np.r_[True, person[order][1:] != person[order][:-1]]] if len(order) else order
-    best = np.full(size, -1, dtype=np.int64)
-    alone = np.flatnonzero(~several)
-    best[person[alone]] = alone
-    best[person[firsts]] = firsts
-    return best[best >= 0]
 
 
 def _gravest_rows(person: np.ndarray, harm_days: np.ndarray) -> np.ndarray:
@@ -470,7 +449,7 @@ def _scored(context: ScoringContext, prepared: Prepared, pairs: pd.DataFrame, li
     is kept with the tables, with the as-of date and the config but for its weights, so a chair
     changing the weights in a meeting waits only for the points (and a ranking's second list at
     one date for nothing here)."""
-    key = (context.as_of, context.catalogue.fingerprint, context.config.model_dump_json(exclude={"weights"}))
+    key = (context.as_of, context.catalogue.fingerprint, context.config.but_weights())
     held = context.tables.derived.get(("scored_evidence", reading))
     if held is None or held[0] != key:
         held = key, _evidence(context, prepared, pairs, links)

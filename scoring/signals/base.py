@@ -51,7 +51,7 @@ class RankingData:
     @cached_property
     def settings_key(self) -> str:
         """The config but for the weights, as text: what whole-record evidence is kept under."""
-        return self.context.config.model_dump_json(exclude={"weights"})
+        return self.context.config.but_weights()
 
     def whole_places(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row of a list: its person code, the person's place among the people with an

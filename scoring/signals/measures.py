@@ -126,9 +126,10 @@ def _charged(prepared: Prepared, measures: MeasureSettings) -> np.ndarray:
 
 def _breach_counts_per_person(settings: SignalConfig, prepared: Prepared, people: pd.Index,
                               slot: np.ndarray) -> dict[str, np.ndarray]:
-    """Per person of ``people`` (in that order; ``slot``: :func:`_slots` of them): ``breaches_not_charged`` (breaches that are
-    offences, with no outcome in ``measures.charge_outcomes``), ``breaches_not_offences`` and
-    ``not_offence_text`` ('1 of pre-charge bail, 2 of a DVPO'; '' where none)."""
+    """Per person of ``people`` (in that order; ``slot``: :func:`_slots` of them):
+    ``breaches_not_charged`` (breaches that are offences, with no outcome in
+    ``measures.charge_outcomes``), ``breaches_not_offences`` and ``not_offence_text`` ('1 of
+    pre-charge bail, 2 of a DVPO'; '' where none)."""
     every = _every_breach(prepared, settings.measures)
     at = _breaches_of(prepared, every, people)
     person = slot[every["person"].to_numpy()[at]]
