@@ -151,25 +151,109 @@ class _Ids:
 HASH_IN_ENGINE_FROM = 20_000
 
 
-def derived_ids(anchors: np.ndarray, in_engine_from: int = HASH_IN_ENGINE_FROM) -> np.ndarray:
-    """``person_id_for`` of each anchor (an object array of str), in one pass.
+def derived_ids(anchors: pa.Array, in_engine_from: int = HASH_IN_ENGINE_FROM) -> pa.Array:
+    """``person_id_for`` of each anchor (Arrow text), in one pass, as Arrow text.
 
-    >>> anchors = np.array(["R1", "Ré9"], dtype=object)
-    >>> derived_ids(anchors).tolist() == [person_id_for([a]) for a in anchors]
+    >>> anchors = pa.array(["R1", "Ré9"])
+    >>> derived_ids(anchors).to_pylist() == [person_id_for([a]) for a in anchors.to_pylist()]
     True
-    >>> derived_ids(anchors, in_engine_from=1).tolist() == derived_ids(anchors).tolist()
+    >>> derived_ids(anchors, in_engine_from=1).to_pylist() == derived_ids(anchors).to_pylist()
     True
     """
     if len(anchors) < in_engine_from:
         sha1 = hashlib.sha1
-        return np.array(["P-" + sha1(anchor.encode("utf-8")).hexdigest()[:10]
-                         for anchor in anchors.tolist()], dtype=object)
-    anchor_table = pa.table({"anchor": pa.array(anchors, pa.string())})
+        return pa.array(["P-" + sha1(anchor.encode("utf-8")).hexdigest()[:10]
+                         for anchor in anchors.to_pylist()], pa.string())
+    anchor_table = pa.table({"anchor": anchors})
     with duckdb.connect() as con:
         con.register("anchor_table", anchor_table)
         derived = con.sql("SELECT 'P-' || left(sha1(anchor), 10) AS person_id FROM anchor_table")
         column = derived.to_arrow_table().column("person_id")
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+    return column.combine_chunks().cast(pa.string())
+
+
+# The value of each byte as a lowercase hex digit (-1: not one).
+_HEX_DIGIT = np.full(256, -1, dtype=np.int8)
+_HEX_DIGIT[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.int8)
+_DERIVED_WIDTH = len(person_id_for(["R"]))  # "P-" and ten hex digits
+
+
+def _derived_prefixes(ids: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each id's ten hex digits after ``P-`` as a number, and its length, when every id begins
+    as a derived id does (``P-`` and ten lowercase hex digits, as :func:`person_id_for`
+    gives; a long id begins so too); else None.
+
+    The numbers are equal where the prefixes are and sort as their text does, so repeats and
+    order are found on integers: hashing or sorting the text of the 1.8M new ids of a
+    1M-incident force took over a second.
+
+    >>> numbers, lengths = _derived_prefixes(pa.array(["P-000000000a", "P-0000000010", "P-0000000010ff"]))
+    >>> numbers.tolist(), lengths.tolist()
+    ([10, 16, 16], [12, 12, 14])
+    >>> _derived_prefixes(pa.array(["P-000000000a", "P-00000000A0"])) is None
+    True
+    """
+    ids = ids.cast(pa.string())
+    if ids.null_count:
+        return None
+    _, offsets_buffer, data_buffer = ids.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[ids.offset:ids.offset + len(ids) + 1]
+    lengths = np.diff(offsets).astype(np.int64)
+    if len(ids) and lengths.min() < _DERIVED_WIDTH:
+        return None
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    if np.all(lengths == _DERIVED_WIDTH):  # all derived: the text is one block of rows
+        chars = data[offsets[0]:offsets[-1]].reshape(-1, _DERIVED_WIDTH)
+    else:
+        chars = data[offsets[:-1, None] + np.arange(_DERIVED_WIDTH)]
+    if not (np.all(chars[:, 0] == ord("P")) and np.all(chars[:, 1] == ord("-"))):
+        return None
+    digits = _HEX_DIGIT[chars[:, 2:]]
+    if np.any(digits < 0):
+        return None
+    # Two digits a byte, the five bytes read as one big-endian number.
+    packed = np.zeros((len(ids), 8), dtype=np.uint8)
+    packed[:, 3:] = (digits[:, 0::2] << 4) | digits[:, 1::2]
+    return packed.view(">u8").ravel().astype(np.int64), lengths
+
+
+def _derived_order(ids: pa.Array) -> np.ndarray | None:
+    """The positions of ``ids`` (distinct) in ascending byte order, found on numbers when every
+    id begins as a derived id does (:func:`_derived_prefixes`); else None. The few longer ids
+    (a hash clash's long form) sort after the derived id they begin with, among themselves by
+    the rest of their text.
+
+    >>> _derived_order(pa.array(["P-0000000010", "P-0000000010-1", "P-000000000a", "P-0000000010-0"])).tolist()
+    [2, 0, 3, 1]
+    """
+    found = _derived_prefixes(ids)
+    if found is None:
+        return None
+    numbers, lengths = found
+    longer = np.flatnonzero(lengths > _DERIVED_WIDTH)
+    if len(longer):
+        tails = [text[_DERIVED_WIDTH:] for text in ids.take(pa.array(longer, pa.int64())).to_pylist()]
+        rank = {tail: place + 1 for place, tail in enumerate(sorted(set(tails)))}  # 0: no tail
+        tail_rank = np.zeros(len(ids), dtype=np.int64)
+        tail_rank[longer] = [rank[tail] for tail in tails]
+        numbers = numbers * (len(rank) + 1) + tail_rank  # below 2**40 times a few: no overflow
+    return np.argsort(numbers)  # distinct ids, distinct numbers: any sort gives this order
+
+
+def _repeated_numbers(numbers: np.ndarray) -> np.ndarray:
+    """Whether each number is one seen earlier in ``numbers``. One sort finds whether any
+    repeats (a hash clash: one or two in 1.8M new ids); only those are then looked at.
+
+    >>> _repeated_numbers(np.array([5, 3, 5, 5, 1])).tolist()
+    [False, False, True, True, False]
+    """
+    repeated = np.zeros(len(numbers), dtype=bool)
+    ascending = np.sort(numbers)
+    twice = np.unique(ascending[1:][ascending[1:] == ascending[:-1]])
+    if len(twice):
+        rows = np.flatnonzero(np.isin(numbers, twice))
+        repeated[rows[pd.Series(numbers[rows]).duplicated(keep="first").to_numpy()]] = True
+    return repeated
 
 
 def _codes(values: pa.Array) -> np.ndarray:
@@ -211,14 +295,20 @@ def _positions(wanted: pa.Array, ids: pd.Series) -> np.ndarray:
 
 def _repeats(values: pa.Array) -> np.ndarray:
     """Whether each value (never null) is one seen earlier in ``values``, as pandas'
-    ``duplicated(keep="first")`` says, from one Arrow dictionary encoding.
+    ``duplicated(keep="first")`` says: on the ids' numbers when they are all derived ids
+    (:func:`_derived_prefixes`), else from one Arrow dictionary encoding.
 
     Codes come in order of first appearance, so a row is a repeat unless its code is above
     every code before it (hashing the ids once more in pandas cost most of a second at 2M).
 
     >>> _repeats(pa.array(["a", "b", "a", "c", "b"])).tolist()
     [False, False, True, False, True]
+    >>> _repeats(pa.array(["P-000000000a", "P-000000000b", "P-000000000a"])).tolist()
+    [False, False, True]
     """
+    found = _derived_prefixes(values)
+    if found is not None and np.all(found[1] == _DERIVED_WIDTH):
+        return _repeated_numbers(found[0])
     codes = _codes(values)
     highest_before = np.maximum.accumulate(np.r_[-1, codes[:-1]])
     return codes <= highest_before
@@ -245,7 +335,9 @@ class PersonCodes:
     def sorted(self) -> tuple[np.ndarray, pa.Array]:
         """The codes renumbered in person id order, and the ids in that order (what a sorted
         factorize of each record's person id gives)."""
-        order = sort_order(self.person_ids)  # no sort when the ids come in order already
+        order = _derived_order(self.person_ids)  # sorted as numbers: faster than as text
+        if order is None:
+            order = sort_order(self.person_ids)  # no sort when the ids come in order already
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         return rank[self.record_person], self.person_ids.take(pa.array(order))
@@ -305,7 +397,6 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
     previous = previous if previous is not None else pd.DataFrame(columns=["record_id", "person_id"])
     previous = previous[["record_id", "person_id"]].drop_duplicates("record_id")
     record_text = pa.array(components["record_id"].astype(str), pa.string())
-    record = record_text.to_numpy(zero_copy_only=False).astype(object)
     component_code = _component_codes(components)
     n_components = int(component_code.max()) + 1 if len(component_code) else 0
 
@@ -321,7 +412,7 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
     # (Arrow's, byte order, which is Python's order of str) ranks them all.
     by_record = sort_order(record_text)
     anchor_rank = first_rows(component_code[by_record], n_components)
-    anchor = record[by_record[anchor_rank]]
+    anchor = record_text.take(pa.array(by_record[anchor_rank]))
 
     # How many earlier ids each component holds, and over how many components each earlier
     # id is spread now.
@@ -340,18 +431,22 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
     chosen = np.full(n_components, None, dtype=object)
     chosen[simple] = earlier_id[first_prev[simple]]
 
-    # New persons: derived ids, vectorised; the rare clash is settled one by one.
-    fresh_components = np.flatnonzero(fresh)
-    fresh_components = fresh_components[np.argsort(anchor_rank[fresh_components], kind="stable")]
-    derived = derived_ids(anchor[fresh_components])
-    derived_text = pa.array(derived, pa.string())
+    # New persons: derived ids, vectorised, kept as Arrow text; the rare clash is settled one
+    # by one. They are taken in anchor order (each component where its anchor comes in the
+    # sorted records: no sort needed).
+    is_anchor = np.zeros(len(by_record), dtype=bool)
+    is_anchor[anchor_rank] = True
+    in_anchor_order = component_code[by_record[is_anchor]]
+    fresh_components = in_anchor_order[fresh[in_anchor_order]]
+    derived_text = derived_ids(anchor.take(pa.array(fresh_components, pa.int64())))
     clash = _used_before(derived_text, previous, lineage)
     clash |= _repeats(derived_text)  # two anchors, one short hash
 
     ids = _Ids(lambda: [*_earlier_ids(previous, lineage), derived_text.filter(pa.array(~clash))])
     for component in fresh_components[clash].tolist():
-        chosen[component] = ids.new(anchor[component])
-    chosen[fresh_components[~clash]] = derived[~clash]
+        chosen[component] = ids.new(anchor[component].as_py())
+    derived_at = np.full(n_components, -1, dtype=np.int64)  # where a component's id is in derived_text
+    derived_at[fresh_components[~clash]] = np.flatnonzero(~clash)
     issue_components = fresh_components.tolist()
     issue_parents: list[str | None] = [None] * len(issue_components)
 
@@ -365,7 +460,8 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
         # still carries the id: their records with an earlier id are all _settle needs.
         rows = np.flatnonzero(is_complex[component_code] & (prev >= 0))
         olds = earlier_id[prev[rows]].tolist()
-        issues = _settle(record[rows].tolist(), component_code[rows].tolist(), olds, anchor,
+        issues = _settle(record_text.take(pa.array(rows, pa.int64())).to_pylist(),
+                         component_code[rows].tolist(), olds, anchor,
                          anchor_rank, _registry(previous, lineage, set(olds)), ids, chosen, events)
         issue_components += [component for component, _ in issues]
         issue_parents += [parent for _, parent in issues]
@@ -378,7 +474,7 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
     n_issued = len(issue_array)
     retired = sorted(earlier_id[np.bincount(prev[known], minlength=n_earlier)[:n_earlier] == 0]
                      .tolist())
-    person_ids = _as_text(chosen)
+    person_ids = _person_ids(chosen, derived_text, derived_at)
     start = int(lineage["seq"].max()) + 1 if lineage is not None and len(lineage) else 1
     if not n_issued + len(events) + len(retired):
         lineage_rows = empty_frame(LINEAGE_COLUMNS)
@@ -397,8 +493,8 @@ def assign_person_ids_and_count(components: pd.DataFrame, previous: pd.DataFrame
                                       [record_id for *_, record_id in events], [None] * len(retired)),
             "at": pd.NaT, "cause": None})
 
-    in_order = by_record if sort_by_record else np.arange(len(record))
-    clusters = pd.DataFrame({"record_id": _text(record_text, record, in_order),
+    in_order = by_record if sort_by_record else np.arange(len(record_text))
+    clusters = pd.DataFrame({"record_id": _text(record_text, None, in_order),
                              "person_id": _text(person_ids, chosen, component_code[in_order])})
     codes = PersonCodes(record_text, component_code, person_ids) if person_ids is not None else None
     return AssignedIds(clusters, lineage_rows[LINEAGE_COLUMNS], n_components, codes)
@@ -416,6 +512,30 @@ def _joined_text(first: pa.Array, *rest: list[str | None]) -> Any:
     return pd.array(joined, dtype="str")
 
 
+def _person_ids(chosen: np.ndarray, derived_text: pa.Array, derived_at: np.ndarray) -> pa.Array | None:
+    """Each component's person id as Arrow text: a new id where ``derived_at`` points into
+    ``derived_text``, else the one in ``chosen``. When some id is not text, None, and the new
+    ids are written into ``chosen`` instead. The new ids stay Arrow text: the 1.8M of a
+    first load cost most of a second as Python strings and back.
+
+    >>> chosen = np.array(["P-1", None], dtype=object)
+    >>> _person_ids(chosen, pa.array(["P-2"]), np.array([-1, 0])).to_pylist()
+    ['P-1', 'P-2']
+    >>> chosen = np.array([1, None], dtype=object)
+    >>> _person_ids(chosen, pa.array(["P-2"]), np.array([-1, 0])), chosen.tolist()
+    (None, [1, 'P-2'])
+    """
+    given = np.flatnonzero(derived_at < 0)
+    given_text = _as_text(chosen[given])
+    if given_text is None:
+        new = derived_at >= 0
+        chosen[new] = derived_text.take(pa.array(derived_at[new])).to_numpy(zero_copy_only=False)
+        return None
+    place = derived_at.copy()
+    place[given] = len(derived_text) + np.arange(len(given))
+    return pa.concat_arrays([derived_text, given_text]).take(pa.array(place, pa.int64()))
+
+
 def _as_text(values: np.ndarray) -> pa.Array | None:
     """``values`` as Arrow text, or None when they are not all text (or missing)."""
     try:
@@ -424,12 +544,15 @@ def _as_text(values: np.ndarray) -> pa.Array | None:
         return None
 
 
-def _text(text: pa.Array | None, values: np.ndarray, rows: np.ndarray) -> Any:
+def _text(text: pa.Array | None, values: np.ndarray | None, rows: np.ndarray) -> Any:
     """``values[rows]`` as a pandas text array made from Arrow (building it from millions of
     Python strings cost more than the rest); ``text`` is ``values`` as Arrow, None when they
-    are not all text (or none at all): those stay as they are."""
-    if len(rows) == 0 or text is None:
+    are not all text (those stay as they are). No rows give an empty object array."""
+    if text is None:
+        assert values is not None
         return values[rows]
+    if len(rows) == 0:
+        return np.empty(0, dtype=object)
     return pd.array(pc.take(text, pa.array(rows)), dtype="str")
 
 
@@ -438,7 +561,7 @@ def _most_then_smallest(sizes: dict[Any, list[Any]]) -> Any:
     return min(sizes, key=lambda key: (-sizes[key][0], sizes[key][1]))
 
 
-def _settle(records: list[str], components: list[int], olds: list[str], anchor: np.ndarray,
+def _settle(records: list[str], components: list[int], olds: list[str], anchor: pa.Array,
             anchor_rank: np.ndarray, registry: dict[str, tuple[int, str]], ids: _Ids,
             chosen: np.ndarray, events: list[tuple[str, str, str | None, str | None]]
             ) -> list[tuple[int, str | None]]:
@@ -482,7 +605,7 @@ def _settle(records: list[str], components: list[int], olds: list[str], anchor: 
             chosen[component] = min(claimants,
                                     key=lambda pid: (*registry.get(pid, (-1, "")), pid))
         else:
-            chosen[component] = ids.new(anchor[component])
+            chosen[component] = ids.new(anchor[component].as_py())
             sizes = came_from[component]
             issues.append((component, _most_then_smallest(sizes)))
     for old in sorted(parts):

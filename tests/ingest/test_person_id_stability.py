@@ -205,3 +205,24 @@ def test_new_ids_never_repeat_one_in_use() -> None:
         assert not set(ids[anchors]) & set(previous["person_id"])
         assert ids["B"] == person_id_for(["B"])
         assert set(events.loc[events["event"] == "issued", "person_id"]) == set(ids[[*anchors, "B"]])
+
+
+def test_persons_come_in_id_order_with_long_ids_among_them() -> None:
+    """The persons' codes are renumbered in person id order (what the persons table is kept
+    in): the same order as Python's sort of the ids, with the long ids of clashes among the
+    derived ones, whether the new ids are hashed in Python or in the engine."""
+    from ingest.person_ids import HASH_IN_ENGINE_FROM, assign_person_ids_and_count, person_id_for
+
+    for records in (60, HASH_IN_ENGINE_FROM + 60):
+        anchors = [f"A{i:06d}" for i in range(records)]
+        taken = anchors[:: max(records // 30, 1)]  # their derived ids are someone else's already
+        previous = pd.DataFrame({"record_id": [f"X{i:06d}" for i in range(len(taken))],
+                                 "person_id": [person_id_for([anchor]) for anchor in taken]})
+        frame = pd.DataFrame({"record_id": [*previous["record_id"], *anchors],
+                              "component": [*previous["record_id"], *anchors]})
+        assigned = assign_person_ids_and_count(frame, previous)
+        person, ids = assigned.codes.sorted()
+        listed = ids.to_pylist()
+        assert listed == sorted(assigned.clusters["person_id"].unique())
+        assert sum(len(pid) > len(person_id_for(["A"])) for pid in listed) == len(taken)
+        assert [listed[code] for code in person] == assigned.clusters["person_id"].tolist()
