@@ -62,7 +62,15 @@ def _union_centres(left: set[str], left_centres: set[str], right: set[str],
     >>> mistyped = {"1985-03-12", "1985-03-17"}  # one digit out: each is a centre
     >>> sorted(_union_centres(mistyped, mistyped, {"1985-12-03"}, {"1985-12-03"}))
     ['1985-03-12']
+    >>> sorted(_union_centres({"1985-03-12"}, {"1985-03-12"}, {"1985-03-17"}, {"1985-03-17"}))
+    ['1985-03-12', '1985-03-17']
     """
+    # Centres are dates of their own side, so the common joins are answered without a loop
+    # (one date each side: 105k of the 151k joins at a 1M-incident force).
+    if not left or not right or left == right:
+        return left_centres | right_centres
+    if len(left) == 1 and len(right) == 1:
+        return left_centres | right_centres if dob_compatible(next(iter(left)), next(iter(right))) else set()
     return ({c for c in left_centres if all(dob_compatible(c, other) for other in right)}
             | {c for c in right_centres if all(dob_compatible(c, other) for other in left)})
 
