@@ -31,10 +31,36 @@ def _blank_to_na(text: pd.Series) -> pd.Series:
     """
     if not isinstance(text.array, ArrowStringArray):
         return text.astype("string").replace("", pd.NA)
-    # Arrow text (what the fast CSV reader gives) is blanked by one Arrow kernel.
+    # Arrow text (what the fast CSV reader gives) is blanked by marking its empty values
+    # missing, its text left where it is (choosing each value anew copied the column).
     array = pa.array(text.array)
-    blanked = pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    blanked = pa.chunked_array([_empty_as_missing(chunk) for chunk in chunks], type=array.type)
     return pd.Series(ArrowStringArray(blanked), index=text.index, name=text.name)
+
+
+def _empty_as_missing(chunk: pa.Array) -> pa.Array:
+    """``chunk`` (string or large string) with its empty values missing: a new validity
+    bitmap over the same offsets and text.
+
+    >>> _empty_as_missing(pa.array(["a", "", None, "b"])).to_pylist()
+    ['a', None, None, 'b']
+    >>> _empty_as_missing(pa.array(["", "a", ""], pa.large_string()).slice(1)).to_pylist()
+    ['a', None]
+    """
+    if not len(chunk):
+        return chunk
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    validity, offsets, data = chunk.buffers()
+    ends = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+    present = ends[1:] > ends[:-1]
+    if chunk.null_count:
+        present &= chunk.is_valid().to_numpy(zero_copy_only=False)
+    if present.all():
+        return chunk
+    # The bitmap starts at the chunk's own offset into its buffers.
+    bits = np.packbits(np.concatenate([np.ones(chunk.offset, dtype=bool), present]), bitorder="little")
+    return pa.Array.from_buffers(chunk.type, len(chunk), [pa.py_buffer(bits), offsets, data], offset=chunk.offset)
 
 
 # A time followed by a UTC offset (Z, +HH, +HHMM or +HH:MM); a date alone has no offset.
