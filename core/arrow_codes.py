@@ -26,6 +26,22 @@ def arrow_text(values: object) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+def text_buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value boundaries (``len(text) + 1`` offsets into the bytes: value ``i`` is
+    ``data[ends[i]:ends[i + 1]]``) and the bytes of a string or large string array, as NumPy
+    views of its buffers, nothing copied; a missing value is empty here.
+
+    >>> ends, data = text_buffers(pa.array(["ab", "", "c"]).slice(1))
+    >>> ends.tolist(), bytes(data[ends[0]:ends[-1]])
+    ([2, 2, 3], b'c')
+    """
+    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    _, offsets, data = text.buffers()
+    ends = np.frombuffer(offsets, dtype=width)[text.offset:text.offset + len(text) + 1] if len(text) \
+        else np.zeros(1, dtype=width)
+    return ends, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+
+
 def sort_order(text: pa.Array) -> np.ndarray:
     """The positions of ``text`` in ascending (byte) order, ties in their order: Arrow's stable
     sort, skipped when the text is in order already, as extracts keyed by id often come (one

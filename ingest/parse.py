@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.core.arrays.string_arrow import ArrowStringArray
 
+from core.arrow_codes import text_buffers
 from ingest.contract import ColumnKind, Table
 from ingest.read import ROW
 from ingest.resolve_features import each_distinct, per_distinct
@@ -48,11 +49,7 @@ def _empty_as_missing(chunk: pa.Array) -> pa.Array:
     >>> _empty_as_missing(pa.array(["", "a", ""], pa.large_string()).slice(1)).to_pylist()
     ['a', None]
     """
-    if not len(chunk):
-        return chunk
-    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    validity, offsets, data = chunk.buffers()
-    ends = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+    ends, _ = text_buffers(chunk)
     present = ends[1:] > ends[:-1]
     if chunk.null_count:
         present &= chunk.is_valid().to_numpy(zero_copy_only=False)
@@ -60,6 +57,7 @@ def _empty_as_missing(chunk: pa.Array) -> pa.Array:
         return chunk
     # The bitmap starts at the chunk's own offset into its buffers.
     bits = np.packbits(np.concatenate([np.ones(chunk.offset, dtype=bool), present]), bitorder="little")
+    _, offsets, data = chunk.buffers()
     return pa.Array.from_buffers(chunk.type, len(chunk), [pa.py_buffer(bits), offsets, data], offset=chunk.offset)
 
 

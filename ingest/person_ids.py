@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.arrow_codes import arrow_text, positions_of, sort_order
+from core.arrow_codes import arrow_text, positions_of, sort_order, text_buffers
 from core.distinct import first_rows, marked_codes, sorted_distinct
 from graph.batch import LINEAGE_COLUMNS, empty_frame
 
@@ -196,12 +196,10 @@ def _derived_prefixes(ids: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     ids = ids.cast(pa.string())
     if ids.null_count:
         return None
-    _, offsets_buffer, data_buffer = ids.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[ids.offset:ids.offset + len(ids) + 1]
+    offsets, data = text_buffers(ids)
     lengths = np.diff(offsets).astype(np.int64)
     if len(ids) and lengths.min() < _DERIVED_WIDTH:
         return None
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
     if np.all(lengths == _DERIVED_WIDTH):  # all derived: the text is one block of rows
         chars = data[offsets[0]:offsets[-1]].reshape(-1, _DERIVED_WIDTH)
     else:

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from core.arrow_codes import text_buffers
 from core.errors import IngestError
 from ingest.contract import TABLES, Table
 
@@ -325,15 +326,9 @@ def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
 def _edges_may_be_space(chunk: pa.Array) -> bool:
     """Whether some value of ``chunk`` (string or large string) begins or ends with a byte
     that may be whitespace (:data:`_MAY_BE_SPACE`)."""
-    _, offsets_buffer, data_buffer = chunk.buffers()
-    if data_buffer is None or not len(chunk):
-        return False
-    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
-    filled = offsets[1:] > offsets[:-1]
-    return bool(_MAY_BE_SPACE[data[offsets[:-1][filled]]].any()
-                or _MAY_BE_SPACE[data[offsets[1:][filled] - 1]].any())
+    ends, data = text_buffers(chunk)
+    filled = ends[1:] > ends[:-1]
+    return bool(_MAY_BE_SPACE[data[ends[:-1][filled]]].any() or _MAY_BE_SPACE[data[ends[1:][filled] - 1]].any())
 
 
 # Integers above this are not all exact in a double: such an id may not be the one written.
