@@ -42,6 +42,22 @@ def text_buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return ends, np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
 
 
+def ascending(text: pa.Array | pa.ChunkedArray, strictly: bool = False) -> bool:
+    """Whether ``text`` (with no missing value) is in ascending byte order: each value at least
+    (``strictly``: above) the one before. One pass, as extracts keyed by id often come: what
+    a sort or a hash of every value would tell, for nothing like their cost.
+
+    >>> ascending(pa.array(["a", "a", "b"])), ascending(pa.array(["a", "a", "b"]), strictly=True)
+    (True, False)
+    """
+    if len(text) < 2:
+        return True
+    if text.null_count:
+        return False
+    compare = pc.less if strictly else pc.less_equal
+    return bool(pc.all(compare(text[:-1], text[1:])).as_py())
+
+
 def sort_order(text: pa.Array) -> np.ndarray:
     """The positions of ``text`` in ascending (byte) order, ties in their order: Arrow's stable
     sort, skipped when the text is in order already, as extracts keyed by id often come (one
@@ -50,7 +66,7 @@ def sort_order(text: pa.Array) -> np.ndarray:
     >>> sort_order(pa.array(["b", "a", "c"])).tolist(), sort_order(pa.array(["a", "a", "b"])).tolist()
     ([1, 0, 2], [0, 1, 2])
     """
-    if len(text) < 2 or (text.null_count == 0 and pc.all(pc.less_equal(text[:-1], text[1:])).as_py()):
+    if ascending(text):
         return np.arange(len(text), dtype=np.int64)
     return np.asarray(pc.sort_indices(text), dtype=np.int64)
 
