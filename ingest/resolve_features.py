@@ -217,15 +217,17 @@ def _distinct_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]
 
 
 def compact_postcodes(values: pd.Series) -> pd.Series:
-    """Postcodes upper-case without spaces, by Arrow over the whole column (pandas' regex
-    replace makes a Python string per value: 2.3 s at two million records).
+    """Postcodes upper-case without spaces, by Arrow (pandas' regex replace makes a Python
+    string per value: 2.3 s at two million records), once per distinct postcode (2M people
+    share 0.3M) and spread over the rows.
 
-    >>> compact_postcodes(pd.Series(["ne1 4st", " SW1A 1AA", None])).tolist()
-    ['NE14ST', 'SW1A1AA', nan]
+    >>> compact_postcodes(pd.Series(["ne1 4st", " SW1A 1AA", None, "ne1 4st"])).tolist()
+    ['NE14ST', 'SW1A1AA', nan, 'NE14ST']
     """
     text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
-    compact = pc.replace_substring_regex(pc.utf8_upper(text), r"\s+", "")
-    return pd.Series(compact.to_pandas(), index=values.index).astype("str")
+    encoded = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+    compact = pc.replace_substring_regex(pc.utf8_upper(encoded.dictionary), r"\s+", "")
+    return pd.Series(compact.take(encoded.indices).to_pandas(), index=values.index).astype("str")
 
 
 def _postcodes(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
