@@ -193,7 +193,6 @@ def _derived_prefixes(ids: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     >>> _derived_prefixes(pa.array(["P-000000000a", "P-00000000A0"])) is None
     True
     """
-    ids = ids.cast(pa.string())
     if ids.null_count:
         return None
     offsets, data = text_buffers(ids)

@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.arrow_codes import arrow_text
+
 INPUT_COLUMNS = ["record_id", "source_system", "forename", "surname", "date_of_birth", "sex",
                  "postcode", "address", "pnc_id"]
 """Columns ``resolve_records`` reads (only ``record_id`` is required; the rest may be absent)."""
@@ -224,8 +226,7 @@ def compact_postcodes(values: pd.Series) -> pd.Series:
     >>> compact_postcodes(pd.Series(["ne1 4st", " SW1A 1AA", None, "ne1 4st"])).tolist()
     ['NE14ST', 'SW1A1AA', nan, 'NE14ST']
     """
-    text = pa.array(values.astype("str"), type=pa.string(), from_pandas=True)
-    encoded = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+    encoded = pc.dictionary_encode(arrow_text(values.astype("str")))
     compact = pc.replace_substring_regex(pc.utf8_upper(encoded.dictionary), r"\s+", "")
     return pd.Series(compact.take(encoded.indices).to_pandas(), index=values.index).astype("str")
 
