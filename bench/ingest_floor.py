@@ -11,8 +11,10 @@ The floor is what any ingest of the same extract has to do at least:
 
 Ingest is ``harmgraph ingest`` (the same resolver and loader: read, validate, check
 references, features, splink, no-chain clustering, stable ids, review queue, one store
-transaction). Each side runs in its own child process, so each peak memory is its own; the
-order alternates over ``--rounds`` and the fastest of each is kept (the machine is shared).
+transaction). Each side runs in its own child process, so each peak memory is its own. Every
+side takes Arrow's memory from the allocator the CLI chooses (``core/memory.py``), so the floor
+has whatever that allocator gives as well. The order alternates over ``--rounds`` and the
+fastest of each is kept (the machine is shared).
 It prints ingest's own stages beside the floor and the ratio (issue 20's target: at most 1.5
 at 1M incidents).
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -171,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args(argv)
     if args.step:
+        from core.memory import POOL_VARIABLE, use_preferred_arrow_pool
+
+        use_preferred_arrow_pool(os.environ.get(POOL_VARIABLE))  # every side, as the CLI does
         if args.step == "generate":
             result = step_generate(Path(rest[0]), int(rest[1]), int(rest[2]))
         else:

@@ -6,7 +6,8 @@
 
 For each size it generates a synthetic force (about 0.6 incidents and 1.17 records per person,
 as the demo force), then runs each stage in a fresh child process so that every stage's peak
-resident memory is its own (DuckDB runs in-process, so its memory is counted):
+resident memory is its own (DuckDB runs in-process, so its memory is counted); each takes
+Arrow's memory from the allocator the CLI chooses (``core/memory.py``):
 
 * ``ingest``: read + validate + check references + resolve people (splink) + write the store,
   one transaction (what ``harmgraph ingest`` does);
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -353,10 +355,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", help=argparse.SUPPRESS)
     known, rest = parser.parse_known_args(argv)
     if known.step:
+        from core.memory import POOL_VARIABLE, use_preferred_arrow_pool
+
+        use_preferred_arrow_pool(os.environ.get(POOL_VARIABLE))  # Arrow's allocator, as the CLI's
         converted = [int(a) if a.isdigit() else Path(a) for a in rest]
         print(json.dumps(STEPS[known.step](*converted)))
         return 0
-    print(f"python {sys.version.split()[0]}, {__import__('os').cpu_count()} cores")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     tables = []
     with tempfile.TemporaryDirectory(prefix="harmgraph_scale_") as scratch:
         for incidents in known.incidents:

@@ -17,6 +17,7 @@ import sys
 import streamlit as st
 
 from core.errors import HarmgraphError
+from core.memory import POOL_VARIABLE, use_preferred_arrow_pool
 from harmgraph.ui import data
 from harmgraph.ui.auth import allowed_pages, require_account
 from harmgraph.ui.chrome import PAGES, sidebar
@@ -31,6 +32,7 @@ def main() -> None:
     # export buttons that ask for a reason (harmgraph/ui/exports.py).
     st.set_option("client.disableDataExport", True)
     st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button on a police server
+    use_preferred_arrow_pool(os.environ.get(POOL_VARIABLE))  # as the CLI does (core/memory.py)
 
     settings = settings_from(sys.argv[1:], os.environ)
     account = None

@@ -28,6 +28,7 @@ from harmgraph.cli_common import (DEFAULT_STORE, USER_ENV, AsOfOption, Catalogue
 from harmgraph.terminal import clean, styled
 from harmgraph.context import build_context, provenance
 from core.errors import HarmgraphError
+from core.memory import POOL_VARIABLE, use_preferred_arrow_pool
 from harmgraph.export import to_csv, to_json
 
 app = typer.Typer(help="Find serial and potentially dangerous VAWG perpetrators in police records.",
@@ -35,10 +36,12 @@ app = typer.Typer(help="Find serial and potentially dangerous VAWG perpetrators 
 
 
 @app.callback()
-def _owner_only_files() -> None:
+def _process_setup() -> None:
     # Every file a command creates (the store and its write-ahead log, exports, a demo force)
     # is readable by its owner only: the umask is set before any command runs.
     os.umask(0o077)
+    # Arrow's columns from jemalloc, which keeps freed pages for the next column (core/memory.py).
+    use_preferred_arrow_pool(os.environ.get(POOL_VARIABLE))
 
 class Format(str, Enum):
     csv = "csv"
@@ -61,7 +64,9 @@ class VictimListName(str, Enum):
 @app.command()
 def generate(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the synthetic force into.")],
-    people: Annotated[int, typer.Option(min=10, help="Distinct real people in the force.")] = 20_000,
+    # The generator's own floor (synth.generate.MIN_PEOPLE), checked here so that a smaller
+    # force is a usage error and not a traceback.
+    people: Annotated[int, typer.Option(min=100, help="Distinct real people in the force.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
     fragmentation: Annotated[bool, typer.Option(help="Record the same person several ways.")] = True,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",

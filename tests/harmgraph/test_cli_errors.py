@@ -49,6 +49,15 @@ def test_share_with_an_unknown_list_is_one_line(tmp_path: Path) -> None:
                          str(tmp_path / "out.csv"), "--reason", "test"), 2, "'bogus' is not a list")
 
 
+def test_a_force_smaller_than_the_generator_makes_is_a_usage_error(tmp_path: Path) -> None:
+    from synth.generate import MIN_PEOPLE
+
+    done = _cli("generate", str(tmp_path / "force"), "--people", str(MIN_PEOPLE - 1))
+    assert done.returncode == 2 and "Traceback" not in done.stdout + done.stderr
+    assert f"greater than or equal to {MIN_PEOPLE}" in done.stderr
+    assert not (tmp_path / "force").exists()
+
+
 def test_a_mistyped_auth_mode_is_one_line_before_the_app_starts() -> None:
     _one_line_error(_cli("app", HARMGRAPH_AUTH="nnone"), 2, "HARMGRAPH_AUTH='nnone'")
 
