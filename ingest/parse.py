@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.core.arrays.string_arrow import ArrowStringArray
 
-from core.arrow_codes import text_buffers
+from core.arrow_codes import arrow_text, text_buffers
 from ingest.contract import ColumnKind, Table
 from ingest.read import ROW
 from ingest.resolve_features import each_distinct, per_distinct
@@ -72,9 +72,7 @@ def _offsets(text: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
 
     Arrow's regex engine, not pandas': a fraction of a second at a million rows, not seconds.
     """
-    values = pa.array(text, type=pa.string(), from_pandas=True)
-    if isinstance(values, pa.ChunkedArray):  # (text joined from several frames: one array for the struct fields)
-        values = values.combine_chunks()
+    values = arrow_text(text)  # (one array, also for text joined from several frames: the struct fields need it)
     carries = pc.match_substring_regex(values, _HAS_OFFSET).fill_null(False)
     if not pc.any(carries).as_py():
         return None
@@ -106,11 +104,7 @@ def _plain_timestamps(text: pd.Series) -> pd.Series | None:
     >>> _plain_timestamps(pd.Series(["2025-02-30"], dtype="string")) is None
     True
     """
-    array = pa.array(text.array, from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
-        return None
+    array = arrow_text(text.array)
     if not pc.all(pc.match_substring_regex(array, _PLAIN_TIMESTAMP)).as_py():  # (missing values skipped)
         return None
     try:
